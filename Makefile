@@ -1,0 +1,143 @@
+# vyre - one non-recursive Makefile.
+#
+#   make            build every program and tool (gcc, -Werror)
+#   make check      install deps, build, run every test; ends "N passed, N failed"
+#   make demo       install deps, build, run the main job on the default device
+#   make sanitize   build with clang ASan+UBSan into build-san and run the tests
+#   make fuzz       run the libFuzzer targets, time-boxed (FUZZ_SECONDS each)
+#   make install    PREFIX=/usr/local DESTDIR=
+#   V=1             show full commands
+
+CC ?= gcc
+ifeq ($(origin CC),default)
+CC = gcc
+endif
+BUILD ?= build
+PREFIX ?= /usr/local
+DESTDIR ?=
+SHARED ?= ../shared
+FUZZ_SECONDS ?= 20
+VERSION := 0.1.0
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
+CPPFLAGS += -Icommon -I$(BUILD)/gen -D_GNU_SOURCE -DCL_TARGET_OPENCL_VERSION=300 \
+	-DVY_VERSION=\"$(VERSION)\"
+CFLAGS ?= -O2 -g
+CFLAGS += -std=c11 $(WARN)
+LDLIBS += -lOpenCL -ljansson -lxxhash -luring -lm -lpthread
+
+ifeq ($(SAN),1)
+CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+ifeq ($(V),1)
+Q :=
+say = @true
+else
+Q := @
+say = @printf '  %-7s %s\n' $(1) $(2)
+endif
+
+.SECONDEXPANSION:
+.DEFAULT_GOAL := all
+.PHONY: all check demo sanitize fuzz install deps clean test-bins lint-man
+
+COMMON_SRC := $(wildcard common/*.c)
+KERNEL_SRC := $(wildcard kernels/*.cl)
+COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/obj/%.o) \
+	$(KERNEL_SRC:kernels/%.cl=$(BUILD)/obj/gen/kernel_%.o)
+LIB := $(BUILD)/libvy.a
+
+PROGS := $(patsubst bin/%.c,$(BUILD)/%,$(wildcard bin/*.c))
+TOOLS := $(patsubst tools/%.c,$(BUILD)/%,$(wildcard tools/*.c))
+UNIT_SRC := $(wildcard tests/unit/*.c)
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_REPLAY := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/replay-%,$(FUZZ_SRC))
+MAN := $(wildcard man/*.[0-9])
+
+all: $(PROGS) $(TOOLS)
+
+test-bins: all $(BUILD)/unit-tests $(FUZZ_REPLAY)
+
+$(BUILD)/obj/%.o: %.c $(wildcard common/*.h common/*.def) | $(BUILD)/gen
+	$(call say,CC,$<)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# Kernels are embedded with .incbin: symbols vy_kernel_<name>_src (NUL
+# terminated) and vy_kernel_<name>_len (size_t, without the NUL).
+$(BUILD)/gen/kernel_%.S: kernels/%.cl | $(BUILD)/gen
+	$(call say,EMBED,$<)
+	$(Q)printf '%s\n' '.section .rodata' '.balign 16' \
+		'.global vy_kernel_$*_src' 'vy_kernel_$*_src:' \
+		'.incbin "$<"' '1: .byte 0' '.balign 8' \
+		'.global vy_kernel_$*_len' 'vy_kernel_$*_len:' \
+		'.quad 1b - vy_kernel_$*_src' \
+		'.section .note.GNU-stack,"",@progbits' > $@
+
+$(BUILD)/obj/gen/kernel_%.o: $(BUILD)/gen/kernel_%.S kernels/%.cl
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -c -o $@ $<
+
+$(BUILD)/gen:
+	@mkdir -p $@
+
+$(LIB): $(COMMON_OBJ)
+	$(call say,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+# A program is bin/NAME.c; a tool is tools/NAME.c plus tools/NAME/*.c.
+$(BUILD)/%: bin/%.c $(LIB)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+TOOL_EXTRA = $(wildcard tools/$(1)/*.c)
+$(BUILD)/%: tools/%.c $$(call TOOL_EXTRA,%) $$(wildcard tools/%/*.h) $(LIB)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(CPPFLAGS) -Itools/$* $(CFLAGS) $(LDFLAGS) -o $@ $< \
+		$(call TOOL_EXTRA,$*) $(LIB) $(LDLIBS)
+
+$(BUILD)/unit-tests: $(UNIT_SRC) $(wildcard tests/unit/*.h) $(LIB)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(LDFLAGS) -o $@ \
+		$(UNIT_SRC) $(LIB) $(LDLIBS)
+
+# Fuzz targets are replayed over their saved corpus by a plain main.
+$(BUILD)/fuzz/replay-%: tests/fuzz/%.c tests/fuzz/replay_main.c $(LIB)
+	$(call say,LINK,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< \
+		tests/fuzz/replay_main.c $(LIB) $(LDLIBS)
+
+deps:
+	$(Q)sh scripts/install-deps.sh
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory test-bins
+	$(Q)BUILD=$(BUILD) SHARED=$(SHARED) sh scripts/check.sh
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)BUILD=$(BUILD) sh scripts/demo.sh
+
+sanitize: deps
+	$(Q)$(MAKE) --no-print-directory BUILD=build-san CC=clang SAN=1 test-bins
+	$(Q)BUILD=build-san SHARED=$(SHARED) VY_SANITIZE=1 sh scripts/check.sh
+
+fuzz: deps
+	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) sh scripts/fuzz.sh
+
+lint-man:
+	$(Q)for m in $(MAN); do mandoc -T lint -W warning $$m || exit 1; done
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man7
+	install -m 755 $(PROGS) $(TOOLS) $(DESTDIR)$(PREFIX)/bin/
+	for m in $(MAN); do s=$${m##*.}; \
+		install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; done
+
+clean:
+	rm -rf build build-san build-fuzz

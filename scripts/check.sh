@@ -1,0 +1,96 @@
+#!/bin/sh
+# Run every test suite and print one combined closing line:
+#   N passed, N failed[, N skipped]
+# Suites: unit (C), conformance vectors, fuzz corpus replay, CLI (sh),
+# man page lint. Exit 1 if anything failed.
+BUILD=${BUILD:-build}
+SHARED=${SHARED:-../shared}
+export BUILD SHARED
+if [ -n "$VY_SANITIZE" ]; then
+	# PoCL and the OpenCL loader leak by design at exit; leaks in our own
+	# code are still caught by the unit and decoder runs (LSan on).
+	export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+	export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=1}
+fi
+P=0 F=0 S=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+# add_counts SUITE: read the last "N passed, N failed[, N skipped]" line of
+# $log and add it to the totals; a suite without one counts as 1 failed.
+add_counts() {
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' "$log" | tail -n 1)
+	if [ -z "$line" ]; then
+		echo "not ok - $1: no closing line (crashed?)"
+		F=$((F + 1))
+		return
+	fi
+	p=$(echo "$line" | sed -E 's/^([0-9]+) passed.*/\1/')
+	f=$(echo "$line" | sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/')
+	s=$(echo "$line" | sed -nE 's/.*, ([0-9]+) skipped$/\1/p')
+	P=$((P + p)); F=$((F + f)); S=$((S + ${s:-0}))
+	echo "# $1: $line"
+}
+
+echo "# unit tests"
+"$BUILD/unit-tests" >"$log" 2>&1
+grep -v -E '^ok ' "$log" | grep -v -E '^[0-9]+ passed' || true
+add_counts unit
+
+echo "# conformance vectors ($SHARED/vectors)"
+if ls "$SHARED"/vectors/*.json >/dev/null 2>&1; then
+	timeout 900 "$BUILD/vyre-vectors" "$SHARED"/vectors/*.json >"$log" 2>&1
+	grep -v -E '^[0-9]+ passed' "$log" | head -n 50
+	add_counts vectors
+else
+	echo "not ok - vectors: $SHARED/vectors not found (set SHARED=)"
+	F=$((F + 1))
+fi
+
+echo "# fuzz corpus replay"
+: >"$log"
+fp=0 ff=0
+for r in "$BUILD"/fuzz/replay-fuzz_*; do
+	[ -x "$r" ] || continue
+	name=${r##*/replay-fuzz_}
+	corpus=tests/fuzz/corpus/$name
+	if [ ! -d "$corpus" ]; then
+		echo "not ok - fuzz $name: no corpus at $corpus"; ff=$((ff + 1))
+		continue
+	fi
+	if out=$(timeout 600 "$r" "$corpus" 2>&1); then
+		fp=$((fp + 1))
+		echo "ok - fuzz $name: $(echo "$out" | tail -n 1 | cut -d' ' -f1) inputs"
+	else
+		ff=$((ff + 1))
+		echo "not ok - fuzz $name"
+		echo "$out" | tail -n 20
+	fi
+done
+echo "$fp passed, $ff failed" >"$log"
+add_counts fuzz
+
+echo "# cli tests"
+sh tests/cli/run.sh >"$log" 2>&1
+grep -v -E '^ok ' "$log" | grep -v -E '^[0-9]+ passed' || true
+add_counts cli
+
+echo "# man pages"
+mp=0 mf=0
+for m in man/*.[0-9]; do
+	[ -f "$m" ] || continue
+	if out=$(mandoc -T lint -W warning "$m" 2>&1) && [ -z "$out" ]; then
+		mp=$((mp + 1))
+	else
+		mf=$((mf + 1)); echo "not ok - man lint $m"; echo "$out"
+	fi
+done
+echo "$mp passed, $mf failed" >"$log"
+add_counts man
+
+if [ "$S" -gt 0 ]; then
+	echo "$P passed, $F failed, $S skipped"
+else
+	echo "$P passed, $F failed"
+fi
+[ "$F" -eq 0 ]

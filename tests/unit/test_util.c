@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+#include "harness.h"
+#include "util.h"
+
+VY_TEST(util_le32_roundtrip)
+{
+	uint8_t b[8];
+
+	vy_put_le32(b, 0x11223344u);
+	VY_CHECK_EQ_U64(b[0], 0x44);
+	VY_CHECK_EQ_U64(b[3], 0x11);
+	VY_CHECK_EQ_U64(vy_le32(b), 0x11223344u);
+	vy_put_le64(b, 0x0102030405060708ULL);
+	VY_CHECK_EQ_U64(vy_le64(b), 0x0102030405060708ULL);
+	VY_CHECK_EQ_U64(b[0], 8);
+}
+
+VY_TEST(util_parse_u64_suffixes)
+{
+	uint64_t v;
+
+	VY_CHECK(vy_parse_u64("64K", UINT64_MAX, 1, &v) == 0);
+	VY_CHECK_EQ_U64(v, 65536);
+	VY_CHECK(vy_parse_u64("2G", UINT64_MAX, 1, &v) == 0);
+	VY_CHECK_EQ_U64(v, 2ULL << 30);
+	VY_CHECK(vy_parse_u64("0x10", UINT64_MAX, 0, &v) == 0);
+	VY_CHECK_EQ_U64(v, 16);
+	VY_CHECK(vy_parse_u64("1MiB", UINT64_MAX, 1, &v) == 0);
+	VY_CHECK_EQ_U64(v, 1 << 20);
+	VY_CHECK(vy_parse_u64("64K", UINT64_MAX, 0, &v) != 0);
+	VY_CHECK(vy_parse_u64("-1", UINT64_MAX, 1, &v) != 0);
+	VY_CHECK(vy_parse_u64("", UINT64_MAX, 1, &v) != 0);
+	VY_CHECK(vy_parse_u64("12x", UINT64_MAX, 1, &v) != 0);
+	VY_CHECK(vy_parse_u64("5G", 0xFFFFFFFFu, 1, &v) != 0);
+	VY_CHECK(vy_parse_u64("99999999999999999999", UINT64_MAX, 1, &v) != 0);
+}
+
+VY_TEST(err_names_and_exit_classes)
+{
+	struct vy_err e;
+
+	VY_CHECK_STR(vy_err_name(VY_E_SLOT_OUT_OF_RANGE), "E_SLOT_OUT_OF_RANGE");
+	VY_CHECK_EQ_U64(vy_err_exit(VY_E_TIMEOUT), VY_EXIT_TIMEOUT);
+	VY_CHECK_EQ_U64(vy_err_exit(0), 0);
+	VY_CHECK(vy_errf(&e, VY_E_IO, "retry", "x %d", 5) == VY_E_IO);
+	VY_CHECK_STR(e.msg, "x 5");
+	VY_CHECK_STR(e.hint, "retry");
+}

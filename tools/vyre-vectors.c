@@ -1,0 +1,561 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vyre-vectors - replay conformance vector files against the library.
+ *
+ * Prints each mismatch as "FILE: ID: FIELD: expected E, got G" and closes
+ * with "N passed, N failed" (", N skipped" where any).  Exit 0 when nothing
+ * failed, 1 when a case failed, 2 on usage, 3 on an unreadable vector file.
+ */
+#include <ctype.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+#include "vectors.h"
+
+static const char *prog = "vyre-vectors";
+
+struct kind_entry {
+	const char *kind;
+	vv_fn fn;
+};
+
+static struct kind_entry kinds[128];
+static size_t nkinds;
+
+void vv_register(const char *kind, vv_fn fn)
+{
+	if (nkinds < VY_ARRAY_SIZE(kinds)) {
+		kinds[nkinds].kind = kind;
+		kinds[nkinds].fn = fn;
+		nkinds++;
+	}
+}
+
+static vv_fn find_kind(const char *kind)
+{
+	size_t i;
+
+	for (i = 0; i < nkinds; i++)
+		if (strcmp(kinds[i].kind, kind) == 0)
+			return kinds[i].fn;
+	return NULL;
+}
+
+void vv_mismatch(struct vv_case *c, const char *field, const char *expected,
+		 const char *got)
+{
+	c->mismatches++;
+	printf("%s: %s: %s: expected %s, got %s\n", c->file, c->id,
+	       field && *field ? field : "(value)", expected, got);
+}
+
+void vv_mismatch_json(struct vv_case *c, const char *field,
+		      const json_t *expected, const json_t *got)
+{
+	char *es = expected ? json_dumps(expected, JSON_ENCODE_ANY |
+					 JSON_COMPACT) : NULL;
+	char *gs = got ? json_dumps(got, JSON_ENCODE_ANY | JSON_COMPACT) :
+			 NULL;
+
+	vv_mismatch(c, field, es ? es : "(absent)", gs ? gs : "(absent)");
+	free(es);
+	free(gs);
+}
+
+json_t *vv_u64(uint64_t v)
+{
+	char tmp[32];
+
+	if (v <= (uint64_t)INT64_MAX)
+		return json_integer((json_int_t)v);
+	snprintf(tmp, sizeof(tmp), "%" PRIu64, v);
+	return json_string(tmp);
+}
+
+int vv_get_u64(const json_t *j, uint64_t *out)
+{
+	if (json_is_integer(j)) {
+		json_int_t v = json_integer_value(j);
+
+		if (v < 0)
+			return -1;
+		*out = (uint64_t)v;
+		return 0;
+	}
+	if (json_is_string(j)) {
+		const char *s = json_string_value(j);
+		char *end;
+
+		if (!isdigit((unsigned char)*s))
+			return -1;
+		*out = strtoull(s, &end, 10);
+		return *end ? -1 : 0;
+	}
+	return -1;
+}
+
+int vv_member_u64(const json_t *o, const char *key, uint64_t def,
+		  uint64_t *out)
+{
+	const json_t *j = json_object_get(o, key);
+
+	if (!j || json_is_null(j)) {
+		*out = def;
+		return 0;
+	}
+	return vv_get_u64(j, out);
+}
+
+int vv_member_u32(const json_t *o, const char *key, uint32_t def,
+		  uint32_t *out)
+{
+	uint64_t v;
+
+	if (vv_member_u64(o, key, def, &v) || v > UINT32_MAX)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/* Both sides as u64 when both are integers or digit strings. */
+static int both_u64(const json_t *a, const json_t *b, uint64_t *x,
+		    uint64_t *y)
+{
+	if (!(json_is_integer(a) || json_is_string(a)) ||
+	    !(json_is_integer(b) || json_is_string(b)))
+		return 0;
+	if (json_is_string(a) && json_is_string(b))
+		return 0;
+	return vv_get_u64(a, x) == 0 && vv_get_u64(b, y) == 0;
+}
+
+void vv_compare(struct vv_case *c, const char *path, const json_t *exp,
+		const json_t *got)
+{
+	char sub[512];
+	uint64_t x, y;
+
+	if (!got) {
+		vv_mismatch_json(c, path, exp, NULL);
+		return;
+	}
+	if (both_u64(exp, got, &x, &y)) {
+		if (x != y)
+			vv_mismatch_json(c, path, exp, got);
+		return;
+	}
+	if (json_is_object(exp)) {
+		const char *key;
+		json_t *v;
+
+		if (!json_is_object(got)) {
+			vv_mismatch_json(c, path, exp, got);
+			return;
+		}
+		json_object_foreach((json_t *)exp, key, v) {
+			snprintf(sub, sizeof(sub), "%s%s%s", path,
+				 *path ? "." : "", key);
+			vv_compare(c, sub, v, json_object_get(got, key));
+		}
+		return;
+	}
+	if (json_is_array(exp)) {
+		size_t i;
+
+		if (!json_is_array(got) ||
+		    json_array_size(got) != json_array_size(exp)) {
+			vv_mismatch_json(c, path, exp, got);
+			return;
+		}
+		for (i = 0; i < json_array_size(exp); i++) {
+			snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
+			vv_compare(c, sub, json_array_get(exp, i),
+				   json_array_get(got, i));
+		}
+		return;
+	}
+	if (json_is_real(exp) && json_is_real(got)) {
+		if (json_real_value(exp) != json_real_value(got))
+			vv_mismatch_json(c, path, exp, got);
+		return;
+	}
+	if (!json_equal((json_t *)exp, (json_t *)got))
+		vv_mismatch_json(c, path, exp, got);
+}
+
+int vv_sparse(const json_t *j, struct vv_bytes *out)
+{
+	uint64_t len, idx, val;
+	const json_t *words = json_object_get(j, "words"), *w;
+	size_t i;
+
+	if (vv_member_u64(j, "byte_len", 0, &len) || len > (1ULL << 31))
+		return -1;
+	out->len = (size_t)len;
+	out->data = calloc(1, out->len ? out->len : 1);
+	if (!out->data)
+		return -1;
+	json_array_foreach(words, i, w) {
+		if (vv_get_u64(json_array_get(w, 0), &idx) ||
+		    vv_get_u64(json_array_get(w, 1), &val) ||
+		    idx * 4 + 4 > len || val > UINT32_MAX) {
+			free(out->data);
+			return -1;
+		}
+		vy_put_le32(out->data + idx * 4, (uint32_t)val);
+	}
+	return 0;
+}
+
+int vv_status_value(const char *name, uint32_t *out)
+{
+	static const char *names[] = { "Empty", "Published", "Claimed",
+				       "Done", "WaitIo", "Yield", "Requeue",
+				       "Fault" };
+	size_t i;
+
+	for (i = 0; i < VY_ARRAY_SIZE(names); i++)
+		if (strcmp(names[i], name) == 0) {
+			*out = (uint32_t)i;
+			return 0;
+		}
+	if (sscanf(name, "Unknown(%" SCNu32 ")", out) == 1)
+		return 0;
+	return -1;
+}
+
+const char *vv_status_name(uint32_t s, char *tmp, size_t tmplen)
+{
+	static const char *names[] = { "Empty", "Published", "Claimed",
+				       "Done", "WaitIo", "Yield", "Requeue",
+				       "Fault" };
+
+	if (s < VY_ARRAY_SIZE(names))
+		return names[s];
+	snprintf(tmp, tmplen, "Unknown(%" PRIu32 ")", s);
+	return tmp;
+}
+
+int vv_ring(const json_t *j, struct vv_bytes *out)
+{
+	uint64_t n, extra;
+	const json_t *slots = json_object_get(j, "slots"), *s;
+	size_t i;
+
+	if (json_object_get(j, "byte_len"))
+		return vv_sparse(j, out);
+	if (vv_member_u64(j, "slot_count", 0, &n) ||
+	    vv_member_u64(j, "extra_bytes", 0, &extra) || n > (1ULL << 24) ||
+	    extra > 4096)
+		return -1;
+	out->len = (size_t)(n * 64 + extra);
+	out->data = calloc(1, out->len ? out->len : 1);
+	if (!out->data)
+		return -1;
+	json_array_foreach(slots, i, s) {
+		uint64_t idx;
+		uint32_t st, v;
+		const json_t *status = json_object_get(s, "status"), *a;
+		const json_t *args = json_object_get(s, "args");
+		uint8_t *base;
+		size_t k;
+
+		if (vv_member_u64(s, "index", 0, &idx) || idx >= n)
+			goto bad;
+		base = out->data + idx * 64;
+		if (json_is_string(status)) {
+			if (vv_status_value(json_string_value(status), &st))
+				goto bad;
+		} else if (vv_member_u32(s, "status", 0, &st)) {
+			goto bad;
+		}
+		vy_put_le32(base, st);
+		if (vv_member_u32(s, "opcode", 0, &v))
+			goto bad;
+		vy_put_le32(base + 4, v);
+		if (vv_member_u32(s, "tenant", 0, &v))
+			goto bad;
+		vy_put_le32(base + 8, v);
+		if (vv_member_u32(s, "priority", 0, &v))
+			goto bad;
+		vy_put_le32(base + 12, v);
+		json_array_foreach(args, k, a) {
+			uint64_t av;
+
+			if (k >= 12 || vv_get_u64(a, &av) || av > UINT32_MAX)
+				goto bad;
+			vy_put_le32(base + 16 + 4 * k, (uint32_t)av);
+		}
+	}
+	return 0;
+bad:
+	free(out->data);
+	return -1;
+}
+
+json_t *vv_sparse_json(const uint8_t *buf, size_t len)
+{
+	json_t *o = json_object(), *words = json_array();
+	size_t i;
+
+	json_object_set_new(o, "byte_len", vv_u64(len));
+	for (i = 0; i + 4 <= len; i += 4) {
+		uint32_t v = vy_le32(buf + i);
+
+		if (v)
+			json_array_append_new(words,
+				json_pack("[II]", (json_int_t)(i / 4),
+					  (json_int_t)v));
+	}
+	json_object_set_new(o, "words", words);
+	return o;
+}
+
+/*
+ * jansson refuses integers above INT64_MAX; the vector files hold u64
+ * values up to 2^64-1.  Quote such literals (outside strings) so they
+ * parse as digit strings, which vv_get_u64 understands.
+ */
+static char *quote_big_ints(const char *in, size_t len)
+{
+	char *out = malloc(len * 2 + 1), *o = out;
+	size_t i = 0;
+	int in_str = 0;
+
+	if (!out)
+		return NULL;
+	while (i < len) {
+		char ch = in[i];
+
+		if (in_str) {
+			*o++ = ch;
+			if (ch == '\\' && i + 1 < len)
+				*o++ = in[++i];
+			else if (ch == '"')
+				in_str = 0;
+			i++;
+			continue;
+		}
+		if (ch == '"') {
+			in_str = 1;
+			*o++ = ch;
+			i++;
+			continue;
+		}
+		if (isdigit((unsigned char)ch) &&
+		    (i == 0 || !isalnum((unsigned char)in[i - 1]))) {
+			size_t j = i;
+			int is_int = 1;
+
+			while (j < len && (isdigit((unsigned char)in[j]) ||
+					   strchr(".eE+-", in[j]))) {
+				if (!isdigit((unsigned char)in[j]))
+					is_int = 0;
+				j++;
+			}
+			if (is_int && (i == 0 || in[i - 1] != '-') &&
+			    (j - i > 19 || (j - i == 19 &&
+					    memcmp(in + i,
+						   "9223372036854775807",
+						   19) > 0))) {
+				*o++ = '"';
+				memcpy(o, in + i, j - i);
+				o += j - i;
+				*o++ = '"';
+			} else {
+				memcpy(o, in + i, j - i);
+				o += j - i;
+			}
+			i = j;
+			continue;
+		}
+		*o++ = ch;
+		i++;
+	}
+	*o = '\0';
+	return out;
+}
+
+struct totals {
+	unsigned pass, fail, skip;
+};
+
+static const char *base_name(const char *p)
+{
+	const char *s = strrchr(p, '/');
+
+	return s ? s + 1 : p;
+}
+
+static void run_case(const char *file, json_t *cs, struct totals *t,
+		     const char *only_kind, const char *only_id, int verbose)
+{
+	struct vv_case c = { 0 };
+	struct vy_err e;
+	json_t *got = NULL, *ee;
+	vv_fn fn;
+	int ret;
+
+	c.file = file;
+	c.id = json_string_value(json_object_get(cs, "id"));
+	c.kind = json_string_value(json_object_get(cs, "kind"));
+	c.input = json_object_get(cs, "input");
+	c.expected = json_object_get(cs, "expected");
+	c.verbose = verbose;
+	ee = json_object_get(cs, "expected_error");
+	if (!c.id)
+		c.id = "(no id)";
+	if (!c.kind)
+		c.kind = "(no kind)";
+	if (only_kind && strcmp(only_kind, c.kind))
+		return;
+	if (only_id && strcmp(only_id, c.id))
+		return;
+
+	static char code[128];
+
+	if (json_is_string(ee)) {
+		const char *s = json_string_value(ee);
+		size_t n = strcspn(s, ":");
+
+		snprintf(code, sizeof(code), "%.*s", (int)n, s);
+		c.expected_error = code;
+	}
+	fn = find_kind(c.kind);
+	if (!fn) {
+		t->skip++;
+		if (verbose)
+			printf("skip %s: %s: kind %s not implemented\n", file,
+			       c.id, c.kind);
+		return;
+	}
+	vy_err_clear(&e);
+	ret = fn(&c, &got, &e);
+	if (ret == VV_SKIP) {
+		t->skip++;
+		if (verbose)
+			printf("skip %s: %s: %s\n", file, c.id,
+			       c.skip_reason ? c.skip_reason : "skipped");
+		return;
+	}
+	if (ret < 0) {
+		if (!c.expected_error)
+			vv_mismatch(&c, "error", "success", e.msg[0] ?
+				    e.msg : vy_err_name(ret));
+		else if (strcmp(c.expected_error, vy_err_name(ret)))
+			vv_mismatch(&c, "error", c.expected_error,
+				    vy_err_name(ret));
+	} else if (c.expected_error) {
+		vv_mismatch(&c, "error", c.expected_error, "success");
+	} else if (got) {
+		vv_compare(&c, "", c.expected, got);
+	}
+	json_decref(got);
+	if (c.mismatches) {
+		t->fail++;
+	} else {
+		t->pass++;
+		if (verbose)
+			printf("ok %s: %s\n", file, c.id);
+	}
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: vyre-vectors [options] FILE.json...\n"
+"Replay conformance vector files against the vyre library.\n"
+"\n"
+"  -k, --kind KIND   run only the cases of this kind\n"
+"  -i, --id ID       run only the case with this id\n"
+"  -v, --verbose     print a line for every case (ok/skip), not only\n"
+"                    mismatches\n"
+"  -l, --list-kinds  list the kinds this build implements\n"
+"  -h, --help        this help\n"
+"      --version     print the version\n"
+"\n"
+"Each mismatch is printed as 'FILE: ID: FIELD: expected E, got G'; the\n"
+"last line is 'N passed, N failed' (', N skipped' where any). A kind with\n"
+"no implementation is counted as skipped. Exit 0 when nothing failed,\n"
+"1 when a case failed, 2 on usage errors, 3 on an unreadable file.\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "kind", required_argument, NULL, 'k' },
+		{ "id", required_argument, NULL, 'i' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "list-kinds", no_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 }
+	};
+	const char *only_kind = NULL, *only_id = NULL;
+	struct totals t = { 0 };
+	int opt, verbose = 0, i, bad_file = 0;
+
+	while ((opt = getopt_long(argc, argv, "k:i:vlh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'k': only_kind = optarg; break;
+		case 'i': only_id = optarg; break;
+		case 'v': verbose = 1; break;
+		case 'l':
+			for (i = 0; i < (int)nkinds; i++)
+				printf("%s\n", kinds[i].kind);
+			return 0;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("vyre-vectors %s\n", VY_VERSION); return 0;
+		default:
+			fprintf(stderr, "%s: try --help\n", prog);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "%s: no vector file given\n%s: try --help\n",
+			prog, prog);
+		return 2;
+	}
+	for (i = optind; i < argc; i++) {
+		struct vy_err e;
+		uint8_t *buf;
+		size_t len, k;
+		char *text;
+		json_error_t jerr;
+		json_t *root, *cs;
+
+		if (vy_read_file(argv[i], &buf, &len, &e)) {
+			fprintf(stderr, "%s: %s\n", prog, e.msg);
+			bad_file = 1;
+			continue;
+		}
+		text = quote_big_ints((const char *)buf, len);
+		free(buf);
+		root = text ? json_loads(text, 0, &jerr) : NULL;
+		free(text);
+		if (!root || !json_is_array(root)) {
+			fprintf(stderr, "%s: %s: offset %d: %s\n", prog,
+				argv[i], root ? 0 : jerr.position,
+				root ? "not a JSON array of cases" : jerr.text);
+			json_decref(root);
+			bad_file = 1;
+			continue;
+		}
+		json_array_foreach(root, k, cs)
+			run_case(base_name(argv[i]), cs, &t, only_kind,
+				 only_id, verbose);
+		json_decref(root);
+	}
+	if (t.skip)
+		printf("%u passed, %u failed, %u skipped\n", t.pass, t.fail,
+		       t.skip);
+	else
+		printf("%u passed, %u failed\n", t.pass, t.fail);
+	if (bad_file)
+		return 3;
+	return t.fail ? 1 : 0;
+}
