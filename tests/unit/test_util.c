@@ -46,3 +46,22 @@ VY_TEST(err_names_and_exit_classes)
 	VY_CHECK_STR(e.msg, "x 5");
 	VY_CHECK_STR(e.hint, "retry");
 }
+
+#include "emit.h"
+
+VY_TEST(emit_json_u64_and_schema)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	json_t *o = json_object();
+
+	json_object_set_new(o, "big", vy_json_u64(UINT64_MAX));
+	json_object_set_new(o, "small", vy_json_u64(7));
+	VY_CHECK(vy_emit_json(f, o, "t/1", 0) == 0);
+	fclose(f);
+	json_decref(o);
+	VY_CHECK_STR(buf, "{\"schema\":\"t/1\",\"big\":18446744073709551615,"
+			  "\"small\":7}\n");
+	free(buf);
+}
