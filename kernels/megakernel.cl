@@ -1,0 +1,468 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * megakernel.cl - the vyre interpreter (protocol.md §4-§5, decisions D1-D12).
+ *
+ * OpenCL C 1.2.  One kernel, two modes:
+ *   once        every lane scans the ring until a whole pass finds nothing
+ *               it can claim, then returns (upstream's finite program);
+ *   persistent  lanes loop until control word 0 is non-zero, until
+ *               max_iters iterations have run, or until idle_max
+ *               consecutive iterations claimed nothing.
+ * Any lane may claim any PUBLISHED slot (CAS PUBLISHED -> CLAIMED), scanning
+ * from its own index and wrapping (D2).  Every index is checked against the
+ * real buffer length (D4): a faulting slot ends FAULT, control word 141
+ * counts it, DONE_COUNT still moves.
+ */
+
+#define ST_EMPTY 0u
+#define ST_PUBLISHED 1u
+#define ST_CLAIMED 2u
+#define ST_DONE 3u
+#define ST_YIELD 5u
+#define ST_REQUEUE 6u
+#define ST_FAULT 7u
+
+#define W_SHUTDOWN 0u
+#define W_DONE_COUNT 1u
+#define W_TENANT_BASE 2u
+#define W_TENANT_FAIRNESS 64u
+#define W_METRICS 96u
+#define W_EPOCH 128u
+#define W_PRIORITY_OFFSETS 129u
+#define W_STARVATION 135u
+#define W_PRIORITY_FAIRNESS 136u
+#define W_FAULTS 141u
+#define W_OBSERVABLE 160u
+
+#define SLOT_WORDS 16u
+#define TENANT_LIMIT 29u
+#define STARVATION_THRESHOLD 16u
+#define PRIORITY_LEVELS 5u
+
+#define OP_NOP 0u
+#define OP_STORE_U32 1u
+#define OP_ATOMIC_ADD 2u
+#define OP_LOAD_U32 3u
+#define OP_COMPARE_SWAP 4u
+#define OP_MEMCPY 5u
+#define OP_DFA_STEP 6u
+#define OP_BATCH_FENCE 7u
+#define OP_LOAD_MISS 0xFFFDu
+#define OP_PRINTF 0xFFFEu
+#define OP_PACKED 0x80000001u
+#define OP_SHUTDOWN 0xFFFFFFFFu
+
+#define DEBUG_WORDS_MAX 257u
+#define IO_SLOT_WORDS 8u
+#define IO_SLOTS_MAX 64u
+#define IO_W_OP 0u
+#define IO_W_SRC 1u
+#define IO_W_DST 2u
+#define IO_W_OFF_LO 3u
+#define IO_W_OFF_HI 4u
+#define IO_W_BYTES 5u
+#define IO_W_STATUS 6u
+#define IO_W_TAG 7u
+#define IO_OK 0x10u
+#define IO_ERROR 0x11u
+#define IO_READ 1u
+
+#define MODE_PERSISTENT 1u
+#define MODE_PRIORITY 2u
+
+typedef __global volatile uint gvu;
+
+/* Upstream's atomic load is an atomic add of 0. */
+static uint ald(gvu *p)
+{
+	return atomic_add(p, 0u);
+}
+
+struct vy_bufs {
+	gvu *control;
+	uint control_words;
+	gvu *debug;
+	uint debug_words;
+	gvu *io;
+	uint io_words;
+	__global const uint *data;
+	uint data_words;
+	uint io_poll_max;
+};
+
+/* Is [idx, idx + n) inside a buffer of @words words?  Exact, no wrap. */
+static int in_range(ulong idx, ulong n, uint words)
+{
+	return idx + n <= (ulong)words;
+}
+
+/*
+ * The dispatch block of one top-level or inner op.  Returns 0, or 1 when
+ * the op faulted (nothing was accessed: check, then act).
+ */
+static int vy_dispatch(const struct vy_bufs *b, uint op, uint a0, uint a1,
+		       uint a2, uint slot_base)
+{
+	gvu *c = b->control;
+	uint cw = b->control_words;
+
+	if (op < 32u)
+		atomic_inc(&c[W_METRICS + op]);
+	switch (op) {
+	case OP_STORE_U32:
+		if (!in_range(a1, 1, cw))
+			return 1;
+		atomic_xchg(&c[a1], a0);
+		return 0;
+	case OP_ATOMIC_ADD:
+		if (!in_range(a1, 1, cw))
+			return 1;
+		atomic_add(&c[a1], a0);
+		return 0;
+	case OP_LOAD_U32:
+		if (!in_range(a0, 1, cw) ||
+		    !in_range((ulong)W_OBSERVABLE + a1, 1, cw))
+			return 1;
+		atomic_xchg(&c[W_OBSERVABLE + a1], ald(&c[a0]));
+		return 0;
+	case OP_COMPARE_SWAP: {
+		uint prev;
+
+		if (!in_range(a0, 1, cw) ||
+		    !in_range((ulong)W_OBSERVABLE + a0, 1, cw))
+			return 1;
+		prev = atomic_cmpxchg(&c[a0], a1, a2);
+		atomic_xchg(&c[W_OBSERVABLE + a0], prev);
+		return 0;
+	}
+	case OP_MEMCPY:
+		if (a2 == 0u)
+			return 0;
+		if (!in_range(a0, a2, cw) || !in_range(a1, a2, cw))
+			return 1;
+		for (uint i = 0; i < a2; i++)
+			atomic_xchg(&c[a1 + i], ald(&c[a0 + i]));
+		return 0;
+	case OP_DFA_STEP: {
+		ulong idx = (ulong)a0 * 256ul + a1;
+
+		if (!in_range(idx, 1, b->data_words) ||
+		    !in_range((ulong)W_OBSERVABLE + a2, 1, cw))
+			return 1;
+		atomic_xchg(&c[W_OBSERVABLE + a2], b->data[idx]);
+		return 0;
+	}
+	case OP_BATCH_FENCE:
+		if (!in_range(W_OBSERVABLE, 1, cw))
+			return 1;
+		atomic_inc(&c[W_EPOCH]);
+		atomic_xchg(&c[W_OBSERVABLE], a1);
+		return 0;
+	case OP_PRINTF: {
+		uint cap, old;
+		ulong base;
+
+		if (b->debug_words == 0u)
+			return 0;
+		cap = min(DEBUG_WORDS_MAX, b->debug_words);
+		old = atomic_add(&b->debug[0], 4u);
+		base = (ulong)old + 1ul;
+		if (base + 4ul <= (ulong)cap) {
+			atomic_xchg(&b->debug[base + 0], a0);
+			atomic_xchg(&b->debug[base + 1], a1);
+			atomic_xchg(&b->debug[base + 2], a2);
+			atomic_xchg(&b->debug[base + 3], slot_base);
+		}
+		return 0;
+	}
+	case OP_SHUTDOWN:
+		atomic_xchg(&c[W_SHUTDOWN], 1u);
+		return 0;
+	default:
+		/* NOP, DFA-less user opcodes 8..: the metric only */
+		return 0;
+	}
+}
+
+/* Byte @i of the 48-byte packed payload (arg words 4..15 of the slot). */
+static uint packed_byte(const uint *args, uint i)
+{
+	return (args[i >> 2] >> ((i & 3u) * 8u)) & 0xFFu;
+}
+
+/* PACKED_SLOT (D5 and vectors Resolution 5).  Returns 0 or 1 (fault). */
+static int vy_packed(const struct vy_bufs *b, const uint *args,
+		     uint slot_base)
+{
+	uint n = packed_byte(args, 0), t = packed_byte(args, 1);
+	uint m = (2u + 2u * n + 3u) / 4u;
+
+	if (m > 12u || m + t > 12u)
+		return 1;
+	for (uint i = 0; i < n; i++) {
+		uint off = packed_byte(args, 3u + 2u * i);
+		uint next = i + 1u < n ? packed_byte(args, 3u + 2u * (i + 1u)) : t;
+
+		if (off > next)
+			return 1;
+	}
+	for (uint i = 0; i < n; i++) {
+		uint op = packed_byte(args, 2u + 2u * i);
+		uint off = packed_byte(args, 3u + 2u * i);
+		uint next = i + 1u < n ? packed_byte(args, 3u + 2u * (i + 1u)) : t;
+		uint a[3];
+
+		for (uint k = 0; k < 3u; k++)
+			a[k] = off + k < next ? args[m + off + k] : 0u;
+		if (vy_dispatch(b, op, a[0], a[1], a[2], slot_base))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * LOAD_MISS (D7): reserve an IO slot (CAS EMPTY -> CLAIMED so the host never
+ * sees a half-written request), fill it, publish it, poll with a bound for
+ * OK or ERROR, recycle it.  Returns 0 (OK) or 1 (ERROR, no IO slot, or the
+ * poll bound ran out).
+ */
+static int vy_load_miss(const struct vy_bufs *b, uint resource)
+{
+	uint nio = min(b->io_words / IO_SLOT_WORDS, IO_SLOTS_MAX);
+	gvu *q = 0;
+
+	for (uint it = 0; it < b->io_poll_max && !q; it++) {
+		for (uint s = 0; s < nio; s++) {
+			gvu *cand = b->io + s * IO_SLOT_WORDS;
+
+			if (cand[IO_W_STATUS] != ST_EMPTY)
+				continue;
+			if (atomic_cmpxchg(&cand[IO_W_STATUS], ST_EMPTY,
+					   ST_CLAIMED) == ST_EMPTY) {
+				q = cand;
+				break;
+			}
+		}
+	}
+	if (!q)
+		return 1;
+	q[IO_W_OP] = IO_READ;
+	q[IO_W_SRC] = resource;
+	q[IO_W_DST] = resource;
+	q[IO_W_OFF_LO] = 0u;
+	q[IO_W_OFF_HI] = 0u;
+	q[IO_W_BYTES] = 0u;
+	q[IO_W_TAG] = resource;
+	mem_fence(CLK_GLOBAL_MEM_FENCE);
+	atomic_xchg(&q[IO_W_STATUS], ST_PUBLISHED);
+	for (uint it = 0; it < b->io_poll_max; it++) {
+		uint st = q[IO_W_STATUS];
+
+		if (st == IO_OK || st == IO_ERROR) {
+			atomic_xchg(&q[IO_W_STATUS], ST_EMPTY);
+			return st == IO_ERROR;
+		}
+	}
+	/* Withdraw an unclaimed request; a claimed one stays the host's. */
+	atomic_cmpxchg(&q[IO_W_STATUS], ST_PUBLISHED, ST_EMPTY);
+	return 1;
+}
+
+/* Execute a claimed slot and finish it (protocol.md §4.3, D4). */
+static void vy_execute(const struct vy_bufs *b, gvu *slot, uint slot_base,
+		       int claim_fault)
+{
+	gvu *c = b->control;
+	int fault = claim_fault;
+
+	if (!fault) {
+		uint args[12];
+		uint op = slot[1];
+
+		for (uint k = 0; k < 12u; k++)
+			args[k] = slot[4 + k];
+		if (op == OP_LOAD_MISS)
+			fault = vy_load_miss(b, args[0]);
+		else if (op == OP_PACKED)
+			fault = vy_packed(b, args, slot_base);
+		else
+			fault = vy_dispatch(b, op, args[0], args[1], args[2],
+					    slot_base);
+	}
+	if (fault)
+		atomic_inc(&c[W_FAULTS]);
+	mem_fence(CLK_GLOBAL_MEM_FENCE);
+	atomic_inc(&c[W_DONE_COUNT]);
+	mem_fence(CLK_GLOBAL_MEM_FENCE);
+	atomic_xchg(&slot[0], fault ? ST_FAULT : ST_DONE);
+}
+
+/*
+ * Tenant check of a slot seen in state @st.  Returns 0 (not authorized:
+ * leave it), 1 (authorized), 2 (claim-time fault, Resolution 4).
+ */
+static int vy_authorize(const struct vy_bufs *b, gvu *slot)
+{
+	uint tenant = slot[2];
+	ulong idx;
+
+	if (tenant >= TENANT_LIMIT)
+		return 2;
+	idx = (ulong)ald(&b->control[W_TENANT_BASE]) + tenant;
+	if (!in_range(idx, 1, b->control_words))
+		return 2;
+	return ald(&b->control[idx]) != 0u;
+}
+
+/*
+ * Try to claim slot @s (seen in state @st).  Returns 1 when this lane now
+ * owns it and has executed it.
+ */
+static int vy_try_slot(const struct vy_bufs *b, gvu *ring, uint s, uint st,
+		       int *pri_claimed, uint pri)
+{
+	gvu *slot = ring + (ulong)s * SLOT_WORDS;
+	int auth = vy_authorize(b, slot);
+
+	if (!auth)
+		return 0;
+	if (atomic_cmpxchg(&slot[0], st, ST_CLAIMED) != st)
+		return 0;
+	if (pri_claimed) {
+		gvu *c = b->control;
+
+		*pri_claimed = 1;
+		if (pri <= 1u)
+			atomic_inc(&c[W_STARVATION]);
+		else
+			atomic_xchg(&c[W_STARVATION], 0u);
+		atomic_inc(&c[W_TENANT_FAIRNESS + slot[2] % 32u]);
+		atomic_inc(&c[W_PRIORITY_FAIRNESS + pri]);
+	}
+	vy_execute(b, slot, s * SLOT_WORDS, auth == 2);
+	return 1;
+}
+
+/* Scan every slot once, from @start, wrapping.  Returns the slot claimed + 1. */
+static uint vy_scan(const struct vy_bufs *b, gvu *ring, uint nslots,
+		    uint start)
+{
+	for (uint k = 0; k < nslots; k++) {
+		uint s = start + k;
+
+		if (s >= nslots)
+			s -= nslots;
+		if (ring[(ulong)s * SLOT_WORDS] != ST_PUBLISHED)
+			continue;
+		if (ald(&b->control[W_SHUTDOWN]) != 0u)
+			return 0;
+		if (vy_try_slot(b, ring, s, ST_PUBLISHED, 0, 0))
+			return s + 1u;
+	}
+	return 0;
+}
+
+/*
+ * Priority scan (D9): partitions from control words 129..134, CRITICAL first.
+ * Once the starvation counter reaches 16, CRITICAL and HIGH are skipped only
+ * while lower-priority work is pending: the lower partitions are tried first,
+ * and the high ones still run when those are empty.
+ */
+static uint vy_scan_pri_range(const struct vy_bufs *b, gvu *ring, uint nslots,
+			      uint lane, uint pri, int *claimed)
+{
+	gvu *c = b->control;
+	uint start = ald(&c[W_PRIORITY_OFFSETS + pri]);
+	uint end = ald(&c[W_PRIORITY_OFFSETS + pri + 1u]);
+	uint len;
+
+	if (end > nslots)
+		end = nslots;
+	if (start >= end)
+		return 0;
+	len = end - start;
+	for (uint k = 0; k < len; k++) {
+		uint s = start + (lane + k) % len;
+		uint st = ring[(ulong)s * SLOT_WORDS];
+
+		if (st != ST_PUBLISHED && st != ST_YIELD && st != ST_REQUEUE)
+			continue;
+		if (ald(&c[W_SHUTDOWN]) != 0u)
+			return 0;
+		if (vy_try_slot(b, ring, s, st, claimed, pri))
+			return s + 1u;
+	}
+	return 0;
+}
+
+static uint vy_scan_priority(const struct vy_bufs *b, gvu *ring, uint nslots,
+			     uint lane)
+{
+	int claimed = 0;
+	uint r;
+	int force_lower = ald(&b->control[W_STARVATION]) >= STARVATION_THRESHOLD;
+
+	if (force_lower) {
+		for (uint p = 2u; p < PRIORITY_LEVELS; p++)
+			if ((r = vy_scan_pri_range(b, ring, nslots, lane, p,
+						   &claimed)))
+				return r;
+		for (uint p = 0u; p < 2u; p++)
+			if ((r = vy_scan_pri_range(b, ring, nslots, lane, p,
+						   &claimed)))
+				return r;
+		return 0;
+	}
+	for (uint p = 0u; p < PRIORITY_LEVELS; p++)
+		if ((r = vy_scan_pri_range(b, ring, nslots, lane, p, &claimed)))
+			return r;
+	return 0;
+}
+
+__kernel void vy_megakernel(__global uint *control, uint control_words,
+			    __global uint *ring, uint slot_count,
+			    __global uint *debug, uint debug_words,
+			    __global uint *io, uint io_words,
+			    __global const uint *data, uint data_words,
+			    uint mode, uint max_iters, uint idle_max,
+			    uint io_poll_max)
+{
+	struct vy_bufs b;
+	gvu *r = (gvu *)ring;
+	uint lane = (uint)get_global_id(0);
+	uint lanes = (uint)get_global_size(0);
+	uint cursor, idle = 0;
+
+	b.control = (gvu *)control;
+	b.control_words = control_words;
+	b.debug = (gvu *)debug;
+	b.debug_words = debug_words;
+	b.io = (gvu *)io;
+	b.io_words = io_words;
+	b.data = data;
+	b.data_words = data_words;
+	b.io_poll_max = io_poll_max;
+	if (control_words < W_OBSERVABLE || slot_count == 0u)
+		return;
+	cursor = lane % slot_count;
+	for (uint it = 0; it < max_iters; it++) {
+		uint got;
+
+		if (ald(&b.control[W_SHUTDOWN]) != 0u)
+			return;
+		if (mode & MODE_PRIORITY)
+			got = vy_scan_priority(&b, r, slot_count, cursor);
+		else
+			got = vy_scan(&b, r, slot_count, cursor);
+		if (got) {
+			idle = 0;
+			/* move on by the lane count so lanes spread out */
+			cursor = (uint)(((ulong)got - 1ul + lanes) % slot_count);
+			continue;
+		}
+		if (!(mode & MODE_PERSISTENT))
+			return;
+		if (idle_max && ++idle >= idle_max)
+			return;
+	}
+}
