@@ -44,15 +44,15 @@
 #define S_LENGTH 16
 #define S_CHECKSUM 24
 
-/* Protocol constants the size rules need (protocol.md §1). */
-#define CONTROL_MIN_WORDS 160u
-#define MAX_OBS_WORDS (1u << 20)
-#define MAX_RING_SLOTS (1u << 20)
-#define MAX_DEBUG_RECORDS (1u << 20)
-#define SLOT_BYTES 64u
-#define DEBUG_RECORD_BYTES 16u
-#define IO_SLOT_BYTES 32u
-#define IO_MAX_SLOTS 64u
+/* Size rules (protocol.md §1): caps are the encoder caps, 2^20. */
+#define CONTROL_MIN_WORDS VY_CONTROL_MIN_WORDS
+#define MAX_OBS_WORDS VY_MAX_ENCODED_OBSERVABLE_SLOTS
+#define MAX_RING_SLOTS VY_MAX_ENCODED_RING_SLOTS
+#define MAX_DEBUG_RECORDS VY_MAX_ENCODED_DEBUG_RECORDS
+#define SLOT_BYTES VY_SLOT_BYTES
+#define DEBUG_RECORD_BYTES (VY_DEBUG_RECORD_WORDS * VY_WORD_BYTES)
+#define IO_SLOT_BYTES VY_IO_SLOT_BYTES
+#define IO_MAX_SLOTS VY_IO_SLOT_COUNT
 
 #define TABLE_MAX_BYTES (VY_DUMP_MAX_HEADER_LEN + \
 			 VY_DUMP_MAX_SECTIONS * VY_DUMP_SECTION_LEN)
@@ -61,22 +61,22 @@ static const char *const buf_names[VY_BUF_COUNT] = {
 	"control", "ring", "debug", "io",
 };
 
-const char *vy_buf_name(enum vy_buf b)
+const char *vy_buf_name(enum vy_buffer_index b)
 {
 	if ((unsigned)b >= VY_BUF_COUNT)
 		return "?";
 	return buf_names[b];
 }
 
-int vy_buf_parse(const char *name, enum vy_buf *out, struct vy_err *e)
+int vy_buf_parse(const char *name, enum vy_buffer_index *out, struct vy_err *e)
 {
 	static const struct {
 		const char *name;
-		enum vy_buf b;
+		enum vy_buffer_index b;
 	} names[] = {
 		{ "control", VY_BUF_CONTROL }, { "ring", VY_BUF_RING },
-		{ "debug", VY_BUF_DEBUG },     { "debug_log", VY_BUF_DEBUG },
-		{ "io", VY_BUF_IO },           { "io_queue", VY_BUF_IO },
+		{ "debug", VY_BUF_DEBUG_LOG },     { "debug_log", VY_BUF_DEBUG_LOG },
+		{ "io", VY_BUF_IO_QUEUE },           { "io_queue", VY_BUF_IO_QUEUE },
 	};
 	size_t i;
 
@@ -102,7 +102,7 @@ void vy_snapshot_init(struct vy_snapshot *s)
 	s->version = VY_DUMP_VERSION;
 }
 
-void vy_snapshot_set_buf(struct vy_snapshot *s, enum vy_buf b,
+void vy_snapshot_set_buf(struct vy_snapshot *s, enum vy_buffer_index b,
 			 const void *data, size_t len)
 {
 	if ((unsigned)b >= VY_BUF_COUNT)
@@ -127,7 +127,7 @@ void vy_snapshot_fill_geometry(struct vy_snapshot *s)
 			(uint32_t)(c->len / 4 - CONTROL_MIN_WORDS);
 }
 
-int vy_dump_check_buf(enum vy_buf b, size_t len, const char *what,
+int vy_dump_check_buf(enum vy_buffer_index b, size_t len, const char *what,
 		      struct vy_err *e)
 {
 	const char *hint = "Fix: capture the buffer again, or rebuild it with "
@@ -162,7 +162,7 @@ int vy_dump_check_buf(enum vy_buf b, size_t len, const char *what,
 				       "%s: %zu slots is over the limit of %u",
 				       what, len / SLOT_BYTES, MAX_RING_SLOTS);
 		return 0;
-	case VY_BUF_DEBUG:
+	case VY_BUF_DEBUG_LOG:
 		if (len < 4)
 			return vy_errf(e, VY_E_FORMAT, hint,
 				       "%s: %zu bytes has no room for the "
@@ -181,7 +181,7 @@ int vy_dump_check_buf(enum vy_buf b, size_t len, const char *what,
 				       what, (len - 4) / DEBUG_RECORD_BYTES,
 				       MAX_DEBUG_RECORDS);
 		return 0;
-	case VY_BUF_IO:
+	case VY_BUF_IO_QUEUE:
 		if (len % 4)
 			return vy_errf(e, VY_E_FORMAT, hint,
 				       "%s: %zu bytes is not 4-byte aligned",
@@ -272,7 +272,7 @@ static int check_for_write(const struct vy_snapshot *s, unsigned *nsec,
 			return vy_errf(e, VY_E_INVAL, NULL,
 				       "%s: %zu bytes but no data", what[i],
 				       b->len);
-		ret = vy_dump_check_buf((enum vy_buf)i, b->len, what[i], e);
+		ret = vy_dump_check_buf((enum vy_buffer_index)i, b->len, what[i], e);
 		if (ret)
 			return ret;
 		n++;
@@ -646,10 +646,10 @@ int vy_dump_parse(const uint8_t *data, size_t len, uint64_t base,
 			b = VY_BUF_RING;
 			break;
 		case VY_DUMP_SEC_DEBUG:
-			b = VY_BUF_DEBUG;
+			b = VY_BUF_DEBUG_LOG;
 			break;
 		case VY_DUMP_SEC_IO:
-			b = VY_BUF_IO;
+			b = VY_BUF_IO_QUEUE;
 			break;
 		case VY_DUMP_SEC_DEVICE:
 			if (out->device[0] || slen > VY_DUMP_DEVICE_MAX ||
@@ -675,10 +675,10 @@ int vy_dump_parse(const uint8_t *data, size_t len, uint64_t base,
 				       toff + S_TYPE, i, nm);
 		snprintf(what, sizeof(what), "offset %" PRIu64 ": %s section",
 			 base + off, nm);
-		ret = vy_dump_check_buf((enum vy_buf)b, (size_t)slen, what, e);
+		ret = vy_dump_check_buf((enum vy_buffer_index)b, (size_t)slen, what, e);
 		if (ret)
 			return ret;
-		vy_snapshot_set_buf(out, (enum vy_buf)b, data + off,
+		vy_snapshot_set_buf(out, (enum vy_buffer_index)b, data + off,
 				    (size_t)slen);
 	}
 	if (total > len)
@@ -707,7 +707,7 @@ int vy_dump_parse(const uint8_t *data, size_t len, uint64_t base,
 	return 0;
 }
 
-int vy_dump_from_raw(enum vy_buf b, const uint8_t *data, size_t len,
+int vy_dump_from_raw(enum vy_buffer_index b, const uint8_t *data, size_t len,
 		     struct vy_snapshot *out, struct vy_err *e)
 {
 	char what[32];
@@ -949,7 +949,7 @@ int vy_dump_reader_read_all(struct vy_dump_reader *r, uint8_t **out,
 
 /* ---- raw buffer files ----------------------------------------------- */
 
-int vy_dump_load_raw(const char *path, enum vy_buf b, uint8_t **out,
+int vy_dump_load_raw(const char *path, enum vy_buffer_index b, uint8_t **out,
 		     size_t *len, struct vy_err *e)
 {
 	struct vy_dump_reader *r;

@@ -49,6 +49,7 @@
 #include <stdio.h>
 
 #include "err.h"
+#include "protocol.h"	/* enum vy_buffer_index: VY_BUF_CONTROL .. */
 
 #define VY_DUMP_MAGIC "VYRD"
 #define VY_DUMP_VERSION 1		/* the only version this build reads */
@@ -60,15 +61,6 @@
 #define VY_DUMP_MAX_BYTES (256u << 20)	/* one snapshot or one raw file */
 #define VY_DUMP_DEVICE_MAX 255		/* device name bytes, no NUL inside */
 #define VY_DUMP_SEED 0			/* XXH3-64 seed of every checksum */
-
-/* The four ABI buffers, in binding order. */
-enum vy_buf {
-	VY_BUF_CONTROL = 0,
-	VY_BUF_RING = 1,
-	VY_BUF_DEBUG = 2,
-	VY_BUF_IO = 3,
-	VY_BUF_COUNT = 4,
-};
 
 /* Section types (u32 on the wire).  Others are skipped (checksummed). */
 enum vy_dump_sec {
@@ -115,7 +107,7 @@ struct vy_snapshot {
 	uint64_t sequence;		/* capture number within a run */
 	struct vy_dump_geometry geo;
 	char device[VY_DUMP_DEVICE_MAX + 1];	/* NUL-terminated; "" = none */
-	struct vy_dump_buf buf[VY_BUF_COUNT];	/* indexed by enum vy_buf */
+	struct vy_dump_buf buf[VY_BUF_COUNT];	/* indexed by VY_BUF_* */
 	/* set by parsers only: */
 	uint32_t section_count;		/* table entries, known or not */
 	uint32_t unknown_sections;	/* entries of unknown type, skipped */
@@ -124,13 +116,14 @@ struct vy_snapshot {
 };
 
 /* "control", "ring", "debug", "io"; "?" for an out-of-range value. */
-const char *vy_buf_name(enum vy_buf b);
+const char *vy_buf_name(enum vy_buffer_index b);
 
 /*
  * Parse a buffer name: "control", "ring", "debug" (or "debug_log"), "io"
  * (or "io_queue").  Returns 0 or VY_E_INVAL (message lists the names).
  */
-int vy_buf_parse(const char *name, enum vy_buf *out, struct vy_err *e);
+int vy_buf_parse(const char *name, enum vy_buffer_index *out,
+		 struct vy_err *e);
 
 /* Zero @s (no buffers, version 1, empty device name). */
 void vy_snapshot_init(struct vy_snapshot *s);
@@ -139,7 +132,7 @@ void vy_snapshot_init(struct vy_snapshot *s);
  * Attach buffer @b of @len bytes to @s (present = 1).  The bytes are
  * borrowed: they must stay valid while @s is used.
  */
-void vy_snapshot_set_buf(struct vy_snapshot *s, enum vy_buf b,
+void vy_snapshot_set_buf(struct vy_snapshot *s, enum vy_buffer_index b,
 			 const void *data, size_t len);
 
 /*
@@ -162,7 +155,7 @@ void vy_snapshot_fill_geometry(struct vy_snapshot *s);
  * slot"; @what names the origin ("ring section", "ring file").
  * Returns 0, VY_E_FORMAT or VY_E_TOO_LARGE.
  */
-int vy_dump_check_buf(enum vy_buf b, size_t len, const char *what,
+int vy_dump_check_buf(enum vy_buffer_index b, size_t len, const char *what,
 		      struct vy_err *e);
 
 /* ---- writing -------------------------------------------------------- */
@@ -189,7 +182,10 @@ size_t vy_dump_encoded_len(const struct vy_snapshot *s);
 int vy_dump_encode(const struct vy_snapshot *s, uint8_t **out, size_t *len,
 		   struct vy_err *e);
 
-/* Encode @s and write it to @f (no flush) or to @fd.  Errors as encode, VY_E_IO. */
+/*
+ * Encode @s and write it to @f (no flush) or to @fd.  Errors as
+ * vy_dump_encode, and VY_E_IO.
+ */
 int vy_dump_write(FILE *f, const struct vy_snapshot *s, struct vy_err *e);
 int vy_dump_write_fd(int fd, const struct vy_snapshot *s, struct vy_err *e);
 
@@ -213,16 +209,19 @@ enum vy_dump_kind vy_dump_detect(const uint8_t *data, size_t len);
  *   section_count > 64               VY_E_TOO_LARGE (offset 12)
  *   total_len smaller than header+table, % 8, > VY_DUMP_MAX_BYTES
  *                                    VY_E_FORMAT / VY_E_TOO_LARGE (16)
- *   total_len past @len              VY_E_TRUNCATED
+ *   header + table past @len         VY_E_TRUNCATED
  *   header checksum                  VY_E_BAD_CHECKSUM (offset 72)
- *   per section (table entry offset): offset % 8, before the end of the
- *   table or of the previous payload, payload past total_len
- *   (VY_E_FORMAT); payload checksum (VY_E_BAD_CHECKSUM); a known type
- *   twice (VY_E_FORMAT); buffer size rules (vy_dump_check_buf); device
- *   name over 255 bytes or holding NUL (VY_E_FORMAT);
+ *   per section, in table order (offset of the table field or payload):
+ *   offset % 8, offset before the end of the table or of the previous
+ *   payload, payload past total_len (VY_E_FORMAT); payload past @len
+ *   (VY_E_TRUNCATED, "offset P: truncated: section 1 (ring) needs N
+ *   bytes, M left"); payload checksum (VY_E_BAD_CHECKSUM); a known type
+ *   twice, device name empty, over 255 bytes or holding NUL (VY_E_FORMAT);
+ *   buffer size rules (vy_dump_check_buf);
+ *   total_len past @len              VY_E_TRUNCATED
  *   geometry: slot_count != ring/64, observable_slots != control/4-160
- *   (VY_E_FORMAT, offset 40 / 52).
- * A truncated snapshot is reported as such before any checksum.
+ *                                    VY_E_FORMAT (offset 40 / 52)
+ * Unknown section types are checksummed and counted, then skipped.
  */
 int vy_dump_parse(const uint8_t *data, size_t len, uint64_t base,
 		  struct vy_snapshot *out, size_t *consumed, struct vy_err *e);
@@ -247,7 +246,10 @@ int vy_dump_reader_new(FILE *f, const char *name, struct vy_dump_reader **out,
 int vy_dump_reader_open(const char *path, struct vy_dump_reader **out,
 			struct vy_err *e);
 
-/* Free @r (NULL is fine); closes the FILE only if vy_dump_reader_open made it. */
+/*
+ * Free @r (NULL is fine); closes the FILE only if vy_dump_reader_open
+ * opened it.
+ */
 void vy_dump_reader_free(struct vy_dump_reader *r);
 
 /* The name given at creation (the path for vy_dump_reader_open). */
@@ -299,7 +301,7 @@ int vy_dump_reader_read_all(struct vy_dump_reader *r, uint8_t **out,
  * frees; an empty valid buffer still gets a non-NULL 1-byte allocation).
  * Messages do not repeat the path except "cannot open PATH: ...".
  */
-int vy_dump_load_raw(const char *path, enum vy_buf b, uint8_t **out,
+int vy_dump_load_raw(const char *path, enum vy_buffer_index b, uint8_t **out,
 		     size_t *len, struct vy_err *e);
 
 /*
@@ -307,7 +309,7 @@ int vy_dump_load_raw(const char *path, enum vy_buf b, uint8_t **out,
  * buffer @b only and geometry filled from it (vy_snapshot_fill_geometry).
  * Checks the size rules first (VY_E_FORMAT / VY_E_TOO_LARGE).
  */
-int vy_dump_from_raw(enum vy_buf b, const uint8_t *data, size_t len,
+int vy_dump_from_raw(enum vy_buffer_index b, const uint8_t *data, size_t len,
 		     struct vy_snapshot *out, struct vy_err *e);
 
 /* The XXH3-64 (seed VY_DUMP_SEED) the container uses, for tools and tests. */
