@@ -84,7 +84,7 @@ uint32_t vy_occupancy_total_slots(const struct vy_ring_occupancy *o)
 	return sat_add(t, o->unknown);
 }
 
-bool vy_window_is_active(const struct vy_window *w)
+bool vy_window_telemetry_is_active(const struct vy_window_telemetry *w)
 {
 	return w->published || w->claimed || w->wait_io || w->yield_count ||
 	       w->requeue;
@@ -107,7 +107,7 @@ void vy_telemetry_free(struct vy_telemetry *t)
 struct vy_tel_wacc {
 	uint32_t used;
 	uint32_t ticket;
-	struct vy_window w;
+	struct vy_window_telemetry w;
 };
 
 void vy_tel_scratch_init(struct vy_tel_scratch *s)
@@ -258,7 +258,7 @@ static struct vy_tel_wacc *wacc_get(struct vy_tel_scratch *s, uint32_t ticket,
 
 static int cmp_window(const void *a, const void *b)
 {
-	const struct vy_window *x = a, *y = b;
+	const struct vy_window_telemetry *x = a, *y = b;
 
 	if (x->ticket != y->ticket)
 		return x->ticket < y->ticket ? -1 : 1;
@@ -344,7 +344,7 @@ static void count_status(struct vy_ring_occupancy *o, uint32_t st)
 	}
 }
 
-static void window_status(struct vy_window *w, uint32_t st)
+static void window_status(struct vy_window_telemetry *w, uint32_t st)
 {
 	switch (st) {
 	case VY_RING_PUBLISHED: w->published++; break;
@@ -478,7 +478,7 @@ int vy_telemetry_decode(struct vy_telemetry *out, struct vy_tel_scratch *scratch
 	if (store)
 		out->n_slots = n;
 	if (scratch->acc_len > out->windows_cap) {
-		struct vy_window *p = realloc(out->windows, scratch->acc_len *
+		struct vy_window_telemetry *p = realloc(out->windows, scratch->acc_len *
 							     sizeof(*p));
 
 		if (!p)
@@ -514,7 +514,7 @@ size_t vy_telemetry_active_windows(const struct vy_telemetry *t, size_t *out)
 	size_t i, n = 0;
 
 	for (i = 0; i < t->n_windows; i++)
-		if (vy_window_is_active(&t->windows[i]))
+		if (vy_window_telemetry_is_active(&t->windows[i]))
 			out[n++] = i;
 	return n;
 }
@@ -610,7 +610,7 @@ int vy_telemetry_hot_window_count(const struct vy_telemetry *t, uint32_t *out,
 	size_t i;
 
 	for (i = 0; i < t->n_windows; i++) {
-		const struct vy_window *w = &t->windows[i];
+		const struct vy_window_telemetry *w = &t->windows[i];
 
 		if (w->required_slots > UINT32_MAX - w->lookahead_slots)
 			return vy_errf(e, VY_E_ROUTE_WINDOW_DEMAND_OVERFLOW,

@@ -131,7 +131,7 @@ uint32_t vy_occupancy_queue_depth(const struct vy_ring_occupancy *o);
  * required_slots/lookahead_slots count class (arg1) 0 and 1; other
  * classes count in neither.  The status counters skip empty and unknown.
  */
-struct vy_window {
+struct vy_window_telemetry {
 	uint32_t ticket;
 	uint32_t tenant_id;
 	uint32_t opcode;
@@ -147,7 +147,7 @@ struct vy_window {
 };
 
 /* Any of published, claimed, wait_io, yield_count, requeue > 0. */
-bool vy_window_is_active(const struct vy_window *w);
+bool vy_window_telemetry_is_active(const struct vy_window_telemetry *w);
 
 /*
  * RingTelemetry: one decoded snapshot.  slots[] has one row per ring slot
@@ -163,7 +163,7 @@ struct vy_telemetry {
 	struct vy_ring_slot *slots;
 	size_t n_slots;
 	size_t slots_cap;
-	struct vy_window *windows;
+	struct vy_window_telemetry *windows;
 	size_t n_windows;
 	size_t windows_cap;
 	uint64_t ring_slot_count;	/* slots in the ring, even with NO_SLOTS */
@@ -415,34 +415,15 @@ void vy_telemetry_decode_capacity_evidence(
 bool vy_decode_capacity_evidence_is_complete(
 	const struct vy_decode_capacity_evidence *ev);
 
-/* ---- Readback byte counters (§3.1) ---- */
-
-#define VY_READBACK_BUFFERS 4u
-#define VY_READBACK_DEBUG_LOG_BYTES 1028u
-#define VY_READBACK_IO_SLOT_BYTES 32u
-#define VY_READBACK_IO_MAX_SLOTS 64u
-
-struct vy_readback_counters {
-	size_t control_bytes;
-	size_t ring_bytes;
-	size_t debug_log_bytes;
-	size_t io_queue_bytes;
-	size_t total_bytes;
-};
+/* ---- Readback (§3.1) ---- */
 
 /*
- * Validate @n buffer lengths in ABI order (control, ring, debug log, IO
- * queue) against a compiled ring of @slot_count slots and count them.
- * Checks in order: n != 4 READBACK_BUFFER_COUNT; control
- * READBACK_CONTROL_INVALID; debug log != 1028 READBACK_DEBUG_LOG_SIZE; IO
- * queue READBACK_IO_QUEUE_MISALIGNED / _PARTIAL_SLOT / _TOO_LARGE; ring
- * slot_count > UINT32_MAX/16 READBACK_RING_LEN_OVERFLOW, length !=
- * slot_count*64 READBACK_RING_SIZE.  The total is checked (VY_E_INVAL on
- * an overflow, unreachable after validation).
+ * MegakernelReadback::slot_count(): ring length / 64.  Errors:
+ * VY_E_READBACK_RING_NOT_WHOLE_SLOTS (not a multiple of 64),
+ * VY_E_READBACK_RING_LEN_OVERFLOW (more than UINT32_MAX slots).  The
+ * four-buffer validation and byte counters are vy_validate_readback() and
+ * vy_readback_counters() in protocol.h.
  */
-int vy_readback_counters(const size_t *lens, size_t n, uint32_t slot_count,
-			 struct vy_readback_counters *out, struct vy_err *e);
-/* slot_count(): ring length / 64; VY_E_READBACK_RING_NOT_WHOLE_SLOTS else. */
 int vy_readback_slot_count(size_t ring_len, uint32_t *out, struct vy_err *e);
 
 #endif

@@ -293,66 +293,6 @@ bool vy_decode_capacity_evidence_is_complete(
 
 /* ---- readback ---- */
 
-int vy_readback_counters(const size_t *lens, size_t n, uint32_t slot_count,
-			 struct vy_readback_counters *out, struct vy_err *e)
-{
-	size_t c, r, d, q;
-
-	if (n != VY_READBACK_BUFFERS)
-		return vy_errf(e, VY_E_READBACK_BUFFER_COUNT,
-			       "read back control, ring, debug log and IO queue in that order",
-			       "readback has %zu buffers, expected 4", n);
-	c = lens[0];
-	r = lens[1];
-	d = lens[2];
-	q = lens[3];
-	if (c < VY_TEL_CONTROL_MIN_BYTES || c % 4)
-		return vy_errf(e, VY_E_READBACK_CONTROL_INVALID,
-			       "read back the whole control buffer",
-			       "readback control has %zu bytes, expected at least 640 and a multiple of 4",
-			       c);
-	if (d != VY_READBACK_DEBUG_LOG_BYTES)
-		return vy_errf(e, VY_E_READBACK_DEBUG_LOG_SIZE,
-			       "read back the whole 1028-byte debug log",
-			       "readback debug log has %zu bytes, expected 1028",
-			       d);
-	if (q % 4)
-		return vy_errf(e, VY_E_READBACK_IO_QUEUE_MISALIGNED,
-			       "read back whole IO queue words",
-			       "readback IO queue has %zu bytes, not a multiple of 4",
-			       q);
-	if (q % VY_READBACK_IO_SLOT_BYTES)
-		return vy_errf(e, VY_E_READBACK_IO_QUEUE_PARTIAL_SLOT,
-			       "read back whole 32-byte IO slots",
-			       "readback IO queue has %zu bytes, not a multiple of 32",
-			       q);
-	if (q / VY_READBACK_IO_SLOT_BYTES > VY_READBACK_IO_MAX_SLOTS)
-		return vy_errf(e, VY_E_READBACK_IO_QUEUE_TOO_LARGE,
-			       "use an IO queue of at most 64 slots",
-			       "readback IO queue holds %zu slots, more than 64",
-			       q / VY_READBACK_IO_SLOT_BYTES);
-	if (slot_count > UINT32_MAX / 16)
-		return vy_errf(e, VY_E_READBACK_RING_LEN_OVERFLOW,
-			       "split the ring into smaller shards",
-			       "ring of %u slots has no expressible byte length",
-			       slot_count);
-	if (r != (size_t)slot_count * VY_TEL_SLOT_BYTES)
-		return vy_errf(e, VY_E_READBACK_RING_SIZE,
-			       "read back the full ring for the compiled slot count",
-			       "readback ring has %zu bytes, expected %u * 64 = %zu",
-			       r, slot_count,
-			       (size_t)slot_count * VY_TEL_SLOT_BYTES);
-	out->control_bytes = c;
-	out->ring_bytes = r;
-	out->debug_log_bytes = d;
-	out->io_queue_bytes = q;
-	if (c > SIZE_MAX - r || c + r > SIZE_MAX - d || c + r + d > SIZE_MAX - q)
-		return vy_errf(e, VY_E_INVAL, NULL,
-			       "readback total bytes overflow size_t");
-	out->total_bytes = c + r + d + q;
-	return 0;
-}
-
 int vy_readback_slot_count(size_t ring_len, uint32_t *out, struct vy_err *e)
 {
 	if (ring_len % VY_TEL_SLOT_BYTES)

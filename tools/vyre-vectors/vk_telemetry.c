@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "protocol.h"
 #include "telemetry.h"
 #include "util.h"
 #include "vectors.h"
@@ -126,7 +127,7 @@ static json_t *occupancy_json(const struct vy_ring_occupancy *o)
 	return j;
 }
 
-static json_t *window_json(const struct vy_window *w)
+static json_t *window_json(const struct vy_window_telemetry *w)
 {
 	json_t *j = json_object();
 
@@ -145,7 +146,7 @@ static json_t *window_json(const struct vy_window *w)
 	json_object_set_new(j, "requeue", json_integer(w->requeue));
 	json_object_set_new(j, "fault", json_integer(w->fault));
 	json_object_set_new(j, "is_active",
-			    json_boolean(vy_window_is_active(w)));
+			    json_boolean(vy_window_telemetry_is_active(w)));
 	return j;
 }
 
@@ -539,23 +540,25 @@ static int run_decode_capacity_evidence(struct vv_case *c, json_t **got,
 
 static int run_readback(struct vv_case *c, json_t **got, struct vy_err *e)
 {
+	const json_t *a = json_object_get(c->input, "buffer_byte_lengths"), *v;
 	struct vy_readback_counters r;
-	uint32_t *lens32 = NULL, slots;
-	size_t lens[16], n, i;
+	uint64_t lens[16], slots64;
+	uint32_t slots;
+	size_t n, i;
 	int ret;
 
-	if (u32_array(c->input, "buffer_byte_lengths", &lens32, &n) ||
-	    n > VY_ARRAY_SIZE(lens) ||
-	    vv_member_u32(c->input, "slot_count", 0, &slots)) {
-		free(lens32);
+	if (!json_is_array(a) || json_array_size(a) > VY_ARRAY_SIZE(lens) ||
+	    vv_member_u64(c->input, "slot_count", 0, &slots64))
 		return bad_input(c, e, "buffer_byte_lengths/slot_count");
-	}
-	for (i = 0; i < n; i++)
-		lens[i] = lens32[i];
-	free(lens32);
-	ret = vy_readback_counters(lens, n, slots, &r, e);
+	n = json_array_size(a);
+	json_array_foreach(a, i, v)
+		if (vv_get_u64(v, &lens[i]))
+			return bad_input(c, e, "buffer_byte_lengths");
+	ret = vy_validate_readback(lens, n, slots64, e);
 	if (!ret)
-		ret = vy_readback_slot_count(r.ring_bytes, &slots, e);
+		ret = vy_readback_counters(lens, &r, e);
+	if (!ret)
+		ret = vy_readback_slot_count((size_t)r.ring_bytes, &slots, e);
 	if (!ret)
 		*got = json_pack("{s:o, s:o, s:o, s:o, s:o, s:I}",
 				 "control_bytes", vv_u64(r.control_bytes),
