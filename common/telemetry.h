@@ -34,7 +34,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "dump.h"
 #include "err.h"
+#include "protocol.h"
 
 #define VY_TEL_SLOT_BYTES 64u
 #define VY_TEL_SLOT_WORDS 16u
@@ -425,5 +431,197 @@ bool vy_decode_capacity_evidence_is_complete(
  * vy_readback_counters() in protocol.h.
  */
 int vy_readback_slot_count(size_t ring_len, uint32_t *out, struct vy_err *e);
+
+
+/* ---- Decode reports (vyre-decode) ---- */
+
+/*
+ * A report is one decoded snapshot with everything vyre-decode prints
+ * about it: telemetry, counters, the health since the previous snapshot,
+ * the debug log and IO queue views, an optional sketch.  The raw buffers
+ * are borrowed (they must outlive the report's use).  Build with
+ * vy_tel_report_build(), then write it with one of the writers below.
+ * A report is reusable: build into the same structure again and its
+ * arrays are reused.
+ */
+
+/* Which slot rows a report carries. */
+enum vy_tel_slots {
+	VY_TEL_SLOTS_NONE = 0,
+	VY_TEL_SLOTS_ACTIVE,	/* active statuses only */
+	VY_TEL_SLOTS_ALL,
+};
+
+/* Maps PRINTF format ids to format strings (--printf-formats). */
+struct vy_printf_formats {
+	uint32_t *ids;
+	char **fmts;
+	size_t n;
+};
+
+/*
+ * Parse a formats file: one "ID FORMAT" per line (ID decimal or 0x hex,
+ * one blank between, FORMAT to the end of the line; optionally in double
+ * quotes with \n \t \" \\ escapes); blank lines and lines starting with
+ * '#' are skipped.  A later line for the same id wins.  Errors:
+ * VY_E_FORMAT ("line N: ..."), VY_E_NOMEM.
+ */
+int vy_printf_formats_parse(struct vy_printf_formats *pf, const char *text,
+			    size_t len, struct vy_err *e);
+void vy_printf_formats_free(struct vy_printf_formats *pf);
+/* The format of @id, or NULL. */
+const char *vy_printf_formats_get(const struct vy_printf_formats *pf,
+				  uint32_t id);
+/*
+ * Render @fmt with the record's two arguments into @buf (always
+ * NUL-terminated; truncated to @len).  Conversions: %u %d %i %x %X %o %c
+ * with optional '0', '-' flags and a width up to 32, and %%; the first
+ * takes @a1, the second @a2; anything else is copied as text.
+ */
+void vy_printf_render(const char *fmt, uint32_t a1, uint32_t a2, char *buf,
+		      size_t len);
+
+struct vy_tel_report_opts {
+	const uint32_t *window_opcodes;	/* --windows */
+	size_t n_window_opcodes;
+	enum vy_tel_slots slots;	/* --slots */
+	bool have_opcode;		/* --opcode */
+	uint32_t opcode;
+	size_t sketch_depth;		/* --sketch DxW; 0 = none */
+	size_t sketch_width;
+	enum vy_read_mode debug_mode;	/* --debug-log */
+	const struct vy_printf_formats *formats; /* may be NULL */
+};
+
+struct vy_tel_report {
+	/* where it came from */
+	const char *source;		/* file name ("-" = stdin) */
+	uint64_t index;			/* snapshot number in this run, from 0 */
+	bool has_meta;			/* from a VYRD snapshot */
+	uint64_t offset;		/* stream offset of the snapshot */
+	uint64_t sequence;
+	uint64_t capture_ns;
+	const char *device;		/* "" when unknown */
+	/* borrowed raw buffers (debug/io NULL when absent) */
+	const uint8_t *control;
+	size_t control_len;
+	const uint8_t *ring;
+	size_t ring_len;
+	const uint8_t *debug;
+	size_t debug_len;
+	const uint8_t *io;
+	size_t io_len;
+	uint64_t base[VY_BUF_COUNT];	/* file offset of each buffer, for messages */
+	int err_buf;			/* VY_BUF_* that failed the last build */
+	/* decoded */
+	struct vy_telemetry tel;
+	struct vy_tel_scratch scratch;
+	struct vy_runtime_counters counters;
+	size_t *idx;			/* scratch: active windows / slots */
+	size_t idx_cap;
+	/* health since the previous snapshot */
+	bool has_health;
+	bool counter_reset;		/* done_count moved backwards */
+	uint32_t prev_done_count;
+	uint64_t prev_index;
+	struct vy_watchdog health;
+	/* debug log */
+	bool has_debug;
+	struct vy_debug_log_view dbg;
+	/* io queue */
+	bool has_io;
+	uint32_t io_slots;
+	uint32_t io_status[6];		/* empty, published, claimed, done, ok, error */
+	uint32_t io_other;		/* any other status value */
+	/* sketch */
+	bool has_sketch;
+	struct vy_sketch_telemetry sketch;
+	const struct vy_tel_report_opts *opts;
+};
+
+void vy_tel_report_init(struct vy_tel_report *r);
+void vy_tel_report_free(struct vy_tel_report *r);
+
+/*
+ * Decode the buffers already set in @r (control and ring required; debug
+ * and io optional) under @o.  @prev (may be NULL) is the previous report
+ * of the stream: its done_count gives the health; a backwards counter
+ * sets counter_reset instead of failing.  Errors: the telemetry and
+ * protocol validation codes, VY_E_NOMEM; err_buf names the failing buffer
+ * and the message starts with "offset N:" where N is base[err_buf] plus
+ * the offset inside that buffer.
+ */
+int vy_tel_report_build(struct vy_tel_report *r,
+			const struct vy_tel_report_opts *o,
+			const struct vy_tel_report *prev, struct vy_err *e);
+
+/* True when --strict should fail: a faulted slot, a suspected stall, or
+ * debug records dropped. */
+bool vy_tel_report_anomalous(const struct vy_tel_report *r);
+
+/* The report as one JSON object (no "schema"; vy_emit_json adds it). */
+json_t *vy_tel_report_json(const struct vy_tel_report *r);
+
+/* One compact JSON line per slot row selected by opts->slots. */
+int vy_tel_report_slot_lines(FILE *f, const struct vy_tel_report *r,
+			     const char *schema);
+/* Human summary (table format). */
+int vy_tel_report_table(FILE *f, const struct vy_tel_report *r);
+/* One health line: "health 0 -> 1: ..." (table); only if has_health. */
+int vy_tel_report_health_line(FILE *f, const struct vy_tel_report *r);
+/*
+ * CSV: the header and one summary row per report; with opts->slots a
+ * slot table instead (one row per selected slot).
+ */
+int vy_tel_report_csv_header(FILE *f, const struct vy_tel_report_opts *o);
+int vy_tel_report_csv(FILE *f, const struct vy_tel_report *r);
+/* Prometheus text exposition of one report. */
+int vy_tel_report_prom(FILE *f, const struct vy_tel_report *r);
+/* Word-indexed hex rows of every buffer, annotated with word names. */
+int vy_tel_report_hex(FILE *f, const struct vy_tel_report *r);
+
+/*
+ * Name of control word @w ("shutdown", "done_count", "tenant_fairness[3]",
+ * "metrics[5]", "observable[0]", ...), written into @buf.
+ */
+const char *vy_control_word_name(uint32_t w, char *buf, size_t len);
+
+/* ---- Snapshot streams with recovery (vyre-decode --keep-going) ---- */
+
+/*
+ * Reads VYRD snapshots from a file descriptor with read(2) (so a pipe
+ * delivers each snapshot as soon as it is complete) and parses them with
+ * vy_dump_parse.  Unlike vy_dump_reader, a corrupt snapshot can be
+ * skipped: vy_tel_stream_skip() moves past it (by its stated length when
+ * that is sane, else to the next "VYRD" magic).
+ */
+struct vy_tel_stream {
+	int fd;
+	const char *name;
+	uint8_t *buf;
+	size_t len;		/* bytes held */
+	size_t pos;		/* start of the next snapshot in buf */
+	size_t cap;
+	uint64_t base;		/* stream offset of buf[0] */
+	bool eof;
+	int last_err;		/* error of the last next() (0 if none) */
+};
+
+void vy_tel_stream_init(struct vy_tel_stream *s, int fd, const char *name);
+void vy_tel_stream_free(struct vy_tel_stream *s);
+
+/*
+ * Next snapshot into @out (borrowing the stream's buffer until the next
+ * call).  Returns 1 with a snapshot; 0 at a clean end of input; with
+ * @follow, 2 when the input ended (cleanly or inside a snapshot) and the
+ * caller should wait and call again; or an error: VY_E_TRUNCATED (input
+ * ended inside a snapshot), any vy_dump_parse error (a corrupt snapshot:
+ * vy_tel_stream_skip() moves past it), VY_E_TOO_LARGE, VY_E_IO,
+ * VY_E_NOMEM.  Messages start with "offset N:" (stream offset).
+ */
+int vy_tel_stream_next(struct vy_tel_stream *s, bool follow,
+		       struct vy_snapshot *out, struct vy_err *e);
+/* After a parse error: drop the corrupt snapshot.  Returns 0. */
+int vy_tel_stream_skip(struct vy_tel_stream *s);
 
 #endif
