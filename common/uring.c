@@ -368,6 +368,21 @@ int vy_reader_reap(struct vy_reader *r, struct vy_read_done *out,
 	return (int)n;
 }
 
+int vy_reader_wait(struct vy_reader *r, uint64_t timeout_ns)
+{
+	struct __kernel_timespec ts = {
+		.tv_sec = (long long)(timeout_ns / 1000000000u),
+		.tv_nsec = (long long)(timeout_ns % 1000000000u),
+	};
+	struct io_uring_cqe *cqe;
+
+	if (!r->uring)
+		return r->fifo_head >= 0;
+	if (r->unsubmitted && io_uring_submit(&r->ring) >= 0)
+		r->unsubmitted = 0;
+	return io_uring_wait_cqe_timeout(&r->ring, &cqe, &ts) == 0;
+}
+
 void vy_reader_cancel(struct vy_reader *r)
 {
 	struct vy_read_done d[16];

@@ -127,6 +127,12 @@ int vy_reader_reap(struct vy_reader *r, struct vy_read_done *out,
 		   unsigned max, unsigned min, struct vy_err *e);
 
 /*
+ * Wait until a completion can be reaped or @timeout_ns passed, without
+ * collecting it.  Returns 1 (something to reap) or 0.
+ */
+int vy_reader_wait(struct vy_reader *r, uint64_t timeout_ns);
+
+/*
  * Cancel every read in flight and collect their completions (discarded).
  * Used on interruption; the reader stays usable.
  */

@@ -1,0 +1,632 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vyre-stream - files through io_uring into pinned device buffers,
+ * processed on the device (checksum, count, hist, grep).  The pipeline is
+ * common/stream.c; this file parses options and prints.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "emit.h"
+#include "err.h"
+#include "stream.h"
+#include "util.h"
+
+static const char *prog = "vyre-stream";
+static volatile sig_atomic_t stop_flag;
+
+struct ctx {
+	enum vy_format fmt;
+	enum vy_stream_op op;
+	int quiet;
+	int progress;
+	int progress_shown;
+	int failed;
+	int mismatch;
+	json_t *inputs;		/* --format json */
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: vyre-stream [options] [FILE...|-]\n"
+"Read files through io_uring into pinned OpenCL buffers and process them on\n"
+"the device; print one line per input: path<TAB>bytes<TAB>result.\n"
+"With no FILE, or with -, read standard input.\n"
+"\n"
+"  --op OP             checksum, count, hist or grep (default checksum)\n"
+"  -b, --byte B        the byte that --op count counts: 0-255, 0xHH or a\n"
+"                      single character (implies --op count)\n"
+"  -e, --pattern PAT   a literal pattern for --op grep; repeat for a set\n"
+"                      (implies --op grep)\n"
+"  -f, --patterns-from FILE  one literal pattern per line\n"
+"  --files-from LIST   read input paths from LIST, one per line (- = stdin)\n"
+"  --chunk SIZE        bytes per chunk, a power of two 64K-64M (default 4M)\n"
+"  --qd N              reads in flight = pinned host slots (default 32)\n"
+"  --dev-slots N       device chunk slots, copy transport (default 8)\n"
+"  --engine E          auto, uring or pread (default auto: io_uring, else\n"
+"                      pread with a notice)\n"
+"  --direct MODE       O_DIRECT: auto (files of at least a chunk, when the\n"
+"                      buffers are aligned), on (every regular file) or off\n"
+"                      (default auto)\n"
+"  --no-register       do not register the buffers with io_uring\n"
+"  --transport T       auto, copy or shared (default auto: shared on CPU and\n"
+"                      unified-memory devices, copy otherwise)\n"
+"  --persistent        process chunks in the persistent megakernel (ring\n"
+"                      slots with user opcodes) instead of one launch per batch\n"
+"  -d, --device SPEC   OpenCL device: P:D, P, cpu or gpu (default: first GPU,\n"
+"                      else first CPU device)\n"
+"  --verify            recompute every result on the CPU; a mismatch exits 1\n"
+"  --format F          table (tab-separated lines), json or jsonl (default\n"
+"                      table); -j = json\n"
+"  --progress          show a progress line on stderr even when it is not a\n"
+"                      terminal (default: only on a terminal)\n"
+"  -q, --quiet         no metrics line on stderr\n"
+"  -h, --help          this help\n"
+"  -V, --version       print the version\n"
+"\n"
+"Exit: 0 ok, 1 an input failed or --verify found a mismatch, 2 usage,\n"
+"4 I/O error, 5 device error, 130 interrupted.\n");
+}
+
+static void on_sig(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static double gbps(uint64_t bytes, uint64_t ns)
+{
+	return ns ? (double)bytes / (double)ns : 0.0;
+}
+
+static json_t *result_json(const struct vy_stream_result *r,
+			   enum vy_stream_op op)
+{
+	char buf[40];
+	json_t *a;
+	int k;
+
+	switch (op) {
+	case VY_OP_CHECKSUM:
+		vy_result_format(r, op, buf, sizeof(buf));
+		return json_string(buf);
+	case VY_OP_COUNT:
+	case VY_OP_GREP:
+		return vy_json_u64(r->count);
+	case VY_OP_HIST:
+		a = json_array();
+		for (k = 0; k < 256; k++)
+			json_array_append_new(a, vy_json_u64(r->hist[k]));
+		return a;
+	}
+	return json_null();
+}
+
+static void on_result(void *arg, size_t idx, struct vy_stream_input *in)
+{
+	struct ctx *c = arg;
+	static char buf[VY_RESULT_STR_MAX];
+
+	(void)idx;
+	if (c->progress_shown) {
+		fputs("\r\033[K", stderr);
+		c->progress_shown = 0;
+	}
+	if (in->status) {
+		c->failed = 1;
+		fprintf(stderr, "%s: %s\n", prog, in->err.msg);
+	} else if (in->verified < 0) {
+		char b2[VY_RESULT_STR_MAX];
+
+		c->mismatch = 1;
+		vy_result_format(&in->res, c->op, buf, sizeof(buf));
+		vy_result_format(&in->ref, c->op, b2, sizeof(b2));
+		fprintf(stderr,
+			"%s: %s: --verify mismatch: device %" PRIu64
+			" bytes %.40s, cpu %" PRIu64 " bytes %.40s\n",
+			prog, in->path, in->res.bytes, buf, in->ref.bytes, b2);
+	}
+	if (c->fmt == VY_FMT_TABLE) {
+		if (in->status)
+			return;
+		vy_result_format(&in->res, c->op, buf, sizeof(buf));
+		printf("%s\t%" PRIu64 "\t%s\n", in->path, in->res.bytes, buf);
+		fflush(stdout);
+		return;
+	}
+	{
+		json_t *o = json_object();
+
+		json_object_set_new(o, "path", json_string(in->path));
+		json_object_set_new(o, "status",
+				    json_string(in->status ? "error" : "ok"));
+		if (in->status) {
+			json_object_set_new(o, "error",
+					    json_string(in->err.msg));
+			json_object_set_new(o, "code",
+					    json_string(vy_err_name(in->status)));
+		} else {
+			json_object_set_new(o, "bytes",
+					    vy_json_u64(in->res.bytes));
+			json_object_set_new(o, "result",
+					    result_json(&in->res, c->op));
+			if (in->verified)
+				json_object_set_new(o, "verified",
+						    json_boolean(in->verified > 0));
+		}
+		json_object_set_new(o, "o_direct", json_boolean(in->direct));
+		if (c->fmt == VY_FMT_JSONL) {
+			vy_emit_json(stdout, o, "vyre-stream/1", 0);
+			fflush(stdout);
+			json_decref(o);
+		} else {
+			json_array_append_new(c->inputs, o);
+		}
+	}
+}
+
+static void on_notice(void *arg, const char *msg)
+{
+	(void)arg;
+	fprintf(stderr, "%s: %s\n", prog, msg);
+}
+
+static void on_progress(void *arg, const struct vy_stream_metrics *m,
+			uint64_t total)
+{
+	struct ctx *c = arg;
+
+	if (!c->progress)
+		return;
+	fprintf(stderr, "\r\033[K%s: %.1f MB of %.1f MB, %.2f GB/s", prog,
+		(double)m->bytes / 1e6, (double)total / 1e6,
+		gbps(m->bytes, m->wall_ns));
+	c->progress_shown = 1;
+}
+
+static json_t *metrics_json(const struct vy_stream_metrics *m)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "bytes", vy_json_u64(m->bytes));
+	json_object_set_new(o, "files", vy_json_u64(m->files));
+	json_object_set_new(o, "failed_files", vy_json_u64(m->failed_files));
+	json_object_set_new(o, "chunks", vy_json_u64(m->chunks));
+	json_object_set_new(o, "launches", vy_json_u64(m->launches));
+	json_object_set_new(o, "wall_s", json_real((double)m->wall_ns / 1e9));
+	json_object_set_new(o, "gbps_end_to_end",
+			    json_real(gbps(m->bytes, m->wall_ns)));
+	json_object_set_new(o, "gbps_read",
+			    json_real(gbps(m->bytes, m->io_busy_ns)));
+	json_object_set_new(o, "gbps_h2d",
+			    json_real(gbps(m->h2d_bytes, m->h2d_ns)));
+	json_object_set_new(o, "h2d_bytes", vy_json_u64(m->h2d_bytes));
+	json_object_set_new(o, "kernel_s",
+			    json_real((double)m->kernel_ns / 1e9));
+	json_object_set_new(o, "io_busy_s",
+			    json_real((double)m->io_busy_ns / 1e9));
+	json_object_set_new(o, "stall_io_s",
+			    json_real((double)m->stall_io_ns / 1e9));
+	json_object_set_new(o, "stall_device_s",
+			    json_real((double)m->stall_dev_ns / 1e9));
+	json_object_set_new(o, "qd", json_integer(m->qd));
+	json_object_set_new(o, "qd_avg",
+			    json_real(m->io_busy_ns ?
+				      (double)m->inflight_ns /
+				      (double)m->io_busy_ns : 0.0));
+	json_object_set_new(o, "inflight_max", vy_json_u64(m->inflight_max));
+	json_object_set_new(o, "dev_slots", json_integer(m->dev_slots));
+	json_object_set_new(o, "chunk", vy_json_u64(m->chunk));
+	json_object_set_new(o, "groups_per_chunk", json_integer(m->groups));
+	json_object_set_new(o, "workgroup", json_integer(m->wg));
+	json_object_set_new(o, "reads", vy_json_u64(m->reads));
+	json_object_set_new(o, "short_reads", vy_json_u64(m->short_reads));
+	json_object_set_new(o, "retries", vy_json_u64(m->retries));
+	json_object_set_new(o, "failed_reads", vy_json_u64(m->failed_reads));
+	json_object_set_new(o, "cpu_copy_bytes",
+			    vy_json_u64(m->cpu_copy_bytes));
+	json_object_set_new(o, "engine",
+			    json_string(m->engine ? m->engine : "none"));
+	json_object_set_new(o, "registered", json_boolean(m->registered));
+	json_object_set_new(o, "o_direct_files",
+			    vy_json_u64(m->direct_files));
+	json_object_set_new(o, "transport",
+			    json_string(m->transport ? m->transport : "none"));
+	json_object_set_new(o, "persistent", json_boolean(m->persistent));
+	json_object_set_new(o, "device", json_string(m->device));
+	return o;
+}
+
+static void metrics_line(const struct vy_stream_metrics *m)
+{
+	fprintf(stderr,
+		"%s: %" PRIu64 " files, %" PRIu64 " bytes in %.3f s: "
+		"%.2f GB/s end to end, read %.2f GB/s, h2d %.2f GB/s; "
+		"qd %u (avg %.1f, max %" PRIu64 "), stall io %.3f s, "
+		"device %.3f s; short reads %" PRIu64 ", retries %" PRIu64
+		", cpu copy %" PRIu64 " bytes; engine %s%s, o_direct %" PRIu64
+		"/%" PRIu64 ", transport %s%s, %" PRIu64 " launches; %s\n",
+		prog, m->files, m->bytes, (double)m->wall_ns / 1e9,
+		gbps(m->bytes, m->wall_ns), gbps(m->bytes, m->io_busy_ns),
+		gbps(m->h2d_bytes, m->h2d_ns), m->qd,
+		m->io_busy_ns ? (double)m->inflight_ns / (double)m->io_busy_ns :
+				0.0,
+		m->inflight_max, (double)m->stall_io_ns / 1e9,
+		(double)m->stall_dev_ns / 1e9, m->short_reads, m->retries,
+		m->cpu_copy_bytes, m->engine ? m->engine : "none",
+		m->registered ? " registered" : "", m->direct_files, m->files,
+		m->transport ? m->transport : "none",
+		m->persistent ? " persistent" : "", m->launches, m->device);
+}
+
+static int parse_byte(const char *s, uint8_t *out)
+{
+	uint64_t v;
+
+	if (s[0] && !s[1] && (s[0] < '0' || s[0] > '9')) {
+		*out = (uint8_t)s[0];
+		return 0;
+	}
+	if (vy_parse_u64(s, 255, 0, &v))
+		return -1;
+	*out = (uint8_t)v;
+	return 0;
+}
+
+/* Split @buf (NUL-terminated, modified) into non-empty lines. */
+static int add_lines(char *buf, const char ***list, size_t *n, int keep_empty)
+{
+	char *s = buf, *nl;
+
+	while (*s) {
+		const char **nlst;
+
+		nl = strchr(s, '\n');
+		if (nl)
+			*nl = '\0';
+		if (*s || keep_empty) {
+			nlst = realloc(*list, (*n + 1) * sizeof(**list));
+			if (!nlst)
+				return -1;
+			*list = nlst;
+			(*list)[(*n)++] = s;
+		}
+		if (!nl)
+			break;
+		s = nl + 1;
+	}
+	return 0;
+}
+
+static int read_list(const char *path, char **buf, struct vy_err *e)
+{
+	uint8_t *data;
+	size_t len;
+	int ret = vy_read_file(path, &data, &len, e);
+
+	if (ret < 0)
+		return ret;
+	*buf = realloc(data, len + 1);
+	if (!*buf) {
+		free(data);
+		return vy_errf(e, VY_E_NOMEM, NULL, "out of memory");
+	}
+	(*buf)[len] = '\0';
+	return 0;
+}
+
+enum {
+	O_OP = 256, O_FILES_FROM, O_CHUNK, O_QD, O_DEV_SLOTS, O_ENGINE,
+	O_DIRECT, O_NO_REGISTER, O_TRANSPORT, O_PERSISTENT, O_VERIFY,
+	O_FORMAT, O_PROGRESS,
+};
+
+static const struct option longopts[] = {
+	{ "op", required_argument, NULL, O_OP },
+	{ "byte", required_argument, NULL, 'b' },
+	{ "pattern", required_argument, NULL, 'e' },
+	{ "patterns-from", required_argument, NULL, 'f' },
+	{ "files-from", required_argument, NULL, O_FILES_FROM },
+	{ "chunk", required_argument, NULL, O_CHUNK },
+	{ "qd", required_argument, NULL, O_QD },
+	{ "dev-slots", required_argument, NULL, O_DEV_SLOTS },
+	{ "engine", required_argument, NULL, O_ENGINE },
+	{ "direct", required_argument, NULL, O_DIRECT },
+	{ "no-register", no_argument, NULL, O_NO_REGISTER },
+	{ "transport", required_argument, NULL, O_TRANSPORT },
+	{ "persistent", no_argument, NULL, O_PERSISTENT },
+	{ "device", required_argument, NULL, 'd' },
+	{ "verify", no_argument, NULL, O_VERIFY },
+	{ "format", required_argument, NULL, O_FORMAT },
+	{ "progress", no_argument, NULL, O_PROGRESS },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int bad_usage(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "%s: ", prog);
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n%s: try --help\n", prog);
+	return VY_EXIT_USAGE;
+}
+
+static int pick(const char *arg, const char *const *names, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(arg, names[i]))
+			return i;
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	static const char *const ops[] = { "checksum", "count", "hist", "grep" };
+	static const char *const engines[] = { "auto", "uring", "pread" };
+	static const char *const directs[] = { "auto", "on", "off" };
+	static const char *const xfers[] = { "auto", "copy", "shared" };
+	struct vy_stream_opts o;
+	struct vy_stream_metrics m;
+	struct vy_stream_input *in = NULL;
+	struct ctx c = { .fmt = VY_FMT_TABLE, .op = VY_OP_CHECKSUM };
+	struct vy_dfa dfa = { 0 };
+	struct vy_err e = { 0 };
+	struct sigaction sa;
+	const char **paths = NULL, **pats = NULL;
+	size_t npaths = 0, npats = 0, i, *plens = NULL;
+	char *listbuf = NULL, *patbuf = NULL;
+	const char *files_from = NULL, *patfile = NULL;
+	int op_set = 0, have_byte = 0, force_progress = 0, opt, ret, rc;
+	uint64_t v;
+
+	vy_stream_opts_init(&o);
+	while ((opt = getopt_long(argc, argv, "b:e:f:d:jqhV", longopts,
+				  NULL)) != -1) {
+		switch (opt) {
+		case O_OP:
+			ret = pick(optarg, ops, 4);
+			if (ret < 0)
+				return bad_usage("unknown --op '%s' (checksum, count, hist, grep)",
+						 optarg);
+			o.op.op = (enum vy_stream_op)ret;
+			op_set = 1;
+			break;
+		case 'b':
+			if (parse_byte(optarg, &o.op.byte))
+				return bad_usage("bad --byte '%s' (0-255, 0xHH or one character)",
+						 optarg);
+			have_byte = 1;
+			break;
+		case 'e': {
+			const char **np = realloc(pats, (npats + 1) *
+						  sizeof(*pats));
+
+			if (!np)
+				return VY_EXIT_IO;
+			pats = np;
+			pats[npats++] = optarg;
+			break;
+		}
+		case 'f':
+			patfile = optarg;
+			break;
+		case O_FILES_FROM:
+			files_from = optarg;
+			break;
+		case O_CHUNK:
+			if (vy_parse_u64(optarg, VY_STREAM_CHUNK_MAX, 1, &v) ||
+			    v < VY_STREAM_CHUNK_MIN || (v & (v - 1)))
+				return bad_usage("bad --chunk '%s' (a power of two, 64K-64M)",
+						 optarg);
+			o.chunk = v;
+			break;
+		case O_QD:
+			if (vy_parse_u64(optarg, 1024, 0, &v) || !v)
+				return bad_usage("bad --qd '%s' (1-1024)", optarg);
+			o.qd = (unsigned)v;
+			break;
+		case O_DEV_SLOTS:
+			if (vy_parse_u64(optarg, 1024, 0, &v) || !v)
+				return bad_usage("bad --dev-slots '%s' (1-1024)",
+						 optarg);
+			o.dev_slots = (unsigned)v;
+			break;
+		case O_ENGINE:
+			ret = pick(optarg, engines, 3);
+			if (ret < 0)
+				return bad_usage("unknown --engine '%s' (auto, uring, pread)",
+						 optarg);
+			o.engine = (enum vy_io_engine)ret;
+			break;
+		case O_DIRECT:
+			ret = pick(optarg, directs, 3);
+			if (ret < 0)
+				return bad_usage("unknown --direct '%s' (auto, on, off)",
+						 optarg);
+			o.direct = (enum vy_direct_mode)ret;
+			break;
+		case O_NO_REGISTER:
+			o.no_register = 1;
+			break;
+		case O_TRANSPORT:
+			ret = pick(optarg, xfers, 3);
+			if (ret < 0)
+				return bad_usage("unknown --transport '%s' (auto, copy, shared)",
+						 optarg);
+			o.transport = (enum vy_xfer_mode)ret;
+			break;
+		case O_PERSISTENT:
+			o.persistent = 1;
+			break;
+		case 'd':
+			o.device = optarg;
+			break;
+		case O_VERIFY:
+			o.verify = 1;
+			break;
+		case 'j':
+			c.fmt = VY_FMT_JSON;
+			break;
+		case O_FORMAT:
+			if (vy_format_parse(optarg, 1u << VY_FMT_TABLE |
+					    1u << VY_FMT_JSON |
+					    1u << VY_FMT_JSONL, &c.fmt, &e))
+				return bad_usage("%s", e.msg);
+			break;
+		case O_PROGRESS:
+			force_progress = 1;
+			break;
+		case 'q':
+			c.quiet = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("vyre-stream %s\n", VY_VERSION);
+			return 0;
+		default:
+			fprintf(stderr, "%s: try --help\n", prog);
+			return VY_EXIT_USAGE;
+		}
+	}
+	if (patfile) {
+		ret = read_list(patfile, &patbuf, &e);
+		if (ret < 0) {
+			vy_report_err(stderr, prog, &e);
+			return VY_EXIT_IO;
+		}
+		if (add_lines(patbuf, &pats, &npats, 0))
+			return VY_EXIT_IO;
+	}
+	if (!op_set && npats)
+		o.op.op = VY_OP_GREP;
+	else if (!op_set && have_byte)
+		o.op.op = VY_OP_COUNT;
+	if (o.op.op == VY_OP_COUNT && !have_byte)
+		return bad_usage("%s", "--op count needs --byte");
+	if (o.op.op != VY_OP_COUNT && have_byte)
+		return bad_usage("%s", "--byte is for --op count");
+	if (o.op.op == VY_OP_GREP && !npats)
+		return bad_usage("%s", "--op grep needs -e PATTERN or -f FILE");
+	if (o.op.op != VY_OP_GREP && npats)
+		return bad_usage("%s", "-e and -f are for --op grep");
+	c.op = o.op.op;
+	if (o.op.op == VY_OP_GREP) {
+		plens = calloc(npats, sizeof(*plens));
+		if (!plens)
+			return VY_EXIT_IO;
+		for (i = 0; i < npats; i++)
+			plens[i] = strlen(pats[i]);
+		ret = vy_dfa_build(&dfa, pats, plens, (unsigned)npats, &e);
+		if (ret < 0) {
+			vy_report_err(stderr, prog, &e);
+			return vy_err_exit(ret);
+		}
+		o.op.dfa = &dfa;
+	}
+	if (files_from) {
+		ret = read_list(files_from, &listbuf, &e);
+		if (ret < 0) {
+			vy_report_err(stderr, prog, &e);
+			return VY_EXIT_IO;
+		}
+		if (add_lines(listbuf, &paths, &npaths, 0))
+			return VY_EXIT_IO;
+	}
+	for (; optind < argc; optind++) {
+		const char **np = realloc(paths, (npaths + 1) * sizeof(*paths));
+
+		if (!np)
+			return VY_EXIT_IO;
+		paths = np;
+		paths[npaths++] = argv[optind];
+	}
+	if (!npaths && !files_from) {
+		paths = malloc(sizeof(*paths));
+		if (!paths)
+			return VY_EXIT_IO;
+		paths[npaths++] = "-";
+	}
+	if (files_from && !strcmp(files_from, "-"))
+		for (i = 0; i < npaths; i++)
+			if (!strcmp(paths[i], "-"))
+				return bad_usage("%s", "- as an input and --files-from - both need stdin");
+	in = calloc(npaths ? npaths : 1, sizeof(*in));
+	if (!in)
+		return VY_EXIT_IO;
+	for (i = 0; i < npaths; i++)
+		in[i].path = paths[i];
+
+	c.progress = force_progress || isatty(STDERR_FILENO);
+	if (c.fmt == VY_FMT_JSON)
+		c.inputs = json_array();
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sig;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	o.stop = &stop_flag;
+	o.on_result = on_result;
+	o.on_notice = on_notice;
+	o.on_progress = on_progress;
+	o.arg = &c;
+	o.simulate_no_uring = getenv("VYRE_STREAM_NO_URING") != NULL;
+
+	ret = vy_stream_run(&o, in, npaths, &m, &e);
+	if (c.progress_shown)
+		fputs("\r\033[K", stderr);
+	if (ret < 0 && ret != VY_E_STREAM_INTERRUPTED) {
+		vy_report_err(stderr, prog, &e);
+		rc = vy_err_exit(ret);
+		goto out;
+	}
+	if (c.fmt == VY_FMT_JSON) {
+		json_t *doc = json_object();
+
+		json_object_set_new(doc, "op",
+				    json_string(vy_stream_op_name(o.op.op)));
+		json_object_set_new(doc, "inputs", c.inputs);
+		c.inputs = NULL;
+		json_object_set_new(doc, "metrics", metrics_json(&m));
+		vy_emit_json(stdout, doc, "vyre-stream/1", 1);
+		json_decref(doc);
+	} else if (c.fmt == VY_FMT_JSONL) {
+		json_t *doc = json_object();
+
+		json_object_set_new(doc, "metrics", metrics_json(&m));
+		vy_emit_json(stdout, doc, "vyre-stream/1", 0);
+		json_decref(doc);
+	}
+	if (!c.quiet && c.fmt == VY_FMT_TABLE)
+		metrics_line(&m);
+	if (ret == VY_E_STREAM_INTERRUPTED) {
+		fprintf(stderr, "%s: interrupted\n", prog);
+		rc = 130;
+	} else {
+		rc = c.failed || c.mismatch ? VY_EXIT_NEGATIVE : VY_EXIT_OK;
+	}
+out:
+	if (fflush(stdout) && !rc)
+		rc = VY_EXIT_IO;
+	json_decref(c.inputs);
+	vy_dfa_free(&dfa);
+	free(in);
+	free(paths);
+	free(pats);
+	free(plens);
+	free(listbuf);
+	free(patbuf);
+	return rc;
+}
