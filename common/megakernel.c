@@ -1,0 +1,774 @@
+/* SPDX-License-Identifier: MIT */
+#include "megakernel.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "planner.h"
+#include "protocol.h"
+#include "util.h"
+
+extern const char vy_kernel_megakernel_src[];
+extern const size_t vy_kernel_megakernel_len;
+
+#define MODE_PERSISTENT 1u
+#define MODE_PRIORITY 2u
+
+/* host view of a slot */
+enum { SLOT_FREE = 0, SLOT_STAGED = 1, SLOT_INFLIGHT = 2 };
+
+struct vy_mk {
+	struct vy_mk_config cfg;
+	struct vy_cl cl;
+	cl_program prog;
+	cl_kernel kern;
+	struct vy_transport t;
+	uint32_t slots, wgs, wgsize;
+	cl_event kev;
+	int running;
+	uint8_t *state;
+	uint64_t *tag, *t_pub, *t_exec;
+	uint32_t *staged;
+	uint32_t nstaged, ninflight, cursor;
+	uint32_t *stbuf;
+	uint32_t done_base, last_done;
+	uint64_t published_total;
+	uint32_t lm_inflight;
+	uint32_t *is_lm;
+	vy_mk_io_fn iofn;
+	void *ioarg;
+	struct vy_mk_resource *res;
+	size_t nres;
+	uint8_t *snap[VY_BUF_COUNT];
+	uint64_t seq;
+	struct vy_mk_stats st;
+};
+
+static int clerr(struct vy_err *e, const char *call, cl_int rc)
+{
+	return vy_errf(e, VY_E_DEVICE, NULL, "%s: %s", call,
+		       vy_cl_strerror(rc));
+}
+
+static int default_io(struct vy_mk *mk, const struct vy_mk_io_req *req,
+		      void *arg, struct vy_err *e)
+{
+	for (size_t i = 0; i < mk->nres; i++) {
+		if (mk->res[i].id != req->src)
+			continue;
+		return vy_mk_resource_load(mk, &mk->res[i], e) ? 1 : 0;
+	}
+	return 1;
+}
+
+/* Launch geometry: the policy's width, never more groups than fit. */
+static void plan_geometry(struct vy_mk *mk)
+{
+	struct vy_sizing_policy sp = vy_sizing_standard();
+	const struct vy_cl_devinfo *d = &mk->cl.info;
+	uint32_t cus = d->compute_units ? d->compute_units : 1;
+	uint32_t maxwg = d->max_workgroup_size > 1024 ?
+				 1024 :
+				 (uint32_t)d->max_workgroup_size;
+	size_t kwg = 0;
+	uint32_t resident, grid[3];
+
+	if (clGetKernelWorkGroupInfo(mk->kern, mk->cl.device,
+				     CL_KERNEL_WORK_GROUP_SIZE, sizeof(kwg),
+				     &kwg, NULL) == CL_SUCCESS &&
+	    kwg && kwg < maxwg)
+		maxwg = (uint32_t)kwg;
+	if (!maxwg)
+		maxwg = 1;
+	mk->wgsize = mk->cfg.workgroup_size ?
+			     mk->cfg.workgroup_size :
+			     vy_worker_workgroup_size(
+				     &sp, VY_SIZING_DEFAULT_WORKER_COUNT, maxwg);
+	if (mk->wgsize > maxwg)
+		mk->wgsize = maxwg;
+	/*
+	 * One group per compute unit is always resident.  A CPU device with a
+	 * shared transport leaves one core to the host, which spins too.
+	 */
+	resident = cus;
+	if (d->is_cpu && mk->t.kind == VY_TRANSPORT_SHARED && cus > 1)
+		resident = cus - 1;
+	if (mk->cfg.workgroups) {
+		mk->wgs = mk->cfg.workgroups;
+	} else {
+		vy_dispatch_grid_for(&sp, resident, mk->slots, mk->wgsize,
+				     grid);
+		mk->wgs = grid[0];
+	}
+	if (mk->cfg.persistent && mk->wgs > resident)
+		mk->wgs = resident;
+	if (!mk->wgs)
+		mk->wgs = 1;
+}
+
+static int set_args(struct vy_mk *mk, struct vy_err *e)
+{
+	cl_uint u[4];
+	cl_uint words[VY_TB_COUNT];
+	cl_int rc = CL_SUCCESS;
+	cl_uint a = 0;
+
+	words[VY_TB_CONTROL] = (cl_uint)(mk->t.b[VY_TB_CONTROL].len / 4);
+	words[VY_TB_RING] = mk->slots;
+	words[VY_TB_DEBUG] = (cl_uint)(mk->t.b[VY_TB_DEBUG].len / 4);
+	words[VY_TB_IO] = (cl_uint)(mk->t.b[VY_TB_IO].len / 4);
+	words[VY_TB_DATA] = mk->cfg.data_words;
+	for (int i = 0; i < VY_TB_COUNT; i++) {
+		rc |= clSetKernelArg(mk->kern, a++, sizeof(cl_mem),
+				     &mk->t.b[i].mem);
+		rc |= clSetKernelArg(mk->kern, a++, sizeof(cl_uint), &words[i]);
+	}
+	u[0] = (mk->cfg.persistent ? MODE_PERSISTENT : 0) |
+	       (mk->cfg.priority ? MODE_PRIORITY : 0);
+	u[1] = mk->cfg.max_iters ? mk->cfg.max_iters : 0xFFFFFFFFu;
+	u[2] = mk->cfg.persistent ? mk->cfg.idle_max : 0;
+	u[3] = mk->cfg.io_poll_max ? mk->cfg.io_poll_max :
+				     VY_MK_DEFAULT_IO_POLL_MAX;
+	for (int i = 0; i < 4; i++)
+		rc |= clSetKernelArg(mk->kern, a++, sizeof(cl_uint), &u[i]);
+	if (rc != CL_SUCCESS)
+		return vy_errf(e, VY_E_DEVICE, NULL,
+			       "clSetKernelArg failed (kernel source does not match the host)");
+	return 0;
+}
+
+int vy_mk_open(struct vy_mk **out, const struct vy_mk_config *cfg,
+	       struct vy_err *e)
+{
+	struct vy_mk *mk;
+	size_t lens[VY_TB_COUNT], clen;
+	uint64_t ringlen;
+	char *src = NULL;
+	size_t srclen;
+	cl_int rc;
+	int err;
+	uint64_t t0 = vy_now_ns();
+
+	*out = NULL;
+	mk = calloc(1, sizeof(*mk));
+	if (!mk)
+		return vy_errf(e, VY_E_NOMEM, NULL, "out of memory");
+	mk->cfg = *cfg;
+	mk->slots = cfg->slots ? cfg->slots : VY_MK_DEFAULT_SLOTS;
+	mk->iofn = default_io;
+	if (!vy_ring_byte_len(mk->slots, &ringlen) ||
+	    mk->slots > VY_MAX_ENCODED_RING_SLOTS) {
+		free(mk);
+		return vy_errf(e, VY_E_INVAL, "use at most 1048576 slots",
+			       "%u ring slots is too many", cfg->slots);
+	}
+	err = vy_cl_open(&mk->cl, cfg->device, e);
+	if (err)
+		goto fail;
+	err = vy_cl_source(cfg->kernel_path, vy_kernel_megakernel_src,
+			   vy_kernel_megakernel_len, &src, &srclen, e);
+	if (err)
+		goto fail;
+	err = vy_cl_build(&mk->cl, src, srclen, "-cl-std=CL1.2", &mk->prog, e);
+	free(src);
+	if (err)
+		goto fail;
+	mk->kern = clCreateKernel(mk->prog, "vy_megakernel", &rc);
+	if (!mk->kern) {
+		err = clerr(e, "clCreateKernel(vy_megakernel)", rc);
+		goto fail;
+	}
+	lens[VY_TB_CONTROL] = ((size_t)VY_CONTROL_MIN_WORDS +
+			       cfg->observable_slots) * 4;
+	lens[VY_TB_RING] = (size_t)ringlen;
+	lens[VY_TB_DEBUG] = VY_DEBUG_BUFFER_BYTES;
+	lens[VY_TB_IO] = VY_IO_QUEUE_BYTES;
+	lens[VY_TB_DATA] = (size_t)cfg->data_words * 4;
+	err = vy_transport_init(&mk->t, &mk->cl, cfg->transport, lens, e);
+	if (err)
+		goto fail;
+	err = vy_encode_control_into(false, cfg->tenant_count,
+				     cfg->observable_slots,
+				     mk->t.b[VY_TB_CONTROL].host,
+				     mk->t.b[VY_TB_CONTROL].len, &clen, e);
+	if (err)
+		goto fail;
+	if (cfg->priority) {
+		err = vy_write_default_priority_offsets(
+			mk->t.b[VY_TB_CONTROL].host, clen, mk->slots, e);
+		if (err)
+			goto fail;
+	}
+	mk->state = calloc(mk->slots, 1);
+	mk->tag = calloc(mk->slots, sizeof(*mk->tag));
+	mk->t_pub = calloc(mk->slots, sizeof(*mk->t_pub));
+	mk->t_exec = calloc(mk->slots, sizeof(*mk->t_exec));
+	mk->staged = calloc(mk->slots, sizeof(*mk->staged));
+	mk->stbuf = calloc(mk->slots, sizeof(*mk->stbuf));
+	mk->is_lm = calloc(mk->slots, sizeof(*mk->is_lm));
+	for (int i = 0; i < VY_BUF_COUNT; i++)
+		mk->snap[i] = malloc(mk->t.b[i].len);
+	if (!mk->state || !mk->tag || !mk->t_pub || !mk->t_exec ||
+	    !mk->staged || !mk->stbuf || !mk->is_lm || !mk->snap[0] ||
+	    !mk->snap[1] || !mk->snap[2] || !mk->snap[3]) {
+		err = vy_errf(e, VY_E_NOMEM, NULL, "out of memory");
+		goto fail;
+	}
+	plan_geometry(mk);
+	err = set_args(mk, e);
+	if (err)
+		goto fail;
+	mk->st.plan_ns = vy_now_ns() - t0;
+	*out = mk;
+	return 0;
+fail:
+	vy_mk_close(mk);
+	return err;
+}
+
+void vy_mk_close(struct vy_mk *mk)
+{
+	if (!mk)
+		return;
+	if (mk->running && mk->kev) {
+		/* a kernel that would not stop: leave the device to exit() */
+		return;
+	}
+	if (mk->kev)
+		clReleaseEvent(mk->kev);
+	vy_transport_free(&mk->t);
+	if (mk->kern)
+		clReleaseKernel(mk->kern);
+	if (mk->prog)
+		clReleaseProgram(mk->prog);
+	vy_cl_close(&mk->cl);
+	free(mk->state);
+	free(mk->tag);
+	free(mk->t_pub);
+	free(mk->t_exec);
+	free(mk->staged);
+	free(mk->stbuf);
+	free(mk->is_lm);
+	for (int i = 0; i < VY_BUF_COUNT; i++)
+		free(mk->snap[i]);
+	free(mk);
+}
+
+uint8_t *vy_mk_image(struct vy_mk *mk, enum vy_tbuf_id id, size_t *len)
+{
+	if (len)
+		*len = mk->t.b[id].len;
+	return mk->t.b[id].host;
+}
+
+void vy_mk_get_info(const struct vy_mk *mk, struct vy_mk_info *out)
+{
+	out->slots = mk->slots;
+	out->workgroups = mk->wgs;
+	out->workgroup_size = mk->wgsize;
+	out->persistent = mk->cfg.persistent;
+	out->priority = mk->cfg.priority;
+	out->transport = mk->t.kind;
+	out->dev = mk->cl.info;
+}
+
+static int launch(struct vy_mk *mk, cl_event *ev, struct vy_err *e)
+{
+	size_t gsz = (size_t)mk->wgs * mk->wgsize, lsz = mk->wgsize;
+	uint64_t t0 = vy_now_ns();
+	cl_int rc;
+
+	rc = clEnqueueNDRangeKernel(mk->cl.q, mk->kern, 1, NULL, &gsz, &lsz, 0,
+				    NULL, ev);
+	if (rc != CL_SUCCESS)
+		return clerr(e, "clEnqueueNDRangeKernel", rc);
+	clFlush(mk->cl.q);
+	mk->st.launches++;
+	mk->st.dispatch_ns += vy_now_ns() - t0;
+	return 0;
+}
+
+int vy_mk_start(struct vy_mk *mk, struct vy_err *e)
+{
+	int err;
+	uint32_t d;
+
+	for (int i = 0; i < VY_TB_COUNT; i++) {
+		err = vy_transport_push(&mk->t, i, 0, mk->t.b[i].len, 1, e);
+		if (err)
+			return err;
+	}
+	d = vy_word(mk->t.b[VY_TB_CONTROL].host, VY_CTL_DONE_COUNT);
+	mk->done_base = mk->last_done = d;
+	if (!mk->cfg.persistent)
+		return 0;
+	err = launch(mk, &mk->kev, e);
+	if (err)
+		return err;
+	mk->running = 1;
+	mk->t.running = 1;
+	return 0;
+}
+
+int64_t vy_mk_free_slot(struct vy_mk *mk)
+{
+	for (uint32_t k = 0; k < mk->slots; k++) {
+		uint32_t s = mk->cursor + k;
+
+		if (s >= mk->slots)
+			s -= mk->slots;
+		if (mk->state[s] == SLOT_FREE) {
+			mk->cursor = s + 1 == mk->slots ? 0 : s + 1;
+			return s;
+		}
+	}
+	return -1;
+}
+
+uint32_t vy_mk_inflight(const struct vy_mk *mk)
+{
+	return mk->ninflight + mk->nstaged;
+}
+
+int vy_mk_stage(struct vy_mk *mk, uint32_t slot, const uint32_t words[16],
+		uint64_t tag, struct vy_err *e)
+{
+	uint8_t *ring = mk->t.b[VY_TB_RING].host;
+
+	if (slot >= mk->slots)
+		return vy_errf(e, VY_E_SLOT_OUT_OF_RANGE, NULL,
+			       "slot %u past the %u-slot ring", slot,
+			       mk->slots);
+	if (mk->state[slot] != SLOT_FREE)
+		return vy_errf(e, VY_E_SLOT_NOT_PUBLISHABLE, NULL,
+			       "slot %u is still in flight", slot);
+	for (int i = 1; i < 16; i++)
+		vy_set_word(ring + (size_t)slot * VY_SLOT_BYTES, i, words[i]);
+	mk->state[slot] = SLOT_STAGED;
+	mk->tag[slot] = tag;
+	mk->t_exec[slot] = 0;
+	mk->is_lm[slot] = words[1] == VY_OP_LOAD_MISS;
+	mk->staged[mk->nstaged++] = slot;
+	return 0;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int vy_mk_flush(struct vy_mk *mk, struct vy_err *e)
+{
+	uint64_t t0 = vy_now_ns();
+	uint32_t i = 0;
+	int err;
+
+	if (!mk->nstaged)
+		return 0;
+	qsort(mk->staged, mk->nstaged, sizeof(uint32_t), cmp_u32);
+	while (i < mk->nstaged) {
+		uint32_t j = i + 1;
+
+		while (j < mk->nstaged && mk->staged[j] == mk->staged[j - 1] + 1)
+			j++;
+		err = vy_transport_publish(&mk->t, mk->staged[i], j - i, e);
+		if (err)
+			return err;
+		i = j;
+	}
+	t0 = vy_now_ns() - t0;
+	for (i = 0; i < mk->nstaged; i++) {
+		uint32_t s = mk->staged[i];
+
+		mk->state[s] = SLOT_INFLIGHT;
+		mk->t_pub[s] = vy_now_ns();
+		mk->lm_inflight += mk->is_lm[s];
+	}
+	mk->ninflight += mk->nstaged;
+	mk->published_total += mk->nstaged;
+	mk->st.published += mk->nstaged;
+	mk->st.publish_ns += t0;
+	mk->nstaged = 0;
+	return 0;
+}
+
+int vy_mk_serve_io(struct vy_mk *mk, struct vy_err *e)
+{
+	struct vy_transport *t = &mk->t;
+	uint32_t *q = (uint32_t *)t->b[VY_TB_IO].host;
+	uint32_t nio = (uint32_t)(t->b[VY_TB_IO].len / VY_IO_SLOT_BYTES);
+	int served = 0, err;
+
+	if (t->kind == VY_TRANSPORT_COPY) {
+		err = vy_transport_pull(t, VY_TB_IO, 0, t->b[VY_TB_IO].len, e);
+		if (err)
+			return err;
+	}
+	for (uint32_t s = 0; s < nio; s++) {
+		uint32_t *w = q + s * VY_IO_SLOT_WORDS;
+		uint32_t *stp = &w[VY_IO_STATUS_WORD];
+		struct vy_mk_io_req req;
+		uint32_t exp = VY_IO_STATUS_PUBLISHED;
+		int rc;
+
+		if (__atomic_load_n(stp, __ATOMIC_ACQUIRE) !=
+		    VY_IO_STATUS_PUBLISHED)
+			continue;
+		if (t->kind == VY_TRANSPORT_SHARED) {
+			if (!__atomic_compare_exchange_n(stp, &exp,
+							 VY_IO_STATUS_CLAIMED,
+							 0, __ATOMIC_ACQ_REL,
+							 __ATOMIC_ACQUIRE))
+				continue;
+		} else {
+			err = vy_transport_write_word(
+				t, VY_TB_IO, s * VY_IO_SLOT_WORDS +
+						     VY_IO_STATUS_WORD,
+				VY_IO_STATUS_CLAIMED, e);
+			if (err)
+				return err;
+		}
+		req.io_slot = s;
+		req.op_type = w[VY_IO_OP_TYPE_WORD];
+		req.src = w[VY_IO_SRC_HANDLE_WORD];
+		req.dst = w[VY_IO_DST_HANDLE_WORD];
+		req.offset = (uint64_t)w[VY_IO_OFFSET_HI_WORD] << 32 |
+			     w[VY_IO_OFFSET_LO_WORD];
+		req.byte_count = w[VY_IO_BYTE_COUNT_WORD];
+		req.tag = w[VY_IO_TAG_WORD];
+		rc = mk->iofn(mk, &req, mk->ioarg, e);
+		if (rc < 0)
+			return rc;
+		mk->st.io_served++;
+		mk->st.io_errors += rc != 0;
+		err = vy_transport_write_word(
+			t, VY_TB_IO, s * VY_IO_SLOT_WORDS + VY_IO_STATUS_WORD,
+			rc ? VY_IO_STATUS_ERROR : VY_IO_STATUS_OK, e);
+		if (err)
+			return err;
+		served++;
+	}
+	return served;
+}
+
+/* Free every in-flight slot whose status is final. */
+static int collect(struct vy_mk *mk, struct vy_mk_done *out, size_t max,
+		   struct vy_err *e)
+{
+	uint32_t lo = mk->slots, hi = 0;
+	uint64_t now;
+	int n = 0, err;
+
+	for (uint32_t s = 0; s < mk->slots; s++)
+		if (mk->state[s] == SLOT_INFLIGHT) {
+			if (s < lo)
+				lo = s;
+			hi = s;
+		}
+	if (lo > hi)
+		return 0;
+	err = vy_transport_statuses(&mk->t, lo, hi - lo + 1, mk->stbuf, e);
+	if (err)
+		return err;
+	mk->st.status_reads++;
+	now = vy_now_ns();
+	for (uint32_t s = lo; s <= hi; s++) {
+		uint32_t st = mk->stbuf[s - lo];
+
+		if (mk->state[s] != SLOT_INFLIGHT ||
+		    (st != VY_STATUS_DONE && st != VY_STATUS_FAULT))
+			continue;
+		mk->state[s] = SLOT_FREE;
+		mk->ninflight--;
+		mk->lm_inflight -= mk->is_lm[s];
+		mk->st.completed++;
+		mk->st.faulted += st == VY_STATUS_FAULT;
+		if (out && (size_t)n < max) {
+			uint64_t done = mk->t_exec[s] ? mk->t_exec[s] : now;
+
+			out[n].tag = mk->tag[s];
+			out[n].slot = s;
+			out[n].status = st;
+			out[n].latency_ns = done - mk->t_pub[s];
+		}
+		n++;
+	}
+	return n;
+}
+
+int vy_mk_poll(struct vy_mk *mk, struct vy_mk_done *out, size_t max,
+	       struct vy_err *e)
+{
+	uint32_t d = 0;
+	int err, r;
+
+	if (!mk->ninflight)
+		return 0;
+	mk->st.polls++;
+	if (mk->lm_inflight) {
+		err = vy_mk_serve_io(mk, e);
+		if (err < 0)
+			return err;
+	}
+	if (!mk->running || mk->t.kind == VY_TRANSPORT_SHARED)
+		return collect(mk, out, max, e);
+	r = vy_transport_watch(&mk->t, VY_CTL_DONE_COUNT, &d, e);
+	if (r < 0)
+		return r;
+	if (!r)
+		return 0;
+	/*
+	 * DONE_COUNT counts before the status store: when it covers every
+	 * item published, they have all run (stamp them now); read their
+	 * statuses whenever it shows more than the host has collected.
+	 */
+	if ((uint32_t)(d - mk->done_base) ==
+	    (uint32_t)mk->published_total) {
+		uint64_t now = vy_now_ns();
+
+		for (uint32_t s = 0; s < mk->slots; s++)
+			if (mk->state[s] == SLOT_INFLIGHT && !mk->t_exec[s])
+				mk->t_exec[s] = now;
+	}
+	if ((uint32_t)(d - mk->done_base) == (uint32_t)mk->st.completed &&
+	    d == mk->last_done)
+		return 0;
+	mk->last_done = d;
+	return collect(mk, out, max, e);
+}
+
+static int event_done(cl_event ev, int *done, struct vy_err *e)
+{
+	cl_int status = 0, rc;
+
+	rc = clGetEventInfo(ev, CL_EVENT_COMMAND_EXECUTION_STATUS,
+			    sizeof(status), &status, NULL);
+	if (rc != CL_SUCCESS)
+		return clerr(e, "clGetEventInfo", rc);
+	if (status < 0)
+		return vy_errf(e, VY_E_DEVICE, NULL, "the kernel failed: %s",
+			       vy_cl_strerror(status));
+	*done = status == CL_COMPLETE;
+	return 0;
+}
+
+static void nap(void)
+{
+	struct timespec ts = { 0, 50000 };
+
+	nanosleep(&ts, NULL);
+}
+
+int vy_mk_dispatch(struct vy_mk *mk, uint64_t deadline_ns, struct vy_err *e)
+{
+	cl_event ev = NULL;
+	int err, done = 0;
+
+	if (mk->cfg.persistent)
+		return vy_errf(e, VY_E_INVAL, NULL,
+			       "dispatch is for once mode");
+	err = vy_mk_flush(mk, e);
+	if (err)
+		return err;
+	if (mk->t.kind == VY_TRANSPORT_COPY)
+		return launch(mk, NULL, e);
+	err = launch(mk, &ev, e);
+	if (err)
+		return err;
+	for (;;) {
+		err = event_done(ev, &done, e);
+		if (err || done)
+			break;
+		if (mk->lm_inflight) {
+			err = vy_mk_serve_io(mk, e);
+			if (err < 0)
+				break;
+			err = 0;
+		}
+		if (deadline_ns && vy_now_ns() > deadline_ns) {
+			err = vy_errf(e, VY_E_TIMEOUT, NULL,
+				      "the once dispatch did not finish in time");
+			break;
+		}
+		sched_yield();
+	}
+	clReleaseEvent(ev);
+	return err;
+}
+
+int vy_mk_running(struct vy_mk *mk)
+{
+	int done = 0;
+
+	if (!mk->running)
+		return 0;
+	if (event_done(mk->kev, &done, NULL) || done) {
+		mk->running = 0;
+		mk->t.running = 0;
+		vy_transport_watch_reset(&mk->t);
+		if (mk->t.kind == VY_TRANSPORT_COPY)
+			clFinish(mk->cl.q2);
+	}
+	return mk->running;
+}
+
+int vy_mk_stop(struct vy_mk *mk, uint64_t wait_ns, struct vy_err *e)
+{
+	uint64_t end = vy_now_ns() + wait_ns;
+	uint32_t cur = 0;
+	int err;
+
+
+	if (!mk->running)
+		return 0;
+	/* a non-zero word 0 already stops it; keep the value the work set */
+	err = vy_transport_read_word(&mk->t, VY_TB_CONTROL, VY_CTL_SHUTDOWN,
+				     &cur, e);
+	if (!err && !cur)
+		err = vy_transport_write_word(&mk->t, VY_TB_CONTROL,
+					      VY_CTL_SHUTDOWN, 1, e);
+	if (err)
+		return err;
+	while (vy_mk_running(mk)) {
+		if (vy_now_ns() > end)
+			return vy_errf(e, VY_E_TIMEOUT,
+				       "the device may need a reset",
+				       "the kernel did not stop within %.1f s of SHUTDOWN",
+				       wait_ns / 1e9);
+		nap();
+	}
+	return 0;
+}
+
+int vy_mk_snapshot(struct vy_mk *mk, struct vy_snapshot *s, struct vy_err *e)
+{
+	static const enum vy_tbuf_id map[VY_BUF_COUNT] = {
+		VY_TB_CONTROL, VY_TB_RING, VY_TB_DEBUG, VY_TB_IO
+	};
+	int err;
+
+	vy_snapshot_init(s);
+	err = vy_mk_flush(mk, e);
+	if (err)
+		return err;
+	if (mk->running)
+		vy_mk_running(mk);
+	for (int i = 0; i < VY_BUF_COUNT; i++) {
+		struct vy_tbuf *b = &mk->t.b[map[i]];
+
+		if (mk->t.kind == VY_TRANSPORT_COPY) {
+			err = vy_transport_pull(&mk->t, map[i], 0, b->len, e);
+			if (err)
+				return err;
+		}
+		for (size_t w = 0; w < b->len / 4; w++)
+			((uint32_t *)mk->snap[i])[w] = __atomic_load_n(
+				(uint32_t *)b->host + w, __ATOMIC_RELAXED);
+		vy_snapshot_set_buf(s, i, mk->snap[i], b->len);
+	}
+	vy_snapshot_fill_geometry(s);
+	s->geo.workgroup_size_x = mk->wgsize;
+	s->geo.workgroups = mk->wgs;
+	s->geo.tenant_count = mk->cfg.tenant_count;
+	s->capture_ns = vy_wall_ns();
+	s->sequence = mk->seq++;
+	snprintf(s->device, sizeof(s->device), "%s", mk->cl.info.name);
+	return 0;
+}
+
+void vy_mk_get_stats(const struct vy_mk *mk, struct vy_mk_stats *out)
+{
+	*out = mk->st;
+	out->t = mk->t.st;
+}
+
+int vy_mk_read_control(struct vy_mk *mk, uint32_t w, uint32_t *out,
+		       struct vy_err *e)
+{
+	return vy_transport_read_word(&mk->t, VY_TB_CONTROL, w, out, e);
+}
+
+int vy_mk_write_control(struct vy_mk *mk, uint32_t w, uint32_t v,
+			struct vy_err *e)
+{
+	return vy_transport_write_word(&mk->t, VY_TB_CONTROL, w, v, e);
+}
+
+int vy_mk_watch_control(struct vy_mk *mk, uint32_t w, uint32_t *out,
+			struct vy_err *e)
+{
+	return vy_transport_watch(&mk->t, w, out, e);
+}
+
+int vy_mk_write_data(struct vy_mk *mk, size_t off, const void *buf,
+		     size_t len, struct vy_err *e)
+{
+	struct vy_tbuf *b = &mk->t.b[VY_TB_DATA];
+
+	if (off > (size_t)mk->cfg.data_words * 4 ||
+	    len > (size_t)mk->cfg.data_words * 4 - off)
+		return vy_errf(e, VY_E_INVAL, "make the data buffer larger",
+			       "%zu bytes at offset %zu do not fit the %u-word data buffer",
+			       len, off, mk->cfg.data_words);
+	memcpy(b->host + off, buf, len);
+	return vy_transport_push(&mk->t, VY_TB_DATA, off, len, 0, e);
+}
+
+void vy_mk_set_io_handler(struct vy_mk *mk, vy_mk_io_fn fn, void *arg)
+{
+	mk->iofn = fn ? fn : default_io;
+	mk->ioarg = arg;
+}
+
+void vy_mk_set_resources(struct vy_mk *mk, struct vy_mk_resource *r, size_t n)
+{
+	mk->res = r;
+	mk->nres = n;
+}
+
+int vy_mk_resource_load(struct vy_mk *mk, struct vy_mk_resource *r,
+			struct vy_err *e)
+{
+	size_t cap = (size_t)r->words * 4, got = 0;
+	uint8_t *buf;
+	int fd, err;
+
+	fd = open(r->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return vy_errf(e, VY_E_IO, NULL, "%s: %s", r->path,
+			       strerror(errno));
+	buf = calloc(1, cap ? cap : 1);
+	if (!buf) {
+		close(fd);
+		return vy_errf(e, VY_E_NOMEM, NULL, "out of memory");
+	}
+	while (got < cap) {
+		ssize_t k = read(fd, buf + got, cap - got);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			err = vy_errf(e, VY_E_IO, NULL, "%s: %s", r->path,
+				      strerror(errno));
+			close(fd);
+			free(buf);
+			return err;
+		}
+		if (k == 0)
+			break;
+		got += (size_t)k;
+	}
+	close(fd);
+	err = vy_mk_write_data(mk, (size_t)r->word_offset * 4, buf, cap, e);
+	free(buf);
+	if (!err)
+		r->loads++;
+	return err;
+}
