@@ -564,4 +564,110 @@ struct vy_mk_report {
 	size_t region_lineage_len;	/* owned by whoever filled it */
 };
 
+
+/* ---- I/O for vyre-recommend (policy_io.c, policy_check.c) -------- */
+
+#define VY_RECOMMEND_SCHEMA "vyre-recommend/1"
+
+/* Room for one vy_recommendation_jsonl() or vy_policy_error_jsonl() line. */
+#define VY_REC_LINE_MAX 1024
+
+struct json_t;
+
+/*
+ * Parse one JSON object whose members are request field names (values:
+ * non-negative integers up to the field's width, exact up to 2^64-1) and
+ * optionally "previous_topology" (a topology name).  Missing fields are
+ * 0.  @r is reset first.  *@has_prev tells whether previous_topology was
+ * given.  Errors: VY_E_FORMAT with a message naming the field or the
+ * column ("column 12: ...").
+ */
+int vy_request_parse_json(const char *text, size_t len,
+			  struct vy_launch_request *r, bool *has_prev,
+			  enum vy_topology *prev, struct vy_err *e);
+
+/* The recommendation as a JSON object (snake_case enums, no schema). */
+struct json_t *vy_recommendation_json(const struct vy_launch_recommendation *r);
+
+/*
+ * The same object as one compact JSON line with "schema" first and a
+ * trailing newline, written into @buf (VY_REC_LINE_MAX bytes).  Returns
+ * its length.
+ */
+size_t vy_recommendation_jsonl(char *buf, const struct vy_launch_recommendation *r);
+
+/*
+ * {"schema":..,"error":{"code":"E_..","message":"..",["requested":N,
+ * "available":N,]["line":N]}} and a newline into @buf (VY_REC_LINE_MAX).
+ * @oom (may be NULL) supplies requested/available for
+ * VY_E_DEVICE_OUT_OF_MEMORY; @line 0 leaves the line out.
+ */
+size_t vy_policy_error_jsonl(char *buf, int code, const char *msg,
+			     const struct vy_launch_recommendation *oom,
+			     uint64_t line);
+
+/* CSV: the header line, and one row (same columns, newline included). */
+void vy_recommendation_csv_header(FILE *f);
+void vy_recommendation_csv_row(FILE *f, const struct vy_launch_recommendation *r);
+
+/* Aligned "name value" lines, one per field. */
+void vy_recommendation_table(FILE *f, const struct vy_launch_recommendation *r);
+
+/*
+ * A CI gate on one recommendation field: FIELD OP VALUE with OP one of
+ * = == != < <= > >=.  FIELD is a recommendation field name
+ * (worker_groups, hit_capacity, estimated_peak_device_bytes,
+ * device_memory_budget_bytes, workgroup_size_x, slot_count,
+ * dispatch_grid (its x), topology, pressure, execution_mode,
+ * promote_hot_opcodes, promote_hot_windows, age_priority_work; a
+ * "geometry." prefix is accepted).  Numbers take size suffixes (2G);
+ * enums take their names (= and != only, except pressure, ordered
+ * empty < light < balanced < saturated); booleans take true/false (= and
+ * != only).
+ */
+struct vy_rec_check {
+	int field;
+	int op;
+	uint64_t value;
+	char text[128];		/* the expression as given */
+};
+
+/* Parse @expr; VY_E_INVAL with a message saying what is wrong. */
+int vy_rec_check_parse(const char *expr, struct vy_rec_check *out,
+		       struct vy_err *e);
+
+/*
+ * Evaluate @c on @r: returns true when it holds.  @actual (may be NULL,
+ * @n bytes) receives the field's actual value as text.
+ */
+bool vy_rec_check_eval(const struct vy_rec_check *c,
+		       const struct vy_launch_recommendation *r, char *actual,
+		       size_t n);
+
+/* ---- device limits for --device (policy_device.c) ---------------- */
+
+/*
+ * What the launch policy needs from an OpenCL device.  A persistent
+ * kernel deadlocks when a work-group never becomes resident, so
+ * resident_worker_groups is the number that is certainly co-resident:
+ * one work-group per compute unit (on PoCL, one per worker thread).
+ */
+struct vy_device_limits {
+	char name[256];			/* "P:D name (platform)" */
+	uint32_t max_workgroup_size_x;	/* CL_DEVICE_MAX_WORK_ITEM_SIZES[0],
+					   at most the work-group size */
+	uint32_t max_invocations;	/* CL_DEVICE_MAX_WORK_GROUP_SIZE */
+	uint32_t compute_units;		/* CL_DEVICE_MAX_COMPUTE_UNITS */
+	uint32_t resident_worker_groups;
+	uint64_t global_mem_bytes;
+};
+
+/*
+ * Query the device named by @spec (cl.h syntax: NULL/"" default, "cpu",
+ * "gpu", "P:D").  Errors: those of vy_cl_open (VY_E_NO_DEVICE,
+ * VY_E_DEVICE, VY_E_INVAL).
+ */
+int vy_device_launch_limits(const char *spec, struct vy_device_limits *out,
+			    struct vy_err *e);
+
 #endif
