@@ -223,15 +223,15 @@ int vy_slot_status_parse(const char *s, uint32_t *out);
 const char *vy_opcode_name(uint32_t op);
 
 /*
- * Write the opcode's name, or its number when it has none ("12",
- * "0xfff0" for values >= 0x10000 or in the reserved range), into @buf of
+ * Write the opcode's name, or its number when it has none (decimal below
+ * 0xfff0, "0x%x" from there: "12", "0xfff0", "0x80000000"), into @buf of
  * @len bytes (always NUL-terminated when len > 0).  Returns @buf.
  */
 const char *vy_opcode_format(uint32_t op, char *buf, size_t len);
 
 /*
  * Parse an opcode: a name above (case-insensitive, so "STORE_U32" works)
- * or a number (decimal or 0x hex, up to 0xFFFFFFFF).  Does not check
+ * or a number (decimal or 0x hex, up to 0xFFFFFFFF; no octal, no sign).  Does not check
  * publishability.  0 or VY_E_INVAL.
  */
 int vy_opcode_parse(const char *s, uint32_t *out);

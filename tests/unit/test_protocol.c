@@ -694,3 +694,20 @@ VY_TEST(protocol_err_may_be_null)
 	VY_CHECK_STR(vy_err_name(VY_E_PACKED_OVER_BUDGET),
 		     "E_PACKED_OVER_BUDGET");
 }
+
+VY_TEST(protocol_number_parsing)
+{
+	uint32_t v;
+
+	VY_CHECK(vy_opcode_parse("010", &v) == 0);
+	VY_CHECK_EQ_U64(v, 10);
+	VY_CHECK(vy_opcode_parse("0x", &v) == VY_E_INVAL);
+	VY_CHECK(vy_opcode_parse("0xffffffff", &v) == 0);
+	VY_CHECK_EQ_U64(v, 0xFFFFFFFFu);
+	VY_CHECK(vy_opcode_parse("0x100000000", &v) == VY_E_INVAL);
+	VY_CHECK(vy_opcode_parse(" 1", &v) == VY_E_INVAL);
+	VY_CHECK(vy_opcode_parse("+1", &v) == VY_E_INVAL);
+	VY_CHECK(vy_opcode_parse("12g", &v) == VY_E_INVAL);
+	VY_CHECK(vy_slot_status_parse("unknown(0x20)", &v) == 0);
+	VY_CHECK_EQ_U64(v, 32);
+}
