@@ -862,8 +862,9 @@ int vy_dump_reader_kind(struct vy_dump_reader *r, struct vy_err *e)
 	return (int)vy_dump_detect(r->buf, r->have);
 }
 
+/* Remember a parse error: every later call returns it again. */
 static int reader_fail(struct vy_dump_reader *r, int code,
-		       const struct vy_err *err, struct vy_err *e)
+		       const struct vy_err *err)
 {
 	if (code == VY_E_TRUNCATED || code == VY_E_IO || code == VY_E_NOMEM)
 		return code;
@@ -909,7 +910,7 @@ int vy_dump_reader_next(struct vy_dump_reader *r, struct vy_snapshot *out,
 fail:
 	if (e)
 		*e = tmp;
-	return reader_fail(r, ret, &tmp, e);
+	return reader_fail(r, ret, &tmp);
 }
 
 int vy_dump_reader_read_all(struct vy_dump_reader *r, uint8_t **out,
