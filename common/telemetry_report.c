@@ -814,8 +814,8 @@ int vy_tel_report_table(FILE *f, const struct vy_tel_report *r)
 			&r->tel, r->opts->opcode, r->idx), j;
 		char op[24];
 
-		fprintf(f, "active %s   %zu slots:",
-			opname(r->opts->opcode, op, sizeof(op)), n);
+		fprintf(f, "active       %zu slots of opcode %s:", n,
+			opname(r->opts->opcode, op, sizeof(op)));
 		for (j = 0; j < n; j++)
 			fprintf(f, " %" PRIu32, r->tel.slots[r->idx[j]].slot_idx);
 		fputc('\n', f);
@@ -1125,10 +1125,13 @@ static void hex_ring(FILE *f, const struct vy_tel_report *r)
 			run++;
 			continue;
 		}
-		if (run)
-			fprintf(f, "  %6zu  .. slot %zu: %zu empty all-zero "
-				   "slot%s\n", (i - run) * VY_SLOT_WORDS,
-				i - 1, run, run == 1 ? "" : "s");
+		if (run == 1)
+			fprintf(f, "  %6zu  .. slot %zu: all zero (empty)\n",
+				(i - 1) * VY_SLOT_WORDS, i - 1);
+		else if (run)
+			fprintf(f, "  %6zu  .. slots %zu..%zu: %zu all-zero "
+				   "(empty) slots\n", (i - run) * VY_SLOT_WORDS,
+				i - run, i - 1, run);
 		run = 0;
 		if (i == n)
 			break;
