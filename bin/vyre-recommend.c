@@ -1,0 +1,747 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vyre-recommend - launch geometry and policy for the persistent
+ * megakernel, from flags, a device, a captured snapshot or JSON Lines;
+ * with --check gates for CI.  The logic is in common/policy*.c.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dump.h"
+#include "emit.h"
+#include "policy.h"
+#include "telemetry.h"
+#include "util.h"
+
+static const char *prog = "vyre-recommend";
+
+#define MAX_CHECKS 64
+#define MAX_WINDOWS 256
+#define OPT_FIELD 1000	/* + request field index */
+#define NOMINAL_MAX_GROUPS 65535u
+
+enum {
+	OPT_DIRECT = 256,
+	OPT_PREV,
+	OPT_DEVICE,
+	OPT_FROM,
+	OPT_WINDOWS,
+	OPT_BATCH,
+	OPT_HYSTERESIS,
+	OPT_EXPLAIN,
+	OPT_CHECK,
+	OPT_VERSION,
+};
+
+struct opts {
+	struct vy_launch_request req;	/* from the field flags */
+	bool set[VY_REQUEST_FIELDS];
+	bool direct;
+	uint32_t direct_args[3];
+	bool has_prev;
+	enum vy_topology prev;
+	bool use_device;
+	const char *device;
+	const char *from;
+	uint32_t windows[MAX_WINDOWS];
+	size_t nwindows;
+	bool batch, hysteresis, explain;
+	enum vy_format fmt;
+	struct vy_rec_check checks[MAX_CHECKS];
+	size_t nchecks;
+	const char *input;
+};
+
+/* What --device found and did. */
+struct devinfo {
+	bool used;
+	struct vy_device_limits lim;
+	bool cap_applied;
+	uint32_t uncapped_workers;
+};
+
+static void usage(FILE *f)
+{
+	int i;
+
+	fprintf(f,
+"usage: vyre-recommend [options]\n"
+"       vyre-recommend --batch [options] [FILE]\n"
+"Recommend launch geometry, topology, pressure and execution mode for the\n"
+"persistent megakernel (the vyre launch policy), and gate CI on it.\n"
+"\n"
+"Request (every field defaults to 0; sizes take K M G T suffixes):\n");
+	for (i = 0; i < VY_REQUEST_FIELDS; i++) {
+		char flag[64];
+		size_t k;
+
+		snprintf(flag, sizeof(flag), "--%s", vy_request_fields[i].name);
+		for (k = 2; flag[k]; k++)
+			if (flag[k] == '_')
+				flag[k] = '-';
+		fprintf(f, "      %-40s (u%u, default 0)\n", flag,
+			vy_request_fields[i].bits);
+	}
+	fprintf(f,
+"      --direct QUEUE,WORKERS,WGX     the direct constructor: those three, the\n"
+"                                     adapter limits WORKERS and WGX, 1 hit per\n"
+"                                     item; field flags then override fields\n"
+"      --previous-topology NAME       apply hysteresis against NAME (default:\n"
+"                                     none); empty, sparse_frontier,\n"
+"                                     hybrid_frontier, dense_frontier,\n"
+"                                     fused_dense, memory_constrained\n"
+"      --device[=PLATFORM:DEVICE]     take the three adapter limits from an\n"
+"                                     OpenCL device (default device: first GPU,\n"
+"                                     else CPU; also cpu, gpu, P:D) and cap\n"
+"                                     worker groups at the work-groups that are\n"
+"                                     surely resident (its compute units)\n"
+"      --from SNAPSHOT                derive the request from the last snapshot\n"
+"                                     of a VYRD file (telemetry feedback)\n"
+"      --windows OPCODES              route-window opcodes for --from, comma\n"
+"                                     separated (default: none)\n"
+"\n"
+"Batch:\n"
+"      --batch                        read JSON Lines (FILE or stdin), one\n"
+"                                     request object per line, write one\n"
+"                                     recommendation or error per line\n"
+"      --hysteresis                   with --batch: each line's topology is the\n"
+"                                     next line's previous topology\n"
+"\n"
+"Output and gates:\n"
+"  -f, --format FORMAT                table, json, jsonl or csv (default table;\n"
+"                                     --batch: jsonl)\n"
+"  -j                                 same as --format json\n"
+"      --explain                      say which rule picked the topology,\n"
+"                                     pressure, mode and sizes (stdout after a\n"
+"                                     table, else stderr)\n"
+"      --check EXPR                   gate: FIELD OP VALUE, e.g.\n"
+"                                     worker_groups<=256 (repeatable; OP one of\n"
+"                                     = == != < <= > >=)\n"
+"  -h, --help                         this help\n"
+"      --version                      print the version\n"
+"\n"
+"Exit status: 0 ok and every check holds; 1 a check failed or the policy\n"
+"refused (zero limit, out of memory); 2 usage or a malformed expression;\n"
+"3 bad input data; 4 I/O error; 5 device error.  See vyre-recommend(1).\n");
+}
+
+static int usage_error(const char *fmt, const char *a, const char *b)
+{
+	fprintf(stderr, "%s: ", prog);
+	fprintf(stderr, fmt, a, b);
+	fprintf(stderr, "\n%s: try --help\n", prog);
+	return VY_EXIT_USAGE;
+}
+
+static int parse_num(const char *opt, const char *s, uint64_t max,
+		     uint64_t *out)
+{
+	if (vy_parse_u64(s, UINT64_MAX, 1, out)) {
+		fprintf(stderr, "%s: %s: '%s' is not a number\n", prog, opt, s);
+		fprintf(stderr,
+			"%s: hint: use decimal or 0x hex, optionally with a K M G T suffix\n",
+			prog);
+		return VY_EXIT_USAGE;
+	}
+	if (*out > max) {
+		fprintf(stderr, "%s: %s: %s is above the maximum %" PRIu64 "\n",
+			prog, opt, s, max);
+		return VY_EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int parse_list(const char *opt, const char *s, uint32_t *out,
+		      size_t max, size_t *n)
+{
+	char buf[4096], *tok, *save = NULL;
+	uint64_t v;
+	int ret;
+
+	*n = 0;
+	if (strlen(s) >= sizeof(buf))
+		return usage_error("%s: list too long%s", opt, "");
+	strcpy(buf, s);
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (*n == max)
+			return usage_error("%s: more than the allowed entries%s",
+					   opt, "");
+		ret = parse_num(opt, tok, UINT32_MAX, &v);
+		if (ret)
+			return ret;
+		out[(*n)++] = (uint32_t)v;
+	}
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+	static struct option opts[VY_REQUEST_FIELDS + 16];
+	static char names[VY_REQUEST_FIELDS][64];
+	struct vy_err e;
+	int i, n = 0, c, ret;
+	bool fmt_set = false;
+
+	for (i = 0; i < VY_REQUEST_FIELDS; i++) {
+		char *k;
+
+		snprintf(names[i], sizeof(names[i]), "%s",
+			 vy_request_fields[i].name);
+		for (k = names[i]; *k; k++)
+			if (*k == '_')
+				*k = '-';
+		opts[n++] = (struct option){ names[i], required_argument, NULL,
+					     OPT_FIELD + i };
+	}
+	opts[n++] = (struct option){ "direct", required_argument, NULL,
+				     OPT_DIRECT };
+	opts[n++] = (struct option){ "previous-topology", required_argument,
+				     NULL, OPT_PREV };
+	opts[n++] = (struct option){ "device", optional_argument, NULL,
+				     OPT_DEVICE };
+	opts[n++] = (struct option){ "from", required_argument, NULL,
+				     OPT_FROM };
+	opts[n++] = (struct option){ "windows", required_argument, NULL,
+				     OPT_WINDOWS };
+	opts[n++] = (struct option){ "batch", no_argument, NULL, OPT_BATCH };
+	opts[n++] = (struct option){ "hysteresis", no_argument, NULL,
+				     OPT_HYSTERESIS };
+	opts[n++] = (struct option){ "format", required_argument, NULL, 'f' };
+	opts[n++] = (struct option){ "explain", no_argument, NULL,
+				     OPT_EXPLAIN };
+	opts[n++] = (struct option){ "check", required_argument, NULL,
+				     OPT_CHECK };
+	opts[n++] = (struct option){ "help", no_argument, NULL, 'h' };
+	opts[n++] = (struct option){ "version", no_argument, NULL,
+				     OPT_VERSION };
+	opts[n] = (struct option){ 0 };
+
+	memset(o, 0, sizeof(*o));
+	o->fmt = VY_FMT_TABLE;
+	while ((c = getopt_long(argc, argv, "f:jh", opts, NULL)) != -1) {
+		if (c >= OPT_FIELD && c < OPT_FIELD + VY_REQUEST_FIELDS) {
+			const struct vy_request_field *f =
+				&vy_request_fields[c - OPT_FIELD];
+			char flag[80];
+			uint64_t v;
+
+			snprintf(flag, sizeof(flag), "--%s",
+				 names[c - OPT_FIELD]);
+			ret = parse_num(flag, optarg,
+					f->bits == 64 ? UINT64_MAX :
+					f->bits == 32 ? UINT32_MAX : UINT16_MAX,
+					&v);
+			if (ret)
+				return ret;
+			vy_request_set(&o->req, c - OPT_FIELD, v, NULL);
+			o->set[c - OPT_FIELD] = true;
+			continue;
+		}
+		switch (c) {
+		case OPT_DIRECT: {
+			size_t k;
+
+			ret = parse_list("--direct", optarg, o->direct_args, 3,
+					 &k);
+			if (ret)
+				return ret;
+			if (k != 3)
+				return usage_error("--direct: '%s' is not QUEUE,WORKERS,WGX%s",
+						   optarg, "");
+			o->direct = true;
+			break;
+		}
+		case OPT_PREV:
+			if (vy_topology_parse(optarg, &o->prev)) {
+				fprintf(stderr,
+					"%s: --previous-topology: '%s' is not a topology\n"
+					"%s: hint: use empty, sparse_frontier, hybrid_frontier, dense_frontier, fused_dense or memory_constrained\n",
+					prog, optarg, prog);
+				return VY_EXIT_USAGE;
+			}
+			o->has_prev = true;
+			break;
+		case OPT_DEVICE:
+			o->use_device = true;
+			o->device = optarg;
+			break;
+		case OPT_FROM:
+			o->from = optarg;
+			break;
+		case OPT_WINDOWS:
+			ret = parse_list("--windows", optarg, o->windows,
+					 MAX_WINDOWS, &o->nwindows);
+			if (ret)
+				return ret;
+			break;
+		case OPT_BATCH:
+			o->batch = true;
+			break;
+		case OPT_HYSTERESIS:
+			o->hysteresis = true;
+			break;
+		case 'f':
+			if (vy_format_parse(optarg,
+					    1u << VY_FMT_TABLE | 1u << VY_FMT_JSON |
+						    1u << VY_FMT_JSONL |
+						    1u << VY_FMT_CSV,
+					    &o->fmt, &e)) {
+				vy_report_err(stderr, prog, &e);
+				return VY_EXIT_USAGE;
+			}
+			fmt_set = true;
+			break;
+		case 'j':
+			o->fmt = VY_FMT_JSON;
+			fmt_set = true;
+			break;
+		case OPT_EXPLAIN:
+			o->explain = true;
+			break;
+		case OPT_CHECK:
+			if (o->nchecks == MAX_CHECKS)
+				return usage_error("--check: more than 64 checks%s%s",
+						   "", "");
+			if (vy_rec_check_parse(optarg, &o->checks[o->nchecks],
+					       &e)) {
+				vy_report_err(stderr, prog, &e);
+				return VY_EXIT_USAGE;
+			}
+			o->nchecks++;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case OPT_VERSION:
+			printf("vyre-recommend %s\n", VY_VERSION);
+			exit(0);
+		default:
+			fprintf(stderr, "%s: try --help\n", prog);
+			return VY_EXIT_USAGE;
+		}
+	}
+	if (o->batch) {
+		const char *bad = NULL;
+
+		for (i = 0; i < VY_REQUEST_FIELDS; i++)
+			if (o->set[i])
+				bad = "request field flags";
+		if (o->direct)
+			bad = "--direct";
+		if (o->has_prev)
+			bad = "--previous-topology";
+		if (o->use_device)
+			bad = "--device";
+		if (o->from)
+			bad = "--from";
+		if (o->explain)
+			bad = "--explain";
+		if (bad)
+			return usage_error("%s cannot be used with --batch%s", bad,
+					   " (each line is a whole request)");
+		if (fmt_set && o->fmt != VY_FMT_JSONL)
+			return usage_error("--batch writes JSON Lines; drop --format %s%s",
+					   vy_format_name(o->fmt), "");
+		o->fmt = VY_FMT_JSONL;
+		if (optind < argc)
+			o->input = argv[optind++];
+	} else {
+		if (o->hysteresis)
+			return usage_error("--hysteresis needs --batch%s%s", "",
+					   "");
+		if (o->nwindows && !o->from)
+			return usage_error("--windows needs --from%s%s", "", "");
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'%s", argv[optind],
+				   "");
+	return 0;
+}
+
+/* ---- the request ------------------------------------------------- */
+
+static int load_feedback(const char *path, const uint32_t *wins, size_t nw,
+			 struct vy_launch_feedback *fb,
+			 struct vy_dump_geometry *geo, struct vy_err *e)
+{
+	struct vy_dump_reader *rd = NULL;
+	struct vy_snapshot s;
+	struct vy_telemetry t;
+	struct vy_runtime_counters rc;
+	uint8_t *control = NULL, *ring = NULL;
+	size_t clen = 0, rlen = 0, i;
+	int ret, got = 0;
+
+	vy_telemetry_init(&t);
+	ret = vy_dump_reader_open(path, &rd, e);
+	if (ret)
+		return ret;
+	ret = vy_dump_reader_kind(rd, e);
+	if (ret < 0)
+		goto out;
+	if (ret != VY_DUMP_KIND_VYRD) {
+		ret = vy_errf(e, VY_E_FORMAT,
+			      "capture one with vyre-launch --snapshot, or build one with vyre-mkdump",
+			      "%s: not a VYRD snapshot", path);
+		goto out;
+	}
+	/* The last snapshot is the newest state. */
+	while ((ret = vy_dump_reader_next(rd, &s, e)) == 1) {
+		const struct vy_dump_buf *cb = &s.buf[VY_BUF_CONTROL];
+		const struct vy_dump_buf *rb = &s.buf[VY_BUF_RING];
+		uint8_t *nc, *nr;
+
+		if (!cb->present || !rb->present)
+			continue;
+		nc = malloc(cb->len ? cb->len : 1);
+		nr = malloc(rb->len ? rb->len : 1);
+		if (!nc || !nr) {
+			free(nc);
+			free(nr);
+			ret = vy_errf(e, VY_E_NOMEM, NULL, "out of memory");
+			goto out;
+		}
+		if (cb->len)
+			memcpy(nc, cb->data, cb->len);
+		if (rb->len)
+			memcpy(nr, rb->data, rb->len);
+		free(control);
+		free(ring);
+		control = nc;
+		ring = nr;
+		clen = cb->len;
+		rlen = rb->len;
+		*geo = s.geo;
+		got = 1;
+	}
+	if (ret < 0)
+		goto out;
+	if (!got) {
+		ret = vy_errf(e, VY_E_FORMAT,
+			      "capture the control and ring buffers together",
+			      "%s: no snapshot holds both a control and a ring section",
+			      path);
+		goto out;
+	}
+	ret = vy_telemetry_decode(&t, NULL, control, clen, ring, rlen, wins, nw,
+				  VY_TEL_NO_SLOTS, e);
+	if (ret)
+		goto out;
+	vy_telemetry_runtime_counters(&t, &rc);
+	memset(fb, 0, sizeof(*fb));
+	vy_launch_feedback_set_counts(fb, rc.total_slots, rc.queue_depth,
+				      t.occupancy.requeue);
+	fb->frontier_density_bps = rc.frontier_density_bps;
+	fb->hot_opcode_count = vy_telemetry_hot_opcode_count(&t);
+	for (i = 0; i < t.n_windows && !ret; i++)
+		ret = vy_launch_feedback_add_window(fb,
+						    t.windows[i].required_slots,
+						    t.windows[i].lookahead_slots,
+						    e);
+out:
+	vy_telemetry_free(&t);
+	free(control);
+	free(ring);
+	vy_dump_reader_free(rd);
+	return ret;
+}
+
+static int build_request(const struct opts *o, struct vy_launch_request *r,
+			 struct devinfo *dev, struct vy_err *e)
+{
+	const int fx = vy_request_field_index("max_workgroup_size_x");
+	const int fg = vy_request_field_index("max_compute_workgroups_per_dimension");
+	const int fi = vy_request_field_index("max_compute_invocations_per_workgroup");
+	const int fq = vy_request_field_index("queue_len");
+	struct vy_launch_feedback fb;
+	struct vy_dump_geometry geo;
+	int i, ret;
+
+	if (o->direct)
+		*r = vy_launch_request_direct(o->direct_args[0],
+					      o->direct_args[1],
+					      o->direct_args[2]);
+	else
+		memset(r, 0, sizeof(*r));
+	if (o->use_device) {
+		ret = vy_device_launch_limits(o->device, &dev->lim, e);
+		if (ret)
+			return ret;
+		dev->used = true;
+		r->max_workgroup_size_x = dev->lim.max_workgroup_size_x;
+		r->max_compute_invocations_per_workgroup =
+			dev->lim.max_invocations;
+		r->max_compute_workgroups_per_dimension =
+			dev->lim.resident_worker_groups;
+	}
+	for (i = 0; i < VY_REQUEST_FIELDS; i++)
+		if (o->set[i])
+			vy_request_set(r, i, vy_request_get(&o->req, i), NULL);
+	if (dev->used && r->max_compute_workgroups_per_dimension >
+				 dev->lim.resident_worker_groups)
+		r->max_compute_workgroups_per_dimension =
+			dev->lim.resident_worker_groups;
+	if (!o->from)
+		return 0;
+	memset(&geo, 0, sizeof(geo));
+	ret = load_feedback(o->from, o->windows, o->nwindows, &fb, &geo, e);
+	if (ret)
+		return ret;
+	/* What the capture shows stands in for what the flags leave out. */
+	if (!o->set[fq] && !o->direct)
+		r->queue_len = fb.queue_depth;
+	if (!o->set[fx] && !o->direct && !dev->used && geo.workgroup_size_x) {
+		r->max_workgroup_size_x = geo.workgroup_size_x;
+		r->max_compute_invocations_per_workgroup = o->set[fi] ?
+			r->max_compute_invocations_per_workgroup :
+			geo.workgroup_size_x;
+	}
+	if (!o->set[fg] && !o->direct && !dev->used && geo.workgroups)
+		r->max_compute_workgroups_per_dimension = geo.workgroups;
+	return vy_launch_request_fill_from_feedback(r, &fb, e);
+}
+
+/* ---- output ------------------------------------------------------ */
+
+static json_t *device_json(const struct devinfo *dev)
+{
+	return json_pack("{s:s,s:I,s:I,s:b,s:I}", "name", dev->lim.name,
+			 "compute_units", (json_int_t)dev->lim.compute_units,
+			 "resident_worker_groups",
+			 (json_int_t)dev->lim.resident_worker_groups,
+			 "worker_cap_applied", dev->cap_applied,
+			 "uncapped_worker_groups",
+			 (json_int_t)dev->uncapped_workers);
+}
+
+static void print_device_note(FILE *f, const struct devinfo *dev)
+{
+	fprintf(f, "%-28s %s\n", "device", dev->lim.name);
+	if (dev->cap_applied)
+		fprintf(f, "%-28s capped %" PRIu32 " -> %" PRIu32
+			" (work-groups that can be resident at once)\n",
+			"worker_cap", dev->uncapped_workers,
+			dev->lim.resident_worker_groups);
+	else
+		fprintf(f, "%-28s not needed (%" PRIu32 " resident work-groups)\n",
+			"worker_cap", dev->lim.resident_worker_groups);
+}
+
+static void print_rec(const struct opts *o,
+		      const struct vy_launch_recommendation *rec,
+		      const struct devinfo *dev)
+{
+	json_t *doc;
+
+	switch (o->fmt) {
+	case VY_FMT_JSON:
+	case VY_FMT_JSONL:
+		doc = vy_recommendation_json(rec);
+		if (dev->used)
+			json_object_set_new(doc, "device", device_json(dev));
+		vy_emit_json(stdout, doc, VY_RECOMMEND_SCHEMA,
+			     o->fmt == VY_FMT_JSON);
+		json_decref(doc);
+		break;
+	case VY_FMT_CSV:
+		vy_recommendation_csv_header(stdout);
+		vy_recommendation_csv_row(stdout, rec);
+		break;
+	default:
+		vy_recommendation_table(stdout, rec);
+		if (dev->used)
+			print_device_note(stdout, dev);
+		break;
+	}
+}
+
+static int run_checks(const struct opts *o,
+		      const struct vy_launch_recommendation *rec, uint64_t line)
+{
+	char actual[64], where[32] = "";
+	int failed = 0;
+	size_t i;
+
+	if (line)
+		snprintf(where, sizeof(where), "line %" PRIu64 ": ", line);
+	for (i = 0; i < o->nchecks; i++) {
+		const struct vy_rec_check *c = &o->checks[i];
+
+		if (vy_rec_check_eval(c, rec, actual, sizeof(actual)))
+			continue;
+		fprintf(stderr, "%s: %scheck failed: %s (actual %s)\n", prog,
+			where, c->text, actual);
+		failed = 1;
+	}
+	return failed;
+}
+
+static int run_single(const struct opts *o)
+{
+	struct vy_launch_policy p = vy_launch_policy_standard();
+	struct vy_launch_recommendation rec;
+	struct vy_launch_request r;
+	struct vy_launch_trace trace;
+	struct devinfo dev;
+	struct vy_err e;
+	int ret;
+
+	memset(&dev, 0, sizeof(dev));
+	memset(&rec, 0, sizeof(rec));
+	vy_err_clear(&e);
+	ret = build_request(o, &r, &dev, &e);
+	if (ret) {
+		vy_report_err(stderr, prog, &e);
+		return vy_err_exit(ret);
+	}
+	ret = vy_policy_recommend_traced(&p, &r, o->has_prev ? &o->prev : NULL,
+					 &trace, &rec, &e);
+	if (ret == 0 && dev.used) {
+		struct vy_launch_recommendation alt;
+		struct vy_launch_request ar = r;
+		const int fg = vy_request_field_index(
+			"max_compute_workgroups_per_dimension");
+
+		ar.max_compute_workgroups_per_dimension =
+			o->set[fg] ? vy_request_get(&o->req, fg) :
+				     NOMINAL_MAX_GROUPS;
+		if (vy_policy_recommend_traced(&p, &ar,
+					       o->has_prev ? &o->prev : NULL,
+					       NULL, &alt, NULL) == 0) {
+			dev.uncapped_workers = alt.worker_groups;
+			dev.cap_applied = alt.worker_groups > rec.worker_groups;
+		}
+	}
+	if (ret == VY_E_GRID_ZERO_MAX_WORKGROUP_SIZE_X ||
+	    ret == VY_E_GRID_ZERO_MAX_WORKGROUPS_PER_DIMENSION ||
+	    ret == VY_E_GRID_ZERO_MAX_INVOCATIONS_PER_WORKGROUP)
+		snprintf(e.hint, sizeof(e.hint), "%s",
+			 "give the adapter limits: --device, --direct QUEUE,WORKERS,WGX, or the --max-* flags");
+	if (ret) {
+		if (o->fmt == VY_FMT_JSON || o->fmt == VY_FMT_JSONL) {
+			char line[VY_REC_LINE_MAX];
+			size_t n = vy_policy_error_jsonl(line, ret, e.msg, &rec,
+							 0);
+
+			fwrite(line, 1, n, stdout);
+		}
+		vy_report_err(stderr, prog, &e);
+		if (o->explain)
+			vy_launch_trace_explain(stderr, &p, &trace, ret, &rec);
+		return vy_err_exit(ret);
+	}
+	print_rec(o, &rec, &dev);
+	if (o->explain)
+		vy_launch_trace_explain(o->fmt == VY_FMT_TABLE ? stdout : stderr,
+					&p, &trace, 0, &rec);
+	if (fflush(stdout)) {
+		fprintf(stderr, "%s: write error on stdout\n", prog);
+		return VY_EXIT_IO;
+	}
+	return run_checks(o, &rec, 0) ? VY_EXIT_NEGATIVE : VY_EXIT_OK;
+}
+
+static int run_batch(const struct opts *o)
+{
+	struct vy_launch_policy p = vy_launch_policy_standard();
+	struct vy_launch_cache *cache = vy_launch_cache_thread();
+	static char obuf[1 << 20];
+	char out[VY_REC_LINE_MAX];
+	FILE *in = stdin;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	uint64_t lineno = 0;
+	bool have_last = false;
+	enum vy_topology last = VY_TOPO_EMPTY;
+	int bad_data = 0, negative = 0;
+
+	if (o->input && strcmp(o->input, "-") != 0) {
+		in = fopen(o->input, "r");
+		if (!in) {
+			fprintf(stderr, "%s: cannot open %s: %m\n", prog,
+				o->input);
+			return VY_EXIT_IO;
+		}
+	}
+	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
+	while ((n = getline(&line, &cap, in)) >= 0) {
+		struct vy_launch_recommendation rec;
+		struct vy_launch_request r;
+		enum vy_topology prev;
+		bool has_prev;
+		struct vy_err e;
+		size_t k, len;
+		int ret;
+
+		lineno++;
+		for (k = 0; k < (size_t)n && strchr(" \t\r\n", line[k]); k++)
+			;
+		if (k == (size_t)n)
+			continue;
+		ret = vy_request_parse_json(line, (size_t)n, &r, &has_prev,
+					    &prev, &e);
+		if (ret) {
+			len = vy_policy_error_jsonl(out, ret, e.msg, NULL,
+						    lineno);
+			fwrite(out, 1, len, stdout);
+			bad_data = 1;
+			continue;
+		}
+		if (!has_prev && o->hysteresis && have_last) {
+			prev = last;
+			has_prev = true;
+		}
+		if (has_prev)
+			ret = vy_policy_recommend_with_previous(&p, &r, prev,
+								&rec, &e);
+		else
+			ret = vy_policy_recommend(&p, &r, cache, &rec, &e);
+		if (ret) {
+			len = vy_policy_error_jsonl(out, ret, e.msg, &rec,
+						    lineno);
+			fwrite(out, 1, len, stdout);
+			if (vy_err_exit(ret) == VY_EXIT_NEGATIVE)
+				negative = 1;
+			else
+				bad_data = 1;
+			continue;
+		}
+		last = rec.topology;
+		have_last = true;
+		len = vy_recommendation_jsonl(out, &rec);
+		fwrite(out, 1, len, stdout);
+		if (o->nchecks && run_checks(o, &rec, lineno))
+			negative = 1;
+	}
+	free(line);
+	if (ferror(in)) {
+		fprintf(stderr, "%s: read error on %s\n", prog,
+			o->input ? o->input : "stdin");
+		return VY_EXIT_IO;
+	}
+	if (in != stdin)
+		fclose(in);
+	if (fflush(stdout)) {
+		fprintf(stderr, "%s: write error on stdout\n", prog);
+		return VY_EXIT_IO;
+	}
+	if (bad_data)
+		return VY_EXIT_DATA;
+	return negative ? VY_EXIT_NEGATIVE : VY_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+	int ret;
+
+	ret = parse_args(argc, argv, &o);
+	if (ret)
+		return ret;
+	return o.batch ? run_batch(&o) : run_single(&o);
+}
