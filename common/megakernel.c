@@ -772,3 +772,247 @@ int vy_mk_resource_load(struct vy_mk *mk, struct vy_mk_resource *r,
 		r->loads++;
 	return err;
 }
+
+const char *vy_mk_end_name(enum vy_mk_end end)
+{
+	switch (end) {
+	case VY_MK_END_OK:
+		return "ok";
+	case VY_MK_END_TIMEOUT:
+		return "timeout";
+	case VY_MK_END_STALL:
+		return "stall";
+	case VY_MK_END_SIGNAL:
+		return "signal";
+	case VY_MK_END_KERNEL:
+		return "kernel_exit";
+	}
+	return "?";
+}
+
+struct run_state {
+	struct vy_mk *mk;
+	const struct vy_mk_run_opts *o;
+	struct vy_mk_run_result *r;
+	uint32_t w[16];
+	int have, fence, eof;
+	size_t lat_cap;
+	struct vy_mk_done done[256];
+};
+
+/* Take the next item into st->w unless one is waiting. */
+static int run_fetch(struct run_state *st, struct vy_err *e)
+{
+	int rc;
+
+	if (st->have || st->eof)
+		return 0;
+	st->fence = 0;
+	rc = st->o->next(st->o->arg, st->w, &st->fence, e);
+	if (rc < 0)
+		return rc;
+	if (!rc) {
+		st->eof = 1;
+		return 0;
+	}
+	st->have = 1;
+	if (!st->fence)
+		st->r->items++;
+	return 0;
+}
+
+/* Stage as many items as fit (stops at a fence with work in flight). */
+static int run_fill(struct run_state *st, struct vy_err *e)
+{
+	struct vy_mk *mk = st->mk;
+	uint32_t batch = st->o->batch ? st->o->batch : mk->slots;
+	uint32_t n = 0;
+	int err;
+
+	while (n < batch) {
+		int64_t slot;
+
+		err = run_fetch(st, e);
+		if (err)
+			return err;
+		if (!st->have)
+			break;
+		if (st->fence) {
+			if (vy_mk_inflight(mk))
+				break;
+			st->have = 0;
+			continue;
+		}
+		slot = vy_mk_free_slot(mk);
+		if (slot < 0)
+			break;
+		err = vy_mk_stage(mk, (uint32_t)slot, st->w, st->r->items - 1,
+				  e);
+		if (err)
+			return err;
+		st->have = 0;
+		n++;
+	}
+	return (int)n;
+}
+
+static int run_collect(struct run_state *st, int n)
+{
+	struct vy_mk_run_result *r = st->r;
+
+	for (int i = 0; i < n && i < (int)VY_ARRAY_SIZE(st->done); i++) {
+		if (r->nlat == st->lat_cap) {
+			size_t nc = st->lat_cap ? st->lat_cap * 2 : 1024;
+			uint64_t *p = realloc(r->lat_ns, nc * sizeof(*p));
+
+			if (!p)
+				return VY_E_NOMEM;
+			r->lat_ns = p;
+			st->lat_cap = nc;
+		}
+		r->lat_ns[r->nlat++] = st->done[i].latency_ns;
+	}
+	r->processed += (uint64_t)n;
+	for (int i = 0; i < n && i < (int)VY_ARRAY_SIZE(st->done); i++)
+		r->faulted += st->done[i].status == VY_STATUS_FAULT;
+	return 0;
+}
+
+/* Poll until nothing is reported (bounded by the batch of 256). */
+static int run_poll(struct run_state *st, struct vy_err *e)
+{
+	int n, total = 0, err;
+
+	do {
+		n = vy_mk_poll(st->mk, st->done, VY_ARRAY_SIZE(st->done), e);
+		if (n < 0)
+			return n;
+		err = run_collect(st, n);
+		if (err)
+			return vy_errf(e, err, NULL, "out of memory");
+		total += n;
+	} while (n == (int)VY_ARRAY_SIZE(st->done));
+	return total;
+}
+
+int vy_mk_run(struct vy_mk *mk, const struct vy_mk_run_opts *o,
+	      struct vy_mk_run_result *r, struct vy_err *e)
+{
+	struct run_state st;
+	uint64_t t0, now, last_progress, next_snap;
+	struct vy_snapshot snap;
+	int err, n;
+
+	memset(r, 0, sizeof(*r));
+	memset(&st, 0, sizeof(st));
+	st.mk = mk;
+	st.o = o;
+	st.r = r;
+	err = vy_mk_start(mk, e);
+	if (err)
+		return err;
+	t0 = last_progress = vy_now_ns();
+	next_snap = t0 + o->interval_ns;
+	for (;;) {
+		int filled;
+
+		now = vy_now_ns();
+		if (o->stop && *o->stop) {
+			r->end = VY_MK_END_SIGNAL;
+			break;
+		}
+		if (o->timeout_ns && now - t0 > o->timeout_ns) {
+			r->end = VY_MK_END_TIMEOUT;
+			break;
+		}
+		filled = run_fill(&st, e);
+		if (filled < 0) {
+			err = filled;
+			goto out;
+		}
+		if (mk->cfg.persistent) {
+			err = vy_mk_flush(mk, e);
+		} else if (vy_mk_inflight(mk)) {
+			uint64_t dl = o->timeout_ns ? t0 + o->timeout_ns : 0;
+
+			err = vy_mk_dispatch(mk, dl, e);
+			if (err == VY_E_TIMEOUT) {
+				r->end = VY_MK_END_TIMEOUT;
+				err = 0;
+				break;
+			}
+		}
+		if (err)
+			goto out;
+		n = run_poll(&st, e);
+		if (n < 0) {
+			err = n;
+			goto out;
+		}
+		now = vy_now_ns();
+		if (n > 0 || !vy_mk_inflight(mk))
+			last_progress = now;
+		if (st.eof && !st.have && !vy_mk_inflight(mk)) {
+			r->end = VY_MK_END_OK;
+			break;
+		}
+		if (mk->cfg.persistent && !vy_mk_running(mk)) {
+			n = run_poll(&st, e);
+			if (n < 0) {
+				err = n;
+				goto out;
+			}
+			run_fetch(&st, e);
+			r->end = !vy_mk_inflight(mk) && st.eof && !st.have ?
+					 VY_MK_END_OK :
+					 VY_MK_END_KERNEL;
+			break;
+		}
+		if (o->stall_ns && vy_mk_inflight(mk) &&
+		    now - last_progress > o->stall_ns) {
+			r->end = VY_MK_END_STALL;
+			break;
+		}
+		if (o->interval_ns && o->on_snapshot && now >= next_snap) {
+			err = vy_mk_snapshot(mk, &snap, e);
+			if (!err)
+				err = o->on_snapshot(o->snap_arg, &snap, e);
+			if (err)
+				goto out;
+			next_snap = now + o->interval_ns;
+		}
+		if (!n && !filled && mk->t.kind == VY_TRANSPORT_SHARED)
+			sched_yield();
+	}
+	err = 0;
+out:
+	r->wall_ns = vy_now_ns() - t0;
+	if (mk->cfg.persistent) {
+		struct vy_err se;
+		int serr = vy_mk_stop(mk, 2000000000ull, &se);
+
+		if (serr && !err) {
+			if (e)
+				*e = se;
+			err = serr;
+		}
+		/* a last look: slots that finished while stopping */
+		if (!serr && vy_mk_inflight(mk)) {
+			n = run_poll(&st, NULL);
+			(void)n;
+		}
+	}
+	r->remaining = r->items - r->processed;
+	if (!st.eof) {
+		/* count what the source still holds */
+		while (st.have || !st.eof) {
+			st.have = 0;
+			if (run_fetch(&st, NULL) < 0)
+				break;
+			if (!st.have)
+				break;
+		}
+		r->remaining = r->items - r->processed;
+	}
+	return err;
+}

@@ -214,4 +214,57 @@ void vy_mk_set_resources(struct vy_mk *mk, struct vy_mk_resource *r, size_t n);
 int vy_mk_resource_load(struct vy_mk *mk, struct vy_mk_resource *r,
 			struct vy_err *e);
 
+/* ---- the run driver (vyre-launch, benchmarks) ------------------------- */
+
+enum vy_mk_end {
+	VY_MK_END_OK = 0,	/* every item finished */
+	VY_MK_END_TIMEOUT,	/* the wall-clock bound ran out */
+	VY_MK_END_STALL,	/* the watchdog saw no progress */
+	VY_MK_END_SIGNAL,	/* *stop became non-zero */
+	VY_MK_END_KERNEL,	/* the kernel ended first (SHUTDOWN, bounds) */
+};
+
+/* "ok", "timeout", "stall", "signal", "kernel_exit". */
+const char *vy_mk_end_name(enum vy_mk_end end);
+
+struct vy_mk_run_opts {
+	/*
+	 * The next work item: return 1 with @w filled (a 16-word slot image)
+	 * or *@fence set, 0 at the end, or a negative error.
+	 */
+	int (*next)(void *arg, uint32_t w[16], int *fence, struct vy_err *e);
+	void *arg;
+	uint64_t timeout_ns;	/* whole run; 0 = none */
+	uint64_t stall_ns;	/* no progress with work in flight; 0 = none */
+	uint64_t interval_ns;	/* periodic snapshots; 0 = none */
+	/* periodic snapshots go here (may be NULL) */
+	int (*on_snapshot)(void *snap_arg, const struct vy_snapshot *s,
+			   struct vy_err *e);
+	void *snap_arg;
+	const volatile int *stop;	/* checked every round; may be NULL */
+	uint32_t batch;		/* most items published per round; 0 = ring */
+};
+
+struct vy_mk_run_result {
+	enum vy_mk_end end;
+	uint64_t items;		/* taken from the source */
+	uint64_t processed;	/* finished (DONE or FAULT) */
+	uint64_t faulted;
+	uint64_t remaining;	/* taken but not finished, plus not taken */
+	uint64_t wall_ns;
+	uint64_t *lat_ns;	/* per finished item; malloc'd */
+	size_t nlat;
+};
+
+/*
+ * Stream the items of @o through the session: start it (vy_mk_start), keep
+ * publishing into free slots and recycling finished ones (persistent), or
+ * run one dispatch per ring-full (once), honour fences, and end on the
+ * first of: all done, timeout, stall, stop, kernel exit.  A persistent
+ * kernel is then stopped (SHUTDOWN, bounded wait).  Returns 0 with @r
+ * filled (@r->end says how it ended) or an error; free @r->lat_ns.
+ */
+int vy_mk_run(struct vy_mk *mk, const struct vy_mk_run_opts *o,
+	      struct vy_mk_run_result *r, struct vy_err *e);
+
 #endif
