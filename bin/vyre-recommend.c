@@ -222,7 +222,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->fmt = VY_FMT_TABLE;
-	while ((c = getopt_long(argc, argv, "f:jh", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":f:jh", opts, NULL)) != -1) {
 		if (c >= OPT_FIELD && c < OPT_FIELD + VY_REQUEST_FIELDS) {
 			const struct vy_request_field *f =
 				&vy_request_fields[c - OPT_FIELD];
@@ -319,9 +320,12 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case OPT_VERSION:
 			printf("vyre-recommend %s\n", VY_VERSION);
 			exit(0);
+		case ':':
+			return usage_error("%s: missing argument%s",
+					   argv[optind - 1], "");
 		default:
-			fprintf(stderr, "%s: try --help\n", prog);
-			return VY_EXIT_USAGE;
+			return usage_error("unknown option '%s'%s",
+					   argv[optind - 1], "");
 		}
 	}
 	if (o->batch) {

@@ -591,14 +591,15 @@ struct json_t *vy_recommendation_json(const struct vy_launch_recommendation *r);
 
 /*
  * The same object as one compact JSON line with "schema" first and a
- * trailing newline, written into @buf (VY_REC_LINE_MAX bytes).  Returns
- * its length.
+ * trailing newline, written into @buf (VY_REC_LINE_MAX bytes) and
+ * NUL-terminated.  Returns its length (without the NUL).
  */
 size_t vy_recommendation_jsonl(char *buf, const struct vy_launch_recommendation *r);
 
 /*
  * {"schema":..,"error":{"code":"E_..","message":"..",["requested":N,
- * "available":N,]["line":N]}} and a newline into @buf (VY_REC_LINE_MAX).
+ * "available":N,]["line":N]}} and a newline into @buf (VY_REC_LINE_MAX),
+ * NUL-terminated; returns the length without the NUL.
  * @oom (may be NULL) supplies requested/available for
  * VY_E_DEVICE_OUT_OF_MEMORY; @line 0 leaves the line out.
  */

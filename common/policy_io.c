@@ -347,6 +347,7 @@ size_t vy_recommendation_jsonl(char *buf, const struct vy_launch_recommendation 
 	p = put_str(p, ",\"device_memory_budget_bytes\":");
 	p = put_u64(p, r->device_memory_budget_bytes);
 	p = put_str(p, "}\n");
+	*p = '\0';
 	return (size_t)(p - buf);
 }
 
@@ -396,6 +397,7 @@ size_t vy_policy_error_jsonl(char *buf, int code, const char *msg,
 		p = put_u64(p, line);
 	}
 	p = put_str(p, "}}\n");
+	*p = '\0';
 	return (size_t)(p - buf);
 }
 
