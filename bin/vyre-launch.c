@@ -861,6 +861,13 @@ int main(int argc, char **argv)
 		vy_report_err(stderr, PROG, &e);
 		status = VY_EXIT_IO;
 	}
+	/* items the source never handed out are remaining too */
+	if (src.synthetic) {
+		r.remaining += src.synth_n - src.synth_i;
+	} else {
+		for (size_t i = src.next; i < src.wf.n; i++)
+			r.remaining += !src.wf.items[i].fence;
+	}
 	memset(&rp, 0, sizeof(rp));
 	vy_mk_get_info(mk, &rp.info);
 	vy_mk_get_stats(mk, &rp.st);

@@ -1003,16 +1003,5 @@ out:
 		}
 	}
 	r->remaining = r->items - r->processed;
-	if (!st.eof) {
-		/* count what the source still holds */
-		while (st.have || !st.eof) {
-			st.have = 0;
-			if (run_fetch(&st, NULL) < 0)
-				break;
-			if (!st.have)
-				break;
-		}
-		r->remaining = r->items - r->processed;
-	}
 	return err;
 }

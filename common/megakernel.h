@@ -250,7 +250,8 @@ struct vy_mk_run_result {
 	uint64_t items;		/* taken from the source */
 	uint64_t processed;	/* finished (DONE or FAULT) */
 	uint64_t faulted;
-	uint64_t remaining;	/* taken but not finished, plus not taken */
+	uint64_t remaining;	/* taken but not finished (the caller adds
+				   what its source still holds) */
 	uint64_t wall_ns;
 	uint64_t *lat_ns;	/* per finished item; malloc'd */
 	size_t nlat;
