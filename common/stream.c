@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 #include "cl.h"
+#include "protocol.h"
+#include "transport.h"
 #include "util.h"
 
 const char *vy_stream_op_name(enum vy_stream_op op)
@@ -346,6 +348,14 @@ struct pipe {
 	uint64_t total_known;
 	uint64_t t0, t_prog;
 	struct fstate *fs;	/* per input */
+	/* --persistent */
+	struct vy_cl clx;	/* p->cl with the profiling queues */
+	struct vy_transport tr;
+	int tr_init;
+	cl_event ev_pk;		/* the resident kernel */
+	uint32_t *pstat;	/* ring status words */
+	uint32_t consumed;	/* chunks taken back (mod 2^32) */
+	uint64_t t_devprog;	/* last device progress */
 	uint8_t *vbuf;		/* --verify re-read buffer */
 	struct vy_read_done *done;
 };
@@ -431,6 +441,7 @@ static int setup_device(struct pipe *p, struct vy_err *e)
 		"vs_checksum", "vs_count", "vs_hist", "vs_grep",
 	};
 	cl_command_queue_properties prop = CL_QUEUE_PROFILING_ENABLE;
+	char bopt[64];
 	size_t kwg = 0;
 	cl_int rc;
 	int ret;
@@ -452,11 +463,14 @@ static int setup_device(struct pipe *p, struct vy_err *e)
 #pragma GCC diagnostic pop
 	if (!p->qk || !p->qc)
 		return clerr(e, "clCreateCommandQueue", rc);
+	snprintf(bopt, sizeof(bopt), "-DVS_PERSISTENT_OP=%u",
+		 VY_STREAM_OP_BASE + o->op.op);
 	ret = vy_cl_build(&p->cl, vy_kernel_stream_src, vy_kernel_stream_len,
-			  "", &p->prog, e);
+			  bopt, &p->prog, e);
 	if (ret < 0)
 		return ret;
-	p->kern = clCreateKernel(p->prog, names[o->op.op], &rc);
+	p->kern = clCreateKernel(p->prog, o->persistent ? "vs_persistent" :
+				 names[o->op.op], &rc);
 	if (!p->kern)
 		return clerr(e, "clCreateKernel", rc);
 	rc = clGetKernelWorkGroupInfo(p->kern, p->cl.device,
@@ -472,7 +486,9 @@ static int setup_device(struct pipe *p, struct vy_err *e)
 	 * Parts per chunk: enough work-items to cover a chunk with a few
 	 * 16-byte loads each on a GPU; a CPU device wants few large parts.
 	 */
-	if (p->cl.info.is_cpu)
+	if (o->persistent)
+		p->ng = 1;	/* a whole work-group per ring slot */
+	else if (p->cl.info.is_cpu)
 		p->ng = p->cl.info.compute_units ? p->cl.info.compute_units : 1;
 	else
 		p->ng = (unsigned)(p->chunk / ((uint64_t)p->wg * 256));
@@ -522,15 +538,17 @@ static int setup_buffers(struct pipe *p, struct vy_err *e)
 		if (!p->devring)
 			return clerr(e, "clCreateBuffer(device slots)", rc);
 	}
-	p->descbuf = clCreateBuffer(p->cl.ctx, CL_MEM_READ_ONLY,
-				    (size_t)p->ndesc * 8, NULL, &rc);
-	if (!p->descbuf)
-		return clerr(e, "clCreateBuffer(descriptors)", rc);
-	p->resbuf = clCreateBuffer(p->cl.ctx, CL_MEM_WRITE_ONLY,
-				   (size_t)p->ndesc * p->res_words * 4, NULL,
-				   &rc);
-	if (!p->resbuf)
-		return clerr(e, "clCreateBuffer(results)", rc);
+	if (!p->o->persistent) {
+		p->descbuf = clCreateBuffer(p->cl.ctx, CL_MEM_READ_ONLY,
+					    (size_t)p->ndesc * 8, NULL, &rc);
+		if (!p->descbuf)
+			return clerr(e, "clCreateBuffer(descriptors)", rc);
+		p->resbuf = clCreateBuffer(p->cl.ctx, CL_MEM_WRITE_ONLY,
+					   (size_t)p->ndesc * p->res_words * 4,
+					   NULL, &rc);
+		if (!p->resbuf)
+			return clerr(e, "clCreateBuffer(results)", rc);
+	}
 	if (p->o->op.op == VY_OP_GREP) {
 		const struct vy_dfa *d = p->o->op.dfa;
 		size_t tb = (size_t)d->nstates * 256 * 4;
@@ -885,6 +903,8 @@ static int launch(struct pipe *p, unsigned pos, unsigned n,
 	return 0;
 }
 
+static int pk_dispatch(struct pipe *p, struct vy_err *e);
+
 /* Hand ready chunks to the device as one batch.  Returns chunks sent. */
 static int dispatch(struct pipe *p, struct vy_err *e)
 {
@@ -893,6 +913,8 @@ static int dispatch(struct pipe *p, struct vy_err *e)
 	int ret;
 	cl_int rc;
 
+	if (p->o->persistent)
+		return pk_dispatch(p, e);
 	if (p->b_count == p->nb_max)
 		return 0;
 	for (h = 0; h < p->hs && pos + n < p->ndesc && n < 256; h++) {
@@ -1041,64 +1063,316 @@ static int apply(struct pipe *p, const struct chunk *c, const uint32_t *r)
 	return 0;
 }
 
+/* Take chunk @c back from the device with its partial results @r. */
+static int consume_chunk(struct pipe *p, struct chunk *c, const uint32_t *r,
+			 struct vy_err *e)
+{
+	struct fstate *fs = &p->fs[c->file];
+
+	if (c->dslot >= 0)
+		p->dfree[c->dslot] = 1;
+	if (c->hslot >= 0)
+		p->hsl[c->hslot].st = H_FREE;
+	fs->ondev--;
+	if (!fs->failed) {
+		if (apply(p, c, r))
+			return vy_errf(e, VY_E_NOMEM, NULL, "out of memory");
+		fs->ndone++;
+	}
+	p->m->bytes += c->len;
+	c->len = 0;
+	c->hslot = -1;
+	c->dslot = -1;
+	return 0;
+}
+
 static int consume(struct pipe *p, struct batch *b, struct vy_err *e)
 {
 	unsigned i;
+	int ret;
 
 	p->m->kernel_ns += ev_duration(b->ev_kernel);
 	clReleaseEvent(b->ev_kernel);
 	clReleaseEvent(b->ev_res);
 	b->ev_kernel = b->ev_res = NULL;
 	for (i = 0; i < b->n; i++) {
-		struct chunk *c = &p->chunks[b->pos + i];
-		struct fstate *fs = &p->fs[c->file];
-
-		if (c->dslot >= 0)
-			p->dfree[c->dslot] = 1;
-		if (c->hslot >= 0)
-			p->hsl[c->hslot].st = H_FREE;
-		fs->ondev--;
-		if (!fs->failed) {
-			if (apply(p, c,
-				  p->resh + (size_t)(b->pos + i) * p->res_words))
-				return vy_errf(e, VY_E_NOMEM, NULL,
-					       "out of memory");
-			fs->ndone++;
-		}
-		p->m->bytes += c->len;
-		c->len = 0;
-		c->hslot = -1;
-		c->dslot = -1;
+		ret = consume_chunk(p, &p->chunks[b->pos + i],
+				    p->resh + (size_t)(b->pos + i) *
+					      p->res_words, e);
+		if (ret < 0)
+			return ret;
 	}
 	return 0;
+}
+
+/* Retire finished host-to-device copies (copy transport). */
+static int poll_copies(struct pipe *p, struct vy_err *e)
+{
+	int got = 0, r;
+	unsigned h;
+
+	if (p->shared)
+		return 0;
+	for (h = 0; h < p->hs; h++) {
+		struct hslot *s = &p->hsl[h];
+
+		if (!s->ev_copy)
+			continue;
+		r = ev_done(s->ev_copy);
+		if (r < 0)
+			return vy_errf(e, VY_E_DEVICE, NULL,
+				       "a host-to-device copy failed");
+		if (!r)
+			continue;
+		p->m->h2d_ns += ev_duration(s->ev_copy);
+		p->m->h2d_bytes += s->len;
+		clReleaseEvent(s->ev_copy);
+		s->ev_copy = NULL;
+		s->st = H_FREE;
+		got++;
+	}
+	return got;
+}
+
+/*
+ * --persistent: the resident kernel vs_persistent reads chunk descriptors
+ * from ring slots (user opcodes 8-11, vyre(7)).  The ring, the control
+ * words and the results travel through transport.h: on a shared transport
+ * the host stores and loads them directly, on a copy transport the slot
+ * writes follow the chunk's data write on the same in-order queue, and
+ * DONE_COUNT is watched with reads kept in flight.
+ */
+#define PK_STALL_NS (60ull * 1000000000ull)
+#define PK_STOP_NS (10ull * 1000000000ull)
+
+static int pk_start(struct pipe *p, struct vy_err *e)
+{
+	size_t lens[VY_TB_COUNT] = { 0 };
+	cl_mem data = p->shared ? p->staging : p->devring;
+	cl_ulong sb = p->chunk;
+	cl_uint dslots = p->shared ? p->hs : p->ds, ns = p->ds;
+	cl_uint rw = p->res_words, nst = 0, ml = 0, maxit = 0xFFFFFFFFu;
+	cl_uint idle = 0;
+	cl_mem dfa;
+	size_t lsz = p->wg, gsz;
+	unsigned nwg;
+	cl_int rc;
+	int ret;
+
+	lens[VY_TB_CONTROL] = VY_CONTROL_MIN_BYTES;
+	lens[VY_TB_RING] = (size_t)ns * VY_SLOT_BYTES;
+	lens[VY_TB_DATA] = (size_t)(ns + 1) * p->res_words * 4; /* + scratch */
+	p->clx = p->cl;
+	p->clx.q = p->qk;
+	p->clx.q2 = p->qc;
+	ret = vy_transport_init(&p->tr, &p->clx,
+				p->shared ? VY_TRANSPORT_SHARED :
+					    VY_TRANSPORT_COPY, lens, e);
+	if (ret < 0)
+		return ret;
+	p->tr_init = 1;
+	ret = vy_transport_push(&p->tr, VY_TB_CONTROL, 0,
+				lens[VY_TB_CONTROL], 1, e);
+	if (!ret)
+		ret = vy_transport_push(&p->tr, VY_TB_RING, 0,
+					lens[VY_TB_RING], 1, e);
+	if (ret < 0)
+		return ret;
+	p->pstat = calloc(ns, sizeof(*p->pstat));
+	if (!p->pstat)
+		return vy_errf(e, VY_E_NOMEM, NULL, "out of memory");
+	if (p->o->op.op == VY_OP_GREP) {
+		nst = p->o->op.dfa->nstates;
+		ml = p->o->op.dfa->maxlen;
+		dfa = p->dfabuf;
+	} else {
+		dfa = p->tr.b[VY_TB_DATA].mem;	/* unused */
+	}
+	/* never more groups than can be resident at once (DESIGN.md) */
+	nwg = p->cl.info.compute_units ? p->cl.info.compute_units : 1;
+	if (nwg > ns)
+		nwg = ns;
+	gsz = (size_t)nwg * p->wg;
+	rc = clSetKernelArg(p->kern, 0, sizeof(data), &data);
+	rc |= clSetKernelArg(p->kern, 1, sizeof(sb), &sb);
+	rc |= clSetKernelArg(p->kern, 2, sizeof(dslots), &dslots);
+	rc |= clSetKernelArg(p->kern, 3, sizeof(cl_mem),
+			     &p->tr.b[VY_TB_RING].mem);
+	rc |= clSetKernelArg(p->kern, 4, sizeof(ns), &ns);
+	rc |= clSetKernelArg(p->kern, 5, sizeof(cl_mem),
+			     &p->tr.b[VY_TB_CONTROL].mem);
+	rc |= clSetKernelArg(p->kern, 6, sizeof(cl_mem),
+			     &p->tr.b[VY_TB_DATA].mem);
+	rc |= clSetKernelArg(p->kern, 7, sizeof(rw), &rw);
+	rc |= clSetKernelArg(p->kern, 8, sizeof(dfa), &dfa);
+	rc |= clSetKernelArg(p->kern, 9, sizeof(nst), &nst);
+	rc |= clSetKernelArg(p->kern, 10, sizeof(ml), &ml);
+	rc |= clSetKernelArg(p->kern, 11, sizeof(maxit), &maxit);
+	rc |= clSetKernelArg(p->kern, 12, sizeof(idle), &idle);
+	if (rc != CL_SUCCESS)
+		return clerr(e, "clSetKernelArg(vs_persistent)", rc);
+	rc = clEnqueueNDRangeKernel(p->qk, p->kern, 1, NULL, &gsz, &lsz, 0,
+				    NULL, &p->ev_pk);
+	if (rc != CL_SUCCESS)
+		return clerr(e, "clEnqueueNDRangeKernel(vs_persistent)", rc);
+	clFlush(p->qk);
+	p->tr.running = 1;
+	p->m->launches++;
+	p->t_devprog = vy_now_ns();
+	return 0;
+}
+
+static int pk_stop(struct pipe *p, struct vy_err *e)
+{
+	uint64_t t0 = vy_now_ns();
+	int r, ret = 0;
+
+	if (!p->ev_pk)
+		return 0;
+	ret = vy_transport_write_word(&p->tr, VY_TB_CONTROL, VY_CTL_SHUTDOWN,
+				      1, e);
+	while (!ret && (r = ev_done(p->ev_pk)) == 0) {
+		if (vy_now_ns() - t0 > PK_STOP_NS) {
+			ret = vy_errf(e, VY_E_TIMEOUT, NULL,
+				      "the persistent stream kernel did not stop "
+				      "within 10 s");
+			break;
+		}
+		usleep(100);
+	}
+	if (!ret) {
+		p->m->kernel_ns += ev_duration(p->ev_pk);
+		clReleaseEvent(p->ev_pk);
+		p->ev_pk = NULL;
+		p->tr.running = 0;
+	}
+	return ret;
+}
+
+static int pk_dispatch(struct pipe *p, struct vy_err *e)
+{
+	uint32_t *ring = (uint32_t *)p->tr.b[VY_TB_RING].host;
+	unsigned h, d, n = 0;
+	cl_int rc;
+	int ret;
+
+	for (h = 0; h < p->hs; h++) {
+		struct hslot *s = &p->hsl[h];
+		uint32_t *w;
+		struct chunk *c;
+
+		if (s->st != H_READY)
+			continue;
+		for (d = 0; d < p->ds && !p->dfree[d]; d++)
+			;
+		if (d == p->ds)
+			break;
+		if (!p->shared) {
+			rc = clEnqueueWriteBuffer(p->qc, p->devring, CL_FALSE,
+						  (uint64_t)d * p->chunk,
+						  s->len,
+						  p->host + (uint64_t)h * p->chunk,
+						  0, NULL, &s->ev_copy);
+			if (rc != CL_SUCCESS)
+				return clerr(e, "clEnqueueWriteBuffer(chunk)",
+					     rc);
+		}
+		w = ring + (size_t)d * VY_SLOT_WORDS;
+		memset(w + 1, 0, 15 * 4);
+		w[VY_SLOT_OPCODE_WORD] = VY_STREAM_OP_BASE + p->o->op.op;
+		w[VY_SLOT_PRIORITY_WORD] = 2;
+		w[VY_SLOT_ARG0_WORD + 0] = p->shared ? h : d;
+		w[VY_SLOT_ARG0_WORD + 1] = (uint32_t)s->len;
+		w[VY_SLOT_ARG0_WORD + 2] = d;
+		w[VY_SLOT_ARG0_WORD + 3] = (uint32_t)s->file;
+		w[VY_SLOT_ARG0_WORD + 4] = (uint32_t)s->seq;
+		w[VY_SLOT_ARG0_WORD + 5] = (uint32_t)(s->seq >> 32);
+		w[VY_SLOT_ARG0_WORD + 6] = p->o->op.byte;
+		c = &p->chunks[d];
+		c->file = s->file;
+		c->seq = s->seq;
+		c->off = s->off;
+		c->len = (uint32_t)s->len;
+		c->hslot = p->shared ? (int)h : -1;
+		c->dslot = (int)d;
+		p->dfree[d] = 0;
+		s->dslot = (int)d;
+		s->st = H_BUSY;
+		p->fs[s->file].ondev++;
+		ret = vy_transport_publish(&p->tr, d, 1, e);
+		if (ret < 0)
+			return ret;
+		n++;
+	}
+	p->m->chunks += n;
+	return (int)n;
+}
+
+static int pk_poll(struct pipe *p, struct vy_err *e)
+{
+	const uint8_t *res = p->tr.b[VY_TB_DATA].host;
+	size_t rb = (size_t)p->res_words * 4;
+	uint32_t done;
+	unsigned d, busy = 0;
+	int got, ret;
+
+	got = poll_copies(p, e);
+	if (got < 0)
+		return got;
+	for (d = 0; d < p->ds; d++)
+		busy += !p->dfree[d];
+	if (!busy)
+		return got;
+	ret = vy_transport_watch(&p->tr, VY_CTL_DONE_COUNT, &done, e);
+	if (ret < 0)
+		return ret;
+	if (ret == 0 || done == p->consumed) {
+		if (ev_done(p->ev_pk) != 0)
+			return vy_errf(e, VY_E_DEVICE, NULL,
+				       "the persistent stream kernel ended "
+				       "with work in flight");
+		if (vy_now_ns() - p->t_devprog > PK_STALL_NS)
+			return vy_errf(e, VY_E_STALL, NULL,
+				       "the persistent stream kernel made no "
+				       "progress for 60 s");
+		return got;
+	}
+	ret = vy_transport_statuses(&p->tr, 0, p->ds, p->pstat, e);
+	if (ret < 0)
+		return ret;
+	for (d = 0; d < p->ds; d++) {
+		if (p->dfree[d])
+			continue;
+		if (p->pstat[d] == VY_STATUS_FAULT)
+			return vy_errf(e, VY_E_DEVICE, NULL,
+				       "ring slot %u faulted in the stream kernel",
+				       d);
+		if (p->pstat[d] != VY_STATUS_DONE)
+			continue;
+		ret = vy_transport_pull(&p->tr, VY_TB_DATA, d * rb, rb, e);
+		if (ret < 0)
+			return ret;
+		ret = consume_chunk(p, &p->chunks[d],
+				    (const uint32_t *)(res + d * rb), e);
+		if (ret < 0)
+			return ret;
+		p->consumed++;
+		p->t_devprog = vy_now_ns();
+		got++;
+	}
+	return got;
 }
 
 /* Collect finished copies and batches.  Returns events retired. */
 static int poll_device(struct pipe *p, struct vy_err *e)
 {
-	int got = 0, r;
-	unsigned h;
+	int got, r;
 
-	if (!p->shared) {
-		for (h = 0; h < p->hs; h++) {
-			struct hslot *s = &p->hsl[h];
-
-			if (!s->ev_copy)
-				continue;
-			r = ev_done(s->ev_copy);
-			if (r < 0)
-				return vy_errf(e, VY_E_DEVICE, NULL,
-					       "a host-to-device copy failed");
-			if (!r)
-				continue;
-			p->m->h2d_ns += ev_duration(s->ev_copy);
-			p->m->h2d_bytes += s->len;
-			clReleaseEvent(s->ev_copy);
-			s->ev_copy = NULL;
-			s->st = H_FREE;
-			got++;
-		}
-	}
+	if (p->o->persistent)
+		return pk_poll(p, e);
+	got = poll_copies(p, e);
+	if (got < 0)
+		return got;
 	while (p->b_count) {
 		struct batch *b = &p->batches[p->b_head];
 
@@ -1211,6 +1485,17 @@ static int device_pending(const struct pipe *p, cl_event *oldest)
 	unsigned h;
 
 	*oldest = NULL;
+	if (p->o->persistent) {
+		for (h = 0; h < p->hs; h++)
+			if (p->hsl[h].ev_copy) {
+				*oldest = p->hsl[h].ev_copy;
+				return 1;
+			}
+		for (h = 0; h < p->ds; h++)
+			if (!p->dfree[h])
+				return 1;
+		return 0;
+	}
 	if (!p->shared)
 		for (h = 0; h < p->hs; h++)
 			if (p->hsl[h].ev_copy) {
@@ -1275,7 +1560,10 @@ static int run_loop(struct pipe *p, struct vy_err *e)
 				read_done(p, &p->done[i]);
 			p->m->stall_io_ns += vy_now_ns() - t;
 		} else if (device_pending(p, &oldest)) {
-			clWaitForEvents(1, &oldest);
+			if (oldest)
+				clWaitForEvents(1, &oldest);
+			else
+				usleep(20);
 			p->m->stall_dev_ns += vy_now_ns() - t;
 		} else {
 			return vy_errf(e, VY_E_STALL, NULL,
@@ -1291,6 +1579,11 @@ static void teardown(struct pipe *p)
 
 	vy_reader_close(p->rd);
 	p->rd = NULL;
+	if (p->ev_pk)
+		pk_stop(p, NULL);
+	if (p->tr_init && !p->ev_pk)
+		vy_transport_free(&p->tr);
+	free(p->pstat);
 	if (p->qc)
 		clFinish(p->qc);
 	if (p->qk)
@@ -1421,11 +1714,22 @@ int vy_stream_run(const struct vy_stream_opts *o, struct vy_stream_input *in,
 	m->chunk = p.chunk;
 	m->transport = p.shared ? "shared" : "copy";
 	m->persistent = o->persistent;
+	if (o->persistent) {
+		ret = pk_start(&p, e);
+		if (ret < 0)
+			goto out;
+	}
 	p.t0 = p.t_prog = vy_now_ns();
 	ret = run_loop(&p, e);
 	if (ret == VY_E_STREAM_INTERRUPTED) {
 		vy_reader_cancel(p.rd);
 		vy_errf(e, ret, NULL, "interrupted");
+	}
+	if (o->persistent) {
+		int r2 = pk_stop(&p, ret < 0 ? NULL : e);
+
+		if (!ret)
+			ret = r2;
 	}
 	fill_metrics(&p);
 out:

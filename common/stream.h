@@ -50,6 +50,12 @@ enum vy_stream_op {
 	VY_OP_GREP,
 };
 
+/*
+ * --persistent: ring slot opcode = VY_STREAM_OP_BASE + op (user opcodes
+ * 8 checksum, 9 count, 10 hist, 11 grep; vyre(7)).
+ */
+#define VY_STREAM_OP_BASE 8u
+
 /* Limits of the grep DFA. */
 #define VY_DFA_MAX_STATES 65536u
 #define VY_DFA_MAX_PATTERN 4096u

@@ -13,23 +13,17 @@
 
 #define WG_MAX 256
 
-#define CHUNK_PROLOGUE                                                     \
-	const uint b = get_group_id(0) / ng;                               \
-	const uint g = get_group_id(0) % ng;                               \
-	const uint lid = get_local_id(0);                                  \
-	const uint wg = get_local_size(0);                                 \
-	const uint slot = desc[2 * (desc_base + b)];                       \
-	const uint len = desc[2 * (desc_base + b) + 1];                    \
-	__global const uchar *p = data + (ulong)slot * slot_bytes;         \
-	__global uint *r = res + (ulong)(desc_base + b) * res_words
+/*
+ * The work of one chunk part, done by one work-group: part @g of @ng of
+ * the @len valid bytes at @p; partial results to @r.  Every work-item of
+ * the group calls these (they hold barriers).
+ */
 
 /* checksum: per part 4 words, s1 lo/hi, s2 lo/hi (s2 relative to chunk) */
-__kernel void vs_checksum(__global const uchar *data, ulong slot_bytes,
-			  __global const uint *desc, uint desc_base,
-			  __global uint *res, uint res_words, uint ng)
+static void do_checksum(__global const uchar *p, uint len, __global uint *r,
+			uint g, uint ng, __local ulong *l1, __local ulong *l2)
 {
-	__local ulong l1[WG_MAX], l2[WG_MAX];
-	CHUNK_PROLOGUE;
+	const uint lid = get_local_id(0), wg = get_local_size(0);
 	const uint nv = len / 16;
 	__global const uint *w = (__global const uint *)p;
 	ulong s1 = 0, s2 = 0;
@@ -68,6 +62,7 @@ __kernel void vs_checksum(__global const uchar *data, ulong slot_bytes,
 		r[4 * g + 2] = (uint)l2[0];
 		r[4 * g + 3] = (uint)(l2[0] >> 32);
 	}
+	barrier(CLK_LOCAL_MEM_FENCE);
 }
 
 /* Number of bytes of @x equal to zero. */
@@ -78,13 +73,29 @@ static uint zero_bytes(uint x)
 	return popcount(t);
 }
 
-/* count: per part 1 word */
-__kernel void vs_count(__global const uchar *data, ulong slot_bytes,
-		       __global const uint *desc, uint desc_base,
-		       __global uint *res, uint res_words, uint ng, uint byte)
+/* Sum @c over the work-group into r[@g]. */
+static void group_sum(uint c, __global uint *r, uint g, __local uint *lc)
 {
-	__local uint lc[WG_MAX];
-	CHUNK_PROLOGUE;
+	const uint lid = get_local_id(0), wg = get_local_size(0);
+	uint k;
+
+	lc[lid] = c;
+	barrier(CLK_LOCAL_MEM_FENCE);
+	for (k = wg / 2; k > 0; k >>= 1) {
+		if (lid < k)
+			lc[lid] += lc[lid + k];
+		barrier(CLK_LOCAL_MEM_FENCE);
+	}
+	if (lid == 0)
+		r[g] = lc[0];
+	barrier(CLK_LOCAL_MEM_FENCE);
+}
+
+/* count: per part 1 word */
+static void do_count(__global const uchar *p, uint len, __global uint *r,
+		     uint g, uint ng, uint byte, __local uint *lc)
+{
+	const uint lid = get_local_id(0), wg = get_local_size(0);
 	const uint nv = len / 16;
 	const uint pat = byte * 0x01010101u;
 	__global const uint *w = (__global const uint *)p;
@@ -99,24 +110,14 @@ __kernel void vs_count(__global const uchar *data, ulong slot_bytes,
 	if (g == 0 && lid == 0)
 		for (k = nv * 16; k < len; k++)
 			c += p[k] == byte;
-	lc[lid] = c;
-	barrier(CLK_LOCAL_MEM_FENCE);
-	for (k = wg / 2; k > 0; k >>= 1) {
-		if (lid < k)
-			lc[lid] += lc[lid + k];
-		barrier(CLK_LOCAL_MEM_FENCE);
-	}
-	if (lid == 0)
-		r[g] = lc[0];
+	group_sum(c, r, g, lc);
 }
 
 /* hist: per part 256 words */
-__kernel void vs_hist(__global const uchar *data, ulong slot_bytes,
-		      __global const uint *desc, uint desc_base,
-		      __global uint *res, uint res_words, uint ng)
+static void do_hist(__global const uchar *p, uint len, __global uint *r,
+		    uint g, uint ng, __local uint *h)
 {
-	__local uint h[256];
-	CHUNK_PROLOGUE;
+	const uint lid = get_local_id(0), wg = get_local_size(0);
 	const uint nv = len / 16;
 	__global const uint *w = (__global const uint *)p;
 	uint v, k;
@@ -141,6 +142,7 @@ __kernel void vs_hist(__global const uchar *data, ulong slot_bytes,
 	barrier(CLK_LOCAL_MEM_FENCE);
 	for (k = lid; k < 256; k += wg)
 		r[256 * g + k] = h[k];
+	barrier(CLK_LOCAL_MEM_FENCE);
 }
 
 /*
@@ -154,13 +156,11 @@ __kernel void vs_hist(__global const uchar *data, ulong slot_bytes,
  * bytes ending at e (no state is deeper than maxlen), so each body piece
  * starts from state 0 maxlen bytes early and needs no carried state.
  */
-__kernel void vs_grep(__global const uchar *data, ulong slot_bytes,
-		      __global const uint *desc, uint desc_base,
-		      __global uint *res, uint res_words, uint ng,
-		      __global const uint *dfa, uint nstates, uint maxlen)
+static void do_grep(__global const uchar *p, uint len, __global uint *r,
+		    uint g, uint ng, __global const uint *dfa, uint nstates,
+		    uint maxlen, __local uint *lc)
 {
-	__local uint lc[WG_MAX];
-	CHUNK_PROLOGUE;
+	const uint lid = get_local_id(0), wg = get_local_size(0);
 	__global const uint *out = dfa + (ulong)nstates * 256;
 	const uint H = min(maxlen, len);
 	const uint nitems = ng * wg;
@@ -193,20 +193,196 @@ __kernel void vs_grep(__global const uchar *data, ulong slot_bytes,
 			c += out[st];
 		}
 	}
-	lc[lid] = c;
-	barrier(CLK_LOCAL_MEM_FENCE);
-	for (k = wg / 2; k > 0; k >>= 1) {
-		if (lid < k)
-			lc[lid] += lc[lid + k];
-		barrier(CLK_LOCAL_MEM_FENCE);
-	}
-	if (lid == 0)
-		r[g] = lc[0];
 	if (g == 0 && lid == 0) {
 		st = 0;
 		if (len >= maxlen)
 			for (k = len - maxlen; k < len; k++)
 				st = dfa[st * 256 + p[k]];
 		r[ng] = st;
+	}
+	group_sum(c, r, g, lc);
+}
+
+/*
+ * Per-batch kernels.  Work-group get_group_id(0) = b * ng + g works on
+ * chunk b of the batch, part g of ng.  Descriptor desc_base + b: words
+ * {slot, valid bytes}; the chunk starts at data + slot * slot_bytes.
+ */
+#define CHUNK_PROLOGUE                                                     \
+	const uint b = get_group_id(0) / ng;                               \
+	const uint g = get_group_id(0) % ng;                               \
+	const uint slot = desc[2 * (desc_base + b)];                       \
+	const uint len = desc[2 * (desc_base + b) + 1];                    \
+	__global const uchar *p = data + (ulong)slot * slot_bytes;         \
+	__global uint *r = res + (ulong)(desc_base + b) * res_words
+
+__kernel void vs_checksum(__global const uchar *data, ulong slot_bytes,
+			  __global const uint *desc, uint desc_base,
+			  __global uint *res, uint res_words, uint ng)
+{
+	__local ulong l1[WG_MAX], l2[WG_MAX];
+	CHUNK_PROLOGUE;
+
+	do_checksum(p, len, r, g, ng, l1, l2);
+}
+
+__kernel void vs_count(__global const uchar *data, ulong slot_bytes,
+		       __global const uint *desc, uint desc_base,
+		       __global uint *res, uint res_words, uint ng, uint byte)
+{
+	__local uint lc[WG_MAX];
+	CHUNK_PROLOGUE;
+
+	do_count(p, len, r, g, ng, byte, lc);
+}
+
+__kernel void vs_hist(__global const uchar *data, ulong slot_bytes,
+		      __global const uint *desc, uint desc_base,
+		      __global uint *res, uint res_words, uint ng)
+{
+	__local uint h[256];
+	CHUNK_PROLOGUE;
+
+	do_hist(p, len, r, g, ng, h);
+}
+
+__kernel void vs_grep(__global const uchar *data, ulong slot_bytes,
+		      __global const uint *desc, uint desc_base,
+		      __global uint *res, uint res_words, uint ng,
+		      __global const uint *dfa, uint nstates, uint maxlen)
+{
+	__local uint lc[WG_MAX];
+	CHUNK_PROLOGUE;
+
+	do_grep(p, len, r, g, ng, dfa, nstates, maxlen, lc);
+}
+
+/*
+ * --persistent: a resident kernel that speaks the megakernel's ring ABI
+ * (protocol.md: 16-word slots, status CAS PUBLISHED -> CLAIMED, DONE after
+ * DONE_COUNT, METRICS_BASE + opcode, SHUTDOWN in control word 0, FAULT and
+ * control word 141 for a bad slot).  A whole work-group claims a slot (any
+ * group may claim any slot) and processes the chunk it describes; the
+ * user opcodes are in vyre(7), USER OPCODES FOR STREAMING:
+ *   8 checksum, 9 count, 10 hist, 11 grep
+ *   a0 data slot, a1 valid bytes, a2 result slot, a3 input index,
+ *   a4/a5 chunk sequence number lo/hi, a6 the byte of count
+ * Loops end on SHUTDOWN, after max_iters iterations, or after idle_max
+ * iterations without a claim (0 = no idle bound).
+ */
+#define ST_PUBLISHED 1u
+#define ST_CLAIMED 2u
+#define ST_DONE 3u
+#define ST_FAULT 7u
+#define W_SHUTDOWN 0u
+#define W_DONE_COUNT 1u
+#define W_METRICS 96u
+#define W_FAULTS 141u
+#define VS_OP_CHECKSUM 8u
+#define VS_OP_GREP 11u
+#define CLAIM_NONE 0xFFFFFFFFu
+#define CLAIM_STOP 0xFFFFFFFEu
+
+#ifndef VS_PERSISTENT_OP
+#define VS_PERSISTENT_OP VS_OP_CHECKSUM
+#endif
+
+/*
+ * One structured loop with every barrier reached by the whole group on
+ * every iteration (PoCL needs that): a group without a claim runs the op
+ * on zero bytes into the scratch result slot @nslots.  The op is fixed at
+ * build time (-DVS_PERSISTENT_OP); a slot with another opcode faults.
+ */
+__kernel void vs_persistent(__global const uchar *data, ulong slot_bytes,
+			    uint data_slots, __global uint *ring, uint nslots,
+			    __global uint *control, __global uint *res,
+			    uint res_words, __global const uint *dfa,
+			    uint nstates, uint maxlen, uint max_iters,
+			    uint idle_max)
+{
+	__local ulong l1[WG_MAX], l2[WG_MAX];
+	__local uint h[256];
+	__local uint claim;
+	volatile __global uint *vr = ring;
+	volatile __global uint *vc = control;
+	const uint lid = get_local_id(0);
+	uint start = nslots ? get_group_id(0) % nslots : 0;
+	uint idle = 0, it = 0, stop = nslots == 0;
+
+	while (!stop) {
+		uint c, ok, op = 0, dslot = 0, len = 0, rslot = nslots;
+		uint fault = 0, byte = 0;
+		__global const uchar *p;
+		__global uint *r;
+
+		if (lid == 0) {
+			uint k, got = CLAIM_NONE;
+
+			if (vc[W_SHUTDOWN]) {
+				got = CLAIM_STOP;
+			} else {
+				for (k = 0; k < nslots; k++) {
+					uint s = (start + k) % nslots;
+
+					if (vr[s * 16] != ST_PUBLISHED)
+						continue;
+					if (atomic_cmpxchg(&ring[s * 16],
+							   ST_PUBLISHED,
+							   ST_CLAIMED) ==
+					    ST_PUBLISHED) {
+						got = s;
+						break;
+					}
+				}
+			}
+			claim = got;
+		}
+		barrier(CLK_LOCAL_MEM_FENCE);
+		c = claim;
+		ok = c < nslots;
+		if (ok) {
+			op = vr[c * 16 + 1];
+			dslot = vr[c * 16 + 4];
+			len = vr[c * 16 + 5];
+			rslot = vr[c * 16 + 6];
+			byte = vr[c * 16 + 10];
+			fault = op != VS_PERSISTENT_OP ||
+				dslot >= data_slots || len > slot_bytes ||
+				rslot >= nslots;
+			start = (c + 1) % nslots;
+		}
+		if (!ok || fault) {
+			dslot = 0;
+			len = 0;
+			rslot = nslots;
+		}
+		p = data + (ulong)dslot * slot_bytes;
+		r = res + (ulong)rslot * res_words;
+#if VS_PERSISTENT_OP == VS_OP_CHECKSUM
+		do_checksum(p, len, r, 0, 1, l1, l2);
+#elif VS_PERSISTENT_OP == VS_OP_CHECKSUM + 1
+		do_count(p, len, r, 0, 1, byte, (__local uint *)l1);
+#elif VS_PERSISTENT_OP == VS_OP_CHECKSUM + 2
+		do_hist(p, len, r, 0, 1, h);
+#else
+		do_grep(p, len, r, 0, 1, dfa, nstates, maxlen,
+			(__local uint *)l1);
+#endif
+		mem_fence(CLK_GLOBAL_MEM_FENCE);
+		barrier(CLK_GLOBAL_MEM_FENCE | CLK_LOCAL_MEM_FENCE);
+		if (lid == 0 && ok) {
+			atomic_inc(&control[W_DONE_COUNT]);
+			if (op < 32u)
+				atomic_inc(&control[W_METRICS + op]);
+			if (fault)
+				atomic_inc(&control[W_FAULTS]);
+			mem_fence(CLK_GLOBAL_MEM_FENCE);
+			atomic_xchg(&ring[c * 16], fault ? ST_FAULT : ST_DONE);
+		}
+		idle = ok ? 0 : idle + 1;
+		it++;
+		stop = c == CLAIM_STOP || it >= max_iters ||
+		       (idle_max && idle >= idle_max);
+		barrier(CLK_LOCAL_MEM_FENCE);
 	}
 }
