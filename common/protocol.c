@@ -166,7 +166,8 @@ bool vy_control_byte_len(uint64_t observable_slots, uint64_t *bytes)
 	if (observable_slots > VY_MAX_OBSERVABLE_SLOTS)
 		return false;
 	if (bytes)
-		*bytes = (VY_CONTROL_MIN_WORDS + observable_slots) * VY_WORD_BYTES;
+		*bytes = (VY_CONTROL_MIN_WORDS + observable_slots) *
+			 VY_WORD_BYTES;
 	return true;
 }
 

@@ -231,8 +231,8 @@ const char *vy_opcode_format(uint32_t op, char *buf, size_t len);
 
 /*
  * Parse an opcode: a name above (case-insensitive, so "STORE_U32" works)
- * or a number (decimal or 0x hex, up to 0xFFFFFFFF; no octal, no sign).  Does not check
- * publishability.  0 or VY_E_INVAL.
+ * or a number (decimal or 0x hex, up to 0xFFFFFFFF; no octal, no sign).
+ * Does not check publishability.  0 or VY_E_INVAL.
  */
 int vy_opcode_parse(const char *s, uint32_t *out);
 
@@ -542,9 +542,11 @@ struct vy_window {
 
 /*
  * Publish a window; *@published (may be NULL) = slots written.  Checks,
- * in order: ring length, start + count - 1 fits u32 and the window fits
- * the ring (VY_E_SLOT_OUT_OF_RANGE), payloads (VY_E_TOO_MANY_ARGS),
- * opcode, every target status.  All-or-nothing.
+ * in order: ring length, start + count - 1 fits u32
+ * (VY_E_SLOT_OUT_OF_RANGE), then for each payload in publication order the
+ * vy_publish_slot checks: slot in range, payload <= 10 words
+ * (VY_E_TOO_MANY_ARGS), opcode, status.  All-or-nothing, where upstream
+ * leaves the payloads before a failing one published.
  */
 int vy_publish_window(uint8_t *ring, size_t ring_len,
 		      const struct vy_window *w, uint32_t *published,

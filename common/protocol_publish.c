@@ -56,7 +56,8 @@ static int args_check(size_t nargs, size_t max, struct vy_err *e)
 
 static uint32_t slot_status(const uint8_t *ring, uint32_t slot)
 {
-	return vy_word(ring, (size_t)slot * VY_SLOT_WORDS + VY_SLOT_STATUS_WORD);
+	return vy_word(ring,
+		       (size_t)slot * VY_SLOT_WORDS + VY_SLOT_STATUS_WORD);
 }
 
 static int status_check(const uint8_t *ring, uint32_t slot, struct vy_err *e)
@@ -178,8 +179,8 @@ int vy_batch_publish(uint8_t *ring, size_t ring_len, uint32_t start,
 			   items[i].args.v, items[i].args.n);
 	fence[0] = (uint32_t)n;
 	fence[1] = batch_tag;
-	write_slot(ring, start + (uint32_t)n, tenant, VY_OP_BATCH_FENCE, NULL, 0,
-		   fence, 2);
+	write_slot(ring, start + (uint32_t)n, tenant, VY_OP_BATCH_FENCE,
+		   NULL, 0, fence, 2);
 	if (published)
 		*published = (uint32_t)n + 1;
 	return 0;
@@ -346,8 +347,9 @@ int vy_publish_work_items(uint8_t *ring, size_t ring_len, uint32_t start,
 	return 0;
 }
 
-static int work_ring_check(uint32_t slot_count, const struct vy_work_item *items,
-			   size_t n, size_t *len, struct vy_err *e)
+static int work_ring_check(uint32_t slot_count,
+			   const struct vy_work_item *items, size_t n,
+			   size_t *len, struct vy_err *e)
 {
 	int ret;
 
