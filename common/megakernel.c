@@ -192,6 +192,7 @@ int vy_mk_open(struct vy_mk **out, const struct vy_mk_config *cfg,
 	err = vy_transport_init(&mk->t, &mk->cl, cfg->transport, lens, e);
 	if (err)
 		goto fail;
+	mk->t.watch_blocking = cfg->observe_blocking;
 	err = vy_encode_control_into(false, cfg->tenant_count,
 				     cfg->observable_slots,
 				     mk->t.b[VY_TB_CONTROL].host,
@@ -497,6 +498,7 @@ static int collect(struct vy_mk *mk, struct vy_mk_done *out, size_t max,
 			out[n].slot = s;
 			out[n].status = st;
 			out[n].latency_ns = done - mk->t_pub[s];
+			out[n].done_ns = done;
 		}
 		n++;
 	}

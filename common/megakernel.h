@@ -53,6 +53,9 @@ struct vy_mk_config {
 	uint32_t idle_max;		/* idle iterations before exit; 0 = none */
 	uint32_t io_poll_max;		/* LOAD_MISS poll bound; 0 = default */
 	uint32_t data_words;		/* data buffer words (D6); 0 = none */
+	int observe_blocking;		/* copy: one blocking read per look at
+					   DONE_COUNT instead of the pipelined
+					   watch (for comparisons) */
 };
 
 /* One LOAD_MISS (or other) IO request the kernel posted. */
@@ -87,6 +90,7 @@ struct vy_mk_done {
 	uint32_t slot;
 	uint32_t status;		/* VY_STATUS_DONE or VY_STATUS_FAULT */
 	uint64_t latency_ns;		/* publish -> completion observed */
+	uint64_t done_ns;		/* when it was observed (vy_now_ns) */
 };
 
 struct vy_mk_stats {

@@ -397,7 +397,8 @@ int vy_transport_watch(struct vy_transport *t, uint32_t w, uint32_t *out,
 	cl_int rc, status = 0;
 	unsigned i;
 
-	if (t->kind == VY_TRANSPORT_SHARED || !t->running) {
+	if (t->kind == VY_TRANSPORT_SHARED || !t->running ||
+	    t->watch_blocking) {
 		int err = vy_transport_read_word(t, VY_TB_CONTROL, w, out, e);
 
 		return err ? err : 1;

@@ -81,6 +81,7 @@ struct vy_transport {
 	cl_event wev[VY_WATCH_DEPTH];
 	unsigned whead, wcount;
 	uint32_t slots;
+	int watch_blocking;		/* vy_transport_watch reads blocking */
 	struct vy_transport_stats st;
 };
 

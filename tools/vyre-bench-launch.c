@@ -1,0 +1,401 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vyre-bench-launch - persistent megakernel vs relaunch, side by side in
+ * one process on one device.
+ *
+ *   latency     one slot at a time, publish -> finish observed; persistent
+ *               (pipelined DONE_COUNT watch, and a blocking-read variant)
+ *               vs relaunch (write slot + once kernel + read, per item).
+ *   throughput  batches of B items (default 1, 64, 4096): persistent
+ *               (publish B, wait for all) vs relaunch-per-batch (publish B,
+ *               one once dispatch, read).
+ *
+ * Prints a Markdown table (or JSON lines with -j).  Every item is ATOMIC_ADD
+ * 1 to control word 150; the final word is checked against the item count.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emit.h"
+#include "megakernel.h"
+#include "protocol.h"
+#include "util.h"
+#include "workfile.h"
+
+#define PROG "vyre-bench-launch"
+
+struct bopts {
+	const char *device;
+	enum vy_transport_kind transport;
+	uint32_t latency_items;
+	uint64_t throughput_items;
+	uint32_t batches[8];
+	int nbatches;
+	uint32_t workgroups, workgroup_size;
+	double timeout_s;
+	int json;
+};
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static uint64_t pct(const uint64_t *v, size_t n, double p)
+{
+	size_t i;
+
+	if (!n)
+		return 0;
+	i = (size_t)(p * (double)(n - 1) + 0.5);
+	return v[i < n ? i : n - 1];
+}
+
+static int open_session(const struct bopts *o, int persistent, uint32_t slots,
+			int blocking, struct vy_mk **mk, struct vy_err *e)
+{
+	struct vy_mk_config cfg = { 0 };
+	int err;
+
+	cfg.device = o->device;
+	cfg.transport = o->transport;
+	cfg.persistent = persistent;
+	cfg.slots = slots;
+	cfg.tenant_count = 1;
+	cfg.workgroups = o->workgroups;
+	cfg.workgroup_size = o->workgroup_size;
+	cfg.observe_blocking = blocking;
+	err = vy_mk_open(mk, &cfg, e);
+	if (!err)
+		err = vy_mk_start(*mk, e);
+	return err;
+}
+
+/* Stage n items into free slots; the caller knows n slots are free. */
+static int stage_n(struct vy_mk *mk, uint32_t n, uint64_t *tag,
+		   struct vy_err *e)
+{
+	struct vy_wf_item it;
+
+	for (uint32_t i = 0; i < n; i++) {
+		int64_t s = vy_mk_free_slot(mk);
+		int err;
+
+		if (s < 0)
+			return vy_errf(e, VY_E_INVAL, NULL, "ring too small");
+		vy_workfile_synthetic(VY_OP_ATOMIC_ADD, *tag, &it);
+		err = vy_mk_stage(mk, (uint32_t)s, it.w, (*tag)++, e);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Wait until nothing is in flight; the last completion time in *last. */
+static int drain(struct vy_mk *mk, uint64_t deadline, uint64_t *last,
+		 struct vy_err *e)
+{
+	struct vy_mk_done d[64];
+
+	while (vy_mk_inflight(mk)) {
+		int n = vy_mk_poll(mk, d, 64, e);
+
+		if (n < 0)
+			return n;
+		for (int i = 0; i < n && i < 64; i++)
+			if (d[i].done_ns > *last)
+				*last = d[i].done_ns;
+		if (vy_now_ns() > deadline)
+			return vy_errf(e, VY_E_TIMEOUT, NULL,
+				       "benchmark step timed out");
+	}
+	return 0;
+}
+
+static int check_word(struct vy_mk *mk, uint64_t want, struct vy_err *e)
+{
+	uint32_t v;
+	int err = vy_mk_read_control(mk, 150, &v, e);
+
+	if (err)
+		return err;
+	if (v != (uint32_t)want)
+		return vy_errf(e, VY_E_DEVICE, NULL,
+			       "control word 150 is %u, want %llu", v,
+			       (unsigned long long)want);
+	return 0;
+}
+
+struct lat {
+	uint64_t p50, p99, n;
+};
+
+static int bench_latency(const struct bopts *o, int persistent, int blocking,
+			 struct lat *out, struct vy_err *e)
+{
+	struct vy_mk *mk;
+	uint64_t *v, tag = 0, dl = vy_now_ns() + (uint64_t)(o->timeout_s * 1e9);
+	uint32_t warm = o->latency_items / 10 + 1;
+	int err;
+
+	err = open_session(o, persistent, 256, blocking, &mk, e);
+	if (err) {
+		vy_mk_close(mk);
+		return err;
+	}
+	v = calloc(o->latency_items + warm, sizeof(*v));
+	for (uint32_t i = 0; i < o->latency_items + warm && !err; i++) {
+		uint64_t t0 = vy_now_ns(), last = 0;
+
+		err = stage_n(mk, 1, &tag, e);
+		if (!err)
+			err = persistent ? vy_mk_flush(mk, e) :
+					   vy_mk_dispatch(mk, dl, e);
+		if (!err)
+			err = drain(mk, dl, &last, e);
+		v[i] = last - t0;
+	}
+	if (!err)
+		err = check_word(mk, tag, e);
+	if (persistent && !err)
+		err = vy_mk_stop(mk, 2000000000ull, e);
+	vy_mk_close(mk);
+	if (!err) {
+		qsort(v + warm, o->latency_items, sizeof(*v), cmp_u64);
+		out->p50 = pct(v + warm, o->latency_items, 0.5);
+		out->p99 = pct(v + warm, o->latency_items, 0.99);
+		out->n = o->latency_items;
+	}
+	free(v);
+	return err;
+}
+
+static int bench_throughput(const struct bopts *o, int persistent,
+			    uint32_t batch, double *ips, struct vy_err *e)
+{
+	struct vy_mk *mk;
+	uint64_t tag = 0, dl = vy_now_ns() + (uint64_t)(o->timeout_s * 1e9);
+	uint64_t rounds = o->throughput_items / batch, t0, last = 0;
+	uint32_t slots = batch < 256 ? 256 : batch;
+	int err;
+
+	if (rounds < 3)
+		rounds = 3;
+	err = open_session(o, persistent, slots, 0, &mk, e);
+	if (err) {
+		vy_mk_close(mk);
+		return err;
+	}
+	/* one warm-up round */
+	err = stage_n(mk, batch, &tag, e);
+	if (!err)
+		err = persistent ? vy_mk_flush(mk, e) : vy_mk_dispatch(mk, dl, e);
+	if (!err)
+		err = drain(mk, dl, &last, e);
+	t0 = vy_now_ns();
+	for (uint64_t r = 0; r < rounds && !err; r++) {
+		err = stage_n(mk, batch, &tag, e);
+		if (!err)
+			err = persistent ? vy_mk_flush(mk, e) :
+					   vy_mk_dispatch(mk, dl, e);
+		if (!err)
+			err = drain(mk, dl, &last, e);
+	}
+	if (!err) {
+		uint64_t ns = vy_now_ns() - t0;
+
+		*ips = (double)(rounds * batch) * 1e9 / (double)(ns ? ns : 1);
+		err = check_word(mk, tag, e);
+	}
+	if (persistent && !err)
+		err = vy_mk_stop(mk, 2000000000ull, e);
+	vy_mk_close(mk);
+	return err;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: " PROG " [options]\n"
+		"Persistent megakernel vs relaunch per item/batch, one device, one run.\n"
+		"  -d, --device SPEC          device (default: first GPU, else PoCL)\n"
+		"      --transport KIND       shared, copy or auto (default: auto)\n"
+		"      --latency-items N      round trips measured (default: 2000)\n"
+		"      --throughput-items N   items per throughput point (default: 20000)\n"
+		"      --batches LIST         batch sizes (default: 1,64,4096)\n"
+		"      --workgroups N         persistent work-groups (default: policy)\n"
+		"      --workgroup-size N     lanes per work-group (default: policy)\n"
+		"      --timeout SEC          bound of each measurement (default: 60)\n"
+		"  -j, --json                 JSON lines instead of a Markdown table\n"
+		"  -h, --help                 this help\n"
+		"  -V, --version              version\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "device", required_argument, NULL, 'd' },
+		{ "transport", required_argument, NULL, 't' },
+		{ "latency-items", required_argument, NULL, 'l' },
+		{ "throughput-items", required_argument, NULL, 'n' },
+		{ "batches", required_argument, NULL, 'b' },
+		{ "workgroups", required_argument, NULL, 'g' },
+		{ "workgroup-size", required_argument, NULL, 's' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct bopts o = { 0 };
+	struct vy_err e;
+	struct lat rl, pl, pb;
+	struct vy_mk *mk;
+	struct vy_mk_info info;
+	char dev[300];
+	uint64_t v;
+	int c, err;
+
+	o.latency_items = 2000;
+	o.throughput_items = 20000;
+	o.timeout_s = 60;
+	o.batches[0] = 1;
+	o.batches[1] = 64;
+	o.batches[2] = 4096;
+	o.nbatches = 3;
+	while ((c = getopt_long(argc, argv, "d:jhV", lo, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			o.device = optarg;
+			break;
+		case 't':
+			if (vy_transport_parse(optarg, &o.transport, &e))
+				goto bad;
+			break;
+		case 'l':
+			if (vy_parse_u64(optarg, 1u << 24, 1, &v) || !v)
+				goto bad;
+			o.latency_items = (uint32_t)v;
+			break;
+		case 'n':
+			if (vy_parse_u64(optarg, 1ull << 32, 1, &v) || !v)
+				goto bad;
+			o.throughput_items = v;
+			break;
+		case 'b': {
+			char *s = optarg, *tok;
+
+			o.nbatches = 0;
+			while ((tok = strsep(&s, ",")) && o.nbatches < 8) {
+				if (vy_parse_u64(tok, 1u << 20, 1, &v) || !v)
+					goto bad;
+				o.batches[o.nbatches++] = (uint32_t)v;
+			}
+			break;
+		}
+		case 'g':
+			if (vy_parse_u64(optarg, 1u << 20, 0, &v) || !v)
+				goto bad;
+			o.workgroups = (uint32_t)v;
+			break;
+		case 's':
+			if (vy_parse_u64(optarg, 1u << 16, 0, &v) || !v)
+				goto bad;
+			o.workgroup_size = (uint32_t)v;
+			break;
+		case 'T':
+			if (vy_parse_u64(optarg, 3600, 0, &v) || !v)
+				goto bad;
+			o.timeout_s = (double)v;
+			break;
+		case 'j':
+			o.json = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf(PROG " %s\n", VY_VERSION);
+			return 0;
+		default:
+			fprintf(stderr, PROG ": hint: try --help\n");
+			return VY_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, PROG ": unexpected argument '%s'\n"
+				PROG ": hint: try --help\n", argv[optind]);
+		return VY_EXIT_USAGE;
+	}
+	/* the device and geometry, for the header */
+	err = open_session(&o, 1, 256, 0, &mk, &e);
+	if (err)
+		goto fail;
+	vy_mk_get_info(mk, &info);
+	err = vy_mk_stop(mk, 2000000000ull, &e);
+	vy_mk_close(mk);
+	if (err)
+		goto fail;
+	vy_cl_describe(&info.dev, dev, sizeof(dev));
+	if ((err = bench_latency(&o, 0, 0, &rl, &e)) ||
+	    (err = bench_latency(&o, 1, 0, &pl, &e)) ||
+	    (err = bench_latency(&o, 1, 1, &pb, &e)))
+		goto fail;
+	if (o.json) {
+		printf("{\"schema\":\"vyre-bench-launch/1\",\"device\":\"%s\",\"transport\":\"%s\",\"workgroups\":%u,\"workgroup_size\":%u}\n",
+		       dev, vy_transport_name(info.transport), info.workgroups,
+		       info.workgroup_size);
+		printf("{\"latency\":\"relaunch\",\"p50_ns\":%llu,\"p99_ns\":%llu,\"n\":%llu}\n",
+		       (unsigned long long)rl.p50, (unsigned long long)rl.p99,
+		       (unsigned long long)rl.n);
+		printf("{\"latency\":\"persistent\",\"p50_ns\":%llu,\"p99_ns\":%llu,\"n\":%llu}\n",
+		       (unsigned long long)pl.p50, (unsigned long long)pl.p99,
+		       (unsigned long long)pl.n);
+		printf("{\"latency\":\"persistent_blocking_poll\",\"p50_ns\":%llu,\"p99_ns\":%llu,\"n\":%llu}\n",
+		       (unsigned long long)pb.p50, (unsigned long long)pb.p99,
+		       (unsigned long long)pb.n);
+	} else {
+		printf("device: %s; transport %s; persistent geometry %u x %u lanes\n\n",
+		       dev, vy_transport_name(info.transport), info.workgroups,
+		       info.workgroup_size);
+		printf("| round trip of one slot | p50 µs | p99 µs | p50 vs relaunch |\n");
+		printf("|---|---:|---:|---:|\n");
+		printf("| relaunch (write + once kernel + read) | %.1f | %.1f | 1.00 |\n",
+		       rl.p50 / 1e3, rl.p99 / 1e3);
+		printf("| persistent, pipelined DONE_COUNT watch | %.1f | %.1f | %.2f |\n",
+		       pl.p50 / 1e3, pl.p99 / 1e3,
+		       rl.p50 ? (double)pl.p50 / (double)rl.p50 : 0);
+		printf("| persistent, blocking read per look | %.1f | %.1f | %.2f |\n",
+		       pb.p50 / 1e3, pb.p99 / 1e3,
+		       rl.p50 ? (double)pb.p50 / (double)rl.p50 : 0);
+		printf("\n| batch | relaunch items/s | persistent items/s | persistent / relaunch |\n");
+		printf("|---:|---:|---:|---:|\n");
+	}
+	fflush(stdout);
+	for (int i = 0; i < o.nbatches; i++) {
+		double r = 0, p = 0;
+
+		if ((err = bench_throughput(&o, 0, o.batches[i], &r, &e)) ||
+		    (err = bench_throughput(&o, 1, o.batches[i], &p, &e)))
+			goto fail;
+		if (o.json)
+			printf("{\"batch\":%u,\"relaunch_items_per_s\":%.0f,\"persistent_items_per_s\":%.0f}\n",
+			       o.batches[i], r, p);
+		else
+			printf("| %u | %.0f | %.0f | %.2f |\n", o.batches[i], r,
+			       p, r > 0 ? p / r : 0);
+		fflush(stdout);
+	}
+	return 0;
+bad:
+	fprintf(stderr, PROG ": bad value '%s' for an option\n"
+			PROG ": hint: try --help\n", optarg);
+	return VY_EXIT_USAGE;
+fail:
+	vy_report_err(stderr, PROG, &e);
+	return vy_err_exit(err);
+}
