@@ -130,7 +130,7 @@ void vy_snapshot_fill_geometry(struct vy_snapshot *s)
 int vy_dump_check_buf(enum vy_buffer_index b, size_t len, const char *what,
 		      struct vy_err *e)
 {
-	const char *hint = "Fix: capture the buffer again, or rebuild it with "
+	const char *hint = "capture the buffer again, or rebuild it with "
 			   "vyre-mkdump";
 
 	if (!what)
@@ -280,7 +280,7 @@ static int check_for_write(const struct vy_snapshot *s, unsigned *nsec,
 	if (s->buf[VY_BUF_RING].present &&
 	    s->buf[VY_BUF_RING].len / SLOT_BYTES != s->geo.slot_count)
 		return vy_errf(e, VY_E_INVAL,
-			       "Fix: call vy_snapshot_fill_geometry",
+			       "call vy_snapshot_fill_geometry",
 			       "geometry slot_count %" PRIu32 " does not match "
 			       "the ring buffer (%zu slots)", s->geo.slot_count,
 			       s->buf[VY_BUF_RING].len / SLOT_BYTES);
@@ -288,7 +288,7 @@ static int check_for_write(const struct vy_snapshot *s, unsigned *nsec,
 	    s->buf[VY_BUF_CONTROL].len / 4 - CONTROL_MIN_WORDS !=
 		    s->geo.observable_slots)
 		return vy_errf(e, VY_E_INVAL,
-			       "Fix: call vy_snapshot_fill_geometry",
+			       "call vy_snapshot_fill_geometry",
 			       "geometry observable_slots %" PRIu32 " does not "
 			       "match the control buffer (%zu observable "
 			       "words)", s->geo.observable_slots,
@@ -363,7 +363,7 @@ int vy_dump_encode(const struct vy_snapshot *s, uint8_t **out, size_t *len,
 	total = layout_len(s, nsec);
 	if (!total)
 		return vy_errf(e, VY_E_TOO_LARGE,
-			       "Fix: capture fewer slots per snapshot",
+			       "capture fewer slots per snapshot",
 			       "snapshot would be over the %u-byte limit",
 			       VY_DUMP_MAX_BYTES);
 	p = calloc(1, total);
@@ -491,7 +491,7 @@ static int check_header(const uint8_t *p, size_t len, uint64_t base,
 				       VY_DUMP_HEADER_LEN, len);
 		magic_text(p, len, m);
 		return vy_errf(e, VY_E_BAD_MAGIC,
-			       "Fix: give a VYRD snapshot, or name the raw "
+			       "give a VYRD snapshot, or name the raw "
 			       "buffer the file holds",
 			       "offset %" PRIu64 ": bad magic '%s' (not a vyre "
 			       "snapshot)", base, m);
@@ -503,7 +503,7 @@ static int check_header(const uint8_t *p, size_t len, uint64_t base,
 	ver = le16(p + H_VERSION);
 	if (ver != VY_DUMP_VERSION)
 		return vy_errf(e, VY_E_BAD_VERSION,
-			       "Fix: read it with the vyre release that wrote "
+			       "read it with the vyre release that wrote "
 			       "it",
 			       "offset %" PRIu64 ": unsupported version %" PRIu32
 			       " (this build reads %d)", base + H_VERSION, ver,
@@ -630,7 +630,7 @@ int vy_dump_parse(const uint8_t *data, size_t len, uint64_t base,
 		computed = vy_dump_checksum(data + off, (size_t)slen);
 		if (stored != computed)
 			return vy_errf(e, VY_E_BAD_CHECKSUM,
-				       "Fix: the file is damaged; capture it "
+				       "the file is damaged; capture it "
 				       "again",
 				       "offset %" PRIu64 ": section %" PRIu32
 				       " (%s) checksum mismatch (stored 0x%016"
@@ -971,7 +971,7 @@ int vy_dump_load_raw(const char *path, enum vy_buffer_index b, uint8_t **out,
 	if (vy_dump_detect(p, n) == VY_DUMP_KIND_VYRD) {
 		free(p);
 		return vy_errf(e, VY_E_FORMAT,
-			       "Fix: pass the file as a snapshot, not as a raw "
+			       "pass the file as a snapshot, not as a raw "
 			       "buffer",
 			       "offset 0: is a VYRD snapshot, not a raw %s "
 			       "buffer", vy_buf_name(b));
