@@ -455,8 +455,10 @@ out:
 }
 
 static int build_request(const struct opts *o, struct vy_launch_request *r,
-			 struct devinfo *dev, struct vy_err *e)
+			 struct devinfo *dev, struct vy_launch_feedback *fbo,
+			 struct vy_err *e)
 {
+	const int fw = vy_request_field_index("requested_worker_groups");
 	const int fx = vy_request_field_index("max_workgroup_size_x");
 	const int fg = vy_request_field_index("max_compute_workgroups_per_dimension");
 	const int fi = vy_request_field_index("max_compute_invocations_per_workgroup");
@@ -506,6 +508,9 @@ static int build_request(const struct opts *o, struct vy_launch_request *r,
 	}
 	if (!o->set[fg] && !o->direct && !dev->used && geo.workgroups)
 		r->max_compute_workgroups_per_dimension = geo.workgroups;
+	if (!o->set[fw] && !o->direct && geo.workgroups)
+		r->requested_worker_groups = geo.workgroups;
+	*fbo = fb;
 	return vy_launch_request_fill_from_feedback(r, &fb, e);
 }
 
@@ -563,6 +568,17 @@ static void print_rec(const struct opts *o,
 	}
 }
 
+static void explain_feedback(FILE *f, const char *path,
+			     const struct vy_launch_feedback *fb)
+{
+	fprintf(f,
+		"feedback: %s: %" PRIu32 " slots, queue depth %" PRIu32
+		", density %u bps, %" PRIu32 " hot opcodes, %" PRIu32
+		" hot windows, %" PRIu32 " requeued slots (zero fields filled, hot counts replaced)\n",
+		path, fb->total_slots, fb->queue_depth, fb->frontier_density_bps,
+		fb->hot_opcode_count, fb->hot_window_count, fb->requeue_slots);
+}
+
 static int run_checks(const struct opts *o,
 		      const struct vy_launch_recommendation *rec, uint64_t line)
 {
@@ -590,14 +606,17 @@ static int run_single(const struct opts *o)
 	struct vy_launch_recommendation rec;
 	struct vy_launch_request r;
 	struct vy_launch_trace trace;
+	struct vy_launch_feedback fb;
 	struct devinfo dev;
 	struct vy_err e;
+	FILE *xf = o->fmt == VY_FMT_TABLE ? stdout : stderr;
 	int ret;
 
 	memset(&dev, 0, sizeof(dev));
 	memset(&rec, 0, sizeof(rec));
 	vy_err_clear(&e);
-	ret = build_request(o, &r, &dev, &e);
+	memset(&fb, 0, sizeof(fb));
+	ret = build_request(o, &r, &dev, &fb, &e);
 	if (ret) {
 		vy_report_err(stderr, prog, &e);
 		return vy_err_exit(ret);
@@ -634,14 +653,19 @@ static int run_single(const struct opts *o)
 			fwrite(line, 1, n, stdout);
 		}
 		vy_report_err(stderr, prog, &e);
-		if (o->explain)
+		if (o->explain) {
+			if (o->from)
+				explain_feedback(stderr, o->from, &fb);
 			vy_launch_trace_explain(stderr, &p, &trace, ret, &rec);
+		}
 		return vy_err_exit(ret);
 	}
 	print_rec(o, &rec, &dev);
-	if (o->explain)
-		vy_launch_trace_explain(o->fmt == VY_FMT_TABLE ? stdout : stderr,
-					&p, &trace, 0, &rec);
+	if (o->explain) {
+		if (o->from)
+			explain_feedback(xf, o->from, &fb);
+		vy_launch_trace_explain(xf, &p, &trace, 0, &rec);
+	}
 	if (fflush(stdout)) {
 		fprintf(stderr, "%s: write error on stdout\n", prog);
 		return VY_EXIT_IO;
