@@ -766,9 +766,12 @@ int vy_tel_report_table(FILE *f, const struct vy_tel_report *r)
 	if (r->has_meta) {
 		char when[64];
 
-		format_time(r->capture_ns, when, sizeof(when));
-		fprintf(f, " @%" PRIu64 "  seq %" PRIu64 "  captured %s",
-			r->offset, r->sequence, when);
+		fprintf(f, " @%" PRIu64 "  seq %" PRIu64, r->offset,
+			r->sequence);
+		if (r->capture_ns) {
+			format_time(r->capture_ns, when, sizeof(when));
+			fprintf(f, "  captured %s", when);
+		}
 		if (r->device[0])
 			fprintf(f, "  device %s", r->device);
 	}
