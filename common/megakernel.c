@@ -11,6 +11,7 @@
 
 #include "planner.h"
 #include "protocol.h"
+#include "uring.h"
 #include "util.h"
 
 extern const char vy_kernel_megakernel_src[];
@@ -740,35 +741,16 @@ int vy_mk_resource_load(struct vy_mk *mk, struct vy_mk_resource *r,
 {
 	size_t cap = (size_t)r->words * 4, got = 0;
 	uint8_t *buf;
-	int fd, err;
+	int err;
 
-	fd = open(r->path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return vy_errf(e, VY_E_IO, NULL, "%s: %s", r->path,
-			       strerror(errno));
 	buf = calloc(1, cap ? cap : 1);
-	if (!buf) {
-		close(fd);
+	if (!buf)
 		return vy_errf(e, VY_E_NOMEM, NULL, "out of memory");
-	}
-	while (got < cap) {
-		ssize_t k = read(fd, buf + got, cap - got);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			err = vy_errf(e, VY_E_IO, NULL, "%s: %s", r->path,
-				      strerror(errno));
-			close(fd);
-			free(buf);
-			return err;
-		}
-		if (k == 0)
-			break;
-		got += (size_t)k;
-	}
-	close(fd);
-	err = vy_mk_write_data(mk, (size_t)r->word_offset * 4, buf, cap, e);
+	/* the io_uring reader of vyre-stream (pread where io_uring is off) */
+	err = vy_read_range(r->path, 0, buf, cap, &got, e);
+	if (!err)
+		err = vy_mk_write_data(mk, (size_t)r->word_offset * 4, buf,
+				       cap, e);
 	free(buf);
 	if (!err)
 		r->loads++;
