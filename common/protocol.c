@@ -301,6 +301,47 @@ int vy_encode_control_into(bool shutdown, uint32_t tenant_count,
 	return 0;
 }
 
+/* Words 129..134 of a buffer known to hold at least 640 bytes. */
+static void put_offsets(uint8_t *buf, uint32_t slot_count)
+{
+	uint32_t off[VY_CTL_PRIORITY_OFFSETS_SLOTS], i;
+
+	vy_default_priority_offsets(slot_count, off);
+	for (i = 0; i < VY_CTL_PRIORITY_OFFSETS_SLOTS; i++)
+		vy_set_word(buf, VY_CTL_PRIORITY_OFFSETS_BASE + i, off[i]);
+}
+
+int vy_encode_control_with_offsets(bool shutdown, uint32_t tenant_count,
+				   uint32_t observable_slots,
+				   uint32_t slot_count, uint8_t **out,
+				   size_t *len, struct vy_err *e)
+{
+	int ret;
+
+	ret = vy_encode_control(shutdown, tenant_count, observable_slots, out,
+				len, e);
+	if (ret)
+		return ret;
+	put_offsets(*out, slot_count);
+	return 0;
+}
+
+int vy_encode_control_with_offsets_into(bool shutdown, uint32_t tenant_count,
+					uint32_t observable_slots,
+					uint32_t slot_count, uint8_t *buf,
+					size_t cap, size_t *len,
+					struct vy_err *e)
+{
+	int ret;
+
+	ret = vy_encode_control_into(shutdown, tenant_count, observable_slots,
+				     buf, cap, len, e);
+	if (ret)
+		return ret;
+	put_offsets(buf, slot_count);
+	return 0;
+}
+
 static int ring_len(uint32_t slots, size_t *len, struct vy_err *e)
 {
 	if (slots > VY_MAX_ENCODED_RING_SLOTS)
@@ -553,7 +594,7 @@ int vy_readback_counters(const uint64_t lens[VY_BUF_COUNT],
 	for (i = 0; i < VY_BUF_COUNT; i++) {
 		if (total + lens[i] < total)
 			return vy_errf(e, VY_E_INVAL,
-				       "check the buffer lengths",
+				       "pass the real byte lengths of the four buffers",
 				       "readback byte total overflows u64");
 		total += lens[i];
 	}

@@ -274,6 +274,21 @@ int vy_encode_control_into(bool shutdown, uint32_t tenant_count,
 			   uint32_t observable_slots, uint8_t *buf,
 			   size_t cap, size_t *len, struct vy_err *e);
 
+/*
+ * The canonical fresh control image (MegakernelResidentBuffers::reset):
+ * vy_encode_control, then the default priority offsets for a ring of
+ * @slot_count slots in words 129..134.  Same errors as vy_encode_control.
+ */
+int vy_encode_control_with_offsets(bool shutdown, uint32_t tenant_count,
+				   uint32_t observable_slots,
+				   uint32_t slot_count, uint8_t **out,
+				   size_t *len, struct vy_err *e);
+int vy_encode_control_with_offsets_into(bool shutdown, uint32_t tenant_count,
+					uint32_t observable_slots,
+					uint32_t slot_count, uint8_t *buf,
+					size_t cap, size_t *len,
+					struct vy_err *e);
+
 /* slot_count * 64 zero bytes.  Errors: VY_E_RING_ENCODE_CAP (> 1048576). */
 int vy_encode_empty_ring(uint32_t slot_count, uint8_t **out, size_t *len,
 			 struct vy_err *e);

@@ -711,3 +711,33 @@ VY_TEST(protocol_number_parsing)
 	VY_CHECK(vy_slot_status_parse("unknown(0x20)", &v) == 0);
 	VY_CHECK_EQ_U64(v, 32);
 }
+
+VY_TEST(protocol_fresh_control_with_offsets)
+{
+	uint8_t *p = NULL, buf[640];
+	struct vy_err e;
+	size_t len = 0;
+
+	VY_CHECK(vy_encode_control_with_offsets(false, 1, 4, 256, &p, &len,
+						&e) == 0);
+	VY_CHECK_EQ_U64(len, 656);
+	VY_CHECK_EQ_U64(vy_word(p, 2), 3);
+	VY_CHECK_EQ_U64(vy_word(p, 130), 51);
+	VY_CHECK_EQ_U64(vy_word(p, 134), 256);
+	VY_CHECK_EQ_U64(vy_word(p, 128), 0);
+	VY_CHECK_EQ_U64(vy_read_done_count_or_zero(p, len), 0);
+	free(p);
+	memset(buf, 0xAA, sizeof(buf));
+	VY_CHECK(vy_encode_control_with_offsets_into(false, 1, 1, 10, buf,
+						     sizeof(buf), &len, &e) ==
+		 VY_E_INVAL);
+	VY_CHECK_EQ_U64(buf[0], 0xAA);
+	VY_CHECK(vy_encode_control_with_offsets_into(true, 0, 0, 10, buf,
+						     sizeof(buf), &len, &e) ==
+		 0);
+	VY_CHECK_EQ_U64(vy_word(buf, 0), 1);
+	VY_CHECK_EQ_U64(vy_word(buf, 133), 8);
+	VY_CHECK(vy_encode_control_with_offsets(false, 1, 1048577, 10, &p,
+						&len, &e) ==
+		 VY_E_CONTROL_ENCODE_CAP);
+}
