@@ -179,8 +179,7 @@ static void render(struct ctx *c, FILE *f, struct vy_tel_report *r)
 		json_decref(doc);
 		break;
 	case VY_FMT_JSONL:
-		doc = vy_tel_report_json(r);
-		json_object_del(doc, "slots");
+		doc = vy_tel_report_json_flags(r, VY_TEL_JSON_NO_SLOTS);
 		json_object_set_new(doc, "record", json_string("snapshot"));
 		vy_emit_json(f, doc, SCHEMA, 0);
 		json_decref(doc);

@@ -561,6 +561,10 @@ bool vy_tel_report_anomalous(const struct vy_tel_report *r);
 
 /* The report as one JSON object (no "schema"; vy_emit_json adds it). */
 json_t *vy_tel_report_json(const struct vy_tel_report *r);
+/* The same without the "slots" array (JSON Lines writes slots apart). */
+#define VY_TEL_JSON_NO_SLOTS 0x1u
+json_t *vy_tel_report_json_flags(const struct vy_tel_report *r,
+				 unsigned flags);
 
 /* One compact JSON line per slot row selected by opts->slots. */
 int vy_tel_report_slot_lines(FILE *f, const struct vy_tel_report *r,

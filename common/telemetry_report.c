@@ -478,6 +478,12 @@ static json_t *anomalies(const struct vy_tel_report *r)
 
 json_t *vy_tel_report_json(const struct vy_tel_report *r)
 {
+	return vy_tel_report_json_flags(r, 0);
+}
+
+json_t *vy_tel_report_json_flags(const struct vy_tel_report *r,
+				 unsigned flags)
+{
 	const struct vy_tel_report_opts *o = r->opts;
 	const struct vy_control_snapshot *c = &r->tel.control;
 	json_t *doc = json_object(), *snap = json_object(), *m, *a;
@@ -529,7 +535,7 @@ json_t *vy_tel_report_json(const struct vy_tel_report *r)
 			(json_int_t)r->tel.windows[r->idx[i]].ticket,
 			(json_int_t)r->tel.windows[r->idx[i]].opcode));
 	json_object_set_new(doc, "active_windows", a);
-	if (o->slots != VY_TEL_SLOTS_NONE) {
+	if (o->slots != VY_TEL_SLOTS_NONE && !(flags & VY_TEL_JSON_NO_SLOTS)) {
 		a = json_array();
 		for (i = 0; i < r->tel.n_slots; i++)
 			if (slot_selected(r, &r->tel.slots[i]))
@@ -575,28 +581,71 @@ json_t *vy_tel_report_json(const struct vy_tel_report *r)
 	return doc;
 }
 
+/* Decimal digits of @v at @p; returns the end. */
+static char *put_u32(char *p, uint32_t v)
+{
+	char tmp[10];
+	int n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+static char *put_str(char *p, const char *s)
+{
+	size_t n = strlen(s);
+
+	memcpy(p, s, n);
+	return p + n;
+}
+
+/*
+ * One line per slot, formatted by hand: this is the bulk output path
+ * (a million slots per snapshot), where printf dominates the run time.
+ */
 int vy_tel_report_slot_lines(FILE *f, const struct vy_tel_report *r,
 			     const char *schema)
 {
-	size_t i;
+	char head[160], line[512], *p;
+	size_t i, hl;
 
+	hl = (size_t)snprintf(head, sizeof(head),
+			      "{\"schema\":\"%.64s\",\"record\":\"slot\","
+			      "\"snapshot\":%" PRIu64 ",\"slot_idx\":",
+			      schema, r->index);
+	if (hl >= sizeof(head))
+		return VY_E_INVAL;
 	for (i = 0; i < r->tel.n_slots; i++) {
 		const struct vy_ring_slot *s = &r->tel.slots[i];
 
 		if (!slot_selected(r, s))
 			continue;
-		fprintf(f, "{\"schema\":\"%s\",\"record\":\"slot\","
-			   "\"snapshot\":%" PRIu64 ",\"slot_idx\":%" PRIu32
-			   ",\"status\":\"%s\"",
-			schema, r->index, s->slot_idx,
-			vy_ring_status_name(s->status));
-		if (s->status > VY_RING_FAULT)
-			fprintf(f, ",\"status_raw\":%" PRIu32, s->status);
-		fprintf(f, ",\"tenant_id\":%" PRIu32 ",\"opcode\":%" PRIu32
-			   ",\"args_prefix\":[%" PRIu32 ",%" PRIu32 ",%" PRIu32
-			   "]}\n",
-			s->tenant_id, s->opcode, s->args_prefix[0],
-			s->args_prefix[1], s->args_prefix[2]);
+		memcpy(line, head, hl);
+		p = put_u32(line + hl, s->slot_idx);
+		p = put_str(p, ",\"status\":\"");
+		p = put_str(p, vy_ring_status_name(s->status));
+		p = put_str(p, "\"");
+		if (s->status > VY_RING_FAULT) {
+			p = put_str(p, ",\"status_raw\":");
+			p = put_u32(p, s->status);
+		}
+		p = put_str(p, ",\"tenant_id\":");
+		p = put_u32(p, s->tenant_id);
+		p = put_str(p, ",\"opcode\":");
+		p = put_u32(p, s->opcode);
+		p = put_str(p, ",\"args_prefix\":[");
+		p = put_u32(p, s->args_prefix[0]);
+		*p++ = ',';
+		p = put_u32(p, s->args_prefix[1]);
+		*p++ = ',';
+		p = put_u32(p, s->args_prefix[2]);
+		p = put_str(p, "]}\n");
+		fwrite(line, 1, (size_t)(p - line), f);
 	}
 	return ferror(f) ? VY_E_IO : 0;
 }
