@@ -198,11 +198,13 @@ struct vy_launch_cache_entry {
 	uint32_t hash;
 	int16_t next;		/* bucket chain, -1 = end */
 	int16_t used;
+	int16_t older, newer;	/* recency list, -1 = end */
 };
 
 struct vy_launch_cache {
 	uint64_t clock, hits, misses;
 	size_t entries;
+	int16_t oldest, newest;	/* recency list ends, -1 = empty */
 	int16_t bucket[VY_LAUNCH_CACHE_BUCKETS];
 	struct vy_launch_cache_entry e[VY_LAUNCH_CACHE_CAPACITY + 1];
 };

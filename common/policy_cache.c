@@ -8,6 +8,11 @@
  * while an insert evicts), 256 hash buckets chained through the array.
  * Recency is the upstream clock: a hit or an insert stamps the entry with
  * ++clock, and the clock and stamps are reset when it reaches UINT64_MAX.
+ * Stamps only grow, so the entry with the smallest stamp is always the
+ * head of a recency list kept alongside; eviction takes it in O(1)
+ * instead of upstream's scan (after a clock reset every stamp is 0 and
+ * upstream's choice among the ties is its HashMap order; the list keeps
+ * the true recency).
  */
 #include "policy.h"
 
@@ -56,12 +61,42 @@ void vy_launch_cache_init(struct vy_launch_cache *c)
 
 	c->clock = c->hits = c->misses = 0;
 	c->entries = 0;
+	c->oldest = c->newest = -1;
 	for (i = 0; i < VY_LAUNCH_CACHE_BUCKETS; i++)
 		c->bucket[i] = -1;
 	for (i = 0; i < NSLOT; i++) {
 		c->e[i].used = 0;
 		c->e[i].next = -1;
+		c->e[i].older = c->e[i].newer = -1;
 	}
+}
+
+static void lru_remove(struct vy_launch_cache *c, int i)
+{
+	struct vy_launch_cache_entry *x = &c->e[i];
+
+	if (x->older >= 0)
+		c->e[x->older].newer = x->newer;
+	else
+		c->oldest = x->newer;
+	if (x->newer >= 0)
+		c->e[x->newer].older = x->older;
+	else
+		c->newest = x->older;
+	x->older = x->newer = -1;
+}
+
+static void lru_push_newest(struct vy_launch_cache *c, int i)
+{
+	struct vy_launch_cache_entry *x = &c->e[i];
+
+	x->older = c->newest;
+	x->newer = -1;
+	if (c->newest >= 0)
+		c->e[c->newest].newer = (int16_t)i;
+	else
+		c->oldest = (int16_t)i;
+	c->newest = (int16_t)i;
 }
 
 static _Thread_local struct vy_launch_cache thread_cache;
@@ -132,6 +167,10 @@ bool vy_launch_cache_get(struct vy_launch_cache *c,
 	}
 	c->clock++;
 	c->e[i].last_seen = c->clock;
+	if (c->newest != i) {
+		lru_remove(c, i);
+		lru_push_newest(c, i);
+	}
 	c->hits = sat_inc(c->hits);
 	*out = c->e[i].rec;
 	return true;
@@ -145,6 +184,7 @@ static void unlink_slot(struct vy_launch_cache *c, int i)
 		pp = &c->e[*pp].next;
 	if (*pp == i)
 		*pp = c->e[i].next;
+	lru_remove(c, i);
 	c->e[i].used = 0;
 	c->e[i].next = -1;
 	c->entries--;
@@ -156,7 +196,7 @@ void vy_launch_cache_insert(struct vy_launch_cache *c,
 			    const struct vy_launch_recommendation *rec)
 {
 	uint32_t h = key_hash(p, r);
-	int i, k;
+	int i;
 
 	wrap_clock(c);
 	c->clock++;
@@ -164,10 +204,23 @@ void vy_launch_cache_insert(struct vy_launch_cache *c,
 	if (i >= 0) {
 		c->e[i].rec = *rec;
 		c->e[i].last_seen = c->clock;
+		if (c->newest != i) {
+			lru_remove(c, i);
+			lru_push_newest(c, i);
+		}
 		return;
 	}
-	for (i = 0; i < NSLOT && c->e[i].used; i++)
-		;
+	/*
+	 * Evicting before inserting is upstream's insert-then-evict: the
+	 * victim is the least recent entry, never the new key.
+	 */
+	if (c->entries >= VY_LAUNCH_CACHE_CAPACITY && c->oldest >= 0) {
+		i = c->oldest;
+		unlink_slot(c, i);
+	} else {
+		for (i = 0; i < NSLOT && c->e[i].used; i++)
+			;
+	}
 	/* entries <= capacity before an insert, so a slot is always free. */
 	c->e[i].policy = *p;
 	c->e[i].request = *r;
@@ -177,19 +230,6 @@ void vy_launch_cache_insert(struct vy_launch_cache *c,
 	c->e[i].used = 1;
 	c->e[i].next = c->bucket[h & (VY_LAUNCH_CACHE_BUCKETS - 1)];
 	c->bucket[h & (VY_LAUNCH_CACHE_BUCKETS - 1)] = (int16_t)i;
+	lru_push_newest(c, i);
 	c->entries++;
-	while (c->entries > VY_LAUNCH_CACHE_CAPACITY) {
-		int victim = -1;
-
-		for (k = 0; k < NSLOT; k++) {
-			if (!c->e[k].used || k == i)
-				continue;
-			if (victim < 0 ||
-			    c->e[k].last_seen < c->e[victim].last_seen)
-				victim = k;
-		}
-		if (victim < 0)
-			break;
-		unlink_slot(c, victim);
-	}
 }
