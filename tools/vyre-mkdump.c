@@ -46,6 +46,7 @@ struct opts {
 	const char *output;
 	const char *input;	/* path, or NULL with expr */
 	const char *expr;
+	int check;		/* --check: read files instead */
 	int raw;		/* write a raw buffer */
 	enum vy_buffer_index buf;
 	enum input_form form;
@@ -57,6 +58,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "Usage: %s [OPTION]... [DESCRIPTION]\n"
+"       %s --check [--raw=BUF] FILE...\n"
 "Build VYRD snapshots (vyre-dump(5)) or raw buffer files from a\n"
 "description in JSON or in the text form (vyre-mkdump(1)).\n"
 "DESCRIPTION is a file, or - for standard input (the default).\n"
@@ -75,11 +77,15 @@ static void usage(FILE *f)
 "                        misalign, geometry (the last snapshot of the\n"
 "                        stream) or truncate=N (keep the first N bytes;\n"
 "                        the only kind allowed with --raw)\n"
+"      --check           read each FILE (- = standard input) as a VYRD\n"
+"                        stream, or with --raw as that raw buffer, and\n"
+"                        print one line per snapshot; exit 3 at the\n"
+"                        first malformed one\n"
 "  -h, --help            show this help and exit\n"
 "  -V, --version         show the version and exit\n"
 "\n"
 "Exit status: 0 ok, 2 usage, 3 bad description, 4 I/O error.\n",
-		prog);
+		prog, prog);
 }
 
 static int usage_error(const char *fmt, const char *a)
@@ -127,6 +133,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "format", required_argument, NULL, 'f' },
 		{ "input", required_argument, NULL, 'I' },
 		{ "corrupt", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -184,6 +191,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 						   "truncate=N)", optarg);
 			o->ncorrupt++;
 			break;
+		case 'C':
+			o->check = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(VY_EXIT_OK);
@@ -201,6 +211,16 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	if (want_raw && !o->raw)
 		return usage_error("--format=raw needs --raw=BUF to say which "
 				   "buffer%s", "");
+	if (o->check) {
+		if (optind == argc)
+			return usage_error("--check needs at least one FILE%s",
+					   "");
+		if (o->expr || o->ncorrupt)
+			return usage_error("--check reads files; it takes no "
+					   "%s", o->expr ? "--expr" :
+					   "--corrupt");
+		return 0;
+	}
 	if (optind < argc - 1)
 		return usage_error("too many arguments (one description, "
 				   "starting '%s')", argv[optind]);
@@ -454,6 +474,76 @@ static int build_output(const struct opts *o, const char *name,
 	return 0;
 }
 
+static void print_snapshot(const char *name, uint64_t i,
+			   const struct vy_snapshot *s)
+{
+	int b;
+
+	printf("%s: snapshot %" PRIu64 " at offset %" PRIu64 ": %" PRIu64
+	       " bytes, sequence %" PRIu64 ", capture_ns %" PRIu64
+	       ", device %s, slot_count %" PRIu32 ", workgroup_size_x %"
+	       PRIu32 ", workgroups %" PRIu32 ", observable_slots %" PRIu32
+	       ", tenant_count %" PRIu32 ", sections", name, i, s->offset,
+	       s->total_len, s->sequence, s->capture_ns,
+	       s->device[0] ? s->device : "-", s->geo.slot_count,
+	       s->geo.workgroup_size_x, s->geo.workgroups,
+	       s->geo.observable_slots, s->geo.tenant_count);
+	for (b = 0; b < VY_BUF_COUNT; b++)
+		if (s->buf[b].present)
+			printf(" %s:%zu", vy_buf_name((enum vy_buffer_index)b),
+			       s->buf[b].len);
+	if (s->unknown_sections)
+		printf(" unknown:%" PRIu32, s->unknown_sections);
+	printf("\n");
+}
+
+/* --check: read each file; returns an exit status. */
+static int check_files(const struct opts *o, int n, char **files)
+{
+	int i, ret;
+
+	for (i = 0; i < n; i++) {
+		const char *name = !strcmp(files[i], "-") ? "<stdin>" :
+							    files[i];
+		struct vy_dump_reader *r;
+		struct vy_snapshot s;
+		struct vy_err e;
+		uint64_t count = 0, total;
+
+		vy_err_clear(&e);
+		if (o->raw) {
+			uint8_t *p;
+			size_t len;
+
+			ret = vy_dump_load_raw(files[i], o->buf, &p, &len, &e);
+			if (ret)
+				return fail(ret == VY_E_IO ? NULL : name, &e);
+			printf("%s: raw %s buffer, %zu bytes\n", name,
+			       vy_buf_name(o->buf), len);
+			free(p);
+			continue;
+		}
+		ret = vy_dump_reader_open(files[i], &r, &e);
+		if (ret)
+			return fail(NULL, &e);
+		while ((ret = vy_dump_reader_next(r, &s, &e)) == 1)
+			print_snapshot(name, count++, &s);
+		total = vy_dump_reader_offset(r);
+		vy_dump_reader_free(r);
+		if (ret)
+			return fail(name, &e);
+		if (!count) {
+			vy_errf(&e, VY_E_TRUNCATED,
+				"give a file that vyre-mkdump or vyre-launch "
+				"wrote", "offset 0: empty: no snapshot");
+			return fail(name, &e);
+		}
+		printf("%s: %" PRIu64 " snapshot%s, %" PRIu64 " bytes\n", name,
+		       count, count == 1 ? "" : "s", total);
+	}
+	return VY_EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o;
@@ -467,6 +557,8 @@ int main(int argc, char **argv)
 	ret = parse_args(argc, argv, &o);
 	if (ret)
 		return ret;
+	if (o.check)
+		return check_files(&o, argc - optind, argv + optind);
 	if (!strcmp(o.output, "-") && isatty(STDOUT_FILENO)) {
 		fprintf(stderr, "%s: refusing to write binary data to a "
 			"terminal\n%s: hint: use -o FILE or a pipe\n", prog,
