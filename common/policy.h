@@ -421,6 +421,51 @@ int vy_policy_recommend_from_feedback(const struct vy_launch_feedback *f,
 				      struct vy_launch_recommendation *out,
 				      struct vy_err *e);
 
+/* ---- launch configuration (planner/config.rs) -------------------- */
+
+/* MegakernelWorkloadHints: graph, memory and hot-work hints of a config. */
+struct vy_mk_workload_hints {
+	uint32_t hot_opcode_count;
+	uint32_t hot_window_count;
+	uint32_t graph_node_count;
+	uint32_t graph_edge_count;
+	uint16_t frontier_density_bps;
+	uint16_t memory_pressure_bps;
+	uint64_t resident_device_bytes;
+	uint64_t device_memory_budget_bytes;
+};
+
+/* MegakernelConfig. */
+struct vy_mk_config {
+	uint32_t worker_count;			/* default 64 */
+	uint64_t max_wall_time_ns;		/* default 60 s */
+	uint32_t expected_items_per_worker;	/* default 0 */
+	struct vy_mk_workload_hints workload;	/* default all 0 */
+};
+
+/* The defaults above. */
+struct vy_mk_config vy_mk_config_default(void);
+
+/* VY_E_INVAL for worker_count 0 or a zero wall time. */
+int vy_mk_config_validate(const struct vy_mk_config *c, struct vy_err *e);
+
+/* dispatch_grid_for(worker_count, queue_len, max_x). */
+void vy_mk_config_dispatch_grid(const struct vy_mk_config *c,
+				uint32_t queue_len, uint32_t max_x,
+				uint32_t grid[3]);
+
+/*
+ * The full request of a config: requested_worker_groups = worker_count,
+ * the three limits as given, expected_hits_per_item =
+ * expected_items_per_worker when above 1 (else 1), the workload hints;
+ * hit capacity, requeue count and priority age 0.
+ */
+struct vy_launch_request vy_mk_config_launch_request(const struct vy_mk_config *c,
+						     uint32_t queue_len,
+						     uint32_t max_x,
+						     uint32_t max_groups,
+						     uint32_t max_invocations);
+
 /* ---- autotune, natural gradient, diffusion, accounting ----------- */
 
 /*

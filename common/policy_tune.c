@@ -84,6 +84,65 @@ int vy_policy_recommend_from_feedback(const struct vy_launch_feedback *f,
 	return vy_policy_recommend(&p, &fr, cache, out, e);
 }
 
+/* ---- launch configuration ---------------------------------------- */
+
+struct vy_mk_config vy_mk_config_default(void)
+{
+	struct vy_mk_config c;
+
+	memset(&c, 0, sizeof(c));
+	c.worker_count = VY_SIZING_DEFAULT_WORKER_COUNT;
+	c.max_wall_time_ns = 60ull * 1000000000ull;
+	return c;
+}
+
+int vy_mk_config_validate(const struct vy_mk_config *c, struct vy_err *e)
+{
+	if (c->worker_count == 0)
+		return vy_errf(e, VY_E_INVAL, "use at least one worker",
+			       "megakernel worker_count is 0");
+	if (c->max_wall_time_ns == 0)
+		return vy_errf(e, VY_E_INVAL, "give a positive wall-time limit",
+			       "megakernel max_wall_time is 0");
+	return 0;
+}
+
+void vy_mk_config_dispatch_grid(const struct vy_mk_config *c,
+				uint32_t queue_len, uint32_t max_x,
+				uint32_t grid[3])
+{
+	struct vy_sizing_policy sp = vy_sizing_standard();
+
+	vy_dispatch_grid_for(&sp, c->worker_count, queue_len, max_x, grid);
+}
+
+struct vy_launch_request vy_mk_config_launch_request(const struct vy_mk_config *c,
+						     uint32_t queue_len,
+						     uint32_t max_x,
+						     uint32_t max_groups,
+						     uint32_t max_invocations)
+{
+	struct vy_launch_request r;
+
+	memset(&r, 0, sizeof(r));
+	r.queue_len = queue_len;
+	r.requested_worker_groups = c->worker_count;
+	r.max_workgroup_size_x = max_x;
+	r.max_compute_workgroups_per_dimension = max_groups;
+	r.max_compute_invocations_per_workgroup = max_invocations;
+	r.expected_hits_per_item = c->expected_items_per_worker > 1 ?
+					   c->expected_items_per_worker : 1;
+	r.hot_opcode_count = c->workload.hot_opcode_count;
+	r.hot_window_count = c->workload.hot_window_count;
+	r.graph_node_count = c->workload.graph_node_count;
+	r.graph_edge_count = c->workload.graph_edge_count;
+	r.frontier_density_bps = c->workload.frontier_density_bps;
+	r.memory_pressure_bps = c->workload.memory_pressure_bps;
+	r.resident_device_bytes = c->workload.resident_device_bytes;
+	r.device_memory_budget_bytes = c->workload.device_memory_budget_bytes;
+	return r;
+}
+
 /* ---- autotune ---------------------------------------------------- */
 
 /* IEEE-754 totalOrder key, as Rust's f64::total_cmp. */

@@ -494,3 +494,25 @@ VY_TEST(policy_names_round_trip)
 	VY_CHECK(vy_topology_parse("dense", &t) == VY_E_INVAL);
 	VY_CHECK_STR(vy_topology_name((enum vy_topology)99), "?");
 }
+
+VY_TEST(policy_mk_config)
+{
+	struct vy_launch_policy p = std_policy();
+	struct vy_mk_config c = vy_mk_config_default();
+	struct vy_launch_recommendation rec;
+	struct vy_launch_request r;
+	uint32_t grid[3];
+
+	VY_CHECK_EQ_U64(c.worker_count, 64);
+	VY_CHECK(vy_mk_config_validate(&c, NULL) == 0);
+	vy_mk_config_dispatch_grid(&c, 300, 256, grid);
+	VY_CHECK_EQ_U64(grid[0], 2);
+	c.expected_items_per_worker = 3;
+	r = vy_mk_config_launch_request(&c, 128, 256, 65535, 1024);
+	VY_CHECK_EQ_U64(r.expected_hits_per_item, 3);
+	VY_CHECK_EQ_U64(r.requested_worker_groups, 64);
+	VY_CHECK(vy_policy_recommend(&p, &r, NULL, &rec, NULL) == 0);
+	VY_CHECK_EQ_U64(rec.geometry.dispatch_grid[0], 2);
+	c.worker_count = 0;
+	VY_CHECK(vy_mk_config_validate(&c, NULL) == VY_E_INVAL);
+}
