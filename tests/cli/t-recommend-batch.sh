@@ -54,3 +54,13 @@ expect_rc "batch check fails on one line" 1 vyre-recommend --batch \
 contains "failure names its line" "$ERR" "vyre-recommend: line 2: check failed: topology!=sparse_frontier (actual sparse_frontier)"
 check "three lines fail" "$(grep -c 'check failed' "$ERR")" -eq 3
 expect_rc "batch checks hold" 0 vyre-recommend --batch --check 'worker_groups<=64' "$T/walk.jsonl"
+
+# Generated requests (the benchmark's input): one answer per line.
+if [ -x "$BUILD/vyre-bench-policy" ]; then
+	vyre-bench-policy gen 2000 >"$T/gen.jsonl"
+	run vyre-recommend --batch "$T/gen.jsonl"
+	check "generated batch: policy errors only (exit 1)" "$RC" -eq 1
+	check "generated batch: 2000 answers" "$(wc -l <"$OUT")" -eq 2000
+	check "generated batch: no malformed line" "$(grep -c E_FORMAT "$OUT")" -eq 0
+	expect_rc "bench tool usage error exits 2" 2 vyre-bench-policy gen
+fi

@@ -131,3 +131,23 @@ else
 	expect_rc "device table says capped" 0 vyre-recommend --device=cpu --queue-len 100000
 	contains "capped line" "$OUT" "worker_cap"
 fi
+
+# The CI example of vyre-recommend(1), as written there.
+run vyre-recommend --device --queue-len 2K --graph-node-count 3000 \
+	--graph-edge-count 12000 --resident-device-bytes 1G \
+	--device-memory-budget-bytes 2G \
+	--check topology=dense_frontier --check 'worker_groups<=256' \
+	--check 'estimated_peak_device_bytes<2G' \
+	--check 'execution_mode!=jit'
+if [ "$RC" -eq 5 ]; then
+	skip "man page CI example" "no OpenCL device"
+else
+	check "man page CI example passes its gates" "$RC" -eq 0
+fi
+
+if command -v mandoc >/dev/null; then
+	run mandoc -T lint -W warning "$TOP/man/vyre-recommend.1"
+	check "vyre-recommend.1 lints clean" "$RC" -eq 0 -a ! -s "$OUT"
+else
+	skip "vyre-recommend.1 lints clean" "no mandoc"
+fi
