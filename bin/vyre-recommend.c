@@ -178,6 +178,27 @@ static int parse_list(const char *opt, const char *s, uint32_t *out,
 	return 0;
 }
 
+/* "cpu", "gpu", "P" or "P:D". */
+static bool looks_like_device(const char *s)
+{
+	const char *p = s;
+
+	if (!strcmp(s, "cpu") || !strcmp(s, "gpu"))
+		return true;
+	if (!(*p >= '0' && *p <= '9'))
+		return false;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	if (*p == ':') {
+		p++;
+		if (!(*p >= '0' && *p <= '9'))
+			return false;
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	return *p == '\0';
+}
+
 static int parse_args(int argc, char **argv, struct opts *o)
 {
 	static struct option opts[VY_REQUEST_FIELDS + 16];
@@ -269,6 +290,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case OPT_DEVICE:
 			o->use_device = true;
 			o->device = optarg;
+			/* "--device 0:0" as well as "--device=0:0". */
+			if (!optarg && optind < argc &&
+			    looks_like_device(argv[optind]))
+				o->device = argv[optind++];
 			break;
 		case OPT_FROM:
 			o->from = optarg;
@@ -617,6 +642,9 @@ static int run_single(const struct opts *o)
 	vy_err_clear(&e);
 	memset(&fb, 0, sizeof(fb));
 	ret = build_request(o, &r, &dev, &fb, &e);
+	if (ret == VY_E_NO_DEVICE)
+		snprintf(e.hint, sizeof(e.hint), "%s",
+			 "vyre-launch --list-devices shows the indices");
 	if (ret) {
 		vy_report_err(stderr, prog, &e);
 		return vy_err_exit(ret);

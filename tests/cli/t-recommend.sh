@@ -130,6 +130,9 @@ else
 	fi
 	expect_rc "device table says capped" 0 vyre-recommend --device=cpu --queue-len 100000
 	contains "capped line" "$OUT" "worker_cap"
+	expect_rc "--device P:D as a separate word" 0 vyre-recommend --device 0:0 --queue-len 10
+	expect_rc "a missing device exits 5" 5 vyre-recommend --device 99:0 --queue-len 10
+	contains "missing device hint" "$ERR" "vyre-launch --list-devices"
 fi
 
 # The CI example of vyre-recommend(1), as written there.
