@@ -73,7 +73,7 @@ static void usage(FILE *f)
 "Recommend launch geometry, topology, pressure and execution mode for the\n"
 "persistent megakernel (the vyre launch policy), and gate CI on it.\n"
 "\n"
-"Request (every field defaults to 0; sizes take K M G T suffixes):\n");
+"Request fields (each defaults to 0; numbers take K M G T suffixes):\n");
 	for (i = 0; i < VY_REQUEST_FIELDS; i++) {
 		char flag[64];
 		size_t k;
@@ -82,8 +82,8 @@ static void usage(FILE *f)
 		for (k = 2; flag[k]; k++)
 			if (flag[k] == '_')
 				flag[k] = '-';
-		fprintf(f, "      %-40s (u%u, default 0)\n", flag,
-			vy_request_fields[i].bits);
+		fprintf(f, "      %s N\n          %s (u%u)\n", flag,
+			vy_request_fields[i].help, vy_request_fields[i].bits);
 	}
 	fprintf(f,
 "      --direct QUEUE,WORKERS,WGX     the direct constructor: those three, the\n"

@@ -132,27 +132,44 @@ struct vy_launch_request vy_launch_request_direct(uint32_t queue_len,
 	return r;
 }
 
-#define RF(name, bits, size) \
-	{ #name, bits, offsetof(struct vy_launch_request, name), size }
+#define RF(name, bits, size, help) \
+	{ #name, bits, offsetof(struct vy_launch_request, name), size, help }
 
 const struct vy_request_field vy_request_fields[VY_REQUEST_FIELDS] = {
-	RF(queue_len, 32, 0),
-	RF(requested_worker_groups, 32, 0),
-	RF(max_workgroup_size_x, 32, 0),
-	RF(max_compute_workgroups_per_dimension, 32, 0),
-	RF(max_compute_invocations_per_workgroup, 32, 0),
-	RF(requested_hit_capacity, 32, 0),
-	RF(expected_hits_per_item, 32, 0),
-	RF(hot_opcode_count, 32, 0),
-	RF(hot_window_count, 32, 0),
-	RF(requeue_count, 64, 0),
-	RF(max_priority_age, 32, 0),
-	RF(graph_node_count, 32, 0),
-	RF(graph_edge_count, 32, 0),
-	RF(frontier_density_bps, 16, 0),
-	RF(memory_pressure_bps, 16, 0),
-	RF(resident_device_bytes, 64, 1),
-	RF(device_memory_budget_bytes, 64, 1),
+	RF(queue_len, 32, 0,
+	   "work items (ring slots) queued for the launch"),
+	RF(requested_worker_groups, 32, 0,
+	   "ceiling on worker work-groups; 0 = from the adapter"),
+	RF(max_workgroup_size_x, 32, 0,
+	   "adapter limit: work-group width"),
+	RF(max_compute_workgroups_per_dimension, 32, 0,
+	   "adapter limit: work-groups per dimension"),
+	RF(max_compute_invocations_per_workgroup, 32, 0,
+	   "adapter limit: invocations per work-group"),
+	RF(requested_hit_capacity, 32, 0,
+	   "sparse-hit capacity; 0 = derive from the queue"),
+	RF(expected_hits_per_item, 32, 0,
+	   "expected sparse hits per item; 0 counts as 1"),
+	RF(hot_opcode_count, 32, 0,
+	   "opcodes hot enough to promote (8 promote)"),
+	RF(hot_window_count, 32, 0,
+	   "route windows hot enough to promote (4 promote)"),
+	RF(requeue_count, 64, 0,
+	   "slots requeued since the last recommendation"),
+	RF(max_priority_age, 32, 0,
+	   "largest priority age seen (32 ages work)"),
+	RF(graph_node_count, 32, 0,
+	   "resident graph nodes; 0 = unknown"),
+	RF(graph_edge_count, 32, 0,
+	   "resident graph edges; 0 = unknown"),
+	RF(frontier_density_bps, 16, 0,
+	   "active frontier in bps of the nodes; 0 = infer"),
+	RF(memory_pressure_bps, 16, 0,
+	   "memory pressure in bps of the budget; 0 = infer"),
+	RF(resident_device_bytes, 64, 1,
+	   "device bytes this dispatch family already holds"),
+	RF(device_memory_budget_bytes, 64, 1,
+	   "device memory budget in bytes; 0 = unbounded"),
 };
 
 int vy_request_field_index(const char *name)

@@ -112,6 +112,7 @@ struct vy_request_field {
 	unsigned bits;		/* 16, 32 or 64 */
 	size_t offset;		/* offsetof(struct vy_launch_request, ...) */
 	int is_size;		/* a byte count (accepts 64K, 2G on the CLI) */
+	const char *help;	/* one line: what it means, what 0 means */
 };
 
 /* The 17 fields in upstream order. */
