@@ -13,7 +13,6 @@
 #include "dump.h"
 #include "emit.h"
 #include "policy.h"
-#include "telemetry.h"
 #include "util.h"
 
 static const char *prog = "vyre-recommend";
@@ -393,92 +392,6 @@ static int parse_args(int argc, char **argv, struct opts *o)
 
 /* ---- the request ------------------------------------------------- */
 
-static int load_feedback(const char *path, const uint32_t *wins, size_t nw,
-			 struct vy_launch_feedback *fb,
-			 struct vy_dump_geometry *geo, struct vy_err *e)
-{
-	struct vy_dump_reader *rd = NULL;
-	struct vy_snapshot s;
-	struct vy_telemetry t;
-	struct vy_runtime_counters rc;
-	uint8_t *control = NULL, *ring = NULL;
-	size_t clen = 0, rlen = 0, i;
-	int ret, got = 0;
-
-	vy_telemetry_init(&t);
-	ret = vy_dump_reader_open(path, &rd, e);
-	if (ret)
-		return ret;
-	ret = vy_dump_reader_kind(rd, e);
-	if (ret < 0)
-		goto out;
-	if (ret != VY_DUMP_KIND_VYRD) {
-		ret = vy_errf(e, VY_E_FORMAT,
-			      "capture one with vyre-launch --snapshot, or build one with vyre-mkdump",
-			      "%s: not a VYRD snapshot", path);
-		goto out;
-	}
-	/* The last snapshot is the newest state. */
-	while ((ret = vy_dump_reader_next(rd, &s, e)) == 1) {
-		const struct vy_dump_buf *cb = &s.buf[VY_BUF_CONTROL];
-		const struct vy_dump_buf *rb = &s.buf[VY_BUF_RING];
-		uint8_t *nc, *nr;
-
-		if (!cb->present || !rb->present)
-			continue;
-		nc = malloc(cb->len ? cb->len : 1);
-		nr = malloc(rb->len ? rb->len : 1);
-		if (!nc || !nr) {
-			free(nc);
-			free(nr);
-			ret = vy_errf(e, VY_E_NOMEM, NULL, "out of memory");
-			goto out;
-		}
-		if (cb->len)
-			memcpy(nc, cb->data, cb->len);
-		if (rb->len)
-			memcpy(nr, rb->data, rb->len);
-		free(control);
-		free(ring);
-		control = nc;
-		ring = nr;
-		clen = cb->len;
-		rlen = rb->len;
-		*geo = s.geo;
-		got = 1;
-	}
-	if (ret < 0)
-		goto out;
-	if (!got) {
-		ret = vy_errf(e, VY_E_FORMAT,
-			      "capture the control and ring buffers together",
-			      "%s: no snapshot holds both a control and a ring section",
-			      path);
-		goto out;
-	}
-	ret = vy_telemetry_decode(&t, NULL, control, clen, ring, rlen, wins, nw,
-				  VY_TEL_NO_SLOTS, e);
-	if (ret)
-		goto out;
-	vy_telemetry_runtime_counters(&t, &rc);
-	memset(fb, 0, sizeof(*fb));
-	vy_launch_feedback_set_counts(fb, rc.total_slots, rc.queue_depth,
-				      t.occupancy.requeue);
-	fb->frontier_density_bps = rc.frontier_density_bps;
-	fb->hot_opcode_count = vy_telemetry_hot_opcode_count(&t);
-	for (i = 0; i < t.n_windows && !ret; i++)
-		ret = vy_launch_feedback_add_window(fb,
-						    t.windows[i].required_slots,
-						    t.windows[i].lookahead_slots,
-						    e);
-out:
-	vy_telemetry_free(&t);
-	free(control);
-	free(ring);
-	vy_dump_reader_free(rd);
-	return ret;
-}
-
 static int build_request(const struct opts *o, struct vy_launch_request *r,
 			 struct devinfo *dev, struct vy_launch_feedback *fbo,
 			 struct vy_err *e)
@@ -519,7 +432,8 @@ static int build_request(const struct opts *o, struct vy_launch_request *r,
 	if (!o->from)
 		return 0;
 	memset(&geo, 0, sizeof(geo));
-	ret = load_feedback(o->from, o->windows, o->nwindows, &fb, &geo, e);
+	ret = vy_launch_feedback_load(o->from, o->windows, o->nwindows, &fb,
+				      &geo, e);
 	if (ret)
 		return ret;
 	/* What the capture shows stands in for what the flags leave out. */

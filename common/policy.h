@@ -410,6 +410,31 @@ int vy_launch_request_fill_from_feedback(struct vy_launch_request *r,
 					 const struct vy_launch_feedback *f,
 					 struct vy_err *e);
 
+struct vy_telemetry;
+struct vy_dump_geometry;
+
+/*
+ * Feedback from a decoded snapshot (telemetry.h): the runtime counters'
+ * total slots, queue depth and density, the requeued slots, the non-zero
+ * opcode metrics and every decoded route window.  Errors:
+ * VY_E_ROUTE_WINDOW_DEMAND_OVERFLOW.
+ */
+int vy_launch_feedback_from_telemetry(struct vy_launch_feedback *f,
+				      const struct vy_telemetry *t,
+				      struct vy_err *e);
+
+/*
+ * Feedback from the last snapshot of the VYRD file @path ("-" = stdin)
+ * that holds both a control and a ring buffer, with route windows for
+ * the @n opcodes in @windows.  @geo (may be NULL) receives that
+ * snapshot's recorded geometry.  Errors: those of dump.h (VY_E_IO,
+ * VY_E_FORMAT, ...), of the decode, VY_E_FORMAT for a file that is not a
+ * VYRD stream or has no such snapshot.
+ */
+int vy_launch_feedback_load(const char *path, const uint32_t *windows,
+			    size_t n, struct vy_launch_feedback *f,
+			    struct vy_dump_geometry *geo, struct vy_err *e);
+
 /*
  * recommend_launch: fill a copy of @r from @f (the result in @filled when
  * not NULL), then vy_policy_recommend() under the standard policy through

@@ -236,7 +236,6 @@ static int feedback_from_buffers(const json_t *in, struct vy_launch_feedback *f,
 {
 	const json_t *wo = json_object_get(in, "window_opcodes"), *x;
 	struct vv_bytes control = { 0 }, ring = { 0 };
-	struct vy_runtime_counters rc;
 	struct vy_telemetry t;
 	uint32_t *ops = NULL;
 	size_t i, n = json_array_size(wo);
@@ -263,17 +262,7 @@ static int feedback_from_buffers(const json_t *in, struct vy_launch_feedback *f,
 				  ring.data, ring.len, ops, n, 0, e);
 	if (ret)
 		goto out;
-	vy_telemetry_runtime_counters(&t, &rc);
-	memset(f, 0, sizeof(*f));
-	vy_launch_feedback_set_counts(f, rc.total_slots, rc.queue_depth,
-				      t.occupancy.requeue);
-	f->frontier_density_bps = rc.frontier_density_bps;
-	f->hot_opcode_count = vy_telemetry_hot_opcode_count(&t);
-	for (i = 0; i < t.n_windows && !ret; i++)
-		ret = vy_launch_feedback_add_window(f,
-						    t.windows[i].required_slots,
-						    t.windows[i].lookahead_slots,
-						    e);
+	ret = vy_launch_feedback_from_telemetry(f, &t, e);
 out:
 	vy_telemetry_free(&t);
 out_free:
