@@ -56,6 +56,8 @@ static void usage(FILE *f)
 "                      buffers are aligned), on (every regular file) or off\n"
 "                      (default auto)\n"
 "  --no-register       do not register the buffers with io_uring\n"
+"  --async-reads       hand reads to io_uring's worker threads (IOSQE_ASYNC):\n"
+"                      page-cache copies run on several cores (default off)\n"
 "  --transport T       auto, copy or shared (default auto: shared on CPU and\n"
 "                      unified-memory devices, copy otherwise)\n"
 "  --persistent        process chunks in the persistent megakernel (ring\n"
@@ -235,6 +237,7 @@ static json_t *metrics_json(const struct vy_stream_metrics *m)
 	json_object_set_new(o, "engine",
 			    json_string(m->engine ? m->engine : "none"));
 	json_object_set_new(o, "registered", json_boolean(m->registered));
+	json_object_set_new(o, "async_reads", json_boolean(m->async_reads));
 	json_object_set_new(o, "o_direct_files",
 			    vy_json_u64(m->direct_files));
 	json_object_set_new(o, "transport",
@@ -251,7 +254,7 @@ static void metrics_line(const struct vy_stream_metrics *m)
 		"%.2f GB/s end to end, read %.2f GB/s, h2d %.2f GB/s; "
 		"qd %u (avg %.1f, max %" PRIu64 "), stall io %.3f s, "
 		"device %.3f s; short reads %" PRIu64 ", retries %" PRIu64
-		", cpu copy %" PRIu64 " bytes; engine %s%s, o_direct %" PRIu64
+		", cpu copy %" PRIu64 " bytes; engine %s%s%s, o_direct %" PRIu64
 		"/%" PRIu64 ", transport %s%s, %" PRIu64 " launches; %s\n",
 		prog, m->files, m->bytes, (double)m->wall_ns / 1e9,
 		gbps(m->bytes, m->wall_ns), gbps(m->bytes, m->io_busy_ns),
@@ -261,7 +264,8 @@ static void metrics_line(const struct vy_stream_metrics *m)
 		m->inflight_max, (double)m->stall_io_ns / 1e9,
 		(double)m->stall_dev_ns / 1e9, m->short_reads, m->retries,
 		m->cpu_copy_bytes, m->engine ? m->engine : "none",
-		m->registered ? " registered" : "", m->direct_files, m->files,
+		m->registered ? " registered" : "",
+		m->async_reads ? " async" : "", m->direct_files, m->files,
 		m->transport ? m->transport : "none",
 		m->persistent ? " persistent" : "", m->launches, m->device);
 }
@@ -324,7 +328,7 @@ static int read_list(const char *path, char **buf, struct vy_err *e)
 
 enum {
 	O_OP = 256, O_FILES_FROM, O_CHUNK, O_QD, O_DEV_SLOTS, O_ENGINE,
-	O_DIRECT, O_NO_REGISTER, O_TRANSPORT, O_PERSISTENT, O_VERIFY,
+	O_DIRECT, O_NO_REGISTER, O_ASYNC, O_TRANSPORT, O_PERSISTENT, O_VERIFY,
 	O_FORMAT, O_PROGRESS,
 };
 
@@ -340,6 +344,7 @@ static const struct option longopts[] = {
 	{ "engine", required_argument, NULL, O_ENGINE },
 	{ "direct", required_argument, NULL, O_DIRECT },
 	{ "no-register", no_argument, NULL, O_NO_REGISTER },
+	{ "async-reads", no_argument, NULL, O_ASYNC },
 	{ "transport", required_argument, NULL, O_TRANSPORT },
 	{ "persistent", no_argument, NULL, O_PERSISTENT },
 	{ "device", required_argument, NULL, 'd' },
@@ -458,6 +463,9 @@ int main(int argc, char **argv)
 			break;
 		case O_NO_REGISTER:
 			o.no_register = 1;
+			break;
+		case O_ASYNC:
+			o.async_reads = 1;
 			break;
 		case O_TRANSPORT:
 			ret = pick(optarg, xfers, 3);

@@ -587,7 +587,7 @@ static int setup_reader(struct pipe *p, struct vy_err *e)
 {
 	const struct vy_stream_opts *o = p->o;
 	struct vy_reader_opts ro = {
-		.engine = o->engine, .qd = p->hs,
+		.engine = o->engine, .qd = p->hs, .async = o->async_reads,
 		.simulate_no_uring = o->simulate_no_uring,
 	};
 	struct iovec *iov = NULL;
@@ -619,6 +619,7 @@ static int setup_reader(struct pipe *p, struct vy_err *e)
 	}
 	p->m->engine = vy_reader_engine(p->rd);
 	p->m->registered = vy_reader_registered(p->rd);
+	p->m->async_reads = o->async_reads && !strcmp(p->m->engine, "uring");
 	p->m->register_errno = vy_reader_register_errno(p->rd);
 	p->m->fallback_errno = vy_reader_fallback(p->rd);
 	return 0;

@@ -151,6 +151,7 @@ struct vy_stream_metrics {
 	uint64_t chunk;
 	const char *engine;		/* "uring" or "pread" */
 	int registered;			/* io_uring fixed buffers in use */
+	int async_reads;		/* reads handed to io_uring workers */
 	int register_errno;		/* why registration failed, or 0 */
 	int fallback_errno;		/* why io_uring is not used, or 0 */
 	const char *transport;		/* "copy" or "shared" */
@@ -178,6 +179,7 @@ struct vy_stream_opts {
 	enum vy_io_engine engine;
 	enum vy_direct_mode direct;
 	int no_register;
+	int async_reads;		/* IOSQE_ASYNC (struct vy_reader_opts) */
 	enum vy_xfer_mode transport;
 	int persistent;			/* megakernel ring slots */
 	const char *device;		/* vy_cl_open specifier, NULL default */

@@ -30,6 +30,7 @@ struct vy_req {
 struct vy_reader {
 	int uring;		/* 1: io_uring engine */
 	int registered;
+	int async;
 	int fallback;		/* errno that forced pread */
 	int reg_errno;
 	struct io_uring ring;
@@ -124,6 +125,7 @@ int vy_reader_open(struct vy_reader **out, const struct vy_reader_opts *o,
 		goto done;
 	}
 	r->uring = 1;
+	r->async = o->async;
 	if (o->bufs && o->nbufs) {
 		ret = io_uring_register_buffers(&r->ring, o->bufs, o->nbufs);
 		if (ret < 0)
@@ -193,6 +195,8 @@ static int prep(struct vy_reader *r, int i)
 					 q->rd.buf_index);
 	else
 		io_uring_prep_read(sqe, q->rd.fd, dst, len, off);
+	if (r->async)
+		sqe->flags |= IOSQE_ASYNC;
 	io_uring_sqe_set_data64(sqe, (uint64_t)i);
 	r->unsubmitted++;
 	return 0;

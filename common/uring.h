@@ -40,6 +40,12 @@ struct vy_reader_opts {
 	const struct iovec *bufs;	/* buffers to register, or NULL */
 	unsigned nbufs;
 	/*
+	 * Hand every read to io_uring's worker threads (IOSQE_ASYNC): reads
+	 * served from the page cache then copy on several cores instead of
+	 * inline in the submitting thread.
+	 */
+	int async;
+	/*
 	 * Test hook: act as if io_uring_setup(2) failed with EPERM (what a
 	 * seccomp filter or kernel.io_uring_disabled=2 gives).
 	 */

@@ -3,15 +3,18 @@
 # in one run on the same files and device (docs/BENCHMARKS.md, stream):
 #   (a) io_uring reads alone, (b) host-to-device copies alone,
 #   (c) naive read() + blocking clEnqueueWriteBuffer   (vyre-bench-stream)
-# for page-cache-hot input (--direct off, files read twice first) and for
-# O_DIRECT (--direct on).  Each figure is the median of REPS runs.
+# for page-cache-hot input (--direct off, files read twice first; once with
+# reads inline in the submitting thread, once with --async-reads, i.e. on
+# io_uring's workers, in both vyre-stream and (a)) and for O_DIRECT
+# (--direct on).  Each figure is the median of REPS runs.
 #
 # Usage: sh scripts/bench-stream.sh [DIR [FILES [MIB_PER_FILE]]]
 #   DIR           where the input files go (default $TMPDIR or /tmp)
 #   FILES         number of files (default 8)
 #   MIB_PER_FILE  size of each (default 512)
 # Environment: BUILD (default build), DEVICE (-d spec), CHUNK (4M), QD (32),
-# DEV_SLOTS (8), REPS (3), OUTDIR (where raw JSON lines go; default DIR).
+# DEV_SLOTS (8), REPS (3), OUTDIR (where raw JSON lines go; default DIR),
+# STREAM_OPTS (more vyre-stream options, e.g. --persistent).
 # Prints a markdown table on stdout.
 set -e
 BUILD=${BUILD:-build}
@@ -57,23 +60,25 @@ num() { echo "$2" | sed -n "s/.*\"$1\":\([-0-9.e+]*\).*/\1/p"; }
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 # shellcheck disable=SC2086
-run_mode() { # run_mode hot|direct
+run_mode() { # run_mode hot|hot-async|direct
 	mode=$1
 	d=off
+	as=""
 	[ "$mode" = direct ] && d=on
-	if [ "$mode" = hot ]; then cat $files >/dev/null; cat $files >/dev/null; fi
+	[ "$mode" = hot-async ] && as=--async-reads
+	if [ "$d" = off ]; then cat $files >/dev/null; cat $files >/dev/null; fi
 	: >"$DIR/a" ; : >"$DIR/b"; : >"$DIR/c"; : >"$DIR/e"
 	r=0
 	while [ $r -lt "$REPS" ]; do
 		l=$(timeout 300 "$BUILD/vyre-bench-stream" $DEVOPT --chunk "$CHUNK" \
-			--qd "$QD" --dev-slots "$DEV_SLOTS" --direct $d $files)
+			--qd "$QD" --dev-slots "$DEV_SLOTS" --direct $d $as $files)
 		echo "{\"mode\":\"$mode\",\"baselines\":$l}" >>"$RAW"
 		num read_gbps "$l" >>"$DIR/a"
 		num h2d_gbps "$l" >>"$DIR/b"
 		num naive_gbps "$l" >>"$DIR/c"
 		l=$(timeout 300 "$BUILD/vyre-stream" $DEVOPT --chunk "$CHUNK" \
-			--qd "$QD" --dev-slots "$DEV_SLOTS" --direct $d \
-			--format jsonl $files | tail -n 1)
+			--qd "$QD" --dev-slots "$DEV_SLOTS" --direct $d $as \
+			$STREAM_OPTS --format jsonl $files | tail -n 1)
 		echo "{\"mode\":\"$mode\",\"stream\":$l}" >>"$RAW"
 		num gbps_end_to_end "$l" >>"$DIR/e"
 		r=$((r + 1))
@@ -100,6 +105,7 @@ echo
 echo "| input | vyre-stream GB/s | (a) read GB/s | (b) h2d GB/s | (c) naive GB/s | e2e / min(a,b) | e2e / (c) | path |"
 echo "|---|---|---|---|---|---|---|---|"
 run_mode hot
+run_mode hot-async
 run_mode direct
 # correctness on this device, same files
 # shellcheck disable=SC2086

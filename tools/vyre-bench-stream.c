@@ -39,6 +39,7 @@ struct bench {
 	uint64_t chunk;
 	unsigned qd, ds;
 	int direct;
+	int async;
 	char **files;
 	int nfiles;
 	uint64_t bytes;
@@ -53,7 +54,8 @@ static int die_cl(const char *what, cl_int rc)
 /* (a): every file through the io_uring reader into the pinned slots. */
 static int bench_read(struct bench *b, double *gbps, uint64_t *bytes)
 {
-	struct vy_reader_opts ro = { .engine = VY_IO_AUTO, .qd = b->qd };
+	struct vy_reader_opts ro = { .engine = VY_IO_AUTO, .qd = b->qd,
+				     .async = b->async };
 	struct iovec *iov = calloc(b->qd, sizeof(*iov));
 	struct vy_read_done *d = calloc(b->qd, sizeof(*d));
 	int *free_slot = calloc(b->qd, sizeof(int));
@@ -243,6 +245,7 @@ static void usage(FILE *f)
 "  --qd N            reads / copies in flight (default 32)\n"
 "  --dev-slots N     device slots (default 8)\n"
 "  --direct on|off   O_DIRECT for (a) and (c) (default off)\n"
+"  --async-reads     (a) with IOSQE_ASYNC, as vyre-stream --async-reads\n"
 "  -d, --device SPEC OpenCL device (default: first GPU, else CPU)\n"
 "  -h, --help        this help\n"
 "  -V, --version     print the version\n");
@@ -256,6 +259,7 @@ int main(int argc, char **argv)
 		{ "dev-slots", required_argument, NULL, 's' },
 		{ "direct", required_argument, NULL, 'D' },
 		{ "device", required_argument, NULL, 'd' },
+		{ "async-reads", no_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -303,6 +307,9 @@ int main(int argc, char **argv)
 			break;
 		case 'd':
 			dev = optarg;
+			break;
+		case 'A':
+			b.async = 1;
 			break;
 		case 'h':
 			usage(stdout);
