@@ -32,7 +32,7 @@ static void on_signal(int sig)
 }
 
 struct opts {
-	struct vy_mk_config cfg;
+	struct vy_mk_params cfg;
 	const char *transport, *mode;
 	double timeout_s, stall_s;
 	uint64_t interval_ms;

@@ -24,7 +24,7 @@ extern const size_t vy_kernel_megakernel_len;
 enum { SLOT_FREE = 0, SLOT_STAGED = 1, SLOT_INFLIGHT = 2 };
 
 struct vy_mk {
-	struct vy_mk_config cfg;
+	struct vy_mk_params cfg;
 	struct vy_cl cl;
 	cl_program prog;
 	cl_kernel kern;
@@ -143,7 +143,7 @@ static int set_args(struct vy_mk *mk, struct vy_err *e)
 	return 0;
 }
 
-int vy_mk_open(struct vy_mk **out, const struct vy_mk_config *cfg,
+int vy_mk_open(struct vy_mk **out, const struct vy_mk_params *cfg,
 	       struct vy_err *e)
 {
 	struct vy_mk *mk;
@@ -721,7 +721,8 @@ int vy_mk_write_data(struct vy_mk *mk, size_t off, const void *buf,
 			       "%zu bytes at offset %zu do not fit the %u-word data buffer",
 			       len, off, mk->cfg.data_words);
 	memcpy(b->host + off, buf, len);
-	return vy_transport_push(&mk->t, VY_TB_DATA, off, len, 0, e);
+	/* blocking: a later load may rewrite the same host bytes */
+	return vy_transport_push(&mk->t, VY_TB_DATA, off, len, 1, e);
 }
 
 void vy_mk_set_io_handler(struct vy_mk *mk, vy_mk_io_fn fn, void *arg)

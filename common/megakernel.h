@@ -38,7 +38,7 @@
 #define VY_MK_DEFAULT_SLOTS 256u
 #define VY_MK_DEFAULT_IO_POLL_MAX 0x7FFFFFFFu
 
-struct vy_mk_config {
+struct vy_mk_params {
 	const char *device;		/* vy_cl_open specifier; NULL = default */
 	enum vy_transport_kind transport;	/* AUTO: from the device */
 	const char *kernel_path;	/* kernel source file; NULL = embedded */
@@ -103,7 +103,7 @@ struct vy_mk_stats {
 };
 
 /* Open the device, build the kernel, allocate and initialise the buffers. */
-int vy_mk_open(struct vy_mk **out, const struct vy_mk_config *cfg,
+int vy_mk_open(struct vy_mk **out, const struct vy_mk_params *cfg,
 	       struct vy_err *e);
 void vy_mk_close(struct vy_mk *mk);
 

@@ -128,7 +128,7 @@ int vy_transport_init(struct vy_transport *t, struct vy_cl *cl,
 			return clerr(e, "clCreateCommandQueue", rc);
 		}
 	}
-	aux = (2 * (size_t)t->slots + VY_WATCH_DEPTH + 1) * 4;
+	aux = (2 * (size_t)t->slots + VY_WATCH_DEPTH + VY_WSRC_WORDS + 1) * 4;
 	if (t->kind == VY_TRANSPORT_COPY) {
 		err = pinned(t, aux, &t->aux_mem, &auxp, e);
 		if (err) {
@@ -145,6 +145,7 @@ int vy_transport_init(struct vy_transport *t, struct vy_cl *cl,
 	t->ones = (uint32_t *)auxp;
 	t->stat = t->ones + t->slots;
 	t->watch = t->stat + t->slots;
+	t->wsrc = t->watch + VY_WATCH_DEPTH;
 	for (uint32_t i = 0; i < t->slots; i++)
 		t->ones[i] = VY_STATUS_PUBLISHED;
 	/* Copy: the device buffers start as the (zeroed) images. */
@@ -297,8 +298,7 @@ int vy_transport_publish(struct vy_transport *t, uint32_t first, uint32_t n,
 					      0, NULL, NULL);
 	if (rc != CL_SUCCESS)
 		return clerr(e, "clEnqueueWriteBufferRect", rc);
-	for (uint32_t i = 0; i < n; i++)
-		w[(size_t)(first + i) * VY_SLOT_WORDS] = VY_STATUS_PUBLISHED;
+	/* the host image keeps EMPTY: the payload write may not have run */
 	t->st.bytes_uploaded += 4ull * n;
 	t->st.commands++;
 	clFlush(t->cl->q2);
@@ -368,7 +368,7 @@ int vy_transport_read_word(struct vy_transport *t, enum vy_tbuf_id id,
 int vy_transport_write_word(struct vy_transport *t, enum vy_tbuf_id id,
 			    uint32_t w, uint32_t v, struct vy_err *e)
 {
-	uint32_t *p = (uint32_t *)t->b[id].host + w;
+	uint32_t *p = (uint32_t *)t->b[id].host + w, *src;
 	cl_int rc;
 
 	if (((size_t)w + 1) * 4 > t->b[id].len)
@@ -378,10 +378,22 @@ int vy_transport_write_word(struct vy_transport *t, enum vy_tbuf_id id,
 		__atomic_store_n(p, v, __ATOMIC_SEQ_CST);
 		return 0;
 	}
-	/* the source must outlive the non-blocking write: a pinned word */
+	/*
+	 * The source of a non-blocking write must not change until it ran:
+	 * take the next pinned word of the ring, draining the queue once per
+	 * lap so that no queued write still reads the word reused.
+	 */
 	*p = v;
+	if (t->wpos && t->wpos % VY_WSRC_WORDS == 0) {
+		rc = clFinish(vy_transport_queue(t));
+		if (rc != CL_SUCCESS)
+			return clerr(e, "clFinish", rc);
+		t->st.sync_points++;
+	}
+	src = &t->wsrc[t->wpos++ % VY_WSRC_WORDS];
+	*src = v;
 	rc = clEnqueueWriteBuffer(vy_transport_queue(t), t->b[id].mem,
-				  CL_FALSE, (size_t)w * 4, 4, p, 0, NULL,
+				  CL_FALSE, (size_t)w * 4, 4, src, 0, NULL,
 				  NULL);
 	if (rc != CL_SUCCESS)
 		return clerr(e, "clEnqueueWriteBuffer", rc);

@@ -21,6 +21,11 @@
  *           (vy_transport_watch), so a result is seen one DMA after it
  *           exists, not one blocking round trip after the host asks.
  *
+ * A non-blocking write reads its source when it executes, so no source
+ * is changed after it is queued: word writes take their value from a ring
+ * of pinned words (the queue is drained before one is reused), slot
+ * payloads are written with EMPTY statuses and the host image keeps them.
+ *
  * In "once" (launch-per-batch) use, every command goes to cl->q, in order
  * with the kernel, and a publish is a single write (no kernel is running).
  *
@@ -60,6 +65,7 @@ struct vy_tbuf {
 };
 
 #define VY_WATCH_DEPTH 4
+#define VY_WSRC_WORDS 256
 
 struct vy_transport_stats {
 	uint64_t bytes_uploaded;
@@ -78,6 +84,8 @@ struct vy_transport {
 	uint32_t *ones;			/* slot_count words of PUBLISHED */
 	uint32_t *stat;			/* slot_count words: status reads */
 	uint32_t *watch;		/* VY_WATCH_DEPTH words */
+	uint32_t *wsrc;			/* VY_WSRC_WORDS: sources of word writes */
+	unsigned wpos;
 	cl_event wev[VY_WATCH_DEPTH];
 	unsigned whead, wcount;
 	uint32_t slots;

@@ -3,13 +3,15 @@
  * megakernel.cl - the vyre interpreter (protocol.md §4-§5, decisions D1-D12).
  *
  * OpenCL C 1.2.  One kernel, two modes:
- *   once        every lane scans the ring until a whole pass finds nothing
- *               it can claim, then returns (upstream's finite program);
+ *   once        one pass: lane L looks at slots L, L + lanes, ... and
+ *               returns (upstream's finite program; with the priority
+ *               scheduler, lanes scan until a pass finds nothing);
  *   persistent  lanes loop until control word 0 is non-zero, until
  *               max_iters iterations have run, or until idle_max
  *               consecutive iterations claimed nothing.
  * Any lane may claim any PUBLISHED slot (CAS PUBLISHED -> CLAIMED), scanning
- * from its own index and wrapping (D2).  Every index is checked against the
+ * from its own index and wrapping (D2).  A final status is stored after
+ * DONE_COUNT moves (upstream order).  Every index is checked against the
  * real buffer length (D4): a faulting slot ends FAULT, control word 141
  * counts it, DONE_COUNT still moves.
  */
@@ -38,6 +40,7 @@
 #define TENANT_LIMIT 29u
 #define STARVATION_THRESHOLD 16u
 #define PRIORITY_LEVELS 5u
+#define SCAN_WINDOW 32u
 
 #define OP_NOP 0u
 #define OP_STORE_U32 1u
@@ -343,11 +346,14 @@ static int vy_try_slot(const struct vy_bufs *b, gvu *ring, uint s, uint st,
 	return 1;
 }
 
-/* Scan every slot once, from @start, wrapping.  Returns the slot claimed + 1. */
+/*
+ * Scan @count slots from @start, wrapping.  Returns the slot claimed + 1,
+ * or 0 when none was claimable.
+ */
 static uint vy_scan(const struct vy_bufs *b, gvu *ring, uint nslots,
-		    uint start)
+		    uint start, uint count)
 {
-	for (uint k = 0; k < nslots; k++) {
+	for (uint k = 0; k < count; k++) {
 		uint s = start + k;
 
 		if (s >= nslots)
@@ -445,21 +451,46 @@ __kernel void vy_megakernel(__global uint *control, uint control_words,
 	if (control_words < W_OBSERVABLE || slot_count == 0u)
 		return;
 	cursor = lane % slot_count;
+	if (!(mode & (MODE_PERSISTENT | MODE_PRIORITY))) {
+		/*
+		 * once: one pass, lane L looks at slots L, L + lanes, ...  No
+		 * lane waits on another, so every slot published at launch is
+		 * looked at exactly once, and the pass costs slots / lanes loads.
+		 */
+		if (ald(&b.control[W_SHUTDOWN]) != 0u)
+			return;
+		for (uint s = lane; s < slot_count; s += lanes) {
+			if (r[(ulong)s * SLOT_WORDS] != ST_PUBLISHED)
+				continue;
+			if (ald(&b.control[W_SHUTDOWN]) != 0u)
+				return;
+			vy_try_slot(&b, r, s, ST_PUBLISHED, 0, 0);
+		}
+		return;
+	}
+	/*
+	 * persistent: each iteration looks at a window of SCAN_WINDOW slots
+	 * and moves on, so every lane sweeps the whole ring (D2: any lane
+	 * claims any slot; a device that runs lanes one after another still
+	 * makes progress) while the shutdown check stays frequent.
+	 */
 	for (uint it = 0; it < max_iters; it++) {
-		uint got;
+		uint got, win = min(slot_count, SCAN_WINDOW);
 
 		if (ald(&b.control[W_SHUTDOWN]) != 0u)
 			return;
 		if (mode & MODE_PRIORITY)
 			got = vy_scan_priority(&b, r, slot_count, cursor);
 		else
-			got = vy_scan(&b, r, slot_count, cursor);
+			got = vy_scan(&b, r, slot_count, cursor, win);
 		if (got) {
 			idle = 0;
 			/* move on by the lane count so lanes spread out */
 			cursor = (uint)(((ulong)got - 1ul + lanes) % slot_count);
 			continue;
 		}
+		if (!(mode & MODE_PRIORITY))
+			cursor = (uint)(((ulong)cursor + win) % slot_count);
 		if (!(mode & MODE_PERSISTENT))
 			return;
 		if (idle_max && ++idle >= idle_max)

@@ -58,7 +58,7 @@ static uint64_t pct(const uint64_t *v, size_t n, double p)
 static int open_session(const struct bopts *o, int persistent, uint32_t slots,
 			int blocking, struct vy_mk **mk, struct vy_err *e)
 {
-	struct vy_mk_config cfg = { 0 };
+	struct vy_mk_params cfg = { 0 };
 	int err;
 
 	cfg.device = o->device;

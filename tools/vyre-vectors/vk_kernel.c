@@ -138,7 +138,7 @@ static int vk_drain(struct vy_mk *mk, struct vy_err *e)
 static int vk_run(const json_t *in, int persistent, struct vk_result *res,
 		  struct vy_err *e)
 {
-	struct vy_mk_config cfg = { 0 };
+	struct vy_mk_params cfg = { 0 };
 	struct vy_mk *mk = NULL;
 	struct vk_io io;
 	struct vy_snapshot snap;
