@@ -93,11 +93,12 @@ static void plan_geometry(struct vy_mk *mk)
 	if (mk->wgsize > maxwg)
 		mk->wgsize = maxwg;
 	/*
-	 * One group per compute unit is always resident.  A CPU device with a
-	 * shared transport leaves one core to the host, which spins too.
+	 * One group per compute unit is always resident.  A CPU device leaves
+	 * one core free: the host spins too, and a copy transport needs a
+	 * worker thread that is not busy running the kernel.
 	 */
 	resident = cus;
-	if (d->is_cpu && mk->t.kind == VY_TRANSPORT_SHARED && cus > 1)
+	if (d->is_cpu && cus > 1)
 		resident = cus - 1;
 	if (mk->cfg.workgroups) {
 		mk->wgs = mk->cfg.workgroups;

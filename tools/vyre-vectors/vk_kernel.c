@@ -3,7 +3,8 @@
  * vk_kernel.c - kind "kernel": run a case on a real OpenCL device through
  * the megakernel session (../shared/vectors/README.md section 4).
  *
- * The device is the default one (vy_cl_open), or VYRE_DEVICE when set.
+ * The device is the default one (vy_cl_open), or VYRE_DEVICE when set;
+ * VYRE_TRANSPORT (shared, copy) forces a transport.
  * Every case runs in its own mode; a "once" case also runs persistent when
  * it allows (no pre-armed shutdown, every slot ends Done or Fault, no IO),
  * with word 0 = 1 added to the expected control (the runner's stop).
@@ -152,6 +153,9 @@ static int vk_run(const json_t *in, int persistent, struct vk_result *res,
 
 	memset(res, 0, sizeof(*res));
 	cfg.device = getenv("VYRE_DEVICE");
+	if (getenv("VYRE_TRANSPORT") &&
+	    vy_transport_parse(getenv("VYRE_TRANSPORT"), &cfg.transport, e))
+		return err = VY_E_INVAL;
 	cfg.persistent = persistent;
 	if (vv_member_u32(in, "tenant_count", 1, &cfg.tenant_count) ||
 	    vv_member_u32(in, "observable_slots", 0, &cfg.observable_slots) ||
