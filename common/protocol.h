@@ -210,7 +210,8 @@ const char *vy_slot_status_name(uint32_t status);
 /*
  * Parse a slot status: the snake_case names above, the vector names
  * ("Empty", "WaitIo", "Unknown(9)"; case and '_' are ignored), or a
- * number (decimal or 0x hex).  0 or VY_E_INVAL.
+ * number (decimal or 0x hex).  "unknown" alone names no value and is
+ * rejected.  0 or VY_E_INVAL.
  */
 int vy_slot_status_parse(const char *s, uint32_t *out);
 
