@@ -69,7 +69,7 @@ static void usage(FILE *f)
 		"                           what can be resident)\n"
 		"      --workgroup-size N   lanes per work-group (default: the launch policy)\n"
 		"      --tenants N          tenant_count of the control buffer (default: 1)\n"
-		"      --observables N      observable words (default: 16)\n"
+		"      --observables N      observable words (default: 256)\n"
 		"      --max-iters N        kernel iteration bound (default: 4294967295)\n"
 		"      --batch N            most items published per round (default: the ring)\n"
 		"Work:\n"
@@ -174,7 +174,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	memset(o, 0, sizeof(*o));
 	o->cfg.persistent = 1;
 	o->cfg.tenant_count = 1;
-	o->cfg.observable_slots = 16;
+	o->cfg.observable_slots = 256;
 	o->timeout_s = 10;
 	o->stall_s = 3;
 	o->format = VY_FMT_TABLE;
