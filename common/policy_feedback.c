@@ -52,6 +52,28 @@ static int keep(uint8_t **dst, size_t *dlen, const struct vy_dump_buf *b,
 	return 0;
 }
 
+/* dump.h messages start at the offset; the caller's file name goes first. */
+static int name_file(struct vy_err *e, const char *path, int ret)
+{
+	char msg[VY_ERR_MSG_MAX];
+	size_t n = strlen(path), m;
+
+	if (!e || (strncmp(e->msg, path, n) == 0 && e->msg[n] == ':'))
+		return ret;
+	if (n > VY_ERR_MSG_MAX / 2)
+		n = VY_ERR_MSG_MAX / 2;
+	memcpy(msg, path, n);
+	msg[n++] = ':';
+	msg[n++] = ' ';
+	m = strlen(e->msg);
+	if (m > sizeof(msg) - 1 - n)
+		m = sizeof(msg) - 1 - n;
+	memcpy(msg + n, e->msg, m);
+	msg[n + m] = '\0';
+	memcpy(e->msg, msg, sizeof(msg));
+	return ret;
+}
+
 int vy_launch_feedback_load(const char *path, const uint32_t *windows,
 			    size_t n, struct vy_launch_feedback *f,
 			    struct vy_dump_geometry *geo, struct vy_err *e)
@@ -68,8 +90,10 @@ int vy_launch_feedback_load(const char *path, const uint32_t *windows,
 	if (ret)
 		return ret;
 	ret = vy_dump_reader_kind(rd, e);
-	if (ret < 0)
+	if (ret < 0) {
+		name_file(e, path, ret);
 		goto out;
+	}
 	if (ret != VY_DUMP_KIND_VYRD) {
 		ret = vy_errf(e, VY_E_FORMAT,
 			      "capture one with vyre-launch --snapshot, or build one with vyre-mkdump",
@@ -89,8 +113,10 @@ int vy_launch_feedback_load(const char *path, const uint32_t *windows,
 			*geo = s.geo;
 		got = 1;
 	}
-	if (ret < 0)
+	if (ret < 0) {
+		name_file(e, path, ret);
 		goto out;
+	}
 	if (!got) {
 		ret = vy_errf(e, VY_E_FORMAT,
 			      "capture the control and ring buffers together",
@@ -102,6 +128,8 @@ int vy_launch_feedback_load(const char *path, const uint32_t *windows,
 				  n, VY_TEL_NO_SLOTS, e);
 	if (!ret)
 		ret = vy_launch_feedback_from_telemetry(f, &t, e);
+	if (ret)
+		name_file(e, path, ret);
 out:
 	vy_telemetry_free(&t);
 	free(control);

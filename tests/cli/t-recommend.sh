@@ -112,6 +112,9 @@ expect_rc "from snapshot without windows" 0 vyre-recommend \
 	--from "$G/recommend-feedback.vyrd" --check promote_hot_windows=false \
 	--check promote_hot_opcodes=true
 expect_rc "from a raw file exits 3" 3 vyre-recommend --from "$G/recommend-direct.csv"
+vyre-mkdump -o "$T/bad.vyrd" --corrupt checksum -e 'slot_count 4' 2>/dev/null &&
+	{ expect_rc "from a corrupt snapshot exits 3" 3 vyre-recommend --from "$T/bad.vyrd"
+	  contains "corrupt snapshot error names the file" "$ERR" "bad.vyrd: offset"; }
 expect_rc "from a missing file exits 4" 4 vyre-recommend --from "$T/none.vyrd"
 expect_rc "--windows without --from exits 2" 2 vyre-recommend --windows 64
 
