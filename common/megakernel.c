@@ -136,6 +136,14 @@ static int set_args(struct vy_mk *mk, struct vy_err *e)
 	u[2] = mk->cfg.persistent ? mk->cfg.idle_max : 0;
 	u[3] = mk->cfg.io_poll_max ? mk->cfg.io_poll_max :
 				     VY_MK_DEFAULT_IO_POLL_MAX;
+	/*
+	 * Once mode on a copy transport: nobody can answer a LOAD_MISS while
+	 * the dispatch runs (the host waits in a blocking read), so fail it
+	 * fast instead of spinning out the bound.
+	 */
+	if (!mk->cfg.persistent && mk->t.kind == VY_TRANSPORT_COPY &&
+	    !mk->cfg.io_poll_max)
+		u[3] = 1024;
 	for (int i = 0; i < 4; i++)
 		rc |= clSetKernelArg(mk->kern, a++, sizeof(cl_uint), &u[i]);
 	if (rc != CL_SUCCESS)

@@ -226,8 +226,8 @@ static int vy_packed(const struct vy_bufs *b, const uint *args,
 /*
  * LOAD_MISS (D7): reserve an IO slot (CAS EMPTY -> CLAIMED so the host never
  * sees a half-written request), fill it, publish it, poll with a bound for
- * OK or ERROR, recycle it.  Returns 0 (OK) or 1 (ERROR, no IO slot, or the
- * poll bound ran out).
+ * OK or ERROR, recycle it.  Returns 0 (OK) or 1 (ERROR, no IO slot, the
+ * poll bound ran out, or SHUTDOWN was set meanwhile).
  */
 static int vy_load_miss(const struct vy_bufs *b, uint resource)
 {
@@ -265,6 +265,9 @@ static int vy_load_miss(const struct vy_bufs *b, uint resource)
 			atomic_xchg(&q[IO_W_STATUS], ST_EMPTY);
 			return st == IO_ERROR;
 		}
+		/* a host that stops the kernel will not answer any more */
+		if (b->control[W_SHUTDOWN] != 0u)
+			break;
 	}
 	/* Withdraw an unclaimed request; a claimed one stays the host's. */
 	atomic_cmpxchg(&q[IO_W_STATUS], ST_PUBLISHED, ST_EMPTY);
