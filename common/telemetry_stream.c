@@ -298,7 +298,8 @@ void vy_printf_render(const char *fmt, uint32_t a1, uint32_t a2, char *buf,
 		uint32_t v;
 
 		if (*fmt != '%') {
-			PUT(*fmt++);
+			PUT(*fmt);
+			fmt++;
 			continue;
 		}
 		fmt++;
@@ -322,8 +323,8 @@ void vy_printf_render(const char *fmt, uint32_t a1, uint32_t a2, char *buf,
 			/* Not a conversion we render: copy it as text. */
 			if (*fmt)
 				fmt++;
-			while (start < fmt)
-				PUT(*start++);
+			for (; start < fmt; start++)
+				PUT(*start);
 			continue;
 		}
 		v = argi++ == 0 ? a1 : a2;

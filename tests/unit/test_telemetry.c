@@ -260,6 +260,8 @@ VY_TEST(telemetry_printf_formats)
 	VY_CHECK_STR(out, "trailing %");
 	vy_printf_render("long %u", 123456, 0, out, 8);
 	VY_CHECK_STR(out, "long 12");
+	vy_printf_render("abcdefgh %u tail", 1, 2, out, 4);
+	VY_CHECK_STR(out, "abc");
 	VY_CHECK(vy_printf_formats_get(&pf, 8) == NULL);
 	vy_printf_formats_free(&pf);
 	VY_CHECK(vy_printf_formats_parse(&pf, "x y\n", 4, &e) == VY_E_FORMAT);
