@@ -133,3 +133,16 @@ expect_rc "--kernel-source with the shipped kernel" 0 vyre-launch --kernel-sourc
 printf '__kernel void vy_megakernel(void) { broken\n' >"$T/bad.cl"
 expect_rc "--kernel-source that does not build exits 5" 5 vyre-launch --kernel-source "$T/bad.cl" tests/data/sample.work
 contains "build failure is reported" "$ERR" "program build failed"
+
+# the copy transport (second/third queues) on a CPU device needs a compute
+# unit the kernel leaves free: only with two or more CPUs
+if [ "$(nproc)" -ge 2 ]; then
+	expect_rc "copy transport, persistent" 0 vyre-launch --transport copy --slots 64 --synthetic 3000 --timeout 60 --dump-dir "$T/d8"
+	check "copy transport: every item once" "$(word "$T/d8/control.bin" 150)" = 3000
+	expect_rc "copy transport, once" 0 vyre-launch --transport copy --mode once --slots 64 --dump-dir "$T/d9" "$T/big.work"
+	check "copy transport once: word 150" "$(word "$T/d9/control.bin" 150)" = 3000
+	expect_rc "copy transport serves LOAD_MISS" 0 vyre-launch -j --transport copy --resource 7="$T/res7.bin" --dump-dir "$T/d10" "$T/miss.work"
+	check "copy transport: dfa_step read the resource" "$(word "$T/d10/control.bin" 161)" = 42
+else
+	skip "copy transport on a CPU device" "needs 2 CPUs"
+fi
