@@ -39,7 +39,7 @@ add_counts unit
 
 echo "# conformance vectors ($SHARED/vectors)"
 if ls "$SHARED"/vectors/*.json >/dev/null 2>&1; then
-	timeout 900 "$BUILD/vyre-vectors" "$SHARED"/vectors/*.json >"$log" 2>&1
+	timeout -k 10 900 "$BUILD/vyre-vectors" "$SHARED"/vectors/*.json >"$log" 2>&1
 	grep -v -E '^[0-9]+ passed' "$log" | head -n 50
 	add_counts vectors
 else
@@ -58,7 +58,7 @@ for r in "$BUILD"/fuzz/replay-fuzz_*; do
 		echo "not ok - fuzz $name: no corpus at $corpus"; ff=$((ff + 1))
 		continue
 	fi
-	if out=$(timeout 600 "$r" "$corpus" 2>&1); then
+	if out=$(timeout -k 10 600 "$r" "$corpus" 2>&1); then
 		fp=$((fp + 1))
 		echo "ok - fuzz $name: $(echo "$out" | tail -n 1 | cut -d' ' -f1) inputs"
 	else

@@ -24,7 +24,7 @@ skip() { echo "ok - $1 # SKIP $2"; }
 
 # run CMD...: run with a 120 s bound; stdout -> $OUT, stderr -> $ERR.
 run() {
-	timeout 120 "$@" >"$OUT" 2>"$ERR"
+	timeout -k 10 120 "$@" >"$OUT" 2>"$ERR"
 	RC=$?
 }
 

@@ -5,7 +5,7 @@
 P=0 F=0 S=0 N=0
 for t in tests/cli/t-*.sh; do
 	[ -f "$t" ] || continue
-	out=$(timeout 900 sh "$t" 2>&1)
+	out=$(timeout -k 10 900 sh "$t" 2>&1)
 	rc=$?
 	echo "$out" | while IFS= read -r l; do echo "$l"; done >/tmp/vy-cli.$$
 	while IFS= read -r l; do
