@@ -226,3 +226,19 @@ if [ -s "$T/man.txt" ]; then
 else
 	skip "vyre-mkdump(1) examples run as written" "mandoc not installed"
 fi
+
+# --- other readers take what vyre-mkdump writes ----------------------------------
+if [ -x "$BUILD/vyre-decode" ]; then
+	vyre-mkdump -o "$T/dec.vyrd" -e '{"slot_count": 4, "control_words": [[1, 1]],
+		"ring": [{"opcode": "store_u32", "args": [7, 160]}, {"status": "done"}]}'
+	expect_rc "vyre-decode reads a vyre-mkdump snapshot" 0 vyre-decode "$T/dec.vyrd"
+	vyre-mkdump --corrupt checksum -o "$T/dec-bad.vyrd" -e '{"slot_count": 4}'
+	expect_rc "vyre-decode rejects a corrupted one with exit 3" 3 vyre-decode "$T/dec-bad.vyrd"
+	contains "vyre-decode names file and offset" "$ERR" "dec-bad.vyrd: offset "
+	vyre-mkdump --raw ring -o "$T/dec-ring.bin" -e '{"slot_count": 4, "ring": [{}]}'
+	vyre-mkdump --raw control -o "$T/dec-ctl.bin" -e '{"slot_count": 4}'
+	expect_rc "vyre-decode reads vyre-mkdump raw buffers" 0 \
+		vyre-decode --control "$T/dec-ctl.bin" --ring "$T/dec-ring.bin"
+else
+	skip "vyre-decode reads vyre-mkdump output" "vyre-decode not built"
+fi
