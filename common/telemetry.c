@@ -158,7 +158,8 @@ static int set_window_opcodes(struct vy_tel_scratch *s, const uint32_t *ops,
 		s->window_opcodes_cap = n;
 	}
 	memcpy(s->window_opcodes, ops, n * sizeof(*ops));
-	qsort(s->window_opcodes, n, sizeof(*ops), cmp_u32);
+	if (n > 1)
+		qsort(s->window_opcodes, n, sizeof(*ops), cmp_u32);
 	for (i = 0; i < n; i++)
 		if (k == 0 || s->window_opcodes[k - 1] != s->window_opcodes[i])
 			s->window_opcodes[k++] = s->window_opcodes[i];
@@ -491,7 +492,9 @@ int vy_telemetry_decode(struct vy_telemetry *out, struct vy_tel_scratch *scratch
 	for (i = 0; i < scratch->acc_len; i++)
 		out->windows[i] = scratch->acc[scratch->acc_order[i]].w;
 	out->n_windows = scratch->acc_len;
-	qsort(out->windows, out->n_windows, sizeof(*out->windows), cmp_window);
+	if (out->n_windows > 1)
+		qsort(out->windows, out->n_windows, sizeof(*out->windows),
+		      cmp_window);
 	return 0;
 }
 

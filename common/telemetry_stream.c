@@ -220,6 +220,7 @@ int vy_printf_formats_parse(struct vy_printf_formats *pf, const char *text,
 		size_t end = nl ? (size_t)(nl - text) : len, l;
 		char *s, *sp, *fmt;
 		uint64_t id;
+		bool bad_id;
 		void *p;
 
 		line++;
@@ -246,15 +247,16 @@ int vy_printf_formats_parse(struct vy_printf_formats *pf, const char *text,
 		}
 		*sp = '\0';
 		fmt = sp + 1;
-		if (vy_parse_u64(s, UINT32_MAX, 0, &id) ||
-		    (fmt[0] == '"' && unquote(fmt))) {
+		bad_id = vy_parse_u64(s, UINT32_MAX, 0, &id) != 0;
+		if (bad_id || (fmt[0] == '"' && unquote(fmt))) {
+			const char *what = bad_id ? "format id" :
+						    "quoted format";
+
 			free(s);
 			vy_printf_formats_free(pf);
 			return vy_errf(e, VY_E_FORMAT,
 				       "write each line as: ID FORMAT, the id decimal or 0x hex",
-				       "line %zu: bad %s", line,
-				       fmt[0] == '"' ? "quoted format" :
-						       "format id");
+				       "line %zu: bad %s", line, what);
 		}
 		memmove(s, fmt, strlen(fmt) + 1);
 		p = realloc(pf->ids, (pf->n + 1) * sizeof(*pf->ids));
