@@ -121,9 +121,9 @@ int vy_tel_stream_skip(struct vy_tel_stream *s)
 	uint64_t total = 0;
 
 	/*
-	 * Snapshots are concatenated and 8-aligned in length: the next one
-	 * starts at the stated length when that is believable, else at the
-	 * next 8-aligned "VYRD".
+	 * The next snapshot starts at the stated length when that is
+	 * believable, else at the next "VYRD" magic at any byte offset
+	 * (junk between snapshots need not be a multiple of 8 long).
 	 */
 	if (s->len - s->pos >= 24 && magic_at(s, s->pos))
 		total = vy_le64(s->buf + s->pos + 16);
@@ -139,9 +139,9 @@ int vy_tel_stream_skip(struct vy_tel_stream *s)
 			return 0;
 		}
 	}
-	at = VY_DUMP_ALIGN;
+	at = 1;
 	for (;;) {
-		for (; s->pos + at + 4 <= s->len; at += VY_DUMP_ALIGN)
+		for (; s->pos + at + 4 <= s->len; at++)
 			if (magic_at(s, s->pos + at)) {
 				s->pos += at;
 				return 0;
