@@ -52,12 +52,13 @@ static void usage(FILE *f)
 "  --dev-slots N       device chunk slots, copy transport (default 8)\n"
 "  --engine E          auto, uring or pread (default auto: io_uring, else\n"
 "                      pread with a notice)\n"
-"  --direct MODE       O_DIRECT: auto (files of at least a chunk, when the\n"
+"  --direct MODE       OPT_DIRECT: auto (files of at least a chunk, when the\n"
 "                      buffers are aligned), on (every regular file) or off\n"
 "                      (default auto)\n"
 "  --no-register       do not register the buffers with io_uring\n"
-"  --async-reads       hand reads to io_uring's worker threads (IOSQE_ASYNC):\n"
-"                      page-cache copies run on several cores (default off)\n"
+"  --inline-reads      issue buffered reads in this thread instead of handing\n"
+"                      them to io_uring's workers (default: workers, so page-\n"
+"                      cache copies run on several cores)\n"
 "  --transport T       auto, copy or shared (default auto: shared on CPU and\n"
 "                      unified-memory devices, copy otherwise)\n"
 "  --persistent        process chunks in the persistent megakernel (ring\n"
@@ -212,6 +213,8 @@ static json_t *metrics_json(const struct vy_stream_metrics *m)
 	json_object_set_new(o, "h2d_bytes", vy_json_u64(m->h2d_bytes));
 	json_object_set_new(o, "kernel_s",
 			    json_real((double)m->kernel_ns / 1e9));
+	json_object_set_new(o, "verify_s",
+			    json_real((double)m->verify_ns / 1e9));
 	json_object_set_new(o, "io_busy_s",
 			    json_real((double)m->io_busy_ns / 1e9));
 	json_object_set_new(o, "stall_io_s",
@@ -327,30 +330,30 @@ static int read_list(const char *path, char **buf, struct vy_err *e)
 }
 
 enum {
-	O_OP = 256, O_FILES_FROM, O_CHUNK, O_QD, O_DEV_SLOTS, O_ENGINE,
-	O_DIRECT, O_NO_REGISTER, O_ASYNC, O_TRANSPORT, O_PERSISTENT, O_VERIFY,
-	O_FORMAT, O_PROGRESS,
+	OPT_OP = 256, OPT_FILES_FROM, OPT_CHUNK, OPT_QD, OPT_DEV_SLOTS, OPT_ENGINE,
+	OPT_DIRECT, OPT_NO_REGISTER, OPT_INLINE, OPT_TRANSPORT, OPT_PERSISTENT, OPT_VERIFY,
+	OPT_FORMAT, OPT_PROGRESS,
 };
 
 static const struct option longopts[] = {
-	{ "op", required_argument, NULL, O_OP },
+	{ "op", required_argument, NULL, OPT_OP },
 	{ "byte", required_argument, NULL, 'b' },
 	{ "pattern", required_argument, NULL, 'e' },
 	{ "patterns-from", required_argument, NULL, 'f' },
-	{ "files-from", required_argument, NULL, O_FILES_FROM },
-	{ "chunk", required_argument, NULL, O_CHUNK },
-	{ "qd", required_argument, NULL, O_QD },
-	{ "dev-slots", required_argument, NULL, O_DEV_SLOTS },
-	{ "engine", required_argument, NULL, O_ENGINE },
-	{ "direct", required_argument, NULL, O_DIRECT },
-	{ "no-register", no_argument, NULL, O_NO_REGISTER },
-	{ "async-reads", no_argument, NULL, O_ASYNC },
-	{ "transport", required_argument, NULL, O_TRANSPORT },
-	{ "persistent", no_argument, NULL, O_PERSISTENT },
+	{ "files-from", required_argument, NULL, OPT_FILES_FROM },
+	{ "chunk", required_argument, NULL, OPT_CHUNK },
+	{ "qd", required_argument, NULL, OPT_QD },
+	{ "dev-slots", required_argument, NULL, OPT_DEV_SLOTS },
+	{ "engine", required_argument, NULL, OPT_ENGINE },
+	{ "direct", required_argument, NULL, OPT_DIRECT },
+	{ "no-register", no_argument, NULL, OPT_NO_REGISTER },
+	{ "inline-reads", no_argument, NULL, OPT_INLINE },
+	{ "transport", required_argument, NULL, OPT_TRANSPORT },
+	{ "persistent", no_argument, NULL, OPT_PERSISTENT },
 	{ "device", required_argument, NULL, 'd' },
-	{ "verify", no_argument, NULL, O_VERIFY },
-	{ "format", required_argument, NULL, O_FORMAT },
-	{ "progress", no_argument, NULL, O_PROGRESS },
+	{ "verify", no_argument, NULL, OPT_VERIFY },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "progress", no_argument, NULL, OPT_PROGRESS },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -399,7 +402,7 @@ int main(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "b:e:f:d:jqhV", longopts,
 				  NULL)) != -1) {
 		switch (opt) {
-		case O_OP:
+		case OPT_OP:
 			ret = pick(optarg, ops, 4);
 			if (ret < 0)
 				return bad_usage("unknown --op '%s' (checksum, count, hist, grep)",
@@ -426,73 +429,73 @@ int main(int argc, char **argv)
 		case 'f':
 			patfile = optarg;
 			break;
-		case O_FILES_FROM:
+		case OPT_FILES_FROM:
 			files_from = optarg;
 			break;
-		case O_CHUNK:
+		case OPT_CHUNK:
 			if (vy_parse_u64(optarg, VY_STREAM_CHUNK_MAX, 1, &v) ||
 			    v < VY_STREAM_CHUNK_MIN || (v & (v - 1)))
 				return bad_usage("bad --chunk '%s' (a power of two, 64K-64M)",
 						 optarg);
 			o.chunk = v;
 			break;
-		case O_QD:
+		case OPT_QD:
 			if (vy_parse_u64(optarg, 1024, 0, &v) || !v)
 				return bad_usage("bad --qd '%s' (1-1024)", optarg);
 			o.qd = (unsigned)v;
 			break;
-		case O_DEV_SLOTS:
+		case OPT_DEV_SLOTS:
 			if (vy_parse_u64(optarg, 1024, 0, &v) || !v)
 				return bad_usage("bad --dev-slots '%s' (1-1024)",
 						 optarg);
 			o.dev_slots = (unsigned)v;
 			break;
-		case O_ENGINE:
+		case OPT_ENGINE:
 			ret = pick(optarg, engines, 3);
 			if (ret < 0)
 				return bad_usage("unknown --engine '%s' (auto, uring, pread)",
 						 optarg);
 			o.engine = (enum vy_io_engine)ret;
 			break;
-		case O_DIRECT:
+		case OPT_DIRECT:
 			ret = pick(optarg, directs, 3);
 			if (ret < 0)
 				return bad_usage("unknown --direct '%s' (auto, on, off)",
 						 optarg);
 			o.direct = (enum vy_direct_mode)ret;
 			break;
-		case O_NO_REGISTER:
+		case OPT_NO_REGISTER:
 			o.no_register = 1;
 			break;
-		case O_ASYNC:
-			o.async_reads = 1;
+		case OPT_INLINE:
+			o.inline_reads = 1;
 			break;
-		case O_TRANSPORT:
+		case OPT_TRANSPORT:
 			ret = pick(optarg, xfers, 3);
 			if (ret < 0)
 				return bad_usage("unknown --transport '%s' (auto, copy, shared)",
 						 optarg);
 			o.transport = (enum vy_xfer_mode)ret;
 			break;
-		case O_PERSISTENT:
+		case OPT_PERSISTENT:
 			o.persistent = 1;
 			break;
 		case 'd':
 			o.device = optarg;
 			break;
-		case O_VERIFY:
+		case OPT_VERIFY:
 			o.verify = 1;
 			break;
 		case 'j':
 			c.fmt = VY_FMT_JSON;
 			break;
-		case O_FORMAT:
+		case OPT_FORMAT:
 			if (vy_format_parse(optarg, 1u << VY_FMT_TABLE |
 					    1u << VY_FMT_JSON |
 					    1u << VY_FMT_JSONL, &c.fmt, &e))
 				return bad_usage("%s", e.msg);
 			break;
-		case O_PROGRESS:
+		case OPT_PROGRESS:
 			force_progress = 1;
 			break;
 		case 'q':

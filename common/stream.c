@@ -454,6 +454,11 @@ static int setup_device(struct pipe *p, struct vy_err *e)
 		p->shared = p->cl.info.unified_memory;
 	else
 		p->shared = o->transport == VY_XFER_SHARED;
+	if (p->shared && !p->cl.info.unified_memory)
+		return vy_errf(e, VY_E_UNSUPPORTED,
+			       "use --transport copy (or auto) on this device",
+			       "the shared transport needs a CPU or unified-memory "
+			       "device; '%s' has its own memory", p->cl.info.name);
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 	p->qk = clCreateCommandQueue(p->cl.ctx, p->cl.device, prop, &rc);
@@ -587,7 +592,7 @@ static int setup_reader(struct pipe *p, struct vy_err *e)
 {
 	const struct vy_stream_opts *o = p->o;
 	struct vy_reader_opts ro = {
-		.engine = o->engine, .qd = p->hs, .async = o->async_reads,
+		.engine = o->engine, .qd = p->hs,
 		.simulate_no_uring = o->simulate_no_uring,
 	};
 	struct iovec *iov = NULL;
@@ -619,7 +624,7 @@ static int setup_reader(struct pipe *p, struct vy_err *e)
 	}
 	p->m->engine = vy_reader_engine(p->rd);
 	p->m->registered = vy_reader_registered(p->rd);
-	p->m->async_reads = o->async_reads && !strcmp(p->m->engine, "uring");
+	p->m->async_reads = !o->inline_reads && !strcmp(p->m->engine, "uring");
 	p->m->register_errno = vy_reader_register_errno(p->rd);
 	p->m->fallback_errno = vy_reader_fallback(p->rd);
 	return 0;
@@ -729,6 +734,7 @@ static int submit_read(struct pipe *p, size_t f, int h, uint64_t seq,
 			want = p->chunk;
 		rd.off = (int64_t)s->off;
 		rd.min = want;
+		rd.async = !fs->direct && !p->o->inline_reads;
 		rd.len = fs->direct ?
 			(want + DIO_ALIGN - 1) / DIO_ALIGN * DIO_ALIGN : want;
 	}
@@ -1444,8 +1450,11 @@ static void finish_files(struct pipe *p)
 		in->direct = fs->direct;
 		p->m->direct_files += fs->direct;
 		if (p->o->verify && !fs->failed) {
+			uint64_t tv = vy_now_ns();
+
 			if (!fs->stream)
 				verify_file(p, f);
+			p->m->verify_ns += vy_now_ns() - tv;
 			if (!in->status)
 				in->verified = vy_result_equal(&in->res,
 							       &in->ref,
@@ -1468,7 +1477,7 @@ static void fill_metrics(struct pipe *p)
 {
 	struct vy_reader_stats st;
 
-	p->m->wall_ns = vy_now_ns() - p->t0;
+	p->m->wall_ns = vy_now_ns() - p->t0 - p->m->verify_ns;
 	if (!p->rd)
 		return;
 	vy_reader_get_stats(p->rd, &st);

@@ -135,7 +135,8 @@ struct vy_stream_metrics {
 	uint64_t bytes;			/* bytes of all inputs */
 	uint64_t files, failed_files;
 	uint64_t chunks, launches;
-	uint64_t wall_ns;		/* first read to last result */
+	uint64_t wall_ns;		/* first read to last result, less verify_ns */
+	uint64_t verify_ns;		/* --verify: CPU recomputation */
 	uint64_t io_busy_ns;		/* time with a read in flight */
 	uint64_t h2d_ns;		/* sum of copy durations (profiling) */
 	uint64_t h2d_bytes;
@@ -151,7 +152,7 @@ struct vy_stream_metrics {
 	uint64_t chunk;
 	const char *engine;		/* "uring" or "pread" */
 	int registered;			/* io_uring fixed buffers in use */
-	int async_reads;		/* reads handed to io_uring workers */
+	int async_reads;		/* buffered reads to io_uring workers */
 	int register_errno;		/* why registration failed, or 0 */
 	int fallback_errno;		/* why io_uring is not used, or 0 */
 	const char *transport;		/* "copy" or "shared" */
@@ -179,7 +180,14 @@ struct vy_stream_opts {
 	enum vy_io_engine engine;
 	enum vy_direct_mode direct;
 	int no_register;
-	int async_reads;		/* IOSQE_ASYNC (struct vy_reader_opts) */
+	/*
+	 * Buffered reads of regular files go to io_uring's worker threads
+	 * (IOSQE_ASYNC), so page-cache copies run on several cores: 47 GB/s
+	 * instead of 8 on a 16-core H200 host (docs/BENCHMARKS.md).  Set to
+	 * issue them inline in this thread.  O_DIRECT reads and streams are
+	 * always issued inline.
+	 */
+	int inline_reads;
 	enum vy_xfer_mode transport;
 	int persistent;			/* megakernel ring slots */
 	const char *device;		/* vy_cl_open specifier, NULL default */

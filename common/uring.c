@@ -195,7 +195,7 @@ static int prep(struct vy_reader *r, int i)
 					 q->rd.buf_index);
 	else
 		io_uring_prep_read(sqe, q->rd.fd, dst, len, off);
-	if (r->async)
+	if (r->async || q->rd.async)
 		sqe->flags |= IOSQE_ASYNC;
 	io_uring_sqe_set_data64(sqe, (uint64_t)i);
 	r->unsubmitted++;

@@ -60,6 +60,7 @@ struct vy_read {
 	size_t len;		/* bytes asked for (room at buf) */
 	size_t min;		/* complete once this many are in; <= len */
 	int buf_index;
+	int async;		/* IOSQE_ASYNC for this read (see below) */
 	uint64_t tag;		/* returned in the completion */
 };
 

@@ -3,10 +3,11 @@
 # in one run on the same files and device (docs/BENCHMARKS.md, stream):
 #   (a) io_uring reads alone, (b) host-to-device copies alone,
 #   (c) naive read() + blocking clEnqueueWriteBuffer   (vyre-bench-stream)
-# for page-cache-hot input (--direct off, files read twice first; once with
-# reads inline in the submitting thread, once with --async-reads, i.e. on
-# io_uring's workers, in both vyre-stream and (a)) and for O_DIRECT
-# (--direct on).  Each figure is the median of REPS runs.
+# for page-cache-hot input (--direct off, files read twice first), once
+# with reads issued inline in the submitting thread (vyre-stream
+# --inline-reads, vyre-bench-stream's default) and once on io_uring's
+# worker threads (vyre-stream's default, vyre-bench-stream --async-reads),
+# and for O_DIRECT (--direct on).  Each figure is the median of REPS runs.
 #
 # Usage: sh scripts/bench-stream.sh [DIR [FILES [MIB_PER_FILE]]]
 #   DIR           where the input files go (default $TMPDIR or /tmp)
@@ -60,12 +61,14 @@ num() { echo "$2" | sed -n "s/.*\"$1\":\([-0-9.e+]*\).*/\1/p"; }
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 # shellcheck disable=SC2086
-run_mode() { # run_mode hot|hot-async|direct
+run_mode() { # run_mode hot-inline|hot-async|direct
 	mode=$1
 	d=off
 	as=""
+	ss=""
 	[ "$mode" = direct ] && d=on
 	[ "$mode" = hot-async ] && as=--async-reads
+	[ "$mode" = hot-inline ] && ss=--inline-reads
 	if [ "$d" = off ]; then cat $files >/dev/null; cat $files >/dev/null; fi
 	: >"$DIR/a" ; : >"$DIR/b"; : >"$DIR/c"; : >"$DIR/e"
 	r=0
@@ -77,7 +80,7 @@ run_mode() { # run_mode hot|hot-async|direct
 		num h2d_gbps "$l" >>"$DIR/b"
 		num naive_gbps "$l" >>"$DIR/c"
 		l=$(timeout 300 "$BUILD/vyre-stream" $DEVOPT --chunk "$CHUNK" \
-			--qd "$QD" --dev-slots "$DEV_SLOTS" --direct $d $as \
+			--qd "$QD" --dev-slots "$DEV_SLOTS" --direct $d $ss \
 			$STREAM_OPTS --format jsonl $files | tail -n 1)
 		echo "{\"mode\":\"$mode\",\"stream\":$l}" >>"$RAW"
 		num gbps_end_to_end "$l" >>"$DIR/e"
@@ -104,7 +107,7 @@ echo "Device: $dev; $NF files x $MIB MiB in $DIR; chunk $CHUNK, qd $QD," \
 echo
 echo "| input | vyre-stream GB/s | (a) read GB/s | (b) h2d GB/s | (c) naive GB/s | e2e / min(a,b) | e2e / (c) | path |"
 echo "|---|---|---|---|---|---|---|---|"
-run_mode hot
+run_mode hot-inline
 run_mode hot-async
 run_mode direct
 # correctness on this device, same files

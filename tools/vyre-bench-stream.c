@@ -107,6 +107,7 @@ static int bench_read(struct bench *b, double *gbps, uint64_t *bytes)
 				rd.min = want;
 				rd.buf_index = (int)i;
 				rd.tag = i;
+				rd.async = 0;
 				free_slot[i] = 0;
 				if (vy_reader_submit(r, &rd, &e) < 0) {
 					vy_report_err(stderr, prog, &e);
