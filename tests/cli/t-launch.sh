@@ -106,7 +106,7 @@ done
 
 # periodic snapshots on stdout
 expect_rc "--interval writes a snapshot stream" 0 vyre-launch --synthetic 100000 --timeout 60 --interval 20 --snapshot "$T/stream.vyrd"
-n=$(grep -c VYRD "$T/stream.vyrd" 2>/dev/null || echo 0)
+n=$(grep -a -o VYRD "$T/stream.vyrd" | wc -l)
 check "stream holds several snapshots" "$n" -ge 2
 expect_rc "--interval without --snapshot exits 2" 2 vyre-launch --synthetic 10 --interval 20
 
