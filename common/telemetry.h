@@ -524,6 +524,7 @@ struct vy_tel_report {
 	bool counter_reset;		/* done_count moved backwards */
 	uint32_t prev_done_count;
 	uint64_t prev_index;
+	const char *prev_source;	/* source of the snapshot compared with */
 	struct vy_watchdog health;
 	/* debug log */
 	bool has_debug;

@@ -122,6 +122,7 @@ int vy_tel_report_build(struct vy_tel_report *r,
 	if (prev) {
 		r->has_health = true;
 		r->prev_index = prev->index;
+		r->prev_source = prev->source ? prev->source : "";
 		r->prev_done_count = prev->tel.control.done_count;
 		if (vy_telemetry_health(&r->tel, r->prev_done_count, &r->health,
 					NULL)) {
@@ -359,6 +360,8 @@ static json_t *health_obj(const struct vy_tel_report *r)
 	json_t *j = json_object();
 
 	json_object_set_new(j, "previous", vy_json_u64(r->prev_index));
+	json_object_set_new(j, "previous_source",
+			    json_string(r->prev_source ? r->prev_source : ""));
 	json_object_set_new(j, "previous_done_count",
 			    json_integer(r->prev_done_count));
 	json_object_set_new(j, "done_count",
@@ -776,19 +779,24 @@ int vy_tel_report_health_line(FILE *f, const struct vy_tel_report *r)
 {
 	if (!r->has_health)
 		return 0;
-	if (r->counter_reset)
-		fprintf(f, "health %" PRIu64 " -> %" PRIu64 ": done_count "
-			   "reset %" PRIu32 " -> %" PRIu32 " (new epoch), "
-			   "queue_depth %" PRIu32 ", fault_slots %" PRIu32 "\n",
-			r->prev_index, r->index, r->prev_done_count,
-			r->tel.control.done_count, r->health.queue_depth,
-			r->health.fault_slots);
+	/* Name the files when the two snapshots come from different ones. */
+	if (r->prev_source && r->source && strcmp(r->prev_source, r->source))
+		fprintf(f, "health %s#%" PRIu64 " -> %s#%" PRIu64 ":",
+			r->prev_source, r->prev_index, r->source, r->index);
 	else
-		fprintf(f, "health %" PRIu64 " -> %" PRIu64 ": done_delta %"
-			   PRIu32 ", queue_depth %" PRIu32 ", fault_slots %"
-			   PRIu32 ", requeue_slots %" PRIu32 ", gpu_idle_ppm %"
-			   PRIu32 ", %s\n",
-			r->prev_index, r->index, r->health.done_delta,
+		fprintf(f, "health %" PRIu64 " -> %" PRIu64 ":", r->prev_index,
+			r->index);
+	if (r->counter_reset)
+		fprintf(f, " done_count reset %" PRIu32 " -> %" PRIu32
+			   " (new epoch), queue_depth %" PRIu32
+			   ", fault_slots %" PRIu32 "\n",
+			r->prev_done_count, r->tel.control.done_count,
+			r->health.queue_depth, r->health.fault_slots);
+	else
+		fprintf(f, " done_delta %" PRIu32 ", queue_depth %" PRIu32
+			   ", fault_slots %" PRIu32 ", requeue_slots %" PRIu32
+			   ", gpu_idle_ppm %" PRIu32 ", %s\n",
+			r->health.done_delta,
 			r->health.queue_depth, r->health.fault_slots,
 			r->health.requeue_slots, r->health.gpu_idle_ppm,
 			r->health.suspected_stall ? "STALL SUSPECTED" :
