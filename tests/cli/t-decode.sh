@@ -115,3 +115,12 @@ contains "against: health in every snapshot" "$OUT" '"previous_done_count": 1'
 expect_rc "lenient overflow" 0 vyre-decode -j "$G/decode-overflow.vyrd"
 contains "dropped records" "$OUT" '"dropped": 6'
 contains "overflowed flag" "$OUT" '"overflowed": true'
+
+# --output with a stream format holds exactly what stdout would
+expect_rc "csv to stdout" 0 vyre-decode -f csv "$RUN"
+cp "$OUT" "$T/stdout.csv"
+expect_rc "csv --output" 0 vyre-decode -f csv -o "$T/out.csv" "$RUN"
+check "csv --output leaves stdout empty" ! -s "$OUT"
+check "csv --output equals stdout" -z "$(cmp "$T/stdout.csv" "$T/out.csv" 2>&1)"
+expect_rc "against names both files" 0 vyre-decode --against "$G/decode-reset.vyrd" "$G/decode-fault.vyrd"
+contains "against table line" "$OUT" "health $G/decode-reset.vyrd#1 -> $G/decode-fault.vyrd#0: done_count reset 2 -> 1"
