@@ -52,7 +52,7 @@ static void usage(FILE *f)
 "  --dev-slots N       device chunk slots, copy transport (default 8)\n"
 "  --engine E          auto, uring or pread (default auto: io_uring, else\n"
 "                      pread with a notice)\n"
-"  --direct MODE       OPT_DIRECT: auto (files of at least a chunk, when the\n"
+"  --direct MODE       O_DIRECT: auto (files of at least a chunk, when the\n"
 "                      buffers are aligned), on (every regular file) or off\n"
 "                      (default auto)\n"
 "  --no-register       do not register the buffers with io_uring\n"

@@ -459,6 +459,13 @@ static int setup_device(struct pipe *p, struct vy_err *e)
 			       "use --transport copy (or auto) on this device",
 			       "the shared transport needs a CPU or unified-memory "
 			       "device; '%s' has its own memory", p->cl.info.name);
+	if (o->persistent && !p->shared && p->cl.info.unified_memory)
+		return vy_errf(e, VY_E_UNSUPPORTED,
+			       "use --transport shared (or auto) with --persistent here",
+			       "--persistent with the copy transport needs a device "
+			       "with its own memory: on '%s' the running kernel "
+			       "keeps the workers busy and queued copies never run",
+			       p->cl.info.name);
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 	p->qk = clCreateCommandQueue(p->cl.ctx, p->cl.device, prop, &rc);
