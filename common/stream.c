@@ -690,8 +690,11 @@ static int open_input(struct pipe *p, struct fstate *fs, size_t f)
 		fs_failed(p, fs, f, EISDIR);
 		return -1;
 	}
-	if (!S_ISREG(st.st_mode) || st.st_size == 0) {
-		/* pipes, terminals, sockets, /proc files: read to EOF */
+	if (!S_ISREG(st.st_mode) || st.st_size == 0 || fd == STDIN_FILENO) {
+		/*
+		 * pipes, terminals, sockets, /proc files, and standard input
+		 * whatever it is (it may not start at offset 0): read to EOF
+		 */
 		fs->stream = 1;
 		return 0;
 	}

@@ -299,6 +299,12 @@ static int reap_pread(struct vy_reader *r, struct vy_read_done *out,
 			else
 				got = pread(q->rd.fd, dst, len,
 					    (off_t)(q->rd.off + (int64_t)q->got));
+			if (got < 0 && errno == EINTR) {
+				/* a signal: let the caller look at it; the
+				 * read stays queued and goes on next time */
+				r->st.retries++;
+				return (int)n;
+			}
 			if (settle(r, i, got < 0 ? -errno : got, &res))
 				break;
 		}

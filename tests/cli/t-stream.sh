@@ -135,6 +135,23 @@ run sh -c "cat '$f' | vyre-stream -q --chunk 64K -e xyz -e hello -"
 check "grep on a pipe" "$(cut -f3 "$OUT")" -eq \
 	"$(grep -o -F -e xyz -e hello "$f" | wc -l)"
 
+# standard input that does not start at offset 0
+run sh -c "{ head -c 1000 >/dev/null; vyre-stream -q --chunk 64K -; } <'$f'"
+check "stdin is read from its current offset" "$(cut -f2 "$OUT")" -eq \
+	"$(($(wc -c <"$f") - 1000))"
+
+# SIGINT while a pipe read is in flight: cancel, drain, exit 130
+for eng in uring pread; do
+	(sleep 5; echo late) | vyre-stream -q --engine $eng >"$T/int.out" 2>"$T/int.err" &
+	pid=$!
+	sleep 1
+	kill -INT "$pid"
+	wait "$pid"
+	rc=$?
+	check "SIGINT with a read in flight exits 130 ($eng)" "$rc" -eq 130
+done
+contains "SIGINT says interrupted" "$T/int.err" "vyre-stream: interrupted"
+
 # a missing file and a directory among good ones: reported, rest go on
 expect_rc "missing file among good ones exits 1" 1 \
 	vyre-stream -q --chunk 64K "$T/f1" "$T/missing" "$T/hello"
