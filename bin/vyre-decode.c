@@ -358,7 +358,8 @@ static int do_stream(struct ctx *c, int fd, const char *name,
 		if (ret == 2) {
 			if (stop_flag)
 				break;
-			sleep_ms(c->poll_ms);
+			if (follow)
+				sleep_ms(c->poll_ms);
 			continue;
 		}
 		if (ret == 0)
@@ -746,11 +747,14 @@ int main(int argc, char **argv)
 		c.o.formats = &pf;
 	}
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	/* --follow ends cleanly on SIGINT/SIGTERM; otherwise they kill. */
+	if (c.follow) {
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_signal;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+	}
 
 	vy_tel_report_init(&c.rep[0]);
 	vy_tel_report_init(&c.rep[1]);

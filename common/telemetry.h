@@ -617,9 +617,10 @@ void vy_tel_stream_free(struct vy_tel_stream *s);
 
 /*
  * Next snapshot into @out (borrowing the stream's buffer until the next
- * call).  Returns 1 with a snapshot; 0 at a clean end of input; with
- * @follow, 2 when the input ended (cleanly or inside a snapshot) and the
- * caller should wait and call again; or an error: VY_E_TRUNCATED (input
+ * call).  Returns 1 with a snapshot; 0 at a clean end of input; 2 when
+ * a signal interrupted the read or, with @follow, when the input ended
+ * (cleanly or inside a snapshot): the caller checks why, waits and calls
+ * again; or an error: VY_E_TRUNCATED (input
  * ended inside a snapshot), any vy_dump_parse error (a corrupt snapshot:
  * vy_tel_stream_skip() moves past it), VY_E_TOO_LARGE, VY_E_IO,
  * VY_E_NOMEM.  Messages start with "offset N:" (stream offset).

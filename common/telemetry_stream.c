@@ -57,9 +57,9 @@ static int fill(struct vy_tel_stream *s, struct vy_err *e)
 		s->buf = p;
 		s->cap = ncap;
 	}
-	do
-		n = read(s->fd, s->buf + s->len, s->cap - s->len);
-	while (n < 0 && errno == EINTR);
+	n = read(s->fd, s->buf + s->len, s->cap - s->len);
+	if (n < 0 && errno == EINTR)
+		return 2;	/* a signal: let the caller look at it */
 	if (n < 0)
 		return vy_errf(e, VY_E_IO, NULL, "read error: %s",
 			       strerror(errno));
@@ -107,6 +107,8 @@ int vy_tel_stream_next(struct vy_tel_stream *s, bool follow,
 			s->last_err = ret;
 			return ret;
 		}
+		if (ret == 2)
+			return 2;
 	}
 }
 
@@ -150,7 +152,7 @@ int vy_tel_stream_skip(struct vy_tel_stream *s)
 			s->pos = s->len;
 			return 0;
 		}
-		if (fill(s, NULL) <= 0 && !s->eof) {
+		if (fill(s, NULL) != 1 && !s->eof) {
 			s->pos = s->len;
 			return 0;
 		}

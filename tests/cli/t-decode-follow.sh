@@ -47,3 +47,17 @@ check "textfile holds one exposition" "$n" -eq 1
 kill -INT "$pid"
 wait "$pid"
 check "SIGINT ends with exit 0" "$?" -eq 0
+
+# A pipe whose writer is still there: SIGTERM ends the wait with exit 0.
+mkfifo "$T/fifo"
+(cat "$T/s0"; exec sleep 30) >"$T/fifo" 2>/dev/null &
+wpid=$!
+vyre-decode --follow -f csv "$T/fifo" >"$T/q.out" 2>"$T/q.err" &
+pid=$!
+sleep 1
+kill -TERM "$pid"
+wait "$pid"
+check "pipe: SIGTERM while blocked in read ends with 0" "$?" -eq 0
+n=$(wc -l <"$T/q.out")
+check "pipe: the snapshot before the signal was printed" "$n" -eq 2
+kill "$wpid" 2>/dev/null
