@@ -30,6 +30,8 @@ struct vy_mk {
 	cl_kernel kern;
 	struct vy_transport t;
 	uint32_t slots, wgs, wgsize;
+	uint32_t prio_off[VY_PRIORITY_LEVELS + 1];
+	uint32_t prio_cursor[VY_PRIORITY_LEVELS];
 	cl_event kev;
 	int running;
 	uint8_t *state;
@@ -214,6 +216,9 @@ int vy_mk_open(struct vy_mk **out, const struct vy_mk_params *cfg,
 			mk->t.b[VY_TB_CONTROL].host, clen, mk->slots, e);
 		if (err)
 			goto fail;
+		for (uint32_t p = 0; p <= VY_PRIORITY_LEVELS; p++)
+			mk->prio_off[p] = vy_word(mk->t.b[VY_TB_CONTROL].host,
+						  VY_CTL_PRIORITY_OFFSETS_BASE + p);
 	}
 	mk->state = calloc(mk->slots, 1);
 	mk->tag = calloc(mk->slots, sizeof(*mk->tag));
@@ -335,6 +340,32 @@ int64_t vy_mk_free_slot(struct vy_mk *mk)
 			s -= mk->slots;
 		if (mk->state[s] == SLOT_FREE) {
 			mk->cursor = s + 1 == mk->slots ? 0 : s + 1;
+			return s;
+		}
+	}
+	return -1;
+}
+
+int64_t vy_mk_free_slot_prio(struct vy_mk *mk, uint32_t prio)
+{
+	uint32_t lo, hi, n;
+
+	if (!mk->cfg.priority)
+		return vy_mk_free_slot(mk);
+	if (prio >= VY_PRIORITY_LEVELS)
+		prio = VY_PRIO_NORMAL;
+	lo = mk->prio_off[prio];
+	hi = mk->prio_off[prio + 1];
+	if (hi > mk->slots)
+		hi = mk->slots;
+	if (lo >= hi)
+		return -1;
+	n = hi - lo;
+	for (uint32_t k = 0; k < n; k++) {
+		uint32_t s = lo + (mk->prio_cursor[prio] + k) % n;
+
+		if (mk->state[s] == SLOT_FREE) {
+			mk->prio_cursor[prio] = (s - lo + 1) % n;
 			return s;
 		}
 	}
@@ -837,7 +868,7 @@ static int run_fill(struct run_state *st, struct vy_err *e)
 			st->have = 0;
 			continue;
 		}
-		slot = vy_mk_free_slot(mk);
+		slot = vy_mk_free_slot_prio(mk, st->w[VY_SLOT_PRIORITY_WORD]);
 		if (slot < 0)
 			break;
 		err = vy_mk_stage(mk, (uint32_t)slot, st->w, st->r->items - 1,

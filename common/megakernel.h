@@ -128,6 +128,15 @@ void vy_mk_get_info(const struct vy_mk *mk, struct vy_mk_info *out);
 
 /* A free slot (round robin), or -1 when every slot is in flight. */
 int64_t vy_mk_free_slot(struct vy_mk *mk);
+
+/*
+ * With the priority scheduler: a free slot in the partition of priority
+ * @prio (0 CRITICAL .. 4 IDLE; larger values count as NORMAL), since the
+ * scheduler takes a slot's priority from where it sits, not from its
+ * priority word.  Without it: vy_mk_free_slot.  -1 when the partition is
+ * full.
+ */
+int64_t vy_mk_free_slot_prio(struct vy_mk *mk, uint32_t prio);
 /* Slots in flight. */
 uint32_t vy_mk_inflight(const struct vy_mk *mk);
 

@@ -128,6 +128,14 @@ contains "printf rendered" "$OUT" "value 40 then 2"
 expect_rc "priority scheduler runs the sample" 0 vyre-launch --priority --dump-dir "$T/d7" tests/data/sample.work
 check "priority: atomic adds landed" "$(word "$T/d7/control.bin" 151)" = 10
 
+# the priority scheduler takes priority from the partition a slot sits in:
+# the host places each item by its priority word (fairness words 136..140)
+printf 'nop priority=0\nnop priority=0\nnop priority=0\natomic_add 1 150 priority=4\natomic_add 1 150 priority=4\nnop\n' >"$T/prio.work"
+expect_rc "priority work file" 0 vyre-launch --priority --dump-dir "$T/d11" "$T/prio.work"
+check "priority: 3 CRITICAL claims" "$(word "$T/d11/control.bin" 136)" = 3
+check "priority: 1 NORMAL claim" "$(word "$T/d11/control.bin" 138)" = 1
+check "priority: 2 IDLE claims" "$(word "$T/d11/control.bin" 140)" = 2
+
 # kernel source override
 expect_rc "--kernel-source with the shipped kernel" 0 vyre-launch --kernel-source kernels/megakernel.cl tests/data/sample.work
 printf '__kernel void vy_megakernel(void) { broken\n' >"$T/bad.cl"
