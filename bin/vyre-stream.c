@@ -61,8 +61,9 @@ static void usage(FILE *f)
 "                      cache copies run on several cores)\n"
 "  --transport T       auto, copy or shared (default auto: shared on CPU and\n"
 "                      unified-memory devices, copy otherwise)\n"
-"  --persistent        process chunks in the persistent megakernel (ring\n"
-"                      slots with user opcodes) instead of one launch per batch\n"
+"  --persistent        process chunks in a resident kernel that claims them\n"
+"                      from ring slots (user opcodes 8-11, vyre(7)) instead\n"
+"                      of one kernel launch per batch\n"
 "  -d, --device SPEC   OpenCL device: P:D, P, cpu or gpu (default: first GPU,\n"
 "                      else first CPU device)\n"
 "  --verify            recompute every result on the CPU; a mismatch exits 1\n"
@@ -75,7 +76,7 @@ static void usage(FILE *f)
 "  -V, --version       print the version\n"
 "\n"
 "Exit: 0 ok, 1 an input failed or --verify found a mismatch, 2 usage,\n"
-"4 I/O error, 5 device error, 130 interrupted.\n");
+"4 I/O error, 5 device error, 6 the persistent kernel stalled, 130 interrupted.\n");
 }
 
 static void on_sig(int sig)
