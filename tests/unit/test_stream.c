@@ -311,3 +311,75 @@ VY_TEST(stream_pipeline_matches_reference)
 	unlink(p1);
 	free(data);
 }
+
+VY_TEST(stream_dfa_too_large)
+{
+	static char big[VY_DFA_MAX_PATTERN + 2];
+	const char *pats[] = { big };
+	size_t lens[] = { sizeof(big) - 1 };
+	struct vy_err e;
+	struct vy_dfa d;
+
+	memset(big, 'a', sizeof(big) - 1);
+	VY_CHECK(vy_dfa_build(&d, pats, lens, 1, &e) == VY_E_DFA_TOO_LARGE);
+	lens[0] = VY_DFA_MAX_PATTERN;
+	VY_CHECK(vy_dfa_build(&d, pats, lens, 1, &e) == 0);
+	VY_CHECK_EQ_U64(d.nstates, VY_DFA_MAX_PATTERN + 1);
+	vy_dfa_free(&d);
+}
+
+/* --persistent: the resident kernel gives the batch kernels' results. */
+VY_TEST(stream_persistent_matches_reference)
+{
+	const char *pats[] = { "zz", "abcz" };
+	size_t lens[] = { 2, 4 };
+	char p1[] = "/tmp/vy-test-pk-XXXXXX";
+	struct vy_stream_input in[2];
+	struct vy_stream_metrics m;
+	struct vy_stream_opts o;
+	struct vy_dfa d;
+	struct vy_err e;
+	uint8_t *data;
+	size_t i, n = 4 * 65536 + 3;
+	int fd, op, ret;
+
+	fd = mkstemp(p1);
+	VY_CHECK(fd >= 0);
+	data = malloc(n);
+	for (i = 0; i < n; i++)
+		data[i] = (uint8_t)"abcz"[(i * 5 + i / 7) % 4];
+	VY_CHECK(write(fd, data, n) == (ssize_t)n);
+	close(fd);
+	VY_CHECK(vy_dfa_build(&d, pats, lens, 2, NULL) == 0);
+	for (op = 0; op < 4; op++) {
+		vy_stream_opts_init(&o);
+		o.op.op = (enum vy_stream_op)op;
+		o.op.byte = 'c';
+		o.op.dfa = &d;
+		o.chunk = 65536;
+		o.qd = 4;
+		o.dev_slots = 2;
+		o.verify = 1;
+		o.persistent = 1;
+		memset(in, 0, sizeof(in));
+		in[0].path = p1;
+		in[1].path = p1;
+		ret = vy_stream_run(&o, in, 2, &m, &e);
+		if (ret == VY_E_NO_DEVICE || ret == VY_E_DEVICE) {
+			vy_dfa_free(&d);
+			unlink(p1);
+			free(data);
+			VY_SKIP("no OpenCL device");
+		}
+		VY_CHECK(ret == 0);
+		VY_CHECK(in[0].verified == 1 && in[1].verified == 1);
+		VY_CHECK_EQ_U64(m.launches, 1);
+		VY_CHECK_EQ_U64(m.chunks, 10);
+		if (op == VY_OP_GREP)
+			VY_CHECK_EQ_U64(in[0].res.count,
+					naive_count(data, n, pats, 2));
+	}
+	vy_dfa_free(&d);
+	unlink(p1);
+	free(data);
+}
