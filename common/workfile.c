@@ -240,14 +240,18 @@ int vy_workfile_parse(const char *text, size_t len, const char *name,
 		const char *nl = memchr(text + i, '\n', len - i);
 		size_t l = nl ? (size_t)(nl - (text + i)) : len - i;
 
-		if (memchr(text + i, '\0', l))
+		if (memchr(text + i, '\0', l)) {
+			vy_workfile_free(out);
 			return vy_errf(e, VY_E_WORKFILE,
 				       "use --binary for raw slot records",
 				       "%s:%u:1: NUL byte in a text work file",
 				       name, line);
+		}
 		err = wf_line(out, name, line, text + i, l, e);
-		if (err)
+		if (err) {
+			vy_workfile_free(out);
 			return err;
+		}
 		i += l + 1;
 		line++;
 	}
@@ -269,8 +273,10 @@ int vy_workfile_parse_binary(const uint8_t *buf, size_t len,
 			       name, len);
 	for (size_t r = 0; r < len / VY_SLOT_BYTES; r++) {
 		err = wf_push(out, e, &it);
-		if (err)
+		if (err) {
+			vy_workfile_free(out);
 			return err;
+		}
 		for (int k = 1; k < 16; k++)
 			it->w[k] = vy_word(buf + r * VY_SLOT_BYTES, k);
 		it->line = (uint32_t)r + 1;

@@ -43,7 +43,7 @@ struct vy_workfile {
 	size_t slots;		/* items that are slots (not fences) */
 };
 
-/* Parse @len bytes of text named @name.  Frees nothing on error. */
+/* Parse @len bytes of text named @name.  On error @out is left empty. */
 int vy_workfile_parse(const char *text, size_t len, const char *name,
 		      struct vy_workfile *out, struct vy_err *e);
 
