@@ -55,6 +55,7 @@ struct ctx {
 	struct vy_tel_report against;
 	bool have_against;
 	bool csv_header_done;
+	bool write_error;	/* the last failure was writing output */
 	/* --output / prom: what will be written */
 	char *acc;
 	size_t acc_len, acc_cap;
@@ -117,8 +118,12 @@ static void fail(struct ctx *c, const char *file, const struct vy_err *e)
 {
 	int x = vy_err_exit(e->code);
 
-	fprintf(stderr, PROG ": %s: %s\n", file, e->msg[0] ? e->msg :
-					       vy_err_name(e->code));
+	/* A NULL @file: the message names what failed (output errors). */
+	if (file)
+		fprintf(stderr, PROG ": %s: ", file);
+	else
+		fprintf(stderr, PROG ": ");
+	fprintf(stderr, "%s\n", e->msg[0] ? e->msg : vy_err_name(e->code));
 	if (e->hint[0])
 		fprintf(stderr, PROG ": hint: %s\n", e->hint);
 	if (x > c->exit)
@@ -157,7 +162,7 @@ static int flush_output(struct ctx *c)
 		return 0;
 	vy_err_clear(&e);
 	if (vy_write_file_atomic(c->output, p ? p : "", n, &e)) {
-		fail(c, c->output, &e);
+		fail(c, NULL, &e);
 		return -1;
 	}
 	return 0;
@@ -272,7 +277,9 @@ static int decode_one(struct ctx *c, struct vy_tel_report *r,
 	c->index++;
 	c->decoded++;
 	if (emit_report(c, r)) {
-		vy_errf(e, VY_E_IO, NULL, "write error: %s", strerror(errno));
+		vy_errf(e, VY_E_IO, NULL, "%s: write error: %s",
+			c->output ? c->output : "<stdout>", strerror(errno));
+		c->write_error = true;
 		return VY_E_IO;
 	}
 	c->prev = r;
@@ -391,7 +398,7 @@ static int do_stream(struct ctx *c, int fd, const char *name,
 				snprintf(e.hint, sizeof(e.hint), "for raw "
 					 "buffer files use --control FILE "
 					 "--ring FILE");
-			fail(c, name, &e);
+			fail(c, c->write_error ? NULL : name, &e);
 			result = -1;
 			break;
 		}
@@ -532,8 +539,8 @@ static int do_raw(struct ctx *c, const char *paths[VY_BUF_COUNT])
 		memset(r->base, 0, sizeof(r->base));
 		vy_err_clear(&e);
 		if (decode_one(c, r, &e)) {
-			fail(c, e.code == VY_E_IO ? "<stdout>" :
-				paths[r->err_buf], &e);
+			fail(c, c->write_error ? NULL : paths[r->err_buf],
+			     &e);
 			ret = -1;
 		}
 	}
