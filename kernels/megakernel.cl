@@ -81,6 +81,12 @@ static uint ald(gvu *p)
 	return atomic_add(p, 0u);
 }
 
+/*
+ * Words that every lane polls (SHUTDOWN, the tenant masks) are read with
+ * volatile loads instead: the same value, without hundreds of lanes
+ * queueing read-modify-writes on the cache line of DONE_COUNT.
+ */
+
 struct vy_bufs {
 	gvu *control;
 	uint control_words;
@@ -314,10 +320,11 @@ static int vy_authorize(const struct vy_bufs *b, gvu *slot)
 
 	if (tenant >= TENANT_LIMIT)
 		return 2;
-	idx = (ulong)ald(&b->control[W_TENANT_BASE]) + tenant;
+	/* volatile loads: the values of upstream's atomic loads, no RMW */
+	idx = (ulong)b->control[W_TENANT_BASE] + tenant;
 	if (!in_range(idx, 1, b->control_words))
 		return 2;
-	return ald(&b->control[idx]) != 0u;
+	return b->control[idx] != 0u;
 }
 
 /*
@@ -363,7 +370,7 @@ static uint vy_scan(const struct vy_bufs *b, gvu *ring, uint nslots,
 			s -= nslots;
 		if (ring[(ulong)s * SLOT_WORDS] != ST_PUBLISHED)
 			continue;
-		if (ald(&b->control[W_SHUTDOWN]) != 0u)
+		if (b->control[W_SHUTDOWN] != 0u)
 			return 0;
 		if (vy_try_slot(b, ring, s, ST_PUBLISHED, 0, 0))
 			return s + 1u;
@@ -396,7 +403,7 @@ static uint vy_scan_pri_range(const struct vy_bufs *b, gvu *ring, uint nslots,
 
 		if (st != ST_PUBLISHED && st != ST_YIELD && st != ST_REQUEUE)
 			continue;
-		if (ald(&c[W_SHUTDOWN]) != 0u)
+		if (c[W_SHUTDOWN] != 0u)
 			return 0;
 		if (vy_try_slot(b, ring, s, st, claimed, pri))
 			return s + 1u;
@@ -460,12 +467,12 @@ __kernel void vy_megakernel(__global uint *control, uint control_words,
 		 * lane waits on another, so every slot published at launch is
 		 * looked at exactly once, and the pass costs slots / lanes loads.
 		 */
-		if (ald(&b.control[W_SHUTDOWN]) != 0u)
+		if (b.control[W_SHUTDOWN] != 0u)
 			return;
 		for (uint s = lane; s < slot_count; s += lanes) {
 			if (r[(ulong)s * SLOT_WORDS] != ST_PUBLISHED)
 				continue;
-			if (ald(&b.control[W_SHUTDOWN]) != 0u)
+			if (b.control[W_SHUTDOWN] != 0u)
 				return;
 			vy_try_slot(&b, r, s, ST_PUBLISHED, 0, 0);
 		}
@@ -480,7 +487,7 @@ __kernel void vy_megakernel(__global uint *control, uint control_words,
 	for (uint it = 0; it < max_iters; it++) {
 		uint got, win = min(slot_count, SCAN_WINDOW);
 
-		if (ald(&b.control[W_SHUTDOWN]) != 0u)
+		if (b.control[W_SHUTDOWN] != 0u)
 			return;
 		if (mode & MODE_PRIORITY)
 			got = vy_scan_priority(&b, r, slot_count, cursor);
