@@ -379,7 +379,17 @@ static int pick(const char *arg, const char *const *names, int n)
 	return -1;
 }
 
-int main(int argc, char **argv)
+/* What main allocates; freed by main whichever way stream_main returns. */
+static struct {
+	struct vy_stream_input *in;
+	struct vy_dfa dfa;
+	const char **paths, **pats;
+	size_t *plens;
+	char *listbuf, *patbuf;
+	json_t *inputs;
+} A;
+
+static int stream_main(int argc, char **argv)
 {
 	static const char *const ops[] = { "checksum", "count", "hist", "grep" };
 	static const char *const engines[] = { "auto", "uring", "pread" };
@@ -387,14 +397,10 @@ int main(int argc, char **argv)
 	static const char *const xfers[] = { "auto", "copy", "shared" };
 	struct vy_stream_opts o;
 	struct vy_stream_metrics m;
-	struct vy_stream_input *in = NULL;
 	struct ctx c = { .fmt = VY_FMT_TABLE, .op = VY_OP_CHECKSUM };
-	struct vy_dfa dfa = { 0 };
 	struct vy_err e = { 0 };
 	struct sigaction sa;
-	const char **paths = NULL, **pats = NULL;
-	size_t npaths = 0, npats = 0, i, *plens = NULL;
-	char *listbuf = NULL, *patbuf = NULL;
+	size_t npaths = 0, npats = 0, i;
 	const char *files_from = NULL, *patfile = NULL;
 	int op_set = 0, have_byte = 0, force_progress = 0, opt, ret, rc;
 	uint64_t v;
@@ -418,13 +424,13 @@ int main(int argc, char **argv)
 			have_byte = 1;
 			break;
 		case 'e': {
-			const char **np = realloc(pats, (npats + 1) *
-						  sizeof(*pats));
+			const char **np = realloc(A.pats, (npats + 1) *
+						  sizeof(*A.pats));
 
 			if (!np)
 				return VY_EXIT_IO;
-			pats = np;
-			pats[npats++] = optarg;
+			A.pats = np;
+			A.pats[npats++] = optarg;
 			break;
 		}
 		case 'f':
@@ -514,12 +520,12 @@ int main(int argc, char **argv)
 		}
 	}
 	if (patfile) {
-		ret = read_list(patfile, &patbuf, &e);
+		ret = read_list(patfile, &A.patbuf, &e);
 		if (ret < 0) {
 			vy_report_err(stderr, prog, &e);
 			return VY_EXIT_IO;
 		}
-		if (add_lines(patbuf, &pats, &npats, 0))
+		if (add_lines(A.patbuf, &A.pats, &npats, 0))
 			return VY_EXIT_IO;
 	}
 	if (!op_set && npats)
@@ -536,54 +542,56 @@ int main(int argc, char **argv)
 		return bad_usage("%s", "-e and -f are for --op grep");
 	c.op = o.op.op;
 	if (o.op.op == VY_OP_GREP) {
-		plens = calloc(npats, sizeof(*plens));
-		if (!plens)
+		A.plens = calloc(npats, sizeof(*A.plens));
+		if (!A.plens)
 			return VY_EXIT_IO;
 		for (i = 0; i < npats; i++)
-			plens[i] = strlen(pats[i]);
-		ret = vy_dfa_build(&dfa, pats, plens, (unsigned)npats, &e);
+			A.plens[i] = strlen(A.pats[i]);
+		ret = vy_dfa_build(&A.dfa, A.pats, A.plens, (unsigned)npats,
+				   &e);
 		if (ret < 0) {
 			vy_report_err(stderr, prog, &e);
 			return vy_err_exit(ret);
 		}
-		o.op.dfa = &dfa;
+		o.op.dfa = &A.dfa;
 	}
 	if (files_from) {
-		ret = read_list(files_from, &listbuf, &e);
+		ret = read_list(files_from, &A.listbuf, &e);
 		if (ret < 0) {
 			vy_report_err(stderr, prog, &e);
 			return VY_EXIT_IO;
 		}
-		if (add_lines(listbuf, &paths, &npaths, 0))
+		if (add_lines(A.listbuf, &A.paths, &npaths, 0))
 			return VY_EXIT_IO;
 	}
 	for (; optind < argc; optind++) {
-		const char **np = realloc(paths, (npaths + 1) * sizeof(*paths));
+		const char **np = realloc(A.paths,
+					  (npaths + 1) * sizeof(*A.paths));
 
 		if (!np)
 			return VY_EXIT_IO;
-		paths = np;
-		paths[npaths++] = argv[optind];
+		A.paths = np;
+		A.paths[npaths++] = argv[optind];
 	}
 	if (!npaths && !files_from) {
-		paths = malloc(sizeof(*paths));
-		if (!paths)
+		A.paths = malloc(sizeof(*A.paths));
+		if (!A.paths)
 			return VY_EXIT_IO;
-		paths[npaths++] = "-";
+		A.paths[npaths++] = "-";
 	}
 	if (files_from && !strcmp(files_from, "-"))
 		for (i = 0; i < npaths; i++)
-			if (!strcmp(paths[i], "-"))
+			if (!strcmp(A.paths[i], "-"))
 				return bad_usage("%s", "- as an input and --files-from - both need stdin");
-	in = calloc(npaths ? npaths : 1, sizeof(*in));
-	if (!in)
+	A.in = calloc(npaths ? npaths : 1, sizeof(*A.in));
+	if (!A.in)
 		return VY_EXIT_IO;
 	for (i = 0; i < npaths; i++)
-		in[i].path = paths[i];
+		A.in[i].path = A.paths[i];
 
 	c.progress = force_progress || isatty(STDERR_FILENO);
 	if (c.fmt == VY_FMT_JSON)
-		c.inputs = json_array();
+		c.inputs = A.inputs = json_array();
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_sig;
 	sigemptyset(&sa.sa_mask);
@@ -596,7 +604,7 @@ int main(int argc, char **argv)
 	o.arg = &c;
 	o.simulate_no_uring = getenv("VYRE_STREAM_NO_URING") != NULL;
 
-	ret = vy_stream_run(&o, in, npaths, &m, &e);
+	ret = vy_stream_run(&o, A.in, npaths, &m, &e);
 	if (c.progress_shown)
 		fputs("\r\033[K", stderr);
 	if (ret < 0 && ret != VY_E_STREAM_INTERRUPTED) {
@@ -609,8 +617,8 @@ int main(int argc, char **argv)
 
 		json_object_set_new(doc, "op",
 				    json_string(vy_stream_op_name(o.op.op)));
-		json_object_set_new(doc, "inputs", c.inputs);
-		c.inputs = NULL;
+		json_object_set_new(doc, "inputs", A.inputs);
+		A.inputs = c.inputs = NULL;
 		json_object_set_new(doc, "metrics", metrics_json(&m));
 		vy_emit_json(stdout, doc, "vyre-stream/1", 1);
 		json_decref(doc);
@@ -632,13 +640,20 @@ int main(int argc, char **argv)
 out:
 	if (fflush(stdout) && !rc)
 		rc = VY_EXIT_IO;
-	json_decref(c.inputs);
-	vy_dfa_free(&dfa);
-	free(in);
-	free(paths);
-	free(pats);
-	free(plens);
-	free(listbuf);
-	free(patbuf);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	int rc = stream_main(argc, argv);
+
+	json_decref(A.inputs);
+	vy_dfa_free(&A.dfa);
+	free(A.in);
+	free(A.paths);
+	free(A.pats);
+	free(A.plens);
+	free(A.listbuf);
+	free(A.patbuf);
 	return rc;
 }
