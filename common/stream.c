@@ -340,11 +340,10 @@ struct pipe {
 	struct chunk *chunks;	/* by descriptor position */
 	uint32_t *resh;		/* results mirror: ndesc * res_words */
 	unsigned desc_next;
-	struct batch *batches;	/* FIFO of nbatch_max */
+	struct batch *batches;	/* FIFO of nb_max launches in flight */
 	unsigned nb_max, b_head, b_count;
 	size_t cur;		/* next input to schedule */
 	size_t next_report;
-	unsigned ondev_chunks;
 	uint64_t total_known;
 	uint64_t t0, t_prog;
 	struct fstate *fs;	/* per input */
