@@ -304,6 +304,7 @@ struct pend {
 
 struct fstate {
 	int fd;
+	int fd_old;		/* the O_DIRECT fd after a fallback, or -1 */
 	int stream;
 	int direct;
 	int opened, submitted_all, eof, failed, finished;
@@ -819,7 +820,9 @@ static void read_done(struct pipe *p, const struct vy_read_done *d)
 		int fd = open(p->in[f].path, O_RDONLY | O_CLOEXEC);
 
 		if (fd >= 0) {
-			close(fs->fd);
+			/* reads in flight may still name the old fd: keep it
+			 * open until the input is finished */
+			fs->fd_old = fs->fd;
 			fs->fd = fd;
 			fs->direct = 0;
 		}
@@ -1455,7 +1458,9 @@ static void finish_files(struct pipe *p)
 		fs->finished = 1;
 		if (fs->fd > STDIN_FILENO)
 			close(fs->fd);
-		fs->fd = -1;
+		if (fs->fd_old >= 0)
+			close(fs->fd_old);
+		fs->fd = fs->fd_old = -1;
 		in->direct = fs->direct;
 		p->m->direct_files += fs->direct;
 		if (p->o->verify && !fs->failed) {
@@ -1652,6 +1657,8 @@ static void teardown(struct pipe *p)
 		}
 		if (p->fs[f].opened && p->fs[f].fd > STDIN_FILENO)
 			close(p->fs[f].fd);
+		if (p->fs[f].fd_old >= 0)
+			close(p->fs[f].fd_old);
 	}
 	free(p->fs);
 	free(p->hsl);
@@ -1703,7 +1710,7 @@ int vy_stream_run(const struct vy_stream_opts *o, struct vy_stream_input *in,
 	if (!p.fs)
 		return vy_errf(e, VY_E_NOMEM, NULL, "out of memory");
 	for (f = 0; f < n; f++)
-		p.fs[f].fd = -1;
+		p.fs[f].fd = p.fs[f].fd_old = -1;
 	if (o->verify) {
 		p.vbuf = malloc(1u << 20);
 		if (!p.vbuf) {

@@ -375,6 +375,9 @@ int vy_reader_reap(struct vy_reader *r, struct vy_read_done *out,
 		release(r, i);
 		n++;
 	}
+	/* start the remainders that were prepared on the way */
+	if (r->unsubmitted && io_uring_submit(&r->ring) >= 0)
+		r->unsubmitted = 0;
 	return (int)n;
 }
 
