@@ -41,6 +41,7 @@ say = @printf '  %-7s %s\n' $(1) $(2)
 endif
 
 .SECONDEXPANSION:
+.SECONDARY:
 .DEFAULT_GOAL := all
 .PHONY: all check demo sanitize fuzz install deps clean test-bins lint-man
 
