@@ -48,6 +48,28 @@ for k in kernels/*.cl; do
 	objs="$objs $FUZZ_BUILD/gen/kernel_$n.o"
 done
 
+# libvy once, with the fuzzer's coverage instrumentation, all files at once.
+FLAGS="-g -O1 -fno-sanitize-recover=undefined -Icommon -I$FUZZ_BUILD/gen \
+-D_GNU_SOURCE -DCL_TARGET_OPENCL_VERSION=300 -DVY_VERSION=\"fuzz\" -std=c11"
+mkdir -p "$FUZZ_BUILD/obj"
+rm -f "$FUZZ_BUILD"/obj/*.o "$FUZZ_BUILD"/obj/*.fail
+echo "# libvy: build common/*.c"
+for c in common/*.c; do
+	[ -f "$c" ] || continue
+	o=$FUZZ_BUILD/obj/$(basename "$c" .c).o
+	# shellcheck disable=SC2086
+	( "$FUZZ_CC" $FLAGS -fsanitize=fuzzer-no-link,address,undefined \
+		-c -o "$o" "$c" || : >"$o.fail" ) &
+done
+wait
+if ls "$FUZZ_BUILD"/obj/*.fail >/dev/null 2>&1; then
+	echo "not ok - libvy: build failed ($(ls "$FUZZ_BUILD"/obj/*.fail |
+		sed 's,.*/,,; s,\.o\.fail$,.c,' | tr '\n' ' '))"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+libobjs=$(ls "$FUZZ_BUILD"/obj/*.o)
+
 P=0 F=0
 for src in tests/fuzz/fuzz_*.c; do
 	[ -f "$src" ] || continue
@@ -56,11 +78,8 @@ for src in tests/fuzz/fuzz_*.c; do
 	bin=$FUZZ_BUILD/$name
 	echo "# $name: build"
 	# shellcheck disable=SC2086
-	if ! "$FUZZ_CC" -g -O1 -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=undefined \
-		-Icommon -I"$FUZZ_BUILD/gen" -D_GNU_SOURCE \
-		-DCL_TARGET_OPENCL_VERSION=300 -DVY_VERSION='"fuzz"' \
-		-std=c11 -o "$bin" "$src" common/*.c $objs \
+	if ! "$FUZZ_CC" $FLAGS -fsanitize=fuzzer,address,undefined \
+		-o "$bin" "$src" $libobjs $objs \
 		-ljansson -lxxhash -luring -lOpenCL -lm -lpthread; then
 		echo "not ok - $name: build failed"
 		F=$((F + 1))
