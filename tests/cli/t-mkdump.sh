@@ -172,6 +172,7 @@ done <<'EOF'
 {"io": {"entries": [{"status": "lost"}]}}|$.io.entries[0].status: unknown IO status 'lost'
 {"sections": ["ring", "ring"]}|$.sections[1]: "ring" is listed twice
 {"device": 5}|$.device: expected a string
+{"device": ""}|$.device: a device name has 1 to 255 bytes and no NUL
 {"snapshots": []}|$.snapshots: no snapshots described
 {"snapshots": [{}], "x": 1}|$: unknown key 'x'
 {"shutdown": 1}|$.shutdown: expected true or false
@@ -191,6 +192,9 @@ contains "text error names file and line" "$ERR" "bad.txt: line 3: \$.snapshots[
 printf 'slot_count 4\nfrobnicate 1\n' >"$T/bad2.txt"
 expect_rc "unknown text directive exits 3" 3 vyre-mkdump -o "$T/new.vyrd" "$T/bad2.txt"
 contains "unknown directive names the line" "$ERR" "bad2.txt: line 2: unknown directive 'frobnicate'"
+printf 'device\n' >"$T/bad3.txt"
+expect_rc "device without a name exits 3" 3 vyre-mkdump -o "$T/new.vyrd" "$T/bad3.txt"
+contains "device without a name names the line" "$ERR" "bad3.txt: line 1: 'device' takes a name"
 check "no output after text errors" ! -e "$T/new.vyrd"
 expect_rc "missing description exits 4" 4 vyre-mkdump -o "$T/new.vyrd" "$T/nope.json"
 expect_rc "unwritable output exits 4" 4 vyre-mkdump -o "$T/no/such/dir/x.vyrd" -e '{}'

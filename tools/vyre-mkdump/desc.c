@@ -646,9 +646,10 @@ static int build_snap(const json_t *o, const char *path, size_t index,
 		sub(p, path, "device");
 		if (!json_is_string(v))
 			return bad(e, p, "expected a string");
-		if (json_string_length(v) > VY_DUMP_DEVICE_MAX ||
+		if (!json_string_length(v) ||
+		    json_string_length(v) > VY_DUMP_DEVICE_MAX ||
 		    strlen(json_string_value(v)) != json_string_length(v))
-			return bad(e, p, "a device name has at most %d bytes "
+			return bad(e, p, "a device name has 1 to %d bytes "
 				   "and no NUL", VY_DUMP_DEVICE_MAX);
 		memcpy(s->device, json_string_value(v), json_string_length(v));
 		s->device[json_string_length(v)] = '\0';

@@ -169,6 +169,8 @@ static int directive(struct tctx *t, char *line)
 		return 0;
 	if (n > VY_ARRAY_SIZE(w))
 		return terr(t, "line %u: too many words%s", "");
+	if (!strcmp(w[0], "device"))
+		return terr(t, "line %u: '%s' takes a name", w[0]);
 	if (!strcmp(w[0], "snapshot") || !strcmp(w[0], "---")) {
 		if (n != 1)
 			return terr(t, "line %u: '%s' takes no value", w[0]);
