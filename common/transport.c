@@ -79,7 +79,7 @@ int vy_transport_init(struct vy_transport *t, struct vy_cl *cl,
 	cl_int rc;
 	int err;
 	size_t aux;
-	uint8_t *auxp;
+	uint8_t *auxp, *auxp2 = NULL;
 
 	memset(t, 0, sizeof(*t));
 	t->cl = cl;
@@ -148,6 +148,20 @@ int vy_transport_init(struct vy_transport *t, struct vy_cl *cl,
 	t->wsrc = t->watch + VY_WATCH_DEPTH;
 	for (uint32_t i = 0; i < t->slots; i++)
 		t->ones[i] = VY_STATUS_PUBLISHED;
+	if (t->kind == VY_TRANSPORT_COPY) {
+		size_t lin = (t->slots < VY_OBS_LINEAR_SLOTS ?
+				      t->slots : VY_OBS_LINEAR_SLOTS) *
+			     (size_t)VY_SLOT_WORDS;
+
+		t->obs_words = lin > t->slots ? lin : t->slots;
+		err = pinned(t, VY_OBS_MAX * t->obs_words * 4, &t->obs_mem,
+			     &auxp2, e);
+		t->obs_area = (uint32_t *)auxp2;
+		if (err) {
+			vy_transport_free(t);
+			return err;
+		}
+	}
 	/* Copy: the device buffers start as the (zeroed) images. */
 	if (t->kind == VY_TRANSPORT_COPY)
 		for (int i = 0; i < VY_TB_COUNT; i++) {
@@ -165,6 +179,7 @@ void vy_transport_free(struct vy_transport *t)
 	if (!t->cl)
 		return;
 	vy_transport_watch_reset(t);
+	vy_transport_observe_reset(t);
 	if (t->kind == VY_TRANSPORT_COPY) {
 		clFinish(t->cl->q2);
 		clFinish(t->cl->q);
@@ -183,6 +198,12 @@ void vy_transport_free(struct vy_transport *t)
 		} else {
 			free(b->host);
 		}
+	}
+	if (t->obs_mem) {
+		clEnqueueUnmapMemObject(t->cl->q, t->obs_mem, t->obs_area, 0,
+					NULL, NULL);
+		clFinish(t->cl->q);
+		clReleaseMemObject(t->obs_mem);
 	}
 	if (t->aux_mem) {
 		clEnqueueUnmapMemObject(t->cl->q, t->aux_mem, t->ones, 0, NULL,
@@ -220,8 +241,10 @@ int vy_transport_push(struct vy_transport *t, enum vy_tbuf_id id,
 	t->st.commands++;
 	if (blocking)
 		t->st.sync_points++;
-	else
+	else {
 		clFlush(vy_transport_queue(t));
+		t->st.flushes++;
+	}
 	return 0;
 }
 
@@ -257,7 +280,6 @@ int vy_transport_publish(struct vy_transport *t, uint32_t first, uint32_t n,
 	size_t origin[3] = { 0, first, 0 }, host_origin[3] = { 0, 0, 0 };
 	size_t region[3] = { 4, n, 1 };
 	cl_int rc;
-	int err;
 
 	if (!n)
 		return 0;
@@ -280,29 +302,60 @@ int vy_transport_publish(struct vy_transport *t, uint32_t first, uint32_t n,
 					 (size_t)first * VY_SLOT_BYTES,
 					 (size_t)n * VY_SLOT_BYTES, 0, e);
 	}
-	/* running: payloads with EMPTY statuses, then the statuses */
+	/*
+	 * running: payloads with EMPTY statuses, then the statuses, one flush.
+	 * Neither source changes until the slot is published again, which
+	 * the host does only after the kernel finished it.
+	 */
 	for (uint32_t i = 0; i < n; i++)
 		w[(size_t)(first + i) * VY_SLOT_WORDS] = VY_STATUS_EMPTY;
-	err = vy_transport_push(t, VY_TB_RING, (size_t)first * VY_SLOT_BYTES,
-				(size_t)n * VY_SLOT_BYTES, 0, e);
-	if (err)
-		return err;
-	if (n == 1)
+	rc = clEnqueueWriteBuffer(t->cl->q2, b->mem, CL_FALSE,
+				  (size_t)first * VY_SLOT_BYTES,
+				  (size_t)n * VY_SLOT_BYTES,
+				  b->host + (size_t)first * VY_SLOT_BYTES, 0,
+				  NULL, NULL);
+	if (rc != CL_SUCCESS)
+		return clerr(e, "clEnqueueWriteBuffer", rc);
+	t->st.bytes_uploaded += (uint64_t)n * VY_SLOT_BYTES;
+	t->st.commands++;
+	if (n == 1) {
 		rc = clEnqueueWriteBuffer(t->cl->q2, b->mem, CL_FALSE,
 					  (size_t)first * VY_SLOT_BYTES, 4,
 					  t->ones, 0, NULL, NULL);
-	else
+		t->st.bytes_uploaded += 4;
+	} else {
+		/*
+		 * Only the status words: a linear rewrite of whole slots would
+		 * do, were it not that a copy may store some bytes twice (an
+		 * overlapping tail store): a status stored PUBLISHED again
+		 * after the kernel ran the slot runs it twice (seen on PoCL).
+		 */
 		rc = clEnqueueWriteBufferRect(t->cl->q2, b->mem, CL_FALSE,
 					      origin, host_origin, region,
 					      VY_SLOT_BYTES, 0, 4, 0, t->ones,
 					      0, NULL, NULL);
+		t->st.bytes_uploaded += 4ull * n;
+	}
 	if (rc != CL_SUCCESS)
-		return clerr(e, "clEnqueueWriteBufferRect", rc);
+		return clerr(e, "clEnqueueWriteBuffer (statuses)", rc);
 	/* the host image keeps EMPTY: the payload write may not have run */
-	t->st.bytes_uploaded += 4ull * n;
 	t->st.commands++;
+	if (t->defer_flush) {
+		t->unflushed = 1;
+		return 0;
+	}
 	clFlush(t->cl->q2);
+	t->st.flushes++;
 	return 0;
+}
+
+void vy_transport_kick(struct vy_transport *t)
+{
+	if (!t->unflushed)
+		return;
+	clFlush(t->cl->q2);
+	t->st.flushes++;
+	t->unflushed = 0;
 }
 
 int vy_transport_statuses(struct vy_transport *t, uint32_t first, uint32_t n,
@@ -400,6 +453,7 @@ int vy_transport_write_word(struct vy_transport *t, enum vy_tbuf_id id,
 	t->st.bytes_uploaded += 4;
 	t->st.commands++;
 	clFlush(vy_transport_queue(t));
+	t->st.flushes++;
 	return 0;
 }
 
@@ -468,4 +522,118 @@ int vy_transport_finish(struct vy_transport *t, struct vy_err *e)
 		return clerr(e, "clFinish", rc);
 	t->st.sync_points++;
 	return 0;
+}
+
+#define OBS_SENTINEL 0xFFFFFFFFu
+
+int vy_transport_observe_begin(struct vy_transport *t, uint32_t first,
+			       uint32_t n, uint64_t ticket, struct vy_err *e)
+{
+	struct vy_tbuf *b = &t->b[VY_TB_RING];
+	struct vy_obs *o;
+	unsigned i;
+	cl_int rc;
+
+	if (t->kind != VY_TRANSPORT_COPY || !t->running || !n ||
+	    t->ocount >= VY_OBS_MAX || (uint64_t)first + n > t->slots)
+		return vy_errf(e, VY_E_INVAL, NULL,
+			       "status observation out of place");
+	i = (t->ohead + t->ocount) % VY_OBS_MAX;
+	o = &t->obs[i];
+	o->first = first;
+	o->n = n;
+	o->ticket = ticket;
+	o->dst = t->obs_area + (size_t)i * t->obs_words;
+	o->stride = n > 1 && n <= VY_OBS_LINEAR_SLOTS ? VY_SLOT_WORDS : 1;
+	o->seen = 0;
+	o->looks = 0;
+	for (uint32_t k = 0; k < n; k++)
+		__atomic_store_n(&o->dst[(size_t)k * o->stride], OBS_SENTINEL,
+				 __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (o->stride == 1 && n > 1) {
+		size_t origin[3] = { 0, first, 0 }, host_origin[3] = { 0, 0, 0 };
+		size_t region[3] = { 4, n, 1 };
+
+		rc = clEnqueueReadBufferRect(t->cl->q2, b->mem, CL_FALSE,
+					     origin, host_origin, region,
+					     VY_SLOT_BYTES, 0, 4, 0, o->dst, 0,
+					     NULL, &o->ev);
+		t->st.bytes_read_back += 4ull * n;
+	} else {
+		size_t len = n == 1 ? 4 : (size_t)n * VY_SLOT_BYTES;
+
+		rc = clEnqueueReadBuffer(t->cl->q2, b->mem, CL_FALSE,
+					 (size_t)first * VY_SLOT_BYTES, len,
+					 o->dst, 0, NULL, &o->ev);
+		t->st.bytes_read_back += len;
+	}
+	if (rc != CL_SUCCESS)
+		return clerr(e, "clEnqueueReadBuffer (statuses)", rc);
+	t->st.commands++;
+	clFlush(t->cl->q2);
+	t->st.flushes++;
+	t->unflushed = 0;
+	t->ocount++;
+	return 0;
+}
+
+int vy_transport_observe_end(struct vy_transport *t, uint32_t *first,
+			     uint32_t *n, uint64_t *ticket, uint32_t *out,
+			     struct vy_err *e)
+{
+	struct vy_obs *o;
+	cl_int rc, status = 0;
+
+	if (!t->ocount)
+		return 0;
+	o = &t->obs[t->ohead];
+	/* a status never equals the sentinel: each word that differs landed */
+	while (o->seen < o->n &&
+	       __atomic_load_n(&o->dst[(size_t)o->seen * o->stride],
+			       __ATOMIC_ACQUIRE) != OBS_SENTINEL)
+		o->seen++;
+	if (o->seen < o->n) {
+		/* now and then ask the event: errors, and a full landing */
+		if (++o->looks % 64)
+			return 0;
+		rc = clGetEventInfo(o->ev, CL_EVENT_COMMAND_EXECUTION_STATUS,
+				    sizeof(status), &status, NULL);
+		if (rc != CL_SUCCESS)
+			return clerr(e, "clGetEventInfo", rc);
+		if (status < 0)
+			return vy_errf(e, VY_E_DEVICE, NULL,
+				       "status read failed: %s",
+				       vy_cl_strerror(status));
+		if (status != CL_COMPLETE)
+			return 0;
+	}
+	for (uint32_t k = 0; k < o->n; k++)
+		out[k] = __atomic_load_n(&o->dst[(size_t)k * o->stride],
+					 __ATOMIC_ACQUIRE);
+	*first = o->first;
+	*n = o->n;
+	*ticket = o->ticket;
+	clReleaseEvent(o->ev);
+	o->ev = NULL;
+	t->ohead = (t->ohead + 1) % VY_OBS_MAX;
+	t->ocount--;
+	return 1;
+}
+
+unsigned vy_transport_observe_pending(const struct vy_transport *t)
+{
+	return t->ocount;
+}
+
+void vy_transport_observe_reset(struct vy_transport *t)
+{
+	if (t->ocount && t->cl)
+		clFinish(t->cl->q2);
+	while (t->ocount) {
+		clReleaseEvent(t->obs[t->ohead].ev);
+		t->obs[t->ohead].ev = NULL;
+		t->ohead = (t->ohead + 1) % VY_OBS_MAX;
+		t->ocount--;
+	}
 }

@@ -16,10 +16,13 @@
  *           traffic goes through the second in-order queue (cl->q2):
  *           publishing is one non-blocking write of the slot payloads
  *           followed by one write of their status words, so the statuses
- *           land after the payloads.  Observing uses a third queue with a
- *           few non-blocking reads in flight into pinned memory
- *           (vy_transport_watch), so a result is seen one DMA after it
- *           exists, not one blocking round trip after the host asks.
+ *           land after the payloads, and one flush.  Slot statuses are
+ *           observed with non-blocking reads queued behind the publishes
+ *           on the same queue into sentinel-filled pinned memory
+ *           (vy_transport_observe_begin/end): the host sees a read land by
+ *           looking at memory, so a result is seen one DMA after the read
+ *           runs.  A control word can be watched the same way on a third
+ *           queue (vy_transport_watch).
  *
  * A non-blocking write reads its source when it executes, so no source
  * is changed after it is queued: word writes take their value from a ring
@@ -66,12 +69,28 @@ struct vy_tbuf {
 
 #define VY_WATCH_DEPTH 4
 #define VY_WSRC_WORDS 256
+/* status observations in flight at most (vy_transport_observe_begin) */
+#define VY_OBS_MAX 4
+/* spans up to this many slots are observed with one linear read */
+#define VY_OBS_LINEAR_SLOTS 4096u
 
 struct vy_transport_stats {
 	uint64_t bytes_uploaded;
 	uint64_t bytes_read_back;
 	uint64_t commands;	/* reads and writes enqueued */
 	uint64_t sync_points;	/* blocking waits */
+	uint64_t flushes;	/* clFlush calls */
+};
+
+/* One non-blocking status observation in flight (copy, running). */
+struct vy_obs {
+	cl_event ev;
+	uint32_t first, n;	/* the slots it covers */
+	uint64_t ticket;	/* what the caller passed to begin */
+	uint32_t *dst;		/* pinned destination */
+	uint32_t stride;	/* words between two statuses in @dst */
+	uint32_t seen;		/* statuses [0, seen) have landed */
+	uint32_t looks;		/* landing checks so far */
 };
 
 struct vy_transport {
@@ -90,6 +109,14 @@ struct vy_transport {
 	unsigned whead, wcount;
 	uint32_t slots;
 	int watch_blocking;		/* vy_transport_watch reads blocking */
+	int defer_flush;		/* publish leaves the flush to the next
+					   observation or vy_transport_kick */
+	int unflushed;
+	cl_mem obs_mem;			/* copy: pinned observation areas */
+	uint32_t *obs_area;
+	size_t obs_words;		/* words of one area */
+	struct vy_obs obs[VY_OBS_MAX];
+	unsigned ohead, ocount;
 	struct vy_transport_stats st;
 };
 
@@ -129,8 +156,8 @@ int vy_transport_pull(struct vy_transport *t, enum vy_tbuf_id id,
  * each are already in the ring's host image (the caller never writes word
  * 0 of a slot it publishes).  Shared: the status words are stored last,
  * after a release fence.  Copy with a running kernel: payload write (status
- * words as EMPTY), then the status words (one strided write), flushed,
- * non-blocking.  Copy without one: one write.
+ * words as EMPTY), then the status words (one strided write), one flush
+ * (none with defer_flush), non-blocking.  Copy without one: one write.
  */
 int vy_transport_publish(struct vy_transport *t, uint32_t first, uint32_t n,
 			 struct vy_err *e);
@@ -161,6 +188,33 @@ int vy_transport_watch(struct vy_transport *t, uint32_t w, uint32_t *out,
 
 /* Drop the reads vy_transport_watch has in flight (waits for them). */
 void vy_transport_watch_reset(struct vy_transport *t);
+
+/*
+ * Status observation without blocking (copy with a running kernel; the
+ * caller uses vy_transport_statuses otherwise).  begin queues one read of
+ * the status words of slots [@first, @first + @n) on the publishing queue,
+ * in order after every publish so far, so it shows each slot published
+ * before it at least as far as PUBLISHED (@ticket is handed back to tell
+ * which).  It lands in pinned memory pre-filled with a sentinel, and the
+ * host sees it land by looking at that memory: no event wait, no extra
+ * round trip.  At most VY_OBS_MAX are in flight, oldest first.
+ */
+int vy_transport_observe_begin(struct vy_transport *t, uint32_t first,
+			       uint32_t n, uint64_t ticket, struct vy_err *e);
+/*
+ * Has the oldest observation landed?  1 with *@first, *@n, *@ticket set
+ * and the statuses in @out (room for the ring's slot count), 0 when it has
+ * not yet, or an error.
+ */
+int vy_transport_observe_end(struct vy_transport *t, uint32_t *first,
+			     uint32_t *n, uint64_t *ticket, uint32_t *out,
+			     struct vy_err *e);
+/* Flush a publish that defer_flush left unflushed. */
+void vy_transport_kick(struct vy_transport *t);
+/* Observations in flight. */
+unsigned vy_transport_observe_pending(const struct vy_transport *t);
+/* Drop the observations in flight (waits for them). */
+void vy_transport_observe_reset(struct vy_transport *t);
 
 /* Wait for every command queued on the transfer queues. */
 int vy_transport_finish(struct vy_transport *t, struct vy_err *e);

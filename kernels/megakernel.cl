@@ -315,13 +315,15 @@ static void vy_execute(const struct vy_bufs *b, gvu *slot, uint slot_base,
  */
 static int vy_authorize(const struct vy_bufs *b, gvu *slot)
 {
+	/* both loads issued before either is used: one round trip, not two */
 	uint tenant = slot[2];
+	uint base = b->control[W_TENANT_BASE];
 	ulong idx;
 
 	if (tenant >= TENANT_LIMIT)
 		return 2;
 	/* volatile loads: the values of upstream's atomic loads, no RMW */
-	idx = (ulong)b->control[W_TENANT_BASE] + tenant;
+	idx = (ulong)base + tenant;
 	if (!in_range(idx, 1, b->control_words))
 		return 2;
 	return b->control[idx] != 0u;

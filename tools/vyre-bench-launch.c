@@ -132,12 +132,14 @@ static int check_word(struct vy_mk *mk, uint64_t want, struct vy_err *e)
 
 struct lat {
 	uint64_t p50, p99, n;
+	double cmds, flushes, reads;	/* per measured item (breakdown) */
 };
 
 static int bench_latency(const struct bopts *o, int persistent, int blocking,
 			 struct lat *out, struct vy_err *e)
 {
 	struct vy_mk *mk;
+	struct vy_mk_stats s0, s1;
 	uint64_t *v, tag = 0, dl = vy_now_ns() + (uint64_t)(o->timeout_s * 1e9);
 	uint32_t warm = o->latency_items / 10 + 1;
 	int err;
@@ -148,8 +150,15 @@ static int bench_latency(const struct bopts *o, int persistent, int blocking,
 		return err;
 	}
 	v = calloc(o->latency_items + warm, sizeof(*v));
+	if (!v) {
+		vy_mk_close(mk);
+		return vy_errf(e, VY_E_NOMEM, NULL, "out of memory");
+	}
 	for (uint32_t i = 0; i < o->latency_items + warm && !err; i++) {
 		uint64_t t0 = vy_now_ns(), last = 0;
+
+		if (i == warm)
+			vy_mk_get_stats(mk, &s0);
 
 		err = stage_n(mk, 1, &tag, e);
 		if (!err)
@@ -159,12 +168,18 @@ static int bench_latency(const struct bopts *o, int persistent, int blocking,
 			err = drain(mk, dl, &last, e);
 		v[i] = last - t0;
 	}
+	vy_mk_get_stats(mk, &s1);
 	if (!err)
 		err = check_word(mk, tag, e);
 	if (persistent && !err)
 		err = vy_mk_stop(mk, 2000000000ull, e);
 	vy_mk_close(mk);
 	if (!err) {
+		double k = (double)o->latency_items;
+
+		out->cmds = (double)(s1.t.commands - s0.t.commands) / k;
+		out->flushes = (double)(s1.t.flushes - s0.t.flushes) / k;
+		out->reads = (double)(s1.status_reads - s0.status_reads) / k;
 		qsort(v + warm, o->latency_items, sizeof(*v), cmp_u64);
 		out->p50 = pct(v + warm, o->latency_items, 0.5);
 		out->p99 = pct(v + warm, o->latency_items, 0.99);
@@ -180,6 +195,7 @@ static int bench_throughput(const struct bopts *o, int persistent,
 	struct vy_mk *mk;
 	uint64_t tag = 0, dl = vy_now_ns() + (uint64_t)(o->timeout_s * 1e9);
 	uint64_t rounds = o->throughput_items / batch, t0, last = 0;
+	struct vy_mk_stats s0, s1;
 	uint32_t slots = batch < 256 ? 256 : batch;
 	int err;
 
@@ -196,6 +212,7 @@ static int bench_throughput(const struct bopts *o, int persistent,
 		err = persistent ? vy_mk_flush(mk, e) : vy_mk_dispatch(mk, dl, e);
 	if (!err)
 		err = drain(mk, dl, &last, e);
+	vy_mk_get_stats(mk, &s0);
 	t0 = vy_now_ns();
 	for (uint64_t r = 0; r < rounds && !err; r++) {
 		err = stage_n(mk, batch, &tag, e);
@@ -205,16 +222,42 @@ static int bench_throughput(const struct bopts *o, int persistent,
 		if (!err)
 			err = drain(mk, dl, &last, e);
 	}
+	vy_mk_get_stats(mk, &s1);
 	if (!err) {
 		uint64_t ns = vy_now_ns() - t0;
 
 		*ips = (double)(rounds * batch) * 1e9 / (double)(ns ? ns : 1);
+		if (getenv("VYRE_BENCH_BREAKDOWN"))
+			fprintf(stderr,
+				"%s batch %u: %.1f commands, %.1f status reads, %.1f us publishing per batch\n",
+				persistent ? "persistent" : "relaunch", batch,
+				(double)(s1.t.commands - s0.t.commands) / rounds,
+				(double)(s1.status_reads - s0.status_reads) /
+					rounds,
+				(double)(s1.publish_ns - s0.publish_ns) / 1e3 /
+					rounds);
 		err = check_word(mk, tag, e);
 	}
 	if (persistent && !err)
 		err = vy_mk_stop(mk, 2000000000ull, e);
 	vy_mk_close(mk);
 	return err;
+}
+
+static void lat_json(const char *name, const struct lat *l)
+{
+	printf("{\"latency\":\"%s\",\"p50_ns\":%llu,\"p99_ns\":%llu,\"n\":%llu,\"commands_per_item\":%.2f,\"flushes_per_item\":%.2f,\"status_reads_per_item\":%.2f}\n",
+	       name, (unsigned long long)l->p50, (unsigned long long)l->p99,
+	       (unsigned long long)l->n, l->cmds, l->flushes, l->reads);
+}
+
+static void lat_row(const char *name, const struct lat *l,
+		    const struct lat *base)
+{
+	printf("| %s | %.1f | %.1f | %.2f | %.2f | %.2f | %.2f |\n", name,
+	       l->p50 / 1e3, l->p99 / 1e3,
+	       base->p50 ? (double)l->p50 / (double)base->p50 : 0, l->cmds,
+	       l->flushes, l->reads);
 }
 
 static void usage(FILE *f)
@@ -349,29 +392,18 @@ int main(int argc, char **argv)
 		printf("{\"schema\":\"vyre-bench-launch/1\",\"device\":\"%s\",\"transport\":\"%s\",\"workgroups\":%u,\"workgroup_size\":%u}\n",
 		       dev, vy_transport_name(info.transport), info.workgroups,
 		       info.workgroup_size);
-		printf("{\"latency\":\"relaunch\",\"p50_ns\":%llu,\"p99_ns\":%llu,\"n\":%llu}\n",
-		       (unsigned long long)rl.p50, (unsigned long long)rl.p99,
-		       (unsigned long long)rl.n);
-		printf("{\"latency\":\"persistent\",\"p50_ns\":%llu,\"p99_ns\":%llu,\"n\":%llu}\n",
-		       (unsigned long long)pl.p50, (unsigned long long)pl.p99,
-		       (unsigned long long)pl.n);
-		printf("{\"latency\":\"persistent_blocking_poll\",\"p50_ns\":%llu,\"p99_ns\":%llu,\"n\":%llu}\n",
-		       (unsigned long long)pb.p50, (unsigned long long)pb.p99,
-		       (unsigned long long)pb.n);
+		lat_json("relaunch", &rl);
+		lat_json("persistent", &pl);
+		lat_json("persistent_blocking_poll", &pb);
 	} else {
 		printf("device: %s; transport %s; persistent geometry %u x %u lanes\n\n",
 		       dev, vy_transport_name(info.transport), info.workgroups,
 		       info.workgroup_size);
-		printf("| round trip of one slot | p50 µs | p99 µs | p50 vs relaunch |\n");
-		printf("|---|---:|---:|---:|\n");
-		printf("| relaunch (write + once kernel + read) | %.1f | %.1f | 1.00 |\n",
-		       rl.p50 / 1e3, rl.p99 / 1e3);
-		printf("| persistent, pipelined DONE_COUNT watch | %.1f | %.1f | %.2f |\n",
-		       pl.p50 / 1e3, pl.p99 / 1e3,
-		       rl.p50 ? (double)pl.p50 / (double)rl.p50 : 0);
-		printf("| persistent, blocking read per look | %.1f | %.1f | %.2f |\n",
-		       pb.p50 / 1e3, pb.p99 / 1e3,
-		       rl.p50 ? (double)pb.p50 / (double)rl.p50 : 0);
+		printf("| round trip of one slot | p50 µs | p99 µs | p50 vs relaunch | commands/item | flushes/item | status reads/item |\n");
+		printf("|---|---:|---:|---:|---:|---:|---:|\n");
+		lat_row("relaunch (write + once kernel + read)", &rl, &rl);
+		lat_row("persistent, pipelined status reads", &pl, &rl);
+		lat_row("persistent, blocking status read per look", &pb, &rl);
 		printf("\n| batch | relaunch items/s | persistent items/s | persistent / relaunch |\n");
 		printf("|---:|---:|---:|---:|\n");
 	}
