@@ -567,6 +567,24 @@ json_t *vy_tel_report_json(const struct vy_tel_report *r);
 json_t *vy_tel_report_json_flags(const struct vy_tel_report *r,
 				 unsigned flags);
 
+/*
+ * The report's JSON pieces, one object or array each, as they stand in
+ * vy_tel_report_json (u64 values by vy_json_u64).  The conformance runner
+ * builds its results with them too.
+ */
+json_t *vy_tel_control_json(const struct vy_control_snapshot *c);
+json_t *vy_tel_occupancy_json(const struct vy_ring_occupancy *o);
+json_t *vy_tel_counters_json(const struct vy_runtime_counters *c);
+json_t *vy_tel_window_json(const struct vy_window_telemetry *w);
+/* Every window of @t, in order. */
+json_t *vy_tel_windows_json(const struct vy_telemetry *t);
+/* [[ticket, opcode], ...] of the active windows; @idx: n_windows entries. */
+json_t *vy_tel_active_windows_json(const struct vy_telemetry *t, size_t *idx);
+/* {"requeue_count", "aged_promotions", "max_priority_age"} of @t. */
+json_t *vy_tel_priority_json(const struct vy_telemetry *t);
+/* The counters of a Count-Min sketch, row by row. */
+json_t *vy_tel_cms_json(const struct vy_cms *s);
+
 /* One compact JSON line per slot row selected by opts->slots. */
 int vy_tel_report_slot_lines(FILE *f, const struct vy_tel_report *r,
 			     const char *schema);

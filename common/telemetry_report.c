@@ -269,7 +269,7 @@ static json_t *u32_array(const uint32_t *v, size_t n)
 	return a;
 }
 
-static json_t *occupancy_obj(const struct vy_ring_occupancy *o)
+json_t *vy_tel_occupancy_json(const struct vy_ring_occupancy *o)
 {
 	json_t *j = json_object();
 
@@ -289,7 +289,7 @@ static json_t *occupancy_obj(const struct vy_ring_occupancy *o)
 	return j;
 }
 
-static json_t *counters_obj(const struct vy_runtime_counters *c)
+json_t *vy_tel_counters_json(const struct vy_runtime_counters *c)
 {
 	json_t *j = json_object();
 
@@ -316,7 +316,7 @@ static json_t *counters_obj(const struct vy_runtime_counters *c)
 	return j;
 }
 
-static json_t *window_obj(const struct vy_window_telemetry *w)
+json_t *vy_tel_window_json(const struct vy_window_telemetry *w)
 {
 	json_t *j = json_object();
 
@@ -337,6 +337,60 @@ static json_t *window_obj(const struct vy_window_telemetry *w)
 	json_object_set_new(j, "is_active",
 			    json_boolean(vy_window_telemetry_is_active(w)));
 	return j;
+}
+
+json_t *vy_tel_control_json(const struct vy_control_snapshot *c)
+{
+	json_t *m = json_array();
+	uint32_t i;
+
+	for (i = 0; i < c->n_metrics; i++)
+		json_array_append_new(m, json_pack("[II]",
+					(json_int_t)c->metrics[i].index,
+					(json_int_t)c->metrics[i].count));
+	return json_pack("{s:b, s:I, s:I, s:o, s:o, s:o}",
+			 "shutdown", c->shutdown,
+			 "done_count", (json_int_t)c->done_count,
+			 "epoch", (json_int_t)c->epoch,
+			 "metrics", m,
+			 "tenant_fairness",
+			 u32_array(c->tenant_fairness, VY_TEL_TENANT_SLOTS),
+			 "priority_fairness",
+			 u32_array(c->priority_fairness, VY_TEL_PRIORITY_SLOTS));
+}
+
+json_t *vy_tel_priority_json(const struct vy_telemetry *t)
+{
+	struct vy_tel_priority_accounting pa;
+
+	vy_telemetry_priority_accounting(t, &pa);
+	return json_pack("{s:o, s:o, s:I}",
+			 "requeue_count", vy_json_u64(pa.requeue_count),
+			 "aged_promotions", vy_json_u64(pa.aged_promotions),
+			 "max_priority_age", (json_int_t)pa.max_priority_age);
+}
+
+json_t *vy_tel_windows_json(const struct vy_telemetry *t)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < t->n_windows; i++)
+		json_array_append_new(a, vy_tel_window_json(&t->windows[i]));
+	return a;
+}
+
+json_t *vy_tel_active_windows_json(const struct vy_telemetry *t, size_t *idx)
+{
+	json_t *a = json_array();
+	size_t i, n;
+
+	n = vy_telemetry_active_windows(t, idx);
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, json_pack("[II]",
+			(json_int_t)t->windows[idx[i]].ticket,
+			(json_int_t)t->windows[idx[i]].opcode));
+	return a;
 }
 
 static json_t *slot_obj(const struct vy_ring_slot *s)
@@ -456,7 +510,7 @@ static json_t *io_obj(const struct vy_tel_report *r)
 	return j;
 }
 
-static json_t *cms_array(const struct vy_cms *s)
+json_t *vy_tel_cms_json(const struct vy_cms *s)
 {
 	json_t *a = json_array();
 	size_t i;
@@ -488,9 +542,7 @@ json_t *vy_tel_report_json_flags(const struct vy_tel_report *r,
 				 unsigned flags)
 {
 	const struct vy_tel_report_opts *o = r->opts;
-	const struct vy_control_snapshot *c = &r->tel.control;
-	json_t *doc = json_object(), *snap = json_object(), *m, *a;
-	struct vy_tel_priority_accounting pa;
+	json_t *doc = json_object(), *snap = json_object(), *a;
 	size_t i, n;
 
 	json_object_set_new(snap, "index", vy_json_u64(r->index));
@@ -504,40 +556,14 @@ json_t *vy_tel_report_json_flags(const struct vy_tel_report *r,
 	}
 	json_object_set_new(doc, "snapshot", snap);
 
-	m = json_array();
-	for (i = 0; i < c->n_metrics; i++)
-		json_array_append_new(m, json_pack("[II]",
-					(json_int_t)c->metrics[i].index,
-					(json_int_t)c->metrics[i].count));
-	json_object_set_new(doc, "control", json_pack(
-		"{s:b, s:I, s:I, s:o, s:o, s:o}",
-		"shutdown", c->shutdown,
-		"done_count", (json_int_t)c->done_count,
-		"epoch", (json_int_t)c->epoch,
-		"metrics", m,
-		"tenant_fairness", u32_array(c->tenant_fairness,
-					     VY_TEL_TENANT_SLOTS),
-		"priority_fairness", u32_array(c->priority_fairness,
-					       VY_TEL_PRIORITY_SLOTS)));
-	json_object_set_new(doc, "occupancy", occupancy_obj(&r->tel.occupancy));
-	json_object_set_new(doc, "counters", counters_obj(&r->counters));
-	vy_telemetry_priority_accounting(&r->tel, &pa);
-	json_object_set_new(doc, "priority_accounting", json_pack(
-		"{s:o, s:o, s:I}",
-		"requeue_count", vy_json_u64(pa.requeue_count),
-		"aged_promotions", vy_json_u64(pa.aged_promotions),
-		"max_priority_age", (json_int_t)pa.max_priority_age));
-	a = json_array();
-	for (i = 0; i < r->tel.n_windows; i++)
-		json_array_append_new(a, window_obj(&r->tel.windows[i]));
-	json_object_set_new(doc, "windows", a);
-	a = json_array();
-	n = vy_telemetry_active_windows(&r->tel, r->idx);
-	for (i = 0; i < n; i++)
-		json_array_append_new(a, json_pack("[II]",
-			(json_int_t)r->tel.windows[r->idx[i]].ticket,
-			(json_int_t)r->tel.windows[r->idx[i]].opcode));
-	json_object_set_new(doc, "active_windows", a);
+	json_object_set_new(doc, "control", vy_tel_control_json(&r->tel.control));
+	json_object_set_new(doc, "occupancy", vy_tel_occupancy_json(&r->tel.occupancy));
+	json_object_set_new(doc, "counters", vy_tel_counters_json(&r->counters));
+	json_object_set_new(doc, "priority_accounting",
+			    vy_tel_priority_json(&r->tel));
+	json_object_set_new(doc, "windows", vy_tel_windows_json(&r->tel));
+	json_object_set_new(doc, "active_windows",
+			    vy_tel_active_windows_json(&r->tel, r->idx));
 	if (o->slots != VY_TEL_SLOTS_NONE && !(flags & VY_TEL_JSON_NO_SLOTS)) {
 		a = json_array();
 		for (i = 0; i < r->tel.n_slots; i++)
@@ -572,11 +598,11 @@ json_t *vy_tel_report_json_flags(const struct vy_tel_report *r,
 			"{s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 			"depth", (json_int_t)s->ring_opcode.depth,
 			"width", (json_int_t)s->ring_opcode.width,
-			"ring_opcode", cms_array(&s->ring_opcode),
-			"tenant", cms_array(&s->tenant),
-			"status", cms_array(&s->status),
-			"active_opcode", cms_array(&s->active_opcode),
-			"dispatch_metrics", cms_array(&s->dispatch_metrics),
+			"ring_opcode", vy_tel_cms_json(&s->ring_opcode),
+			"tenant", vy_tel_cms_json(&s->tenant),
+			"status", vy_tel_cms_json(&s->status),
+			"active_opcode", vy_tel_cms_json(&s->active_opcode),
+			"dispatch_metrics", vy_tel_cms_json(&s->dispatch_metrics),
 			"total_slots", vy_json_u64(s->total_slots),
 			"active_slots", vy_json_u64(s->active_slots)));
 	}

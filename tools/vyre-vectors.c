@@ -76,6 +76,18 @@ json_t *vv_u64(uint64_t v)
 	return json_string(tmp);
 }
 
+/*
+ * The form vy_json_u64 (common/emit.c) gives values above INT64_MAX in
+ * the library's JSON documents: a string "\x01u64:<digits>".
+ */
+#define U64_TAG "\x01u64:"
+
+static int is_u64_tag(const json_t *j)
+{
+	return json_is_string(j) &&
+	       !strncmp(json_string_value(j), U64_TAG, strlen(U64_TAG));
+}
+
 int vv_get_u64(const json_t *j, uint64_t *out)
 {
 	if (json_is_integer(j)) {
@@ -90,6 +102,8 @@ int vv_get_u64(const json_t *j, uint64_t *out)
 		const char *s = json_string_value(j);
 		char *end;
 
+		if (is_u64_tag(j))
+			s += strlen(U64_TAG);
 		if (!isdigit((unsigned char)*s))
 			return -1;
 		*out = strtoull(s, &end, 10);
@@ -121,14 +135,18 @@ int vv_member_u32(const json_t *o, const char *key, uint32_t def,
 	return 0;
 }
 
-/* Both sides as u64 when both are integers or digit strings. */
+/*
+ * Both sides as u64 when both are integers or digit strings (two plain
+ * strings compare as strings; a vy_json_u64 tag counts as a number).
+ */
 static int both_u64(const json_t *a, const json_t *b, uint64_t *x,
 		    uint64_t *y)
 {
 	if (!(json_is_integer(a) || json_is_string(a)) ||
 	    !(json_is_integer(b) || json_is_string(b)))
 		return 0;
-	if (json_is_string(a) && json_is_string(b))
+	if (json_is_string(a) && json_is_string(b) && !is_u64_tag(a) &&
+	    !is_u64_tag(b))
 		return 0;
 	return vv_get_u64(a, x) == 0 && vv_get_u64(b, y) == 0;
 }

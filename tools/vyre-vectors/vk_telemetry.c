@@ -77,86 +77,12 @@ out:
 	return ret;
 }
 
-static json_t *u32_list(const uint32_t *v, size_t n)
-{
-	json_t *a = json_array();
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		json_array_append_new(a, json_integer(v[i]));
-	return a;
-}
-
-static json_t *control_json(const struct vy_control_snapshot *c)
-{
-	json_t *m = json_array();
-	uint32_t i;
-
-	for (i = 0; i < c->n_metrics; i++)
-		json_array_append_new(m, json_pack("[II]",
-					(json_int_t)c->metrics[i].index,
-					(json_int_t)c->metrics[i].count));
-	return json_pack("{s:b, s:I, s:I, s:o, s:o, s:o}",
-			 "shutdown", c->shutdown,
-			 "done_count", (json_int_t)c->done_count,
-			 "epoch", (json_int_t)c->epoch,
-			 "metrics", m,
-			 "tenant_fairness",
-			 u32_list(c->tenant_fairness, VY_TEL_TENANT_SLOTS),
-			 "priority_fairness",
-			 u32_list(c->priority_fairness, VY_TEL_PRIORITY_SLOTS));
-}
-
-static json_t *occupancy_json(const struct vy_ring_occupancy *o)
-{
-	json_t *j = json_object();
-
-	json_object_set_new(j, "empty", json_integer(o->empty));
-	json_object_set_new(j, "published", json_integer(o->published));
-	json_object_set_new(j, "claimed", json_integer(o->claimed));
-	json_object_set_new(j, "done", json_integer(o->done));
-	json_object_set_new(j, "wait_io", json_integer(o->wait_io));
-	json_object_set_new(j, "yield_count", json_integer(o->yield_count));
-	json_object_set_new(j, "requeue", json_integer(o->requeue));
-	json_object_set_new(j, "fault", json_integer(o->fault));
-	json_object_set_new(j, "unknown", json_integer(o->unknown));
-	json_object_set_new(j, "total_slots",
-			    json_integer(vy_occupancy_total_slots(o)));
-	json_object_set_new(j, "queue_depth",
-			    json_integer(vy_occupancy_queue_depth(o)));
-	return j;
-}
-
-static json_t *window_json(const struct vy_window_telemetry *w)
-{
-	json_t *j = json_object();
-
-	json_object_set_new(j, "ticket", json_integer(w->ticket));
-	json_object_set_new(j, "tenant_id", json_integer(w->tenant_id));
-	json_object_set_new(j, "opcode", json_integer(w->opcode));
-	json_object_set_new(j, "required_slots",
-			    json_integer(w->required_slots));
-	json_object_set_new(j, "lookahead_slots",
-			    json_integer(w->lookahead_slots));
-	json_object_set_new(j, "published", json_integer(w->published));
-	json_object_set_new(j, "claimed", json_integer(w->claimed));
-	json_object_set_new(j, "done", json_integer(w->done));
-	json_object_set_new(j, "wait_io", json_integer(w->wait_io));
-	json_object_set_new(j, "yield_count", json_integer(w->yield_count));
-	json_object_set_new(j, "requeue", json_integer(w->requeue));
-	json_object_set_new(j, "fault", json_integer(w->fault));
-	json_object_set_new(j, "is_active",
-			    json_boolean(vy_window_telemetry_is_active(w)));
-	return j;
-}
-
 static int run_telemetry_decode(struct vv_case *c, json_t **got,
 				struct vy_err *e)
 {
 	struct vy_telemetry t;
 	struct vy_tel_scratch s;
-	struct vy_tel_priority_accounting pa;
-	json_t *o, *slots, *wins, *act, *aso;
+	json_t *o, *slots, *aso;
 	size_t *idx = NULL, i, n;
 	const json_t *want;
 	int ret;
@@ -187,27 +113,15 @@ static int run_telemetry_decode(struct vv_case *c, json_t **got,
 			(json_int_t)r->args_prefix[1],
 			(json_int_t)r->args_prefix[2]));
 	}
-	wins = json_array();
-	for (i = 0; i < t.n_windows; i++)
-		json_array_append_new(wins, window_json(&t.windows[i]));
-	act = json_array();
-	n = vy_telemetry_active_windows(&t, idx);
-	for (i = 0; i < n; i++)
-		json_array_append_new(act, json_pack("[II]",
-			(json_int_t)t.windows[idx[i]].ticket,
-			(json_int_t)t.windows[idx[i]].opcode));
-	vy_telemetry_priority_accounting(&t, &pa);
 	o = json_object();
-	json_object_set_new(o, "control", control_json(&t.control));
-	json_object_set_new(o, "occupancy", occupancy_json(&t.occupancy));
+	json_object_set_new(o, "control", vy_tel_control_json(&t.control));
+	json_object_set_new(o, "occupancy",
+			    vy_tel_occupancy_json(&t.occupancy));
 	json_object_set_new(o, "slots", slots);
-	json_object_set_new(o, "windows", wins);
-	json_object_set_new(o, "active_windows", act);
-	json_object_set_new(o, "priority_accounting", json_pack(
-		"{s:o, s:o, s:I}",
-		"requeue_count", vv_u64(pa.requeue_count),
-		"aged_promotions", vv_u64(pa.aged_promotions),
-		"max_priority_age", (json_int_t)pa.max_priority_age));
+	json_object_set_new(o, "windows", vy_tel_windows_json(&t));
+	json_object_set_new(o, "active_windows",
+			    vy_tel_active_windows_json(&t, idx));
+	json_object_set_new(o, "priority_accounting", vy_tel_priority_json(&t));
 	/* active_slots_for_opcode: for each opcode the case asks about. */
 	want = c->expected ? json_object_get(c->expected,
 					     "active_slots_for_opcode") : NULL;
@@ -242,33 +156,6 @@ out:
 	return ret;
 }
 
-static json_t *counters_json(const struct vy_runtime_counters *r)
-{
-	json_t *j = json_object();
-
-	json_object_set_new(j, "total_slots", json_integer(r->total_slots));
-	json_object_set_new(j, "queue_depth", json_integer(r->queue_depth));
-	json_object_set_new(j, "gpu_idle_slots",
-			    json_integer(r->gpu_idle_slots));
-	json_object_set_new(j, "gpu_idle_ppm", json_integer(r->gpu_idle_ppm));
-	json_object_set_new(j, "frontier_density_bps",
-			    json_integer(r->frontier_density_bps));
-	json_object_set_new(j, "occupancy_proxy_bps",
-			    json_integer(r->occupancy_proxy_bps));
-	json_object_set_new(j, "drained_slots", json_integer(r->drained_slots));
-	json_object_set_new(j, "unreclaimed_done_slots",
-			    json_integer(r->unreclaimed_done_slots));
-	json_object_set_new(j, "tenant_fairness_total",
-			    vv_u64(r->tenant_fairness_total));
-	json_object_set_new(j, "tenant_fairness_skew",
-			    json_integer(r->tenant_fairness_skew));
-	json_object_set_new(j, "priority_fairness_total",
-			    vv_u64(r->priority_fairness_total));
-	json_object_set_new(j, "requeue_slots", json_integer(r->requeue_slots));
-	json_object_set_new(j, "fault_slots", json_integer(r->fault_slots));
-	return j;
-}
-
 static int run_runtime_counters(struct vv_case *c, json_t **got,
 				struct vy_err *e)
 {
@@ -280,7 +167,7 @@ static int run_runtime_counters(struct vv_case *c, json_t **got,
 	ret = decode_input(c, c->input, &t, NULL, e);
 	if (!ret) {
 		vy_telemetry_runtime_counters(&t, &r);
-		*got = counters_json(&r);
+		*got = vy_tel_counters_json(&r);
 	}
 	vy_telemetry_free(&t);
 	return ret;
@@ -314,16 +201,6 @@ static int run_health(struct vv_case *c, json_t **got, struct vy_err *e)
 	return ret;
 }
 
-static json_t *cms_json(const struct vy_cms *s)
-{
-	json_t *a = json_array();
-	size_t i;
-
-	for (i = 0; i < s->depth * s->width; i++)
-		json_array_append_new(a, vv_u64(s->counters[i]));
-	return a;
-}
-
 static int run_sketch(struct vv_case *c, json_t **got, struct vy_err *e)
 {
 	struct vy_telemetry t;
@@ -344,12 +221,14 @@ static int run_sketch(struct vv_case *c, json_t **got, struct vy_err *e)
 					  e);
 	if (!ret)
 		*got = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
-				 "ring_opcode", cms_json(&sk.ring_opcode),
-				 "active_opcode", cms_json(&sk.active_opcode),
-				 "tenant", cms_json(&sk.tenant),
-				 "status", cms_json(&sk.status),
+				 "ring_opcode",
+				 vy_tel_cms_json(&sk.ring_opcode),
+				 "active_opcode",
+				 vy_tel_cms_json(&sk.active_opcode),
+				 "tenant", vy_tel_cms_json(&sk.tenant),
+				 "status", vy_tel_cms_json(&sk.status),
 				 "dispatch_metrics",
-				 cms_json(&sk.dispatch_metrics),
+				 vy_tel_cms_json(&sk.dispatch_metrics),
 				 "total_slots", vv_u64(sk.total_slots),
 				 "active_slots", vv_u64(sk.active_slots));
 out:
@@ -425,7 +304,8 @@ static int run_count_min(struct vv_case *c, json_t **got, struct vy_err *e)
 		}
 	}
 	if (!ret) {
-		*got = json_pack("{s:o, s:O}", "counters", cms_json(&s),
+		*got = json_pack("{s:o, s:O}",
+				 "counters", vy_tel_cms_json(&s),
 				 "estimates", est);
 	}
 out:
