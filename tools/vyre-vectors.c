@@ -135,6 +135,33 @@ int vv_member_u32(const json_t *o, const char *key, uint32_t def,
 	return 0;
 }
 
+/* A JSON array of u32 into a malloc'd array (never NULL on success). */
+int vv_u32_list(const json_t *a, uint32_t **out, size_t *n)
+{
+	const json_t *v;
+	size_t i;
+
+	*out = NULL;
+	*n = 0;
+	if (!json_is_array(a))
+		return -1;
+	*out = malloc((json_array_size(a) + 1) * sizeof(**out));
+	if (!*out)
+		return -1;
+	json_array_foreach(a, i, v) {
+		uint64_t x;
+
+		if (vv_get_u64(v, &x) || x > UINT32_MAX) {
+			free(*out);
+			*out = NULL;
+			return -1;
+		}
+		(*out)[i] = (uint32_t)x;
+	}
+	*n = json_array_size(a);
+	return 0;
+}
+
 /*
  * Both sides as u64 when both are integers or digit strings (two plain
  * strings compare as strings; a vy_json_u64 tag counts as a number).

@@ -79,6 +79,11 @@ int vv_member_u64(const json_t *o, const char *key, uint64_t def,
 /* Same, u32 (fails above UINT32_MAX). */
 int vv_member_u32(const json_t *o, const char *key, uint32_t def,
 		  uint32_t *out);
+/*
+ * A JSON array of u32 into a malloc'd array (never NULL on success; free
+ * it).  -1 when @a is not an array or an element is not a u32.
+ */
+int vv_u32_list(const json_t *a, uint32_t **out, size_t *n);
 
 /* A byte buffer decoded from a vector encoding. Free with free(b->data). */
 struct vv_bytes {

@@ -30,33 +30,6 @@ static int need_u32(const json_t *o, const char *key, uint32_t *out)
 	return vv_member_u32(o, key, 0, out);
 }
 
-/* A JSON array of u32 into a malloc'd array (never NULL on success). */
-static int u32_list(const json_t *a, uint32_t **out, size_t *n)
-{
-	const json_t *v;
-	size_t i;
-
-	*out = NULL;
-	*n = 0;
-	if (!json_is_array(a))
-		return -1;
-	*out = malloc((json_array_size(a) + 1) * sizeof(**out));
-	if (!*out)
-		return -1;
-	json_array_foreach(a, i, v) {
-		uint64_t x;
-
-		if (vv_get_u64(v, &x) || x > UINT32_MAX) {
-			free(*out);
-			*out = NULL;
-			return -1;
-		}
-		(*out)[i] = (uint32_t)x;
-	}
-	*n = json_array_size(a);
-	return 0;
-}
-
 static json_t *u32_array_json(const uint32_t *v, size_t n)
 {
 	json_t *a = json_array();
@@ -436,7 +409,7 @@ static int k_publish_slot(struct vv_case *c, json_t **got, struct vy_err *e)
 	if (need_u32(c->input, "slot_idx", &slot) ||
 	    need_u32(c->input, "tenant", &tenant) ||
 	    need_u32(c->input, "opcode", &op) ||
-	    u32_list(json_object_get(c->input, "args"), &args, &nargs))
+	    vv_u32_list(json_object_get(c->input, "args"), &args, &nargs))
 		return bad_input(c, e, "slot_idx/tenant/opcode/args");
 	if (vv_ring(json_object_get(c->input, "ring"), &ring)) {
 		free(args);
@@ -479,7 +452,7 @@ static int slot_items(const json_t *a, struct vy_slot_item **out, size_t *n)
 		uint32_t *v;
 
 		if (vv_get_u64(json_array_get(it, 0), &op) || op > UINT32_MAX ||
-		    u32_list(json_array_get(it, 1), &v, &(*out)[i].args.n))
+		    vv_u32_list(json_array_get(it, 1), &v, &(*out)[i].args.n))
 			goto bad;
 		(*out)[i].opcode = (uint32_t)op;
 		(*out)[i].args.v = v;
@@ -750,7 +723,7 @@ static int payloads(const json_t *a, struct vy_args **out, size_t *n)
 	json_array_foreach(a, i, p) {
 		uint32_t *v;
 
-		if (u32_list(p, &v, &(*out)[i].n))
+		if (vv_u32_list(p, &v, &(*out)[i].n))
 			return -1;
 		(*out)[i].v = v;
 		*n = i + 1;

@@ -18,42 +18,13 @@ static int bad_input(struct vv_case *c, struct vy_err *e, const char *what)
 	return vy_errf(e, VY_E_INVAL, NULL, "%s: bad input: %s", c->id, what);
 }
 
-/* The u32 array @key of @in (absent = empty); malloc'd into *out. */
-static int u32_array(const json_t *in, const char *key, uint32_t **out,
-		     size_t *n)
-{
-	const json_t *a = json_object_get(in, key), *v;
-	size_t i;
-
-	*out = NULL;
-	*n = 0;
-	if (!a)
-		return 0;
-	if (!json_is_array(a))
-		return -1;
-	*out = malloc((json_array_size(a) + 1) * sizeof(**out));
-	if (!*out)
-		return -1;
-	json_array_foreach(a, i, v) {
-		uint64_t x;
-
-		if (vv_get_u64(v, &x) || x > UINT32_MAX) {
-			free(*out);
-			*out = NULL;
-			return -1;
-		}
-		(*out)[i] = (uint32_t)x;
-	}
-	*n = json_array_size(a);
-	return 0;
-}
-
 /* Decode input {control, ring, window_opcodes} of @in into @t. */
 static int decode_input(struct vv_case *c, const json_t *in,
 			struct vy_telemetry *t, struct vy_tel_scratch *s,
 			struct vy_err *e)
 {
 	struct vv_bytes ctl = { 0 }, ring = { 0 };
+	const json_t *ops_j;
 	uint32_t *ops = NULL;
 	size_t nops = 0;
 	int ret;
@@ -64,7 +35,8 @@ static int decode_input(struct vv_case *c, const json_t *in,
 		free(ctl.data);
 		return bad_input(c, e, "ring");
 	}
-	if (u32_array(in, "window_opcodes", &ops, &nops)) {
+	ops_j = json_object_get(in, "window_opcodes");
+	if (ops_j && vv_u32_list(ops_j, &ops, &nops)) {
 		ret = bad_input(c, e, "window_opcodes");
 		goto out;
 	}
