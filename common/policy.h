@@ -661,6 +661,16 @@ int vy_request_parse_json(const char *text, size_t len,
 
 /* The recommendation as a JSON object (snake_case enums, no schema). */
 struct json_t *vy_recommendation_json(const struct vy_launch_recommendation *r);
+/*
+ * The same object with the enum names chosen by @camel: false gives
+ * snake_case (vy_pressure_name, ...), true CamelCase (vy_pressure_camel,
+ * ... as the conformance vectors spell them).
+ */
+struct json_t *
+vy_recommendation_json_names(const struct vy_launch_recommendation *r,
+			     bool camel);
+/* {"workgroup_size_x", "slot_count", "dispatch_grid": [x, y, z]}. */
+struct json_t *vy_geometry_json(const struct vy_geometry *g);
 
 /*
  * The same object as one compact JSON line with "schema" first and a

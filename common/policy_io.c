@@ -249,28 +249,39 @@ int vy_request_parse_json(const char *text, size_t len,
 
 /* ---- recommendation output --------------------------------------- */
 
+struct json_t *vy_geometry_json(const struct vy_geometry *g)
+{
+	return json_pack("{s:I, s:I, s:[I, I, I]}",
+			 "workgroup_size_x", (json_int_t)g->workgroup_size_x,
+			 "slot_count", (json_int_t)g->slot_count,
+			 "dispatch_grid", (json_int_t)g->dispatch_grid[0],
+			 (json_int_t)g->dispatch_grid[1],
+			 (json_int_t)g->dispatch_grid[2]);
+}
+
 struct json_t *vy_recommendation_json(const struct vy_launch_recommendation *r)
 {
-	json_t *o = json_object(), *g = json_object(), *grid = json_array();
-	int i;
+	return vy_recommendation_json_names(r, false);
+}
 
-	for (i = 0; i < 3; i++)
-		json_array_append_new(grid,
-			json_integer(r->geometry.dispatch_grid[i]));
-	json_object_set_new(g, "workgroup_size_x",
-			    json_integer(r->geometry.workgroup_size_x));
-	json_object_set_new(g, "slot_count",
-			    json_integer(r->geometry.slot_count));
-	json_object_set_new(g, "dispatch_grid", grid);
-	json_object_set_new(o, "geometry", g);
+struct json_t *
+vy_recommendation_json_names(const struct vy_launch_recommendation *r,
+			     bool camel)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "geometry", vy_geometry_json(&r->geometry));
 	json_object_set_new(o, "worker_groups", json_integer(r->worker_groups));
 	json_object_set_new(o, "hit_capacity", json_integer(r->hit_capacity));
-	json_object_set_new(o, "pressure",
-			    json_string(vy_pressure_name(r->pressure)));
-	json_object_set_new(o, "execution_mode",
-			    json_string(vy_exec_mode_name(r->execution_mode)));
-	json_object_set_new(o, "topology",
-			    json_string(vy_topology_name(r->topology)));
+	json_object_set_new(o, "pressure", json_string(camel ?
+			    vy_pressure_camel(r->pressure) :
+			    vy_pressure_name(r->pressure)));
+	json_object_set_new(o, "execution_mode", json_string(camel ?
+			    vy_exec_mode_camel(r->execution_mode) :
+			    vy_exec_mode_name(r->execution_mode)));
+	json_object_set_new(o, "topology", json_string(camel ?
+			    vy_topology_camel(r->topology) :
+			    vy_topology_name(r->topology)));
 	json_object_set_new(o, "promote_hot_opcodes",
 			    json_boolean(r->promote_hot_opcodes));
 	json_object_set_new(o, "promote_hot_windows",

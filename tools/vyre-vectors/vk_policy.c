@@ -52,42 +52,6 @@ static json_t *request_json(const struct vy_launch_request *r)
 	return o;
 }
 
-static json_t *geometry_json(const struct vy_geometry *g)
-{
-	return json_pack("{s:I,s:I,s:[I,I,I]}", "workgroup_size_x",
-			 (json_int_t)g->workgroup_size_x, "slot_count",
-			 (json_int_t)g->slot_count, "dispatch_grid",
-			 (json_int_t)g->dispatch_grid[0],
-			 (json_int_t)g->dispatch_grid[1],
-			 (json_int_t)g->dispatch_grid[2]);
-}
-
-static json_t *rec_json(const struct vy_launch_recommendation *r)
-{
-	json_t *o = json_object();
-
-	json_object_set_new(o, "geometry", geometry_json(&r->geometry));
-	json_object_set_new(o, "worker_groups", vv_u64(r->worker_groups));
-	json_object_set_new(o, "hit_capacity", vv_u64(r->hit_capacity));
-	json_object_set_new(o, "pressure",
-			    json_string(vy_pressure_camel(r->pressure)));
-	json_object_set_new(o, "execution_mode",
-			    json_string(vy_exec_mode_camel(r->execution_mode)));
-	json_object_set_new(o, "topology",
-			    json_string(vy_topology_camel(r->topology)));
-	json_object_set_new(o, "promote_hot_opcodes",
-			    json_boolean(r->promote_hot_opcodes));
-	json_object_set_new(o, "promote_hot_windows",
-			    json_boolean(r->promote_hot_windows));
-	json_object_set_new(o, "age_priority_work",
-			    json_boolean(r->age_priority_work));
-	json_object_set_new(o, "estimated_peak_device_bytes",
-			    vv_u64(r->estimated_peak_device_bytes));
-	json_object_set_new(o, "device_memory_budget_bytes",
-			    vv_u64(r->device_memory_budget_bytes));
-	return o;
-}
-
 static int run_recommend(struct vv_case *c, json_t **got, struct vy_err *e)
 {
 	struct vy_launch_policy p = vy_launch_policy_standard();
@@ -110,7 +74,7 @@ static int run_recommend(struct vv_case *c, json_t **got, struct vy_err *e)
 	}
 	if (ret)
 		return ret;
-	*got = rec_json(&rec);
+	*got = vy_recommendation_json_names(&rec, true);
 	return 0;
 }
 
@@ -134,7 +98,8 @@ static int run_grid(struct vv_case *c, json_t **got, struct vy_err *e)
 	ret = vy_grid_calculate(&sp, q, w, &lim, &plan, e);
 	if (ret)
 		return ret;
-	*got = json_pack("{s:o,s:I}", "geometry", geometry_json(&plan.geometry),
+	*got = json_pack("{s:o,s:I}",
+			 "geometry", vy_geometry_json(&plan.geometry),
 			 "worker_groups", (json_int_t)plan.worker_groups);
 	return 0;
 }
@@ -176,7 +141,7 @@ static int run_sizing_helper(struct vv_case *c, json_t **got,
 		struct vy_geometry g = vy_geometry_from_slots(&sp, a[0], a[1],
 							      a[2]);
 
-		*got = json_pack("{s:o}", "value", geometry_json(&g));
+		*got = json_pack("{s:o}", "value", vy_geometry_json(&g));
 	} else {
 		return bad_input(e, "unknown sizing fn");
 	}
@@ -292,7 +257,8 @@ static int run_recommend_from_telemetry(struct vv_case *c, json_t **got,
 	if (ret)
 		return ret;
 	*got = json_pack("{s:o,s:o}", "filled_request", request_json(&filled),
-			 "recommendation", rec_json(&rec));
+			 "recommendation",
+			 vy_recommendation_json_names(&rec, true));
 	return 0;
 }
 
