@@ -97,6 +97,7 @@ struct vy_mk_stats {
 	uint64_t published, completed, faulted;
 	uint64_t launches;
 	uint64_t plan_ns, publish_ns, dispatch_ns;
+	uint64_t observe_ns;		/* queuing status reads */
 	uint64_t polls, status_reads;
 	uint64_t io_served, io_errors;
 	struct vy_transport_stats t;

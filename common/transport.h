@@ -112,6 +112,7 @@ struct vy_transport {
 	int defer_flush;		/* publish leaves the flush to the next
 					   observation or vy_transport_kick */
 	int unflushed;
+	int obs_event;			/* observations carry an event */
 	cl_mem obs_mem;			/* copy: pinned observation areas */
 	uint32_t *obs_area;
 	size_t obs_words;		/* words of one area */

@@ -310,16 +310,20 @@ static void vy_execute(const struct vy_bufs *b, gvu *slot, uint slot_base,
 }
 
 /*
- * Tenant check of a slot seen in state @st.  Returns 0 (not authorized:
- * leave it), 1 (authorized), 2 (claim-time fault, Resolution 4).
+ * SHUTDOWN and tenant check of a slot seen claimable.  Returns -1 (SHUTDOWN
+ * is set: claim nothing more), 0 (not authorized: leave it), 1
+ * (authorized), 2 (claim-time fault, Resolution 4).
  */
 static int vy_authorize(const struct vy_bufs *b, gvu *slot)
 {
-	/* both loads issued before either is used: one round trip, not two */
+	/* three loads issued before any is used: one round trip, not three */
+	uint sd = b->control[W_SHUTDOWN];
 	uint tenant = slot[2];
 	uint base = b->control[W_TENANT_BASE];
 	ulong idx;
 
+	if (sd != 0u)
+		return -1;
 	if (tenant >= TENANT_LIMIT)
 		return 2;
 	/* volatile loads: the values of upstream's atomic loads, no RMW */
@@ -331,7 +335,7 @@ static int vy_authorize(const struct vy_bufs *b, gvu *slot)
 
 /*
  * Try to claim slot @s (seen in state @st).  Returns 1 when this lane now
- * owns it and has executed it.
+ * owns it and has executed it, -1 when SHUTDOWN is set.
  */
 static int vy_try_slot(const struct vy_bufs *b, gvu *ring, uint s, uint st,
 		       int *pri_claimed, uint pri)
@@ -339,8 +343,8 @@ static int vy_try_slot(const struct vy_bufs *b, gvu *ring, uint s, uint st,
 	gvu *slot = ring + (ulong)s * SLOT_WORDS;
 	int auth = vy_authorize(b, slot);
 
-	if (!auth)
-		return 0;
+	if (auth <= 0)
+		return auth;
 	if (atomic_cmpxchg(&slot[0], st, ST_CLAIMED) != st)
 		return 0;
 	if (pri_claimed) {
@@ -367,14 +371,16 @@ static uint vy_scan(const struct vy_bufs *b, gvu *ring, uint nslots,
 {
 	for (uint k = 0; k < count; k++) {
 		uint s = start + k;
+		int r;
 
 		if (s >= nslots)
 			s -= nslots;
 		if (ring[(ulong)s * SLOT_WORDS] != ST_PUBLISHED)
 			continue;
-		if (b->control[W_SHUTDOWN] != 0u)
+		r = vy_try_slot(b, ring, s, ST_PUBLISHED, 0, 0);
+		if (r < 0)
 			return 0;
-		if (vy_try_slot(b, ring, s, ST_PUBLISHED, 0, 0))
+		if (r)
 			return s + 1u;
 	}
 	return 0;
@@ -402,12 +408,14 @@ static uint vy_scan_pri_range(const struct vy_bufs *b, gvu *ring, uint nslots,
 	for (uint k = 0; k < len; k++) {
 		uint s = start + (lane + k) % len;
 		uint st = ring[(ulong)s * SLOT_WORDS];
+		int r;
 
 		if (st != ST_PUBLISHED && st != ST_YIELD && st != ST_REQUEUE)
 			continue;
-		if (c[W_SHUTDOWN] != 0u)
+		r = vy_try_slot(b, ring, s, st, claimed, pri);
+		if (r < 0)
 			return 0;
-		if (vy_try_slot(b, ring, s, st, claimed, pri))
+		if (r)
 			return s + 1u;
 	}
 	return 0;
@@ -474,9 +482,8 @@ __kernel void vy_megakernel(__global uint *control, uint control_words,
 		for (uint s = lane; s < slot_count; s += lanes) {
 			if (r[(ulong)s * SLOT_WORDS] != ST_PUBLISHED)
 				continue;
-			if (b.control[W_SHUTDOWN] != 0u)
+			if (vy_try_slot(&b, r, s, ST_PUBLISHED, 0, 0) < 0)
 				return;
-			vy_try_slot(&b, r, s, ST_PUBLISHED, 0, 0);
 		}
 		return;
 	}

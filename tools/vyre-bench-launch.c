@@ -133,6 +133,7 @@ static int check_word(struct vy_mk *mk, uint64_t want, struct vy_err *e)
 struct lat {
 	uint64_t p50, p99, n;
 	double cmds, flushes, reads;	/* per measured item (breakdown) */
+	double enq_us;			/* host time queuing commands */
 };
 
 static int bench_latency(const struct bopts *o, int persistent, int blocking,
@@ -180,6 +181,9 @@ static int bench_latency(const struct bopts *o, int persistent, int blocking,
 		out->cmds = (double)(s1.t.commands - s0.t.commands) / k;
 		out->flushes = (double)(s1.t.flushes - s0.t.flushes) / k;
 		out->reads = (double)(s1.status_reads - s0.status_reads) / k;
+		out->enq_us = (double)(s1.publish_ns - s0.publish_ns +
+				       s1.observe_ns - s0.observe_ns) /
+			      1e3 / k;
 		qsort(v + warm, o->latency_items, sizeof(*v), cmp_u64);
 		out->p50 = pct(v + warm, o->latency_items, 0.5);
 		out->p99 = pct(v + warm, o->latency_items, 0.99);
@@ -229,12 +233,14 @@ static int bench_throughput(const struct bopts *o, int persistent,
 		*ips = (double)(rounds * batch) * 1e9 / (double)(ns ? ns : 1);
 		if (getenv("VYRE_BENCH_BREAKDOWN"))
 			fprintf(stderr,
-				"%s batch %u: %.1f commands, %.1f status reads, %.1f us publishing per batch\n",
+				"%s batch %u: %.1f commands, %.1f status reads, %.1f us publishing, %.1f us queuing reads per batch\n",
 				persistent ? "persistent" : "relaunch", batch,
 				(double)(s1.t.commands - s0.t.commands) / rounds,
 				(double)(s1.status_reads - s0.status_reads) /
 					rounds,
 				(double)(s1.publish_ns - s0.publish_ns) / 1e3 /
+					rounds,
+				(double)(s1.observe_ns - s0.observe_ns) / 1e3 /
 					rounds);
 		err = check_word(mk, tag, e);
 	}
@@ -246,18 +252,19 @@ static int bench_throughput(const struct bopts *o, int persistent,
 
 static void lat_json(const char *name, const struct lat *l)
 {
-	printf("{\"latency\":\"%s\",\"p50_ns\":%llu,\"p99_ns\":%llu,\"n\":%llu,\"commands_per_item\":%.2f,\"flushes_per_item\":%.2f,\"status_reads_per_item\":%.2f}\n",
+	printf("{\"latency\":\"%s\",\"p50_ns\":%llu,\"p99_ns\":%llu,\"n\":%llu,\"commands_per_item\":%.2f,\"flushes_per_item\":%.2f,\"status_reads_per_item\":%.2f,\"enqueue_us_per_item\":%.2f}\n",
 	       name, (unsigned long long)l->p50, (unsigned long long)l->p99,
-	       (unsigned long long)l->n, l->cmds, l->flushes, l->reads);
+	       (unsigned long long)l->n, l->cmds, l->flushes, l->reads,
+	       l->enq_us);
 }
 
 static void lat_row(const char *name, const struct lat *l,
 		    const struct lat *base)
 {
-	printf("| %s | %.1f | %.1f | %.2f | %.2f | %.2f | %.2f |\n", name,
+	printf("| %s | %.1f | %.1f | %.2f | %.2f | %.2f | %.2f | %.1f |\n", name,
 	       l->p50 / 1e3, l->p99 / 1e3,
 	       base->p50 ? (double)l->p50 / (double)base->p50 : 0, l->cmds,
-	       l->flushes, l->reads);
+	       l->flushes, l->reads, l->enq_us);
 }
 
 static void usage(FILE *f)
@@ -399,8 +406,8 @@ int main(int argc, char **argv)
 		printf("device: %s; transport %s; persistent geometry %u x %u lanes\n\n",
 		       dev, vy_transport_name(info.transport), info.workgroups,
 		       info.workgroup_size);
-		printf("| round trip of one slot | p50 µs | p99 µs | p50 vs relaunch | commands/item | flushes/item | status reads/item |\n");
-		printf("|---|---:|---:|---:|---:|---:|---:|\n");
+		printf("| round trip of one slot | p50 µs | p99 µs | p50 vs relaunch | commands/item | flushes/item | status reads/item | host queuing µs/item |\n");
+		printf("|---|---:|---:|---:|---:|---:|---:|---:|\n");
 		lat_row("relaunch (write + once kernel + read)", &rl, &rl);
 		lat_row("persistent, pipelined status reads", &pl, &rl);
 		lat_row("persistent, blocking status read per look", &pb, &rl);
