@@ -353,40 +353,6 @@ static int ring_len(uint32_t slots, size_t *len, struct vy_err *e)
 	return 0;
 }
 
-int vy_encode_empty_ring(uint32_t slot_count, uint8_t **out, size_t *len,
-			 struct vy_err *e)
-{
-	size_t n = 0;
-	int ret;
-
-	ret = ring_len(slot_count, &n, e);
-	if (ret)
-		return ret;
-	ret = alloc_zero(n, out, e);
-	if (ret)
-		return ret;
-	*len = n;
-	return 0;
-}
-
-int vy_encode_empty_ring_into(uint32_t slot_count, uint8_t *buf, size_t cap,
-			      size_t *len, struct vy_err *e)
-{
-	size_t n = 0;
-	int ret;
-
-	ret = ring_len(slot_count, &n, e);
-	if (ret)
-		return ret;
-	ret = check_cap(n, cap, "ring", e);
-	if (ret)
-		return ret;
-	if (n)
-		memset(buf, 0, n);
-	*len = n;
-	return 0;
-}
-
 static int debug_len(uint32_t records, size_t *len, struct vy_err *e)
 {
 	if (records > VY_MAX_ENCODED_DEBUG_RECORDS)
@@ -398,13 +364,22 @@ static int debug_len(uint32_t records, size_t *len, struct vy_err *e)
 	return 0;
 }
 
-int vy_encode_empty_debug_log(uint32_t record_capacity, uint8_t **out,
-			      size_t *len, struct vy_err *e)
+static int io_len(uint32_t slots, size_t *len, struct vy_err *e)
+{
+	return vy_io_queue_byte_len(slots, len, e);
+}
+
+/* Sizes a buffer for @count items (ring slots, debug records, ...). */
+typedef int (*sizer_fn)(uint32_t count, size_t *len, struct vy_err *e);
+
+/* A zeroed buffer of the size @sizer gives for @count, malloc'd. */
+static int encode_zero(sizer_fn sizer, uint32_t count, uint8_t **out,
+		       size_t *len, struct vy_err *e)
 {
 	size_t n = 0;
 	int ret;
 
-	ret = debug_len(record_capacity, &n, e);
+	ret = sizer(count, &n, e);
 	if (ret)
 		return ret;
 	ret = alloc_zero(n, out, e);
@@ -412,56 +387,65 @@ int vy_encode_empty_debug_log(uint32_t record_capacity, uint8_t **out,
 		return ret;
 	*len = n;
 	return 0;
+}
+
+/* The same, zeroed in @buf of @cap bytes; @what names it in errors. */
+static int encode_zero_into(sizer_fn sizer, uint32_t count, const char *what,
+			    uint8_t *buf, size_t cap, size_t *len,
+			    struct vy_err *e)
+{
+	size_t n = 0;
+	int ret;
+
+	ret = sizer(count, &n, e);
+	if (ret)
+		return ret;
+	ret = check_cap(n, cap, what, e);
+	if (ret)
+		return ret;
+	if (n)
+		memset(buf, 0, n);
+	*len = n;
+	return 0;
+}
+
+int vy_encode_empty_ring(uint32_t slot_count, uint8_t **out, size_t *len,
+			 struct vy_err *e)
+{
+	return encode_zero(ring_len, slot_count, out, len, e);
+}
+
+int vy_encode_empty_ring_into(uint32_t slot_count, uint8_t *buf, size_t cap,
+			      size_t *len, struct vy_err *e)
+{
+	return encode_zero_into(ring_len, slot_count, "ring", buf, cap, len,
+				e);
+}
+
+int vy_encode_empty_debug_log(uint32_t record_capacity, uint8_t **out,
+			      size_t *len, struct vy_err *e)
+{
+	return encode_zero(debug_len, record_capacity, out, len, e);
 }
 
 int vy_encode_empty_debug_log_into(uint32_t record_capacity, uint8_t *buf,
 				   size_t cap, size_t *len, struct vy_err *e)
 {
-	size_t n = 0;
-	int ret;
-
-	ret = debug_len(record_capacity, &n, e);
-	if (ret)
-		return ret;
-	ret = check_cap(n, cap, "debug log", e);
-	if (ret)
-		return ret;
-	memset(buf, 0, n);
-	*len = n;
-	return 0;
+	return encode_zero_into(debug_len, record_capacity, "debug log", buf,
+				cap, len, e);
 }
 
 int vy_encode_empty_io_queue(uint32_t slot_count, uint8_t **out, size_t *len,
 			     struct vy_err *e)
 {
-	size_t n = 0;
-	int ret;
-
-	ret = vy_io_queue_byte_len(slot_count, &n, e);
-	if (ret)
-		return ret;
-	ret = alloc_zero(n, out, e);
-	if (ret)
-		return ret;
-	*len = n;
-	return 0;
+	return encode_zero(io_len, slot_count, out, len, e);
 }
 
 int vy_encode_empty_io_queue_into(uint32_t slot_count, uint8_t *buf,
 				  size_t cap, size_t *len, struct vy_err *e)
 {
-	size_t n = 0;
-	int ret;
-
-	ret = vy_io_queue_byte_len(slot_count, &n, e);
-	if (ret)
-		return ret;
-	ret = check_cap(n, cap, "io queue", e);
-	if (ret)
-		return ret;
-	memset(buf, 0, n);
-	*len = n;
-	return 0;
+	return encode_zero_into(io_len, slot_count, "io queue", buf, cap, len,
+				e);
 }
 
 /* ------------------------------------------------------------------ */
