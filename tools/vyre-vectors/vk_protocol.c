@@ -179,55 +179,44 @@ static json_t *zero_result(struct vv_case *c, uint8_t *buf, size_t len)
 	return json_pack("{so}", "byte_len", vv_u64(len));
 }
 
-static int k_encode_empty_ring(struct vv_case *c, json_t **got,
-			       struct vy_err *e)
+typedef int (*empty_fn)(uint32_t count, uint8_t **out, size_t *len,
+			struct vy_err *e);
+
+/* Encode with @enc for the count at input @key; the result must be zero. */
+static int encode_empty(struct vv_case *c, json_t **got, struct vy_err *e,
+			const char *key, empty_fn enc)
 {
 	uint32_t n;
 	uint8_t *buf;
 	size_t len;
 	int ret;
 
-	if (need_u32(c->input, "slot_count", &n))
-		return bad_input(c, e, "slot_count");
-	ret = vy_encode_empty_ring(n, &buf, &len, e);
+	if (need_u32(c->input, key, &n))
+		return bad_input(c, e, key);
+	ret = enc(n, &buf, &len, e);
 	if (ret)
 		return ret;
 	*got = zero_result(c, buf, len);
 	return 0;
+}
+
+static int k_encode_empty_ring(struct vv_case *c, json_t **got,
+			       struct vy_err *e)
+{
+	return encode_empty(c, got, e, "slot_count", vy_encode_empty_ring);
 }
 
 static int k_encode_empty_debug_log(struct vv_case *c, json_t **got,
 				    struct vy_err *e)
 {
-	uint32_t n;
-	uint8_t *buf;
-	size_t len;
-	int ret;
-
-	if (need_u32(c->input, "record_capacity", &n))
-		return bad_input(c, e, "record_capacity");
-	ret = vy_encode_empty_debug_log(n, &buf, &len, e);
-	if (ret)
-		return ret;
-	*got = zero_result(c, buf, len);
-	return 0;
+	return encode_empty(c, got, e, "record_capacity",
+			    vy_encode_empty_debug_log);
 }
 
 static int k_encode_empty_io_queue(struct vv_case *c, json_t **got,
 				   struct vy_err *e)
 {
-	uint32_t n;
-	uint8_t *buf;
-	size_t len;
-	int ret;
-
-	if (need_u32(c->input, "slot_count", &n))
-		return bad_input(c, e, "slot_count");
-	ret = vy_encode_empty_io_queue(n, &buf, &len, e);
-	if (ret)
-		return ret;
-	*got = zero_result(c, buf, len);
-	return 0;
+	return encode_empty(c, got, e, "slot_count", vy_encode_empty_io_queue);
 }
 
 static int k_priority_offsets(struct vv_case *c, json_t **got,
