@@ -44,6 +44,18 @@ static int slot_in_range(uint32_t slot, uint32_t cap, struct vy_err *e)
 	return 0;
 }
 
+/* The ring holds whole slots and @slot is one of them. */
+static int ring_slot_check(size_t ring_len, uint32_t slot, struct vy_err *e)
+{
+	uint32_t cap = 0;
+	int ret;
+
+	ret = ring_check(ring_len, &cap, e);
+	if (ret)
+		return ret;
+	return slot_in_range(slot, cap, e);
+}
+
 static int args_check(size_t nargs, size_t max, struct vy_err *e)
 {
 	if (nargs > max)
@@ -99,13 +111,9 @@ int vy_publish_slot(uint8_t *ring, size_t ring_len, uint32_t slot,
 		    uint32_t tenant, uint32_t opcode, const uint32_t *args,
 		    size_t nargs, struct vy_err *e)
 {
-	uint32_t cap = 0;
 	int ret;
 
-	ret = ring_check(ring_len, &cap, e);
-	if (ret)
-		return ret;
-	ret = slot_in_range(slot, cap, e);
+	ret = ring_slot_check(ring_len, slot, e);
 	if (ret)
 		return ret;
 	ret = args_check(nargs, VY_SLOT_ARGS, e);
@@ -485,12 +493,9 @@ int vy_publish_window(uint8_t *ring, size_t ring_len,
 int vy_ring_write_slot(uint8_t *ring, size_t ring_len, uint32_t slot,
 		       const uint8_t src[VY_SLOT_BYTES], struct vy_err *e)
 {
-	uint32_t cap = 0;
 	int ret;
 
-	ret = ring_check(ring_len, &cap, e);
-	if (!ret)
-		ret = slot_in_range(slot, cap, e);
+	ret = ring_slot_check(ring_len, slot, e);
 	if (ret)
 		return ret;
 	/* payload first, status word last */
@@ -503,12 +508,9 @@ int vy_ring_write_slot(uint8_t *ring, size_t ring_len, uint32_t slot,
 int vy_ring_read_slot(const uint8_t *ring, size_t ring_len, uint32_t slot,
 		      uint8_t dst[VY_SLOT_BYTES], struct vy_err *e)
 {
-	uint32_t cap = 0;
 	int ret;
 
-	ret = ring_check(ring_len, &cap, e);
-	if (!ret)
-		ret = slot_in_range(slot, cap, e);
+	ret = ring_slot_check(ring_len, slot, e);
 	if (ret)
 		return ret;
 	memcpy(dst, ring + (size_t)slot * VY_SLOT_BYTES, VY_SLOT_BYTES);
@@ -521,12 +523,10 @@ int vy_slot_transition(uint8_t *ring, size_t ring_len, uint32_t slot,
 {
 	static const char *const tname[] = { "claim", "done", "fault",
 					     "cancel" };
-	uint32_t cap, st, to, allowed;
+	uint32_t st, to, allowed;
 	int ret;
 
-	ret = ring_check(ring_len, &cap, e);
-	if (!ret)
-		ret = slot_in_range(slot, cap, e);
+	ret = ring_slot_check(ring_len, slot, e);
 	if (ret)
 		return ret;
 	switch (t) {
