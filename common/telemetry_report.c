@@ -801,6 +801,21 @@ static void table_io(FILE *f, const struct vy_tel_report *r)
 			req[i].byte_count, req[i].tag);
 }
 
+/* Ring slots by status, as the table and the Prometheus text list them. */
+static const char *const occ_names[9] = {
+	"empty", "published", "claimed", "done", "wait_io", "yield",
+	"requeue", "fault", "unknown",
+};
+
+static void occ_counts(const struct vy_ring_occupancy *o, uint32_t occ[9])
+{
+	const uint32_t v[9] = { o->empty, o->published, o->claimed, o->done,
+				o->wait_io, o->yield_count, o->requeue,
+				o->fault, o->unknown };
+
+	memcpy(occ, v, sizeof(v));
+}
+
 int vy_tel_report_health_line(FILE *f, const struct vy_tel_report *r)
 {
 	if (!r->has_health)
@@ -835,16 +850,11 @@ int vy_tel_report_table(FILE *f, const struct vy_tel_report *r)
 	const struct vy_control_snapshot *c = &r->tel.control;
 	const struct vy_ring_occupancy *o = &r->tel.occupancy;
 	const struct vy_runtime_counters *k = &r->counters;
-	const uint32_t occ[9] = { o->empty, o->published, o->claimed,
-				  o->done, o->wait_io, o->yield_count,
-				  o->requeue, o->fault, o->unknown };
-	static const char *const occ_names[9] = {
-		"empty", "published", "claimed", "done", "wait_io", "yield",
-		"requeue", "fault", "unknown",
-	};
+	uint32_t occ[9];
 	const char *sep = "";
 	uint32_t i;
 
+	occ_counts(o, occ);
 	fprintf(f, "snapshot     %" PRIu64 "  %s", r->index, r->source);
 	if (r->has_meta) {
 		char when[64];
@@ -1051,15 +1061,10 @@ int vy_tel_report_prom(FILE *f, const struct vy_tel_report *r)
 	const struct vy_control_snapshot *c = &r->tel.control;
 	const struct vy_ring_occupancy *o = &r->tel.occupancy;
 	const struct vy_runtime_counters *k = &r->counters;
-	const uint32_t occ[9] = { o->empty, o->published, o->claimed,
-				  o->done, o->wait_io, o->yield_count,
-				  o->requeue, o->fault, o->unknown };
-	static const char *const occ_names[9] = {
-		"empty", "published", "claimed", "done", "wait_io", "yield",
-		"requeue", "fault", "unknown",
-	};
+	uint32_t occ[9];
 	uint32_t i;
 
+	occ_counts(o, occ);
 	if (r->has_meta) {
 		prom_head(f, "vyre_snapshot_capture_timestamp_seconds", "gauge",
 			  "Wall-clock time of the capture.");
