@@ -108,6 +108,37 @@ static int error_unchanged(struct vv_case *c, int ret, const uint8_t *before,
 	return ret;
 }
 
+/*
+ * Input "ring" into @ring and a copy of it into *@before, to check that a
+ * failing publisher changed nothing.  Both are freed on error.
+ */
+static int load_ring(struct vv_case *c, struct vy_err *e,
+		     struct vv_bytes *ring, uint8_t **before)
+{
+	if (vv_ring(json_object_get(c->input, "ring"), ring))
+		return bad_input(c, e, "ring");
+	*before = dup_bytes(ring);
+	if (!*before) {
+		free(ring->data);
+		return bad_input(c, e, "out of memory");
+	}
+	return 0;
+}
+
+/*
+ * After a publisher wrote @returned slots from @start: nothing else in
+ * the ring changed; the result is {"returned", "slots"}.
+ */
+static json_t *published_result(struct vv_case *c, const uint8_t *before,
+				const struct vv_bytes *ring, uint32_t start,
+				uint32_t returned)
+{
+	uint64_t end = (uint64_t)start + returned;
+
+	check_untouched(c, before, ring->data, ring->len, start, end);
+	return slots_result(ring->data, returned, start, end);
+}
+
 static int read_mode(const json_t *in, enum vy_read_mode *m)
 {
 	const char *s = json_string_value(json_object_get(in, "mode"));
@@ -400,22 +431,19 @@ static int k_publish_slot(struct vv_case *c, json_t **got, struct vy_err *e)
 	    need_u32(c->input, "opcode", &op) ||
 	    vv_u32_list(json_object_get(c->input, "args"), &args, &nargs))
 		return bad_input(c, e, "slot_idx/tenant/opcode/args");
-	if (vv_ring(json_object_get(c->input, "ring"), &ring)) {
+	ret = load_ring(c, e, &ring, &before);
+	if (ret) {
 		free(args);
-		return bad_input(c, e, "ring");
+		return ret;
 	}
-	before = dup_bytes(&ring);
-	ret = before ? vy_publish_slot(ring.data, ring.len, slot, tenant, op,
-				       args, nargs, e) :
-		       bad_input(c, e, "out of memory");
-	if (before) {
-		error_unchanged(c, ret, before, &ring);
-		if (!ret) {
-			check_untouched(c, before, ring.data, ring.len, slot,
-					(uint64_t)slot + 1);
-			*got = json_pack("{so}", "slot_words",
-					 slot_words_json(ring.data, slot));
-		}
+	ret = vy_publish_slot(ring.data, ring.len, slot, tenant, op, args,
+			      nargs, e);
+	error_unchanged(c, ret, before, &ring);
+	if (!ret) {
+		check_untouched(c, before, ring.data, ring.len, slot,
+				(uint64_t)slot + 1);
+		*got = json_pack("{so}", "slot_words",
+				 slot_words_json(ring.data, slot));
 	}
 	free(before);
 	free(ring.data);
@@ -480,23 +508,16 @@ static int k_batch_publish(struct vv_case *c, json_t **got, struct vy_err *e)
 	    need_u32(c->input, "batch_tag", &tag) ||
 	    slot_items(json_object_get(c->input, "items"), &items, &n))
 		return bad_input(c, e, "start/tenant/batch_tag/items");
-	if (vv_ring(json_object_get(c->input, "ring"), &ring)) {
+	ret = load_ring(c, e, &ring, &before);
+	if (ret) {
 		free_items(items, n);
-		return bad_input(c, e, "ring");
+		return ret;
 	}
-	before = dup_bytes(&ring);
-	ret = before ? vy_batch_publish(ring.data, ring.len, start, tenant,
-					items, n, tag, &returned, e) :
-		       bad_input(c, e, "out of memory");
-	if (before) {
-		error_unchanged(c, ret, before, &ring);
-		if (!ret) {
-			check_untouched(c, before, ring.data, ring.len, start,
-					(uint64_t)start + returned);
-			*got = slots_result(ring.data, returned, start,
-					    (uint64_t)start + returned);
-		}
-	}
+	ret = vy_batch_publish(ring.data, ring.len, start, tenant, items, n,
+			       tag, &returned, e);
+	error_unchanged(c, ret, before, &ring);
+	if (!ret)
+		*got = published_result(c, before, &ring, start, returned);
 	free(before);
 	free(ring.data);
 	free_items(items, n);
@@ -553,36 +574,31 @@ static int k_publish_packed_slot(struct vv_case *c, json_t **got,
 		ops[i].opcode = (uint8_t)items[i].opcode;
 		ops[i].args = items[i].args;
 	}
-	if (vv_ring(json_object_get(c->input, "ring"), &ring)) {
+	ret = load_ring(c, e, &ring, &before);
+	if (ret) {
 		free(ops);
 		free_items(items, n);
-		return bad_input(c, e, "ring");
+		return ret;
 	}
-	before = dup_bytes(&ring);
-	ret = before ? vy_publish_packed_slot(ring.data, ring.len, slot,
-					      tenant, ops, n, e) :
-		       bad_input(c, e, "out of memory");
-	if (before) {
-		error_unchanged(c, ret, before, &ring);
-		if (!ret) {
-			check_untouched(c, before, ring.data, ring.len, slot,
-					(uint64_t)slot + 1);
-			for (i = 0; i < 4; i++)
-				head[i] = vy_word(ring.data,
-						  (size_t)slot * 16 + i);
-			if (head[0] != VY_STATUS_PUBLISHED ||
-			    head[1] != VY_OP_PACKED_SLOT || head[2] != tenant ||
-			    head[3] != VY_PRIO_NORMAL)
-				vv_mismatch(c, "slot words 0..3",
-					    "[1, 0x80000001, tenant, 2]",
-					    "different");
-			for (i = 0; i < VY_SLOT_ARGS; i++)
-				args[i] = vy_word(ring.data,
-						  (size_t)slot * 16 + 4 + i);
-			*got = json_pack("{soso}", "arg_words",
-					 u32_array_json(args, VY_SLOT_ARGS),
-					 "decoded", packed_decoded_json(args));
-		}
+	ret = vy_publish_packed_slot(ring.data, ring.len, slot, tenant, ops, n,
+				     e);
+	error_unchanged(c, ret, before, &ring);
+	if (!ret) {
+		check_untouched(c, before, ring.data, ring.len, slot,
+				(uint64_t)slot + 1);
+		for (i = 0; i < 4; i++)
+			head[i] = vy_word(ring.data, (size_t)slot * 16 + i);
+		if (head[0] != VY_STATUS_PUBLISHED ||
+		    head[1] != VY_OP_PACKED_SLOT || head[2] != tenant ||
+		    head[3] != VY_PRIO_NORMAL)
+			vv_mismatch(c, "slot words 0..3",
+				    "[1, 0x80000001, tenant, 2]", "different");
+		for (i = 0; i < VY_SLOT_ARGS; i++)
+			args[i] = vy_word(ring.data,
+					  (size_t)slot * 16 + 4 + i);
+		*got = json_pack("{soso}", "arg_words",
+				 u32_array_json(args, VY_SLOT_ARGS),
+				 "decoded", packed_decoded_json(args));
 	}
 	free(before);
 	free(ring.data);
@@ -639,23 +655,16 @@ static int k_publish_work_items(struct vv_case *c, json_t **got,
 	    need_u32(c->input, "tenant", &tenant) ||
 	    work_items(json_object_get(c->input, "items"), &items, &n))
 		return bad_input(c, e, "start/tenant/items");
-	if (vv_ring(json_object_get(c->input, "ring"), &ring)) {
+	ret = load_ring(c, e, &ring, &before);
+	if (ret) {
 		free(items);
-		return bad_input(c, e, "ring");
+		return ret;
 	}
-	before = dup_bytes(&ring);
-	ret = before ? vy_publish_work_items(ring.data, ring.len, start,
-					     tenant, items, n, &returned, e) :
-		       bad_input(c, e, "out of memory");
-	if (before) {
-		error_unchanged(c, ret, before, &ring);
-		if (!ret) {
-			check_untouched(c, before, ring.data, ring.len, start,
-					(uint64_t)start + returned);
-			*got = slots_result(ring.data, returned, start,
-					    (uint64_t)start + returned);
-		}
-	}
+	ret = vy_publish_work_items(ring.data, ring.len, start, tenant, items,
+				    n, &returned, e);
+	error_unchanged(c, ret, before, &ring);
+	if (!ret)
+		*got = published_result(c, before, &ring, start, returned);
 	free(before);
 	free(ring.data);
 	free(items);
@@ -761,12 +770,8 @@ static int k_publish_window(struct vv_case *c, json_t **got, struct vy_err *e)
 	}
 	ret = vy_publish_window(ring.data, ring.len, &w, &returned, e);
 	error_unchanged(c, ret, before, &ring);
-	if (!ret) {
-		check_untouched(c, before, ring.data, ring.len, w.start,
-				(uint64_t)w.start + returned);
-		*got = slots_result(ring.data, returned, w.start,
-				    (uint64_t)w.start + returned);
-	}
+	if (!ret)
+		*got = published_result(c, before, &ring, w.start, returned);
 out:
 	free(before);
 	free(ring.data);
