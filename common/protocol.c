@@ -342,7 +342,7 @@ int vy_encode_control_with_offsets_into(bool shutdown, uint32_t tenant_count,
 	return 0;
 }
 
-static int ring_len(uint32_t slots, size_t *len, struct vy_err *e)
+int vy_ring_encode_len(uint32_t slots, size_t *len, struct vy_err *e)
 {
 	if (slots > VY_MAX_ENCODED_RING_SLOTS)
 		return vy_errf(e, VY_E_RING_ENCODE_CAP,
@@ -412,14 +412,14 @@ static int encode_zero_into(sizer_fn sizer, uint32_t count, const char *what,
 int vy_encode_empty_ring(uint32_t slot_count, uint8_t **out, size_t *len,
 			 struct vy_err *e)
 {
-	return encode_zero(ring_len, slot_count, out, len, e);
+	return encode_zero(vy_ring_encode_len, slot_count, out, len, e);
 }
 
 int vy_encode_empty_ring_into(uint32_t slot_count, uint8_t *buf, size_t cap,
 			      size_t *len, struct vy_err *e)
 {
-	return encode_zero_into(ring_len, slot_count, "ring", buf, cap, len,
-				e);
+	return encode_zero_into(vy_ring_encode_len, slot_count, "ring", buf,
+				cap, len, e);
 }
 
 int vy_encode_empty_debug_log(uint32_t record_capacity, uint8_t **out,

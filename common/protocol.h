@@ -251,6 +251,12 @@ bool vy_debug_log_byte_len(uint64_t record_capacity, uint64_t *bytes);
 int vy_io_queue_byte_len(uint64_t slot_count, size_t *bytes,
 			 struct vy_err *e);
 
+/*
+ * Byte length of an encoded ring of @slot_count slots (n * 64), as the
+ * ring encoders size it.  Errors: VY_E_RING_ENCODE_CAP (> 1048576).
+ */
+int vy_ring_encode_len(uint32_t slot_count, size_t *len, struct vy_err *e);
+
 /* ================================================================== */
 /* Encoders (protocol.md 1.3, 2.2)                                     */
 /*

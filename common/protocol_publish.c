@@ -369,13 +369,7 @@ static int work_ring_check(uint32_t slot_count,
 	ret = work_opcodes_check(items, n, e);
 	if (ret)
 		return ret;
-	if (slot_count > VY_MAX_ENCODED_RING_SLOTS)
-		return vy_errf(e, VY_E_RING_ENCODE_CAP,
-			       "use at most 1048576 ring slots",
-			       "ring of %u slots exceeds the encoder cap of %u",
-			       slot_count, VY_MAX_ENCODED_RING_SLOTS);
-	*len = (size_t)slot_count * VY_SLOT_BYTES;
-	return 0;
+	return vy_ring_encode_len(slot_count, len, e);
 }
 
 static void fill_work_ring(uint8_t *buf, size_t len, uint32_t tenant,
