@@ -18,8 +18,10 @@
  * not yet seen finished).  The host publishes only into free slots, so no
  * item is lost or run twice.  The kernel stores DONE/FAULT after it counts
  * DONE_COUNT (upstream order); the host therefore judges completion from
- * each slot's own status, and uses DONE_COUNT only as the cheap signal that
- * something finished.
+ * each slot's own status.  With a copy transport and a running kernel it
+ * reads them without blocking: one status read queued behind each publish
+ * on the same in-order queue, seen landing in pinned memory; a read only
+ * counts for slots published before it was queued.
  *
  * Errors: the codes of cl.h and transport.h, VY_E_TIMEOUT (a bounded wait
  * ran out), VY_E_INVAL (bad configuration), VY_E_NOMEM.
@@ -53,9 +55,9 @@ struct vy_mk_params {
 	uint32_t idle_max;		/* idle iterations before exit; 0 = none */
 	uint32_t io_poll_max;		/* LOAD_MISS poll bound; 0 = default */
 	uint32_t data_words;		/* data buffer words (D6); 0 = none */
-	int observe_blocking;		/* copy: one blocking read per look at
-					   DONE_COUNT instead of the pipelined
-					   watch (for comparisons) */
+	int observe_blocking;		/* copy: one blocking status read per
+					   look instead of the queued
+					   non-blocking ones (comparisons) */
 };
 
 /* One LOAD_MISS (or other) IO request the kernel posted. */
@@ -97,7 +99,7 @@ struct vy_mk_stats {
 	uint64_t published, completed, faulted;
 	uint64_t launches;
 	uint64_t plan_ns, publish_ns, dispatch_ns;
-	uint64_t observe_ns;		/* queuing status reads */
+	uint64_t observe_ns;		/* host time queuing status reads */
 	uint64_t polls, status_reads;
 	uint64_t io_served, io_errors;
 	struct vy_transport_stats t;
@@ -150,14 +152,19 @@ uint32_t vy_mk_inflight(const struct vy_mk *mk);
 int vy_mk_stage(struct vy_mk *mk, uint32_t slot, const uint32_t words[16],
 		uint64_t tag, struct vy_err *e);
 
-/* Publish every staged slot (contiguous runs as single transfers). */
+/*
+ * Publish every staged slot (contiguous runs as single transfers; copy
+ * with a running kernel: payload write, status write and one status read
+ * behind them, one flush).
+ */
 int vy_mk_flush(struct vy_mk *mk, struct vy_err *e);
 
 /*
- * Look for finished slots: serve IO requests, watch DONE_COUNT, read the
- * statuses of in-flight slots when it moved, free the finished ones.  Up to
- * @max are reported in @out (may be NULL); returns how many finished
- * (>= 0), or an error.  Does not block on the device beyond one read.
+ * Look for finished slots: serve IO requests, read the statuses of the
+ * in-flight slots (copy with a running kernel: take the queued status read
+ * once it has landed, queue the next), free the finished ones.  Up to @max
+ * are reported in @out (may be NULL); returns how many finished (>= 0), or
+ * an error.  Does not block on the device beyond one read.
  */
 int vy_mk_poll(struct vy_mk *mk, struct vy_mk_done *out, size_t max,
 	       struct vy_err *e);

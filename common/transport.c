@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "protocol.h"
+#include "util.h"
 
 #define VY_PAGE 4096
 
@@ -272,6 +273,17 @@ int vy_transport_pull(struct vy_transport *t, enum vy_tbuf_id id,
 	return 0;
 }
 
+/* Flush the publishing queue, timed. */
+static void qflush(struct vy_transport *t)
+{
+	uint64_t t0 = vy_now_ns();
+
+	clFlush(t->cl->q2);
+	t->st.flush_ns += vy_now_ns() - t0;
+	t->st.flushes++;
+	t->unflushed = 0;
+}
+
 int vy_transport_publish(struct vy_transport *t, uint32_t first, uint32_t n,
 			 struct vy_err *e)
 {
@@ -279,6 +291,7 @@ int vy_transport_publish(struct vy_transport *t, uint32_t first, uint32_t n,
 	uint32_t *w = (uint32_t *)b->host;
 	size_t origin[3] = { 0, first, 0 }, host_origin[3] = { 0, 0, 0 };
 	size_t region[3] = { 4, n, 1 };
+	uint64_t t0, t1;
 	cl_int rc;
 
 	if (!n)
@@ -309,6 +322,7 @@ int vy_transport_publish(struct vy_transport *t, uint32_t first, uint32_t n,
 	 */
 	for (uint32_t i = 0; i < n; i++)
 		w[(size_t)(first + i) * VY_SLOT_WORDS] = VY_STATUS_EMPTY;
+	t0 = vy_now_ns();
 	rc = clEnqueueWriteBuffer(t->cl->q2, b->mem, CL_FALSE,
 				  (size_t)first * VY_SLOT_BYTES,
 				  (size_t)n * VY_SLOT_BYTES,
@@ -318,6 +332,8 @@ int vy_transport_publish(struct vy_transport *t, uint32_t first, uint32_t n,
 		return clerr(e, "clEnqueueWriteBuffer", rc);
 	t->st.bytes_uploaded += (uint64_t)n * VY_SLOT_BYTES;
 	t->st.commands++;
+	t1 = vy_now_ns();
+	t->st.enqueue_ns[0] += t1 - t0;
 	if (n == 1) {
 		rc = clEnqueueWriteBuffer(t->cl->q2, b->mem, CL_FALSE,
 					  (size_t)first * VY_SLOT_BYTES, 4,
@@ -340,22 +356,18 @@ int vy_transport_publish(struct vy_transport *t, uint32_t first, uint32_t n,
 		return clerr(e, "clEnqueueWriteBuffer (statuses)", rc);
 	/* the host image keeps EMPTY: the payload write may not have run */
 	t->st.commands++;
-	if (t->defer_flush) {
+	t->st.enqueue_ns[1] += vy_now_ns() - t1;
+	if (t->defer_flush)
 		t->unflushed = 1;
-		return 0;
-	}
-	clFlush(t->cl->q2);
-	t->st.flushes++;
+	else
+		qflush(t);
 	return 0;
 }
 
 void vy_transport_kick(struct vy_transport *t)
 {
-	if (!t->unflushed)
-		return;
-	clFlush(t->cl->q2);
-	t->st.flushes++;
-	t->unflushed = 0;
+	if (t->unflushed)
+		qflush(t);
 }
 
 int vy_transport_statuses(struct vy_transport *t, uint32_t first, uint32_t n,
@@ -535,6 +547,7 @@ int vy_transport_observe_begin(struct vy_transport *t, uint32_t first,
 	struct vy_obs *o;
 	unsigned i;
 	cl_int rc;
+	uint64_t t0;
 
 	if (t->kind != VY_TRANSPORT_COPY || !t->running || !n ||
 	    t->ocount >= VY_OBS_MAX || (uint64_t)first + n > t->slots)
@@ -545,7 +558,6 @@ int vy_transport_observe_begin(struct vy_transport *t, uint32_t first,
 	o->first = first;
 	o->n = n;
 	o->ticket = ticket;
-	o->ev = NULL;
 	o->dst = t->obs_area + (size_t)i * t->obs_words;
 	o->stride = n > 1 && n <= VY_OBS_LINEAR_SLOTS ? VY_SLOT_WORDS : 1;
 	o->seen = 0;
@@ -554,6 +566,7 @@ int vy_transport_observe_begin(struct vy_transport *t, uint32_t first,
 		__atomic_store_n(&o->dst[(size_t)k * o->stride], OBS_SENTINEL,
 				 __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	t0 = vy_now_ns();
 	if (o->stride == 1 && n > 1) {
 		size_t origin[3] = { 0, first, 0 }, host_origin[3] = { 0, 0, 0 };
 		size_t region[3] = { 4, n, 1 };
@@ -561,23 +574,21 @@ int vy_transport_observe_begin(struct vy_transport *t, uint32_t first,
 		rc = clEnqueueReadBufferRect(t->cl->q2, b->mem, CL_FALSE,
 					     origin, host_origin, region,
 					     VY_SLOT_BYTES, 0, 4, 0, o->dst, 0,
-					     NULL, t->obs_event ? &o->ev : NULL);
+					     NULL, NULL);
 		t->st.bytes_read_back += 4ull * n;
 	} else {
 		size_t len = n == 1 ? 4 : (size_t)n * VY_SLOT_BYTES;
 
 		rc = clEnqueueReadBuffer(t->cl->q2, b->mem, CL_FALSE,
 					 (size_t)first * VY_SLOT_BYTES, len,
-					 o->dst, 0, NULL,
-					 t->obs_event ? &o->ev : NULL);
+					 o->dst, 0, NULL, NULL);
 		t->st.bytes_read_back += len;
 	}
 	if (rc != CL_SUCCESS)
 		return clerr(e, "clEnqueueReadBuffer (statuses)", rc);
 	t->st.commands++;
-	clFlush(t->cl->q2);
-	t->st.flushes++;
-	t->unflushed = 0;
+	t->st.enqueue_ns[2] += vy_now_ns() - t0;
+	qflush(t);
 	t->ocount++;
 	return 0;
 }
@@ -587,7 +598,7 @@ int vy_transport_observe_end(struct vy_transport *t, uint32_t *first,
 			     struct vy_err *e)
 {
 	struct vy_obs *o;
-	cl_int rc, status = 0;
+	cl_int rc;
 
 	if (!t->ocount)
 		return 0;
@@ -599,31 +610,16 @@ int vy_transport_observe_end(struct vy_transport *t, uint32_t *first,
 		o->seen++;
 	if (o->seen < o->n) {
 		/*
-		 * Now and then ask the event, if there is one (errors); else,
-		 * after a long while, drain the queue: a read that failed
-		 * says so there, one that ran has landed.
+		 * No event (it costs a driver call per read): after a long
+		 * while, drain the queue instead; a read that failed says so
+		 * there, one that ran has landed.
 		 */
-		++o->looks;
-		if (o->ev && !(o->looks % 64)) {
-			rc = clGetEventInfo(o->ev,
-					    CL_EVENT_COMMAND_EXECUTION_STATUS,
-					    sizeof(status), &status, NULL);
-			if (rc != CL_SUCCESS)
-				return clerr(e, "clGetEventInfo", rc);
-			if (status < 0)
-				return vy_errf(e, VY_E_DEVICE, NULL,
-					       "status read failed: %s",
-					       vy_cl_strerror(status));
-			if (status != CL_COMPLETE)
-				return 0;
-		} else if (!o->ev && o->looks >= VY_OBS_PATIENCE) {
-			rc = clFinish(t->cl->q2);
-			if (rc != CL_SUCCESS)
-				return clerr(e, "clFinish (status read)", rc);
-			t->st.sync_points++;
-		} else {
+		if (++o->looks < VY_OBS_PATIENCE)
 			return 0;
-		}
+		rc = clFinish(t->cl->q2);
+		if (rc != CL_SUCCESS)
+			return clerr(e, "clFinish (status read)", rc);
+		t->st.sync_points++;
 	}
 	for (uint32_t k = 0; k < o->n; k++)
 		out[k] = __atomic_load_n(&o->dst[(size_t)k * o->stride],
@@ -631,9 +627,6 @@ int vy_transport_observe_end(struct vy_transport *t, uint32_t *first,
 	*first = o->first;
 	*n = o->n;
 	*ticket = o->ticket;
-	if (o->ev)
-		clReleaseEvent(o->ev);
-	o->ev = NULL;
 	t->ohead = (t->ohead + 1) % VY_OBS_MAX;
 	t->ocount--;
 	return 1;
@@ -649,9 +642,6 @@ void vy_transport_observe_reset(struct vy_transport *t)
 	if (t->ocount && t->cl)
 		clFinish(t->cl->q2);
 	while (t->ocount) {
-		if (t->obs[t->ohead].ev)
-			clReleaseEvent(t->obs[t->ohead].ev);
-		t->obs[t->ohead].ev = NULL;
 		t->ohead = (t->ohead + 1) % VY_OBS_MAX;
 		t->ocount--;
 	}

@@ -71,8 +71,11 @@ struct vy_tbuf {
 #define VY_WSRC_WORDS 256
 /* status observations in flight at most (vy_transport_observe_begin) */
 #define VY_OBS_MAX 4
-/* spans up to this many slots are observed with one linear read */
-#define VY_OBS_LINEAR_SLOTS 4096u
+/*
+ * Spans up to this many slots are observed with one linear read (64-byte
+ * rows); longer ones read only their status words (a strided read).
+ */
+#define VY_OBS_LINEAR_SLOTS 64u
 
 struct vy_transport_stats {
 	uint64_t bytes_uploaded;
@@ -80,11 +83,13 @@ struct vy_transport_stats {
 	uint64_t commands;	/* reads and writes enqueued */
 	uint64_t sync_points;	/* blocking waits */
 	uint64_t flushes;	/* clFlush calls */
+	uint64_t flush_ns;	/* host time in clFlush (publishing queue) */
+	/* host time queuing payload writes, status writes, status reads */
+	uint64_t enqueue_ns[3];
 };
 
 /* One non-blocking status observation in flight (copy, running). */
 struct vy_obs {
-	cl_event ev;
 	uint32_t first, n;	/* the slots it covers */
 	uint64_t ticket;	/* what the caller passed to begin */
 	uint32_t *dst;		/* pinned destination */
@@ -112,7 +117,6 @@ struct vy_transport {
 	int defer_flush;		/* publish leaves the flush to the next
 					   observation or vy_transport_kick */
 	int unflushed;
-	int obs_event;			/* observations carry an event */
 	cl_mem obs_mem;			/* copy: pinned observation areas */
 	uint32_t *obs_area;
 	size_t obs_words;		/* words of one area */

@@ -5,6 +5,8 @@
 # Usage: sh scripts/bench-launch.sh [vyre-bench-launch options]
 #   e.g. sh scripts/bench-launch.sh -d gpu
 #        BUILD=build-mk sh scripts/bench-launch.sh -d 0:0 --latency-items 5000
+#        sh scripts/bench-launch.sh -d gpu --breakdown   (host time per call,
+#                                                    on stderr)
 BUILD=${BUILD:-build}
 bin=$BUILD/vyre-bench-launch
 if [ ! -x "$bin" ]; then

@@ -36,6 +36,7 @@ struct bopts {
 	uint32_t workgroups, workgroup_size;
 	double timeout_s;
 	int json;
+	int breakdown;
 };
 
 static int cmp_u64(const void *a, const void *b)
@@ -134,6 +135,7 @@ struct lat {
 	uint64_t p50, p99, n;
 	double cmds, flushes, reads;	/* per measured item (breakdown) */
 	double enq_us;			/* host time queuing commands */
+	double split_us[4];		/* payload, status, read, flush */
 };
 
 static int bench_latency(const struct bopts *o, int persistent, int blocking,
@@ -181,6 +183,12 @@ static int bench_latency(const struct bopts *o, int persistent, int blocking,
 		out->cmds = (double)(s1.t.commands - s0.t.commands) / k;
 		out->flushes = (double)(s1.t.flushes - s0.t.flushes) / k;
 		out->reads = (double)(s1.status_reads - s0.status_reads) / k;
+		for (int i = 0; i < 3; i++)
+			out->split_us[i] = (double)(s1.t.enqueue_ns[i] -
+						    s0.t.enqueue_ns[i]) /
+					   1e3 / k;
+		out->split_us[3] =
+			(double)(s1.t.flush_ns - s0.t.flush_ns) / 1e3 / k;
 		out->enq_us = (double)(s1.publish_ns - s0.publish_ns +
 				       s1.observe_ns - s0.observe_ns) /
 			      1e3 / k;
@@ -231,7 +239,7 @@ static int bench_throughput(const struct bopts *o, int persistent,
 		uint64_t ns = vy_now_ns() - t0;
 
 		*ips = (double)(rounds * batch) * 1e9 / (double)(ns ? ns : 1);
-		if (getenv("VYRE_BENCH_BREAKDOWN"))
+		if (o->breakdown)
 			fprintf(stderr,
 				"%s batch %u: %.1f commands, %.1f status reads, %.1f us publishing, %.1f us queuing reads per batch\n",
 				persistent ? "persistent" : "relaunch", batch,
@@ -280,6 +288,7 @@ static void usage(FILE *f)
 		"      --workgroups N         persistent work-groups (default: policy)\n"
 		"      --workgroup-size N     lanes per work-group (default: policy)\n"
 		"      --timeout SEC          bound of each measurement (default: 60)\n"
+		"      --breakdown            per-batch counts and host times on stderr\n"
 		"  -j, --json                 JSON lines instead of a Markdown table\n"
 		"  -h, --help                 this help\n"
 		"  -V, --version              version\n");
@@ -297,6 +306,7 @@ int main(int argc, char **argv)
 		{ "workgroup-size", required_argument, NULL, 's' },
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "breakdown", no_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -365,6 +375,9 @@ int main(int argc, char **argv)
 		case 'j':
 			o.json = 1;
 			break;
+		case 'B':
+			o.breakdown = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -411,6 +424,13 @@ int main(int argc, char **argv)
 		lat_row("relaunch (write + once kernel + read)", &rl, &rl);
 		lat_row("persistent, pipelined status reads", &pl, &rl);
 		lat_row("persistent, blocking status read per look", &pb, &rl);
+		if (o.breakdown) {
+			fprintf(stderr,
+				"host µs/item (payload write, status write, status read, flush): relaunch %.2f %.2f %.2f %.2f; persistent %.2f %.2f %.2f %.2f\n",
+				rl.split_us[0], rl.split_us[1], rl.split_us[2],
+				rl.split_us[3], pl.split_us[0], pl.split_us[1],
+				pl.split_us[2], pl.split_us[3]);
+		}
 		printf("\n| batch | relaunch items/s | persistent items/s | persistent / relaunch |\n");
 		printf("|---:|---:|---:|---:|\n");
 	}
