@@ -44,6 +44,15 @@ static int slot_in_range(uint32_t slot, uint32_t cap, struct vy_err *e)
 	return 0;
 }
 
+/* Name the failing item of a list: " (@what item @i)" ends the message. */
+static int item_error(int ret, struct vy_err *e, const char *what, size_t i)
+{
+	if (e)
+		snprintf(e->msg + strlen(e->msg), sizeof(e->msg) - strlen(e->msg),
+			 " (%s item %zu)", what, i);
+	return ret;
+}
+
 /* The ring holds whole slots and @slot is one of them. */
 static int ring_slot_check(size_t ring_len, uint32_t slot, struct vy_err *e)
 {
@@ -169,13 +178,8 @@ int vy_batch_publish(uint8_t *ring, size_t ring_len, uint32_t start,
 		ret = args_check(items[i].args.n, VY_SLOT_ARGS, e);
 		if (!ret)
 			ret = vy_opcode_check(items[i].opcode, e);
-		if (ret) {
-			if (e)
-				snprintf(e->msg + strlen(e->msg),
-					 sizeof(e->msg) - strlen(e->msg),
-					 " (batch item %u)", i);
-			return ret;
-		}
+		if (ret)
+			return item_error(ret, e, "batch", i);
 	}
 	for (i = 0; i <= n; i++) {
 		ret = status_check(ring, start + i, e);
@@ -305,13 +309,8 @@ static int work_opcodes_check(const struct vy_work_item *items, size_t n,
 
 	for (i = 0; i < n; i++) {
 		ret = vy_opcode_check(items[i].opcode, e);
-		if (ret) {
-			if (e)
-				snprintf(e->msg + strlen(e->msg),
-					 sizeof(e->msg) - strlen(e->msg),
-					 " (work item %zu)", i);
-			return ret;
-		}
+		if (ret)
+			return item_error(ret, e, "work", i);
 	}
 	return 0;
 }
