@@ -105,7 +105,10 @@ for sig in INT TERM; do
 done
 
 # periodic snapshots on stdout
-expect_rc "--interval writes a snapshot stream" 0 vyre-launch --synthetic 100000 --timeout 60 --interval 20 --snapshot "$T/stream.vyrd"
+# (a run that cannot progress lasts until the 1 s watchdog, however fast
+# the device is, so the stream holds snapshots taken every 20 ms)
+echo 'atomic_add 1 150 tenant=5' >"$T/slow.work"
+expect_rc "--interval writes a snapshot stream" 6 vyre-launch --stall 1 --timeout 60 --interval 20 --snapshot "$T/stream.vyrd" "$T/slow.work"
 n=$(grep -a -o VYRD "$T/stream.vyrd" | wc -l)
 check "stream holds several snapshots" "$n" -ge 2
 expect_rc "--interval without --snapshot exits 2" 2 vyre-launch --synthetic 10 --interval 20
