@@ -233,6 +233,46 @@ static int check_cap(size_t need, size_t cap, const char *what,
 	return 0;
 }
 
+/* Sizes a buffer for @count items (ring slots, debug records, ...). */
+typedef int (*sizer_fn)(uint32_t count, size_t *len, struct vy_err *e);
+
+/* A zeroed buffer of the size @sizer gives for @count, malloc'd. */
+static int encode_zero(sizer_fn sizer, uint32_t count, uint8_t **out,
+		       size_t *len, struct vy_err *e)
+{
+	size_t n = 0;
+	int ret;
+
+	ret = sizer(count, &n, e);
+	if (ret)
+		return ret;
+	ret = alloc_zero(n, out, e);
+	if (ret)
+		return ret;
+	*len = n;
+	return 0;
+}
+
+/* The same, zeroed in @buf of @cap bytes; @what names it in errors. */
+static int encode_zero_into(sizer_fn sizer, uint32_t count, const char *what,
+			    uint8_t *buf, size_t cap, size_t *len,
+			    struct vy_err *e)
+{
+	size_t n = 0;
+	int ret;
+
+	ret = sizer(count, &n, e);
+	if (ret)
+		return ret;
+	ret = check_cap(n, cap, what, e);
+	if (ret)
+		return ret;
+	if (n)
+		memset(buf, 0, n);
+	*len = n;
+	return 0;
+}
+
 static int control_len(uint32_t obs, size_t *len, struct vy_err *e)
 {
 	if (obs > VY_MAX_ENCODED_OBSERVABLE_SLOTS)
@@ -244,12 +284,11 @@ static int control_len(uint32_t obs, size_t *len, struct vy_err *e)
 	return 0;
 }
 
-static void fill_control(uint8_t *buf, size_t len, bool shutdown,
-			 uint32_t tenants)
+/* Fill the non-zero words of a zeroed control image. */
+static void fill_control(uint8_t *buf, bool shutdown, uint32_t tenants)
 {
 	uint64_t w, end;
 
-	memset(buf, 0, len);
 	if (shutdown)
 		vy_set_word(buf, VY_CTL_SHUTDOWN, 1);
 	vy_set_word(buf, VY_CTL_TENANT_BASE, VY_CTL_TENANT_MASK_DEFAULT);
@@ -269,17 +308,12 @@ int vy_encode_control(bool shutdown, uint32_t tenant_count,
 		      uint32_t observable_slots, uint8_t **out, size_t *len,
 		      struct vy_err *e)
 {
-	size_t n = 0;
 	int ret;
 
-	ret = control_len(observable_slots, &n, e);
+	ret = encode_zero(control_len, observable_slots, out, len, e);
 	if (ret)
 		return ret;
-	ret = alloc_zero(n, out, e);
-	if (ret)
-		return ret;
-	fill_control(*out, n, shutdown, tenant_count);
-	*len = n;
+	fill_control(*out, shutdown, tenant_count);
 	return 0;
 }
 
@@ -287,17 +321,13 @@ int vy_encode_control_into(bool shutdown, uint32_t tenant_count,
 			   uint32_t observable_slots, uint8_t *buf,
 			   size_t cap, size_t *len, struct vy_err *e)
 {
-	size_t n = 0;
 	int ret;
 
-	ret = control_len(observable_slots, &n, e);
+	ret = encode_zero_into(control_len, observable_slots, "control", buf,
+			       cap, len, e);
 	if (ret)
 		return ret;
-	ret = check_cap(n, cap, "control", e);
-	if (ret)
-		return ret;
-	fill_control(buf, n, shutdown, tenant_count);
-	*len = n;
+	fill_control(buf, shutdown, tenant_count);
 	return 0;
 }
 
@@ -367,46 +397,6 @@ static int debug_len(uint32_t records, size_t *len, struct vy_err *e)
 static int io_len(uint32_t slots, size_t *len, struct vy_err *e)
 {
 	return vy_io_queue_byte_len(slots, len, e);
-}
-
-/* Sizes a buffer for @count items (ring slots, debug records, ...). */
-typedef int (*sizer_fn)(uint32_t count, size_t *len, struct vy_err *e);
-
-/* A zeroed buffer of the size @sizer gives for @count, malloc'd. */
-static int encode_zero(sizer_fn sizer, uint32_t count, uint8_t **out,
-		       size_t *len, struct vy_err *e)
-{
-	size_t n = 0;
-	int ret;
-
-	ret = sizer(count, &n, e);
-	if (ret)
-		return ret;
-	ret = alloc_zero(n, out, e);
-	if (ret)
-		return ret;
-	*len = n;
-	return 0;
-}
-
-/* The same, zeroed in @buf of @cap bytes; @what names it in errors. */
-static int encode_zero_into(sizer_fn sizer, uint32_t count, const char *what,
-			    uint8_t *buf, size_t cap, size_t *len,
-			    struct vy_err *e)
-{
-	size_t n = 0;
-	int ret;
-
-	ret = sizer(count, &n, e);
-	if (ret)
-		return ret;
-	ret = check_cap(n, cap, what, e);
-	if (ret)
-		return ret;
-	if (n)
-		memset(buf, 0, n);
-	*len = n;
-	return 0;
 }
 
 int vy_encode_empty_ring(uint32_t slot_count, uint8_t **out, size_t *len,
