@@ -474,7 +474,7 @@ static void run_case(const char *file, json_t *cs, struct totals *t,
 	if (!fn) {
 		t->skip++;
 		if (verbose)
-			printf("skip %s: %s: kind %s not implemented\n", file,
+			printf("skip %s: %s: no handler for kind %s\n", file,
 			       c.id, c.kind);
 		return;
 	}
