@@ -612,7 +612,8 @@ static json_t *report_json(struct report *rp, const char *work)
 					    rp->rec.execution_mode)));
 	}
 	json_object_set_new(doc, "telemetry", tel);
-	qsort(r->lat_ns, r->nlat, sizeof(uint64_t), cmp_u64);
+	if (r->nlat)
+		qsort(r->lat_ns, r->nlat, sizeof(uint64_t), cmp_u64);
 	json_object_set_new(lat, "count", vy_json_u64(r->nlat));
 	json_object_set_new(lat, "p50_ns", vy_json_u64(pct(r->lat_ns, r->nlat, 0.50)));
 	json_object_set_new(lat, "p90_ns", vy_json_u64(pct(r->lat_ns, r->nlat, 0.90)));
