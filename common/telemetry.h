@@ -584,6 +584,12 @@ json_t *vy_tel_active_windows_json(const struct vy_telemetry *t, size_t *idx);
 json_t *vy_tel_priority_json(const struct vy_telemetry *t);
 /* The counters of a Count-Min sketch, row by row. */
 json_t *vy_tel_cms_json(const struct vy_cms *s);
+/*
+ * Add the members of @w ("done_delta" .. "suspected_stall") to object @j,
+ * after those already there (the report's "health" object leads with the
+ * two snapshots it compares).
+ */
+void vy_tel_watchdog_json_add(json_t *j, const struct vy_watchdog *w);
 
 /* One compact JSON line per slot row selected by opts->slots. */
 int vy_tel_report_slot_lines(FILE *f, const struct vy_tel_report *r,

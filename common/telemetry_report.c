@@ -409,6 +409,18 @@ static json_t *slot_obj(const struct vy_ring_slot *s)
 	return j;
 }
 
+void vy_tel_watchdog_json_add(json_t *j, const struct vy_watchdog *w)
+{
+	json_object_set_new(j, "done_delta", json_integer(w->done_delta));
+	json_object_set_new(j, "queue_depth", json_integer(w->queue_depth));
+	json_object_set_new(j, "fault_slots", json_integer(w->fault_slots));
+	json_object_set_new(j, "requeue_slots",
+			    json_integer(w->requeue_slots));
+	json_object_set_new(j, "gpu_idle_ppm", json_integer(w->gpu_idle_ppm));
+	json_object_set_new(j, "suspected_stall",
+			    json_boolean(w->suspected_stall));
+}
+
 static json_t *health_obj(const struct vy_tel_report *r)
 {
 	json_t *j = json_object();
@@ -422,17 +434,7 @@ static json_t *health_obj(const struct vy_tel_report *r)
 			    json_integer(r->tel.control.done_count));
 	json_object_set_new(j, "counter_reset",
 			    json_boolean(r->counter_reset));
-	json_object_set_new(j, "done_delta", json_integer(r->health.done_delta));
-	json_object_set_new(j, "queue_depth",
-			    json_integer(r->health.queue_depth));
-	json_object_set_new(j, "fault_slots",
-			    json_integer(r->health.fault_slots));
-	json_object_set_new(j, "requeue_slots",
-			    json_integer(r->health.requeue_slots));
-	json_object_set_new(j, "gpu_idle_ppm",
-			    json_integer(r->health.gpu_idle_ppm));
-	json_object_set_new(j, "suspected_stall",
-			    json_boolean(r->health.suspected_stall));
+	vy_tel_watchdog_json_add(j, &r->health);
 	return j;
 }
 

@@ -160,14 +160,10 @@ static int run_health(struct vv_case *c, json_t **got, struct vy_err *e)
 				   &cur, NULL, e);
 	if (!ret)
 		ret = vy_telemetry_health(&cur, prev.control.done_count, &w, e);
-	if (!ret)
-		*got = json_pack("{s:I, s:I, s:I, s:I, s:I, s:b}",
-				 "done_delta", (json_int_t)w.done_delta,
-				 "queue_depth", (json_int_t)w.queue_depth,
-				 "fault_slots", (json_int_t)w.fault_slots,
-				 "requeue_slots", (json_int_t)w.requeue_slots,
-				 "gpu_idle_ppm", (json_int_t)w.gpu_idle_ppm,
-				 "suspected_stall", w.suspected_stall);
+	if (!ret) {
+		*got = json_object();
+		vy_tel_watchdog_json_add(*got, &w);
+	}
 	vy_telemetry_free(&prev);
 	vy_telemetry_free(&cur);
 	return ret;
