@@ -136,7 +136,8 @@ lint-man:
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
 		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man7
-	install -m 755 $(PROGS) $(TOOLS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 755 $(PROGS) $(filter-out $(BUILD)/vyre-bench-%,$(TOOLS)) \
+		$(DESTDIR)$(PREFIX)/bin/
 	for m in $(MAN); do s=$${m##*.}; \
 		install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; done
 
