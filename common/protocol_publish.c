@@ -48,8 +48,9 @@ static int slot_in_range(uint32_t slot, uint32_t cap, struct vy_err *e)
 static int item_error(int ret, struct vy_err *e, const char *what, size_t i)
 {
 	if (e)
-		snprintf(e->msg + strlen(e->msg), sizeof(e->msg) - strlen(e->msg),
-			 " (%s item %zu)", what, i);
+		snprintf(e->msg + strlen(e->msg),
+			 sizeof(e->msg) - strlen(e->msg), " (%s item %zu)",
+			 what, i);
 	return ret;
 }
 

@@ -356,7 +356,8 @@ json_t *vy_tel_control_json(const struct vy_control_snapshot *c)
 			 "tenant_fairness",
 			 u32_array(c->tenant_fairness, VY_TEL_TENANT_SLOTS),
 			 "priority_fairness",
-			 u32_array(c->priority_fairness, VY_TEL_PRIORITY_SLOTS));
+			 u32_array(c->priority_fairness,
+				   VY_TEL_PRIORITY_SLOTS));
 }
 
 json_t *vy_tel_priority_json(const struct vy_telemetry *t)
@@ -558,9 +559,12 @@ json_t *vy_tel_report_json_flags(const struct vy_tel_report *r,
 	}
 	json_object_set_new(doc, "snapshot", snap);
 
-	json_object_set_new(doc, "control", vy_tel_control_json(&r->tel.control));
-	json_object_set_new(doc, "occupancy", vy_tel_occupancy_json(&r->tel.occupancy));
-	json_object_set_new(doc, "counters", vy_tel_counters_json(&r->counters));
+	json_object_set_new(doc, "control",
+			    vy_tel_control_json(&r->tel.control));
+	json_object_set_new(doc, "occupancy",
+			    vy_tel_occupancy_json(&r->tel.occupancy));
+	json_object_set_new(doc, "counters",
+			    vy_tel_counters_json(&r->counters));
 	json_object_set_new(doc, "priority_accounting",
 			    vy_tel_priority_json(&r->tel));
 	json_object_set_new(doc, "windows", vy_tel_windows_json(&r->tel));
@@ -604,7 +608,8 @@ json_t *vy_tel_report_json_flags(const struct vy_tel_report *r,
 			"tenant", vy_tel_cms_json(&s->tenant),
 			"status", vy_tel_cms_json(&s->status),
 			"active_opcode", vy_tel_cms_json(&s->active_opcode),
-			"dispatch_metrics", vy_tel_cms_json(&s->dispatch_metrics),
+			"dispatch_metrics",
+			vy_tel_cms_json(&s->dispatch_metrics),
 			"total_slots", vy_json_u64(s->total_slots),
 			"active_slots", vy_json_u64(s->active_slots)));
 	}
