@@ -14,13 +14,13 @@ OUT=$T/.out
 ERR=$T/.err
 RC=0
 
-ok() { echo "ok - $1"; }
+ok() { printf 'ok - %s\n' "$1"; }
 notok() {
-	echo "not ok - $1"
+	printf 'not ok - %s\n' "$1"
 	shift
 	for l in "$@"; do echo "#   $l"; done
 }
-skip() { echo "ok - $1 # SKIP $2"; }
+skip() { printf 'ok - %s # SKIP %s\n' "$1" "$2"; }
 
 # run CMD...: run with a 120 s bound; stdout -> $OUT, stderr -> $ERR.
 run() {

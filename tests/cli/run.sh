@@ -7,7 +7,7 @@ for t in tests/cli/t-*.sh; do
 	[ -f "$t" ] || continue
 	out=$(timeout -k 10 900 sh "$t" 2>&1)
 	rc=$?
-	echo "$out" | while IFS= read -r l; do echo "$l"; done >/tmp/vy-cli.$$
+	printf '%s\n' "$out" >/tmp/vy-cli.$$
 	while IFS= read -r l; do
 		case $l in
 		"ok - "*"# SKIP"*) S=$((S + 1)); N=$((N + 1)); echo "ok $N ${l#ok }" ;;
