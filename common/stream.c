@@ -475,8 +475,9 @@ static int setup_device(struct pipe *p, struct vy_err *e)
 #pragma GCC diagnostic pop
 	if (!p->qk || !p->qc)
 		return clerr(e, "clCreateCommandQueue", rc);
-	snprintf(bopt, sizeof(bopt), "-DVS_PERSISTENT_OP=%u",
-		 VY_STREAM_OP_BASE + o->op.op);
+	snprintf(bopt, sizeof(bopt), "-DVS_PERSISTENT_OP=%u%s",
+		 VY_STREAM_OP_BASE + o->op.op,
+		 o->persistent ? " -DVS_PERSISTENT" : "");
 	ret = vy_cl_build(&p->cl, vy_kernel_stream_src, vy_kernel_stream_len,
 			  bopt, &p->prog, e);
 	if (ret < 0)

@@ -14,23 +14,39 @@
 #define WG_MAX 256
 
 /*
+ * Chunk bytes as the work functions read them.  The resident kernel
+ * (--persistent, built with -DVS_PERSISTENT) reads device slots that the
+ * host rewrites with copies while it runs: its loads are volatile, so no
+ * cache of a compute unit (L1 on NVIDIA, not coherent with the copy
+ * engine during a launch) can hand it an earlier chunk's bytes.
+ */
+#ifdef VS_PERSISTENT
+#define VS_DATA volatile __global const
+#define VS_LOAD4(v, w) ((uint4)((w)[4 * (v)], (w)[4 * (v) + 1], \
+				(w)[4 * (v) + 2], (w)[4 * (v) + 3]))
+#else
+#define VS_DATA __global const
+#define VS_LOAD4(v, w) vload4((v), (w))
+#endif
+
+/*
  * The work of one chunk part, done by one work-group: part @g of @ng of
  * the @len valid bytes at @p; partial results to @r.  Every work-item of
  * the group calls these (they hold barriers).
  */
 
 /* checksum: per part 4 words, s1 lo/hi, s2 lo/hi (s2 relative to chunk) */
-static void do_checksum(__global const uchar *p, uint len, __global uint *r,
+static void do_checksum(VS_DATA uchar *p, uint len, __global uint *r,
 			uint g, uint ng, __local ulong *l1, __local ulong *l2)
 {
 	const uint lid = get_local_id(0), wg = get_local_size(0);
 	const uint nv = len / 16;
-	__global const uint *w = (__global const uint *)p;
+	VS_DATA uint *w = (VS_DATA uint *)p;
 	ulong s1 = 0, s2 = 0;
 	uint v, k;
 
 	for (v = g * wg + lid; v < nv; v += ng * wg) {
-		uint4 x = vload4(v, w);
+		uint4 x = VS_LOAD4(v, w);
 		ulong t = (ulong)x.s0 + x.s1 + x.s2 + x.s3;
 		ulong i = (ulong)v * 4;
 
@@ -92,17 +108,17 @@ static void group_sum(uint c, __global uint *r, uint g, __local uint *lc)
 }
 
 /* count: per part 1 word */
-static void do_count(__global const uchar *p, uint len, __global uint *r,
+static void do_count(VS_DATA uchar *p, uint len, __global uint *r,
 		     uint g, uint ng, uint byte, __local uint *lc)
 {
 	const uint lid = get_local_id(0), wg = get_local_size(0);
 	const uint nv = len / 16;
 	const uint pat = byte * 0x01010101u;
-	__global const uint *w = (__global const uint *)p;
+	VS_DATA uint *w = (VS_DATA uint *)p;
 	uint c = 0, v, k;
 
 	for (v = g * wg + lid; v < nv; v += ng * wg) {
-		uint4 x = vload4(v, w) ^ (uint4)(pat);
+		uint4 x = VS_LOAD4(v, w) ^ (uint4)(pat);
 
 		c += zero_bytes(x.s0) + zero_bytes(x.s1) + zero_bytes(x.s2) +
 		     zero_bytes(x.s3);
@@ -114,19 +130,19 @@ static void do_count(__global const uchar *p, uint len, __global uint *r,
 }
 
 /* hist: per part 256 words */
-static void do_hist(__global const uchar *p, uint len, __global uint *r,
+static void do_hist(VS_DATA uchar *p, uint len, __global uint *r,
 		    uint g, uint ng, __local uint *h)
 {
 	const uint lid = get_local_id(0), wg = get_local_size(0);
 	const uint nv = len / 16;
-	__global const uint *w = (__global const uint *)p;
+	VS_DATA uint *w = (VS_DATA uint *)p;
 	uint v, k;
 
 	for (k = lid; k < 256; k += wg)
 		h[k] = 0;
 	barrier(CLK_LOCAL_MEM_FENCE);
 	for (v = g * wg + lid; v < nv; v += ng * wg) {
-		uint4 x = vload4(v, w);
+		uint4 x = VS_LOAD4(v, w);
 		uint q[4] = { x.s0, x.s1, x.s2, x.s3 };
 
 		for (k = 0; k < 4; k++) {
@@ -156,7 +172,7 @@ static void do_hist(__global const uchar *p, uint len, __global uint *r,
  * bytes ending at e (no state is deeper than maxlen), so each body piece
  * starts from state 0 maxlen bytes early and needs no carried state.
  */
-static void do_grep(__global const uchar *p, uint len, __global uint *r,
+static void do_grep(VS_DATA uchar *p, uint len, __global uint *r,
 		    uint g, uint ng, __global const uint *dfa, uint nstates,
 		    uint maxlen, __local uint *lc)
 {
@@ -312,7 +328,7 @@ __kernel void vs_persistent(__global const uchar *data, ulong slot_bytes,
 	while (!stop) {
 		uint c, ok, op = 0, dslot = 0, len = 0, rslot = nslots;
 		uint fault = 0, byte = 0;
-		__global const uchar *p;
+		VS_DATA uchar *p;
 		__global uint *r;
 
 		if (lid == 0) {
