@@ -94,7 +94,12 @@ struct vy_bufs {
 	uint debug_words;
 	gvu *io;
 	uint io_words;
-	__global const uint *data;
+	/*
+	 * volatile: a LOAD_MISS answer rewrites the data buffer while the
+	 * kernel runs, and a compute unit's cache (NVIDIA's L1) is not
+	 * coherent with the host's copies during a launch
+	 */
+	volatile __global const uint *data;
 	uint data_words;
 	uint io_poll_max;
 };
