@@ -15,6 +15,7 @@
 #include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "err.h"
 
@@ -55,5 +56,46 @@ void vy_csv_field(FILE *f, const char *s);
 
 /* "PROG: MSG" and "PROG: hint: HINT" lines on @f. */
 void vy_report_err(FILE *f, const char *prog, const struct vy_err *e);
+
+/*
+ * Hand-written JSON for hot paths (JSON Lines of slots, --batch output):
+ * append @s, or the decimal digits of @v, at @p and return the new end.
+ * The caller sizes the buffer; nothing is escaped.
+ */
+static inline char *vy_put_str(char *p, const char *s)
+{
+	size_t n = strlen(s);
+
+	memcpy(p, s, n);
+	return p + n;
+}
+
+static inline char *vy_put_u32(char *p, uint32_t v)
+{
+	char tmp[10];
+	int n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+static inline char *vy_put_u64(char *p, uint64_t v)
+{
+	char tmp[20];
+	int n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
 
 #endif

@@ -295,69 +295,47 @@ vy_recommendation_json_names(const struct vy_launch_recommendation *r,
 	return o;
 }
 
-static inline char *put_str(char *p, const char *s)
-{
-	size_t n = strlen(s);
-
-	memcpy(p, s, n);
-	return p + n;
-}
-
-static inline char *put_u64(char *p, uint64_t v)
-{
-	char tmp[24];
-	int n = 0;
-
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (n)
-		*p++ = tmp[--n];
-	return p;
-}
-
 static inline char *put_bool(char *p, bool b)
 {
-	return put_str(p, b ? "true" : "false");
+	return vy_put_str(p, b ? "true" : "false");
 }
 
 size_t vy_recommendation_jsonl(char *buf, const struct vy_launch_recommendation *r)
 {
 	char *p = buf;
 
-	p = put_str(p, "{\"schema\":\"" VY_RECOMMEND_SCHEMA
+	p = vy_put_str(p, "{\"schema\":\"" VY_RECOMMEND_SCHEMA
 		       "\",\"geometry\":{\"workgroup_size_x\":");
-	p = put_u64(p, r->geometry.workgroup_size_x);
-	p = put_str(p, ",\"slot_count\":");
-	p = put_u64(p, r->geometry.slot_count);
-	p = put_str(p, ",\"dispatch_grid\":[");
-	p = put_u64(p, r->geometry.dispatch_grid[0]);
+	p = vy_put_u64(p, r->geometry.workgroup_size_x);
+	p = vy_put_str(p, ",\"slot_count\":");
+	p = vy_put_u64(p, r->geometry.slot_count);
+	p = vy_put_str(p, ",\"dispatch_grid\":[");
+	p = vy_put_u64(p, r->geometry.dispatch_grid[0]);
 	*p++ = ',';
-	p = put_u64(p, r->geometry.dispatch_grid[1]);
+	p = vy_put_u64(p, r->geometry.dispatch_grid[1]);
 	*p++ = ',';
-	p = put_u64(p, r->geometry.dispatch_grid[2]);
-	p = put_str(p, "]},\"worker_groups\":");
-	p = put_u64(p, r->worker_groups);
-	p = put_str(p, ",\"hit_capacity\":");
-	p = put_u64(p, r->hit_capacity);
-	p = put_str(p, ",\"pressure\":\"");
-	p = put_str(p, vy_pressure_name(r->pressure));
-	p = put_str(p, "\",\"execution_mode\":\"");
-	p = put_str(p, vy_exec_mode_name(r->execution_mode));
-	p = put_str(p, "\",\"topology\":\"");
-	p = put_str(p, vy_topology_name(r->topology));
-	p = put_str(p, "\",\"promote_hot_opcodes\":");
+	p = vy_put_u64(p, r->geometry.dispatch_grid[2]);
+	p = vy_put_str(p, "]},\"worker_groups\":");
+	p = vy_put_u64(p, r->worker_groups);
+	p = vy_put_str(p, ",\"hit_capacity\":");
+	p = vy_put_u64(p, r->hit_capacity);
+	p = vy_put_str(p, ",\"pressure\":\"");
+	p = vy_put_str(p, vy_pressure_name(r->pressure));
+	p = vy_put_str(p, "\",\"execution_mode\":\"");
+	p = vy_put_str(p, vy_exec_mode_name(r->execution_mode));
+	p = vy_put_str(p, "\",\"topology\":\"");
+	p = vy_put_str(p, vy_topology_name(r->topology));
+	p = vy_put_str(p, "\",\"promote_hot_opcodes\":");
 	p = put_bool(p, r->promote_hot_opcodes);
-	p = put_str(p, ",\"promote_hot_windows\":");
+	p = vy_put_str(p, ",\"promote_hot_windows\":");
 	p = put_bool(p, r->promote_hot_windows);
-	p = put_str(p, ",\"age_priority_work\":");
+	p = vy_put_str(p, ",\"age_priority_work\":");
 	p = put_bool(p, r->age_priority_work);
-	p = put_str(p, ",\"estimated_peak_device_bytes\":");
-	p = put_u64(p, r->estimated_peak_device_bytes);
-	p = put_str(p, ",\"device_memory_budget_bytes\":");
-	p = put_u64(p, r->device_memory_budget_bytes);
-	p = put_str(p, "}\n");
+	p = vy_put_str(p, ",\"estimated_peak_device_bytes\":");
+	p = vy_put_u64(p, r->estimated_peak_device_bytes);
+	p = vy_put_str(p, ",\"device_memory_budget_bytes\":");
+	p = vy_put_u64(p, r->device_memory_budget_bytes);
+	p = vy_put_str(p, "}\n");
 	*p = '\0';
 	return (size_t)(p - buf);
 }
@@ -374,7 +352,7 @@ static char *put_escaped(char *p, const char *s, const char *lim)
 			*p++ = '\\';
 			*p++ = (char)c;
 		} else if (c < 0x20) {
-			p = put_str(p, "\\u00");
+			p = vy_put_str(p, "\\u00");
 			*p++ = hex[c >> 4];
 			*p++ = hex[c & 15];
 		} else {
@@ -390,24 +368,24 @@ size_t vy_policy_error_jsonl(char *buf, int code, const char *msg,
 {
 	char *p = buf;
 
-	p = put_str(p, "{\"schema\":\"" VY_RECOMMEND_SCHEMA
+	p = vy_put_str(p, "{\"schema\":\"" VY_RECOMMEND_SCHEMA
 		       "\",\"error\":{\"code\":\"");
-	p = put_str(p, vy_err_name(code));
-	p = put_str(p, "\",\"message\":\"");
+	p = vy_put_str(p, vy_err_name(code));
+	p = vy_put_str(p, "\",\"message\":\"");
 	/* Leave room for the numbers and the closing braces. */
 	p = put_escaped(p, msg, buf + VY_REC_LINE_MAX - 160);
 	*p++ = '"';
 	if (oom && code == VY_E_DEVICE_OUT_OF_MEMORY) {
-		p = put_str(p, ",\"requested\":");
-		p = put_u64(p, oom->estimated_peak_device_bytes);
-		p = put_str(p, ",\"available\":");
-		p = put_u64(p, oom->device_memory_budget_bytes);
+		p = vy_put_str(p, ",\"requested\":");
+		p = vy_put_u64(p, oom->estimated_peak_device_bytes);
+		p = vy_put_str(p, ",\"available\":");
+		p = vy_put_u64(p, oom->device_memory_budget_bytes);
 	}
 	if (line) {
-		p = put_str(p, ",\"line\":");
-		p = put_u64(p, line);
+		p = vy_put_str(p, ",\"line\":");
+		p = vy_put_u64(p, line);
 	}
-	p = put_str(p, "}}\n");
+	p = vy_put_str(p, "}}\n");
 	*p = '\0';
 	return (size_t)(p - buf);
 }

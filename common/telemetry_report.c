@@ -617,29 +617,6 @@ json_t *vy_tel_report_json_flags(const struct vy_tel_report *r,
 	return doc;
 }
 
-/* Decimal digits of @v at @p; returns the end. */
-static char *put_u32(char *p, uint32_t v)
-{
-	char tmp[10];
-	int n = 0;
-
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (n)
-		*p++ = tmp[--n];
-	return p;
-}
-
-static char *put_str(char *p, const char *s)
-{
-	size_t n = strlen(s);
-
-	memcpy(p, s, n);
-	return p + n;
-}
-
 /*
  * One line per slot, formatted by hand: this is the bulk output path
  * (a million slots per snapshot), where printf dominates the run time.
@@ -662,25 +639,25 @@ int vy_tel_report_slot_lines(FILE *f, const struct vy_tel_report *r,
 		if (!slot_selected(r, s))
 			continue;
 		memcpy(line, head, hl);
-		p = put_u32(line + hl, s->slot_idx);
-		p = put_str(p, ",\"status\":\"");
-		p = put_str(p, vy_ring_status_name(s->status));
-		p = put_str(p, "\"");
+		p = vy_put_u32(line + hl, s->slot_idx);
+		p = vy_put_str(p, ",\"status\":\"");
+		p = vy_put_str(p, vy_ring_status_name(s->status));
+		p = vy_put_str(p, "\"");
 		if (s->status > VY_RING_FAULT) {
-			p = put_str(p, ",\"status_raw\":");
-			p = put_u32(p, s->status);
+			p = vy_put_str(p, ",\"status_raw\":");
+			p = vy_put_u32(p, s->status);
 		}
-		p = put_str(p, ",\"tenant_id\":");
-		p = put_u32(p, s->tenant_id);
-		p = put_str(p, ",\"opcode\":");
-		p = put_u32(p, s->opcode);
-		p = put_str(p, ",\"args_prefix\":[");
-		p = put_u32(p, s->args_prefix[0]);
+		p = vy_put_str(p, ",\"tenant_id\":");
+		p = vy_put_u32(p, s->tenant_id);
+		p = vy_put_str(p, ",\"opcode\":");
+		p = vy_put_u32(p, s->opcode);
+		p = vy_put_str(p, ",\"args_prefix\":[");
+		p = vy_put_u32(p, s->args_prefix[0]);
 		*p++ = ',';
-		p = put_u32(p, s->args_prefix[1]);
+		p = vy_put_u32(p, s->args_prefix[1]);
 		*p++ = ',';
-		p = put_u32(p, s->args_prefix[2]);
-		p = put_str(p, "]}\n");
+		p = vy_put_u32(p, s->args_prefix[2]);
+		p = vy_put_str(p, "]}\n");
 		fwrite(line, 1, (size_t)(p - line), f);
 	}
 	return ferror(f) ? VY_E_IO : 0;
