@@ -702,7 +702,7 @@ static int open_input(struct pipe *p, struct fstate *fs, size_t f)
 	fs->size = (uint64_t)st.st_size;
 	fs->nchunks = (fs->size + p->chunk - 1) / p->chunk;
 	p->total_known += fs->size;
-	if (p->o->direct != VY_DIRECT_OFF && !p->o->persistent &&
+	if (p->o->direct != VY_DIRECT_OFF &&
 	    (uintptr_t)p->host % DIO_ALIGN == 0 &&
 	    (p->o->direct == VY_DIRECT_ON || fs->size >= p->chunk) &&
 	    fd != STDIN_FILENO) {
