@@ -45,7 +45,9 @@ endif
 .DEFAULT_GOAL := all
 .PHONY: all check demo sanitize fuzz install deps clean test-bins lint-man
 
-COMMON_SRC := $(wildcard common/*.c)
+WINGS := wire telemetry policy device report
+COMMON_SRC := $(foreach w,$(WINGS),$(wildcard common/$(w)/*.c))
+COMMON_HDR := $(foreach w,$(WINGS),$(wildcard common/$(w)/*.h common/$(w)/*.def))
 KERNEL_SRC := $(wildcard kernels/*.cl)
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/obj/%.o) \
 	$(KERNEL_SRC:kernels/%.cl=$(BUILD)/obj/gen/kernel_%.o)
@@ -62,7 +64,7 @@ all: $(PROGS) $(TOOLS)
 
 test-bins: all $(BUILD)/unit-tests $(FUZZ_REPLAY)
 
-$(BUILD)/obj/%.o: %.c $(wildcard common/*.h common/*.def) | $(BUILD)/gen
+$(BUILD)/obj/%.o: %.c $(COMMON_HDR) | $(BUILD)/gen
 	$(call say,CC,$<)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<

@@ -21,12 +21,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "dump.h"
-#include "emit.h"
-#include "err.h"
-#include "protocol.h"
-#include "telemetry.h"
-#include "util.h"
+#include "wire/dump.h"
+#include "report/emit.h"
+#include "wire/err.h"
+#include "wire/protocol.h"
+#include "telemetry/telemetry.h"
+#include "report/decode.h"
+#include "wire/util.h"
 
 #define PROG "vyre-decode"
 #define SCHEMA "vyre-decode/1"

@@ -11,15 +11,15 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cl.h"
-#include "dump.h"
-#include "emit.h"
-#include "megakernel.h"
-#include "policy.h"
-#include "protocol.h"
-#include "telemetry.h"
-#include "util.h"
-#include "workfile.h"
+#include "device/cl.h"
+#include "wire/dump.h"
+#include "report/emit.h"
+#include "device/megakernel.h"
+#include "policy/policy.h"
+#include "wire/protocol.h"
+#include "telemetry/telemetry.h"
+#include "wire/util.h"
+#include "wire/workfile.h"
 
 #define PROG "vyre-launch"
 #define MAX_RESOURCES 64

@@ -10,10 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dump.h"
-#include "emit.h"
-#include "policy.h"
-#include "util.h"
+#include "wire/dump.h"
+#include "report/emit.h"
+#include "policy/policy.h"
+#include "report/recommend.h"
+#include "device/caps.h"
+#include "wire/util.h"
 
 static const char *prog = "vyre-recommend";
 

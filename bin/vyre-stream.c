@@ -13,10 +13,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "emit.h"
-#include "err.h"
-#include "stream.h"
-#include "util.h"
+#include "report/emit.h"
+#include "wire/err.h"
+#include "device/stream.h"
+#include "wire/util.h"
 
 static const char *prog = "vyre-stream";
 static volatile sig_atomic_t stop_flag;

@@ -37,15 +37,20 @@ echo "# unit tests"
 grep -v -E '^ok ' "$log" | grep -v -E '^[0-9]+ passed' || true
 add_counts unit
 
-echo "# conformance vectors ($SHARED/vectors)"
-if ls "$SHARED"/vectors/*.json >/dev/null 2>&1; then
-	timeout -k 10 900 "$BUILD/vyre-vectors" "$SHARED"/vectors/*.json >"$log" 2>&1
-	grep -v -E '^[0-9]+ passed' "$log" | head -n 50
-	add_counts vectors
-else
-	echo "not ok - vectors: $SHARED/vectors not found (set SHARED=)"
-	F=$((F + 1))
-fi
+echo "# conformance vectors (tests/vectors, and new or changed files of $SHARED/vectors)"
+set -- tests/vectors/*.json
+for v in "$SHARED"/vectors/*.json; do
+	[ -f "$v" ] || continue
+	cmp -s "$v" "tests/vectors/${v##*/}" || set -- "$@" "$v"
+done
+timeout -k 10 900 "$BUILD/vyre-vectors" "$@" >"$log" 2>&1
+grep -v -E '^[0-9]+ passed' "$log" | head -n 50
+add_counts vectors
+
+echo "# layering of common/ (scripts/check-layers.sh)"
+sh scripts/check-layers.sh >"$log" 2>&1
+grep -v -E '^ok |^[0-9]+ passed' "$log" || true
+add_counts layers
 
 echo "# fuzz corpus replay"
 : >"$log"

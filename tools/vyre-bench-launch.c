@@ -18,11 +18,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "emit.h"
-#include "megakernel.h"
-#include "protocol.h"
-#include "util.h"
-#include "workfile.h"
+#include "report/emit.h"
+#include "device/megakernel.h"
+#include "wire/protocol.h"
+#include "wire/util.h"
+#include "wire/workfile.h"
 
 #define PROG "vyre-bench-launch"
 

@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "policy.h"
-#include "util.h"
+#include "policy/policy.h"
+#include "wire/util.h"
 
 static const char *prog = "vyre-bench-policy";
 

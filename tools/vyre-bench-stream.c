@@ -23,10 +23,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cl.h"
-#include "emit.h"
-#include "uring.h"
-#include "util.h"
+#include "device/cl.h"
+#include "report/emit.h"
+#include "device/uring.h"
+#include "wire/util.h"
 
 static const char *prog = "vyre-bench-stream";
 

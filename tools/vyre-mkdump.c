@@ -17,9 +17,9 @@
 #include <unistd.h>
 
 #include "desc.h"
-#include "dump.h"
-#include "emit.h"
-#include "util.h"
+#include "wire/dump.h"
+#include "report/emit.h"
+#include "wire/util.h"
 
 static const char *prog = "vyre-mkdump";
 

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
+#include "wire/util.h"
 #include "vectors.h"
 
 static const char *prog = "vyre-vectors";

@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "protocol.h"
+#include "wire/protocol.h"
 
 #define CHECK(x)                       \
 	do {                           \

@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "protocol.h"
-#include "util.h"
+#include "wire/protocol.h"
+#include "wire/util.h"
 
 #define CHECK(x)                       \
 	do {                           \

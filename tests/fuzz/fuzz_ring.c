@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "telemetry.h"
-#include "util.h"
+#include "telemetry/telemetry.h"
+#include "wire/util.h"
 
 #define CHECK(x)                       \
 	do {                           \

@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dump.h"
+#include "wire/dump.h"
 
 static void check(int cond)
 {

@@ -12,7 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "telemetry.h"
+#include "telemetry/telemetry.h"
+#include "report/decode.h"
 
 #define CHECK(x)                       \
 	do {                           \

@@ -13,8 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "telemetry.h"
-#include "util.h"
+#include "telemetry/telemetry.h"
+#include "report/decode.h"
+#include "wire/util.h"
 
 #define CHECK(x)                       \
 	do {                           \

@@ -7,9 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dump.h"
+#include "wire/dump.h"
 #include "harness.h"
-#include "util.h"
+#include "wire/util.h"
 
 /* Fixed test buffers: control with 4 observables, 4 slots, debug, io. */
 static uint8_t t_control[(160 + 4) * 4];

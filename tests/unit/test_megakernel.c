@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "harness.h"
-#include "megakernel.h"
-#include "protocol.h"
-#include "util.h"
+#include "device/megakernel.h"
+#include "wire/protocol.h"
+#include "wire/util.h"
 
 /* One persistent session on the default device: stage, publish, finish. */
 VY_TEST(megakernel_persistent_roundtrip)

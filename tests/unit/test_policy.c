@@ -4,8 +4,9 @@
 #include <stdlib.h>
 
 #include "harness.h"
-#include "planner.h"
-#include "policy.h"
+#include "policy/planner.h"
+#include "policy/policy.h"
+#include "report/recommend.h"
 
 static struct vy_launch_policy std_policy(void)
 {

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 
 #include "harness.h"
-#include "protocol.h"
-#include "util.h"
+#include "wire/protocol.h"
+#include "wire/util.h"
 
 /* A failure fills both message and hint; the message starts lowercase. */
 static int err_ok(const struct vy_err *e, int code)

@@ -7,8 +7,8 @@
 #include <unistd.h>
 
 #include "harness.h"
-#include "stream.h"
-#include "uring.h"
+#include "device/stream.h"
+#include "device/uring.h"
 
 static uint64_t naive_count(const uint8_t *d, size_t n, const char *const *p,
 			    unsigned np)

@@ -4,10 +4,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dump.h"
+#include "wire/dump.h"
 #include "harness.h"
-#include "telemetry.h"
-#include "util.h"
+#include "telemetry/telemetry.h"
+#include "report/decode.h"
+#include "wire/util.h"
 
 static uint8_t ctl[640];
 static uint8_t ring[64 * 16];

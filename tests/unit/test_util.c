@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "harness.h"
-#include "util.h"
+#include "wire/util.h"
 
 VY_TEST(util_le32_roundtrip)
 {
@@ -47,7 +47,7 @@ VY_TEST(err_names_and_exit_classes)
 	VY_CHECK_STR(e.hint, "retry");
 }
 
-#include "emit.h"
+#include "report/emit.h"
 
 VY_TEST(emit_json_u64_and_schema)
 {

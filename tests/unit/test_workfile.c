@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "harness.h"
-#include "protocol.h"
-#include "transport.h"
-#include "workfile.h"
+#include "wire/protocol.h"
+#include "device/transport.h"
+#include "wire/workfile.h"
 
 static int parse(const char *text, struct vy_workfile *wf, struct vy_err *e)
 {

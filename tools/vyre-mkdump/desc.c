@@ -16,8 +16,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "protocol.h"
-#include "util.h"
+#include "wire/protocol.h"
+#include "wire/util.h"
 
 #define PATH_MAX_LEN 160
 

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dump.h"
+#include "wire/dump.h"
 
 /* One built snapshot: snap borrows bufs[]. */
 struct mk_snap {

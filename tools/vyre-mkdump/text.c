@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "desc.h"
-#include "util.h"
+#include "wire/util.h"
 
 struct tctx {
 	json_t *snaps;		/* the "snapshots" array */

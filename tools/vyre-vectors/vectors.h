@@ -24,7 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "err.h"
+#include "wire/err.h"
 
 #define VV_SKIP 1
 

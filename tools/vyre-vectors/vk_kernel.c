@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "megakernel.h"
-#include "protocol.h"
-#include "util.h"
+#include "device/megakernel.h"
+#include "wire/protocol.h"
+#include "wire/util.h"
 #include "vectors.h"
 
 #define VK_BATCH_TIMEOUT_NS (10ull * 1000000000ull)

@@ -10,9 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "planner.h"
-#include "policy.h"
-#include "telemetry.h"
+#include "policy/planner.h"
+#include "policy/policy.h"
+#include "report/recommend.h"
+#include "telemetry/telemetry.h"
 #include "vectors.h"
 
 static int bad_input(struct vy_err *e, const char *what)

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "protocol.h"
-#include "util.h"
+#include "wire/protocol.h"
+#include "wire/util.h"
 #include "vectors.h"
 
 static int bad_input(struct vv_case *c, struct vy_err *e, const char *what)

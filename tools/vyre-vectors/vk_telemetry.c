@@ -8,9 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "protocol.h"
-#include "telemetry.h"
-#include "util.h"
+#include "wire/protocol.h"
+#include "telemetry/telemetry.h"
+#include "report/decode.h"
+#include "wire/util.h"
 #include "vectors.h"
 
 static int bad_input(struct vv_case *c, struct vy_err *e, const char *what)

@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dump.h"
-#include "util.h"
+#include "wire/dump.h"
+#include "wire/util.h"
 
 static uint8_t ctl[640 + 16];	/* 4 observable words */
 static uint8_t ring[64 * 16];

@@ -15,8 +15,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "dump.h"
-#include "util.h"
+#include "wire/dump.h"
+#include "wire/util.h"
 
 static uint8_t ctl[640];
 static uint8_t ring[64 * 64];

@@ -1,0 +1,1112 @@
+/* SPDX-License-Identifier: MIT */
+#include "device/megakernel.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "policy/planner.h"
+#include "wire/protocol.h"
+#include "device/uring.h"
+#include "wire/util.h"
+
+extern const char vy_kernel_megakernel_src[];
+extern const size_t vy_kernel_megakernel_len;
+
+#define MODE_PERSISTENT 1u
+#define MODE_PRIORITY 2u
+
+/* host view of a slot */
+enum { SLOT_FREE = 0, SLOT_STAGED = 1, SLOT_INFLIGHT = 2 };
+
+struct vy_mk {
+	struct vy_mk_params cfg;
+	struct vy_cl cl;
+	cl_program prog;
+	cl_kernel kern;
+	struct vy_transport t;
+	uint32_t slots, wgs, wgsize;
+	uint32_t prio_off[VY_PRIORITY_LEVELS + 1];
+	uint32_t prio_cursor[VY_PRIORITY_LEVELS];
+	cl_event kev;
+	int running;
+	uint8_t *state;
+	uint64_t *tag, *t_pub, *pubseq;
+	uint32_t *staged;
+	uint32_t nstaged, ninflight, cursor;
+	uint32_t *stbuf;
+	uint64_t published_total;
+	uint32_t lm_inflight;
+	uint32_t *is_lm;
+	vy_mk_io_fn iofn;
+	void *ioarg;
+	struct vy_mk_resource *res;
+	size_t nres;
+	uint8_t *snap[VY_BUF_COUNT];
+	uint64_t seq;
+	struct vy_mk_stats st;
+};
+
+static int clerr(struct vy_err *e, const char *call, cl_int rc)
+{
+	return vy_errf(e, VY_E_DEVICE, NULL, "%s: %s", call,
+		       vy_cl_strerror(rc));
+}
+
+static int default_io(struct vy_mk *mk, const struct vy_mk_io_req *req,
+		      void *arg, struct vy_err *e)
+{
+	for (size_t i = 0; i < mk->nres; i++) {
+		if (mk->res[i].id != req->src)
+			continue;
+		return vy_mk_resource_load(mk, &mk->res[i], e) ? 1 : 0;
+	}
+	return 1;
+}
+
+/* Launch geometry: the policy's width, never more groups than fit. */
+static void plan_geometry(struct vy_mk *mk)
+{
+	struct vy_sizing_policy sp = vy_sizing_standard();
+	const struct vy_cl_devinfo *d = &mk->cl.info;
+	uint32_t cus = d->compute_units ? d->compute_units : 1;
+	uint32_t maxwg = d->max_workgroup_size > 1024 ?
+				 1024 :
+				 (uint32_t)d->max_workgroup_size;
+	size_t kwg = 0;
+	uint32_t resident, grid[3];
+
+	if (clGetKernelWorkGroupInfo(mk->kern, mk->cl.device,
+				     CL_KERNEL_WORK_GROUP_SIZE, sizeof(kwg),
+				     &kwg, NULL) == CL_SUCCESS &&
+	    kwg && kwg < maxwg)
+		maxwg = (uint32_t)kwg;
+	if (!maxwg)
+		maxwg = 1;
+	mk->wgsize = mk->cfg.workgroup_size ?
+			     mk->cfg.workgroup_size :
+			     vy_worker_workgroup_size(
+				     &sp, VY_SIZING_DEFAULT_WORKER_COUNT, maxwg);
+	if (mk->wgsize > maxwg)
+		mk->wgsize = maxwg;
+	/*
+	 * One group per compute unit is always resident.  A CPU device leaves
+	 * one core free: the host spins too, and a copy transport needs a
+	 * worker thread that is not busy running the kernel.
+	 */
+	resident = cus;
+	if (d->is_cpu && cus > 1)
+		resident = cus - 1;
+	if (mk->cfg.workgroups) {
+		mk->wgs = mk->cfg.workgroups;
+	} else if (mk->cfg.persistent && !d->is_cpu) {
+		/*
+		 * A persistent GPU kernel gets one group on every compute
+		 * unit: more lanes find a new slot sooner and run a batch in
+		 * parallel (H200, 256-slot ring: 4 groups of 64 lanes gave a
+		 * 17.8 us round trip, 132 groups 11.3 us; batch 4096 ran 6x
+		 * faster).  They stay resident, as the cap below requires.
+		 */
+		mk->wgs = resident;
+	} else {
+		vy_dispatch_grid_for(&sp, resident, mk->slots, mk->wgsize,
+				     grid);
+		mk->wgs = grid[0];
+	}
+	if (mk->cfg.persistent && mk->wgs > resident)
+		mk->wgs = resident;
+	if (!mk->wgs)
+		mk->wgs = 1;
+}
+
+static int set_args(struct vy_mk *mk, struct vy_err *e)
+{
+	cl_uint u[4];
+	cl_uint words[VY_TB_COUNT];
+	cl_int rc = CL_SUCCESS;
+	cl_uint a = 0;
+
+	words[VY_TB_CONTROL] = (cl_uint)(mk->t.b[VY_TB_CONTROL].len / 4);
+	words[VY_TB_RING] = mk->slots;
+	words[VY_TB_DEBUG] = (cl_uint)(mk->t.b[VY_TB_DEBUG].len / 4);
+	words[VY_TB_IO] = (cl_uint)(mk->t.b[VY_TB_IO].len / 4);
+	words[VY_TB_DATA] = mk->cfg.data_words;
+	for (int i = 0; i < VY_TB_COUNT; i++) {
+		rc |= clSetKernelArg(mk->kern, a++, sizeof(cl_mem),
+				     &mk->t.b[i].mem);
+		rc |= clSetKernelArg(mk->kern, a++, sizeof(cl_uint), &words[i]);
+	}
+	u[0] = (mk->cfg.persistent ? MODE_PERSISTENT : 0) |
+	       (mk->cfg.priority ? MODE_PRIORITY : 0);
+	u[1] = mk->cfg.max_iters ? mk->cfg.max_iters : 0xFFFFFFFFu;
+	u[2] = mk->cfg.persistent ? mk->cfg.idle_max : 0;
+	u[3] = mk->cfg.io_poll_max ? mk->cfg.io_poll_max :
+				     VY_MK_DEFAULT_IO_POLL_MAX;
+	/*
+	 * Once mode on a copy transport: nobody can answer a LOAD_MISS while
+	 * the dispatch runs (the host waits in a blocking read), so fail it
+	 * fast instead of spinning out the bound.
+	 */
+	if (!mk->cfg.persistent && mk->t.kind == VY_TRANSPORT_COPY &&
+	    !mk->cfg.io_poll_max)
+		u[3] = 1024;
+	for (int i = 0; i < 4; i++)
+		rc |= clSetKernelArg(mk->kern, a++, sizeof(cl_uint), &u[i]);
+	if (rc != CL_SUCCESS)
+		return vy_errf(e, VY_E_DEVICE, NULL,
+			       "clSetKernelArg failed (kernel source does not match the host)");
+	return 0;
+}
+
+int vy_mk_open(struct vy_mk **out, const struct vy_mk_params *cfg,
+	       struct vy_err *e)
+{
+	struct vy_mk *mk;
+	size_t lens[VY_TB_COUNT], clen;
+	uint64_t ringlen;
+	char *src = NULL;
+	size_t srclen;
+	cl_int rc;
+	int err;
+	uint64_t t0 = vy_now_ns();
+
+	*out = NULL;
+	mk = calloc(1, sizeof(*mk));
+	if (!mk)
+		return vy_errf(e, VY_E_NOMEM, NULL, "out of memory");
+	mk->cfg = *cfg;
+	mk->slots = cfg->slots ? cfg->slots : VY_MK_DEFAULT_SLOTS;
+	mk->iofn = default_io;
+	if (!vy_ring_byte_len(mk->slots, &ringlen) ||
+	    mk->slots > VY_MAX_ENCODED_RING_SLOTS) {
+		free(mk);
+		return vy_errf(e, VY_E_INVAL, "use at most 1048576 slots",
+			       "%u ring slots is too many", cfg->slots);
+	}
+	err = vy_cl_open(&mk->cl, cfg->device, e);
+	if (err)
+		goto fail;
+	err = vy_cl_source(cfg->kernel_path, vy_kernel_megakernel_src,
+			   vy_kernel_megakernel_len, &src, &srclen, e);
+	if (err)
+		goto fail;
+	err = vy_cl_build(&mk->cl, src, srclen, "-cl-std=CL1.2", &mk->prog, e);
+	free(src);
+	if (err)
+		goto fail;
+	mk->kern = clCreateKernel(mk->prog, "vy_megakernel", &rc);
+	if (!mk->kern) {
+		err = clerr(e, "clCreateKernel(vy_megakernel)", rc);
+		goto fail;
+	}
+	lens[VY_TB_CONTROL] = ((size_t)VY_CONTROL_MIN_WORDS +
+			       cfg->observable_slots) * 4;
+	lens[VY_TB_RING] = (size_t)ringlen;
+	lens[VY_TB_DEBUG] = VY_DEBUG_BUFFER_BYTES;
+	lens[VY_TB_IO] = VY_IO_QUEUE_BYTES;
+	lens[VY_TB_DATA] = (size_t)cfg->data_words * 4;
+	err = vy_transport_init(&mk->t, &mk->cl, cfg->transport, lens, e);
+	if (err)
+		goto fail;
+	mk->t.watch_blocking = cfg->observe_blocking;
+	/* the status read that follows a publish flushes both */
+	mk->t.defer_flush = 1;
+	err = vy_encode_control_into(false, cfg->tenant_count,
+				     cfg->observable_slots,
+				     mk->t.b[VY_TB_CONTROL].host,
+				     mk->t.b[VY_TB_CONTROL].len, &clen, e);
+	if (err)
+		goto fail;
+	if (cfg->priority) {
+		err = vy_write_default_priority_offsets(
+			mk->t.b[VY_TB_CONTROL].host, clen, mk->slots, e);
+		if (err)
+			goto fail;
+		for (uint32_t p = 0; p <= VY_PRIORITY_LEVELS; p++)
+			mk->prio_off[p] = vy_word(mk->t.b[VY_TB_CONTROL].host,
+						  VY_CTL_PRIORITY_OFFSETS_BASE + p);
+	}
+	mk->state = calloc(mk->slots, 1);
+	mk->tag = calloc(mk->slots, sizeof(*mk->tag));
+	mk->t_pub = calloc(mk->slots, sizeof(*mk->t_pub));
+	mk->pubseq = calloc(mk->slots, sizeof(*mk->pubseq));
+	mk->staged = calloc(mk->slots, sizeof(*mk->staged));
+	mk->stbuf = calloc(mk->slots, sizeof(*mk->stbuf));
+	mk->is_lm = calloc(mk->slots, sizeof(*mk->is_lm));
+	for (int i = 0; i < VY_BUF_COUNT; i++)
+		mk->snap[i] = malloc(mk->t.b[i].len);
+	if (!mk->state || !mk->tag || !mk->t_pub || !mk->pubseq ||
+	    !mk->staged || !mk->stbuf || !mk->is_lm || !mk->snap[0] ||
+	    !mk->snap[1] || !mk->snap[2] || !mk->snap[3]) {
+		err = vy_errf(e, VY_E_NOMEM, NULL, "out of memory");
+		goto fail;
+	}
+	plan_geometry(mk);
+	err = set_args(mk, e);
+	if (err)
+		goto fail;
+	mk->st.plan_ns = vy_now_ns() - t0;
+	*out = mk;
+	return 0;
+fail:
+	vy_mk_close(mk);
+	return err;
+}
+
+void vy_mk_close(struct vy_mk *mk)
+{
+	if (!mk)
+		return;
+	if (mk->running && mk->kev) {
+		/* a kernel that would not stop: leave the device to exit() */
+		return;
+	}
+	if (mk->kev)
+		clReleaseEvent(mk->kev);
+	vy_transport_free(&mk->t);
+	if (mk->kern)
+		clReleaseKernel(mk->kern);
+	if (mk->prog)
+		clReleaseProgram(mk->prog);
+	vy_cl_close(&mk->cl);
+	free(mk->state);
+	free(mk->tag);
+	free(mk->t_pub);
+	free(mk->pubseq);
+	free(mk->staged);
+	free(mk->stbuf);
+	free(mk->is_lm);
+	for (int i = 0; i < VY_BUF_COUNT; i++)
+		free(mk->snap[i]);
+	free(mk);
+}
+
+uint8_t *vy_mk_image(struct vy_mk *mk, enum vy_tbuf_id id, size_t *len)
+{
+	if (len)
+		*len = mk->t.b[id].len;
+	return mk->t.b[id].host;
+}
+
+void vy_mk_get_info(const struct vy_mk *mk, struct vy_mk_info *out)
+{
+	out->slots = mk->slots;
+	out->workgroups = mk->wgs;
+	out->workgroup_size = mk->wgsize;
+	out->persistent = mk->cfg.persistent;
+	out->priority = mk->cfg.priority;
+	out->transport = mk->t.kind;
+	out->dev = mk->cl.info;
+}
+
+static int launch(struct vy_mk *mk, cl_event *ev, struct vy_err *e)
+{
+	size_t gsz = (size_t)mk->wgs * mk->wgsize, lsz = mk->wgsize;
+	uint64_t t0 = vy_now_ns();
+	cl_int rc;
+
+	rc = clEnqueueNDRangeKernel(mk->cl.q, mk->kern, 1, NULL, &gsz, &lsz, 0,
+				    NULL, ev);
+	if (rc != CL_SUCCESS)
+		return clerr(e, "clEnqueueNDRangeKernel", rc);
+	clFlush(mk->cl.q);
+	mk->st.launches++;
+	mk->st.dispatch_ns += vy_now_ns() - t0;
+	return 0;
+}
+
+int vy_mk_start(struct vy_mk *mk, struct vy_err *e)
+{
+	int err;
+
+	for (int i = 0; i < VY_TB_COUNT; i++) {
+		err = vy_transport_push(&mk->t, i, 0, mk->t.b[i].len, 1, e);
+		if (err)
+			return err;
+	}
+	if (!mk->cfg.persistent)
+		return 0;
+	err = launch(mk, &mk->kev, e);
+	if (err)
+		return err;
+	mk->running = 1;
+	mk->t.running = 1;
+	return 0;
+}
+
+int64_t vy_mk_free_slot(struct vy_mk *mk)
+{
+	for (uint32_t k = 0; k < mk->slots; k++) {
+		uint32_t s = mk->cursor + k;
+
+		if (s >= mk->slots)
+			s -= mk->slots;
+		if (mk->state[s] == SLOT_FREE) {
+			mk->cursor = s + 1 == mk->slots ? 0 : s + 1;
+			return s;
+		}
+	}
+	return -1;
+}
+
+int64_t vy_mk_free_slot_prio(struct vy_mk *mk, uint32_t prio)
+{
+	uint32_t lo, hi, n;
+
+	if (!mk->cfg.priority)
+		return vy_mk_free_slot(mk);
+	if (prio >= VY_PRIORITY_LEVELS)
+		prio = VY_PRIO_NORMAL;
+	lo = mk->prio_off[prio];
+	hi = mk->prio_off[prio + 1];
+	if (hi > mk->slots)
+		hi = mk->slots;
+	if (lo >= hi)
+		return -1;
+	n = hi - lo;
+	for (uint32_t k = 0; k < n; k++) {
+		uint32_t s = lo + (mk->prio_cursor[prio] + k) % n;
+
+		if (mk->state[s] == SLOT_FREE) {
+			mk->prio_cursor[prio] = (s - lo + 1) % n;
+			return s;
+		}
+	}
+	return -1;
+}
+
+uint32_t vy_mk_inflight(const struct vy_mk *mk)
+{
+	return mk->ninflight + mk->nstaged;
+}
+
+int vy_mk_stage(struct vy_mk *mk, uint32_t slot, const uint32_t words[16],
+		uint64_t tag, struct vy_err *e)
+{
+	uint8_t *ring = mk->t.b[VY_TB_RING].host;
+
+	if (slot >= mk->slots)
+		return vy_errf(e, VY_E_SLOT_OUT_OF_RANGE, NULL,
+			       "slot %u past the %u-slot ring", slot,
+			       mk->slots);
+	if (mk->state[slot] != SLOT_FREE)
+		return vy_errf(e, VY_E_SLOT_NOT_PUBLISHABLE, NULL,
+			       "slot %u is still in flight", slot);
+	for (int i = 1; i < 16; i++)
+		vy_set_word(ring + (size_t)slot * VY_SLOT_BYTES, i, words[i]);
+	mk->state[slot] = SLOT_STAGED;
+	mk->tag[slot] = tag;
+	mk->is_lm[slot] = words[1] == VY_OP_LOAD_MISS;
+	mk->staged[mk->nstaged++] = slot;
+	return 0;
+}
+
+/* Are slot statuses observed with reads kept in flight (copy, running)? */
+static int pipelined(const struct vy_mk *mk)
+{
+	return mk->running && mk->t.kind == VY_TRANSPORT_COPY &&
+	       !mk->cfg.observe_blocking;
+}
+
+static int observe_pump(struct vy_mk *mk, struct vy_err *e);
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int vy_mk_flush(struct vy_mk *mk, struct vy_err *e)
+{
+	uint64_t t0 = vy_now_ns();
+	uint32_t i = 0;
+	int err;
+
+	if (!mk->nstaged)
+		return 0;
+	/* staged in round-robin order, so nearly always sorted already */
+	for (i = 1; i < mk->nstaged; i++)
+		if (mk->staged[i] < mk->staged[i - 1])
+			break;
+	if (i < mk->nstaged)
+		qsort(mk->staged, mk->nstaged, sizeof(uint32_t), cmp_u32);
+	i = 0;
+	while (i < mk->nstaged) {
+		uint32_t j = i + 1;
+
+		while (j < mk->nstaged && mk->staged[j] == mk->staged[j - 1] + 1)
+			j++;
+		err = vy_transport_publish(&mk->t, mk->staged[i], j - i, e);
+		if (err)
+			return err;
+		i = j;
+	}
+	t0 = vy_now_ns() - t0;
+	for (i = 0; i < mk->nstaged; i++) {
+		uint32_t s = mk->staged[i];
+
+		mk->state[s] = SLOT_INFLIGHT;
+		mk->t_pub[s] = vy_now_ns();
+		mk->pubseq[s] = mk->published_total + i;
+		mk->lm_inflight += mk->is_lm[s];
+	}
+	mk->ninflight += mk->nstaged;
+	mk->published_total += mk->nstaged;
+	mk->st.published += mk->nstaged;
+	mk->st.publish_ns += t0;
+	mk->nstaged = 0;
+	/* the first status read goes out with the publish, one flush */
+	if (pipelined(mk))
+		return observe_pump(mk, e);
+	vy_transport_kick(&mk->t);
+	return 0;
+}
+
+int vy_mk_serve_io(struct vy_mk *mk, struct vy_err *e)
+{
+	struct vy_transport *t = &mk->t;
+	uint32_t *q = (uint32_t *)t->b[VY_TB_IO].host;
+	uint32_t nio = (uint32_t)(t->b[VY_TB_IO].len / VY_IO_SLOT_BYTES);
+	int served = 0, err;
+
+	if (t->kind == VY_TRANSPORT_COPY) {
+		err = vy_transport_pull(t, VY_TB_IO, 0, t->b[VY_TB_IO].len, e);
+		if (err)
+			return err;
+	}
+	for (uint32_t s = 0; s < nio; s++) {
+		uint32_t *w = q + s * VY_IO_SLOT_WORDS;
+		uint32_t *stp = &w[VY_IO_STATUS_WORD];
+		struct vy_mk_io_req req;
+		uint32_t exp = VY_IO_STATUS_PUBLISHED;
+		int rc;
+
+		if (__atomic_load_n(stp, __ATOMIC_ACQUIRE) !=
+		    VY_IO_STATUS_PUBLISHED)
+			continue;
+		if (t->kind == VY_TRANSPORT_SHARED) {
+			if (!__atomic_compare_exchange_n(stp, &exp,
+							 VY_IO_STATUS_CLAIMED,
+							 0, __ATOMIC_ACQ_REL,
+							 __ATOMIC_ACQUIRE))
+				continue;
+		} else {
+			err = vy_transport_write_word(
+				t, VY_TB_IO, s * VY_IO_SLOT_WORDS +
+						     VY_IO_STATUS_WORD,
+				VY_IO_STATUS_CLAIMED, e);
+			if (err)
+				return err;
+		}
+		req.io_slot = s;
+		req.op_type = w[VY_IO_OP_TYPE_WORD];
+		req.src = w[VY_IO_SRC_HANDLE_WORD];
+		req.dst = w[VY_IO_DST_HANDLE_WORD];
+		req.offset = (uint64_t)w[VY_IO_OFFSET_HI_WORD] << 32 |
+			     w[VY_IO_OFFSET_LO_WORD];
+		req.byte_count = w[VY_IO_BYTE_COUNT_WORD];
+		req.tag = w[VY_IO_TAG_WORD];
+		rc = mk->iofn(mk, &req, mk->ioarg, e);
+		if (rc < 0)
+			return rc;
+		mk->st.io_served++;
+		mk->st.io_errors += rc != 0;
+		err = vy_transport_write_word(
+			t, VY_TB_IO, s * VY_IO_SLOT_WORDS + VY_IO_STATUS_WORD,
+			rc ? VY_IO_STATUS_ERROR : VY_IO_STATUS_OK, e);
+		if (err)
+			return err;
+		served++;
+	}
+	return served;
+}
+
+/*
+ * Free the in-flight slots of [@first, @first + @n) whose status in @st is
+ * final and that were published before the read of @st was queued
+ * (pubseq < @ticket: a later publish of the slot may not show yet).
+ */
+static int finish_slots(struct vy_mk *mk, uint32_t first, uint32_t n,
+			uint64_t ticket, const uint32_t *st,
+			struct vy_mk_done *out, size_t max)
+{
+	uint64_t now = vy_now_ns();
+	int k = 0;
+
+	mk->st.status_reads++;
+	for (uint32_t s = first; s < first + n; s++) {
+		uint32_t v = st[s - first];
+
+		if (mk->state[s] != SLOT_INFLIGHT || mk->pubseq[s] >= ticket ||
+		    (v != VY_STATUS_DONE && v != VY_STATUS_FAULT))
+			continue;
+		mk->state[s] = SLOT_FREE;
+		mk->ninflight--;
+		mk->lm_inflight -= mk->is_lm[s];
+		mk->st.completed++;
+		mk->st.faulted += v == VY_STATUS_FAULT;
+		if (out && (size_t)k < max) {
+			out[k].tag = mk->tag[s];
+			out[k].slot = s;
+			out[k].status = v;
+			out[k].latency_ns = now - mk->t_pub[s];
+			out[k].done_ns = now;
+		}
+		k++;
+	}
+	return k;
+}
+
+/* The span of in-flight slots; 0 when none is in flight. */
+static int inflight_span(const struct vy_mk *mk, uint32_t *lo, uint32_t *hi)
+{
+	uint32_t a = mk->slots, b = 0;
+
+	for (uint32_t s = 0; s < mk->slots; s++)
+		if (mk->state[s] == SLOT_INFLIGHT) {
+			if (s < a)
+				a = s;
+			b = s;
+		}
+	*lo = a;
+	*hi = b;
+	return a <= b;
+}
+
+/* Free every in-flight slot whose status is final (one blocking read). */
+static int collect(struct vy_mk *mk, struct vy_mk_done *out, size_t max,
+		   struct vy_err *e)
+{
+	uint32_t lo, hi;
+	int err;
+
+	if (!inflight_span(mk, &lo, &hi))
+		return 0;
+	err = vy_transport_statuses(&mk->t, lo, hi - lo + 1, mk->stbuf, e);
+	if (err)
+		return err;
+	/* a blocking read shows every publish queued before it */
+	return finish_slots(mk, lo, hi - lo + 1, mk->published_total,
+			    mk->stbuf, out, max);
+}
+
+/*
+ * Status reads kept in flight.  One: on the H200 the read queued right
+ * after a publish already shows the slot finished (1.00 reads per item),
+ * and a further read still queued when the next publish comes delays it
+ * (132 x 64 lanes: 9.6 us p50 with one, 11.1 with two; 4 x 64: 14.0 with
+ * one, 17.8 to 20.2 with two to four).
+ */
+#define VY_MK_OBS_DEPTH 1u
+
+/* Keep status reads in flight over the in-flight span. */
+static int observe_pump(struct vy_mk *mk, struct vy_err *e)
+{
+	uint32_t lo, hi;
+	int r;
+
+	while (inflight_span(mk, &lo, &hi)) {
+		uint64_t t0;
+
+		if (vy_transport_observe_pending(&mk->t) >= VY_MK_OBS_DEPTH)
+			break;
+		t0 = vy_now_ns();
+		r = vy_transport_observe_begin(&mk->t, lo, hi - lo + 1,
+					       mk->published_total, e);
+		mk->st.observe_ns += vy_now_ns() - t0;
+		if (r)
+			return r;
+	}
+	vy_transport_kick(&mk->t);
+	return 0;
+}
+
+/*
+ * Copy transport, kernel running: keep status reads in flight over the
+ * in-flight span (queued behind the publishes), and take the oldest one
+ * once it has landed.  Never blocks.
+ */
+static int observe(struct vy_mk *mk, struct vy_mk_done *out, size_t max,
+		   struct vy_err *e)
+{
+	uint32_t first, n;
+	uint64_t ticket;
+	int r;
+
+	r = observe_pump(mk, e);
+	if (r)
+		return r;
+	r = vy_transport_observe_end(&mk->t, &first, &n, &ticket, mk->stbuf,
+				     e);
+	if (r <= 0)
+		return r;
+	return finish_slots(mk, first, n, ticket, mk->stbuf, out, max);
+}
+
+int vy_mk_poll(struct vy_mk *mk, struct vy_mk_done *out, size_t max,
+	       struct vy_err *e)
+{
+	int err;
+
+	if (!mk->ninflight)
+		return 0;
+	mk->st.polls++;
+	if (mk->lm_inflight) {
+		err = vy_mk_serve_io(mk, e);
+		if (err < 0)
+			return err;
+	}
+	if (!pipelined(mk))
+		return collect(mk, out, max, e);
+	return observe(mk, out, max, e);
+}
+
+static int event_done(cl_event ev, int *done, struct vy_err *e)
+{
+	cl_int status = 0, rc;
+
+	rc = clGetEventInfo(ev, CL_EVENT_COMMAND_EXECUTION_STATUS,
+			    sizeof(status), &status, NULL);
+	if (rc != CL_SUCCESS)
+		return clerr(e, "clGetEventInfo", rc);
+	if (status < 0)
+		return vy_errf(e, VY_E_DEVICE, NULL, "the kernel failed: %s",
+			       vy_cl_strerror(status));
+	*done = status == CL_COMPLETE;
+	return 0;
+}
+
+static void nap(void)
+{
+	struct timespec ts = { 0, 50000 };
+
+	nanosleep(&ts, NULL);
+}
+
+int vy_mk_dispatch(struct vy_mk *mk, uint64_t deadline_ns, struct vy_err *e)
+{
+	cl_event ev = NULL;
+	int err, done = 0;
+
+	if (mk->cfg.persistent)
+		return vy_errf(e, VY_E_INVAL, NULL,
+			       "dispatch is for once mode");
+	err = vy_mk_flush(mk, e);
+	if (err)
+		return err;
+	if (mk->t.kind == VY_TRANSPORT_COPY)
+		return launch(mk, NULL, e);
+	err = launch(mk, &ev, e);
+	if (err)
+		return err;
+	for (;;) {
+		err = event_done(ev, &done, e);
+		if (err || done)
+			break;
+		if (mk->lm_inflight) {
+			err = vy_mk_serve_io(mk, e);
+			if (err < 0)
+				break;
+			err = 0;
+		}
+		if (deadline_ns && vy_now_ns() > deadline_ns) {
+			err = vy_errf(e, VY_E_TIMEOUT, NULL,
+				      "the once dispatch did not finish in time");
+			break;
+		}
+		sched_yield();
+	}
+	clReleaseEvent(ev);
+	return err;
+}
+
+int vy_mk_running(struct vy_mk *mk)
+{
+	int done = 0;
+
+	if (!mk->running)
+		return 0;
+	if (event_done(mk->kev, &done, NULL) || done) {
+		mk->running = 0;
+		mk->t.running = 0;
+		vy_transport_watch_reset(&mk->t);
+		vy_transport_observe_reset(&mk->t);
+		if (mk->t.kind == VY_TRANSPORT_COPY)
+			clFinish(mk->cl.q2);
+	}
+	return mk->running;
+}
+
+int vy_mk_stop(struct vy_mk *mk, uint64_t wait_ns, struct vy_err *e)
+{
+	uint64_t end = vy_now_ns() + wait_ns;
+	uint32_t cur = 0;
+	int err;
+
+
+	if (!mk->running)
+		return 0;
+	/* a non-zero word 0 already stops it; keep the value the work set */
+	err = vy_transport_read_word(&mk->t, VY_TB_CONTROL, VY_CTL_SHUTDOWN,
+				     &cur, e);
+	if (!err && !cur)
+		err = vy_transport_write_word(&mk->t, VY_TB_CONTROL,
+					      VY_CTL_SHUTDOWN, 1, e);
+	if (err)
+		return err;
+	while (vy_mk_running(mk)) {
+		if (vy_now_ns() > end)
+			return vy_errf(e, VY_E_TIMEOUT,
+				       "the device may need a reset",
+				       "the kernel did not stop within %.1f s of SHUTDOWN",
+				       wait_ns / 1e9);
+		nap();
+	}
+	return 0;
+}
+
+int vy_mk_snapshot(struct vy_mk *mk, struct vy_snapshot *s, struct vy_err *e)
+{
+	static const enum vy_tbuf_id map[VY_BUF_COUNT] = {
+		VY_TB_CONTROL, VY_TB_RING, VY_TB_DEBUG, VY_TB_IO
+	};
+	int err;
+
+	vy_snapshot_init(s);
+	err = vy_mk_flush(mk, e);
+	if (err)
+		return err;
+	if (mk->running)
+		vy_mk_running(mk);
+	for (int i = 0; i < VY_BUF_COUNT; i++) {
+		struct vy_tbuf *b = &mk->t.b[map[i]];
+
+		if (mk->t.kind == VY_TRANSPORT_COPY) {
+			err = vy_transport_pull(&mk->t, map[i], 0, b->len, e);
+			if (err)
+				return err;
+		}
+		for (size_t w = 0; w < b->len / 4; w++)
+			((uint32_t *)mk->snap[i])[w] = __atomic_load_n(
+				(uint32_t *)b->host + w, __ATOMIC_RELAXED);
+		vy_snapshot_set_buf(s, i, mk->snap[i], b->len);
+	}
+	vy_snapshot_fill_geometry(s);
+	s->geo.workgroup_size_x = mk->wgsize;
+	s->geo.workgroups = mk->wgs;
+	s->geo.tenant_count = mk->cfg.tenant_count;
+	s->capture_ns = vy_wall_ns();
+	s->sequence = mk->seq++;
+	snprintf(s->device, sizeof(s->device), "%s", mk->cl.info.name);
+	return 0;
+}
+
+void vy_mk_get_stats(const struct vy_mk *mk, struct vy_mk_stats *out)
+{
+	*out = mk->st;
+	out->t = mk->t.st;
+}
+
+int vy_mk_read_control(struct vy_mk *mk, uint32_t w, uint32_t *out,
+		       struct vy_err *e)
+{
+	return vy_transport_read_word(&mk->t, VY_TB_CONTROL, w, out, e);
+}
+
+int vy_mk_write_control(struct vy_mk *mk, uint32_t w, uint32_t v,
+			struct vy_err *e)
+{
+	return vy_transport_write_word(&mk->t, VY_TB_CONTROL, w, v, e);
+}
+
+int vy_mk_watch_control(struct vy_mk *mk, uint32_t w, uint32_t *out,
+			struct vy_err *e)
+{
+	return vy_transport_watch(&mk->t, w, out, e);
+}
+
+int vy_mk_write_data(struct vy_mk *mk, size_t off, const void *buf,
+		     size_t len, struct vy_err *e)
+{
+	struct vy_tbuf *b = &mk->t.b[VY_TB_DATA];
+
+	if (off > (size_t)mk->cfg.data_words * 4 ||
+	    len > (size_t)mk->cfg.data_words * 4 - off)
+		return vy_errf(e, VY_E_INVAL, "make the data buffer larger",
+			       "%zu bytes at offset %zu do not fit the %u-word data buffer",
+			       len, off, mk->cfg.data_words);
+	memcpy(b->host + off, buf, len);
+	/* blocking: a later load may rewrite the same host bytes */
+	return vy_transport_push(&mk->t, VY_TB_DATA, off, len, 1, e);
+}
+
+void vy_mk_set_io_handler(struct vy_mk *mk, vy_mk_io_fn fn, void *arg)
+{
+	mk->iofn = fn ? fn : default_io;
+	mk->ioarg = arg;
+}
+
+void vy_mk_set_resources(struct vy_mk *mk, struct vy_mk_resource *r, size_t n)
+{
+	mk->res = r;
+	mk->nres = n;
+}
+
+int vy_mk_resource_load(struct vy_mk *mk, struct vy_mk_resource *r,
+			struct vy_err *e)
+{
+	size_t cap = (size_t)r->words * 4, got = 0;
+	uint8_t *buf;
+	int err;
+
+	buf = calloc(1, cap ? cap : 1);
+	if (!buf)
+		return vy_errf(e, VY_E_NOMEM, NULL, "out of memory");
+	/* the io_uring reader of vyre-stream (pread where io_uring is off) */
+	err = vy_read_range(r->path, 0, buf, cap, &got, e);
+	if (!err)
+		err = vy_mk_write_data(mk, (size_t)r->word_offset * 4, buf,
+				       cap, e);
+	free(buf);
+	if (!err)
+		r->loads++;
+	return err;
+}
+
+const char *vy_mk_end_name(enum vy_mk_end end)
+{
+	switch (end) {
+	case VY_MK_END_OK:
+		return "ok";
+	case VY_MK_END_TIMEOUT:
+		return "timeout";
+	case VY_MK_END_STALL:
+		return "stall";
+	case VY_MK_END_SIGNAL:
+		return "signal";
+	case VY_MK_END_KERNEL:
+		return "kernel_exit";
+	}
+	return "?";
+}
+
+struct run_state {
+	struct vy_mk *mk;
+	const struct vy_mk_run_opts *o;
+	struct vy_mk_run_result *r;
+	uint32_t w[16];
+	int have, fence, eof;
+	size_t lat_cap;
+	struct vy_mk_done done[256];
+};
+
+/* Take the next item into st->w unless one is waiting. */
+static int run_fetch(struct run_state *st, struct vy_err *e)
+{
+	int rc;
+
+	if (st->have || st->eof)
+		return 0;
+	st->fence = 0;
+	rc = st->o->next(st->o->arg, st->w, &st->fence, e);
+	if (rc < 0)
+		return rc;
+	if (!rc) {
+		st->eof = 1;
+		return 0;
+	}
+	st->have = 1;
+	if (!st->fence)
+		st->r->items++;
+	return 0;
+}
+
+/* Stage as many items as fit (stops at a fence with work in flight). */
+static int run_fill(struct run_state *st, struct vy_err *e)
+{
+	struct vy_mk *mk = st->mk;
+	uint32_t batch = st->o->batch ? st->o->batch : mk->slots;
+	uint32_t n = 0;
+	int err;
+
+	while (n < batch) {
+		int64_t slot;
+
+		err = run_fetch(st, e);
+		if (err)
+			return err;
+		if (!st->have)
+			break;
+		if (st->fence) {
+			if (vy_mk_inflight(mk))
+				break;
+			st->have = 0;
+			continue;
+		}
+		slot = vy_mk_free_slot_prio(mk, st->w[VY_SLOT_PRIORITY_WORD]);
+		if (slot < 0)
+			break;
+		err = vy_mk_stage(mk, (uint32_t)slot, st->w, st->r->items - 1,
+				  e);
+		if (err)
+			return err;
+		st->have = 0;
+		n++;
+	}
+	return (int)n;
+}
+
+static int run_collect(struct run_state *st, int n)
+{
+	struct vy_mk_run_result *r = st->r;
+
+	for (int i = 0; i < n && i < (int)VY_ARRAY_SIZE(st->done); i++) {
+		if (r->nlat == st->lat_cap) {
+			size_t nc = st->lat_cap ? st->lat_cap * 2 : 1024;
+			uint64_t *p = realloc(r->lat_ns, nc * sizeof(*p));
+
+			if (!p)
+				return VY_E_NOMEM;
+			r->lat_ns = p;
+			st->lat_cap = nc;
+		}
+		r->lat_ns[r->nlat++] = st->done[i].latency_ns;
+	}
+	r->processed += (uint64_t)n;
+	for (int i = 0; i < n && i < (int)VY_ARRAY_SIZE(st->done); i++)
+		r->faulted += st->done[i].status == VY_STATUS_FAULT;
+	return 0;
+}
+
+/* Poll until nothing is reported (bounded by the batch of 256). */
+static int run_poll(struct run_state *st, struct vy_err *e)
+{
+	int n, total = 0, err;
+
+	do {
+		n = vy_mk_poll(st->mk, st->done, VY_ARRAY_SIZE(st->done), e);
+		if (n < 0)
+			return n;
+		err = run_collect(st, n);
+		if (err)
+			return vy_errf(e, err, NULL, "out of memory");
+		total += n;
+	} while (n == (int)VY_ARRAY_SIZE(st->done));
+	return total;
+}
+
+int vy_mk_run(struct vy_mk *mk, const struct vy_mk_run_opts *o,
+	      struct vy_mk_run_result *r, struct vy_err *e)
+{
+	struct run_state st;
+	uint64_t t0, now, last_progress, next_snap;
+	struct vy_snapshot snap;
+	int err, n;
+
+	memset(r, 0, sizeof(*r));
+	memset(&st, 0, sizeof(st));
+	st.mk = mk;
+	st.o = o;
+	st.r = r;
+	err = vy_mk_start(mk, e);
+	if (err)
+		return err;
+	t0 = last_progress = vy_now_ns();
+	next_snap = t0 + o->interval_ns;
+	for (;;) {
+		int filled;
+
+		now = vy_now_ns();
+		if (o->stop && *o->stop) {
+			r->end = VY_MK_END_SIGNAL;
+			break;
+		}
+		if (o->timeout_ns && now - t0 > o->timeout_ns) {
+			r->end = VY_MK_END_TIMEOUT;
+			break;
+		}
+		filled = run_fill(&st, e);
+		if (filled < 0) {
+			err = filled;
+			goto out;
+		}
+		if (mk->cfg.persistent) {
+			err = vy_mk_flush(mk, e);
+		} else if (vy_mk_inflight(mk)) {
+			uint64_t dl = o->timeout_ns ? t0 + o->timeout_ns : 0;
+
+			err = vy_mk_dispatch(mk, dl, e);
+			if (err == VY_E_TIMEOUT) {
+				r->end = VY_MK_END_TIMEOUT;
+				err = 0;
+				break;
+			}
+		}
+		if (err)
+			goto out;
+		n = run_poll(&st, e);
+		if (n < 0) {
+			err = n;
+			goto out;
+		}
+		now = vy_now_ns();
+		if (n > 0 || !vy_mk_inflight(mk))
+			last_progress = now;
+		if (st.eof && !st.have && !vy_mk_inflight(mk)) {
+			r->end = VY_MK_END_OK;
+			break;
+		}
+		if (mk->cfg.persistent && !vy_mk_running(mk)) {
+			n = run_poll(&st, e);
+			if (n < 0) {
+				err = n;
+				goto out;
+			}
+			run_fetch(&st, e);
+			r->end = !vy_mk_inflight(mk) && st.eof && !st.have ?
+					 VY_MK_END_OK :
+					 VY_MK_END_KERNEL;
+			break;
+		}
+		if (o->stall_ns && vy_mk_inflight(mk) &&
+		    now - last_progress > o->stall_ns) {
+			r->end = VY_MK_END_STALL;
+			break;
+		}
+		if (o->interval_ns && o->on_snapshot && now >= next_snap) {
+			err = vy_mk_snapshot(mk, &snap, e);
+			if (!err)
+				err = o->on_snapshot(o->snap_arg, &snap, e);
+			if (err)
+				goto out;
+			next_snap = now + o->interval_ns;
+		}
+		if (!n && !filled && mk->t.kind == VY_TRANSPORT_SHARED)
+			sched_yield();
+	}
+	err = 0;
+out:
+	r->wall_ns = vy_now_ns() - t0;
+	if (mk->cfg.persistent) {
+		struct vy_err se;
+		int serr = vy_mk_stop(mk, 2000000000ull, &se);
+
+		if (serr && !err) {
+			if (e)
+				*e = se;
+			err = serr;
+		}
+		/* a last look: slots that finished while stopping */
+		if (!serr && vy_mk_inflight(mk)) {
+			n = run_poll(&st, NULL);
+			(void)n;
+		}
+	}
+	r->remaining = r->items - r->processed;
+	return err;
+}

@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * policy_feedback.c - launch feedback from decoded telemetry and from
+ * captured snapshot files (policy-telemetry.md §2.8, the inputs of
+ * recommend_launch).
+ */
+#include "wire/dump.h"
+#include "policy/policy.h"
+#include "telemetry/telemetry.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int vy_launch_feedback_from_telemetry(struct vy_launch_feedback *f,
+				      const struct vy_telemetry *t,
+				      struct vy_err *e)
+{
+	struct vy_runtime_counters rc;
+	size_t i;
+	int ret;
+
+	vy_telemetry_runtime_counters(t, &rc);
+	memset(f, 0, sizeof(*f));
+	vy_launch_feedback_set_counts(f, rc.total_slots, rc.queue_depth,
+				      t->occupancy.requeue);
+	f->frontier_density_bps = rc.frontier_density_bps;
+	f->hot_opcode_count = vy_telemetry_hot_opcode_count(t);
+	for (i = 0; i < t->n_windows; i++) {
+		ret = vy_launch_feedback_add_window(f,
+						    t->windows[i].required_slots,
+						    t->windows[i].lookahead_slots,
+						    e);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* Keep a private copy: the reader's buffer is reused by the next call. */
+static int keep(uint8_t **dst, size_t *dlen, const struct vy_dump_buf *b,
+		struct vy_err *e)
+{
+	uint8_t *p = malloc(b->len ? b->len : 1);
+
+	if (!p)
+		return vy_errf(e, VY_E_NOMEM, NULL, "out of memory");
+	if (b->len)
+		memcpy(p, b->data, b->len);
+	free(*dst);
+	*dst = p;
+	*dlen = b->len;
+	return 0;
+}
+
+/* dump.h messages start at the offset; the caller's file name goes first. */
+static int name_file(struct vy_err *e, const char *path, int ret)
+{
+	char msg[VY_ERR_MSG_MAX];
+	size_t n = strlen(path), m;
+
+	if (!e || (strncmp(e->msg, path, n) == 0 && e->msg[n] == ':'))
+		return ret;
+	if (n > VY_ERR_MSG_MAX / 2)
+		n = VY_ERR_MSG_MAX / 2;
+	memcpy(msg, path, n);
+	msg[n++] = ':';
+	msg[n++] = ' ';
+	m = strlen(e->msg);
+	if (m > sizeof(msg) - 1 - n)
+		m = sizeof(msg) - 1 - n;
+	memcpy(msg + n, e->msg, m);
+	msg[n + m] = '\0';
+	memcpy(e->msg, msg, sizeof(msg));
+	return ret;
+}
+
+int vy_launch_feedback_load(const char *path, const uint32_t *windows,
+			    size_t n, struct vy_launch_feedback *f,
+			    struct vy_dump_geometry *geo, struct vy_err *e)
+{
+	struct vy_dump_reader *rd = NULL;
+	struct vy_snapshot s;
+	struct vy_telemetry t;
+	uint8_t *control = NULL, *ring = NULL;
+	size_t clen = 0, rlen = 0;
+	int ret, got = 0;
+
+	vy_telemetry_init(&t);
+	ret = vy_dump_reader_open(path, &rd, e);
+	if (ret)
+		return ret;
+	ret = vy_dump_reader_kind(rd, e);
+	if (ret < 0) {
+		name_file(e, path, ret);
+		goto out;
+	}
+	if (ret != VY_DUMP_KIND_VYRD) {
+		ret = vy_errf(e, VY_E_FORMAT,
+			      "capture one with vyre-launch --snapshot, or build one with vyre-mkdump",
+			      "%s: not a VYRD snapshot", path);
+		goto out;
+	}
+	/* The last snapshot is the newest state. */
+	while ((ret = vy_dump_reader_next(rd, &s, e)) == 1) {
+		if (!s.buf[VY_BUF_CONTROL].present || !s.buf[VY_BUF_RING].present)
+			continue;
+		ret = keep(&control, &clen, &s.buf[VY_BUF_CONTROL], e);
+		if (!ret)
+			ret = keep(&ring, &rlen, &s.buf[VY_BUF_RING], e);
+		if (ret)
+			goto out;
+		if (geo)
+			*geo = s.geo;
+		got = 1;
+	}
+	if (ret < 0) {
+		name_file(e, path, ret);
+		goto out;
+	}
+	if (!got) {
+		ret = vy_errf(e, VY_E_FORMAT,
+			      "capture the control and ring buffers together",
+			      "%s: no snapshot holds both a control and a ring section",
+			      path);
+		goto out;
+	}
+	ret = vy_telemetry_decode(&t, NULL, control, clen, ring, rlen, windows,
+				  n, VY_TEL_NO_SLOTS, e);
+	if (!ret)
+		ret = vy_launch_feedback_from_telemetry(f, &t, e);
+	if (ret)
+		name_file(e, path, ret);
+out:
+	vy_telemetry_free(&t);
+	free(control);
+	free(ring);
+	vy_dump_reader_free(rd);
+	return ret;
+}

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: MIT */
+#include "report/emit.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const fmt_names[] = {
+	[VY_FMT_TABLE] = "table", [VY_FMT_JSON] = "json",
+	[VY_FMT_JSONL] = "jsonl", [VY_FMT_CSV] = "csv",
+	[VY_FMT_PROM] = "prom",	  [VY_FMT_HEX] = "hex",
+};
+
+const char *vy_format_name(enum vy_format f)
+{
+	return (unsigned)f < sizeof(fmt_names) / sizeof(fmt_names[0]) ?
+		       fmt_names[f] : "?";
+}
+
+int vy_format_parse(const char *name, unsigned allowed, enum vy_format *out,
+		    struct vy_err *e)
+{
+	char list[128] = "";
+	unsigned i;
+
+	for (i = 0; i < sizeof(fmt_names) / sizeof(fmt_names[0]); i++) {
+		if (!(allowed & (1u << i)))
+			continue;
+		if (strcmp(name, fmt_names[i]) == 0) {
+			*out = (enum vy_format)i;
+			return 0;
+		}
+		if (list[0])
+			strcat(list, "|");
+		strcat(list, fmt_names[i]);
+	}
+	return vy_errf(e, VY_E_INVAL, NULL,
+		       "--format: unknown format '%s' (one of %s)", name, list);
+}
+
+/*
+ * Values above INT64_MAX: jansson cannot hold them as integers, so they
+ * are kept as strings with a private prefix and turned back into bare
+ * digits when the document is written.
+ */
+#define U64_TAG "\x01u64:"
+
+json_t *vy_json_u64(uint64_t v)
+{
+	char tmp[40];
+
+	if (v <= (uint64_t)INT64_MAX)
+		return json_integer((json_int_t)v);
+	snprintf(tmp, sizeof(tmp), U64_TAG "%" PRIu64, v);
+	return json_string(tmp);
+}
+
+int vy_emit_json(FILE *f, json_t *doc, const char *schema, int pretty)
+{
+	char *text, *p, *q;
+	size_t tag = strlen(U64_TAG);
+	int ret = 0;
+
+	if (schema && json_is_object(doc)) {
+		/* "schema" first: rebuild the object in order. */
+		json_t *o = json_object();
+		const char *key;
+		json_t *v;
+
+		json_object_set_new(o, "schema", json_string(schema));
+		json_object_foreach(doc, key, v)
+			if (strcmp(key, "schema"))
+				json_object_set(o, key, v);
+		text = json_dumps(o, (pretty ? JSON_INDENT(2) : JSON_COMPACT) |
+					     JSON_PRESERVE_ORDER);
+		json_decref(o);
+	} else {
+		text = json_dumps(doc, (pretty ? JSON_INDENT(2) : JSON_COMPACT) |
+					       JSON_PRESERVE_ORDER |
+					       JSON_ENCODE_ANY);
+	}
+	if (!text)
+		return VY_E_NOMEM;
+	/* "\u0001u64:123" -> 123 (jansson escapes the 0x01 byte). */
+	for (p = q = text; *p;) {
+		if (strncmp(p, "\"\\u0001u64:", 11) == 0) {
+			p += 11;
+			while (*p && *p != '"')
+				*q++ = *p++;
+			if (*p)
+				p++;
+			continue;
+		}
+		*q++ = *p++;
+	}
+	*q = '\0';
+	(void)tag;
+	if (fputs(text, f) == EOF || fputc('\n', f) == EOF)
+		ret = VY_E_IO;
+	free(text);
+	return ret;
+}
+
+void vy_csv_field(FILE *f, const char *s)
+{
+	if (!strpbrk(s, ",\"\n\r")) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+void vy_report_err(FILE *f, const char *prog, const struct vy_err *e)
+{
+	fprintf(f, "%s: %s\n", prog, e->msg[0] ? e->msg : vy_err_name(e->code));
+	if (e->hint[0])
+		fprintf(f, "%s: hint: %s\n", prog, e->hint);
+}
