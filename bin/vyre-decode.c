@@ -42,8 +42,8 @@ static void on_signal(int sig)
 }
 
 struct ctx {
-	struct vy_tel_report_opts o;
-	enum vy_format fmt;
+	struct vy_rep_decode_opts o;
+	enum vy_rep_format fmt;
 	const char *output;	/* --output, NULL = stdout */
 	bool strict, keep_going, follow;
 	unsigned poll_ms;
@@ -51,9 +51,9 @@ struct ctx {
 	bool anomalous;
 	uint64_t index;		/* next snapshot number */
 	uint64_t decoded;
-	struct vy_tel_report rep[2];
-	struct vy_tel_report *prev;	/* previous report, NULL at start */
-	struct vy_tel_report against;
+	struct vy_rep_decode rep[2];
+	struct vy_rep_decode *prev;	/* previous report, NULL at start */
+	struct vy_rep_decode against;
 	bool have_against;
 	bool csv_header_done;
 	bool write_error;	/* the last failure was writing output */
@@ -169,7 +169,7 @@ static int flush_output(struct ctx *c)
 	return 0;
 }
 
-static void render(struct ctx *c, FILE *f, struct vy_tel_report *r)
+static void render(struct ctx *c, FILE *f, struct vy_rep_decode *r)
 {
 	json_t *doc;
 
@@ -177,47 +177,47 @@ static void render(struct ctx *c, FILE *f, struct vy_tel_report *r)
 	case VY_FMT_TABLE:
 		if (c->decoded > 1)
 			fputc('\n', f);
-		vy_tel_report_health_line(f, r);
-		vy_tel_report_table(f, r);
+		vy_rep_decode_health_line(f, r);
+		vy_rep_decode_table(f, r);
 		break;
 	case VY_FMT_JSON:
-		doc = vy_tel_report_json(r);
-		vy_emit_json(f, doc, SCHEMA, 1);
+		doc = vy_rep_decode_json(r);
+		vy_rep_emit_json(f, doc, SCHEMA, 1);
 		json_decref(doc);
 		break;
 	case VY_FMT_JSONL:
-		doc = vy_tel_report_json_flags(r, VY_TEL_JSON_NO_SLOTS);
+		doc = vy_rep_decode_json_flags(r, VY_TEL_JSON_NO_SLOTS);
 		json_object_set_new(doc, "record", json_string("snapshot"));
-		vy_emit_json(f, doc, SCHEMA, 0);
+		vy_rep_emit_json(f, doc, SCHEMA, 0);
 		json_decref(doc);
 		if (c->o.slots != VY_TEL_SLOTS_NONE)
-			vy_tel_report_slot_lines(f, r, SCHEMA);
+			vy_rep_decode_slot_lines(f, r, SCHEMA);
 		break;
 	case VY_FMT_CSV:
 		if (!c->csv_header_done) {
-			vy_tel_report_csv_header(f, &c->o);
+			vy_rep_decode_csv_header(f, &c->o);
 			c->csv_header_done = true;
 		}
-		vy_tel_report_csv(f, r);
+		vy_rep_decode_csv(f, r);
 		break;
 	case VY_FMT_PROM:
-		vy_tel_report_prom(f, r);
+		vy_rep_decode_prom(f, r);
 		break;
 	case VY_FMT_HEX:
 		if (c->decoded > 1)
 			fputc('\n', f);
-		vy_tel_report_hex(f, r);
+		vy_rep_decode_hex(f, r);
 		break;
 	}
 }
 
-static int emit_report(struct ctx *c, struct vy_tel_report *r)
+static int emit_report(struct ctx *c, struct vy_rep_decode *r)
 {
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f;
 
-	if (vy_tel_report_anomalous(r))
+	if (vy_rep_decode_anomalous(r))
 		c->anomalous = true;
 	if (!c->output && c->fmt != VY_FMT_PROM) {
 		render(c, stdout, r);
@@ -255,7 +255,7 @@ static int emit_report(struct ctx *c, struct vy_tel_report *r)
 
 /* ---- one snapshot ---- */
 
-static struct vy_tel_report *next_slot(struct ctx *c)
+static struct vy_rep_decode *next_slot(struct ctx *c)
 {
 	return c->prev == &c->rep[0] ? &c->rep[1] : &c->rep[0];
 }
@@ -264,15 +264,15 @@ static struct vy_tel_report *next_slot(struct ctx *c)
  * Decode @r (its buffers set) and print it.  Returns 0, or the error
  * code with @e filled (nothing printed for the snapshot).
  */
-static int decode_one(struct ctx *c, struct vy_tel_report *r,
+static int decode_one(struct ctx *c, struct vy_rep_decode *r,
 		      struct vy_err *e)
 {
-	const struct vy_tel_report *prev = c->have_against ? &c->against :
+	const struct vy_rep_decode *prev = c->have_against ? &c->against :
 							     c->prev;
 	int ret;
 
 	r->index = c->index;
-	ret = vy_tel_report_build(r, &c->o, prev, e);
+	ret = vy_rep_decode_build(r, &c->o, prev, e);
 	if (ret)
 		return ret;
 	c->index++;
@@ -288,7 +288,7 @@ static int decode_one(struct ctx *c, struct vy_tel_report *r,
 }
 
 /* Point @r at the buffers of snapshot @s found at @start. */
-static int report_from_snapshot(struct vy_tel_report *r,
+static int report_from_snapshot(struct vy_rep_decode *r,
 				const struct vy_snapshot *s,
 				const uint8_t *start, struct vy_err *e)
 {
@@ -374,7 +374,7 @@ static int do_stream(struct ctx *c, int fd, const char *name,
 			break;
 		from_next = ret < 0;
 		if (ret == 1) {
-			struct vy_tel_report *r = into_against ?
+			struct vy_rep_decode *r = into_against ?
 				&c->against : next_slot(c);
 			const uint8_t *start = s.buf + (snap.offset - s.base);
 
@@ -382,7 +382,7 @@ static int do_stream(struct ctx *c, int fd, const char *name,
 			ret = report_from_snapshot(r, &snap, start, &e);
 			if (!ret && into_against) {
 				r->index = seen;
-				ret = vy_tel_report_build(r, &c->o, NULL, &e);
+				ret = vy_rep_decode_build(r, &c->o, NULL, &e);
 				r->device = "";
 				if (!ret)
 					c->have_against = true;
@@ -499,7 +499,7 @@ static void free_raw(struct rawfile *rf)
 static int do_raw(struct ctx *c, const char *paths[VY_BUF_COUNT])
 {
 	struct rawfile rf[VY_BUF_COUNT];
-	struct vy_tel_report *r = next_slot(c);
+	struct vy_rep_decode *r = next_slot(c);
 	struct vy_err e;
 	int b, ret = 0;
 
@@ -624,7 +624,7 @@ int main(int argc, char **argv)
 	static struct ctx c;
 	const char *raw[VY_BUF_COUNT] = { NULL };
 	const char *against = NULL, *printf_path = NULL;
-	struct vy_printf_formats pf = { 0 };
+	struct vy_tel_printf_formats pf = { 0 };
 	struct sigaction sa;
 	struct vy_err e;
 	bool raw_mode;
@@ -639,7 +639,7 @@ int main(int argc, char **argv)
 	       -1) {
 		switch (opt) {
 		case 'f':
-			if (vy_format_parse(optarg, 0x3f, &c.fmt, &e))
+			if (vy_rep_format_parse(optarg, 0x3f, &c.fmt, &e))
 				return usage_err("%s", e.msg);
 			break;
 		case 'j':
@@ -746,7 +746,7 @@ int main(int argc, char **argv)
 			fail(&c, printf_path, &e);
 			return c.exit;
 		}
-		if (vy_printf_formats_parse(&pf, (const char *)text, len, &e)) {
+		if (vy_tel_printf_formats_parse(&pf, (const char *)text, len, &e)) {
 			free(text);
 			fail(&c, printf_path, &e);
 			return c.exit;
@@ -764,9 +764,9 @@ int main(int argc, char **argv)
 		sigaction(SIGTERM, &sa, NULL);
 	}
 
-	vy_tel_report_init(&c.rep[0]);
-	vy_tel_report_init(&c.rep[1]);
-	vy_tel_report_init(&c.against);
+	vy_rep_decode_init(&c.rep[0]);
+	vy_rep_decode_init(&c.rep[1]);
+	vy_rep_decode_init(&c.against);
 
 	if (against) {
 		int fd;
@@ -820,10 +820,10 @@ int main(int argc, char **argv)
 	if (c.exit == 0 && c.strict && c.anomalous)
 		c.exit = VY_EXIT_NEGATIVE;
 out:
-	vy_tel_report_free(&c.rep[0]);
-	vy_tel_report_free(&c.rep[1]);
-	vy_tel_report_free(&c.against);
-	vy_printf_formats_free(&pf);
+	vy_rep_decode_free(&c.rep[0]);
+	vy_rep_decode_free(&c.rep[1]);
+	vy_rep_decode_free(&c.against);
+	vy_tel_printf_formats_free(&pf);
 	free(c.acc);
 	free(c.last);
 	return c.exit;

@@ -32,7 +32,7 @@ static void on_signal(int sig)
 }
 
 struct opts {
-	struct vy_mk_params cfg;
+	struct vy_dev_mk_params cfg;
 	const char *transport, *mode;
 	double timeout_s, stall_s;
 	uint64_t interval_ms;
@@ -42,8 +42,8 @@ struct opts {
 	uint32_t synthetic_op;
 	int have_synthetic;
 	uint32_t batch;
-	enum vy_format format;
-	struct vy_mk_resource res[MAX_RESOURCES];
+	enum vy_rep_format format;
+	struct vy_dev_mk_resource res[MAX_RESOURCES];
 	size_t nres;
 	const char *workfile;
 };
@@ -187,7 +187,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			o->list_devices = 1;
 			break;
 		case O_TRANSPORT:
-			if (vy_transport_parse(optarg, &o->cfg.transport, &e))
+			if (vy_dev_transport_parse(optarg, &o->cfg.transport, &e))
 				return usage_err("unknown transport '%s' (shared, copy or auto)",
 						 optarg);
 			break;
@@ -307,7 +307,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			o->printf_formats = optarg;
 			break;
 		case 'f':
-			if (vy_format_parse(optarg,
+			if (vy_rep_format_parse(optarg,
 					    1u << VY_FMT_TABLE | 1u << VY_FMT_JSON,
 					    &o->format, &e))
 				return usage_err("unknown format '%s' (table or json)",
@@ -345,12 +345,12 @@ static int parse_args(int argc, char **argv, struct opts *o)
 
 static int list_devices(void)
 {
-	struct vy_cl_devinfo d[64];
+	struct vy_dev_cl_devinfo d[64];
 	struct vy_err e;
-	int n = vy_cl_list(d, 64, &e);
+	int n = vy_dev_cl_list(d, 64, &e);
 
 	if (n < 0) {
-		vy_report_err(stderr, PROG, &e);
+		vy_rep_err(stderr, PROG, &e);
 		return vy_err_exit(n);
 	}
 	if (n == 0) {
@@ -371,7 +371,7 @@ static int list_devices(void)
 		       (unsigned long long)d[i].max_workgroup_size,
 		       (unsigned long long)(d[i].global_mem_bytes >> 20),
 		       d[i].unified_memory ? "yes" : "no",
-		       vy_transport_name(vy_transport_choose(&d[i])),
+		       vy_dev_transport_name(vy_dev_transport_choose(&d[i])),
 		       d[i].name, d[i].platform);
 	}
 	return VY_EXIT_OK;
@@ -469,35 +469,35 @@ static uint64_t pct(const uint64_t *v, size_t n, double p)
 }
 
 struct report {
-	struct vy_mk_info info;
-	struct vy_mk_stats st;
-	struct vy_mk_run_result *r;
+	struct vy_dev_mk_info info;
+	struct vy_dev_mk_stats st;
+	struct vy_dev_mk_run_result *r;
 	const struct vy_snapshot *snap;
-	struct vy_runtime_counters rc;
-	struct vy_launch_recommendation rec;
+	struct vy_tel_runtime_counters rc;
+	struct vy_pol_launch_recommendation rec;
 	int have_rec;
 	uint32_t done_count, fault_count, epoch, shutdown;
-	const struct vy_printf_formats *pf;
+	const struct vy_tel_printf_formats *pf;
 };
 
 static void build_policy(struct report *rp)
 {
-	struct vy_launch_policy pol = vy_launch_policy_standard();
-	struct vy_launch_request req;
-	struct vy_telemetry tel;
+	struct vy_pol_launch_policy pol = vy_pol_launch_policy_standard();
+	struct vy_pol_launch_request req;
+	struct vy_tel tel;
 	struct vy_err e;
 	const struct vy_snapshot *s = rp->snap;
 
-	vy_telemetry_init(&tel);
-	if (vy_telemetry_decode(&tel, NULL, s->buf[VY_BUF_CONTROL].data,
+	vy_tel_init(&tel);
+	if (vy_tel_decode(&tel, NULL, s->buf[VY_BUF_CONTROL].data,
 				s->buf[VY_BUF_CONTROL].len,
 				s->buf[VY_BUF_RING].data,
 				s->buf[VY_BUF_RING].len, NULL, 0,
 				VY_TEL_NO_SLOTS, &e)) {
-		vy_telemetry_free(&tel);
+		vy_tel_free(&tel);
 		return;
 	}
-	vy_telemetry_runtime_counters(&tel, &rp->rc);
+	vy_tel_runtime_counters_fill(&tel, &rp->rc);
 	memset(&req, 0, sizeof(req));
 	req.queue_len = rp->r->items > UINT32_MAX ? UINT32_MAX :
 						    (uint32_t)rp->r->items;
@@ -506,12 +506,12 @@ static void build_policy(struct report *rp)
 	req.max_compute_workgroups_per_dimension = 65535;
 	req.max_compute_invocations_per_workgroup =
 		(uint32_t)rp->info.dev.max_workgroup_size;
-	req.hot_opcode_count = vy_telemetry_hot_opcode_count(&tel);
+	req.hot_opcode_count = vy_tel_hot_opcode_count(&tel);
 	req.graph_node_count = rp->rc.total_slots;
 	req.graph_edge_count = rp->rc.queue_depth;
 	req.frontier_density_bps = rp->rc.frontier_density_bps;
-	rp->have_rec = !vy_policy_recommend(&pol, &req, NULL, &rp->rec, &e);
-	vy_telemetry_free(&tel);
+	rp->have_rec = !vy_pol_recommend(&pol, &req, NULL, &rp->rec, &e);
+	vy_tel_free(&tel);
 }
 
 static json_t *printf_json(const struct report *rp)
@@ -533,11 +533,11 @@ static json_t *printf_json(const struct report *rp)
 			      (json_int_t)r.fmt_id, "a1", (json_int_t)r.args[0],
 			      "a2", (json_int_t)r.args[1], "slot",
 			      (json_int_t)(r.args[2] / VY_SLOT_WORDS));
-		fmt = rp->pf ? vy_printf_formats_get(rp->pf, r.fmt_id) : NULL;
+		fmt = rp->pf ? vy_tel_printf_formats_get(rp->pf, r.fmt_id) : NULL;
 		if (fmt) {
 			char buf[512];
 
-			vy_printf_render(fmt, r.args[0], r.args[1], buf,
+			vy_tel_printf_render(fmt, r.args[0], r.args[1], buf,
 					 sizeof(buf));
 			json_object_set_new(o, "text", json_string(buf));
 		}
@@ -548,15 +548,15 @@ static json_t *printf_json(const struct report *rp)
 
 static json_t *report_json(struct report *rp, const char *work)
 {
-	struct vy_mk_run_result *r = rp->r;
+	struct vy_dev_mk_run_result *r = rp->r;
 	json_t *doc = json_object(), *lat = json_object(), *geo, *tel;
 	char dev[300];
 	double secs = r->wall_ns / 1e9;
 
-	vy_cl_describe(&rp->info.dev, dev, sizeof(dev));
+	vy_dev_cl_describe(&rp->info.dev, dev, sizeof(dev));
 	json_object_set_new(doc, "device", json_string(dev));
 	json_object_set_new(doc, "transport",
-			    json_string(vy_transport_name(rp->info.transport)));
+			    json_string(vy_dev_transport_name(rp->info.transport)));
 	json_object_set_new(doc, "mode",
 			    json_string(rp->info.persistent ? "persistent" :
 							      "once"));
@@ -564,62 +564,62 @@ static json_t *report_json(struct report *rp, const char *work)
 			    json_string(rp->info.priority ? "priority" :
 							    "any_lane"));
 	json_object_set_new(doc, "work", json_string(work));
-	json_object_set_new(doc, "end", json_string(vy_mk_end_name(r->end)));
-	json_object_set_new(doc, "items_processed", vy_json_u64(r->processed));
-	json_object_set_new(doc, "items_remaining", vy_json_u64(r->remaining));
-	json_object_set_new(doc, "items_faulted", vy_json_u64(r->faulted));
+	json_object_set_new(doc, "end", json_string(vy_dev_mk_end_name(r->end)));
+	json_object_set_new(doc, "items_processed", vy_rep_json_u64(r->processed));
+	json_object_set_new(doc, "items_remaining", vy_rep_json_u64(r->remaining));
+	json_object_set_new(doc, "items_faulted", vy_rep_json_u64(r->faulted));
 	json_object_set_new(doc, "published_items",
-			    vy_json_u64(rp->st.published));
-	json_object_set_new(doc, "wall_ns", vy_json_u64(r->wall_ns));
+			    vy_rep_json_u64(rp->st.published));
+	json_object_set_new(doc, "wall_ns", vy_rep_json_u64(r->wall_ns));
 	json_object_set_new(doc, "items_per_second",
 			    json_real(secs > 0 ? r->processed / secs : 0));
-	json_object_set_new(doc, "queue_plan_ns", vy_json_u64(rp->st.plan_ns));
+	json_object_set_new(doc, "queue_plan_ns", vy_rep_json_u64(rp->st.plan_ns));
 	json_object_set_new(doc, "queue_publish_ns",
-			    vy_json_u64(rp->st.publish_ns));
+			    vy_rep_json_u64(rp->st.publish_ns));
 	json_object_set_new(doc, "backend_dispatch_ns",
-			    vy_json_u64(rp->st.dispatch_ns));
+			    vy_rep_json_u64(rp->st.dispatch_ns));
 	geo = json_pack("{s:I,s:I,s:I}", "slots", (json_int_t)rp->info.slots,
 			"workgroups", (json_int_t)rp->info.workgroups,
 			"workgroup_size", (json_int_t)rp->info.workgroup_size);
 	json_object_set_new(doc, "geometry", geo);
 	tel = json_object();
 	json_object_set_new(tel, "bytes_uploaded",
-			    vy_json_u64(rp->st.t.bytes_uploaded));
+			    vy_rep_json_u64(rp->st.t.bytes_uploaded));
 	json_object_set_new(tel, "bytes_read_back",
-			    vy_json_u64(rp->st.t.bytes_read_back));
+			    vy_rep_json_u64(rp->st.t.bytes_read_back));
 	json_object_set_new(tel, "bytes_moved",
-			    vy_json_u64(rp->st.t.bytes_uploaded +
+			    vy_rep_json_u64(rp->st.t.bytes_uploaded +
 					rp->st.t.bytes_read_back));
 	json_object_set_new(tel, "kernel_launches",
-			    vy_json_u64(rp->st.launches));
+			    vy_rep_json_u64(rp->st.launches));
 	json_object_set_new(tel, "sync_points",
-			    vy_json_u64(rp->st.t.sync_points));
+			    vy_rep_json_u64(rp->st.t.sync_points));
 	json_object_set_new(tel, "transfer_commands",
-			    vy_json_u64(rp->st.t.commands));
+			    vy_rep_json_u64(rp->st.t.commands));
 	json_object_set_new(tel, "occupancy_proxy_bps",
 			    json_integer(rp->rc.occupancy_proxy_bps));
 	json_object_set_new(tel, "frontier_density_bps",
 			    json_integer(rp->rc.frontier_density_bps));
 	if (rp->have_rec) {
 		json_object_set_new(tel, "topology",
-				    json_string(vy_topology_name(
+				    json_string(vy_pol_topology_name(
 					    rp->rec.topology)));
 		json_object_set_new(tel, "pressure",
-				    json_string(vy_pressure_name(
+				    json_string(vy_pol_pressure_name(
 					    rp->rec.pressure)));
 		json_object_set_new(tel, "execution_mode",
-				    json_string(vy_exec_mode_name(
+				    json_string(vy_pol_exec_mode_name(
 					    rp->rec.execution_mode)));
 	}
 	json_object_set_new(doc, "telemetry", tel);
 	if (r->nlat)
 		qsort(r->lat_ns, r->nlat, sizeof(uint64_t), cmp_u64);
-	json_object_set_new(lat, "count", vy_json_u64(r->nlat));
-	json_object_set_new(lat, "p50_ns", vy_json_u64(pct(r->lat_ns, r->nlat, 0.50)));
-	json_object_set_new(lat, "p90_ns", vy_json_u64(pct(r->lat_ns, r->nlat, 0.90)));
-	json_object_set_new(lat, "p99_ns", vy_json_u64(pct(r->lat_ns, r->nlat, 0.99)));
+	json_object_set_new(lat, "count", vy_rep_json_u64(r->nlat));
+	json_object_set_new(lat, "p50_ns", vy_rep_json_u64(pct(r->lat_ns, r->nlat, 0.50)));
+	json_object_set_new(lat, "p90_ns", vy_rep_json_u64(pct(r->lat_ns, r->nlat, 0.90)));
+	json_object_set_new(lat, "p99_ns", vy_rep_json_u64(pct(r->lat_ns, r->nlat, 0.99)));
 	json_object_set_new(lat, "max_ns",
-			    vy_json_u64(r->nlat ? r->lat_ns[r->nlat - 1] : 0));
+			    vy_rep_json_u64(r->nlat ? r->lat_ns[r->nlat - 1] : 0));
 	json_object_set_new(doc, "latency", lat);
 	json_object_set_new(doc, "control",
 			    json_pack("{s:I,s:I,s:I,s:I}", "shutdown",
@@ -627,8 +627,8 @@ static json_t *report_json(struct report *rp, const char *work)
 				      (json_int_t)rp->done_count, "fault_count",
 				      (json_int_t)rp->fault_count, "epoch",
 				      (json_int_t)rp->epoch));
-	json_object_set_new(doc, "io_served", vy_json_u64(rp->st.io_served));
-	json_object_set_new(doc, "io_errors", vy_json_u64(rp->st.io_errors));
+	json_object_set_new(doc, "io_served", vy_rep_json_u64(rp->st.io_served));
+	json_object_set_new(doc, "io_errors", vy_rep_json_u64(rp->st.io_errors));
 	json_object_set_new(doc, "printf", printf_json(rp));
 	return doc;
 }
@@ -752,10 +752,10 @@ int main(int argc, char **argv)
 	struct opts o;
 	struct source src;
 	struct vy_mk *mk = NULL;
-	struct vy_mk_run_opts ro;
-	struct vy_mk_run_result r;
+	struct vy_dev_mk_run_opts ro;
+	struct vy_dev_mk_run_result r;
 	struct vy_snapshot snap;
-	struct vy_printf_formats pf = { 0 };
+	struct vy_tel_printf_formats pf = { 0 };
 	struct snapout so = { 0 };
 	struct report rp;
 	struct vy_err e;
@@ -779,13 +779,13 @@ int main(int argc, char **argv)
 
 		err = vy_read_file(o.printf_formats, &buf, &len, &e);
 		if (!err) {
-			err = vy_printf_formats_parse(&pf, (const char *)buf,
+			err = vy_tel_printf_formats_parse(&pf, (const char *)buf,
 						      len, &e);
 			free(buf);
 		}
 	}
 	if (err) {
-		vy_report_err(stderr, PROG, &e);
+		vy_rep_err(stderr, PROG, &e);
 		return vy_err_exit(err);
 	}
 	if (o.snapshot) {
@@ -802,22 +802,22 @@ int main(int argc, char **argv)
 			}
 		}
 	}
-	err = vy_mk_open(&mk, &o.cfg, &e);
+	err = vy_dev_mk_open(&mk, &o.cfg, &e);
 	if (err) {
-		vy_report_err(stderr, PROG, &e);
+		vy_rep_err(stderr, PROG, &e);
 		return vy_err_exit(err);
 	}
-	vy_mk_set_resources(mk, o.res, o.nres);
+	vy_dev_mk_set_resources(mk, o.res, o.nres);
 	if (o.data_path) {
 		size_t dlen;
-		uint8_t *img = vy_mk_image(mk, VY_TB_DATA, &dlen);
+		uint8_t *img = vy_dev_mk_image(mk, VY_TB_DATA, &dlen);
 		uint8_t *buf;
 		size_t len;
 
 		err = vy_read_file(o.data_path, &buf, &len, &e);
 		if (err) {
-			vy_report_err(stderr, PROG, &e);
-			vy_mk_close(mk);
+			vy_rep_err(stderr, PROG, &e);
+			vy_dev_mk_close(mk);
 			return vy_err_exit(err);
 		}
 		memcpy(img, buf, len < dlen ? len : dlen);
@@ -840,26 +840,26 @@ int main(int argc, char **argv)
 		ro.on_snapshot = on_snapshot;
 		ro.snap_arg = &so;
 	}
-	err = vy_mk_run(mk, &ro, &r, &e);
+	err = vy_dev_mk_run(mk, &ro, &r, &e);
 	if (err) {
-		vy_report_err(stderr, PROG, &e);
+		vy_rep_err(stderr, PROG, &e);
 		status = vy_err_exit(err);
 	}
-	if (vy_mk_snapshot(mk, &snap, &e)) {
-		vy_report_err(stderr, PROG, &e);
-		vy_mk_close(mk);
+	if (vy_dev_mk_snapshot(mk, &snap, &e)) {
+		vy_rep_err(stderr, PROG, &e);
+		vy_dev_mk_close(mk);
 		return VY_EXIT_DEVICE;
 	}
 	if (so.f) {
 		if (on_snapshot(&so, &snap, &e)) {
-			vy_report_err(stderr, PROG, &e);
+			vy_rep_err(stderr, PROG, &e);
 			status = VY_EXIT_IO;
 		}
 		if (so.f != stdout)
 			fclose(so.f);
 	}
 	if (o.dump_dir && dump_dir(o.dump_dir, &snap, &e)) {
-		vy_report_err(stderr, PROG, &e);
+		vy_rep_err(stderr, PROG, &e);
 		status = VY_EXIT_IO;
 	}
 	/* items the source never handed out are remaining too */
@@ -870,8 +870,8 @@ int main(int argc, char **argv)
 			r.remaining += !src.wf.items[i].fence;
 	}
 	memset(&rp, 0, sizeof(rp));
-	vy_mk_get_info(mk, &rp.info);
-	vy_mk_get_stats(mk, &rp.st);
+	vy_dev_mk_get_info(mk, &rp.info);
+	vy_dev_mk_get_stats(mk, &rp.st);
 	rp.r = &r;
 	rp.snap = &snap;
 	rp.pf = o.printf_formats ? &pf : NULL;
@@ -886,7 +886,7 @@ int main(int argc, char **argv)
 				      (strcmp(o.workfile, "-") ? o.workfile :
 								"<stdin>"));
 	if (o.format == VY_FMT_JSON)
-		vy_emit_json(rf, doc, "vyre-launch/1", 1);
+		vy_rep_emit_json(rf, doc, "vyre-launch/1", 1);
 	else
 		report_table(rf, doc);
 	json_decref(doc);
@@ -904,7 +904,7 @@ int main(int argc, char **argv)
 			fprintf(stderr,
 				PROG ": no progress for %.1f s with %u slots in flight\n"
 				PROG ": hint: check the tenant masks (control words 3..31) of the published slots\n",
-				o.stall_s, vy_mk_inflight(mk));
+				o.stall_s, vy_dev_mk_inflight(mk));
 			status = VY_EXIT_TIMEOUT;
 			break;
 		case VY_MK_END_SIGNAL:
@@ -928,8 +928,8 @@ int main(int argc, char **argv)
 		}
 	}
 	free(r.lat_ns);
-	vy_printf_formats_free(&pf);
+	vy_tel_printf_formats_free(&pf);
 	vy_workfile_free(&src.wf);
-	vy_mk_close(mk);
+	vy_dev_mk_close(mk);
 	return status;
 }

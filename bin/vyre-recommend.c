@@ -38,20 +38,20 @@ enum {
 };
 
 struct opts {
-	struct vy_launch_request req;	/* from the field flags */
+	struct vy_pol_launch_request req;	/* from the field flags */
 	bool set[VY_REQUEST_FIELDS];
 	bool direct;
 	uint32_t direct_args[3];
 	bool has_prev;
-	enum vy_topology prev;
+	enum vy_pol_topology prev;
 	bool use_device;
 	const char *device;
 	const char *from;
 	uint32_t windows[MAX_WINDOWS];
 	size_t nwindows;
 	bool batch, hysteresis, explain;
-	enum vy_format fmt;
-	struct vy_rec_check checks[MAX_CHECKS];
+	enum vy_rep_format fmt;
+	struct vy_pol_rec_check checks[MAX_CHECKS];
 	size_t nchecks;
 	const char *input;
 };
@@ -59,7 +59,7 @@ struct opts {
 /* What --device found and did. */
 struct devinfo {
 	bool used;
-	struct vy_device_limits lim;
+	struct vy_dev_limits lim;
 	bool cap_applied;
 	uint32_t uncapped_workers;
 };
@@ -247,7 +247,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":f:jh", opts, NULL)) != -1) {
 		if (c >= OPT_FIELD && c < OPT_FIELD + VY_REQUEST_FIELDS) {
-			const struct vy_request_field *f =
+			const struct vy_pol_request_field *f =
 				&vy_request_fields[c - OPT_FIELD];
 			char flag[80];
 			uint64_t v;
@@ -260,7 +260,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 					&v);
 			if (ret)
 				return ret;
-			vy_request_set(&o->req, c - OPT_FIELD, v, NULL);
+			vy_pol_request_set(&o->req, c - OPT_FIELD, v, NULL);
 			o->set[c - OPT_FIELD] = true;
 			continue;
 		}
@@ -279,7 +279,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		}
 		case OPT_PREV:
-			if (vy_topology_parse(optarg, &o->prev)) {
+			if (vy_pol_topology_parse(optarg, &o->prev)) {
 				fprintf(stderr,
 					"%s: --previous-topology: '%s' is not a topology\n"
 					"%s: hint: use empty, sparse_frontier, hybrid_frontier, dense_frontier, fused_dense or memory_constrained\n",
@@ -312,12 +312,12 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			o->hysteresis = true;
 			break;
 		case 'f':
-			if (vy_format_parse(optarg,
+			if (vy_rep_format_parse(optarg,
 					    1u << VY_FMT_TABLE | 1u << VY_FMT_JSON |
 						    1u << VY_FMT_JSONL |
 						    1u << VY_FMT_CSV,
 					    &o->fmt, &e)) {
-				vy_report_err(stderr, prog, &e);
+				vy_rep_err(stderr, prog, &e);
 				return VY_EXIT_USAGE;
 			}
 			fmt_set = true;
@@ -333,9 +333,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			if (o->nchecks == MAX_CHECKS)
 				return usage_error("--check: more than 64 checks%s%s",
 						   "", "");
-			if (vy_rec_check_parse(optarg, &o->checks[o->nchecks],
+			if (vy_pol_rec_check_parse(optarg, &o->checks[o->nchecks],
 					       &e)) {
-				vy_report_err(stderr, prog, &e);
+				vy_rep_err(stderr, prog, &e);
 				return VY_EXIT_USAGE;
 			}
 			o->nchecks++;
@@ -375,7 +375,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 					   " (each line is a whole request)");
 		if (fmt_set && o->fmt != VY_FMT_JSONL)
 			return usage_error("--batch writes JSON Lines; drop --format %s%s",
-					   vy_format_name(o->fmt), "");
+					   vy_rep_format_name(o->fmt), "");
 		o->fmt = VY_FMT_JSONL;
 		if (optind < argc)
 			o->input = argv[optind++];
@@ -394,27 +394,27 @@ static int parse_args(int argc, char **argv, struct opts *o)
 
 /* ---- the request ------------------------------------------------- */
 
-static int build_request(const struct opts *o, struct vy_launch_request *r,
-			 struct devinfo *dev, struct vy_launch_feedback *fbo,
+static int build_request(const struct opts *o, struct vy_pol_launch_request *r,
+			 struct devinfo *dev, struct vy_pol_launch_feedback *fbo,
 			 struct vy_err *e)
 {
-	const int fw = vy_request_field_index("requested_worker_groups");
-	const int fx = vy_request_field_index("max_workgroup_size_x");
-	const int fg = vy_request_field_index("max_compute_workgroups_per_dimension");
-	const int fi = vy_request_field_index("max_compute_invocations_per_workgroup");
-	const int fq = vy_request_field_index("queue_len");
-	struct vy_launch_feedback fb;
+	const int fw = vy_pol_request_field_index("requested_worker_groups");
+	const int fx = vy_pol_request_field_index("max_workgroup_size_x");
+	const int fg = vy_pol_request_field_index("max_compute_workgroups_per_dimension");
+	const int fi = vy_pol_request_field_index("max_compute_invocations_per_workgroup");
+	const int fq = vy_pol_request_field_index("queue_len");
+	struct vy_pol_launch_feedback fb;
 	struct vy_dump_geometry geo;
 	int i, ret;
 
 	if (o->direct)
-		*r = vy_launch_request_direct(o->direct_args[0],
+		*r = vy_pol_launch_request_direct(o->direct_args[0],
 					      o->direct_args[1],
 					      o->direct_args[2]);
 	else
 		memset(r, 0, sizeof(*r));
 	if (o->use_device) {
-		ret = vy_device_launch_limits(o->device, &dev->lim, e);
+		ret = vy_dev_launch_limits(o->device, &dev->lim, e);
 		if (ret)
 			return ret;
 		dev->used = true;
@@ -426,7 +426,7 @@ static int build_request(const struct opts *o, struct vy_launch_request *r,
 	}
 	for (i = 0; i < VY_REQUEST_FIELDS; i++)
 		if (o->set[i])
-			vy_request_set(r, i, vy_request_get(&o->req, i), NULL);
+			vy_pol_request_set(r, i, vy_pol_request_get(&o->req, i), NULL);
 	if (dev->used && r->max_compute_workgroups_per_dimension >
 				 dev->lim.resident_worker_groups)
 		r->max_compute_workgroups_per_dimension =
@@ -434,7 +434,7 @@ static int build_request(const struct opts *o, struct vy_launch_request *r,
 	if (!o->from)
 		return 0;
 	memset(&geo, 0, sizeof(geo));
-	ret = vy_launch_feedback_load(o->from, o->windows, o->nwindows, &fb,
+	ret = vy_pol_launch_feedback_load(o->from, o->windows, o->nwindows, &fb,
 				      &geo, e);
 	if (ret)
 		return ret;
@@ -452,7 +452,7 @@ static int build_request(const struct opts *o, struct vy_launch_request *r,
 	if (!o->set[fw] && !o->direct && geo.workgroups)
 		r->requested_worker_groups = geo.workgroups;
 	*fbo = fb;
-	return vy_launch_request_fill_from_feedback(r, &fb, e);
+	return vy_pol_launch_request_fill_from_feedback(r, &fb, e);
 }
 
 /* ---- output ------------------------------------------------------ */
@@ -482,7 +482,7 @@ static void print_device_note(FILE *f, const struct devinfo *dev)
 }
 
 static void print_rec(const struct opts *o,
-		      const struct vy_launch_recommendation *rec,
+		      const struct vy_pol_launch_recommendation *rec,
 		      const struct devinfo *dev)
 {
 	json_t *doc;
@@ -490,19 +490,19 @@ static void print_rec(const struct opts *o,
 	switch (o->fmt) {
 	case VY_FMT_JSON:
 	case VY_FMT_JSONL:
-		doc = vy_recommendation_json(rec);
+		doc = vy_rep_recommendation_json(rec);
 		if (dev->used)
 			json_object_set_new(doc, "device", device_json(dev));
-		vy_emit_json(stdout, doc, VY_RECOMMEND_SCHEMA,
+		vy_rep_emit_json(stdout, doc, VY_RECOMMEND_SCHEMA,
 			     o->fmt == VY_FMT_JSON);
 		json_decref(doc);
 		break;
 	case VY_FMT_CSV:
-		vy_recommendation_csv_header(stdout);
-		vy_recommendation_csv_row(stdout, rec);
+		vy_rep_recommendation_csv_header(stdout);
+		vy_rep_recommendation_csv_row(stdout, rec);
 		break;
 	default:
-		vy_recommendation_table(stdout, rec);
+		vy_rep_recommendation_table(stdout, rec);
 		if (dev->used)
 			print_device_note(stdout, dev);
 		break;
@@ -510,7 +510,7 @@ static void print_rec(const struct opts *o,
 }
 
 static void explain_feedback(FILE *f, const char *path,
-			     const struct vy_launch_feedback *fb)
+			     const struct vy_pol_launch_feedback *fb)
 {
 	fprintf(f,
 		"feedback: %s: %" PRIu32 " slots, queue depth %" PRIu32
@@ -521,7 +521,7 @@ static void explain_feedback(FILE *f, const char *path,
 }
 
 static int run_checks(const struct opts *o,
-		      const struct vy_launch_recommendation *rec, uint64_t line)
+		      const struct vy_pol_launch_recommendation *rec, uint64_t line)
 {
 	char actual[64], where[32] = "";
 	int failed = 0;
@@ -530,9 +530,9 @@ static int run_checks(const struct opts *o,
 	if (line)
 		snprintf(where, sizeof(where), "line %" PRIu64 ": ", line);
 	for (i = 0; i < o->nchecks; i++) {
-		const struct vy_rec_check *c = &o->checks[i];
+		const struct vy_pol_rec_check *c = &o->checks[i];
 
-		if (vy_rec_check_eval(c, rec, actual, sizeof(actual)))
+		if (vy_pol_rec_check_eval(c, rec, actual, sizeof(actual)))
 			continue;
 		fprintf(stderr, "%s: %scheck failed: %s (actual %s)\n", prog,
 			where, c->text, actual);
@@ -543,11 +543,11 @@ static int run_checks(const struct opts *o,
 
 static int run_single(const struct opts *o)
 {
-	struct vy_launch_policy p = vy_launch_policy_standard();
-	struct vy_launch_recommendation rec;
-	struct vy_launch_request r;
-	struct vy_launch_trace trace;
-	struct vy_launch_feedback fb;
+	struct vy_pol_launch_policy p = vy_pol_launch_policy_standard();
+	struct vy_pol_launch_recommendation rec;
+	struct vy_pol_launch_request r;
+	struct vy_pol_launch_trace trace;
+	struct vy_pol_launch_feedback fb;
 	struct devinfo dev;
 	struct vy_err e;
 	FILE *xf = o->fmt == VY_FMT_TABLE ? stdout : stderr;
@@ -562,21 +562,21 @@ static int run_single(const struct opts *o)
 		snprintf(e.hint, sizeof(e.hint), "%s",
 			 "vyre-launch --list-devices shows the indices");
 	if (ret) {
-		vy_report_err(stderr, prog, &e);
+		vy_rep_err(stderr, prog, &e);
 		return vy_err_exit(ret);
 	}
-	ret = vy_policy_recommend_traced(&p, &r, o->has_prev ? &o->prev : NULL,
+	ret = vy_pol_recommend_traced(&p, &r, o->has_prev ? &o->prev : NULL,
 					 &trace, &rec, &e);
 	if (ret == 0 && dev.used) {
-		struct vy_launch_recommendation alt;
-		struct vy_launch_request ar = r;
-		const int fg = vy_request_field_index(
+		struct vy_pol_launch_recommendation alt;
+		struct vy_pol_launch_request ar = r;
+		const int fg = vy_pol_request_field_index(
 			"max_compute_workgroups_per_dimension");
 
 		ar.max_compute_workgroups_per_dimension =
-			o->set[fg] ? vy_request_get(&o->req, fg) :
+			o->set[fg] ? vy_pol_request_get(&o->req, fg) :
 				     NOMINAL_MAX_GROUPS;
-		if (vy_policy_recommend_traced(&p, &ar,
+		if (vy_pol_recommend_traced(&p, &ar,
 					       o->has_prev ? &o->prev : NULL,
 					       NULL, &alt, NULL) == 0) {
 			dev.uncapped_workers = alt.worker_groups;
@@ -591,16 +591,16 @@ static int run_single(const struct opts *o)
 	if (ret) {
 		if (o->fmt == VY_FMT_JSON || o->fmt == VY_FMT_JSONL) {
 			char line[VY_REC_LINE_MAX];
-			size_t n = vy_policy_error_jsonl(line, ret, e.msg, &rec,
+			size_t n = vy_rep_policy_error_jsonl(line, ret, e.msg, &rec,
 							 0);
 
 			fwrite(line, 1, n, stdout);
 		}
-		vy_report_err(stderr, prog, &e);
+		vy_rep_err(stderr, prog, &e);
 		if (o->explain) {
 			if (o->from)
 				explain_feedback(stderr, o->from, &fb);
-			vy_launch_trace_explain(stderr, &p, &trace, ret, &rec);
+			vy_rep_launch_trace_explain(stderr, &p, &trace, ret, &rec);
 		}
 		return vy_err_exit(ret);
 	}
@@ -608,7 +608,7 @@ static int run_single(const struct opts *o)
 	if (o->explain) {
 		if (o->from)
 			explain_feedback(xf, o->from, &fb);
-		vy_launch_trace_explain(xf, &p, &trace, 0, &rec);
+		vy_rep_launch_trace_explain(xf, &p, &trace, 0, &rec);
 	}
 	if (fflush(stdout)) {
 		fprintf(stderr, "%s: write error on stdout\n", prog);
@@ -619,8 +619,8 @@ static int run_single(const struct opts *o)
 
 static int run_batch(const struct opts *o)
 {
-	struct vy_launch_policy p = vy_launch_policy_standard();
-	struct vy_launch_cache *cache = vy_launch_cache_thread();
+	struct vy_pol_launch_policy p = vy_pol_launch_policy_standard();
+	struct vy_pol_launch_cache *cache = vy_pol_launch_cache_thread();
 	static char obuf[1 << 20];
 	char out[VY_REC_LINE_MAX];
 	FILE *in = stdin;
@@ -629,7 +629,7 @@ static int run_batch(const struct opts *o)
 	ssize_t n;
 	uint64_t lineno = 0;
 	bool have_last = false;
-	enum vy_topology last = VY_TOPO_EMPTY;
+	enum vy_pol_topology last = VY_TOPO_EMPTY;
 	int bad_data = 0, negative = 0;
 
 	if (o->input && strcmp(o->input, "-") != 0) {
@@ -642,9 +642,9 @@ static int run_batch(const struct opts *o)
 	}
 	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
 	while ((n = getline(&line, &cap, in)) >= 0) {
-		struct vy_launch_recommendation rec;
-		struct vy_launch_request r;
-		enum vy_topology prev;
+		struct vy_pol_launch_recommendation rec;
+		struct vy_pol_launch_request r;
+		enum vy_pol_topology prev;
 		bool has_prev;
 		struct vy_err e;
 		size_t k, len;
@@ -655,10 +655,10 @@ static int run_batch(const struct opts *o)
 			;
 		if (k == (size_t)n)
 			continue;
-		ret = vy_request_parse_json(line, (size_t)n, &r, &has_prev,
+		ret = vy_rep_request_parse_json(line, (size_t)n, &r, &has_prev,
 					    &prev, &e);
 		if (ret) {
-			len = vy_policy_error_jsonl(out, ret, e.msg, NULL,
+			len = vy_rep_policy_error_jsonl(out, ret, e.msg, NULL,
 						    lineno);
 			fwrite(out, 1, len, stdout);
 			bad_data = 1;
@@ -669,12 +669,12 @@ static int run_batch(const struct opts *o)
 			has_prev = true;
 		}
 		if (has_prev)
-			ret = vy_policy_recommend_with_previous(&p, &r, prev,
+			ret = vy_pol_recommend_with_previous(&p, &r, prev,
 								&rec, &e);
 		else
-			ret = vy_policy_recommend(&p, &r, cache, &rec, &e);
+			ret = vy_pol_recommend(&p, &r, cache, &rec, &e);
 		if (ret) {
-			len = vy_policy_error_jsonl(out, ret, e.msg, &rec,
+			len = vy_rep_policy_error_jsonl(out, ret, e.msg, &rec,
 						    lineno);
 			fwrite(out, 1, len, stdout);
 			if (vy_err_exit(ret) == VY_EXIT_NEGATIVE)
@@ -685,7 +685,7 @@ static int run_batch(const struct opts *o)
 		}
 		last = rec.topology;
 		have_last = true;
-		len = vy_recommendation_jsonl(out, &rec);
+		len = vy_rep_recommendation_jsonl(out, &rec);
 		fwrite(out, 1, len, stdout);
 		if (o->nchecks && run_checks(o, &rec, lineno))
 			negative = 1;

@@ -22,8 +22,8 @@ static const char *prog = "vyre-stream";
 static volatile sig_atomic_t stop_flag;
 
 struct ctx {
-	enum vy_format fmt;
-	enum vy_stream_op op;
+	enum vy_rep_format fmt;
+	enum vy_dev_scan op;
 	int quiet;
 	int progress;
 	int progress_shown;
@@ -90,30 +90,30 @@ static double gbps(uint64_t bytes, uint64_t ns)
 	return ns ? (double)bytes / (double)ns : 0.0;
 }
 
-static json_t *result_json(const struct vy_stream_result *r,
-			   enum vy_stream_op op)
+static json_t *result_json(const struct vy_dev_stream_result *r,
+			   enum vy_dev_scan op)
 {
 	char buf[40];
 	json_t *a;
 	int k;
 
 	switch (op) {
-	case VY_OP_CHECKSUM:
-		vy_result_format(r, op, buf, sizeof(buf));
+	case VY_SCAN_CHECKSUM:
+		vy_dev_result_format(r, op, buf, sizeof(buf));
 		return json_string(buf);
-	case VY_OP_COUNT:
-	case VY_OP_GREP:
-		return vy_json_u64(r->count);
-	case VY_OP_HIST:
+	case VY_SCAN_COUNT:
+	case VY_SCAN_GREP:
+		return vy_rep_json_u64(r->count);
+	case VY_SCAN_HIST:
 		a = json_array();
 		for (k = 0; k < 256; k++)
-			json_array_append_new(a, vy_json_u64(r->hist[k]));
+			json_array_append_new(a, vy_rep_json_u64(r->hist[k]));
 		return a;
 	}
 	return json_null();
 }
 
-static void on_result(void *arg, size_t idx, struct vy_stream_input *in)
+static void on_result(void *arg, size_t idx, struct vy_dev_stream_input *in)
 {
 	struct ctx *c = arg;
 	static char buf[VY_RESULT_STR_MAX];
@@ -130,8 +130,8 @@ static void on_result(void *arg, size_t idx, struct vy_stream_input *in)
 		char b2[VY_RESULT_STR_MAX];
 
 		c->mismatch = 1;
-		vy_result_format(&in->res, c->op, buf, sizeof(buf));
-		vy_result_format(&in->ref, c->op, b2, sizeof(b2));
+		vy_dev_result_format(&in->res, c->op, buf, sizeof(buf));
+		vy_dev_result_format(&in->ref, c->op, b2, sizeof(b2));
 		fprintf(stderr,
 			"%s: %s: --verify mismatch: device %" PRIu64
 			" bytes %.40s, cpu %" PRIu64 " bytes %.40s\n",
@@ -140,7 +140,7 @@ static void on_result(void *arg, size_t idx, struct vy_stream_input *in)
 	if (c->fmt == VY_FMT_TABLE) {
 		if (in->status)
 			return;
-		vy_result_format(&in->res, c->op, buf, sizeof(buf));
+		vy_dev_result_format(&in->res, c->op, buf, sizeof(buf));
 		printf("%s\t%" PRIu64 "\t%s\n", in->path, in->res.bytes, buf);
 		fflush(stdout);
 		return;
@@ -158,7 +158,7 @@ static void on_result(void *arg, size_t idx, struct vy_stream_input *in)
 					    json_string(vy_err_name(in->status)));
 		} else {
 			json_object_set_new(o, "bytes",
-					    vy_json_u64(in->res.bytes));
+					    vy_rep_json_u64(in->res.bytes));
 			json_object_set_new(o, "result",
 					    result_json(&in->res, c->op));
 			if (in->verified)
@@ -167,7 +167,7 @@ static void on_result(void *arg, size_t idx, struct vy_stream_input *in)
 		}
 		json_object_set_new(o, "o_direct", json_boolean(in->direct));
 		if (c->fmt == VY_FMT_JSONL) {
-			vy_emit_json(stdout, o, "vyre-stream/1", 0);
+			vy_rep_emit_json(stdout, o, "vyre-stream/1", 0);
 			fflush(stdout);
 			json_decref(o);
 		} else {
@@ -182,7 +182,7 @@ static void on_notice(void *arg, const char *msg)
 	fprintf(stderr, "%s: %s\n", prog, msg);
 }
 
-static void on_progress(void *arg, const struct vy_stream_metrics *m,
+static void on_progress(void *arg, const struct vy_dev_stream_metrics *m,
 			uint64_t total)
 {
 	struct ctx *c = arg;
@@ -195,15 +195,15 @@ static void on_progress(void *arg, const struct vy_stream_metrics *m,
 	c->progress_shown = 1;
 }
 
-static json_t *metrics_json(const struct vy_stream_metrics *m)
+static json_t *metrics_json(const struct vy_dev_stream_metrics *m)
 {
 	json_t *o = json_object();
 
-	json_object_set_new(o, "bytes", vy_json_u64(m->bytes));
-	json_object_set_new(o, "files", vy_json_u64(m->files));
-	json_object_set_new(o, "failed_files", vy_json_u64(m->failed_files));
-	json_object_set_new(o, "chunks", vy_json_u64(m->chunks));
-	json_object_set_new(o, "launches", vy_json_u64(m->launches));
+	json_object_set_new(o, "bytes", vy_rep_json_u64(m->bytes));
+	json_object_set_new(o, "files", vy_rep_json_u64(m->files));
+	json_object_set_new(o, "failed_files", vy_rep_json_u64(m->failed_files));
+	json_object_set_new(o, "chunks", vy_rep_json_u64(m->chunks));
+	json_object_set_new(o, "launches", vy_rep_json_u64(m->launches));
 	json_object_set_new(o, "wall_s", json_real((double)m->wall_ns / 1e9));
 	json_object_set_new(o, "gbps_end_to_end",
 			    json_real(gbps(m->bytes, m->wall_ns)));
@@ -211,7 +211,7 @@ static json_t *metrics_json(const struct vy_stream_metrics *m)
 			    json_real(gbps(m->bytes, m->io_busy_ns)));
 	json_object_set_new(o, "gbps_h2d",
 			    json_real(gbps(m->h2d_bytes, m->h2d_ns)));
-	json_object_set_new(o, "h2d_bytes", vy_json_u64(m->h2d_bytes));
+	json_object_set_new(o, "h2d_bytes", vy_rep_json_u64(m->h2d_bytes));
 	json_object_set_new(o, "kernel_s",
 			    json_real((double)m->kernel_ns / 1e9));
 	json_object_set_new(o, "verify_s",
@@ -227,23 +227,23 @@ static json_t *metrics_json(const struct vy_stream_metrics *m)
 			    json_real(m->io_busy_ns ?
 				      (double)m->inflight_ns /
 				      (double)m->io_busy_ns : 0.0));
-	json_object_set_new(o, "inflight_max", vy_json_u64(m->inflight_max));
+	json_object_set_new(o, "inflight_max", vy_rep_json_u64(m->inflight_max));
 	json_object_set_new(o, "dev_slots", json_integer(m->dev_slots));
-	json_object_set_new(o, "chunk", vy_json_u64(m->chunk));
+	json_object_set_new(o, "chunk", vy_rep_json_u64(m->chunk));
 	json_object_set_new(o, "groups_per_chunk", json_integer(m->groups));
 	json_object_set_new(o, "workgroup", json_integer(m->wg));
-	json_object_set_new(o, "reads", vy_json_u64(m->reads));
-	json_object_set_new(o, "short_reads", vy_json_u64(m->short_reads));
-	json_object_set_new(o, "retries", vy_json_u64(m->retries));
-	json_object_set_new(o, "failed_reads", vy_json_u64(m->failed_reads));
+	json_object_set_new(o, "reads", vy_rep_json_u64(m->reads));
+	json_object_set_new(o, "short_reads", vy_rep_json_u64(m->short_reads));
+	json_object_set_new(o, "retries", vy_rep_json_u64(m->retries));
+	json_object_set_new(o, "failed_reads", vy_rep_json_u64(m->failed_reads));
 	json_object_set_new(o, "cpu_copy_bytes",
-			    vy_json_u64(m->cpu_copy_bytes));
+			    vy_rep_json_u64(m->cpu_copy_bytes));
 	json_object_set_new(o, "engine",
 			    json_string(m->engine ? m->engine : "none"));
 	json_object_set_new(o, "registered", json_boolean(m->registered));
 	json_object_set_new(o, "async_reads", json_boolean(m->async_reads));
 	json_object_set_new(o, "o_direct_files",
-			    vy_json_u64(m->direct_files));
+			    vy_rep_json_u64(m->direct_files));
 	json_object_set_new(o, "transport",
 			    json_string(m->transport ? m->transport : "none"));
 	json_object_set_new(o, "persistent", json_boolean(m->persistent));
@@ -251,7 +251,7 @@ static json_t *metrics_json(const struct vy_stream_metrics *m)
 	return o;
 }
 
-static void metrics_line(const struct vy_stream_metrics *m)
+static void metrics_line(const struct vy_dev_stream_metrics *m)
 {
 	fprintf(stderr,
 		"%s: %" PRIu64 " files, %" PRIu64 " bytes in %.3f s: "
@@ -381,8 +381,8 @@ static int pick(const char *arg, const char *const *names, int n)
 
 /* What main allocates; freed by main whichever way stream_main returns. */
 static struct {
-	struct vy_stream_input *in;
-	struct vy_dfa dfa;
+	struct vy_dev_stream_input *in;
+	struct vy_dev_dfa dfa;
 	const char **paths, **pats;
 	size_t *plens;
 	char *listbuf, *patbuf;
@@ -395,9 +395,9 @@ static int stream_main(int argc, char **argv)
 	static const char *const engines[] = { "auto", "uring", "pread" };
 	static const char *const directs[] = { "auto", "on", "off" };
 	static const char *const xfers[] = { "auto", "copy", "shared" };
-	struct vy_stream_opts o;
-	struct vy_stream_metrics m;
-	struct ctx c = { .fmt = VY_FMT_TABLE, .op = VY_OP_CHECKSUM };
+	struct vy_dev_stream_opts o;
+	struct vy_dev_stream_metrics m;
+	struct ctx c = { .fmt = VY_FMT_TABLE, .op = VY_SCAN_CHECKSUM };
 	struct vy_err e = { 0 };
 	struct sigaction sa;
 	size_t npaths = 0, npats = 0, i;
@@ -405,7 +405,7 @@ static int stream_main(int argc, char **argv)
 	int op_set = 0, have_byte = 0, force_progress = 0, opt, ret, rc;
 	uint64_t v;
 
-	vy_stream_opts_init(&o);
+	vy_dev_stream_opts_init(&o);
 	while ((opt = getopt_long(argc, argv, "b:e:f:d:jqhV", longopts,
 				  NULL)) != -1) {
 		switch (opt) {
@@ -414,7 +414,7 @@ static int stream_main(int argc, char **argv)
 			if (ret < 0)
 				return bad_usage("unknown --op '%s' (checksum, count, hist, grep)",
 						 optarg);
-			o.op.op = (enum vy_stream_op)ret;
+			o.op.op = (enum vy_dev_scan)ret;
 			op_set = 1;
 			break;
 		case 'b':
@@ -462,14 +462,14 @@ static int stream_main(int argc, char **argv)
 			if (ret < 0)
 				return bad_usage("unknown --engine '%s' (auto, uring, pread)",
 						 optarg);
-			o.engine = (enum vy_io_engine)ret;
+			o.engine = (enum vy_dev_io_engine)ret;
 			break;
 		case OPT_DIRECT:
 			ret = pick(optarg, directs, 3);
 			if (ret < 0)
 				return bad_usage("unknown --direct '%s' (auto, on, off)",
 						 optarg);
-			o.direct = (enum vy_direct_mode)ret;
+			o.direct = (enum vy_dev_direct_mode)ret;
 			break;
 		case OPT_NO_REGISTER:
 			o.no_register = 1;
@@ -482,7 +482,7 @@ static int stream_main(int argc, char **argv)
 			if (ret < 0)
 				return bad_usage("unknown --transport '%s' (auto, copy, shared)",
 						 optarg);
-			o.transport = (enum vy_xfer_mode)ret;
+			o.transport = (enum vy_dev_xfer_mode)ret;
 			break;
 		case OPT_PERSISTENT:
 			o.persistent = 1;
@@ -497,7 +497,7 @@ static int stream_main(int argc, char **argv)
 			c.fmt = VY_FMT_JSON;
 			break;
 		case OPT_FORMAT:
-			if (vy_format_parse(optarg, 1u << VY_FMT_TABLE |
+			if (vy_rep_format_parse(optarg, 1u << VY_FMT_TABLE |
 					    1u << VY_FMT_JSON |
 					    1u << VY_FMT_JSONL, &c.fmt, &e))
 				return bad_usage("%s", e.msg);
@@ -522,35 +522,35 @@ static int stream_main(int argc, char **argv)
 	if (patfile) {
 		ret = read_list(patfile, &A.patbuf, &e);
 		if (ret < 0) {
-			vy_report_err(stderr, prog, &e);
+			vy_rep_err(stderr, prog, &e);
 			return VY_EXIT_IO;
 		}
 		if (add_lines(A.patbuf, &A.pats, &npats, 0))
 			return VY_EXIT_IO;
 	}
 	if (!op_set && npats)
-		o.op.op = VY_OP_GREP;
+		o.op.op = VY_SCAN_GREP;
 	else if (!op_set && have_byte)
-		o.op.op = VY_OP_COUNT;
-	if (o.op.op == VY_OP_COUNT && !have_byte)
+		o.op.op = VY_SCAN_COUNT;
+	if (o.op.op == VY_SCAN_COUNT && !have_byte)
 		return bad_usage("%s", "--op count needs --byte");
-	if (o.op.op != VY_OP_COUNT && have_byte)
+	if (o.op.op != VY_SCAN_COUNT && have_byte)
 		return bad_usage("%s", "--byte is for --op count");
-	if (o.op.op == VY_OP_GREP && !npats)
+	if (o.op.op == VY_SCAN_GREP && !npats)
 		return bad_usage("%s", "--op grep needs -e PATTERN or -f FILE");
-	if (o.op.op != VY_OP_GREP && npats)
+	if (o.op.op != VY_SCAN_GREP && npats)
 		return bad_usage("%s", "-e and -f are for --op grep");
 	c.op = o.op.op;
-	if (o.op.op == VY_OP_GREP) {
+	if (o.op.op == VY_SCAN_GREP) {
 		A.plens = calloc(npats, sizeof(*A.plens));
 		if (!A.plens)
 			return VY_EXIT_IO;
 		for (i = 0; i < npats; i++)
 			A.plens[i] = strlen(A.pats[i]);
-		ret = vy_dfa_build(&A.dfa, A.pats, A.plens, (unsigned)npats,
+		ret = vy_dev_dfa_build(&A.dfa, A.pats, A.plens, (unsigned)npats,
 				   &e);
 		if (ret < 0) {
-			vy_report_err(stderr, prog, &e);
+			vy_rep_err(stderr, prog, &e);
 			return vy_err_exit(ret);
 		}
 		o.op.dfa = &A.dfa;
@@ -558,7 +558,7 @@ static int stream_main(int argc, char **argv)
 	if (files_from) {
 		ret = read_list(files_from, &A.listbuf, &e);
 		if (ret < 0) {
-			vy_report_err(stderr, prog, &e);
+			vy_rep_err(stderr, prog, &e);
 			return VY_EXIT_IO;
 		}
 		if (add_lines(A.listbuf, &A.paths, &npaths, 0))
@@ -604,11 +604,11 @@ static int stream_main(int argc, char **argv)
 	o.arg = &c;
 	o.simulate_no_uring = getenv("VYRE_STREAM_NO_URING") != NULL;
 
-	ret = vy_stream_run(&o, A.in, npaths, &m, &e);
+	ret = vy_dev_stream_run(&o, A.in, npaths, &m, &e);
 	if (c.progress_shown)
 		fputs("\r\033[K", stderr);
 	if (ret < 0 && ret != VY_E_STREAM_INTERRUPTED) {
-		vy_report_err(stderr, prog, &e);
+		vy_rep_err(stderr, prog, &e);
 		rc = vy_err_exit(ret);
 		goto out;
 	}
@@ -616,17 +616,17 @@ static int stream_main(int argc, char **argv)
 		json_t *doc = json_object();
 
 		json_object_set_new(doc, "op",
-				    json_string(vy_stream_op_name(o.op.op)));
+				    json_string(vy_dev_scan_name(o.op.op)));
 		json_object_set_new(doc, "inputs", A.inputs);
 		A.inputs = c.inputs = NULL;
 		json_object_set_new(doc, "metrics", metrics_json(&m));
-		vy_emit_json(stdout, doc, "vyre-stream/1", 1);
+		vy_rep_emit_json(stdout, doc, "vyre-stream/1", 1);
 		json_decref(doc);
 	} else if (c.fmt == VY_FMT_JSONL) {
 		json_t *doc = json_object();
 
 		json_object_set_new(doc, "metrics", metrics_json(&m));
-		vy_emit_json(stdout, doc, "vyre-stream/1", 0);
+		vy_rep_emit_json(stdout, doc, "vyre-stream/1", 0);
 		json_decref(doc);
 	}
 	if (!c.quiet && c.fmt == VY_FMT_TABLE)
@@ -648,7 +648,7 @@ int main(int argc, char **argv)
 	int rc = stream_main(argc, argv);
 
 	json_decref(A.inputs);
-	vy_dfa_free(&A.dfa);
+	vy_dev_dfa_free(&A.dfa);
 	free(A.in);
 	free(A.paths);
 	free(A.pats);

@@ -50,5 +50,45 @@ for wing in wire telemetry policy device report; do
 		F=$((F + 1))
 	fi
 done
+
+# One prefix per wing: what a wing's headers declare (functions, struct,
+# enum and union tags) starts with its prefix; wire owns plain vy_.
+prefix() {
+	case $1 in
+	wire) echo "vy_" ;;
+	telemetry) echo "vy_tel_" ;;
+	policy) echo "vy_pol_" ;;
+	device) echo "vy_dev_" ;;
+	report) echo "vy_rep_" ;;
+	esac
+}
+for wing in wire telemetry policy device report; do
+	pre=$(prefix "$wing")
+	bad=$(for h in common/"$wing"/*.h; do
+		[ -f "$h" ] || continue
+		{
+			grep -nE '^[a-z_][a-z0-9_ *]*[ *](vy_[a-z0-9_]+)\(' "$h" |
+				sed -E 's/^([0-9]+):.*[ *](vy_[a-z0-9_]+)\(.*/\1 \2/'
+			grep -nE '^(static inline )?(struct|enum|union) vy_[a-z0-9_]+ *\{' "$h" |
+				sed -E 's/^([0-9]+):.*(struct|enum|union) (vy_[a-z0-9_]+).*/\1 \3/'
+		} | while read -r ln name; do
+			case $wing:$name in
+			wire:vy_tel_* | wire:vy_pol_* | wire:vy_dev_* | wire:vy_rep_*)
+				echo "$h:$ln: $name" ;;
+			wire:*) ;;
+			*:"$pre"* | *:"${pre%_}") ;;
+			*) echo "$h:$ln: $name" ;;
+			esac
+		done
+	done)
+	if [ -z "$bad" ]; then
+		echo "ok - names: common/$wing declares only $pre*"
+		P=$((P + 1))
+	else
+		printf '%s\n' "$bad" | sed 's/^/#   /'
+		echo "not ok - names: common/$wing declares names outside $pre*"
+		F=$((F + 1))
+	fi
+done
 echo "$P passed, $F failed"
 [ "$F" -eq 0 ]

@@ -28,7 +28,7 @@
 
 struct bopts {
 	const char *device;
-	enum vy_transport_kind transport;
+	enum vy_dev_transport_kind transport;
 	uint32_t latency_items;
 	uint64_t throughput_items;
 	uint32_t batches[8];
@@ -59,7 +59,7 @@ static uint64_t pct(const uint64_t *v, size_t n, double p)
 static int open_session(const struct bopts *o, int persistent, uint32_t slots,
 			int blocking, struct vy_mk **mk, struct vy_err *e)
 {
-	struct vy_mk_params cfg = { 0 };
+	struct vy_dev_mk_params cfg = { 0 };
 	int err;
 
 	cfg.device = o->device;
@@ -70,9 +70,9 @@ static int open_session(const struct bopts *o, int persistent, uint32_t slots,
 	cfg.workgroups = o->workgroups;
 	cfg.workgroup_size = o->workgroup_size;
 	cfg.observe_blocking = blocking;
-	err = vy_mk_open(mk, &cfg, e);
+	err = vy_dev_mk_open(mk, &cfg, e);
 	if (!err)
-		err = vy_mk_start(*mk, e);
+		err = vy_dev_mk_start(*mk, e);
 	return err;
 }
 
@@ -83,13 +83,13 @@ static int stage_n(struct vy_mk *mk, uint32_t n, uint64_t *tag,
 	struct vy_wf_item it;
 
 	for (uint32_t i = 0; i < n; i++) {
-		int64_t s = vy_mk_free_slot(mk);
+		int64_t s = vy_dev_mk_free_slot(mk);
 		int err;
 
 		if (s < 0)
 			return vy_errf(e, VY_E_INVAL, NULL, "ring too small");
 		vy_workfile_synthetic(VY_OP_ATOMIC_ADD, *tag, &it);
-		err = vy_mk_stage(mk, (uint32_t)s, it.w, (*tag)++, e);
+		err = vy_dev_mk_stage(mk, (uint32_t)s, it.w, (*tag)++, e);
 		if (err)
 			return err;
 	}
@@ -100,10 +100,10 @@ static int stage_n(struct vy_mk *mk, uint32_t n, uint64_t *tag,
 static int drain(struct vy_mk *mk, uint64_t deadline, uint64_t *last,
 		 struct vy_err *e)
 {
-	struct vy_mk_done d[64];
+	struct vy_dev_mk_done d[64];
 
-	while (vy_mk_inflight(mk)) {
-		int n = vy_mk_poll(mk, d, 64, e);
+	while (vy_dev_mk_inflight(mk)) {
+		int n = vy_dev_mk_poll(mk, d, 64, e);
 
 		if (n < 0)
 			return n;
@@ -120,7 +120,7 @@ static int drain(struct vy_mk *mk, uint64_t deadline, uint64_t *last,
 static int check_word(struct vy_mk *mk, uint64_t want, struct vy_err *e)
 {
 	uint32_t v;
-	int err = vy_mk_read_control(mk, 150, &v, e);
+	int err = vy_dev_mk_read_control(mk, 150, &v, e);
 
 	if (err)
 		return err;
@@ -142,41 +142,41 @@ static int bench_latency(const struct bopts *o, int persistent, int blocking,
 			 struct lat *out, struct vy_err *e)
 {
 	struct vy_mk *mk;
-	struct vy_mk_stats s0, s1;
+	struct vy_dev_mk_stats s0, s1;
 	uint64_t *v, tag = 0, dl = vy_now_ns() + (uint64_t)(o->timeout_s * 1e9);
 	uint32_t warm = o->latency_items / 10 + 1;
 	int err;
 
 	err = open_session(o, persistent, 256, blocking, &mk, e);
 	if (err) {
-		vy_mk_close(mk);
+		vy_dev_mk_close(mk);
 		return err;
 	}
 	v = calloc(o->latency_items + warm, sizeof(*v));
 	if (!v) {
-		vy_mk_close(mk);
+		vy_dev_mk_close(mk);
 		return vy_errf(e, VY_E_NOMEM, NULL, "out of memory");
 	}
 	for (uint32_t i = 0; i < o->latency_items + warm && !err; i++) {
 		uint64_t t0 = vy_now_ns(), last = 0;
 
 		if (i == warm)
-			vy_mk_get_stats(mk, &s0);
+			vy_dev_mk_get_stats(mk, &s0);
 
 		err = stage_n(mk, 1, &tag, e);
 		if (!err)
-			err = persistent ? vy_mk_flush(mk, e) :
-					   vy_mk_dispatch(mk, dl, e);
+			err = persistent ? vy_dev_mk_flush(mk, e) :
+					   vy_dev_mk_dispatch(mk, dl, e);
 		if (!err)
 			err = drain(mk, dl, &last, e);
 		v[i] = last - t0;
 	}
-	vy_mk_get_stats(mk, &s1);
+	vy_dev_mk_get_stats(mk, &s1);
 	if (!err)
 		err = check_word(mk, tag, e);
 	if (persistent && !err)
-		err = vy_mk_stop(mk, 2000000000ull, e);
-	vy_mk_close(mk);
+		err = vy_dev_mk_stop(mk, 2000000000ull, e);
+	vy_dev_mk_close(mk);
 	if (!err) {
 		double k = (double)o->latency_items;
 
@@ -207,7 +207,7 @@ static int bench_throughput(const struct bopts *o, int persistent,
 	struct vy_mk *mk;
 	uint64_t tag = 0, dl = vy_now_ns() + (uint64_t)(o->timeout_s * 1e9);
 	uint64_t rounds = o->throughput_items / batch, t0, last = 0;
-	struct vy_mk_stats s0, s1;
+	struct vy_dev_mk_stats s0, s1;
 	uint32_t slots = batch < 256 ? 256 : batch;
 	int err;
 
@@ -215,26 +215,26 @@ static int bench_throughput(const struct bopts *o, int persistent,
 		rounds = 3;
 	err = open_session(o, persistent, slots, 0, &mk, e);
 	if (err) {
-		vy_mk_close(mk);
+		vy_dev_mk_close(mk);
 		return err;
 	}
 	/* one warm-up round */
 	err = stage_n(mk, batch, &tag, e);
 	if (!err)
-		err = persistent ? vy_mk_flush(mk, e) : vy_mk_dispatch(mk, dl, e);
+		err = persistent ? vy_dev_mk_flush(mk, e) : vy_dev_mk_dispatch(mk, dl, e);
 	if (!err)
 		err = drain(mk, dl, &last, e);
-	vy_mk_get_stats(mk, &s0);
+	vy_dev_mk_get_stats(mk, &s0);
 	t0 = vy_now_ns();
 	for (uint64_t r = 0; r < rounds && !err; r++) {
 		err = stage_n(mk, batch, &tag, e);
 		if (!err)
-			err = persistent ? vy_mk_flush(mk, e) :
-					   vy_mk_dispatch(mk, dl, e);
+			err = persistent ? vy_dev_mk_flush(mk, e) :
+					   vy_dev_mk_dispatch(mk, dl, e);
 		if (!err)
 			err = drain(mk, dl, &last, e);
 	}
-	vy_mk_get_stats(mk, &s1);
+	vy_dev_mk_get_stats(mk, &s1);
 	if (!err) {
 		uint64_t ns = vy_now_ns() - t0;
 
@@ -253,8 +253,8 @@ static int bench_throughput(const struct bopts *o, int persistent,
 		err = check_word(mk, tag, e);
 	}
 	if (persistent && !err)
-		err = vy_mk_stop(mk, 2000000000ull, e);
-	vy_mk_close(mk);
+		err = vy_dev_mk_stop(mk, 2000000000ull, e);
+	vy_dev_mk_close(mk);
 	return err;
 }
 
@@ -315,7 +315,7 @@ int main(int argc, char **argv)
 	struct vy_err e;
 	struct lat rl, pl, pb;
 	struct vy_mk *mk;
-	struct vy_mk_info info;
+	struct vy_dev_mk_info info;
 	char dev[300];
 	uint64_t v;
 	int c, err;
@@ -333,7 +333,7 @@ int main(int argc, char **argv)
 			o.device = optarg;
 			break;
 		case 't':
-			if (vy_transport_parse(optarg, &o.transport, &e))
+			if (vy_dev_transport_parse(optarg, &o.transport, &e))
 				goto bad;
 			break;
 		case 'l':
@@ -398,26 +398,26 @@ int main(int argc, char **argv)
 	err = open_session(&o, 1, 256, 0, &mk, &e);
 	if (err)
 		goto fail;
-	vy_mk_get_info(mk, &info);
-	err = vy_mk_stop(mk, 2000000000ull, &e);
-	vy_mk_close(mk);
+	vy_dev_mk_get_info(mk, &info);
+	err = vy_dev_mk_stop(mk, 2000000000ull, &e);
+	vy_dev_mk_close(mk);
 	if (err)
 		goto fail;
-	vy_cl_describe(&info.dev, dev, sizeof(dev));
+	vy_dev_cl_describe(&info.dev, dev, sizeof(dev));
 	if ((err = bench_latency(&o, 0, 0, &rl, &e)) ||
 	    (err = bench_latency(&o, 1, 0, &pl, &e)) ||
 	    (err = bench_latency(&o, 1, 1, &pb, &e)))
 		goto fail;
 	if (o.json) {
 		printf("{\"schema\":\"vyre-bench-launch/1\",\"device\":\"%s\",\"transport\":\"%s\",\"workgroups\":%u,\"workgroup_size\":%u}\n",
-		       dev, vy_transport_name(info.transport), info.workgroups,
+		       dev, vy_dev_transport_name(info.transport), info.workgroups,
 		       info.workgroup_size);
 		lat_json("relaunch", &rl);
 		lat_json("persistent", &pl);
 		lat_json("persistent_blocking_poll", &pb);
 	} else {
 		printf("device: %s; transport %s; persistent geometry %u x %u lanes\n\n",
-		       dev, vy_transport_name(info.transport), info.workgroups,
+		       dev, vy_dev_transport_name(info.transport), info.workgroups,
 		       info.workgroup_size);
 		printf("| round trip of one slot | p50 µs | p99 µs | p50 vs relaunch | commands/item | flushes/item | status reads/item | host queuing µs/item |\n");
 		printf("|---|---:|---:|---:|---:|---:|---:|---:|\n");
@@ -455,6 +455,6 @@ bad:
 			PROG ": hint: try --help\n", optarg);
 	return VY_EXIT_USAGE;
 fail:
-	vy_report_err(stderr, PROG, &e);
+	vy_rep_err(stderr, PROG, &e);
 	return vy_err_exit(err);
 }

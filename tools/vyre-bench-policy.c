@@ -41,9 +41,9 @@ static uint32_t pick(const uint32_t *v, size_t n)
 }
 
 struct item {
-	struct vy_launch_request r;
+	struct vy_pol_launch_request r;
 	int has_prev;
-	enum vy_topology prev;
+	enum vy_pol_topology prev;
 };
 
 static void make_request(struct item *it)
@@ -51,7 +51,7 @@ static void make_request(struct item *it)
 	static const uint32_t xs[] = { 64, 128, 256, 1024 };
 	static const uint32_t gs[] = { 16, 64, 1024, 65535 };
 	static const uint32_t invs[] = { 256, 1024, 4096 };
-	struct vy_launch_request *r = &it->r;
+	struct vy_pol_launch_request *r = &it->r;
 	uint64_t k = rnd();
 
 	memset(it, 0, sizeof(*it));
@@ -79,18 +79,18 @@ static void make_request(struct item *it)
 	}
 	if (rnd() % 8 == 0) {
 		it->has_prev = 1;
-		it->prev = (enum vy_topology)(rnd() % VY_TOPO_COUNT);
+		it->prev = (enum vy_pol_topology)(rnd() % VY_TOPO_COUNT);
 	}
 }
 
 static void print_line(const struct item *it)
 {
-	const struct vy_launch_request *r = &it->r;
+	const struct vy_pol_launch_request *r = &it->r;
 	int i, first = 1;
 
 	putchar('{');
 	for (i = 0; i < VY_REQUEST_FIELDS; i++) {
-		uint64_t v = vy_request_get(r, i);
+		uint64_t v = vy_pol_request_get(r, i);
 
 		/* Leave most zero fields out, as real producers do. */
 		if (v == 0 && i > 4)
@@ -101,7 +101,7 @@ static void print_line(const struct item *it)
 	}
 	if (it->has_prev)
 		printf(",\"previous_topology\":\"%s\"",
-		       vy_topology_name(it->prev));
+		       vy_pol_topology_name(it->prev));
 	fputs("}\n", stdout);
 }
 
@@ -119,9 +119,9 @@ static void report(const char *name, uint64_t n, uint64_t ns, uint64_t ok)
 
 static int bench_lib(uint64_t n)
 {
-	struct vy_launch_policy p = vy_launch_policy_standard();
-	struct vy_launch_cache *c = malloc(sizeof(*c));
-	struct vy_launch_recommendation rec;
+	struct vy_pol_launch_policy p = vy_pol_launch_policy_standard();
+	struct vy_pol_launch_cache *c = malloc(sizeof(*c));
+	struct vy_pol_launch_recommendation rec;
 	struct item *items;
 	const size_t distinct = 1u << 16;
 	uint64_t i, t0, ok;
@@ -139,27 +139,27 @@ static int bench_lib(uint64_t n)
 	ok = 0;
 	t0 = vy_now_ns();
 	for (i = 0; i < n; i++)
-		ok += vy_policy_recommend(&p, &items[i & (distinct - 1)].r,
+		ok += vy_pol_recommend(&p, &items[i & (distinct - 1)].r,
 					  NULL, &rec, NULL) == 0;
 	report("library uncached", n, vy_now_ns() - t0, ok);
 
 	/* Cached, all hits: 64 requests that stay in the 128 entries. */
-	vy_launch_cache_init(c);
+	vy_pol_launch_cache_init(c);
 	ok = 0;
 	t0 = vy_now_ns();
 	for (i = 0; i < n; i++)
-		ok += vy_policy_recommend(&p, &items[i & 63].r, c, &rec,
+		ok += vy_pol_recommend(&p, &items[i & 63].r, c, &rec,
 					  NULL) == 0;
 	report("library cached, hits", n, vy_now_ns() - t0, ok);
 	printf("%-26s hits %" PRIu64 " misses %" PRIu64 "\n", "",
-	       vy_launch_cache_stats(c).hits, vy_launch_cache_stats(c).misses);
+	       vy_pol_launch_cache_stats(c).hits, vy_pol_launch_cache_stats(c).misses);
 
 	/* Cached, all misses: probe, compute, insert, evict. */
-	vy_launch_cache_init(c);
+	vy_pol_launch_cache_init(c);
 	ok = 0;
 	t0 = vy_now_ns();
 	for (i = 0; i < n; i++)
-		ok += vy_policy_recommend(&p, &items[i & (distinct - 1)].r, c,
+		ok += vy_pol_recommend(&p, &items[i & (distinct - 1)].r, c,
 					  &rec, NULL) == 0;
 	report("library cached, misses", n, vy_now_ns() - t0, ok);
 	free(items);

@@ -31,7 +31,7 @@
 static const char *prog = "vyre-bench-stream";
 
 struct bench {
-	struct vy_cl cl;
+	struct vy_dev_cl cl;
 	cl_command_queue q;
 	cl_mem pin, dev;
 	uint8_t *host;		/* pinned slots (the copy source) */
@@ -47,17 +47,17 @@ struct bench {
 
 static int die_cl(const char *what, cl_int rc)
 {
-	fprintf(stderr, "%s: %s: %s\n", prog, what, vy_cl_strerror(rc));
+	fprintf(stderr, "%s: %s: %s\n", prog, what, vy_dev_cl_strerror(rc));
 	return 5;
 }
 
 /* (a): every file through the io_uring reader into the pinned slots. */
 static int bench_read(struct bench *b, double *gbps, uint64_t *bytes)
 {
-	struct vy_reader_opts ro = { .engine = VY_IO_AUTO, .qd = b->qd,
+	struct vy_dev_uring_opts ro = { .engine = VY_IO_AUTO, .qd = b->qd,
 				     .async = b->async };
 	struct iovec *iov = calloc(b->qd, sizeof(*iov));
-	struct vy_read_done *d = calloc(b->qd, sizeof(*d));
+	struct vy_dev_read_done *d = calloc(b->qd, sizeof(*d));
 	int *free_slot = calloc(b->qd, sizeof(int));
 	struct vy_reader *r;
 	struct vy_err e;
@@ -74,8 +74,8 @@ static int bench_read(struct bench *b, double *gbps, uint64_t *bytes)
 	}
 	ro.bufs = iov;
 	ro.nbufs = b->qd;
-	if (vy_reader_open(&r, &ro, &e) < 0) {
-		vy_report_err(stderr, prog, &e);
+	if (vy_dev_uring_open(&r, &ro, &e) < 0) {
+		vy_rep_err(stderr, prog, &e);
 		return 4;
 	}
 	t0 = vy_now_ns();
@@ -89,10 +89,10 @@ static int bench_read(struct bench *b, double *gbps, uint64_t *bytes)
 				strerror(errno));
 			return 4;
 		}
-		while (off < (uint64_t)st.st_size || vy_reader_inflight(r)) {
+		while (off < (uint64_t)st.st_size || vy_dev_uring_inflight(r)) {
 			while (off < (uint64_t)st.st_size &&
-			       vy_reader_inflight(r) < b->qd) {
-				struct vy_read rd;
+			       vy_dev_uring_inflight(r) < b->qd) {
+				struct vy_dev_read rd;
 				uint64_t want = (uint64_t)st.st_size - off;
 
 				for (i = 0; !free_slot[i]; i++)
@@ -109,15 +109,15 @@ static int bench_read(struct bench *b, double *gbps, uint64_t *bytes)
 				rd.tag = i;
 				rd.async = 0;
 				free_slot[i] = 0;
-				if (vy_reader_submit(r, &rd, &e) < 0) {
-					vy_report_err(stderr, prog, &e);
+				if (vy_dev_uring_submit(r, &rd, &e) < 0) {
+					vy_rep_err(stderr, prog, &e);
 					return 4;
 				}
 				off += want;
 			}
-			ret = vy_reader_reap(r, d, b->qd, 1, &e);
+			ret = vy_dev_uring_reap(r, d, b->qd, 1, &e);
 			if (ret < 0) {
-				vy_report_err(stderr, prog, &e);
+				vy_rep_err(stderr, prog, &e);
 				return 4;
 			}
 			for (i = 0; i < (unsigned)ret; i++) {
@@ -135,7 +135,7 @@ static int bench_read(struct bench *b, double *gbps, uint64_t *bytes)
 	}
 	*gbps = (double)total / (double)(vy_now_ns() - t0);
 	*bytes = total;
-	vy_reader_close(r);
+	vy_dev_uring_close(r);
 	free(iov);
 	free(d);
 	free(free_slot);
@@ -329,9 +329,9 @@ int main(int argc, char **argv)
 	}
 	b.files = argv + optind;
 	b.nfiles = argc - optind;
-	ret = vy_cl_open(&b.cl, dev, &e);
+	ret = vy_dev_cl_open(&b.cl, dev, &e);
 	if (ret < 0) {
-		vy_report_err(stderr, prog, &e);
+		vy_rep_err(stderr, prog, &e);
 		return vy_err_exit(ret);
 	}
 	b.q = b.cl.q;
@@ -364,22 +364,22 @@ int main(int argc, char **argv)
 		ret = bench_naive(&b, &gc, &nbytes);
 	if (ret)
 		return ret;
-	vy_cl_describe(&b.cl.info, desc, sizeof(desc));
+	vy_dev_cl_describe(&b.cl.info, desc, sizeof(desc));
 	o = json_object();
-	json_object_set_new(o, "bytes", vy_json_u64(bytes));
-	json_object_set_new(o, "chunk", vy_json_u64(b.chunk));
+	json_object_set_new(o, "bytes", vy_rep_json_u64(bytes));
+	json_object_set_new(o, "chunk", vy_rep_json_u64(b.chunk));
 	json_object_set_new(o, "qd", json_integer(b.qd));
 	json_object_set_new(o, "o_direct", json_boolean(b.direct));
 	json_object_set_new(o, "read_gbps", json_real(ga));
 	json_object_set_new(o, "h2d_gbps", json_real(gb));
 	json_object_set_new(o, "naive_gbps", json_real(gc));
 	json_object_set_new(o, "device", json_string(desc));
-	vy_emit_json(stdout, o, "vyre-bench-stream/1", 0);
+	vy_rep_emit_json(stdout, o, "vyre-bench-stream/1", 0);
 	json_decref(o);
 	clEnqueueUnmapMemObject(b.q, b.pin, b.host, 0, NULL, NULL);
 	clFinish(b.q);
 	clReleaseMemObject(b.pin);
 	clReleaseMemObject(b.dev);
-	vy_cl_close(&b.cl);
+	vy_dev_cl_close(&b.cl);
 	return 0;
 }

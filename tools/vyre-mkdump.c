@@ -329,7 +329,7 @@ static int fail(const char *name, const struct vy_err *e)
 
 	if (name)
 		prefix_msg(&full, name);
-	vy_report_err(stderr, prog, &full);
+	vy_rep_err(stderr, prog, &full);
 	return vy_err_exit(e->code);
 }
 

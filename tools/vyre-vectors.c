@@ -77,7 +77,7 @@ json_t *vv_u64(uint64_t v)
 }
 
 /*
- * The form vy_json_u64 (common/emit.c) gives values above INT64_MAX in
+ * The form vy_rep_json_u64 (common/emit.c) gives values above INT64_MAX in
  * the library's JSON documents: a string "\x01u64:<digits>".
  */
 #define U64_TAG "\x01u64:"
@@ -164,7 +164,7 @@ int vv_u32_list(const json_t *a, uint32_t **out, size_t *n)
 
 /*
  * Both sides as u64 when both are integers or digit strings (two plain
- * strings compare as strings; a vy_json_u64 tag counts as a number).
+ * strings compare as strings; a vy_rep_json_u64 tag counts as a number).
  */
 static int both_u64(const json_t *a, const json_t *b, uint64_t *x,
 		    uint64_t *y)

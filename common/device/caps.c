@@ -16,17 +16,17 @@
 #include <stdio.h>
 #include <string.h>
 
-int vy_device_launch_limits(const char *spec, struct vy_device_limits *out,
+int vy_dev_launch_limits(const char *spec, struct vy_dev_limits *out,
 			    struct vy_err *e)
 {
-	struct vy_cl cl;
+	struct vy_dev_cl cl;
 	size_t sizes[3] = { 0, 0, 0 };
 	cl_int err;
 	uint64_t wg;
 	int ret;
 
 	memset(&cl, 0, sizeof(cl));
-	ret = vy_cl_open(&cl, spec, e);
+	ret = vy_dev_cl_open(&cl, spec, e);
 	if (ret)
 		return ret;
 	memset(out, 0, sizeof(*out));
@@ -35,7 +35,7 @@ int vy_device_launch_limits(const char *spec, struct vy_device_limits *out,
 	if (err != CL_SUCCESS) {
 		ret = vy_errf(e, VY_E_DEVICE, NULL,
 			      "clGetDeviceInfo(CL_DEVICE_MAX_WORK_ITEM_SIZES): %s",
-			      vy_cl_strerror(err));
+			      vy_dev_cl_strerror(err));
 		goto out;
 	}
 	wg = cl.info.max_workgroup_size;
@@ -48,8 +48,8 @@ int vy_device_launch_limits(const char *spec, struct vy_device_limits *out,
 	out->resident_worker_groups = cl.info.compute_units ?
 					      cl.info.compute_units : 1;
 	out->global_mem_bytes = cl.info.global_mem_bytes;
-	vy_cl_describe(&cl.info, out->name, sizeof(out->name));
+	vy_dev_cl_describe(&cl.info, out->name, sizeof(out->name));
 out:
-	vy_cl_close(&cl);
+	vy_dev_cl_close(&cl);
 	return ret;
 }

@@ -17,7 +17,7 @@
  * resident_worker_groups is the number that is certainly co-resident:
  * one work-group per compute unit (on PoCL, one per worker thread).
  */
-struct vy_device_limits {
+struct vy_dev_limits {
 	char name[256];			/* "P:D name (platform)" */
 	uint32_t max_workgroup_size_x;	/* CL_DEVICE_MAX_WORK_ITEM_SIZES[0],
 					   at most the work-group size */
@@ -29,10 +29,10 @@ struct vy_device_limits {
 
 /*
  * Query the device named by @spec (cl.h syntax: NULL/"" default, "cpu",
- * "gpu", "P:D").  Errors: those of vy_cl_open (VY_E_NO_DEVICE,
+ * "gpu", "P:D").  Errors: those of vy_dev_cl_open (VY_E_NO_DEVICE,
  * VY_E_DEVICE, VY_E_INVAL).
  */
-int vy_device_launch_limits(const char *spec, struct vy_device_limits *out,
+int vy_dev_launch_limits(const char *spec, struct vy_dev_limits *out,
 			    struct vy_err *e);
 
 #endif

@@ -14,7 +14,7 @@
 #define VY_CL_MAX_PLATFORMS 16
 #define VY_CL_MAX_DEVICES 64
 
-const char *vy_cl_strerror(cl_int err)
+const char *vy_dev_cl_strerror(cl_int err)
 {
 	static __thread char buf[32];
 
@@ -84,7 +84,7 @@ const char *vy_cl_strerror(cl_int err)
 }
 
 static void devinfo(cl_platform_id p, cl_device_id d, unsigned pi,
-		    unsigned di, struct vy_cl_devinfo *o)
+		    unsigned di, struct vy_dev_cl_devinfo *o)
 {
 	cl_device_type type = 0;
 	cl_bool b = CL_FALSE;
@@ -137,7 +137,7 @@ static int enumerate(cl_platform_id *plats, cl_device_id *devs,
 	if (rc != CL_SUCCESS)
 		return vy_errf(e, VY_E_DEVICE,
 			       "check the OpenCL ICD loader and drivers",
-			       "clGetPlatformIDs: %s", vy_cl_strerror(rc));
+			       "clGetPlatformIDs: %s", vy_dev_cl_strerror(rc));
 	if (np > VY_CL_MAX_PLATFORMS)
 		np = VY_CL_MAX_PLATFORMS;
 	for (cl_uint i = 0; i < np; i++) {
@@ -162,7 +162,7 @@ static int enumerate(cl_platform_id *plats, cl_device_id *devs,
 	return n;
 }
 
-int vy_cl_list(struct vy_cl_devinfo *out, int max, struct vy_err *e)
+int vy_dev_cl_list(struct vy_dev_cl_devinfo *out, int max, struct vy_err *e)
 {
 	cl_platform_id p[VY_CL_MAX_DEVICES];
 	cl_device_id d[VY_CL_MAX_DEVICES];
@@ -176,7 +176,7 @@ int vy_cl_list(struct vy_cl_devinfo *out, int max, struct vy_err *e)
 	return n;
 }
 
-void vy_cl_describe(const struct vy_cl_devinfo *d, char *buf, size_t len)
+void vy_dev_cl_describe(const struct vy_dev_cl_devinfo *d, char *buf, size_t len)
 {
 	snprintf(buf, len, "%u:%u %s (%s)", d->platform_idx, d->device_idx,
 		 d->name, d->platform);
@@ -204,12 +204,12 @@ static int parse_spec(const char *spec, unsigned *pi, unsigned *di)
 	return 0;
 }
 
-int vy_cl_open(struct vy_cl *cl, const char *spec, struct vy_err *e)
+int vy_dev_cl_open(struct vy_dev_cl *cl, const char *spec, struct vy_err *e)
 {
 	cl_platform_id p[VY_CL_MAX_DEVICES];
 	cl_device_id d[VY_CL_MAX_DEVICES];
 	unsigned pi[VY_CL_MAX_DEVICES], di[VY_CL_MAX_DEVICES];
-	struct vy_cl_devinfo info;
+	struct vy_dev_cl_devinfo info;
 	int n, pick = -1;
 	cl_int rc;
 
@@ -268,7 +268,7 @@ int vy_cl_open(struct vy_cl *cl, const char *spec, struct vy_err *e)
 	cl->ctx = clCreateContext(NULL, 1, &cl->device, NULL, NULL, &rc);
 	if (!cl->ctx)
 		return vy_errf(e, VY_E_DEVICE, NULL, "clCreateContext: %s",
-			       vy_cl_strerror(rc));
+			       vy_dev_cl_strerror(rc));
 	/* clCreateCommandQueue is deprecated in 2.0 but works everywhere. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
@@ -277,14 +277,14 @@ int vy_cl_open(struct vy_cl *cl, const char *spec, struct vy_err *e)
 		cl->q2 = clCreateCommandQueue(cl->ctx, cl->device, 0, &rc);
 #pragma GCC diagnostic pop
 	if (!cl->q || !cl->q2) {
-		vy_cl_close(cl);
+		vy_dev_cl_close(cl);
 		return vy_errf(e, VY_E_DEVICE, NULL, "clCreateCommandQueue: %s",
-			       vy_cl_strerror(rc));
+			       vy_dev_cl_strerror(rc));
 	}
 	return 0;
 }
 
-void vy_cl_close(struct vy_cl *cl)
+void vy_dev_cl_close(struct vy_dev_cl *cl)
 {
 	if (!cl)
 		return;
@@ -299,7 +299,7 @@ void vy_cl_close(struct vy_cl *cl)
 	cl->ctx = NULL;
 }
 
-char *vy_cl_build_log(struct vy_cl *cl, cl_program prog)
+char *vy_dev_cl_build_log(struct vy_dev_cl *cl, cl_program prog)
 {
 	size_t len = 0;
 	char *log;
@@ -319,7 +319,7 @@ char *vy_cl_build_log(struct vy_cl *cl, cl_program prog)
 	return log;
 }
 
-int vy_cl_build(struct vy_cl *cl, const char *src, size_t len,
+int vy_dev_cl_build(struct vy_dev_cl *cl, const char *src, size_t len,
 		const char *options, cl_program *out, struct vy_err *e)
 {
 	cl_program prog;
@@ -329,10 +329,10 @@ int vy_cl_build(struct vy_cl *cl, const char *src, size_t len,
 	if (!prog)
 		return vy_errf(e, VY_E_DEVICE, NULL,
 			       "clCreateProgramWithSource: %s",
-			       vy_cl_strerror(rc));
+			       vy_dev_cl_strerror(rc));
 	rc = clBuildProgram(prog, 1, &cl->device, options, NULL, NULL);
 	if (rc != CL_SUCCESS) {
-		char *log = vy_cl_build_log(cl, prog);
+		char *log = vy_dev_cl_build_log(cl, prog);
 		char *p;
 
 		/* one line: the first log lines, newlines as "; " */
@@ -342,7 +342,7 @@ int vy_cl_build(struct vy_cl *cl, const char *src, size_t len,
 					*p = ' ';
 		}
 		vy_errf(e, VY_E_CL_BUILD, log ? log : "(no build log)",
-			"program build failed: %s", vy_cl_strerror(rc));
+			"program build failed: %s", vy_dev_cl_strerror(rc));
 		free(log);
 		clReleaseProgram(prog);
 		return VY_E_CL_BUILD;
@@ -351,7 +351,7 @@ int vy_cl_build(struct vy_cl *cl, const char *src, size_t len,
 	return 0;
 }
 
-int vy_cl_source(const char *path, const char *embedded, size_t embedded_len,
+int vy_dev_cl_source(const char *path, const char *embedded, size_t embedded_len,
 		 char **out, size_t *len, struct vy_err *e)
 {
 	uint8_t *buf;

@@ -3,7 +3,7 @@
  * cl.h - OpenCL platform and device selection, context and queues, program
  * build from an embedded or file source, error names.
  *
- * Device specifiers (vy_cl_open, vyre-launch -d):
+ * Device specifiers (vy_dev_cl_open, vyre-launch -d):
  *	NULL or ""	the default: the first GPU of any platform, else the
  *			first CPU device (PoCL), else the first device at all
  *	"gpu", "cpu"	the first device of that type
@@ -15,7 +15,7 @@
  * failed; the message names the call and the CL error), VY_E_INVAL (a
  * malformed specifier), VY_E_IO (a source file cannot be read),
  * VY_E_CL_BUILD (the program did not build; the build log follows the
- * message in vy_cl_build_log).
+ * message in vy_dev_cl_build_log).
  */
 #ifndef VY_CL_H
 #define VY_CL_H
@@ -27,8 +27,8 @@
 
 #include "wire/err.h"
 
-/* What vy_cl_list reports about one device. */
-struct vy_cl_devinfo {
+/* What vy_dev_cl_list reports about one device. */
+struct vy_dev_cl_devinfo {
 	unsigned platform_idx, device_idx;
 	char platform[128];		/* platform name */
 	char name[128];			/* device name */
@@ -43,42 +43,42 @@ struct vy_cl_devinfo {
 };
 
 /* An open device: context, two in-order queues (kernel, copy). */
-struct vy_cl {
+struct vy_dev_cl {
 	cl_platform_id platform;
 	cl_device_id device;
 	cl_context ctx;
 	cl_command_queue q;		/* kernel launches, once-mode transfers */
 	cl_command_queue q2;		/* copy queue: traffic with a running kernel */
-	struct vy_cl_devinfo info;
+	struct vy_dev_cl_devinfo info;
 };
 
 /* The name of an OpenCL status code: "CL_OUT_OF_RESOURCES", or "CL_<n>". */
-const char *vy_cl_strerror(cl_int err);
+const char *vy_dev_cl_strerror(cl_int err);
 
 /*
  * Fill @out (up to @max entries) with every device of every platform, in
  * platform and device order.  Returns the number of devices found (may
  * exceed @max; only @max are filled), 0 when there is none, or VY_E_DEVICE.
  */
-int vy_cl_list(struct vy_cl_devinfo *out, int max, struct vy_err *e);
+int vy_dev_cl_list(struct vy_dev_cl_devinfo *out, int max, struct vy_err *e);
 
 /*
  * Open the device named by @spec (see above): create a context and the two
  * queues.  A device whose byte order is not little-endian is refused
- * (VY_E_UNSUPPORTED, protocol.md Q14).  Free with vy_cl_close.
+ * (VY_E_UNSUPPORTED, protocol.md Q14).  Free with vy_dev_cl_close.
  */
-int vy_cl_open(struct vy_cl *cl, const char *spec, struct vy_err *e);
+int vy_dev_cl_open(struct vy_dev_cl *cl, const char *spec, struct vy_err *e);
 
-/* Release everything vy_cl_open made; @cl may be zeroed or NULL. */
-void vy_cl_close(struct vy_cl *cl);
+/* Release everything vy_dev_cl_open made; @cl may be zeroed or NULL. */
+void vy_dev_cl_close(struct vy_dev_cl *cl);
 
 /*
  * Build a program from @src (@len bytes, NUL not needed) with @options.
  * On failure the message is "program build failed: CL_..." and the hint is
  * the compiler's build log (truncated to fit); the whole log can be read
- * with vy_cl_build_log.
+ * with vy_dev_cl_build_log.
  */
-int vy_cl_build(struct vy_cl *cl, const char *src, size_t len,
+int vy_dev_cl_build(struct vy_dev_cl *cl, const char *src, size_t len,
 		const char *options, cl_program *out, struct vy_err *e);
 
 /*
@@ -86,13 +86,13 @@ int vy_cl_build(struct vy_cl *cl, const char *src, size_t len,
  * is stdin), else the embedded default (@embedded, @embedded_len).  On
  * success *@out is a malloc'd NUL-terminated copy (the caller frees).
  */
-int vy_cl_source(const char *path, const char *embedded, size_t embedded_len,
+int vy_dev_cl_source(const char *path, const char *embedded, size_t embedded_len,
 		 char **out, size_t *len, struct vy_err *e);
 
 /* The full build log of @prog on @cl's device; malloc'd, NULL on failure. */
-char *vy_cl_build_log(struct vy_cl *cl, cl_program prog);
+char *vy_dev_cl_build_log(struct vy_dev_cl *cl, cl_program prog);
 
 /* Format a device as "P:D name (platform)" into @buf. */
-void vy_cl_describe(const struct vy_cl_devinfo *d, char *buf, size_t len);
+void vy_dev_cl_describe(const struct vy_dev_cl_devinfo *d, char *buf, size_t len);
 
 #endif

@@ -24,11 +24,11 @@ extern const size_t vy_kernel_megakernel_len;
 enum { SLOT_FREE = 0, SLOT_STAGED = 1, SLOT_INFLIGHT = 2 };
 
 struct vy_mk {
-	struct vy_mk_params cfg;
-	struct vy_cl cl;
+	struct vy_dev_mk_params cfg;
+	struct vy_dev_cl cl;
 	cl_program prog;
 	cl_kernel kern;
-	struct vy_transport t;
+	struct vy_dev_transport t;
 	uint32_t slots, wgs, wgsize;
 	uint32_t prio_off[VY_PRIORITY_LEVELS + 1];
 	uint32_t prio_cursor[VY_PRIORITY_LEVELS];
@@ -42,28 +42,28 @@ struct vy_mk {
 	uint64_t published_total;
 	uint32_t lm_inflight;
 	uint32_t *is_lm;
-	vy_mk_io_fn iofn;
+	vy_dev_mk_io_fn iofn;
 	void *ioarg;
-	struct vy_mk_resource *res;
+	struct vy_dev_mk_resource *res;
 	size_t nres;
 	uint8_t *snap[VY_BUF_COUNT];
 	uint64_t seq;
-	struct vy_mk_stats st;
+	struct vy_dev_mk_stats st;
 };
 
 static int clerr(struct vy_err *e, const char *call, cl_int rc)
 {
 	return vy_errf(e, VY_E_DEVICE, NULL, "%s: %s", call,
-		       vy_cl_strerror(rc));
+		       vy_dev_cl_strerror(rc));
 }
 
-static int default_io(struct vy_mk *mk, const struct vy_mk_io_req *req,
+static int default_io(struct vy_mk *mk, const struct vy_dev_mk_io_req *req,
 		      void *arg, struct vy_err *e)
 {
 	for (size_t i = 0; i < mk->nres; i++) {
 		if (mk->res[i].id != req->src)
 			continue;
-		return vy_mk_resource_load(mk, &mk->res[i], e) ? 1 : 0;
+		return vy_dev_mk_resource_load(mk, &mk->res[i], e) ? 1 : 0;
 	}
 	return 1;
 }
@@ -71,8 +71,8 @@ static int default_io(struct vy_mk *mk, const struct vy_mk_io_req *req,
 /* Launch geometry: the policy's width, never more groups than fit. */
 static void plan_geometry(struct vy_mk *mk)
 {
-	struct vy_sizing_policy sp = vy_sizing_standard();
-	const struct vy_cl_devinfo *d = &mk->cl.info;
+	struct vy_pol_sizing_policy sp = vy_pol_sizing_standard();
+	const struct vy_dev_cl_devinfo *d = &mk->cl.info;
 	uint32_t cus = d->compute_units ? d->compute_units : 1;
 	uint32_t maxwg = d->max_workgroup_size > 1024 ?
 				 1024 :
@@ -89,7 +89,7 @@ static void plan_geometry(struct vy_mk *mk)
 		maxwg = 1;
 	mk->wgsize = mk->cfg.workgroup_size ?
 			     mk->cfg.workgroup_size :
-			     vy_worker_workgroup_size(
+			     vy_pol_worker_workgroup_size(
 				     &sp, VY_SIZING_DEFAULT_WORKER_COUNT, maxwg);
 	if (mk->wgsize > maxwg)
 		mk->wgsize = maxwg;
@@ -113,7 +113,7 @@ static void plan_geometry(struct vy_mk *mk)
 		 */
 		mk->wgs = resident;
 	} else {
-		vy_dispatch_grid_for(&sp, resident, mk->slots, mk->wgsize,
+		vy_pol_dispatch_grid_for(&sp, resident, mk->slots, mk->wgsize,
 				     grid);
 		mk->wgs = grid[0];
 	}
@@ -162,7 +162,7 @@ static int set_args(struct vy_mk *mk, struct vy_err *e)
 	return 0;
 }
 
-int vy_mk_open(struct vy_mk **out, const struct vy_mk_params *cfg,
+int vy_dev_mk_open(struct vy_mk **out, const struct vy_dev_mk_params *cfg,
 	       struct vy_err *e)
 {
 	struct vy_mk *mk;
@@ -187,14 +187,14 @@ int vy_mk_open(struct vy_mk **out, const struct vy_mk_params *cfg,
 		return vy_errf(e, VY_E_INVAL, "use at most 1048576 slots",
 			       "%u ring slots is too many", cfg->slots);
 	}
-	err = vy_cl_open(&mk->cl, cfg->device, e);
+	err = vy_dev_cl_open(&mk->cl, cfg->device, e);
 	if (err)
 		goto fail;
-	err = vy_cl_source(cfg->kernel_path, vy_kernel_megakernel_src,
+	err = vy_dev_cl_source(cfg->kernel_path, vy_kernel_megakernel_src,
 			   vy_kernel_megakernel_len, &src, &srclen, e);
 	if (err)
 		goto fail;
-	err = vy_cl_build(&mk->cl, src, srclen, "-cl-std=CL1.2", &mk->prog, e);
+	err = vy_dev_cl_build(&mk->cl, src, srclen, "-cl-std=CL1.2", &mk->prog, e);
 	free(src);
 	if (err)
 		goto fail;
@@ -209,7 +209,7 @@ int vy_mk_open(struct vy_mk **out, const struct vy_mk_params *cfg,
 	lens[VY_TB_DEBUG] = VY_DEBUG_BUFFER_BYTES;
 	lens[VY_TB_IO] = VY_IO_QUEUE_BYTES;
 	lens[VY_TB_DATA] = (size_t)cfg->data_words * 4;
-	err = vy_transport_init(&mk->t, &mk->cl, cfg->transport, lens, e);
+	err = vy_dev_transport_init(&mk->t, &mk->cl, cfg->transport, lens, e);
 	if (err)
 		goto fail;
 	mk->t.watch_blocking = cfg->observe_blocking;
@@ -253,11 +253,11 @@ int vy_mk_open(struct vy_mk **out, const struct vy_mk_params *cfg,
 	*out = mk;
 	return 0;
 fail:
-	vy_mk_close(mk);
+	vy_dev_mk_close(mk);
 	return err;
 }
 
-void vy_mk_close(struct vy_mk *mk)
+void vy_dev_mk_close(struct vy_mk *mk)
 {
 	if (!mk)
 		return;
@@ -267,12 +267,12 @@ void vy_mk_close(struct vy_mk *mk)
 	}
 	if (mk->kev)
 		clReleaseEvent(mk->kev);
-	vy_transport_free(&mk->t);
+	vy_dev_transport_free(&mk->t);
 	if (mk->kern)
 		clReleaseKernel(mk->kern);
 	if (mk->prog)
 		clReleaseProgram(mk->prog);
-	vy_cl_close(&mk->cl);
+	vy_dev_cl_close(&mk->cl);
 	free(mk->state);
 	free(mk->tag);
 	free(mk->t_pub);
@@ -285,14 +285,14 @@ void vy_mk_close(struct vy_mk *mk)
 	free(mk);
 }
 
-uint8_t *vy_mk_image(struct vy_mk *mk, enum vy_tbuf_id id, size_t *len)
+uint8_t *vy_dev_mk_image(struct vy_mk *mk, enum vy_dev_tbuf_id id, size_t *len)
 {
 	if (len)
 		*len = mk->t.b[id].len;
 	return mk->t.b[id].host;
 }
 
-void vy_mk_get_info(const struct vy_mk *mk, struct vy_mk_info *out)
+void vy_dev_mk_get_info(const struct vy_mk *mk, struct vy_dev_mk_info *out)
 {
 	out->slots = mk->slots;
 	out->workgroups = mk->wgs;
@@ -319,12 +319,12 @@ static int launch(struct vy_mk *mk, cl_event *ev, struct vy_err *e)
 	return 0;
 }
 
-int vy_mk_start(struct vy_mk *mk, struct vy_err *e)
+int vy_dev_mk_start(struct vy_mk *mk, struct vy_err *e)
 {
 	int err;
 
 	for (int i = 0; i < VY_TB_COUNT; i++) {
-		err = vy_transport_push(&mk->t, i, 0, mk->t.b[i].len, 1, e);
+		err = vy_dev_transport_push(&mk->t, i, 0, mk->t.b[i].len, 1, e);
 		if (err)
 			return err;
 	}
@@ -338,7 +338,7 @@ int vy_mk_start(struct vy_mk *mk, struct vy_err *e)
 	return 0;
 }
 
-int64_t vy_mk_free_slot(struct vy_mk *mk)
+int64_t vy_dev_mk_free_slot(struct vy_mk *mk)
 {
 	for (uint32_t k = 0; k < mk->slots; k++) {
 		uint32_t s = mk->cursor + k;
@@ -353,12 +353,12 @@ int64_t vy_mk_free_slot(struct vy_mk *mk)
 	return -1;
 }
 
-int64_t vy_mk_free_slot_prio(struct vy_mk *mk, uint32_t prio)
+int64_t vy_dev_mk_free_slot_prio(struct vy_mk *mk, uint32_t prio)
 {
 	uint32_t lo, hi, n;
 
 	if (!mk->cfg.priority)
-		return vy_mk_free_slot(mk);
+		return vy_dev_mk_free_slot(mk);
 	if (prio >= VY_PRIORITY_LEVELS)
 		prio = VY_PRIO_NORMAL;
 	lo = mk->prio_off[prio];
@@ -379,12 +379,12 @@ int64_t vy_mk_free_slot_prio(struct vy_mk *mk, uint32_t prio)
 	return -1;
 }
 
-uint32_t vy_mk_inflight(const struct vy_mk *mk)
+uint32_t vy_dev_mk_inflight(const struct vy_mk *mk)
 {
 	return mk->ninflight + mk->nstaged;
 }
 
-int vy_mk_stage(struct vy_mk *mk, uint32_t slot, const uint32_t words[16],
+int vy_dev_mk_stage(struct vy_mk *mk, uint32_t slot, const uint32_t words[16],
 		uint64_t tag, struct vy_err *e)
 {
 	uint8_t *ring = mk->t.b[VY_TB_RING].host;
@@ -421,7 +421,7 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-int vy_mk_flush(struct vy_mk *mk, struct vy_err *e)
+int vy_dev_mk_flush(struct vy_mk *mk, struct vy_err *e)
 {
 	uint64_t t0 = vy_now_ns();
 	uint32_t i = 0;
@@ -441,7 +441,7 @@ int vy_mk_flush(struct vy_mk *mk, struct vy_err *e)
 
 		while (j < mk->nstaged && mk->staged[j] == mk->staged[j - 1] + 1)
 			j++;
-		err = vy_transport_publish(&mk->t, mk->staged[i], j - i, e);
+		err = vy_dev_transport_publish(&mk->t, mk->staged[i], j - i, e);
 		if (err)
 			return err;
 		i = j;
@@ -463,26 +463,26 @@ int vy_mk_flush(struct vy_mk *mk, struct vy_err *e)
 	/* the first status read goes out with the publish, one flush */
 	if (pipelined(mk))
 		return observe_pump(mk, e);
-	vy_transport_kick(&mk->t);
+	vy_dev_transport_kick(&mk->t);
 	return 0;
 }
 
-int vy_mk_serve_io(struct vy_mk *mk, struct vy_err *e)
+int vy_dev_mk_serve_io(struct vy_mk *mk, struct vy_err *e)
 {
-	struct vy_transport *t = &mk->t;
+	struct vy_dev_transport *t = &mk->t;
 	uint32_t *q = (uint32_t *)t->b[VY_TB_IO].host;
 	uint32_t nio = (uint32_t)(t->b[VY_TB_IO].len / VY_IO_SLOT_BYTES);
 	int served = 0, err;
 
 	if (t->kind == VY_TRANSPORT_COPY) {
-		err = vy_transport_pull(t, VY_TB_IO, 0, t->b[VY_TB_IO].len, e);
+		err = vy_dev_transport_pull(t, VY_TB_IO, 0, t->b[VY_TB_IO].len, e);
 		if (err)
 			return err;
 	}
 	for (uint32_t s = 0; s < nio; s++) {
 		uint32_t *w = q + s * VY_IO_SLOT_WORDS;
 		uint32_t *stp = &w[VY_IO_STATUS_WORD];
-		struct vy_mk_io_req req;
+		struct vy_dev_mk_io_req req;
 		uint32_t exp = VY_IO_STATUS_PUBLISHED;
 		int rc;
 
@@ -496,7 +496,7 @@ int vy_mk_serve_io(struct vy_mk *mk, struct vy_err *e)
 							 __ATOMIC_ACQUIRE))
 				continue;
 		} else {
-			err = vy_transport_write_word(
+			err = vy_dev_transport_write_word(
 				t, VY_TB_IO, s * VY_IO_SLOT_WORDS +
 						     VY_IO_STATUS_WORD,
 				VY_IO_STATUS_CLAIMED, e);
@@ -516,7 +516,7 @@ int vy_mk_serve_io(struct vy_mk *mk, struct vy_err *e)
 			return rc;
 		mk->st.io_served++;
 		mk->st.io_errors += rc != 0;
-		err = vy_transport_write_word(
+		err = vy_dev_transport_write_word(
 			t, VY_TB_IO, s * VY_IO_SLOT_WORDS + VY_IO_STATUS_WORD,
 			rc ? VY_IO_STATUS_ERROR : VY_IO_STATUS_OK, e);
 		if (err)
@@ -533,7 +533,7 @@ int vy_mk_serve_io(struct vy_mk *mk, struct vy_err *e)
  */
 static int finish_slots(struct vy_mk *mk, uint32_t first, uint32_t n,
 			uint64_t ticket, const uint32_t *st,
-			struct vy_mk_done *out, size_t max)
+			struct vy_dev_mk_done *out, size_t max)
 {
 	uint64_t now = vy_now_ns();
 	int k = 0;
@@ -579,7 +579,7 @@ static int inflight_span(const struct vy_mk *mk, uint32_t *lo, uint32_t *hi)
 }
 
 /* Free every in-flight slot whose status is final (one blocking read). */
-static int collect(struct vy_mk *mk, struct vy_mk_done *out, size_t max,
+static int collect(struct vy_mk *mk, struct vy_dev_mk_done *out, size_t max,
 		   struct vy_err *e)
 {
 	uint32_t lo, hi;
@@ -587,7 +587,7 @@ static int collect(struct vy_mk *mk, struct vy_mk_done *out, size_t max,
 
 	if (!inflight_span(mk, &lo, &hi))
 		return 0;
-	err = vy_transport_statuses(&mk->t, lo, hi - lo + 1, mk->stbuf, e);
+	err = vy_dev_transport_statuses(&mk->t, lo, hi - lo + 1, mk->stbuf, e);
 	if (err)
 		return err;
 	/* a blocking read shows every publish queued before it */
@@ -613,16 +613,16 @@ static int observe_pump(struct vy_mk *mk, struct vy_err *e)
 	while (inflight_span(mk, &lo, &hi)) {
 		uint64_t t0;
 
-		if (vy_transport_observe_pending(&mk->t) >= VY_MK_OBS_DEPTH)
+		if (vy_dev_transport_observe_pending(&mk->t) >= VY_MK_OBS_DEPTH)
 			break;
 		t0 = vy_now_ns();
-		r = vy_transport_observe_begin(&mk->t, lo, hi - lo + 1,
+		r = vy_dev_transport_observe_begin(&mk->t, lo, hi - lo + 1,
 					       mk->published_total, e);
 		mk->st.observe_ns += vy_now_ns() - t0;
 		if (r)
 			return r;
 	}
-	vy_transport_kick(&mk->t);
+	vy_dev_transport_kick(&mk->t);
 	return 0;
 }
 
@@ -631,7 +631,7 @@ static int observe_pump(struct vy_mk *mk, struct vy_err *e)
  * in-flight span (queued behind the publishes), and take the oldest one
  * once it has landed.  Never blocks.
  */
-static int observe(struct vy_mk *mk, struct vy_mk_done *out, size_t max,
+static int observe(struct vy_mk *mk, struct vy_dev_mk_done *out, size_t max,
 		   struct vy_err *e)
 {
 	uint32_t first, n;
@@ -641,14 +641,14 @@ static int observe(struct vy_mk *mk, struct vy_mk_done *out, size_t max,
 	r = observe_pump(mk, e);
 	if (r)
 		return r;
-	r = vy_transport_observe_end(&mk->t, &first, &n, &ticket, mk->stbuf,
+	r = vy_dev_transport_observe_end(&mk->t, &first, &n, &ticket, mk->stbuf,
 				     e);
 	if (r <= 0)
 		return r;
 	return finish_slots(mk, first, n, ticket, mk->stbuf, out, max);
 }
 
-int vy_mk_poll(struct vy_mk *mk, struct vy_mk_done *out, size_t max,
+int vy_dev_mk_poll(struct vy_mk *mk, struct vy_dev_mk_done *out, size_t max,
 	       struct vy_err *e)
 {
 	int err;
@@ -657,7 +657,7 @@ int vy_mk_poll(struct vy_mk *mk, struct vy_mk_done *out, size_t max,
 		return 0;
 	mk->st.polls++;
 	if (mk->lm_inflight) {
-		err = vy_mk_serve_io(mk, e);
+		err = vy_dev_mk_serve_io(mk, e);
 		if (err < 0)
 			return err;
 	}
@@ -676,7 +676,7 @@ static int event_done(cl_event ev, int *done, struct vy_err *e)
 		return clerr(e, "clGetEventInfo", rc);
 	if (status < 0)
 		return vy_errf(e, VY_E_DEVICE, NULL, "the kernel failed: %s",
-			       vy_cl_strerror(status));
+			       vy_dev_cl_strerror(status));
 	*done = status == CL_COMPLETE;
 	return 0;
 }
@@ -688,7 +688,7 @@ static void nap(void)
 	nanosleep(&ts, NULL);
 }
 
-int vy_mk_dispatch(struct vy_mk *mk, uint64_t deadline_ns, struct vy_err *e)
+int vy_dev_mk_dispatch(struct vy_mk *mk, uint64_t deadline_ns, struct vy_err *e)
 {
 	cl_event ev = NULL;
 	int err, done = 0;
@@ -696,7 +696,7 @@ int vy_mk_dispatch(struct vy_mk *mk, uint64_t deadline_ns, struct vy_err *e)
 	if (mk->cfg.persistent)
 		return vy_errf(e, VY_E_INVAL, NULL,
 			       "dispatch is for once mode");
-	err = vy_mk_flush(mk, e);
+	err = vy_dev_mk_flush(mk, e);
 	if (err)
 		return err;
 	if (mk->t.kind == VY_TRANSPORT_COPY)
@@ -709,7 +709,7 @@ int vy_mk_dispatch(struct vy_mk *mk, uint64_t deadline_ns, struct vy_err *e)
 		if (err || done)
 			break;
 		if (mk->lm_inflight) {
-			err = vy_mk_serve_io(mk, e);
+			err = vy_dev_mk_serve_io(mk, e);
 			if (err < 0)
 				break;
 			err = 0;
@@ -725,7 +725,7 @@ int vy_mk_dispatch(struct vy_mk *mk, uint64_t deadline_ns, struct vy_err *e)
 	return err;
 }
 
-int vy_mk_running(struct vy_mk *mk)
+int vy_dev_mk_running(struct vy_mk *mk)
 {
 	int done = 0;
 
@@ -734,15 +734,15 @@ int vy_mk_running(struct vy_mk *mk)
 	if (event_done(mk->kev, &done, NULL) || done) {
 		mk->running = 0;
 		mk->t.running = 0;
-		vy_transport_watch_reset(&mk->t);
-		vy_transport_observe_reset(&mk->t);
+		vy_dev_transport_watch_reset(&mk->t);
+		vy_dev_transport_observe_reset(&mk->t);
 		if (mk->t.kind == VY_TRANSPORT_COPY)
 			clFinish(mk->cl.q2);
 	}
 	return mk->running;
 }
 
-int vy_mk_stop(struct vy_mk *mk, uint64_t wait_ns, struct vy_err *e)
+int vy_dev_mk_stop(struct vy_mk *mk, uint64_t wait_ns, struct vy_err *e)
 {
 	uint64_t end = vy_now_ns() + wait_ns;
 	uint32_t cur = 0;
@@ -752,14 +752,14 @@ int vy_mk_stop(struct vy_mk *mk, uint64_t wait_ns, struct vy_err *e)
 	if (!mk->running)
 		return 0;
 	/* a non-zero word 0 already stops it; keep the value the work set */
-	err = vy_transport_read_word(&mk->t, VY_TB_CONTROL, VY_CTL_SHUTDOWN,
+	err = vy_dev_transport_read_word(&mk->t, VY_TB_CONTROL, VY_CTL_SHUTDOWN,
 				     &cur, e);
 	if (!err && !cur)
-		err = vy_transport_write_word(&mk->t, VY_TB_CONTROL,
+		err = vy_dev_transport_write_word(&mk->t, VY_TB_CONTROL,
 					      VY_CTL_SHUTDOWN, 1, e);
 	if (err)
 		return err;
-	while (vy_mk_running(mk)) {
+	while (vy_dev_mk_running(mk)) {
 		if (vy_now_ns() > end)
 			return vy_errf(e, VY_E_TIMEOUT,
 				       "the device may need a reset",
@@ -770,24 +770,24 @@ int vy_mk_stop(struct vy_mk *mk, uint64_t wait_ns, struct vy_err *e)
 	return 0;
 }
 
-int vy_mk_snapshot(struct vy_mk *mk, struct vy_snapshot *s, struct vy_err *e)
+int vy_dev_mk_snapshot(struct vy_mk *mk, struct vy_snapshot *s, struct vy_err *e)
 {
-	static const enum vy_tbuf_id map[VY_BUF_COUNT] = {
+	static const enum vy_dev_tbuf_id map[VY_BUF_COUNT] = {
 		VY_TB_CONTROL, VY_TB_RING, VY_TB_DEBUG, VY_TB_IO
 	};
 	int err;
 
 	vy_snapshot_init(s);
-	err = vy_mk_flush(mk, e);
+	err = vy_dev_mk_flush(mk, e);
 	if (err)
 		return err;
 	if (mk->running)
-		vy_mk_running(mk);
+		vy_dev_mk_running(mk);
 	for (int i = 0; i < VY_BUF_COUNT; i++) {
-		struct vy_tbuf *b = &mk->t.b[map[i]];
+		struct vy_dev_tbuf *b = &mk->t.b[map[i]];
 
 		if (mk->t.kind == VY_TRANSPORT_COPY) {
-			err = vy_transport_pull(&mk->t, map[i], 0, b->len, e);
+			err = vy_dev_transport_pull(&mk->t, map[i], 0, b->len, e);
 			if (err)
 				return err;
 		}
@@ -806,34 +806,34 @@ int vy_mk_snapshot(struct vy_mk *mk, struct vy_snapshot *s, struct vy_err *e)
 	return 0;
 }
 
-void vy_mk_get_stats(const struct vy_mk *mk, struct vy_mk_stats *out)
+void vy_dev_mk_get_stats(const struct vy_mk *mk, struct vy_dev_mk_stats *out)
 {
 	*out = mk->st;
 	out->t = mk->t.st;
 }
 
-int vy_mk_read_control(struct vy_mk *mk, uint32_t w, uint32_t *out,
+int vy_dev_mk_read_control(struct vy_mk *mk, uint32_t w, uint32_t *out,
 		       struct vy_err *e)
 {
-	return vy_transport_read_word(&mk->t, VY_TB_CONTROL, w, out, e);
+	return vy_dev_transport_read_word(&mk->t, VY_TB_CONTROL, w, out, e);
 }
 
-int vy_mk_write_control(struct vy_mk *mk, uint32_t w, uint32_t v,
+int vy_dev_mk_write_control(struct vy_mk *mk, uint32_t w, uint32_t v,
 			struct vy_err *e)
 {
-	return vy_transport_write_word(&mk->t, VY_TB_CONTROL, w, v, e);
+	return vy_dev_transport_write_word(&mk->t, VY_TB_CONTROL, w, v, e);
 }
 
-int vy_mk_watch_control(struct vy_mk *mk, uint32_t w, uint32_t *out,
+int vy_dev_mk_watch_control(struct vy_mk *mk, uint32_t w, uint32_t *out,
 			struct vy_err *e)
 {
-	return vy_transport_watch(&mk->t, w, out, e);
+	return vy_dev_transport_watch(&mk->t, w, out, e);
 }
 
-int vy_mk_write_data(struct vy_mk *mk, size_t off, const void *buf,
+int vy_dev_mk_write_data(struct vy_mk *mk, size_t off, const void *buf,
 		     size_t len, struct vy_err *e)
 {
-	struct vy_tbuf *b = &mk->t.b[VY_TB_DATA];
+	struct vy_dev_tbuf *b = &mk->t.b[VY_TB_DATA];
 
 	if (off > (size_t)mk->cfg.data_words * 4 ||
 	    len > (size_t)mk->cfg.data_words * 4 - off)
@@ -842,22 +842,22 @@ int vy_mk_write_data(struct vy_mk *mk, size_t off, const void *buf,
 			       len, off, mk->cfg.data_words);
 	memcpy(b->host + off, buf, len);
 	/* blocking: a later load may rewrite the same host bytes */
-	return vy_transport_push(&mk->t, VY_TB_DATA, off, len, 1, e);
+	return vy_dev_transport_push(&mk->t, VY_TB_DATA, off, len, 1, e);
 }
 
-void vy_mk_set_io_handler(struct vy_mk *mk, vy_mk_io_fn fn, void *arg)
+void vy_dev_mk_set_io_handler(struct vy_mk *mk, vy_dev_mk_io_fn fn, void *arg)
 {
 	mk->iofn = fn ? fn : default_io;
 	mk->ioarg = arg;
 }
 
-void vy_mk_set_resources(struct vy_mk *mk, struct vy_mk_resource *r, size_t n)
+void vy_dev_mk_set_resources(struct vy_mk *mk, struct vy_dev_mk_resource *r, size_t n)
 {
 	mk->res = r;
 	mk->nres = n;
 }
 
-int vy_mk_resource_load(struct vy_mk *mk, struct vy_mk_resource *r,
+int vy_dev_mk_resource_load(struct vy_mk *mk, struct vy_dev_mk_resource *r,
 			struct vy_err *e)
 {
 	size_t cap = (size_t)r->words * 4, got = 0;
@@ -868,9 +868,9 @@ int vy_mk_resource_load(struct vy_mk *mk, struct vy_mk_resource *r,
 	if (!buf)
 		return vy_errf(e, VY_E_NOMEM, NULL, "out of memory");
 	/* the io_uring reader of vyre-stream (pread where io_uring is off) */
-	err = vy_read_range(r->path, 0, buf, cap, &got, e);
+	err = vy_dev_read_range(r->path, 0, buf, cap, &got, e);
 	if (!err)
-		err = vy_mk_write_data(mk, (size_t)r->word_offset * 4, buf,
+		err = vy_dev_mk_write_data(mk, (size_t)r->word_offset * 4, buf,
 				       cap, e);
 	free(buf);
 	if (!err)
@@ -878,7 +878,7 @@ int vy_mk_resource_load(struct vy_mk *mk, struct vy_mk_resource *r,
 	return err;
 }
 
-const char *vy_mk_end_name(enum vy_mk_end end)
+const char *vy_dev_mk_end_name(enum vy_dev_mk_end end)
 {
 	switch (end) {
 	case VY_MK_END_OK:
@@ -897,12 +897,12 @@ const char *vy_mk_end_name(enum vy_mk_end end)
 
 struct run_state {
 	struct vy_mk *mk;
-	const struct vy_mk_run_opts *o;
-	struct vy_mk_run_result *r;
+	const struct vy_dev_mk_run_opts *o;
+	struct vy_dev_mk_run_result *r;
 	uint32_t w[16];
 	int have, fence, eof;
 	size_t lat_cap;
-	struct vy_mk_done done[256];
+	struct vy_dev_mk_done done[256];
 };
 
 /* Take the next item into st->w unless one is waiting. */
@@ -943,15 +943,15 @@ static int run_fill(struct run_state *st, struct vy_err *e)
 		if (!st->have)
 			break;
 		if (st->fence) {
-			if (vy_mk_inflight(mk))
+			if (vy_dev_mk_inflight(mk))
 				break;
 			st->have = 0;
 			continue;
 		}
-		slot = vy_mk_free_slot_prio(mk, st->w[VY_SLOT_PRIORITY_WORD]);
+		slot = vy_dev_mk_free_slot_prio(mk, st->w[VY_SLOT_PRIORITY_WORD]);
 		if (slot < 0)
 			break;
-		err = vy_mk_stage(mk, (uint32_t)slot, st->w, st->r->items - 1,
+		err = vy_dev_mk_stage(mk, (uint32_t)slot, st->w, st->r->items - 1,
 				  e);
 		if (err)
 			return err;
@@ -963,7 +963,7 @@ static int run_fill(struct run_state *st, struct vy_err *e)
 
 static int run_collect(struct run_state *st, int n)
 {
-	struct vy_mk_run_result *r = st->r;
+	struct vy_dev_mk_run_result *r = st->r;
 
 	for (int i = 0; i < n && i < (int)VY_ARRAY_SIZE(st->done); i++) {
 		if (r->nlat == st->lat_cap) {
@@ -989,7 +989,7 @@ static int run_poll(struct run_state *st, struct vy_err *e)
 	int n, total = 0, err;
 
 	do {
-		n = vy_mk_poll(st->mk, st->done, VY_ARRAY_SIZE(st->done), e);
+		n = vy_dev_mk_poll(st->mk, st->done, VY_ARRAY_SIZE(st->done), e);
 		if (n < 0)
 			return n;
 		err = run_collect(st, n);
@@ -1000,8 +1000,8 @@ static int run_poll(struct run_state *st, struct vy_err *e)
 	return total;
 }
 
-int vy_mk_run(struct vy_mk *mk, const struct vy_mk_run_opts *o,
-	      struct vy_mk_run_result *r, struct vy_err *e)
+int vy_dev_mk_run(struct vy_mk *mk, const struct vy_dev_mk_run_opts *o,
+	      struct vy_dev_mk_run_result *r, struct vy_err *e)
 {
 	struct run_state st;
 	uint64_t t0, now, last_progress, next_snap;
@@ -1013,7 +1013,7 @@ int vy_mk_run(struct vy_mk *mk, const struct vy_mk_run_opts *o,
 	st.mk = mk;
 	st.o = o;
 	st.r = r;
-	err = vy_mk_start(mk, e);
+	err = vy_dev_mk_start(mk, e);
 	if (err)
 		return err;
 	t0 = last_progress = vy_now_ns();
@@ -1036,11 +1036,11 @@ int vy_mk_run(struct vy_mk *mk, const struct vy_mk_run_opts *o,
 			goto out;
 		}
 		if (mk->cfg.persistent) {
-			err = vy_mk_flush(mk, e);
-		} else if (vy_mk_inflight(mk)) {
+			err = vy_dev_mk_flush(mk, e);
+		} else if (vy_dev_mk_inflight(mk)) {
 			uint64_t dl = o->timeout_ns ? t0 + o->timeout_ns : 0;
 
-			err = vy_mk_dispatch(mk, dl, e);
+			err = vy_dev_mk_dispatch(mk, dl, e);
 			if (err == VY_E_TIMEOUT) {
 				r->end = VY_MK_END_TIMEOUT;
 				err = 0;
@@ -1055,31 +1055,31 @@ int vy_mk_run(struct vy_mk *mk, const struct vy_mk_run_opts *o,
 			goto out;
 		}
 		now = vy_now_ns();
-		if (n > 0 || !vy_mk_inflight(mk))
+		if (n > 0 || !vy_dev_mk_inflight(mk))
 			last_progress = now;
-		if (st.eof && !st.have && !vy_mk_inflight(mk)) {
+		if (st.eof && !st.have && !vy_dev_mk_inflight(mk)) {
 			r->end = VY_MK_END_OK;
 			break;
 		}
-		if (mk->cfg.persistent && !vy_mk_running(mk)) {
+		if (mk->cfg.persistent && !vy_dev_mk_running(mk)) {
 			n = run_poll(&st, e);
 			if (n < 0) {
 				err = n;
 				goto out;
 			}
 			run_fetch(&st, e);
-			r->end = !vy_mk_inflight(mk) && st.eof && !st.have ?
+			r->end = !vy_dev_mk_inflight(mk) && st.eof && !st.have ?
 					 VY_MK_END_OK :
 					 VY_MK_END_KERNEL;
 			break;
 		}
-		if (o->stall_ns && vy_mk_inflight(mk) &&
+		if (o->stall_ns && vy_dev_mk_inflight(mk) &&
 		    now - last_progress > o->stall_ns) {
 			r->end = VY_MK_END_STALL;
 			break;
 		}
 		if (o->interval_ns && o->on_snapshot && now >= next_snap) {
-			err = vy_mk_snapshot(mk, &snap, e);
+			err = vy_dev_mk_snapshot(mk, &snap, e);
 			if (!err)
 				err = o->on_snapshot(o->snap_arg, &snap, e);
 			if (err)
@@ -1094,7 +1094,7 @@ out:
 	r->wall_ns = vy_now_ns() - t0;
 	if (mk->cfg.persistent) {
 		struct vy_err se;
-		int serr = vy_mk_stop(mk, 2000000000ull, &se);
+		int serr = vy_dev_mk_stop(mk, 2000000000ull, &se);
 
 		if (serr && !err) {
 			if (e)
@@ -1102,7 +1102,7 @@ out:
 			err = serr;
 		}
 		/* a last look: slots that finished while stopping */
-		if (!serr && vy_mk_inflight(mk)) {
+		if (!serr && vy_dev_mk_inflight(mk)) {
 			n = run_poll(&st, NULL);
 			(void)n;
 		}

@@ -5,11 +5,11 @@
  * completion, serve LOAD_MISS requests, snapshot, shut down.
  *
  * Modes:
- *   persistent  vy_mk_start launches one kernel that runs until SHUTDOWN
- *               (vy_mk_stop), its iteration bound or its idle bound.  Slots
+ *   persistent  vy_dev_mk_start launches one kernel that runs until SHUTDOWN
+ *               (vy_dev_mk_stop), its iteration bound or its idle bound.  Slots
  *               are published and recycled while it runs: the ring is a
  *               real queue, any amount of work streams through it.
- *   once        nothing runs between dispatches; vy_mk_dispatch runs one
+ *   once        nothing runs between dispatches; vy_dev_mk_dispatch runs one
  *               single-pass kernel over what is published (upstream's
  *               finite program; the relaunch baseline).
  *
@@ -40,9 +40,9 @@
 #define VY_MK_DEFAULT_SLOTS 256u
 #define VY_MK_DEFAULT_IO_POLL_MAX 0x7FFFFFFFu
 
-struct vy_mk_params {
-	const char *device;		/* vy_cl_open specifier; NULL = default */
-	enum vy_transport_kind transport;	/* AUTO: from the device */
+struct vy_dev_mk_params {
+	const char *device;		/* vy_dev_cl_open specifier; NULL = default */
+	enum vy_dev_transport_kind transport;	/* AUTO: from the device */
 	const char *kernel_path;	/* kernel source file; NULL = embedded */
 	int persistent;			/* 1 persistent, 0 once */
 	int priority;			/* the priority scheduler (D9) */
@@ -61,7 +61,7 @@ struct vy_mk_params {
 };
 
 /* One LOAD_MISS (or other) IO request the kernel posted. */
-struct vy_mk_io_req {
+struct vy_dev_mk_io_req {
 	uint32_t io_slot;
 	uint32_t op_type, src, dst;
 	uint64_t offset;
@@ -74,11 +74,11 @@ struct vy_mk;
  * Serve one claimed IO request.  Return 0 to complete it OK, 1 to complete
  * it ERROR, or a negative VY_E_* code (with @e filled) to abort the run.
  */
-typedef int (*vy_mk_io_fn)(struct vy_mk *mk, const struct vy_mk_io_req *req,
+typedef int (*vy_dev_mk_io_fn)(struct vy_mk *mk, const struct vy_dev_mk_io_req *req,
 			   void *arg, struct vy_err *e);
 
 /* A file that answers LOAD_MISS requests for one resource id. */
-struct vy_mk_resource {
+struct vy_dev_mk_resource {
 	uint32_t id;
 	const char *path;
 	uint32_t word_offset;		/* where it goes in the data buffer */
@@ -86,8 +86,8 @@ struct vy_mk_resource {
 	uint64_t loads;			/* requests served */
 };
 
-/* One finished item, as vy_mk_poll reports it. */
-struct vy_mk_done {
+/* One finished item, as vy_dev_mk_poll reports it. */
+struct vy_dev_mk_done {
 	uint64_t tag;			/* what vy_mk_publish was given */
 	uint32_t slot;
 	uint32_t status;		/* VY_STATUS_DONE or VY_STATUS_FAULT */
@@ -95,61 +95,61 @@ struct vy_mk_done {
 	uint64_t done_ns;		/* when it was observed (vy_now_ns) */
 };
 
-struct vy_mk_stats {
+struct vy_dev_mk_stats {
 	uint64_t published, completed, faulted;
 	uint64_t launches;
 	uint64_t plan_ns, publish_ns, dispatch_ns;
 	uint64_t observe_ns;		/* host time queuing status reads */
 	uint64_t polls, status_reads;
 	uint64_t io_served, io_errors;
-	struct vy_transport_stats t;
+	struct vy_dev_transport_stats t;
 };
 
 /* Open the device, build the kernel, allocate and initialise the buffers. */
-int vy_mk_open(struct vy_mk **out, const struct vy_mk_params *cfg,
+int vy_dev_mk_open(struct vy_mk **out, const struct vy_dev_mk_params *cfg,
 	       struct vy_err *e);
-void vy_mk_close(struct vy_mk *mk);
+void vy_dev_mk_close(struct vy_mk *mk);
 
 /*
- * The host image of buffer @id (VY_TB_*).  Before vy_mk_start the caller
+ * The host image of buffer @id (VY_TB_*).  Before vy_dev_mk_start the caller
  * may edit control, debug, io and data freely (control_init, DFA tables);
- * they are uploaded by vy_mk_start.
+ * they are uploaded by vy_dev_mk_start.
  */
-uint8_t *vy_mk_image(struct vy_mk *mk, enum vy_tbuf_id id, size_t *len);
+uint8_t *vy_dev_mk_image(struct vy_mk *mk, enum vy_dev_tbuf_id id, size_t *len);
 
 /* Upload the images; in persistent mode launch the kernel. */
-int vy_mk_start(struct vy_mk *mk, struct vy_err *e);
+int vy_dev_mk_start(struct vy_mk *mk, struct vy_err *e);
 
 /* Launch geometry and facts for reports. */
-struct vy_mk_info {
+struct vy_dev_mk_info {
 	uint32_t slots, workgroups, workgroup_size;
 	int persistent, priority;
-	enum vy_transport_kind transport;
-	struct vy_cl_devinfo dev;
+	enum vy_dev_transport_kind transport;
+	struct vy_dev_cl_devinfo dev;
 };
-void vy_mk_get_info(const struct vy_mk *mk, struct vy_mk_info *out);
+void vy_dev_mk_get_info(const struct vy_mk *mk, struct vy_dev_mk_info *out);
 
 /* A free slot (round robin), or -1 when every slot is in flight. */
-int64_t vy_mk_free_slot(struct vy_mk *mk);
+int64_t vy_dev_mk_free_slot(struct vy_mk *mk);
 
 /*
  * With the priority scheduler: a free slot in the partition of priority
  * @prio (0 CRITICAL .. 4 IDLE; larger values count as NORMAL), since the
  * scheduler takes a slot's priority from where it sits, not from its
- * priority word.  Without it: vy_mk_free_slot.  -1 when the partition is
+ * priority word.  Without it: vy_dev_mk_free_slot.  -1 when the partition is
  * full.
  */
-int64_t vy_mk_free_slot_prio(struct vy_mk *mk, uint32_t prio);
+int64_t vy_dev_mk_free_slot_prio(struct vy_mk *mk, uint32_t prio);
 /* Slots in flight. */
-uint32_t vy_mk_inflight(const struct vy_mk *mk);
+uint32_t vy_dev_mk_inflight(const struct vy_mk *mk);
 
 /*
  * Stage @words (a 16-word slot image; word 0 is ignored) into free slot
- * @slot with @tag; it goes out with the next vy_mk_flush (or vy_mk_dispatch).
+ * @slot with @tag; it goes out with the next vy_dev_mk_flush (or vy_dev_mk_dispatch).
  * Errors: VY_E_SLOT_NOT_PUBLISHABLE (the slot is in flight),
  * VY_E_SLOT_OUT_OF_RANGE.
  */
-int vy_mk_stage(struct vy_mk *mk, uint32_t slot, const uint32_t words[16],
+int vy_dev_mk_stage(struct vy_mk *mk, uint32_t slot, const uint32_t words[16],
 		uint64_t tag, struct vy_err *e);
 
 /*
@@ -157,7 +157,7 @@ int vy_mk_stage(struct vy_mk *mk, uint32_t slot, const uint32_t words[16],
  * with a running kernel: payload write, status write and one status read
  * behind them, one flush).
  */
-int vy_mk_flush(struct vy_mk *mk, struct vy_err *e);
+int vy_dev_mk_flush(struct vy_mk *mk, struct vy_err *e);
 
 /*
  * Look for finished slots: serve IO requests, read the statuses of the
@@ -166,78 +166,78 @@ int vy_mk_flush(struct vy_mk *mk, struct vy_err *e);
  * are reported in @out (may be NULL); returns how many finished (>= 0), or
  * an error.  Does not block on the device beyond one read.
  */
-int vy_mk_poll(struct vy_mk *mk, struct vy_mk_done *out, size_t max,
+int vy_dev_mk_poll(struct vy_mk *mk, struct vy_dev_mk_done *out, size_t max,
 	       struct vy_err *e);
 
 /* Serve the IO queue once (claim, handler, complete). Returns the count. */
-int vy_mk_serve_io(struct vy_mk *mk, struct vy_err *e);
+int vy_dev_mk_serve_io(struct vy_mk *mk, struct vy_err *e);
 
 /*
  * Once mode: publish what is staged, run one dispatch and wait for it until
  * @deadline_ns (vy_now_ns clock; 0 = no limit), serving IO meanwhile on a
  * shared transport.  VY_E_TIMEOUT when the deadline passes.
  */
-int vy_mk_dispatch(struct vy_mk *mk, uint64_t deadline_ns, struct vy_err *e);
+int vy_dev_mk_dispatch(struct vy_mk *mk, uint64_t deadline_ns, struct vy_err *e);
 
 /*
  * Persistent mode: set SHUTDOWN (control word 0 = 1) and wait up to
  * @wait_ns for the kernel to end.  VY_E_TIMEOUT when it did not.  Safe to
  * call when nothing runs.
  */
-int vy_mk_stop(struct vy_mk *mk, uint64_t wait_ns, struct vy_err *e);
+int vy_dev_mk_stop(struct vy_mk *mk, uint64_t wait_ns, struct vy_err *e);
 
 /* Is the persistent kernel still running? */
-int vy_mk_running(struct vy_mk *mk);
+int vy_dev_mk_running(struct vy_mk *mk);
 
 /*
  * Capture the four ABI buffers into @s (borrowing the session's snapshot
  * copies, valid until the next capture): geometry, device name, capture
  * time and sequence number are set.
  */
-int vy_mk_snapshot(struct vy_mk *mk, struct vy_snapshot *s, struct vy_err *e);
+int vy_dev_mk_snapshot(struct vy_mk *mk, struct vy_snapshot *s, struct vy_err *e);
 
 /* Counters for the report. */
-void vy_mk_get_stats(const struct vy_mk *mk, struct vy_mk_stats *out);
+void vy_dev_mk_get_stats(const struct vy_mk *mk, struct vy_dev_mk_stats *out);
 
 /* Read control word @w (blocking on a copy transport). */
-int vy_mk_read_control(struct vy_mk *mk, uint32_t w, uint32_t *out,
+int vy_dev_mk_read_control(struct vy_mk *mk, uint32_t w, uint32_t *out,
 		       struct vy_err *e);
 
 /* Write control word @w now (host image and device). */
-int vy_mk_write_control(struct vy_mk *mk, uint32_t w, uint32_t v,
+int vy_dev_mk_write_control(struct vy_mk *mk, uint32_t w, uint32_t v,
 			struct vy_err *e);
 
 /*
- * Observe control word @w without blocking (vy_transport_watch): 1 with
+ * Observe control word @w without blocking (vy_dev_transport_watch): 1 with
  * *@out set, 0 when no fresh value has landed yet.
  */
-int vy_mk_watch_control(struct vy_mk *mk, uint32_t w, uint32_t *out,
+int vy_dev_mk_watch_control(struct vy_mk *mk, uint32_t w, uint32_t *out,
 			struct vy_err *e);
 
 /* Write @len bytes at byte @off of the data buffer (live; in order). */
-int vy_mk_write_data(struct vy_mk *mk, size_t off, const void *buf,
+int vy_dev_mk_write_data(struct vy_mk *mk, size_t off, const void *buf,
 		     size_t len, struct vy_err *e);
 
 /*
  * Replace the IO handler (the default serves the resource table set with
- * vy_mk_set_resources through vy_mk_resource_load, and answers ERROR for
+ * vy_dev_mk_set_resources through vy_dev_mk_resource_load, and answers ERROR for
  * unknown ids).  The streaming engine plugs io_uring in here.
  */
-void vy_mk_set_io_handler(struct vy_mk *mk, vy_mk_io_fn fn, void *arg);
+void vy_dev_mk_set_io_handler(struct vy_mk *mk, vy_dev_mk_io_fn fn, void *arg);
 
 /* The resource table the default handler serves (borrowed). */
-void vy_mk_set_resources(struct vy_mk *mk, struct vy_mk_resource *r, size_t n);
+void vy_dev_mk_set_resources(struct vy_mk *mk, struct vy_dev_mk_resource *r, size_t n);
 
 /*
  * The resource loader: read @r->path with plain reads (at most @r->words
  * words) into the data buffer at @r->word_offset.  Errors: VY_E_IO.
  */
-int vy_mk_resource_load(struct vy_mk *mk, struct vy_mk_resource *r,
+int vy_dev_mk_resource_load(struct vy_mk *mk, struct vy_dev_mk_resource *r,
 			struct vy_err *e);
 
 /* ---- the run driver (vyre-launch, benchmarks) ------------------------- */
 
-enum vy_mk_end {
+enum vy_dev_mk_end {
 	VY_MK_END_OK = 0,	/* every item finished */
 	VY_MK_END_TIMEOUT,	/* the wall-clock bound ran out */
 	VY_MK_END_STALL,	/* the watchdog saw no progress */
@@ -246,9 +246,9 @@ enum vy_mk_end {
 };
 
 /* "ok", "timeout", "stall", "signal", "kernel_exit". */
-const char *vy_mk_end_name(enum vy_mk_end end);
+const char *vy_dev_mk_end_name(enum vy_dev_mk_end end);
 
-struct vy_mk_run_opts {
+struct vy_dev_mk_run_opts {
 	/*
 	 * The next work item: return 1 with @w filled (a 16-word slot image)
 	 * or *@fence set, 0 at the end, or a negative error.
@@ -266,8 +266,8 @@ struct vy_mk_run_opts {
 	uint32_t batch;		/* most items published per round; 0 = ring */
 };
 
-struct vy_mk_run_result {
-	enum vy_mk_end end;
+struct vy_dev_mk_run_result {
+	enum vy_dev_mk_end end;
 	uint64_t items;		/* taken from the source */
 	uint64_t processed;	/* finished (DONE or FAULT) */
 	uint64_t faulted;
@@ -279,14 +279,14 @@ struct vy_mk_run_result {
 };
 
 /*
- * Stream the items of @o through the session: start it (vy_mk_start), keep
+ * Stream the items of @o through the session: start it (vy_dev_mk_start), keep
  * publishing into free slots and recycling finished ones (persistent), or
  * run one dispatch per ring-full (once), honour fences, and end on the
  * first of: all done, timeout, stall, stop, kernel exit.  A persistent
  * kernel is then stopped (SHUTDOWN, bounded wait).  Returns 0 with @r
  * filled (@r->end says how it ended) or an error; free @r->lat_ns.
  */
-int vy_mk_run(struct vy_mk *mk, const struct vy_mk_run_opts *o,
-	      struct vy_mk_run_result *r, struct vy_err *e);
+int vy_dev_mk_run(struct vy_mk *mk, const struct vy_dev_mk_run_opts *o,
+	      struct vy_dev_mk_run_result *r, struct vy_err *e);
 
 #endif

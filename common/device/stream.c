@@ -2,7 +2,7 @@
 /*
  * stream.c - vyre-stream: the operations on the CPU (the grep DFA, the
  * reference of every op, result formatting) and the pipeline of stream.h.
- * The device kernels (kernels/stream.cl) must agree with vy_ref_update
+ * The device kernels (kernels/stream.cl) must agree with vy_dev_ref_update
  * byte for byte.
  */
 #include "device/stream.h"
@@ -22,22 +22,22 @@
 #include "device/transport.h"
 #include "wire/util.h"
 
-const char *vy_stream_op_name(enum vy_stream_op op)
+const char *vy_dev_scan_name(enum vy_dev_scan op)
 {
 	switch (op) {
-	case VY_OP_CHECKSUM:
+	case VY_SCAN_CHECKSUM:
 		return "checksum";
-	case VY_OP_COUNT:
+	case VY_SCAN_COUNT:
 		return "count";
-	case VY_OP_HIST:
+	case VY_SCAN_HIST:
 		return "hist";
-	case VY_OP_GREP:
+	case VY_SCAN_GREP:
 		return "grep";
 	}
 	return "?";
 }
 
-void vy_dfa_free(struct vy_dfa *d)
+void vy_dev_dfa_free(struct vy_dev_dfa *d)
 {
 	if (!d)
 		return;
@@ -46,7 +46,7 @@ void vy_dfa_free(struct vy_dfa *d)
 	memset(d, 0, sizeof(*d));
 }
 
-int vy_dfa_build(struct vy_dfa *d, const char *const *pats,
+int vy_dev_dfa_build(struct vy_dev_dfa *d, const char *const *pats,
 		 const size_t *lens, unsigned n, struct vy_err *e)
 {
 	uint64_t total = 1;
@@ -138,16 +138,16 @@ out:
 	free(fail);
 	free(queue);
 	if (ret)
-		vy_dfa_free(d);
+		vy_dev_dfa_free(d);
 	return ret;
 }
 
-void vy_ref_init(struct vy_stream_result *r)
+void vy_dev_ref_init(struct vy_dev_stream_result *r)
 {
 	memset(r, 0, sizeof(*r));
 }
 
-static void ref_checksum(struct vy_stream_result *r, const uint8_t *p,
+static void ref_checksum(struct vy_dev_stream_result *r, const uint8_t *p,
 			 size_t len)
 {
 	uint64_t pos = r->bytes, s1 = r->s1, s2 = r->s2;
@@ -177,25 +177,25 @@ static void ref_checksum(struct vy_stream_result *r, const uint8_t *p,
 	r->s2 = s2;
 }
 
-void vy_ref_update(struct vy_stream_result *r, const struct vy_op_cfg *c,
+void vy_dev_ref_update(struct vy_dev_stream_result *r, const struct vy_dev_op_cfg *c,
 		   const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
 	size_t k;
 
 	switch (c->op) {
-	case VY_OP_CHECKSUM:
+	case VY_SCAN_CHECKSUM:
 		ref_checksum(r, p, len);
 		break;
-	case VY_OP_COUNT:
+	case VY_SCAN_COUNT:
 		for (k = 0; k < len; k++)
 			r->count += p[k] == c->byte;
 		break;
-	case VY_OP_HIST:
+	case VY_SCAN_HIST:
 		for (k = 0; k < len; k++)
 			r->hist[p[k]]++;
 		break;
-	case VY_OP_GREP: {
+	case VY_SCAN_GREP: {
 		const uint32_t *next = c->dfa->next, *out = c->dfa->out;
 		uint32_t s = r->state;
 		uint64_t n = 0;
@@ -212,37 +212,37 @@ void vy_ref_update(struct vy_stream_result *r, const struct vy_op_cfg *c,
 	r->bytes += len;
 }
 
-int vy_result_equal(const struct vy_stream_result *a,
-		    const struct vy_stream_result *b, enum vy_stream_op op)
+int vy_dev_result_equal(const struct vy_dev_stream_result *a,
+		    const struct vy_dev_stream_result *b, enum vy_dev_scan op)
 {
 	if (a->bytes != b->bytes)
 		return 0;
 	switch (op) {
-	case VY_OP_CHECKSUM:
+	case VY_SCAN_CHECKSUM:
 		return a->s1 == b->s1 && a->s2 == b->s2;
-	case VY_OP_COUNT:
-	case VY_OP_GREP:
+	case VY_SCAN_COUNT:
+	case VY_SCAN_GREP:
 		return a->count == b->count;
-	case VY_OP_HIST:
+	case VY_SCAN_HIST:
 		return !memcmp(a->hist, b->hist, sizeof(a->hist));
 	}
 	return 0;
 }
 
-void vy_result_format(const struct vy_stream_result *r, enum vy_stream_op op,
+void vy_dev_result_format(const struct vy_dev_stream_result *r, enum vy_dev_scan op,
 		      char *buf, size_t size)
 {
 	size_t k, n = 0;
 
 	switch (op) {
-	case VY_OP_CHECKSUM:
+	case VY_SCAN_CHECKSUM:
 		snprintf(buf, size, "%016" PRIx64 "%016" PRIx64, r->s1, r->s2);
 		break;
-	case VY_OP_COUNT:
-	case VY_OP_GREP:
+	case VY_SCAN_COUNT:
+	case VY_SCAN_GREP:
 		snprintf(buf, size, "%" PRIu64, r->count);
 		break;
-	case VY_OP_HIST:
+	case VY_SCAN_HIST:
 		buf[0] = '\0';
 		for (k = 0; k < 256 && n < size; k++) {
 			int w = snprintf(buf + n, size - n, "%s%" PRIu64,
@@ -318,11 +318,11 @@ struct fstate {
 };
 
 struct pipe {
-	const struct vy_stream_opts *o;
-	struct vy_stream_input *in;
+	const struct vy_dev_stream_opts *o;
+	struct vy_dev_stream_input *in;
 	size_t n;
-	struct vy_stream_metrics *m;
-	struct vy_cl cl;
+	struct vy_dev_stream_metrics *m;
+	struct vy_dev_cl cl;
 	cl_command_queue qc, qk;	/* copy, kernel (profiling on) */
 	cl_program prog;
 	cl_kernel kern;
@@ -349,21 +349,21 @@ struct pipe {
 	uint64_t t0, t_prog;
 	struct fstate *fs;	/* per input */
 	/* --persistent */
-	struct vy_cl clx;	/* p->cl with the profiling queues */
-	struct vy_transport tr;
+	struct vy_dev_cl clx;	/* p->cl with the profiling queues */
+	struct vy_dev_transport tr;
 	int tr_init;
 	cl_event ev_pk;		/* the resident kernel */
 	uint32_t *pstat;	/* ring status words */
 	uint32_t consumed;	/* chunks taken back (mod 2^32) */
 	uint64_t t_devprog;	/* last device progress */
 	uint8_t *vbuf;		/* --verify re-read buffer */
-	struct vy_read_done *done;
+	struct vy_dev_read_done *done;
 };
 
-void vy_stream_opts_init(struct vy_stream_opts *o)
+void vy_dev_stream_opts_init(struct vy_dev_stream_opts *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->op.op = VY_OP_CHECKSUM;
+	o->op.op = VY_SCAN_CHECKSUM;
 	o->chunk = VY_STREAM_CHUNK_DEFAULT;
 	o->qd = VY_STREAM_QD_DEFAULT;
 	o->dev_slots = VY_STREAM_DEV_SLOTS_DEFAULT;
@@ -375,7 +375,7 @@ void vy_stream_opts_init(struct vy_stream_opts *o)
 static int clerr(struct vy_err *e, const char *what, cl_int rc)
 {
 	return vy_errf(e, VY_E_DEVICE, NULL, "%s: %s", what,
-		       vy_cl_strerror(rc));
+		       vy_dev_cl_strerror(rc));
 }
 
 static void notice(struct pipe *p, const char *fmt, ...)
@@ -422,13 +422,13 @@ static int ev_done(cl_event ev)
 static unsigned res_words_for(const struct pipe *p)
 {
 	switch (p->o->op.op) {
-	case VY_OP_CHECKSUM:
+	case VY_SCAN_CHECKSUM:
 		return 4 * p->ng;
-	case VY_OP_COUNT:
+	case VY_SCAN_COUNT:
 		return p->ng;
-	case VY_OP_HIST:
+	case VY_SCAN_HIST:
 		return 256 * p->ng;
-	case VY_OP_GREP:
+	case VY_SCAN_GREP:
 		return p->ng + 1 + 2 * p->o->op.dfa->nstates;
 	}
 	return 0;
@@ -436,7 +436,7 @@ static unsigned res_words_for(const struct pipe *p)
 
 static int setup_device(struct pipe *p, struct vy_err *e)
 {
-	const struct vy_stream_opts *o = p->o;
+	const struct vy_dev_stream_opts *o = p->o;
 	static const char *const names[] = {
 		"vs_checksum", "vs_count", "vs_hist", "vs_grep",
 	};
@@ -446,10 +446,10 @@ static int setup_device(struct pipe *p, struct vy_err *e)
 	cl_int rc;
 	int ret;
 
-	ret = vy_cl_open(&p->cl, o->device, e);
+	ret = vy_dev_cl_open(&p->cl, o->device, e);
 	if (ret < 0)
 		return ret;
-	vy_cl_describe(&p->cl.info, p->m->device, sizeof(p->m->device));
+	vy_dev_cl_describe(&p->cl.info, p->m->device, sizeof(p->m->device));
 	if (o->transport == VY_XFER_AUTO)
 		p->shared = p->cl.info.unified_memory;
 	else
@@ -478,7 +478,7 @@ static int setup_device(struct pipe *p, struct vy_err *e)
 	snprintf(bopt, sizeof(bopt), "-DVS_PERSISTENT_OP=%u%s",
 		 VY_STREAM_OP_BASE + o->op.op,
 		 o->persistent ? " -DVS_PERSISTENT" : "");
-	ret = vy_cl_build(&p->cl, vy_kernel_stream_src, vy_kernel_stream_len,
+	ret = vy_dev_cl_build(&p->cl, vy_kernel_stream_src, vy_kernel_stream_len,
 			  bopt, &p->prog, e);
 	if (ret < 0)
 		return ret;
@@ -509,7 +509,7 @@ static int setup_device(struct pipe *p, struct vy_err *e)
 		p->ng = 1;
 	if (p->ng > 64)
 		p->ng = 64;
-	if (o->op.op == VY_OP_HIST && p->ng > 16)
+	if (o->op.op == VY_SCAN_HIST && p->ng > 16)
 		p->ng = 16;
 	p->res_words = res_words_for(p);
 	return 0;
@@ -562,8 +562,8 @@ static int setup_buffers(struct pipe *p, struct vy_err *e)
 		if (!p->resbuf)
 			return clerr(e, "clCreateBuffer(results)", rc);
 	}
-	if (p->o->op.op == VY_OP_GREP) {
-		const struct vy_dfa *d = p->o->op.dfa;
+	if (p->o->op.op == VY_SCAN_GREP) {
+		const struct vy_dev_dfa *d = p->o->op.dfa;
 		size_t tb = (size_t)d->nstates * 256 * 4;
 
 		p->dfabuf = clCreateBuffer(p->cl.ctx, CL_MEM_READ_ONLY,
@@ -598,8 +598,8 @@ static int setup_buffers(struct pipe *p, struct vy_err *e)
 
 static int setup_reader(struct pipe *p, struct vy_err *e)
 {
-	const struct vy_stream_opts *o = p->o;
-	struct vy_reader_opts ro = {
+	const struct vy_dev_stream_opts *o = p->o;
+	struct vy_dev_uring_opts ro = {
 		.engine = o->engine, .qd = p->hs,
 		.simulate_no_uring = o->simulate_no_uring,
 	};
@@ -618,23 +618,23 @@ static int setup_reader(struct pipe *p, struct vy_err *e)
 		ro.bufs = iov;
 		ro.nbufs = p->hs;
 	}
-	ret = vy_reader_open(&p->rd, &ro, e);
+	ret = vy_dev_uring_open(&p->rd, &ro, e);
 	free(iov);
 	if (ret < 0)
 		return ret;
-	if (vy_reader_fallback(p->rd)) {
+	if (vy_dev_uring_fallback(p->rd)) {
 		char msg[256];
 
-		vy_reader_fallback_msg(vy_reader_fallback(p->rd), msg,
+		vy_dev_uring_fallback_msg(vy_dev_uring_fallback(p->rd), msg,
 				       sizeof(msg));
 		notice(p, "%s; reading with pread instead (--engine uring "
 		       "makes this an error)", msg);
 	}
-	p->m->engine = vy_reader_engine(p->rd);
-	p->m->registered = vy_reader_registered(p->rd);
+	p->m->engine = vy_dev_uring_engine(p->rd);
+	p->m->registered = vy_dev_uring_registered(p->rd);
 	p->m->async_reads = !o->inline_reads && !strcmp(p->m->engine, "uring");
-	p->m->register_errno = vy_reader_register_errno(p->rd);
-	p->m->fallback_errno = vy_reader_fallback(p->rd);
+	p->m->register_errno = vy_dev_uring_register_errno(p->rd);
+	p->m->fallback_errno = vy_dev_uring_fallback(p->rd);
 	return 0;
 }
 
@@ -643,7 +643,7 @@ static void input_fail(struct pipe *p, size_t f, int code, const char *fmt,
 static void input_fail(struct pipe *p, size_t f, int code, const char *fmt,
 		       ...)
 {
-	struct vy_stream_input *in = &p->in[f];
+	struct vy_dev_stream_input *in = &p->in[f];
 	va_list ap;
 
 	if (p->in[f].status)
@@ -722,7 +722,7 @@ static int submit_read(struct pipe *p, size_t f, int h, uint64_t seq,
 {
 	struct fstate *fs = &p->fs[f];
 	struct hslot *s = &p->hsl[h];
-	struct vy_read rd;
+	struct vy_dev_read rd;
 	int ret;
 
 	memset(&rd, 0, sizeof(rd));
@@ -749,7 +749,7 @@ static int submit_read(struct pipe *p, size_t f, int h, uint64_t seq,
 		rd.len = fs->direct ?
 			(want + DIO_ALIGN - 1) / DIO_ALIGN * DIO_ALIGN : want;
 	}
-	ret = vy_reader_submit(p->rd, &rd, e);
+	ret = vy_dev_uring_submit(p->rd, &rd, e);
 	if (ret < 0)
 		return ret;
 	s->st = H_READING;
@@ -806,7 +806,7 @@ static int schedule(struct pipe *p, struct vy_err *e)
 	return started;
 }
 
-static void read_done(struct pipe *p, const struct vy_read_done *d)
+static void read_done(struct pipe *p, const struct vy_dev_read_done *d)
 {
 	int h = (int)d->tag;
 	struct hslot *s = &p->hsl[h];
@@ -851,7 +851,7 @@ static void read_done(struct pipe *p, const struct vy_read_done *d)
 		if (!s->len)
 			return;
 		if (p->o->verify)
-			vy_ref_update(&p->in[f].ref, &p->o->op,
+			vy_dev_ref_update(&p->in[f].ref, &p->o->op,
 				      p->host + (uint64_t)h * p->chunk, s->len);
 	} else {
 		uint64_t want = fs->size - s->off;
@@ -892,11 +892,11 @@ static int launch(struct pipe *p, unsigned pos, unsigned n,
 	rc |= clSetKernelArg(p->kern, 4, sizeof(p->resbuf), &p->resbuf);
 	rc |= clSetKernelArg(p->kern, 5, sizeof(rw), &rw);
 	rc |= clSetKernelArg(p->kern, 6, sizeof(ng), &ng);
-	if (p->o->op.op == VY_OP_COUNT) {
+	if (p->o->op.op == VY_SCAN_COUNT) {
 		cl_uint by = p->o->op.byte;
 
 		rc |= clSetKernelArg(p->kern, 7, sizeof(by), &by);
-	} else if (p->o->op.op == VY_OP_GREP) {
+	} else if (p->o->op.op == VY_SCAN_GREP) {
 		cl_uint ns = p->o->op.dfa->nstates, ml = p->o->op.dfa->maxlen;
 
 		rc |= clSetKernelArg(p->kern, 7, sizeof(p->dfabuf), &p->dfabuf);
@@ -991,7 +991,7 @@ static int dispatch(struct pipe *p, struct vy_err *e)
 	return (int)n;
 }
 
-static void grep_compose(struct vy_stream_result *r, const struct vy_dfa *d,
+static void grep_compose(struct vy_dev_stream_result *r, const struct vy_dev_dfa *d,
 			 uint32_t len, uint64_t body, uint32_t tail,
 			 const uint32_t *map)
 {
@@ -1009,12 +1009,12 @@ static void grep_compose(struct vy_stream_result *r, const struct vy_dfa *d,
 
 static int apply(struct pipe *p, const struct chunk *c, const uint32_t *r)
 {
-	struct vy_stream_result *R = &p->in[c->file].res;
+	struct vy_dev_stream_result *R = &p->in[c->file].res;
 	struct fstate *fs = &p->fs[c->file];
 	unsigned g, k;
 
 	switch (p->o->op.op) {
-	case VY_OP_CHECKSUM: {
+	case VY_SCAN_CHECKSUM: {
 		uint64_t c1 = 0, c2 = 0;
 
 		for (g = 0; g < p->ng; g++) {
@@ -1027,19 +1027,19 @@ static int apply(struct pipe *p, const struct chunk *c, const uint32_t *r)
 		R->bytes += c->len;
 		break;
 	}
-	case VY_OP_COUNT:
+	case VY_SCAN_COUNT:
 		for (g = 0; g < p->ng; g++)
 			R->count += r[g];
 		R->bytes += c->len;
 		break;
-	case VY_OP_HIST:
+	case VY_SCAN_HIST:
 		for (g = 0; g < p->ng; g++)
 			for (k = 0; k < 256; k++)
 				R->hist[k] += r[256 * g + k];
 		R->bytes += c->len;
 		break;
-	case VY_OP_GREP: {
-		const struct vy_dfa *d = p->o->op.dfa;
+	case VY_SCAN_GREP: {
+		const struct vy_dev_dfa *d = p->o->op.dfa;
 		uint64_t body = 0;
 		struct pend *q, **pp;
 
@@ -1185,23 +1185,23 @@ static int pk_start(struct pipe *p, struct vy_err *e)
 	p->clx = p->cl;
 	p->clx.q = p->qk;
 	p->clx.q2 = p->qc;
-	ret = vy_transport_init(&p->tr, &p->clx,
+	ret = vy_dev_transport_init(&p->tr, &p->clx,
 				p->shared ? VY_TRANSPORT_SHARED :
 					    VY_TRANSPORT_COPY, lens, e);
 	if (ret < 0)
 		return ret;
 	p->tr_init = 1;
-	ret = vy_transport_push(&p->tr, VY_TB_CONTROL, 0,
+	ret = vy_dev_transport_push(&p->tr, VY_TB_CONTROL, 0,
 				lens[VY_TB_CONTROL], 1, e);
 	if (!ret)
-		ret = vy_transport_push(&p->tr, VY_TB_RING, 0,
+		ret = vy_dev_transport_push(&p->tr, VY_TB_RING, 0,
 					lens[VY_TB_RING], 1, e);
 	if (ret < 0)
 		return ret;
 	p->pstat = calloc(ns, sizeof(*p->pstat));
 	if (!p->pstat)
 		return vy_errf(e, VY_E_NOMEM, NULL, "out of memory");
-	if (p->o->op.op == VY_OP_GREP) {
+	if (p->o->op.op == VY_SCAN_GREP) {
 		nst = p->o->op.dfa->nstates;
 		ml = p->o->op.dfa->maxlen;
 		dfa = p->dfabuf;
@@ -1249,7 +1249,7 @@ static int pk_stop(struct pipe *p, struct vy_err *e)
 
 	if (!p->ev_pk)
 		return 0;
-	ret = vy_transport_write_word(&p->tr, VY_TB_CONTROL, VY_CTL_SHUTDOWN,
+	ret = vy_dev_transport_write_word(&p->tr, VY_TB_CONTROL, VY_CTL_SHUTDOWN,
 				      1, e);
 	while (!ret && (r = ev_done(p->ev_pk)) == 0) {
 		if (vy_now_ns() - t0 > PK_STOP_NS) {
@@ -1319,7 +1319,7 @@ static int pk_dispatch(struct pipe *p, struct vy_err *e)
 		s->dslot = (int)d;
 		s->st = H_BUSY;
 		p->fs[s->file].ondev++;
-		ret = vy_transport_publish(&p->tr, d, 1, e);
+		ret = vy_dev_transport_publish(&p->tr, d, 1, e);
 		if (ret < 0)
 			return ret;
 		n++;
@@ -1343,7 +1343,7 @@ static int pk_poll(struct pipe *p, struct vy_err *e)
 		busy += !p->dfree[d];
 	if (!busy)
 		return got;
-	ret = vy_transport_watch(&p->tr, VY_CTL_DONE_COUNT, &done, e);
+	ret = vy_dev_transport_watch(&p->tr, VY_CTL_DONE_COUNT, &done, e);
 	if (ret < 0)
 		return ret;
 	if (ret == 0 || done == p->consumed) {
@@ -1357,7 +1357,7 @@ static int pk_poll(struct pipe *p, struct vy_err *e)
 				       "progress for 60 s");
 		return got;
 	}
-	ret = vy_transport_statuses(&p->tr, 0, p->ds, p->pstat, e);
+	ret = vy_dev_transport_statuses(&p->tr, 0, p->ds, p->pstat, e);
 	if (ret < 0)
 		return ret;
 	for (d = 0; d < p->ds; d++) {
@@ -1369,7 +1369,7 @@ static int pk_poll(struct pipe *p, struct vy_err *e)
 				       d);
 		if (p->pstat[d] != VY_STATUS_DONE)
 			continue;
-		ret = vy_transport_pull(&p->tr, VY_TB_DATA, d * rb, rb, e);
+		ret = vy_dev_transport_pull(&p->tr, VY_TB_DATA, d * rb, rb, e);
 		if (ret < 0)
 			return ret;
 		ret = consume_chunk(p, &p->chunks[d],
@@ -1414,11 +1414,11 @@ static int poll_device(struct pipe *p, struct vy_err *e)
 
 static void verify_file(struct pipe *p, size_t f)
 {
-	struct vy_stream_input *in = &p->in[f];
+	struct vy_dev_stream_input *in = &p->in[f];
 	uint64_t off = 0;
 	int fd;
 
-	vy_ref_init(&in->ref);
+	vy_dev_ref_init(&in->ref);
 	fd = open(in->path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		input_fail(p, f, VY_E_IO, "%s: verify: %s", in->path,
@@ -1437,7 +1437,7 @@ static void verify_file(struct pipe *p, size_t f)
 		}
 		if (!got)
 			break;
-		vy_ref_update(&in->ref, &p->o->op, p->vbuf, (size_t)got);
+		vy_dev_ref_update(&in->ref, &p->o->op, p->vbuf, (size_t)got);
 		off += (uint64_t)got;
 	}
 	close(fd);
@@ -1449,7 +1449,7 @@ static void finish_files(struct pipe *p)
 
 	for (f = p->next_report; f < p->n && f <= p->cur; f++) {
 		struct fstate *fs = &p->fs[f];
-		struct vy_stream_input *in = &p->in[f];
+		struct vy_dev_stream_input *in = &p->in[f];
 
 		if (fs->finished || !fs->opened || fs->reads || fs->ondev)
 			continue;
@@ -1471,7 +1471,7 @@ static void finish_files(struct pipe *p)
 				verify_file(p, f);
 			p->m->verify_ns += vy_now_ns() - tv;
 			if (!in->status)
-				in->verified = vy_result_equal(&in->res,
+				in->verified = vy_dev_result_equal(&in->res,
 							       &in->ref,
 							       p->o->op.op) ?
 					1 : -1;
@@ -1490,12 +1490,12 @@ static void finish_files(struct pipe *p)
 
 static void fill_metrics(struct pipe *p)
 {
-	struct vy_reader_stats st;
+	struct vy_dev_uring_stats st;
 
 	p->m->wall_ns = vy_now_ns() - p->t0 - p->m->verify_ns;
 	if (!p->rd)
 		return;
-	vy_reader_get_stats(p->rd, &st);
+	vy_dev_uring_get_stats(p->rd, &st);
 	p->m->io_busy_ns = st.busy_ns;
 	p->m->reads = st.completed;
 	p->m->short_reads = st.short_reads;
@@ -1536,7 +1536,7 @@ static int device_pending(const struct pipe *p, cl_event *oldest)
 
 static int run_loop(struct pipe *p, struct vy_err *e)
 {
-	const struct vy_stream_opts *o = p->o;
+	const struct vy_dev_stream_opts *o = p->o;
 	int ret, k, i;
 
 	for (;;) {
@@ -1550,7 +1550,7 @@ static int run_loop(struct pipe *p, struct vy_err *e)
 		if (ret < 0)
 			return ret;
 		progress += ret;
-		k = vy_reader_reap(p->rd, p->done, p->hs, 0, e);
+		k = vy_dev_uring_reap(p->rd, p->done, p->hs, 0, e);
 		if (k < 0)
 			return k;
 		for (i = 0; i < k; i++)
@@ -1575,10 +1575,10 @@ static int run_loop(struct pipe *p, struct vy_err *e)
 		}
 		if (progress)
 			continue;
-		if (vy_reader_inflight(p->rd) && device_pending(p, &oldest)) {
-			vy_reader_wait(p->rd, 50000);
-		} else if (vy_reader_inflight(p->rd)) {
-			k = vy_reader_reap(p->rd, p->done, p->hs, 1, e);
+		if (vy_dev_uring_inflight(p->rd) && device_pending(p, &oldest)) {
+			vy_dev_uring_wait(p->rd, 50000);
+		} else if (vy_dev_uring_inflight(p->rd)) {
+			k = vy_dev_uring_reap(p->rd, p->done, p->hs, 1, e);
 			if (k < 0)
 				return k;
 			for (i = 0; i < k; i++)
@@ -1602,12 +1602,12 @@ static void teardown(struct pipe *p)
 	unsigned h, i;
 	size_t f;
 
-	vy_reader_close(p->rd);
+	vy_dev_uring_close(p->rd);
 	p->rd = NULL;
 	if (p->ev_pk)
 		pk_stop(p, NULL);
 	if (p->tr_init && !p->ev_pk)
-		vy_transport_free(&p->tr);
+		vy_dev_transport_free(&p->tr);
 	free(p->pstat);
 	if (p->qc)
 		clFinish(p->qc);
@@ -1646,7 +1646,7 @@ static void teardown(struct pipe *p)
 		clReleaseCommandQueue(p->qk);
 	if (p->qc)
 		clReleaseCommandQueue(p->qc);
-	vy_cl_close(&p->cl);
+	vy_dev_cl_close(&p->cl);
 	free(p->host_alloc);
 	for (f = 0; p->fs && f < p->n; f++) {
 		struct pend *q = p->fs[f].pend, *nx;
@@ -1672,8 +1672,8 @@ static void teardown(struct pipe *p)
 	free(p->vbuf);
 }
 
-int vy_stream_run(const struct vy_stream_opts *o, struct vy_stream_input *in,
-		  size_t n, struct vy_stream_metrics *m, struct vy_err *e)
+int vy_dev_stream_run(const struct vy_dev_stream_opts *o, struct vy_dev_stream_input *in,
+		  size_t n, struct vy_dev_stream_metrics *m, struct vy_err *e)
 {
 	struct pipe p;
 	size_t f;
@@ -1691,7 +1691,7 @@ int vy_stream_run(const struct vy_stream_opts *o, struct vy_stream_input *in,
 	if (!o->qd || o->qd > 1024 || !o->dev_slots || o->dev_slots > 1024)
 		return vy_errf(e, VY_E_INVAL, "give values of 1-1024",
 			       "queue depth or device slots out of range");
-	if (o->op.op == VY_OP_GREP && (!o->op.dfa || !o->op.dfa->nstates))
+	if (o->op.op == VY_SCAN_GREP && (!o->op.dfa || !o->op.dfa->nstates))
 		return vy_errf(e, VY_E_INVAL, NULL, "grep without a DFA");
 	p.o = o;
 	p.in = in;
@@ -1702,8 +1702,8 @@ int vy_stream_run(const struct vy_stream_opts *o, struct vy_stream_input *in,
 	for (f = 0; f < n; f++) {
 		in[f].status = 0;
 		vy_err_clear(&in[f].err);
-		vy_ref_init(&in[f].res);
-		vy_ref_init(&in[f].ref);
+		vy_dev_ref_init(&in[f].res);
+		vy_dev_ref_init(&in[f].ref);
 		in[f].verified = 0;
 		in[f].direct = 0;
 	}
@@ -1749,7 +1749,7 @@ int vy_stream_run(const struct vy_stream_opts *o, struct vy_stream_input *in,
 	p.t0 = p.t_prog = vy_now_ns();
 	ret = run_loop(&p, e);
 	if (ret == VY_E_STREAM_INTERRUPTED) {
-		vy_reader_cancel(p.rd);
+		vy_dev_uring_cancel(p.rd);
 		vy_errf(e, ret, NULL, "interrupted");
 	}
 	if (o->persistent) {

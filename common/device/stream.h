@@ -3,7 +3,7 @@
  * stream.h - vyre-stream: files through io_uring into pinned OpenCL
  * buffers, processed on the device chunk by chunk.
  *
- * Pipeline (vy_stream_run):
+ * Pipeline (vy_dev_stream_run):
  *
  *   file --read (uring.h; O_DIRECT where aligned)--> host slot h (pinned:
  *   a mapped CL_MEM_ALLOC_HOST_PTR buffer, registered with io_uring)
@@ -30,7 +30,7 @@
  *             Aho-Corasick DFA
  *
  * Library code: never prints or exits.  Per-input failures are recorded in
- * the input (status, err) and the run goes on; vy_stream_run itself fails
+ * the input (status, err) and the run goes on; vy_dev_stream_run itself fails
  * only when nothing can run (device, memory, io_uring forced and absent).
  */
 #ifndef VY_STREAM_H
@@ -43,11 +43,11 @@
 #include "wire/err.h"
 #include "device/uring.h"
 
-enum vy_stream_op {
-	VY_OP_CHECKSUM,
-	VY_OP_COUNT,
-	VY_OP_HIST,
-	VY_OP_GREP,
+enum vy_dev_scan {
+	VY_SCAN_CHECKSUM,
+	VY_SCAN_COUNT,
+	VY_SCAN_HIST,
+	VY_SCAN_GREP,
 };
 
 /*
@@ -66,7 +66,7 @@ enum vy_stream_op {
  * is entered.  maxlen bounds the depth of every state, so the state after
  * any maxlen bytes does not depend on the state before them.
  */
-struct vy_dfa {
+struct vy_dev_dfa {
 	uint32_t nstates;
 	uint32_t maxlen;
 	uint32_t npatterns;	/* distinct patterns */
@@ -78,12 +78,12 @@ struct vy_dfa {
  * Build the Aho-Corasick DFA of @n literal patterns.  Errors: VY_E_INVAL
  * (no pattern, an empty one), VY_E_DFA_TOO_LARGE, VY_E_NOMEM.
  */
-int vy_dfa_build(struct vy_dfa *d, const char *const *pats,
+int vy_dev_dfa_build(struct vy_dev_dfa *d, const char *const *pats,
 		 const size_t *lens, unsigned n, struct vy_err *e);
-void vy_dfa_free(struct vy_dfa *d);
+void vy_dev_dfa_free(struct vy_dev_dfa *d);
 
 /* What an operation accumulates for one input. */
-struct vy_stream_result {
+struct vy_dev_stream_result {
 	uint64_t bytes;
 	uint64_t s1, s2;	/* checksum */
 	uint64_t count;		/* count, grep */
@@ -91,36 +91,36 @@ struct vy_stream_result {
 	uint32_t state;		/* grep: DFA state after the bytes so far */
 };
 
-struct vy_op_cfg {
-	enum vy_stream_op op;
+struct vy_dev_op_cfg {
+	enum vy_dev_scan op;
 	uint8_t byte;			/* count */
-	const struct vy_dfa *dfa;	/* grep */
+	const struct vy_dev_dfa *dfa;	/* grep */
 };
 
 /*
  * The CPU reference: feed @len bytes that follow the @r->bytes already
  * fed.  Any split of the input gives the same result.
  */
-void vy_ref_init(struct vy_stream_result *r);
-void vy_ref_update(struct vy_stream_result *r, const struct vy_op_cfg *c,
+void vy_dev_ref_init(struct vy_dev_stream_result *r);
+void vy_dev_ref_update(struct vy_dev_stream_result *r, const struct vy_dev_op_cfg *c,
 		   const void *buf, size_t len);
 
 /* 1 when the parts of @a and @b that @op defines are equal. */
-int vy_result_equal(const struct vy_stream_result *a,
-		    const struct vy_stream_result *b, enum vy_stream_op op);
+int vy_dev_result_equal(const struct vy_dev_stream_result *a,
+		    const struct vy_dev_stream_result *b, enum vy_dev_scan op);
 
 /*
  * The result column: checksum 32 hex digits, count and grep decimal,
  * hist 256 comma-separated counts.  Needs up to VY_RESULT_STR_MAX bytes.
  */
 #define VY_RESULT_STR_MAX (256 * 21 + 1)
-void vy_result_format(const struct vy_stream_result *r, enum vy_stream_op op,
+void vy_dev_result_format(const struct vy_dev_stream_result *r, enum vy_dev_scan op,
 		      char *buf, size_t size);
 
-const char *vy_stream_op_name(enum vy_stream_op op);
+const char *vy_dev_scan_name(enum vy_dev_scan op);
 
-enum vy_direct_mode { VY_DIRECT_AUTO, VY_DIRECT_ON, VY_DIRECT_OFF };
-enum vy_xfer_mode { VY_XFER_AUTO, VY_XFER_COPY, VY_XFER_SHARED };
+enum vy_dev_direct_mode { VY_DIRECT_AUTO, VY_DIRECT_ON, VY_DIRECT_OFF };
+enum vy_dev_xfer_mode { VY_XFER_AUTO, VY_XFER_COPY, VY_XFER_SHARED };
 
 /* Defaults (measured: docs/BENCHMARKS.md, stream section). */
 #define VY_STREAM_CHUNK_DEFAULT (4u << 20)
@@ -129,9 +129,9 @@ enum vy_xfer_mode { VY_XFER_AUTO, VY_XFER_COPY, VY_XFER_SHARED };
 #define VY_STREAM_CHUNK_MIN (64u << 10)
 #define VY_STREAM_CHUNK_MAX (64u << 20)
 
-struct vy_stream_input;
+struct vy_dev_stream_input;
 
-struct vy_stream_metrics {
+struct vy_dev_stream_metrics {
 	uint64_t bytes;			/* bytes of all inputs */
 	uint64_t files, failed_files;
 	uint64_t chunks, launches;
@@ -161,24 +161,24 @@ struct vy_stream_metrics {
 };
 
 /* One input and, after the run, its outcome. */
-struct vy_stream_input {
+struct vy_dev_stream_input {
 	const char *path;		/* "-" = standard input */
 	/* out */
 	int status;			/* 0, or a negative VY_E_* code */
 	struct vy_err err;		/* why it failed */
-	struct vy_stream_result res;
+	struct vy_dev_stream_result res;
 	int verified;			/* 1 equal, -1 mismatch, 0 not checked */
-	struct vy_stream_result ref;	/* CPU reference (--verify) */
+	struct vy_dev_stream_result ref;	/* CPU reference (--verify) */
 	int direct;			/* read with O_DIRECT */
 };
 
-struct vy_stream_opts {
-	struct vy_op_cfg op;
+struct vy_dev_stream_opts {
+	struct vy_dev_op_cfg op;
 	uint64_t chunk;			/* bytes, power of two, 64 KiB-64 MiB */
 	unsigned qd;			/* reads in flight = host slots */
 	unsigned dev_slots;		/* device chunk slots (copy transport) */
-	enum vy_io_engine engine;
-	enum vy_direct_mode direct;
+	enum vy_dev_io_engine engine;
+	enum vy_dev_direct_mode direct;
 	int no_register;
 	/*
 	 * Buffered reads of regular files go to io_uring's worker threads
@@ -188,24 +188,24 @@ struct vy_stream_opts {
 	 * always issued inline.
 	 */
 	int inline_reads;
-	enum vy_xfer_mode transport;
+	enum vy_dev_xfer_mode transport;
 	int persistent;			/* megakernel ring slots */
-	const char *device;		/* vy_cl_open specifier, NULL default */
+	const char *device;		/* vy_dev_cl_open specifier, NULL default */
 	int verify;			/* CPU recomputation per input */
-	int simulate_no_uring;		/* see struct vy_reader_opts */
+	int simulate_no_uring;		/* see struct vy_dev_uring_opts */
 	volatile sig_atomic_t *stop;	/* set asynchronously: cancel, drain */
 	/* called in input order as each input is finished; may be NULL */
-	void (*on_result)(void *arg, size_t idx, struct vy_stream_input *in);
+	void (*on_result)(void *arg, size_t idx, struct vy_dev_stream_input *in);
 	/* a notice for the user (fallbacks); may be NULL */
 	void (*on_notice)(void *arg, const char *msg);
 	/* called about every 200 ms with the metrics so far; may be NULL */
-	void (*on_progress)(void *arg, const struct vy_stream_metrics *m,
+	void (*on_progress)(void *arg, const struct vy_dev_stream_metrics *m,
 			    uint64_t total_bytes);
 	void *arg;
 };
 
 /* Fill @o with the defaults (checksum, 4 MiB, qd 32, 8 device slots). */
-void vy_stream_opts_init(struct vy_stream_opts *o);
+void vy_dev_stream_opts_init(struct vy_dev_stream_opts *o);
 
 /*
  * Run @n inputs.  Returns 0 when the run completed (inputs may still have
@@ -214,7 +214,7 @@ void vy_stream_opts_init(struct vy_stream_opts *o);
  * cancelled), or another negative code when the run could not start or
  * the device failed.
  */
-int vy_stream_run(const struct vy_stream_opts *o, struct vy_stream_input *in,
-		  size_t n, struct vy_stream_metrics *m, struct vy_err *e);
+int vy_dev_stream_run(const struct vy_dev_stream_opts *o, struct vy_dev_stream_input *in,
+		  size_t n, struct vy_dev_stream_metrics *m, struct vy_err *e);
 
 #endif

@@ -9,7 +9,7 @@
 
 #define VY_PAGE 4096
 
-const char *vy_transport_name(enum vy_transport_kind k)
+const char *vy_dev_transport_name(enum vy_dev_transport_kind k)
 {
 	switch (k) {
 	case VY_TRANSPORT_SHARED:
@@ -21,7 +21,7 @@ const char *vy_transport_name(enum vy_transport_kind k)
 	}
 }
 
-int vy_transport_parse(const char *s, enum vy_transport_kind *out,
+int vy_dev_transport_parse(const char *s, enum vy_dev_transport_kind *out,
 		       struct vy_err *e)
 {
 	if (!strcmp(s, "shared"))
@@ -36,7 +36,7 @@ int vy_transport_parse(const char *s, enum vy_transport_kind *out,
 	return 0;
 }
 
-enum vy_transport_kind vy_transport_choose(const struct vy_cl_devinfo *d)
+enum vy_dev_transport_kind vy_dev_transport_choose(const struct vy_dev_cl_devinfo *d)
 {
 	return d->is_cpu || d->unified_memory ? VY_TRANSPORT_SHARED :
 						 VY_TRANSPORT_COPY;
@@ -45,16 +45,16 @@ enum vy_transport_kind vy_transport_choose(const struct vy_cl_devinfo *d)
 static int clerr(struct vy_err *e, const char *call, cl_int rc)
 {
 	return vy_errf(e, VY_E_DEVICE, NULL, "%s: %s", call,
-		       vy_cl_strerror(rc));
+		       vy_dev_cl_strerror(rc));
 }
 
-cl_command_queue vy_transport_queue(struct vy_transport *t)
+cl_command_queue vy_dev_transport_queue(struct vy_dev_transport *t)
 {
 	return t->running ? t->cl->q2 : t->cl->q;
 }
 
 /* A pinned host area: an ALLOC_HOST_PTR buffer mapped once for good. */
-static int pinned(struct vy_transport *t, size_t len, cl_mem *mem,
+static int pinned(struct vy_dev_transport *t, size_t len, cl_mem *mem,
 		  uint8_t **host, struct vy_err *e)
 {
 	cl_int rc;
@@ -73,8 +73,8 @@ static int pinned(struct vy_transport *t, size_t len, cl_mem *mem,
 	return 0;
 }
 
-int vy_transport_init(struct vy_transport *t, struct vy_cl *cl,
-		      enum vy_transport_kind kind,
+int vy_dev_transport_init(struct vy_dev_transport *t, struct vy_dev_cl *cl,
+		      enum vy_dev_transport_kind kind,
 		      const size_t lens[VY_TB_COUNT], struct vy_err *e)
 {
 	cl_int rc;
@@ -84,11 +84,11 @@ int vy_transport_init(struct vy_transport *t, struct vy_cl *cl,
 
 	memset(t, 0, sizeof(*t));
 	t->cl = cl;
-	t->kind = kind == VY_TRANSPORT_AUTO ? vy_transport_choose(&cl->info) :
+	t->kind = kind == VY_TRANSPORT_AUTO ? vy_dev_transport_choose(&cl->info) :
 					      kind;
 	t->slots = (uint32_t)(lens[VY_TB_RING] / VY_SLOT_BYTES);
 	for (int i = 0; i < VY_TB_COUNT; i++) {
-		struct vy_tbuf *b = &t->b[i];
+		struct vy_dev_tbuf *b = &t->b[i];
 
 		b->len = lens[i] ? lens[i] : 4;
 		if (t->kind == VY_TRANSPORT_SHARED) {
@@ -96,7 +96,7 @@ int vy_transport_init(struct vy_transport *t, struct vy_cl *cl,
 
 			b->host = aligned_alloc(VY_PAGE, cap);
 			if (!b->host) {
-				vy_transport_free(t);
+				vy_dev_transport_free(t);
 				return vy_errf(e, VY_E_NOMEM, NULL,
 					       "out of memory");
 			}
@@ -108,14 +108,14 @@ int vy_transport_init(struct vy_transport *t, struct vy_cl *cl,
 		} else {
 			err = pinned(t, b->len, &b->pin, &b->host, e);
 			if (err) {
-				vy_transport_free(t);
+				vy_dev_transport_free(t);
 				return err;
 			}
 			b->mem = clCreateBuffer(cl->ctx, CL_MEM_READ_WRITE,
 						b->len, NULL, &rc);
 		}
 		if (!b->mem) {
-			vy_transport_free(t);
+			vy_dev_transport_free(t);
 			return clerr(e, "clCreateBuffer", rc);
 		}
 	}
@@ -125,7 +125,7 @@ int vy_transport_init(struct vy_transport *t, struct vy_cl *cl,
 		t->q3 = clCreateCommandQueue(cl->ctx, cl->device, 0, &rc);
 #pragma GCC diagnostic pop
 		if (!t->q3) {
-			vy_transport_free(t);
+			vy_dev_transport_free(t);
 			return clerr(e, "clCreateCommandQueue", rc);
 		}
 	}
@@ -133,13 +133,13 @@ int vy_transport_init(struct vy_transport *t, struct vy_cl *cl,
 	if (t->kind == VY_TRANSPORT_COPY) {
 		err = pinned(t, aux, &t->aux_mem, &auxp, e);
 		if (err) {
-			vy_transport_free(t);
+			vy_dev_transport_free(t);
 			return err;
 		}
 	} else {
 		auxp = calloc(1, aux);
 		if (!auxp) {
-			vy_transport_free(t);
+			vy_dev_transport_free(t);
 			return vy_errf(e, VY_E_NOMEM, NULL, "out of memory");
 		}
 	}
@@ -159,34 +159,34 @@ int vy_transport_init(struct vy_transport *t, struct vy_cl *cl,
 			     &auxp2, e);
 		t->obs_area = (uint32_t *)auxp2;
 		if (err) {
-			vy_transport_free(t);
+			vy_dev_transport_free(t);
 			return err;
 		}
 	}
 	/* Copy: the device buffers start as the (zeroed) images. */
 	if (t->kind == VY_TRANSPORT_COPY)
 		for (int i = 0; i < VY_TB_COUNT; i++) {
-			err = vy_transport_push(t, i, 0, t->b[i].len, 1, e);
+			err = vy_dev_transport_push(t, i, 0, t->b[i].len, 1, e);
 			if (err) {
-				vy_transport_free(t);
+				vy_dev_transport_free(t);
 				return err;
 			}
 		}
 	return 0;
 }
 
-void vy_transport_free(struct vy_transport *t)
+void vy_dev_transport_free(struct vy_dev_transport *t)
 {
 	if (!t->cl)
 		return;
-	vy_transport_watch_reset(t);
-	vy_transport_observe_reset(t);
+	vy_dev_transport_watch_reset(t);
+	vy_dev_transport_observe_reset(t);
 	if (t->kind == VY_TRANSPORT_COPY) {
 		clFinish(t->cl->q2);
 		clFinish(t->cl->q);
 	}
 	for (int i = 0; i < VY_TB_COUNT; i++) {
-		struct vy_tbuf *b = &t->b[i];
+		struct vy_dev_tbuf *b = &t->b[i];
 
 		if (b->mem)
 			clReleaseMemObject(b->mem);
@@ -219,10 +219,10 @@ void vy_transport_free(struct vy_transport *t)
 	memset(t, 0, sizeof(*t));
 }
 
-int vy_transport_push(struct vy_transport *t, enum vy_tbuf_id id,
+int vy_dev_transport_push(struct vy_dev_transport *t, enum vy_dev_tbuf_id id,
 		      size_t off, size_t len, int blocking, struct vy_err *e)
 {
-	struct vy_tbuf *b = &t->b[id];
+	struct vy_dev_tbuf *b = &t->b[id];
 	cl_int rc;
 
 	if (off > b->len || len > b->len - off)
@@ -233,7 +233,7 @@ int vy_transport_push(struct vy_transport *t, enum vy_tbuf_id id,
 	}
 	if (!len)
 		return 0;
-	rc = clEnqueueWriteBuffer(vy_transport_queue(t), b->mem,
+	rc = clEnqueueWriteBuffer(vy_dev_transport_queue(t), b->mem,
 				  blocking ? CL_TRUE : CL_FALSE, off, len,
 				  b->host + off, 0, NULL, NULL);
 	if (rc != CL_SUCCESS)
@@ -243,16 +243,16 @@ int vy_transport_push(struct vy_transport *t, enum vy_tbuf_id id,
 	if (blocking)
 		t->st.sync_points++;
 	else {
-		clFlush(vy_transport_queue(t));
+		clFlush(vy_dev_transport_queue(t));
 		t->st.flushes++;
 	}
 	return 0;
 }
 
-int vy_transport_pull(struct vy_transport *t, enum vy_tbuf_id id,
+int vy_dev_transport_pull(struct vy_dev_transport *t, enum vy_dev_tbuf_id id,
 		      size_t off, size_t len, struct vy_err *e)
 {
-	struct vy_tbuf *b = &t->b[id];
+	struct vy_dev_tbuf *b = &t->b[id];
 	cl_int rc;
 
 	if (off > b->len || len > b->len - off)
@@ -263,7 +263,7 @@ int vy_transport_pull(struct vy_transport *t, enum vy_tbuf_id id,
 	}
 	if (!len)
 		return 0;
-	rc = clEnqueueReadBuffer(vy_transport_queue(t), b->mem, CL_TRUE, off,
+	rc = clEnqueueReadBuffer(vy_dev_transport_queue(t), b->mem, CL_TRUE, off,
 				 len, b->host + off, 0, NULL, NULL);
 	if (rc != CL_SUCCESS)
 		return clerr(e, "clEnqueueReadBuffer", rc);
@@ -274,7 +274,7 @@ int vy_transport_pull(struct vy_transport *t, enum vy_tbuf_id id,
 }
 
 /* Flush the publishing queue, timed. */
-static void qflush(struct vy_transport *t)
+static void qflush(struct vy_dev_transport *t)
 {
 	uint64_t t0 = vy_now_ns();
 
@@ -284,10 +284,10 @@ static void qflush(struct vy_transport *t)
 	t->unflushed = 0;
 }
 
-int vy_transport_publish(struct vy_transport *t, uint32_t first, uint32_t n,
+int vy_dev_transport_publish(struct vy_dev_transport *t, uint32_t first, uint32_t n,
 			 struct vy_err *e)
 {
-	struct vy_tbuf *b = &t->b[VY_TB_RING];
+	struct vy_dev_tbuf *b = &t->b[VY_TB_RING];
 	uint32_t *w = (uint32_t *)b->host;
 	size_t origin[3] = { 0, first, 0 }, host_origin[3] = { 0, 0, 0 };
 	size_t region[3] = { 4, n, 1 };
@@ -311,7 +311,7 @@ int vy_transport_publish(struct vy_transport *t, uint32_t first, uint32_t n,
 		for (uint32_t i = 0; i < n; i++)
 			w[(size_t)(first + i) * VY_SLOT_WORDS] =
 				VY_STATUS_PUBLISHED;
-		return vy_transport_push(t, VY_TB_RING,
+		return vy_dev_transport_push(t, VY_TB_RING,
 					 (size_t)first * VY_SLOT_BYTES,
 					 (size_t)n * VY_SLOT_BYTES, 0, e);
 	}
@@ -364,16 +364,16 @@ int vy_transport_publish(struct vy_transport *t, uint32_t first, uint32_t n,
 	return 0;
 }
 
-void vy_transport_kick(struct vy_transport *t)
+void vy_dev_transport_kick(struct vy_dev_transport *t)
 {
 	if (t->unflushed)
 		qflush(t);
 }
 
-int vy_transport_statuses(struct vy_transport *t, uint32_t first, uint32_t n,
+int vy_dev_transport_statuses(struct vy_dev_transport *t, uint32_t first, uint32_t n,
 			  uint32_t *out, struct vy_err *e)
 {
-	struct vy_tbuf *b = &t->b[VY_TB_RING];
+	struct vy_dev_tbuf *b = &t->b[VY_TB_RING];
 	uint32_t *w = (uint32_t *)b->host;
 	size_t origin[3] = { 0, first, 0 }, host_origin[3] = { 0, 0, 0 };
 	size_t region[3] = { 4, n, 1 };
@@ -392,11 +392,11 @@ int vy_transport_statuses(struct vy_transport *t, uint32_t first, uint32_t n,
 		return 0;
 	}
 	if (n == 1)
-		rc = clEnqueueReadBuffer(vy_transport_queue(t), b->mem, CL_TRUE,
+		rc = clEnqueueReadBuffer(vy_dev_transport_queue(t), b->mem, CL_TRUE,
 					 (size_t)first * VY_SLOT_BYTES, 4,
 					 t->stat, 0, NULL, NULL);
 	else
-		rc = clEnqueueReadBufferRect(vy_transport_queue(t), b->mem,
+		rc = clEnqueueReadBufferRect(vy_dev_transport_queue(t), b->mem,
 					     CL_TRUE, origin, host_origin,
 					     region, VY_SLOT_BYTES, 0, 4, 0,
 					     t->stat, 0, NULL, NULL);
@@ -411,7 +411,7 @@ int vy_transport_statuses(struct vy_transport *t, uint32_t first, uint32_t n,
 	return 0;
 }
 
-int vy_transport_read_word(struct vy_transport *t, enum vy_tbuf_id id,
+int vy_dev_transport_read_word(struct vy_dev_transport *t, enum vy_dev_tbuf_id id,
 			   uint32_t w, uint32_t *out, struct vy_err *e)
 {
 	uint32_t *p = (uint32_t *)t->b[id].host + w;
@@ -424,13 +424,13 @@ int vy_transport_read_word(struct vy_transport *t, enum vy_tbuf_id id,
 		*out = __atomic_load_n(p, __ATOMIC_ACQUIRE);
 		return 0;
 	}
-	err = vy_transport_pull(t, id, (size_t)w * 4, 4, e);
+	err = vy_dev_transport_pull(t, id, (size_t)w * 4, 4, e);
 	if (!err)
 		*out = *p;
 	return err;
 }
 
-int vy_transport_write_word(struct vy_transport *t, enum vy_tbuf_id id,
+int vy_dev_transport_write_word(struct vy_dev_transport *t, enum vy_dev_tbuf_id id,
 			    uint32_t w, uint32_t v, struct vy_err *e)
 {
 	uint32_t *p = (uint32_t *)t->b[id].host + w, *src;
@@ -450,26 +450,26 @@ int vy_transport_write_word(struct vy_transport *t, enum vy_tbuf_id id,
 	 */
 	*p = v;
 	if (t->wpos && t->wpos % VY_WSRC_WORDS == 0) {
-		rc = clFinish(vy_transport_queue(t));
+		rc = clFinish(vy_dev_transport_queue(t));
 		if (rc != CL_SUCCESS)
 			return clerr(e, "clFinish", rc);
 		t->st.sync_points++;
 	}
 	src = &t->wsrc[t->wpos++ % VY_WSRC_WORDS];
 	*src = v;
-	rc = clEnqueueWriteBuffer(vy_transport_queue(t), t->b[id].mem,
+	rc = clEnqueueWriteBuffer(vy_dev_transport_queue(t), t->b[id].mem,
 				  CL_FALSE, (size_t)w * 4, 4, src, 0, NULL,
 				  NULL);
 	if (rc != CL_SUCCESS)
 		return clerr(e, "clEnqueueWriteBuffer", rc);
 	t->st.bytes_uploaded += 4;
 	t->st.commands++;
-	clFlush(vy_transport_queue(t));
+	clFlush(vy_dev_transport_queue(t));
 	t->st.flushes++;
 	return 0;
 }
 
-int vy_transport_watch(struct vy_transport *t, uint32_t w, uint32_t *out,
+int vy_dev_transport_watch(struct vy_dev_transport *t, uint32_t w, uint32_t *out,
 		       struct vy_err *e)
 {
 	cl_int rc, status = 0;
@@ -477,7 +477,7 @@ int vy_transport_watch(struct vy_transport *t, uint32_t w, uint32_t *out,
 
 	if (t->kind == VY_TRANSPORT_SHARED || !t->running ||
 	    t->watch_blocking) {
-		int err = vy_transport_read_word(t, VY_TB_CONTROL, w, out, e);
+		int err = vy_dev_transport_read_word(t, VY_TB_CONTROL, w, out, e);
 
 		return err ? err : 1;
 	}
@@ -500,7 +500,7 @@ int vy_transport_watch(struct vy_transport *t, uint32_t w, uint32_t *out,
 		return clerr(e, "clGetEventInfo", rc);
 	if (status < 0)
 		return vy_errf(e, VY_E_DEVICE, NULL, "watch read failed: %s",
-			       vy_cl_strerror(status));
+			       vy_dev_cl_strerror(status));
 	if (status != CL_COMPLETE)
 		return 0;
 	*out = __atomic_load_n(&t->watch[i], __ATOMIC_ACQUIRE);
@@ -511,7 +511,7 @@ int vy_transport_watch(struct vy_transport *t, uint32_t w, uint32_t *out,
 	return 1;
 }
 
-void vy_transport_watch_reset(struct vy_transport *t)
+void vy_dev_transport_watch_reset(struct vy_dev_transport *t)
 {
 	if (t->q3)
 		clFinish(t->q3);
@@ -523,13 +523,13 @@ void vy_transport_watch_reset(struct vy_transport *t)
 	}
 }
 
-int vy_transport_finish(struct vy_transport *t, struct vy_err *e)
+int vy_dev_transport_finish(struct vy_dev_transport *t, struct vy_err *e)
 {
 	cl_int rc;
 
 	if (t->kind == VY_TRANSPORT_SHARED)
 		return 0;
-	rc = clFinish(vy_transport_queue(t));
+	rc = clFinish(vy_dev_transport_queue(t));
 	if (rc != CL_SUCCESS)
 		return clerr(e, "clFinish", rc);
 	t->st.sync_points++;
@@ -540,11 +540,11 @@ int vy_transport_finish(struct vy_transport *t, struct vy_err *e)
 /* landing checks of an event-less observation before the queue is drained */
 #define VY_OBS_PATIENCE (1u << 22)
 
-int vy_transport_observe_begin(struct vy_transport *t, uint32_t first,
+int vy_dev_transport_observe_begin(struct vy_dev_transport *t, uint32_t first,
 			       uint32_t n, uint64_t ticket, struct vy_err *e)
 {
-	struct vy_tbuf *b = &t->b[VY_TB_RING];
-	struct vy_obs *o;
+	struct vy_dev_tbuf *b = &t->b[VY_TB_RING];
+	struct vy_dev_obs *o;
 	unsigned i;
 	cl_int rc;
 	uint64_t t0;
@@ -593,11 +593,11 @@ int vy_transport_observe_begin(struct vy_transport *t, uint32_t first,
 	return 0;
 }
 
-int vy_transport_observe_end(struct vy_transport *t, uint32_t *first,
+int vy_dev_transport_observe_end(struct vy_dev_transport *t, uint32_t *first,
 			     uint32_t *n, uint64_t *ticket, uint32_t *out,
 			     struct vy_err *e)
 {
-	struct vy_obs *o;
+	struct vy_dev_obs *o;
 	cl_int rc;
 
 	if (!t->ocount)
@@ -632,12 +632,12 @@ int vy_transport_observe_end(struct vy_transport *t, uint32_t *first,
 	return 1;
 }
 
-unsigned vy_transport_observe_pending(const struct vy_transport *t)
+unsigned vy_dev_transport_observe_pending(const struct vy_dev_transport *t)
 {
 	return t->ocount;
 }
 
-void vy_transport_observe_reset(struct vy_transport *t)
+void vy_dev_transport_observe_reset(struct vy_dev_transport *t)
 {
 	if (t->ocount && t->cl)
 		clFinish(t->cl->q2);

@@ -19,10 +19,10 @@
  *           land after the payloads, and one flush.  Slot statuses are
  *           observed with non-blocking reads queued behind the publishes
  *           on the same queue into sentinel-filled pinned memory
- *           (vy_transport_observe_begin/end): the host sees a read land by
+ *           (vy_dev_transport_observe_begin/end): the host sees a read land by
  *           looking at memory, so a result is seen one DMA after the read
  *           runs.  A control word can be watched the same way on a third
- *           queue (vy_transport_watch).
+ *           queue (vy_dev_transport_watch).
  *
  * A non-blocking write reads its source when it executes, so no source
  * is changed after it is queued: word writes take their value from a ring
@@ -44,14 +44,14 @@
 #include "device/cl.h"
 #include "wire/err.h"
 
-enum vy_transport_kind {
+enum vy_dev_transport_kind {
 	VY_TRANSPORT_AUTO = 0,
 	VY_TRANSPORT_SHARED = 1,
 	VY_TRANSPORT_COPY = 2,
 };
 
 /* The buffers a transport carries: the four ABI buffers plus data (D6). */
-enum vy_tbuf_id {
+enum vy_dev_tbuf_id {
 	VY_TB_CONTROL = 0,
 	VY_TB_RING = 1,
 	VY_TB_DEBUG = 2,
@@ -60,7 +60,7 @@ enum vy_tbuf_id {
 	VY_TB_COUNT = 5,
 };
 
-struct vy_tbuf {
+struct vy_dev_tbuf {
 	cl_mem mem;		/* what the kernel binds */
 	cl_mem pin;		/* copy: the pinned mirror's buffer */
 	uint8_t *host;		/* host image (shared: the device memory) */
@@ -69,7 +69,7 @@ struct vy_tbuf {
 
 #define VY_WATCH_DEPTH 4
 #define VY_WSRC_WORDS 256
-/* status observations in flight at most (vy_transport_observe_begin) */
+/* status observations in flight at most (vy_dev_transport_observe_begin) */
 #define VY_OBS_MAX 4
 /*
  * Spans up to this many slots are observed with one linear read (64-byte
@@ -77,7 +77,7 @@ struct vy_tbuf {
  */
 #define VY_OBS_LINEAR_SLOTS 64u
 
-struct vy_transport_stats {
+struct vy_dev_transport_stats {
 	uint64_t bytes_uploaded;
 	uint64_t bytes_read_back;
 	uint64_t commands;	/* reads and writes enqueued */
@@ -89,7 +89,7 @@ struct vy_transport_stats {
 };
 
 /* One non-blocking status observation in flight (copy, running). */
-struct vy_obs {
+struct vy_dev_obs {
 	uint32_t first, n;	/* the slots it covers */
 	uint64_t ticket;	/* what the caller passed to begin */
 	uint32_t *dst;		/* pinned destination */
@@ -98,10 +98,10 @@ struct vy_obs {
 	uint32_t looks;		/* landing checks so far */
 };
 
-struct vy_transport {
-	enum vy_transport_kind kind;
-	struct vy_cl *cl;
-	struct vy_tbuf b[VY_TB_COUNT];
+struct vy_dev_transport {
+	enum vy_dev_transport_kind kind;
+	struct vy_dev_cl *cl;
+	struct vy_dev_tbuf b[VY_TB_COUNT];
 	int running;			/* a persistent kernel is in flight */
 	cl_command_queue q3;		/* copy: the observing queue */
 	cl_mem aux_mem;			/* copy: pinned status/ones/watch area */
@@ -113,47 +113,47 @@ struct vy_transport {
 	cl_event wev[VY_WATCH_DEPTH];
 	unsigned whead, wcount;
 	uint32_t slots;
-	int watch_blocking;		/* vy_transport_watch reads blocking */
+	int watch_blocking;		/* vy_dev_transport_watch reads blocking */
 	int defer_flush;		/* publish leaves the flush to the next
-					   observation or vy_transport_kick */
+					   observation or vy_dev_transport_kick */
 	int unflushed;
 	cl_mem obs_mem;			/* copy: pinned observation areas */
 	uint32_t *obs_area;
 	size_t obs_words;		/* words of one area */
-	struct vy_obs obs[VY_OBS_MAX];
+	struct vy_dev_obs obs[VY_OBS_MAX];
 	unsigned ohead, ocount;
-	struct vy_transport_stats st;
+	struct vy_dev_transport_stats st;
 };
 
 /* "shared" / "copy" / "auto". */
-const char *vy_transport_name(enum vy_transport_kind k);
+const char *vy_dev_transport_name(enum vy_dev_transport_kind k);
 /* Parse "shared", "copy" or "auto".  0 or VY_E_INVAL. */
-int vy_transport_parse(const char *s, enum vy_transport_kind *out,
+int vy_dev_transport_parse(const char *s, enum vy_dev_transport_kind *out,
 		       struct vy_err *e);
 /* The transport a device gets by default: shared on CPU/unified, else copy. */
-enum vy_transport_kind vy_transport_choose(const struct vy_cl_devinfo *d);
+enum vy_dev_transport_kind vy_dev_transport_choose(const struct vy_dev_cl_devinfo *d);
 
 /*
  * Create the five buffers (@lens in bytes; 0 becomes 4) with zeroed host
- * images.  @kind AUTO is resolved with vy_transport_choose.
+ * images.  @kind AUTO is resolved with vy_dev_transport_choose.
  */
-int vy_transport_init(struct vy_transport *t, struct vy_cl *cl,
-		      enum vy_transport_kind kind,
+int vy_dev_transport_init(struct vy_dev_transport *t, struct vy_dev_cl *cl,
+		      enum vy_dev_transport_kind kind,
 		      const size_t lens[VY_TB_COUNT], struct vy_err *e);
-void vy_transport_free(struct vy_transport *t);
+void vy_dev_transport_free(struct vy_dev_transport *t);
 
 /* The queue for this phase: cl->q when no kernel runs, else cl->q2. */
-cl_command_queue vy_transport_queue(struct vy_transport *t);
+cl_command_queue vy_dev_transport_queue(struct vy_dev_transport *t);
 
 /*
  * Push bytes [@off, @off + @len) of buffer @id from its host image to the
  * device (copy; shared: a release fence).  @blocking waits for it.
  */
-int vy_transport_push(struct vy_transport *t, enum vy_tbuf_id id,
+int vy_dev_transport_push(struct vy_dev_transport *t, enum vy_dev_tbuf_id id,
 		      size_t off, size_t len, int blocking, struct vy_err *e);
 
 /* Pull bytes of buffer @id from the device into its host image (blocking). */
-int vy_transport_pull(struct vy_transport *t, enum vy_tbuf_id id,
+int vy_dev_transport_pull(struct vy_dev_transport *t, enum vy_dev_tbuf_id id,
 		      size_t off, size_t len, struct vy_err *e);
 
 /*
@@ -164,22 +164,22 @@ int vy_transport_pull(struct vy_transport *t, enum vy_tbuf_id id,
  * words as EMPTY), then the status words (one strided write), one flush
  * (none with defer_flush), non-blocking.  Copy without one: one write.
  */
-int vy_transport_publish(struct vy_transport *t, uint32_t first, uint32_t n,
+int vy_dev_transport_publish(struct vy_dev_transport *t, uint32_t first, uint32_t n,
 			 struct vy_err *e);
 
 /*
  * Read the status words of slots [@first, @first + @n) into @out
  * (shared: atomic loads; copy: one strided blocking read).
  */
-int vy_transport_statuses(struct vy_transport *t, uint32_t first, uint32_t n,
+int vy_dev_transport_statuses(struct vy_dev_transport *t, uint32_t first, uint32_t n,
 			  uint32_t *out, struct vy_err *e);
 
 /* Read word @w of buffer @id (shared: atomic load; copy: blocking read). */
-int vy_transport_read_word(struct vy_transport *t, enum vy_tbuf_id id,
+int vy_dev_transport_read_word(struct vy_dev_transport *t, enum vy_dev_tbuf_id id,
 			   uint32_t w, uint32_t *out, struct vy_err *e);
 
 /* Write word @w of buffer @id (host image too); copy: non-blocking, flushed. */
-int vy_transport_write_word(struct vy_transport *t, enum vy_tbuf_id id,
+int vy_dev_transport_write_word(struct vy_dev_transport *t, enum vy_dev_tbuf_id id,
 			    uint32_t w, uint32_t v, struct vy_err *e);
 
 /*
@@ -188,15 +188,15 @@ int vy_transport_write_word(struct vy_transport *t, enum vy_tbuf_id id,
  * error.  Shared: always 1 (an atomic load).  Copy: keeps VY_WATCH_DEPTH
  * reads in flight on the observing queue and returns each as it lands.
  */
-int vy_transport_watch(struct vy_transport *t, uint32_t w, uint32_t *out,
+int vy_dev_transport_watch(struct vy_dev_transport *t, uint32_t w, uint32_t *out,
 		       struct vy_err *e);
 
-/* Drop the reads vy_transport_watch has in flight (waits for them). */
-void vy_transport_watch_reset(struct vy_transport *t);
+/* Drop the reads vy_dev_transport_watch has in flight (waits for them). */
+void vy_dev_transport_watch_reset(struct vy_dev_transport *t);
 
 /*
  * Status observation without blocking (copy with a running kernel; the
- * caller uses vy_transport_statuses otherwise).  begin queues one read of
+ * caller uses vy_dev_transport_statuses otherwise).  begin queues one read of
  * the status words of slots [@first, @first + @n) on the publishing queue,
  * in order after every publish so far, so it shows each slot published
  * before it at least as far as PUBLISHED (@ticket is handed back to tell
@@ -204,24 +204,24 @@ void vy_transport_watch_reset(struct vy_transport *t);
  * host sees it land by looking at that memory: no event wait, no extra
  * round trip.  At most VY_OBS_MAX are in flight, oldest first.
  */
-int vy_transport_observe_begin(struct vy_transport *t, uint32_t first,
+int vy_dev_transport_observe_begin(struct vy_dev_transport *t, uint32_t first,
 			       uint32_t n, uint64_t ticket, struct vy_err *e);
 /*
  * Has the oldest observation landed?  1 with *@first, *@n, *@ticket set
  * and the statuses in @out (room for the ring's slot count), 0 when it has
  * not yet, or an error.
  */
-int vy_transport_observe_end(struct vy_transport *t, uint32_t *first,
+int vy_dev_transport_observe_end(struct vy_dev_transport *t, uint32_t *first,
 			     uint32_t *n, uint64_t *ticket, uint32_t *out,
 			     struct vy_err *e);
 /* Flush a publish that defer_flush left unflushed. */
-void vy_transport_kick(struct vy_transport *t);
+void vy_dev_transport_kick(struct vy_dev_transport *t);
 /* Observations in flight. */
-unsigned vy_transport_observe_pending(const struct vy_transport *t);
+unsigned vy_dev_transport_observe_pending(const struct vy_dev_transport *t);
 /* Drop the observations in flight (waits for them). */
-void vy_transport_observe_reset(struct vy_transport *t);
+void vy_dev_transport_observe_reset(struct vy_dev_transport *t);
 
 /* Wait for every command queued on the transfer queues. */
-int vy_transport_finish(struct vy_transport *t, struct vy_err *e);
+int vy_dev_transport_finish(struct vy_dev_transport *t, struct vy_err *e);
 
 #endif

@@ -5,7 +5,7 @@
  * Each read owns one request record; the io_uring user_data is the record
  * index, so a completion finds its record without a search.  Records are
  * kept on a free list.  With pread the records wait on a FIFO until
- * vy_reader_reap() runs them, which keeps the caller's loop identical for
+ * vy_dev_uring_reap() runs them, which keeps the caller's loop identical for
  * both engines.
  */
 #include "device/uring.h"
@@ -21,7 +21,7 @@
 #include "wire/util.h"
 
 struct vy_req {
-	struct vy_read rd;
+	struct vy_dev_read rd;
 	size_t got;
 	int next;		/* free list / pread FIFO link */
 	int active;
@@ -41,7 +41,7 @@ struct vy_reader {
 	int free_head;
 	int fifo_head, fifo_tail;	/* pread engine */
 	uint64_t t_last;	/* last change of inflight */
-	struct vy_reader_stats st;
+	struct vy_dev_uring_stats st;
 };
 
 static void account(struct vy_reader *r)
@@ -55,7 +55,7 @@ static void account(struct vy_reader *r)
 	r->t_last = now;
 }
 
-void vy_reader_fallback_msg(int err, char *buf, size_t size)
+void vy_dev_uring_fallback_msg(int err, char *buf, size_t size)
 {
 	snprintf(buf, size,
 		 "io_uring is unavailable (%s): it is disabled by the "
@@ -63,7 +63,7 @@ void vy_reader_fallback_msg(int err, char *buf, size_t size)
 		 "filter (containers)", strerror(err));
 }
 
-int vy_reader_open(struct vy_reader **out, const struct vy_reader_opts *o,
+int vy_dev_uring_open(struct vy_reader **out, const struct vy_dev_uring_opts *o,
 		   struct vy_err *e)
 {
 	struct vy_reader *r;
@@ -112,7 +112,7 @@ int vy_reader_open(struct vy_reader **out, const struct vy_reader_opts *o,
 		char msg[200];
 
 		if (o->engine == VY_IO_URING) {
-			vy_reader_fallback_msg(-ret, msg, sizeof(msg));
+			vy_dev_uring_fallback_msg(-ret, msg, sizeof(msg));
 			free(r->req);
 			free(r);
 			return vy_errf(e, VY_E_URING_UNAVAILABLE,
@@ -138,37 +138,37 @@ done:
 	return 0;
 }
 
-const char *vy_reader_engine(const struct vy_reader *r)
+const char *vy_dev_uring_engine(const struct vy_reader *r)
 {
 	return r->uring ? "uring" : "pread";
 }
 
-int vy_reader_registered(const struct vy_reader *r)
+int vy_dev_uring_registered(const struct vy_reader *r)
 {
 	return r->registered;
 }
 
-int vy_reader_fallback(const struct vy_reader *r)
+int vy_dev_uring_fallback(const struct vy_reader *r)
 {
 	return r->fallback;
 }
 
-int vy_reader_register_errno(const struct vy_reader *r)
+int vy_dev_uring_register_errno(const struct vy_reader *r)
 {
 	return r->reg_errno;
 }
 
-unsigned vy_reader_inflight(const struct vy_reader *r)
+unsigned vy_dev_uring_inflight(const struct vy_reader *r)
 {
 	return r->inflight;
 }
 
-unsigned vy_reader_capacity(const struct vy_reader *r)
+unsigned vy_dev_uring_capacity(const struct vy_reader *r)
 {
 	return r->cap;
 }
 
-void vy_reader_get_stats(const struct vy_reader *r, struct vy_reader_stats *s)
+void vy_dev_uring_get_stats(const struct vy_reader *r, struct vy_dev_uring_stats *s)
 {
 	*s = r->st;
 }
@@ -202,7 +202,7 @@ static int prep(struct vy_reader *r, int i)
 	return 0;
 }
 
-int vy_reader_submit(struct vy_reader *r, const struct vy_read *rd,
+int vy_dev_uring_submit(struct vy_reader *r, const struct vy_dev_read *rd,
 		     struct vy_err *e)
 {
 	int i;
@@ -279,7 +279,7 @@ static int settle(struct vy_reader *r, int i, int64_t raw, int64_t *res)
 	return 0;
 }
 
-static int reap_pread(struct vy_reader *r, struct vy_read_done *out,
+static int reap_pread(struct vy_reader *r, struct vy_dev_read_done *out,
 		      unsigned max)
 {
 	unsigned n = 0;
@@ -322,7 +322,7 @@ static int reap_pread(struct vy_reader *r, struct vy_read_done *out,
 	return (int)n;
 }
 
-int vy_reader_reap(struct vy_reader *r, struct vy_read_done *out,
+int vy_dev_uring_reap(struct vy_reader *r, struct vy_dev_read_done *out,
 		   unsigned max, unsigned min, struct vy_err *e)
 {
 	unsigned n = 0;
@@ -381,7 +381,7 @@ int vy_reader_reap(struct vy_reader *r, struct vy_read_done *out,
 	return (int)n;
 }
 
-int vy_reader_wait(struct vy_reader *r, uint64_t timeout_ns)
+int vy_dev_uring_wait(struct vy_reader *r, uint64_t timeout_ns)
 {
 	struct __kernel_timespec ts = {
 		.tv_sec = (long long)(timeout_ns / 1000000000u),
@@ -396,9 +396,9 @@ int vy_reader_wait(struct vy_reader *r, uint64_t timeout_ns)
 	return io_uring_wait_cqe_timeout(&r->ring, &cqe, &ts) == 0;
 }
 
-void vy_reader_cancel(struct vy_reader *r)
+void vy_dev_uring_cancel(struct vy_reader *r)
 {
-	struct vy_read_done d[16];
+	struct vy_dev_read_done d[16];
 
 	if (!r->uring) {
 		while (r->fifo_head >= 0) {
@@ -420,42 +420,42 @@ void vy_reader_cancel(struct vy_reader *r)
 		}
 	}
 	while (r->inflight) {
-		int n = vy_reader_reap(r, d, VY_ARRAY_SIZE(d), 1, NULL);
+		int n = vy_dev_uring_reap(r, d, VY_ARRAY_SIZE(d), 1, NULL);
 
 		if (n < 0)
 			break;
 	}
 }
 
-void vy_reader_close(struct vy_reader *r)
+void vy_dev_uring_close(struct vy_reader *r)
 {
 	if (!r)
 		return;
-	vy_reader_cancel(r);
+	vy_dev_uring_cancel(r);
 	if (r->uring)
 		io_uring_queue_exit(&r->ring);
 	free(r->req);
 	free(r);
 }
 
-int vy_reader_read_sync(struct vy_reader *r, int fd, uint64_t off,
+int vy_dev_uring_read_sync(struct vy_reader *r, int fd, uint64_t off,
 			void *buf, size_t len, size_t *got, struct vy_err *e)
 {
-	struct vy_read rd = {
+	struct vy_dev_read rd = {
 		.fd = fd, .off = (int64_t)off, .buf = buf, .len = len,
 		.min = len, .buf_index = -1, .tag = 0,
 	};
-	struct vy_read_done d;
+	struct vy_dev_read_done d;
 	int ret;
 
 	*got = 0;
 	if (!len)
 		return 0;
-	ret = vy_reader_submit(r, &rd, e);
+	ret = vy_dev_uring_submit(r, &rd, e);
 	if (ret < 0)
 		return ret;
 	do {
-		ret = vy_reader_reap(r, &d, 1, 1, e);
+		ret = vy_dev_uring_reap(r, &d, 1, 1, e);
 		if (ret < 0)
 			return ret;
 	} while (ret == 0);
@@ -465,10 +465,10 @@ int vy_reader_read_sync(struct vy_reader *r, int fd, uint64_t off,
 	return 0;
 }
 
-int vy_read_range(const char *path, uint64_t off, void *buf, size_t len,
+int vy_dev_read_range(const char *path, uint64_t off, void *buf, size_t len,
 		  size_t *got, struct vy_err *e)
 {
-	struct vy_reader_opts o = { .engine = VY_IO_AUTO, .qd = 1 };
+	struct vy_dev_uring_opts o = { .engine = VY_IO_AUTO, .qd = 1 };
 	struct vy_reader *r;
 	struct vy_err le;
 	int fd, ret;
@@ -478,13 +478,13 @@ int vy_read_range(const char *path, uint64_t off, void *buf, size_t len,
 	if (fd < 0)
 		return vy_errf(e, VY_E_IO, NULL, "%s: %s", path,
 			       strerror(errno));
-	ret = vy_reader_open(&r, &o, e);
+	ret = vy_dev_uring_open(&r, &o, e);
 	if (ret < 0)
 		goto out;
-	ret = vy_reader_read_sync(r, fd, off, buf, len, got, &le);
+	ret = vy_dev_uring_read_sync(r, fd, off, buf, len, got, &le);
 	if (ret < 0)
 		vy_errf(e, ret, NULL, "%s: %s", path, le.msg);
-	vy_reader_close(r);
+	vy_dev_uring_close(r);
 out:
 	close(fd);
 	return ret;

@@ -28,14 +28,14 @@
 
 #include "wire/err.h"
 
-enum vy_io_engine {
-	VY_IO_AUTO,	/* io_uring, else pread (vy_reader_fallback says why) */
+enum vy_dev_io_engine {
+	VY_IO_AUTO,	/* io_uring, else pread (vy_dev_uring_fallback says why) */
 	VY_IO_URING,	/* io_uring or fail with VY_E_URING_UNAVAILABLE */
 	VY_IO_PREAD,	/* synchronous pread(2)/read(2) */
 };
 
-struct vy_reader_opts {
-	enum vy_io_engine engine;
+struct vy_dev_uring_opts {
+	enum vy_dev_io_engine engine;
 	unsigned qd;			/* reads in flight at most, >= 1 */
 	const struct iovec *bufs;	/* buffers to register, or NULL */
 	unsigned nbufs;
@@ -53,7 +53,7 @@ struct vy_reader_opts {
 };
 
 /* One read.  @buf_index: the registered buffer holding @buf, or -1. */
-struct vy_read {
+struct vy_dev_read {
 	int fd;
 	int64_t off;		/* byte offset; -1 = current position */
 	void *buf;
@@ -64,13 +64,13 @@ struct vy_read {
 	uint64_t tag;		/* returned in the completion */
 };
 
-struct vy_read_done {
+struct vy_dev_read_done {
 	uint64_t tag;
 	int64_t res;		/* bytes placed, or -errno */
 };
 
-struct vy_reader_stats {
-	uint64_t submitted;	/* reads accepted by vy_reader_submit */
+struct vy_dev_uring_stats {
+	uint64_t submitted;	/* reads accepted by vy_dev_uring_submit */
 	uint64_t completed;	/* completions returned (ok or failed) */
 	uint64_t failed;	/* completions with res < 0 */
 	uint64_t bytes;		/* bytes placed */
@@ -86,42 +86,42 @@ struct vy_reader;
 /*
  * Create a reader.  With VY_IO_AUTO a failing io_uring_setup (disabled by
  * the kernel.io_uring_disabled sysctl, or refused by a container's seccomp
- * filter) falls back to pread; vy_reader_fallback() then returns the
+ * filter) falls back to pread; vy_dev_uring_fallback() then returns the
  * errno.  Buffer registration failing (memlock limit, driver memory) is no
- * error: reads then go unregistered and vy_reader_registered() is 0.
+ * error: reads then go unregistered and vy_dev_uring_registered() is 0.
  * Errors: VY_E_INVAL, VY_E_NOMEM, VY_E_URING_UNAVAILABLE (VY_IO_URING).
  */
-int vy_reader_open(struct vy_reader **out, const struct vy_reader_opts *o,
+int vy_dev_uring_open(struct vy_reader **out, const struct vy_dev_uring_opts *o,
 		   struct vy_err *e);
 
 /* Cancel what is in flight, wait for it, release everything.  NULL ok. */
-void vy_reader_close(struct vy_reader *r);
+void vy_dev_uring_close(struct vy_reader *r);
 
 /* "uring" or "pread". */
-const char *vy_reader_engine(const struct vy_reader *r);
+const char *vy_dev_uring_engine(const struct vy_reader *r);
 
 /* 1 when the buffers are registered with io_uring (READ_FIXED in use). */
-int vy_reader_registered(const struct vy_reader *r);
+int vy_dev_uring_registered(const struct vy_reader *r);
 
 /* errno of the io_uring failure that made VY_IO_AUTO use pread, else 0. */
-int vy_reader_fallback(const struct vy_reader *r);
+int vy_dev_uring_fallback(const struct vy_reader *r);
 
 /* errno of a failed buffer registration, else 0. */
-int vy_reader_register_errno(const struct vy_reader *r);
+int vy_dev_uring_register_errno(const struct vy_reader *r);
 
 /* A message naming the two usual causes of @err (an errno from setup). */
-void vy_reader_fallback_msg(int err, char *buf, size_t size);
+void vy_dev_uring_fallback_msg(int err, char *buf, size_t size);
 
 /* Reads in flight and the most that may be. */
-unsigned vy_reader_inflight(const struct vy_reader *r);
-unsigned vy_reader_capacity(const struct vy_reader *r);
+unsigned vy_dev_uring_inflight(const struct vy_reader *r);
+unsigned vy_dev_uring_capacity(const struct vy_reader *r);
 
 /*
- * Queue a read.  It is started by the next vy_reader_reap() (io_uring
+ * Queue a read.  It is started by the next vy_dev_uring_reap() (io_uring
  * submits in batches; pread runs it there).  Errors: VY_E_INVAL (no room:
- * vy_reader_inflight() == vy_reader_capacity(), or a bad range).
+ * vy_dev_uring_inflight() == vy_dev_uring_capacity(), or a bad range).
  */
-int vy_reader_submit(struct vy_reader *r, const struct vy_read *rd,
+int vy_dev_uring_submit(struct vy_reader *r, const struct vy_dev_read *rd,
 		     struct vy_err *e);
 
 /*
@@ -130,22 +130,22 @@ int vy_reader_submit(struct vy_reader *r, const struct vy_read *rd,
  * the number collected (0 after a signal interrupted the wait), or
  * VY_E_IO when the ring itself failed.
  */
-int vy_reader_reap(struct vy_reader *r, struct vy_read_done *out,
+int vy_dev_uring_reap(struct vy_reader *r, struct vy_dev_read_done *out,
 		   unsigned max, unsigned min, struct vy_err *e);
 
 /*
  * Wait until a completion can be reaped or @timeout_ns passed, without
  * collecting it.  Returns 1 (something to reap) or 0.
  */
-int vy_reader_wait(struct vy_reader *r, uint64_t timeout_ns);
+int vy_dev_uring_wait(struct vy_reader *r, uint64_t timeout_ns);
 
 /*
  * Cancel every read in flight and collect their completions (discarded).
  * Used on interruption; the reader stays usable.
  */
-void vy_reader_cancel(struct vy_reader *r);
+void vy_dev_uring_cancel(struct vy_reader *r);
 
-void vy_reader_get_stats(const struct vy_reader *r, struct vy_reader_stats *s);
+void vy_dev_uring_get_stats(const struct vy_reader *r, struct vy_dev_uring_stats *s);
 
 /*
  * The one-call service used for LOAD_MISS: read [off, off + len) of @fd
@@ -153,7 +153,7 @@ void vy_reader_get_stats(const struct vy_reader *r, struct vy_reader_stats *s);
  * for it.  *@got = bytes placed (short at end of file).  Errors: VY_E_IO
  * with strerror in the message.
  */
-int vy_reader_read_sync(struct vy_reader *r, int fd, uint64_t off,
+int vy_dev_uring_read_sync(struct vy_reader *r, int fd, uint64_t off,
 			void *buf, size_t len, size_t *got, struct vy_err *e);
 
 /*
@@ -161,7 +161,7 @@ int vy_reader_read_sync(struct vy_reader *r, int fd, uint64_t off,
  * through a one-read io_uring (pread where io_uring is unavailable),
  * close.  Errors: VY_E_IO naming @path.
  */
-int vy_read_range(const char *path, uint64_t off, void *buf, size_t len,
+int vy_dev_read_range(const char *path, uint64_t off, void *buf, size_t len,
 		  size_t *got, struct vy_err *e);
 
 #endif

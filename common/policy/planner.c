@@ -35,9 +35,9 @@ static inline uint32_t min_u32(uint32_t a, uint32_t b)
 	return a < b ? a : b;
 }
 
-struct vy_sizing_policy vy_sizing_standard(void)
+struct vy_pol_sizing_policy vy_pol_sizing_standard(void)
 {
-	return (struct vy_sizing_policy){
+	return (struct vy_pol_sizing_policy){
 		.default_worker_count = VY_SIZING_DEFAULT_WORKER_COUNT,
 		.occupancy_worker_divisor = VY_SIZING_OCCUPANCY_WORKER_DIVISOR,
 		.max_dispatch_workgroups = VY_SIZING_MAX_DISPATCH_WORKGROUPS,
@@ -47,7 +47,7 @@ struct vy_sizing_policy vy_sizing_standard(void)
 	};
 }
 
-uint32_t vy_worker_workgroup_size(const struct vy_sizing_policy *sp,
+uint32_t vy_pol_worker_workgroup_size(const struct vy_pol_sizing_policy *sp,
 				  uint32_t worker_count, uint32_t max_x)
 {
 	uint32_t cap = max_u32(max_x, 1);
@@ -58,7 +58,7 @@ uint32_t vy_worker_workgroup_size(const struct vy_sizing_policy *sp,
 	return worker_count > cap ? cap : worker_count;
 }
 
-uint32_t vy_padded_slot_count(const struct vy_sizing_policy *sp,
+uint32_t vy_pol_padded_slot_count(const struct vy_pol_sizing_policy *sp,
 			      uint32_t slots, uint32_t wgx)
 {
 	uint32_t w = max_u32(wgx, 1);
@@ -67,7 +67,7 @@ uint32_t vy_padded_slot_count(const struct vy_sizing_policy *sp,
 	return sat_mul(max_u32(ceil_sat(slots, w), 1), w);
 }
 
-void vy_dispatch_grid_for(const struct vy_sizing_policy *sp,
+void vy_pol_dispatch_grid_for(const struct vy_pol_sizing_policy *sp,
 			  uint32_t worker_count, uint32_t queue_len,
 			  uint32_t width, uint32_t grid[3])
 {
@@ -81,7 +81,7 @@ void vy_dispatch_grid_for(const struct vy_sizing_policy *sp,
 	grid[2] = 1;
 }
 
-uint32_t vy_default_worker_groups_from_limits(const struct vy_sizing_policy *sp,
+uint32_t vy_pol_default_worker_groups_from_limits(const struct vy_pol_sizing_policy *sp,
 					      uint32_t max_groups,
 					      uint32_t max_invocations)
 {
@@ -98,34 +98,34 @@ uint32_t vy_default_worker_groups_from_limits(const struct vy_sizing_policy *sp,
 	return max_u32(occ, floor);
 }
 
-struct vy_geometry vy_geometry_from_slots(const struct vy_sizing_policy *sp,
+struct vy_pol_geometry vy_pol_geometry_from_slots(const struct vy_pol_sizing_policy *sp,
 					  uint32_t slot_count,
 					  uint32_t worker_count,
 					  uint32_t max_x)
 {
-	struct vy_geometry g;
+	struct vy_pol_geometry g;
 
-	g.workgroup_size_x = vy_worker_workgroup_size(sp, worker_count, max_x);
-	g.slot_count = vy_padded_slot_count(sp, slot_count,
+	g.workgroup_size_x = vy_pol_worker_workgroup_size(sp, worker_count, max_x);
+	g.slot_count = vy_pol_padded_slot_count(sp, slot_count,
 					    g.workgroup_size_x);
-	vy_dispatch_grid_for(sp, worker_count, g.slot_count,
+	vy_pol_dispatch_grid_for(sp, worker_count, g.slot_count,
 			     g.workgroup_size_x, g.dispatch_grid);
 	return g;
 }
 
-int vy_geometry_from_item_count(const struct vy_sizing_policy *sp,
+int vy_pol_geometry_from_item_count(const struct vy_pol_sizing_policy *sp,
 				uint64_t n, uint32_t worker_count,
-				uint32_t max_x, struct vy_geometry *out,
+				uint32_t max_x, struct vy_pol_geometry *out,
 				struct vy_err *e)
 {
-	struct vy_geometry g;
+	struct vy_pol_geometry g;
 
 	if (n > UINT32_MAX)
 		return vy_errf(e, VY_E_INVAL,
 			       "split the work into launches of at most 4294967295 items",
 			       "%llu items do not fit a u32 ring",
 			       (unsigned long long)n);
-	g = vy_geometry_from_slots(sp, (uint32_t)n, worker_count, max_x);
+	g = vy_pol_geometry_from_slots(sp, (uint32_t)n, worker_count, max_x);
 	if (g.slot_count < n)
 		return vy_errf(e, VY_E_INVAL,
 			       "split the work into smaller launches",
@@ -135,15 +135,15 @@ int vy_geometry_from_item_count(const struct vy_sizing_policy *sp,
 	return 0;
 }
 
-uint32_t vy_geometry_covering_worker_groups(const struct vy_geometry *g)
+uint32_t vy_pol_geometry_covering_worker_groups(const struct vy_pol_geometry *g)
 {
 	return g->workgroup_size_x ? g->slot_count / g->workgroup_size_x : 0;
 }
 
-int vy_grid_calculate(const struct vy_sizing_policy *sp, uint32_t queue_len,
+int vy_pol_grid_calculate(const struct vy_pol_sizing_policy *sp, uint32_t queue_len,
 		      uint32_t requested_worker_groups,
-		      const struct vy_grid_limits *limits,
-		      struct vy_grid_plan *out, struct vy_err *e)
+		      const struct vy_pol_grid_limits *limits,
+		      struct vy_pol_grid_plan *out, struct vy_err *e)
 {
 	uint32_t occupancy, workers;
 
@@ -159,7 +159,7 @@ int vy_grid_calculate(const struct vy_sizing_policy *sp, uint32_t queue_len,
 		return vy_errf(e, VY_E_GRID_ZERO_MAX_INVOCATIONS_PER_WORKGROUP,
 			       "pass the adapter's max invocations per workgroup",
 			       "max_compute_invocations_per_workgroup is 0");
-	occupancy = min_u32(vy_default_worker_groups_from_limits(
+	occupancy = min_u32(vy_pol_default_worker_groups_from_limits(
 				    sp, limits->max_compute_workgroups_per_dimension,
 				    limits->max_compute_invocations_per_workgroup),
 			    limits->max_compute_workgroups_per_dimension);
@@ -168,7 +168,7 @@ int vy_grid_calculate(const struct vy_sizing_policy *sp, uint32_t queue_len,
 			  min_u32(requested_worker_groups,
 				  limits->max_compute_workgroups_per_dimension);
 	workers = max_u32(workers, 1);
-	out->geometry = vy_geometry_from_slots(sp, max_u32(queue_len, 1),
+	out->geometry = vy_pol_geometry_from_slots(sp, max_u32(queue_len, 1),
 					       workers,
 					       limits->max_workgroup_size_x);
 	out->worker_groups = workers;

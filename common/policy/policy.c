@@ -34,32 +34,32 @@ static const char *const topo_camel[] = { "Empty",	   "SparseFrontier",
 #define NAME_OF(tab, v) ((unsigned)(v) < sizeof(tab) / sizeof(tab[0]) ? \
 			 tab[v] : "?")
 
-const char *vy_pressure_name(enum vy_pressure p)
+const char *vy_pol_pressure_name(enum vy_pol_pressure p)
 {
 	return NAME_OF(pressure_names, p);
 }
 
-const char *vy_pressure_camel(enum vy_pressure p)
+const char *vy_pol_pressure_camel(enum vy_pol_pressure p)
 {
 	return NAME_OF(pressure_camel, p);
 }
 
-const char *vy_exec_mode_name(enum vy_exec_mode m)
+const char *vy_pol_exec_mode_name(enum vy_pol_exec_mode m)
 {
 	return NAME_OF(mode_names, m);
 }
 
-const char *vy_exec_mode_camel(enum vy_exec_mode m)
+const char *vy_pol_exec_mode_camel(enum vy_pol_exec_mode m)
 {
 	return NAME_OF(mode_camel, m);
 }
 
-const char *vy_topology_name(enum vy_topology t)
+const char *vy_pol_topology_name(enum vy_pol_topology t)
 {
 	return NAME_OF(topo_names, t);
 }
 
-const char *vy_topology_camel(enum vy_topology t)
+const char *vy_pol_topology_camel(enum vy_pol_topology t)
 {
 	return NAME_OF(topo_camel, t);
 }
@@ -84,43 +84,43 @@ static int name_lookup(const char *s, const char *const *snake,
 	return -1;
 }
 
-int vy_pressure_parse(const char *s, enum vy_pressure *out)
+int vy_pol_pressure_parse(const char *s, enum vy_pol_pressure *out)
 {
 	int k = name_lookup(s, pressure_names, pressure_camel, 4);
 
 	if (k < 0)
 		return VY_E_INVAL;
-	*out = (enum vy_pressure)k;
+	*out = (enum vy_pol_pressure)k;
 	return 0;
 }
 
-int vy_exec_mode_parse(const char *s, enum vy_exec_mode *out)
+int vy_pol_exec_mode_parse(const char *s, enum vy_pol_exec_mode *out)
 {
 	int k = name_lookup(s, mode_names, mode_camel, 2);
 
 	if (k < 0)
 		return VY_E_INVAL;
-	*out = (enum vy_exec_mode)k;
+	*out = (enum vy_pol_exec_mode)k;
 	return 0;
 }
 
-int vy_topology_parse(const char *s, enum vy_topology *out)
+int vy_pol_topology_parse(const char *s, enum vy_pol_topology *out)
 {
 	int k = name_lookup(s, topo_names, topo_camel, VY_TOPO_COUNT);
 
 	if (k < 0)
 		return VY_E_INVAL;
-	*out = (enum vy_topology)k;
+	*out = (enum vy_pol_topology)k;
 	return 0;
 }
 
 /* ---- request ----------------------------------------------------- */
 
-struct vy_launch_request vy_launch_request_direct(uint32_t queue_len,
+struct vy_pol_launch_request vy_pol_launch_request_direct(uint32_t queue_len,
 						  uint32_t workers,
 						  uint32_t max_x)
 {
-	struct vy_launch_request r;
+	struct vy_pol_launch_request r;
 
 	memset(&r, 0, sizeof(r));
 	r.queue_len = queue_len;
@@ -133,9 +133,9 @@ struct vy_launch_request vy_launch_request_direct(uint32_t queue_len,
 }
 
 #define RF(name, bits, size, help) \
-	{ #name, bits, offsetof(struct vy_launch_request, name), size, help }
+	{ #name, bits, offsetof(struct vy_pol_launch_request, name), size, help }
 
-const struct vy_request_field vy_request_fields[VY_REQUEST_FIELDS] = {
+const struct vy_pol_request_field vy_request_fields[VY_REQUEST_FIELDS] = {
 	RF(queue_len, 32, 0,
 	   "work items (ring slots) queued for the launch"),
 	RF(requested_worker_groups, 32, 0,
@@ -172,7 +172,7 @@ const struct vy_request_field vy_request_fields[VY_REQUEST_FIELDS] = {
 	   "device memory budget in bytes; 0 = unbounded"),
 };
 
-int vy_request_field_index(const char *name)
+int vy_pol_request_field_index(const char *name)
 {
 	int i;
 
@@ -182,9 +182,9 @@ int vy_request_field_index(const char *name)
 	return -1;
 }
 
-uint64_t vy_request_get(const struct vy_launch_request *r, int idx)
+uint64_t vy_pol_request_get(const struct vy_pol_launch_request *r, int idx)
 {
-	const struct vy_request_field *f = &vy_request_fields[idx];
+	const struct vy_pol_request_field *f = &vy_request_fields[idx];
 	const char *p = (const char *)r + f->offset;
 	uint16_t v16;
 	uint32_t v32;
@@ -203,10 +203,10 @@ uint64_t vy_request_get(const struct vy_launch_request *r, int idx)
 	}
 }
 
-int vy_request_set(struct vy_launch_request *r, int idx, uint64_t v,
+int vy_pol_request_set(struct vy_pol_launch_request *r, int idx, uint64_t v,
 		   struct vy_err *e)
 {
-	const struct vy_request_field *f = &vy_request_fields[idx];
+	const struct vy_pol_request_field *f = &vy_request_fields[idx];
 	char *p = (char *)r + f->offset;
 	uint16_t v16;
 	uint32_t v32;
@@ -235,8 +235,8 @@ int vy_request_set(struct vy_launch_request *r, int idx, uint64_t v,
 	}
 }
 
-bool vy_request_equal(const struct vy_launch_request *a,
-		      const struct vy_launch_request *b)
+bool vy_pol_request_equal(const struct vy_pol_launch_request *a,
+		      const struct vy_pol_launch_request *b)
 {
 	return a->queue_len == b->queue_len &&
 	       a->requested_worker_groups == b->requested_worker_groups &&
@@ -261,12 +261,12 @@ bool vy_request_equal(const struct vy_launch_request *a,
 
 /* ---- policy ------------------------------------------------------ */
 
-struct vy_launch_policy vy_launch_policy_standard(void)
+struct vy_pol_launch_policy vy_pol_launch_policy_standard(void)
 {
-	struct vy_launch_policy p;
+	struct vy_pol_launch_policy p;
 
 	memset(&p, 0, sizeof(p));
-	p.sizing = vy_sizing_standard();
+	p.sizing = vy_pol_sizing_standard();
 	p.min_hit_capacity = 1024;
 	p.hit_capacity_multiplier = 2;
 	p.saturated_waves = 4;
@@ -282,8 +282,8 @@ struct vy_launch_policy vy_launch_policy_standard(void)
 	return p;
 }
 
-bool vy_launch_policy_equal(const struct vy_launch_policy *a,
-			    const struct vy_launch_policy *b)
+bool vy_pol_launch_policy_equal(const struct vy_pol_launch_policy *a,
+			    const struct vy_pol_launch_policy *b)
 {
 	return a->sizing.default_worker_count ==
 		       b->sizing.default_worker_count &&
@@ -312,8 +312,8 @@ bool vy_launch_policy_equal(const struct vy_launch_policy *a,
 	       a->scratch_bytes_per_hit == b->scratch_bytes_per_hit;
 }
 
-bool vy_recommendation_equal(const struct vy_launch_recommendation *a,
-			     const struct vy_launch_recommendation *b)
+bool vy_pol_recommendation_equal(const struct vy_pol_launch_recommendation *a,
+			     const struct vy_pol_launch_recommendation *b)
 {
 	return a->geometry.workgroup_size_x == b->geometry.workgroup_size_x &&
 	       a->geometry.slot_count == b->geometry.slot_count &&
@@ -336,8 +336,8 @@ bool vy_recommendation_equal(const struct vy_launch_recommendation *a,
 /* ---- pipeline steps ---------------------------------------------- */
 
 /* §1.7: never overrides an explicit value; idempotent. */
-static void infer_missing(struct vy_launch_request *r,
-			  struct vy_launch_trace *t)
+static void infer_missing(struct vy_pol_launch_request *r,
+			  struct vy_pol_launch_trace *t)
 {
 	if (r->frontier_density_bps == 0 && r->queue_len != 0 &&
 	    r->graph_node_count != 0) {
@@ -366,9 +366,9 @@ static void infer_missing(struct vy_launch_request *r,
 }
 
 /* §1.8 */
-static enum vy_topology raw_topology(const struct vy_launch_policy *p,
-				     const struct vy_launch_request *r,
-				     bool hot, enum vy_topo_rule *rule)
+static enum vy_pol_topology raw_topology(const struct vy_pol_launch_policy *p,
+				     const struct vy_pol_launch_request *r,
+				     bool hot, enum vy_pol_topo_rule *rule)
 {
 	bool dense, large;
 
@@ -424,14 +424,14 @@ static int band_sub(uint16_t v, struct vy_err *e, uint32_t *out)
 }
 
 /* §1.9.  Bounds are checked as 0.6.x does (an error, never a wrap). */
-static int stabilize(const struct vy_launch_policy *p,
-		     const struct vy_launch_request *r, enum vy_topology raw,
-		     const enum vy_topology *prev, bool hot,
-		     enum vy_topology *out, struct vy_launch_trace *t,
+static int stabilize(const struct vy_pol_launch_policy *p,
+		     const struct vy_pol_launch_request *r, enum vy_pol_topology raw,
+		     const enum vy_pol_topology *prev, bool hot,
+		     enum vy_pol_topology *out, struct vy_pol_launch_trace *t,
 		     struct vy_err *e)
 {
 	uint16_t fd = r->frontier_density_bps;
-	enum vy_hyst_rule rule = VY_HYST_RELEASED;
+	enum vy_pol_hyst_rule rule = VY_HYST_RELEASED;
 	uint32_t bound = 0;
 	int ret;
 
@@ -528,9 +528,9 @@ done:
 }
 
 /* §1.10: only requested_worker_groups changes. */
-static int shed_workers(const struct vy_launch_policy *p,
-			struct vy_launch_request *r, enum vy_topology topo,
-			struct vy_launch_trace *t, struct vy_err *e)
+static int shed_workers(const struct vy_pol_launch_policy *p,
+			struct vy_pol_launch_request *r, enum vy_pol_topology topo,
+			struct vy_pol_launch_trace *t, struct vy_err *e)
 {
 	uint32_t w = r->requested_worker_groups;
 
@@ -593,9 +593,9 @@ static int shed_workers(const struct vy_launch_policy *p,
 }
 
 /* §1.11 */
-static enum vy_pressure classify(const struct vy_launch_policy *p,
+static enum vy_pol_pressure classify(const struct vy_pol_launch_policy *p,
 				 uint32_t queue_len, uint64_t lanes,
-				 uint64_t requeue, enum vy_pressure_rule *rule)
+				 uint64_t requeue, enum vy_pol_pressure_rule *rule)
 {
 	uint64_t sat;
 
@@ -627,9 +627,9 @@ static enum vy_pressure classify(const struct vy_launch_policy *p,
 }
 
 /* §1.12 */
-static int hit_capacity(const struct vy_launch_policy *p,
-			const struct vy_launch_request *r, uint32_t *out,
-			struct vy_launch_trace *t, struct vy_err *e)
+static int hit_capacity(const struct vy_pol_launch_policy *p,
+			const struct vy_pol_launch_request *r, uint32_t *out,
+			struct vy_pol_launch_trace *t, struct vy_err *e)
 {
 	uint32_t hits = r->expected_hits_per_item ? r->expected_hits_per_item : 1;
 	uint32_t mult = r->memory_pressure_bps >=
@@ -658,18 +658,18 @@ static int hit_capacity(const struct vy_launch_policy *p,
 	return 0;
 }
 
-static int recommend_core(const struct vy_launch_policy *p,
-			  const struct vy_launch_request *req,
-			  const enum vy_topology *prev,
-			  struct vy_launch_recommendation *out,
-			  struct vy_launch_trace *t, struct vy_err *e)
+static int recommend_core(const struct vy_pol_launch_policy *p,
+			  const struct vy_pol_launch_request *req,
+			  const enum vy_pol_topology *prev,
+			  struct vy_pol_launch_recommendation *out,
+			  struct vy_pol_launch_trace *t, struct vy_err *e)
 {
-	struct vy_launch_request er = *req, sr;
-	struct vy_grid_limits lim;
-	struct vy_grid_plan grid;
-	enum vy_topology raw, topo;
-	enum vy_topo_rule trule;
-	enum vy_pressure_rule prule;
+	struct vy_pol_launch_request er = *req, sr;
+	struct vy_pol_grid_limits lim;
+	struct vy_pol_grid_plan grid;
+	enum vy_pol_topology raw, topo;
+	enum vy_pol_topo_rule trule;
+	enum vy_pol_pressure_rule prule;
 	bool pops, pwins;
 	uint64_t lanes, scratch, peak;
 	uint32_t hits = 0;
@@ -708,7 +708,7 @@ static int recommend_core(const struct vy_launch_policy *p,
 		sr.max_compute_workgroups_per_dimension;
 	lim.max_compute_invocations_per_workgroup =
 		sr.max_compute_invocations_per_workgroup;
-	ret = vy_grid_calculate(&p->sizing, sr.queue_len,
+	ret = vy_pol_grid_calculate(&p->sizing, sr.queue_len,
 				sr.requested_worker_groups, &lim, &grid, e);
 	if (ret)
 		return ret;
@@ -778,36 +778,36 @@ static int recommend_core(const struct vy_launch_policy *p,
 	return 0;
 }
 
-int vy_policy_recommend(const struct vy_launch_policy *p,
-			const struct vy_launch_request *r,
-			struct vy_launch_cache *cache,
-			struct vy_launch_recommendation *out,
+int vy_pol_recommend(const struct vy_pol_launch_policy *p,
+			const struct vy_pol_launch_request *r,
+			struct vy_pol_launch_cache *cache,
+			struct vy_pol_launch_recommendation *out,
 			struct vy_err *e)
 {
 	int ret;
 
-	if (cache && vy_launch_cache_get(cache, p, r, out))
+	if (cache && vy_pol_launch_cache_get(cache, p, r, out))
 		return 0;
 	ret = recommend_core(p, r, NULL, out, NULL, e);
 	if (ret == 0 && cache)
-		vy_launch_cache_insert(cache, p, r, out);
+		vy_pol_launch_cache_insert(cache, p, r, out);
 	return ret;
 }
 
-int vy_policy_recommend_with_previous(const struct vy_launch_policy *p,
-				      const struct vy_launch_request *r,
-				      enum vy_topology previous,
-				      struct vy_launch_recommendation *out,
+int vy_pol_recommend_with_previous(const struct vy_pol_launch_policy *p,
+				      const struct vy_pol_launch_request *r,
+				      enum vy_pol_topology previous,
+				      struct vy_pol_launch_recommendation *out,
 				      struct vy_err *e)
 {
 	return recommend_core(p, r, &previous, out, NULL, e);
 }
 
-int vy_policy_recommend_traced(const struct vy_launch_policy *p,
-			       const struct vy_launch_request *r,
-			       const enum vy_topology *previous,
-			       struct vy_launch_trace *trace,
-			       struct vy_launch_recommendation *out,
+int vy_pol_recommend_traced(const struct vy_pol_launch_policy *p,
+			       const struct vy_pol_launch_request *r,
+			       const enum vy_pol_topology *previous,
+			       struct vy_pol_launch_trace *trace,
+			       struct vy_pol_launch_recommendation *out,
 			       struct vy_err *e)
 {
 	return recommend_core(p, r, previous, out, trace, e);

@@ -3,7 +3,7 @@
  * policy.h - launch request -> launch recommendation
  * (policy-telemetry.md §1, seeds 002 and 004, seed 000 recommend_launch).
  *
- * The pipeline of vy_policy_recommend(), in order: cache probe (only
+ * The pipeline of vy_pol_recommend(), in order: cache probe (only
  * without a previous topology), inference of missing scale signals, hot
  * promotions, raw topology, hysteresis against the previous topology,
  * worker shedding, grid planning (planner.h), queue pressure, hit
@@ -29,19 +29,19 @@
 
 /* ---- enumerations ------------------------------------------------ */
 
-enum vy_pressure {
+enum vy_pol_pressure {
 	VY_PRESSURE_EMPTY,	/* nothing queued */
 	VY_PRESSURE_LIGHT,	/* fewer items than lanes */
 	VY_PRESSURE_BALANCED,	/* at least one item per lane */
 	VY_PRESSURE_SATURATED,	/* >= 4 waves, or requeues seen */
 };
 
-enum vy_exec_mode {
+enum vy_pol_exec_mode {
 	VY_MODE_INTERPRETER,
 	VY_MODE_JIT,
 };
 
-enum vy_topology {
+enum vy_pol_topology {
 	VY_TOPO_EMPTY,
 	VY_TOPO_SPARSE_FRONTIER,
 	VY_TOPO_HYBRID_FRONTIER,
@@ -57,22 +57,22 @@ enum vy_topology {
  * "jit"), CamelCase as upstream and the vectors spell them
  * ("SparseFrontier").  Out-of-range values give "?".
  */
-const char *vy_pressure_name(enum vy_pressure p);
-const char *vy_pressure_camel(enum vy_pressure p);
-const char *vy_exec_mode_name(enum vy_exec_mode m);
-const char *vy_exec_mode_camel(enum vy_exec_mode m);
-const char *vy_topology_name(enum vy_topology t);
-const char *vy_topology_camel(enum vy_topology t);
+const char *vy_pol_pressure_name(enum vy_pol_pressure p);
+const char *vy_pol_pressure_camel(enum vy_pol_pressure p);
+const char *vy_pol_exec_mode_name(enum vy_pol_exec_mode m);
+const char *vy_pol_exec_mode_camel(enum vy_pol_exec_mode m);
+const char *vy_pol_topology_name(enum vy_pol_topology t);
+const char *vy_pol_topology_camel(enum vy_pol_topology t);
 
 /* Parse either spelling (also "sparse-frontier").  0 or VY_E_INVAL. */
-int vy_pressure_parse(const char *s, enum vy_pressure *out);
-int vy_exec_mode_parse(const char *s, enum vy_exec_mode *out);
-int vy_topology_parse(const char *s, enum vy_topology *out);
+int vy_pol_pressure_parse(const char *s, enum vy_pol_pressure *out);
+int vy_pol_exec_mode_parse(const char *s, enum vy_pol_exec_mode *out);
+int vy_pol_topology_parse(const char *s, enum vy_pol_topology *out);
 
 /* ---- request ----------------------------------------------------- */
 
 /* MegakernelLaunchRequest: 17 plain fields (§1.2). */
-struct vy_launch_request {
+struct vy_pol_launch_request {
 	uint32_t queue_len;			/* items / ring slots queued */
 	uint32_t requested_worker_groups;	/* 0 = from adapter occupancy */
 	uint32_t max_workgroup_size_x;		/* adapter limit */
@@ -100,32 +100,32 @@ struct vy_launch_request {
  * 1; everything else 0.  So direct(q, 0, x) and direct(q, w, 0) always
  * fail with a zero-limit error.
  */
-struct vy_launch_request vy_launch_request_direct(uint32_t queue_len,
+struct vy_pol_launch_request vy_pol_launch_request_direct(uint32_t queue_len,
 						  uint32_t workers,
 						  uint32_t max_x);
 
 /* Field-by-name access, for parsers and printers of requests. */
 #define VY_REQUEST_FIELDS 17
 
-struct vy_request_field {
+struct vy_pol_request_field {
 	const char *name;	/* "queue_len", ... (upstream field names) */
 	unsigned bits;		/* 16, 32 or 64 */
-	size_t offset;		/* offsetof(struct vy_launch_request, ...) */
+	size_t offset;		/* offsetof(struct vy_pol_launch_request, ...) */
 	int is_size;		/* a byte count (accepts 64K, 2G on the CLI) */
 	const char *help;	/* one line: what it means, what 0 means */
 };
 
 /* The 17 fields in upstream order. */
-extern const struct vy_request_field vy_request_fields[VY_REQUEST_FIELDS];
+extern const struct vy_pol_request_field vy_request_fields[VY_REQUEST_FIELDS];
 
 /* Index of the field called @name (exact match), or -1. */
-int vy_request_field_index(const char *name);
-uint64_t vy_request_get(const struct vy_launch_request *r, int idx);
+int vy_pol_request_field_index(const char *name);
+uint64_t vy_pol_request_get(const struct vy_pol_launch_request *r, int idx);
 /* Set field @idx; VY_E_INVAL (message names the field) when @v is too big. */
-int vy_request_set(struct vy_launch_request *r, int idx, uint64_t v,
+int vy_pol_request_set(struct vy_pol_launch_request *r, int idx, uint64_t v,
 		   struct vy_err *e);
-bool vy_request_equal(const struct vy_launch_request *a,
-		      const struct vy_launch_request *b);
+bool vy_pol_request_equal(const struct vy_pol_launch_request *a,
+		      const struct vy_pol_launch_request *b);
 
 /* ---- policy ------------------------------------------------------ */
 
@@ -133,8 +133,8 @@ bool vy_request_equal(const struct vy_launch_request *a,
 #define VY_MEMORY_HYSTERESIS_BPS 250
 
 /* MegakernelLaunchPolicy (§1.4).  Plain data, part of the cache key. */
-struct vy_launch_policy {
-	struct vy_sizing_policy sizing;
+struct vy_pol_launch_policy {
+	struct vy_pol_sizing_policy sizing;
 	uint32_t min_hit_capacity;		/* 1024 */
 	uint32_t hit_capacity_multiplier;	/* 2 */
 	uint32_t saturated_waves;		/* 4 */
@@ -150,20 +150,20 @@ struct vy_launch_policy {
 };
 
 /* MegakernelLaunchPolicy::standard() (also the default). */
-struct vy_launch_policy vy_launch_policy_standard(void);
-bool vy_launch_policy_equal(const struct vy_launch_policy *a,
-			    const struct vy_launch_policy *b);
+struct vy_pol_launch_policy vy_pol_launch_policy_standard(void);
+bool vy_pol_launch_policy_equal(const struct vy_pol_launch_policy *a,
+			    const struct vy_pol_launch_policy *b);
 
 /* ---- recommendation ---------------------------------------------- */
 
 /* MegakernelLaunchRecommendation (§1.3). */
-struct vy_launch_recommendation {
-	struct vy_geometry geometry;	/* padded ring geometry */
+struct vy_pol_launch_recommendation {
+	struct vy_pol_geometry geometry;	/* padded ring geometry */
 	uint32_t worker_groups;		/* chosen by the grid planner */
 	uint32_t hit_capacity;		/* sparse-hit capacity */
-	enum vy_pressure pressure;
-	enum vy_exec_mode execution_mode;
-	enum vy_topology topology;	/* after hysteresis */
+	enum vy_pol_pressure pressure;
+	enum vy_pol_exec_mode execution_mode;
+	enum vy_pol_topology topology;	/* after hysteresis */
 	bool promote_hot_opcodes;	/* hot_opcode_count >= threshold */
 	bool promote_hot_windows;	/* hot_window_count >= threshold */
 	bool age_priority_work;		/* requeues, or age >= threshold */
@@ -171,15 +171,15 @@ struct vy_launch_recommendation {
 	uint64_t device_memory_budget_bytes;	/* 0 = unbounded */
 };
 
-bool vy_recommendation_equal(const struct vy_launch_recommendation *a,
-			     const struct vy_launch_recommendation *b);
+bool vy_pol_recommendation_equal(const struct vy_pol_launch_recommendation *a,
+			     const struct vy_pol_launch_recommendation *b);
 
 /* ---- recommendation cache (§1.15) -------------------------------- */
 
 #define VY_LAUNCH_CACHE_CAPACITY 128
 #define VY_LAUNCH_CACHE_BUCKETS 256	/* power of two, > capacity */
 
-struct vy_launch_cache_stats {
+struct vy_pol_launch_cache_stats {
 	size_t entries;
 	uint64_t hits;
 	uint64_t misses;
@@ -188,13 +188,13 @@ struct vy_launch_cache_stats {
 /*
  * 128-entry LRU of (policy, raw request) -> recommendation.  Treat the
  * members as private.  A zero-filled struct is not valid: call
- * vy_launch_cache_init().  Not thread safe: use one per thread (see
- * vy_launch_cache_thread()) or lock around it.
+ * vy_pol_launch_cache_init().  Not thread safe: use one per thread (see
+ * vy_pol_launch_cache_thread()) or lock around it.
  */
-struct vy_launch_cache_entry {
-	struct vy_launch_policy policy;
-	struct vy_launch_request request;
-	struct vy_launch_recommendation rec;
+struct vy_pol_launch_cache_entry {
+	struct vy_pol_launch_policy policy;
+	struct vy_pol_launch_request request;
+	struct vy_pol_launch_recommendation rec;
 	uint64_t last_seen;
 	uint32_t hash;
 	int16_t next;		/* bucket chain, -1 = end */
@@ -202,19 +202,19 @@ struct vy_launch_cache_entry {
 	int16_t older, newer;	/* recency list, -1 = end */
 };
 
-struct vy_launch_cache {
+struct vy_pol_launch_cache {
 	uint64_t clock, hits, misses;
 	size_t entries;
 	int16_t oldest, newest;	/* recency list ends, -1 = empty */
 	int16_t bucket[VY_LAUNCH_CACHE_BUCKETS];
-	struct vy_launch_cache_entry e[VY_LAUNCH_CACHE_CAPACITY + 1];
+	struct vy_pol_launch_cache_entry e[VY_LAUNCH_CACHE_CAPACITY + 1];
 };
 
 /* Empty the cache and zero its clock and counters (also to initialise). */
-void vy_launch_cache_init(struct vy_launch_cache *c);
+void vy_pol_launch_cache_init(struct vy_pol_launch_cache *c);
 /* This thread's cache (upstream's thread_local), initialised on first use. */
-struct vy_launch_cache *vy_launch_cache_thread(void);
-struct vy_launch_cache_stats vy_launch_cache_stats(const struct vy_launch_cache *c);
+struct vy_pol_launch_cache *vy_pol_launch_cache_thread(void);
+struct vy_pol_launch_cache_stats vy_pol_launch_cache_stats(const struct vy_pol_launch_cache *c);
 
 /*
  * get: a hit refreshes recency and counts a hit; a miss counts a miss.
@@ -222,20 +222,20 @@ struct vy_launch_cache_stats vy_launch_cache_stats(const struct vy_launch_cache 
  * other entry is evicted.  Counters saturate (0.7.2).  The policy path
  * calls these itself; they are public for tests and benchmarks.
  */
-bool vy_launch_cache_get(struct vy_launch_cache *c,
-			 const struct vy_launch_policy *p,
-			 const struct vy_launch_request *r,
-			 struct vy_launch_recommendation *out);
-void vy_launch_cache_insert(struct vy_launch_cache *c,
-			    const struct vy_launch_policy *p,
-			    const struct vy_launch_request *r,
-			    const struct vy_launch_recommendation *rec);
+bool vy_pol_launch_cache_get(struct vy_pol_launch_cache *c,
+			 const struct vy_pol_launch_policy *p,
+			 const struct vy_pol_launch_request *r,
+			 struct vy_pol_launch_recommendation *out);
+void vy_pol_launch_cache_insert(struct vy_pol_launch_cache *c,
+			    const struct vy_pol_launch_policy *p,
+			    const struct vy_pol_launch_request *r,
+			    const struct vy_pol_launch_recommendation *rec);
 
 /* ---- recommending ------------------------------------------------ */
 
 /*
  * Recommend a launch for @r under @p.  @cache may be NULL (no caching);
- * pass vy_launch_cache_thread() for upstream's behaviour.  Returns 0 and
+ * pass vy_pol_launch_cache_thread() for upstream's behaviour.  Returns 0 and
  * fills @out, or a negative code:
  *   VY_E_GRID_ZERO_MAX_WORKGROUP_SIZE_X / _WORKGROUPS_PER_DIMENSION /
  *   _INVOCATIONS_PER_WORKGROUP   a zero adapter limit
@@ -248,24 +248,24 @@ void vy_launch_cache_insert(struct vy_launch_cache *c,
  *       (the other members are unspecified).
  * A failing call counts its cache miss and inserts nothing.
  */
-int vy_policy_recommend(const struct vy_launch_policy *p,
-			const struct vy_launch_request *r,
-			struct vy_launch_cache *cache,
-			struct vy_launch_recommendation *out,
+int vy_pol_recommend(const struct vy_pol_launch_policy *p,
+			const struct vy_pol_launch_request *r,
+			struct vy_pol_launch_cache *cache,
+			struct vy_pol_launch_recommendation *out,
 			struct vy_err *e);
 
 /*
  * The same with hysteresis against @previous (a 250 bps band around the
  * frontier and memory thresholds).  Never touches any cache.
  */
-int vy_policy_recommend_with_previous(const struct vy_launch_policy *p,
-				      const struct vy_launch_request *r,
-				      enum vy_topology previous,
-				      struct vy_launch_recommendation *out,
+int vy_pol_recommend_with_previous(const struct vy_pol_launch_policy *p,
+				      const struct vy_pol_launch_request *r,
+				      enum vy_pol_topology previous,
+				      struct vy_pol_launch_recommendation *out,
 				      struct vy_err *e);
 
 /* Why the raw topology was chosen (§1.8 rows). */
-enum vy_topo_rule {
+enum vy_pol_topo_rule {
 	VY_TOPO_RULE_EMPTY_QUEUE,	/* queue_len == 0 */
 	VY_TOPO_RULE_MEMORY,		/* pressure >= threshold */
 	VY_TOPO_RULE_SPARSE,		/* density <= sparse threshold */
@@ -275,7 +275,7 @@ enum vy_topo_rule {
 };
 
 /* What hysteresis did (§1.9). */
-enum vy_hyst_rule {
+enum vy_pol_hyst_rule {
 	VY_HYST_NO_PREVIOUS,		/* no previous topology: raw */
 	VY_HYST_RAW_FIXED,		/* raw Empty / MemoryConstrained win */
 	VY_HYST_HOLD_MEMORY,		/* previous MC, pressure >= thr-250 */
@@ -287,13 +287,13 @@ enum vy_hyst_rule {
 	VY_HYST_RELEASED,		/* a previous topology, no band held: raw */
 };
 
-enum vy_shed_rule {
+enum vy_pol_shed_rule {
 	VY_SHED_NONE,
 	VY_SHED_MEMORY,		/* memory-constrained shedding */
 	VY_SHED_SPARSE,		/* sparse-frontier scaling */
 };
 
-enum vy_pressure_rule {
+enum vy_pol_pressure_rule {
 	VY_PRESSURE_RULE_EMPTY,		/* queue_len == 0 */
 	VY_PRESSURE_RULE_REQUEUE,	/* requeue_count > 0 */
 	VY_PRESSURE_RULE_WAVES,		/* queue_len >= lanes * waves */
@@ -312,28 +312,28 @@ enum vy_pressure_rule {
  * --explain.  Filled as far as the pipeline got (@stage counts the steps
  * that completed: 1 inference .. 6 budget check passed).
  */
-struct vy_launch_trace {
+struct vy_pol_launch_trace {
 	int stage;
-	struct vy_launch_request request;	/* as given */
-	struct vy_launch_request effective;	/* after inference */
+	struct vy_pol_launch_request request;	/* as given */
+	struct vy_pol_launch_request effective;	/* after inference */
 	bool inferred_frontier_density;
 	bool inferred_memory_pressure;
 	bool has_previous;
-	enum vy_topology previous;
-	enum vy_topology raw_topology;
-	enum vy_topo_rule topo_rule;
-	enum vy_hyst_rule hyst_rule;
-	enum vy_topology topology;
+	enum vy_pol_topology previous;
+	enum vy_pol_topology raw_topology;
+	enum vy_pol_topo_rule topo_rule;
+	enum vy_pol_hyst_rule hyst_rule;
+	enum vy_pol_topology topology;
 	uint32_t hyst_bound_bps;		/* the band edge that was tested */
-	enum vy_shed_rule shed_rule;
+	enum vy_pol_shed_rule shed_rule;
 	uint32_t workers_before_shed;
 	uint32_t workers_after_shed;
 	uint32_t shed_bps;			/* memory: share of workers shed */
 	uint32_t shed_density_bps;		/* sparse: clamped density */
-	struct vy_grid_plan grid;
+	struct vy_pol_grid_plan grid;
 	bool workers_from_occupancy;		/* requested 0: adapter derived */
 	uint64_t lanes;				/* grid x * width */
-	enum vy_pressure_rule pressure_rule;
+	enum vy_pol_pressure_rule pressure_rule;
 	bool hit_capacity_explicit;
 	uint32_t hit_multiplier;		/* 1 under memory pressure */
 	uint64_t hit_derived;			/* queue * hits * multiplier */
@@ -345,13 +345,13 @@ struct vy_launch_trace {
 /*
  * The uncached pipeline with an optional previous topology (@previous
  * NULL = none) that also fills @trace (may be NULL).  Same results and
- * errors as vy_policy_recommend_with_previous() / vy_policy_recommend().
+ * errors as vy_pol_recommend_with_previous() / vy_pol_recommend().
  */
-int vy_policy_recommend_traced(const struct vy_launch_policy *p,
-			       const struct vy_launch_request *r,
-			       const enum vy_topology *previous,
-			       struct vy_launch_trace *trace,
-			       struct vy_launch_recommendation *out,
+int vy_pol_recommend_traced(const struct vy_pol_launch_policy *p,
+			       const struct vy_pol_launch_request *r,
+			       const enum vy_pol_topology *previous,
+			       struct vy_pol_launch_trace *trace,
+			       struct vy_pol_launch_recommendation *out,
 			       struct vy_err *e);
 
 /* ---- telemetry-driven recommendation (seed 000 recommend_launch) -- */
@@ -359,10 +359,10 @@ int vy_policy_recommend_traced(const struct vy_launch_policy *p,
 /*
  * What recommend_launch needs from a decoded ring snapshot.  Fill it from
  * the runtime counters and decoded windows (telemetry.h) or by hand:
- * vy_launch_feedback_set_counts() for the occupancy-derived numbers and
- * vy_launch_feedback_add_window() once per decoded window.
+ * vy_pol_launch_feedback_set_counts() for the occupancy-derived numbers and
+ * vy_pol_launch_feedback_add_window() once per decoded window.
  */
-struct vy_launch_feedback {
+struct vy_pol_launch_feedback {
 	uint32_t total_slots;		/* runtime counters total_slots */
 	uint32_t queue_depth;		/* runtime counters queue_depth */
 	uint16_t frontier_density_bps;	/* runtime counters density */
@@ -379,7 +379,7 @@ struct vy_launch_feedback {
  * density as the runtime counters define it: min(queue_depth * 10000 /
  * total_slots, 65535), 0 for no slots.
  */
-void vy_launch_feedback_set_counts(struct vy_launch_feedback *f,
+void vy_pol_launch_feedback_set_counts(struct vy_pol_launch_feedback *f,
 				   uint32_t total_slots, uint32_t queue_depth,
 				   uint32_t requeue_slots);
 
@@ -387,7 +387,7 @@ void vy_launch_feedback_set_counts(struct vy_launch_feedback *f,
  * Count one decoded window: hot when required + lookahead >= 4.  The sum
  * is checked: VY_E_ROUTE_WINDOW_DEMAND_OVERFLOW when it overflows u32.
  */
-int vy_launch_feedback_add_window(struct vy_launch_feedback *f,
+int vy_pol_launch_feedback_add_window(struct vy_pol_launch_feedback *f,
 				  uint32_t required_slots,
 				  uint32_t lookahead_slots, struct vy_err *e);
 
@@ -397,11 +397,11 @@ int vy_launch_feedback_add_window(struct vy_launch_feedback *f,
  * hot opcode and window counts, add the requeue slots to requeue_count
  * (VY_E_REQUEUE_COUNT_OVERFLOW past u64).
  */
-int vy_launch_request_fill_from_feedback(struct vy_launch_request *r,
-					 const struct vy_launch_feedback *f,
+int vy_pol_launch_request_fill_from_feedback(struct vy_pol_launch_request *r,
+					 const struct vy_pol_launch_feedback *f,
 					 struct vy_err *e);
 
-struct vy_telemetry;
+struct vy_tel;
 struct vy_dump_geometry;
 
 /*
@@ -410,8 +410,8 @@ struct vy_dump_geometry;
  * opcode metrics and every decoded route window.  Errors:
  * VY_E_ROUTE_WINDOW_DEMAND_OVERFLOW.
  */
-int vy_launch_feedback_from_telemetry(struct vy_launch_feedback *f,
-				      const struct vy_telemetry *t,
+int vy_pol_launch_feedback_from_telemetry(struct vy_pol_launch_feedback *f,
+				      const struct vy_tel *t,
 				      struct vy_err *e);
 
 /*
@@ -422,26 +422,26 @@ int vy_launch_feedback_from_telemetry(struct vy_launch_feedback *f,
  * VY_E_FORMAT, ...), of the decode, VY_E_FORMAT for a file that is not a
  * VYRD stream or has no such snapshot.
  */
-int vy_launch_feedback_load(const char *path, const uint32_t *windows,
-			    size_t n, struct vy_launch_feedback *f,
+int vy_pol_launch_feedback_load(const char *path, const uint32_t *windows,
+			    size_t n, struct vy_pol_launch_feedback *f,
 			    struct vy_dump_geometry *geo, struct vy_err *e);
 
 /*
  * recommend_launch: fill a copy of @r from @f (the result in @filled when
- * not NULL), then vy_policy_recommend() under the standard policy through
+ * not NULL), then vy_pol_recommend() under the standard policy through
  * @cache (may be NULL), keyed on the filled request.
  */
-int vy_policy_recommend_from_feedback(const struct vy_launch_feedback *f,
-				      const struct vy_launch_request *r,
-				      struct vy_launch_cache *cache,
-				      struct vy_launch_request *filled,
-				      struct vy_launch_recommendation *out,
+int vy_pol_recommend_from_feedback(const struct vy_pol_launch_feedback *f,
+				      const struct vy_pol_launch_request *r,
+				      struct vy_pol_launch_cache *cache,
+				      struct vy_pol_launch_request *filled,
+				      struct vy_pol_launch_recommendation *out,
 				      struct vy_err *e);
 
 /* ---- launch configuration (planner/config.rs) -------------------- */
 
 /* MegakernelWorkloadHints: graph, memory and hot-work hints of a config. */
-struct vy_mk_workload_hints {
+struct vy_pol_mk_workload_hints {
 	uint32_t hot_opcode_count;
 	uint32_t hot_window_count;
 	uint32_t graph_node_count;
@@ -453,21 +453,21 @@ struct vy_mk_workload_hints {
 };
 
 /* MegakernelConfig. */
-struct vy_mk_config {
+struct vy_pol_mk_config {
 	uint32_t worker_count;			/* default 64 */
 	uint64_t max_wall_time_ns;		/* default 60 s */
 	uint32_t expected_items_per_worker;	/* default 0 */
-	struct vy_mk_workload_hints workload;	/* default all 0 */
+	struct vy_pol_mk_workload_hints workload;	/* default all 0 */
 };
 
 /* The defaults above. */
-struct vy_mk_config vy_mk_config_default(void);
+struct vy_pol_mk_config vy_pol_mk_config_default(void);
 
 /* VY_E_INVAL for worker_count 0 or a zero wall time. */
-int vy_mk_config_validate(const struct vy_mk_config *c, struct vy_err *e);
+int vy_pol_mk_config_validate(const struct vy_pol_mk_config *c, struct vy_err *e);
 
 /* dispatch_grid_for(worker_count, queue_len, max_x). */
-void vy_mk_config_dispatch_grid(const struct vy_mk_config *c,
+void vy_pol_mk_config_dispatch_grid(const struct vy_pol_mk_config *c,
 				uint32_t queue_len, uint32_t max_x,
 				uint32_t grid[3]);
 
@@ -477,7 +477,7 @@ void vy_mk_config_dispatch_grid(const struct vy_mk_config *c,
  * expected_items_per_worker when above 1 (else 1), the workload hints;
  * hit capacity, requeue count and priority age 0.
  */
-struct vy_launch_request vy_mk_config_launch_request(const struct vy_mk_config *c,
+struct vy_pol_launch_request vy_pol_mk_config_launch_request(const struct vy_pol_mk_config *c,
 						     uint32_t queue_len,
 						     uint32_t max_x,
 						     uint32_t max_groups,
@@ -489,19 +489,19 @@ struct vy_launch_request vy_mk_config_launch_request(const struct vy_mk_config *
  * Index of the smallest cost under IEEE-754 totalOrder (-NaN < -inf <
  * ... < -0.0 < +0.0 < ... < +inf < +NaN); ties keep the earliest.  @n >= 1.
  */
-size_t vy_best_cost_index(const double *costs, size_t n);
+size_t vy_pol_best_cost_index(const double *costs, size_t n);
 
 /*
  * candidates[best(costs[0..min(nc, ncost))])], or the policy's
  * hit_capacity_multiplier when either list is empty.
  */
-uint32_t vy_autotune_hit_capacity_multiplier(const struct vy_launch_policy *p,
+uint32_t vy_pol_autotune_hit_capacity_multiplier(const struct vy_pol_launch_policy *p,
 					     const uint32_t *candidates,
 					     size_t ncandidates,
 					     const double *costs, size_t ncosts);
 
 /* The same rule for work-group sizes; falls back to @current. */
-uint32_t vy_autotune_workgroup_size(const uint32_t *candidates,
+uint32_t vy_pol_autotune_workgroup_size(const uint32_t *candidates,
 				    size_t ncandidates, const double *costs,
 				    size_t ncosts, uint32_t current);
 
@@ -511,7 +511,7 @@ uint32_t vy_autotune_workgroup_size(const uint32_t *candidates,
  * written to @out (which must hold @n): @n, or 0 (an empty result, not an
  * error) when n*n overflows, @mlen < n*n or @glen < n.
  */
-size_t vy_natural_gradient_step(const double *m_inv_sqrt, size_t mlen,
+size_t vy_pol_natural_gradient_step(const double *m_inv_sqrt, size_t mlen,
 				const double *grad, size_t glen, uint32_t n,
 				double learning_rate, double *out);
 
@@ -520,12 +520,12 @@ size_t vy_natural_gradient_step(const double *m_inv_sqrt, size_t mlen,
  * x_i = x_i - (damping * r_i) * x_i.  When @nrestriction != @n the copy
  * is returned unchanged.  @out holds @n values (may alias @stalks).
  */
-void vy_priority_diffuse(const double *stalks, size_t n,
+void vy_pol_priority_diffuse(const double *stalks, size_t n,
 			 const double *restriction, size_t nrestriction,
 			 double damping, uint32_t iterations, double *out);
 
 /* PriorityRequeueAccounting (§1.18). */
-struct vy_priority_accounting {
+struct vy_pol_priority_accounting {
 	uint64_t requeue_count;
 	uint64_t aged_promotions;
 	uint32_t max_priority_age;
@@ -535,35 +535,35 @@ struct vy_priority_accounting {
  * requeue_count += 1 (checked: VY_E_PRIORITY_COUNTER_OVERFLOW at
  * UINT64_MAX, nothing changes), max_priority_age = max(age, ...).
  */
-int vy_priority_record_requeue(struct vy_priority_accounting *a,
+int vy_pol_priority_record_requeue(struct vy_pol_priority_accounting *a,
 			       uint32_t age_ticks, struct vy_err *e);
 /* aged_promotions += 1, same rules. */
-int vy_priority_record_aged_promotion(struct vy_priority_accounting *a,
+int vy_pol_priority_record_aged_promotion(struct vy_pol_priority_accounting *a,
 				      uint32_t age_ticks, struct vy_err *e);
 
 /* ---- backend caps, work item, dispatch telemetry, report (seed 004) */
 
 /* MegakernelCaps. */
-struct vy_mk_caps {
+struct vy_pol_mk_caps {
 	bool supported;
 	uint32_t max_worker_count;
 };
 
-static inline struct vy_mk_caps vy_mk_caps_unsupported(void)
+static inline struct vy_pol_mk_caps vy_pol_mk_caps_unsupported(void)
 {
-	return (struct vy_mk_caps){ false, 0 };
+	return (struct vy_pol_mk_caps){ false, 0 };
 }
 
-static inline struct vy_mk_caps vy_mk_caps_supported(uint32_t n)
+static inline struct vy_pol_mk_caps vy_pol_mk_caps_supported(uint32_t n)
 {
-	return (struct vy_mk_caps){ true, n };
+	return (struct vy_pol_mk_caps){ true, n };
 }
 
 /*
  * MegakernelWorkItem: 16 bytes, four u32.  Published as opcode =
  * op_handle, arg0 = input_handle, arg1 = output_handle, arg2 = param.
  */
-struct vy_mk_work_item {
+struct vy_pol_mk_work_item {
 	uint32_t op_handle;
 	uint32_t input_handle;
 	uint32_t output_handle;
@@ -571,7 +571,7 @@ struct vy_mk_work_item {
 };
 
 /* MegakernelTelemetry: per-dispatch production counters (§3.4). */
-struct vy_mk_dispatch_telemetry {
+struct vy_pol_mk_dispatch_telemetry {
 	uint64_t bytes_uploaded;	/* control + ring + debug + IO inputs */
 	uint64_t bytes_read_back;	/* all output buffers */
 	uint64_t bytes_moved;		/* uploaded + read back */
@@ -583,9 +583,9 @@ struct vy_mk_dispatch_telemetry {
 	uint32_t readback_buffers;
 	bool compiled_pipeline_cache_hit;
 	bool resident_input_cache_hit;
-	enum vy_topology topology;
-	enum vy_pressure pressure;
-	enum vy_exec_mode execution_mode;
+	enum vy_pol_topology topology;
+	enum vy_pol_pressure pressure;
+	enum vy_pol_exec_mode execution_mode;
 	uint32_t hit_capacity;
 	uint64_t estimated_peak_device_bytes;	/* launch peak + 2 * inputs */
 	uint64_t device_memory_budget_bytes;	/* 0 = unbounded */
@@ -601,18 +601,18 @@ struct vy_mk_dispatch_telemetry {
  * members are copied from @rec when not NULL (else the zero defaults).
  * VY_E_PEAK_BYTES_OVERFLOW on an overflowing byte total.
  */
-int vy_mk_dispatch_telemetry_fill(struct vy_mk_dispatch_telemetry *t,
+int vy_pol_mk_dispatch_telemetry_fill(struct vy_pol_mk_dispatch_telemetry *t,
 				  const uint64_t *input_lens, size_t ninputs,
 				  const uint64_t *output_lens, size_t noutputs,
 				  uint32_t item_count, uint32_t slot_count,
 				  uint32_t covering_worker_groups,
 				  uint32_t workgroup_size_x,
 				  uint64_t launch_peak,
-				  const struct vy_launch_recommendation *rec,
+				  const struct vy_pol_launch_recommendation *rec,
 				  struct vy_err *e);
 
 /* MegakernelReport: one run summary; zero-filled is the default. */
-struct vy_mk_report {
+struct vy_pol_mk_report {
 	uint64_t items_processed;
 	uint64_t items_remaining;
 	uint64_t wall_time_ns;
@@ -623,7 +623,7 @@ struct vy_mk_report {
 	uint64_t deduped_items;
 	uint64_t published_items;
 	uint64_t lineage_items;
-	struct vy_mk_dispatch_telemetry telemetry;
+	struct vy_pol_mk_dispatch_telemetry telemetry;
 	uint32_t *region_lineage;	/* one source-rule bitset per region */
 	size_t region_lineage_len;	/* owned by whoever filled it */
 };
@@ -643,7 +643,7 @@ struct vy_mk_report {
  * empty < light < balanced < saturated); booleans take true/false (= and
  * != only).
  */
-struct vy_rec_check {
+struct vy_pol_rec_check {
 	int field;
 	int op;
 	uint64_t value;
@@ -651,15 +651,15 @@ struct vy_rec_check {
 };
 
 /* Parse @expr; VY_E_INVAL with a message saying what is wrong. */
-int vy_rec_check_parse(const char *expr, struct vy_rec_check *out,
+int vy_pol_rec_check_parse(const char *expr, struct vy_pol_rec_check *out,
 		       struct vy_err *e);
 
 /*
  * Evaluate @c on @r: returns true when it holds.  @actual (may be NULL,
  * @n bytes) receives the field's actual value as text.
  */
-bool vy_rec_check_eval(const struct vy_rec_check *c,
-		       const struct vy_launch_recommendation *r, char *actual,
+bool vy_pol_rec_check_eval(const struct vy_pol_rec_check *c,
+		       const struct vy_pol_launch_recommendation *r, char *actual,
 		       size_t n);
 
 #endif

@@ -26,8 +26,8 @@ static inline uint64_t mix(uint64_t h, uint64_t v)
 	return h;
 }
 
-static uint32_t key_hash(const struct vy_launch_policy *p,
-			 const struct vy_launch_request *r)
+static uint32_t key_hash(const struct vy_pol_launch_policy *p,
+			 const struct vy_pol_launch_request *r)
 {
 	uint64_t h = 0x243F6A8885A308D3ull;
 
@@ -55,7 +55,7 @@ static uint32_t key_hash(const struct vy_launch_policy *p,
 	return (uint32_t)h;
 }
 
-void vy_launch_cache_init(struct vy_launch_cache *c)
+void vy_pol_launch_cache_init(struct vy_pol_launch_cache *c)
 {
 	size_t i;
 
@@ -71,9 +71,9 @@ void vy_launch_cache_init(struct vy_launch_cache *c)
 	}
 }
 
-static void lru_remove(struct vy_launch_cache *c, int i)
+static void lru_remove(struct vy_pol_launch_cache *c, int i)
 {
-	struct vy_launch_cache_entry *x = &c->e[i];
+	struct vy_pol_launch_cache_entry *x = &c->e[i];
 
 	if (x->older >= 0)
 		c->e[x->older].newer = x->newer;
@@ -86,9 +86,9 @@ static void lru_remove(struct vy_launch_cache *c, int i)
 	x->older = x->newer = -1;
 }
 
-static void lru_push_newest(struct vy_launch_cache *c, int i)
+static void lru_push_newest(struct vy_pol_launch_cache *c, int i)
 {
-	struct vy_launch_cache_entry *x = &c->e[i];
+	struct vy_pol_launch_cache_entry *x = &c->e[i];
 
 	x->older = c->newest;
 	x->newer = -1;
@@ -99,21 +99,21 @@ static void lru_push_newest(struct vy_launch_cache *c, int i)
 	c->newest = (int16_t)i;
 }
 
-static _Thread_local struct vy_launch_cache thread_cache;
+static _Thread_local struct vy_pol_launch_cache thread_cache;
 static _Thread_local int thread_cache_ready;
 
-struct vy_launch_cache *vy_launch_cache_thread(void)
+struct vy_pol_launch_cache *vy_pol_launch_cache_thread(void)
 {
 	if (!thread_cache_ready) {
-		vy_launch_cache_init(&thread_cache);
+		vy_pol_launch_cache_init(&thread_cache);
 		thread_cache_ready = 1;
 	}
 	return &thread_cache;
 }
 
-struct vy_launch_cache_stats vy_launch_cache_stats(const struct vy_launch_cache *c)
+struct vy_pol_launch_cache_stats vy_pol_launch_cache_stats(const struct vy_pol_launch_cache *c)
 {
-	struct vy_launch_cache_stats s = { c->entries, c->hits, c->misses };
+	struct vy_pol_launch_cache_stats s = { c->entries, c->hits, c->misses };
 
 	return s;
 }
@@ -123,7 +123,7 @@ static inline uint64_t sat_inc(uint64_t v)
 	return v == UINT64_MAX ? v : v + 1;
 }
 
-static void wrap_clock(struct vy_launch_cache *c)
+static void wrap_clock(struct vy_pol_launch_cache *c)
 {
 	size_t i;
 
@@ -134,27 +134,27 @@ static void wrap_clock(struct vy_launch_cache *c)
 		c->e[i].last_seen = 0;
 }
 
-static int find(const struct vy_launch_cache *c, uint32_t h,
-		const struct vy_launch_policy *p,
-		const struct vy_launch_request *r)
+static int find(const struct vy_pol_launch_cache *c, uint32_t h,
+		const struct vy_pol_launch_policy *p,
+		const struct vy_pol_launch_request *r)
 {
 	int i = c->bucket[h & (VY_LAUNCH_CACHE_BUCKETS - 1)];
 
 	while (i >= 0) {
-		const struct vy_launch_cache_entry *x = &c->e[i];
+		const struct vy_pol_launch_cache_entry *x = &c->e[i];
 
-		if (x->hash == h && vy_request_equal(&x->request, r) &&
-		    vy_launch_policy_equal(&x->policy, p))
+		if (x->hash == h && vy_pol_request_equal(&x->request, r) &&
+		    vy_pol_launch_policy_equal(&x->policy, p))
 			return i;
 		i = x->next;
 	}
 	return -1;
 }
 
-bool vy_launch_cache_get(struct vy_launch_cache *c,
-			 const struct vy_launch_policy *p,
-			 const struct vy_launch_request *r,
-			 struct vy_launch_recommendation *out)
+bool vy_pol_launch_cache_get(struct vy_pol_launch_cache *c,
+			 const struct vy_pol_launch_policy *p,
+			 const struct vy_pol_launch_request *r,
+			 struct vy_pol_launch_recommendation *out)
 {
 	uint32_t h = key_hash(p, r);
 	int i;
@@ -176,7 +176,7 @@ bool vy_launch_cache_get(struct vy_launch_cache *c,
 	return true;
 }
 
-static void unlink_slot(struct vy_launch_cache *c, int i)
+static void unlink_slot(struct vy_pol_launch_cache *c, int i)
 {
 	int16_t *pp = &c->bucket[c->e[i].hash & (VY_LAUNCH_CACHE_BUCKETS - 1)];
 
@@ -190,10 +190,10 @@ static void unlink_slot(struct vy_launch_cache *c, int i)
 	c->entries--;
 }
 
-void vy_launch_cache_insert(struct vy_launch_cache *c,
-			    const struct vy_launch_policy *p,
-			    const struct vy_launch_request *r,
-			    const struct vy_launch_recommendation *rec)
+void vy_pol_launch_cache_insert(struct vy_pol_launch_cache *c,
+			    const struct vy_pol_launch_policy *p,
+			    const struct vy_pol_launch_request *r,
+			    const struct vy_pol_launch_recommendation *rec)
 {
 	uint32_t h = key_hash(p, r);
 	int i;

@@ -52,7 +52,7 @@ static const struct {
 
 enum op { OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE };
 
-static uint64_t field_value(int f, const struct vy_launch_recommendation *r)
+static uint64_t field_value(int f, const struct vy_pol_launch_recommendation *r)
 {
 	switch (f) {
 	case C_WORKER_GROUPS: return r->worker_groups;
@@ -82,7 +82,7 @@ static void trim(char *s)
 	memmove(s, s + i, n - i + 1);
 }
 
-int vy_rec_check_parse(const char *expr, struct vy_rec_check *out,
+int vy_pol_rec_check_parse(const char *expr, struct vy_pol_rec_check *out,
 		       struct vy_err *e)
 {
 	char name[64], val[64];
@@ -164,9 +164,9 @@ int vy_rec_check_parse(const char *expr, struct vy_rec_check *out,
 				       expr, val);
 		break;
 	case F_TOPO: {
-		enum vy_topology t;
+		enum vy_pol_topology t;
 
-		if (vy_topology_parse(val, &t))
+		if (vy_pol_topology_parse(val, &t))
 			return vy_errf(e, VY_E_INVAL,
 				       "topologies: empty sparse_frontier hybrid_frontier dense_frontier fused_dense memory_constrained",
 				       "--check '%s': '%s' is not a topology",
@@ -175,9 +175,9 @@ int vy_rec_check_parse(const char *expr, struct vy_rec_check *out,
 		break;
 	}
 	case F_PRESSURE: {
-		enum vy_pressure pr;
+		enum vy_pol_pressure pr;
 
-		if (vy_pressure_parse(val, &pr))
+		if (vy_pol_pressure_parse(val, &pr))
 			return vy_errf(e, VY_E_INVAL,
 				       "pressures: empty light balanced saturated",
 				       "--check '%s': '%s' is not a pressure",
@@ -186,9 +186,9 @@ int vy_rec_check_parse(const char *expr, struct vy_rec_check *out,
 		break;
 	}
 	case F_MODE: {
-		enum vy_exec_mode m;
+		enum vy_pol_exec_mode m;
 
-		if (vy_exec_mode_parse(val, &m))
+		if (vy_pol_exec_mode_parse(val, &m))
 			return vy_errf(e, VY_E_INVAL,
 				       "modes: interpreter jit",
 				       "--check '%s': '%s' is not an execution mode",
@@ -212,8 +212,8 @@ int vy_rec_check_parse(const char *expr, struct vy_rec_check *out,
 	return 0;
 }
 
-bool vy_rec_check_eval(const struct vy_rec_check *c,
-		       const struct vy_launch_recommendation *r, char *actual,
+bool vy_pol_rec_check_eval(const struct vy_pol_rec_check *c,
+		       const struct vy_pol_launch_recommendation *r, char *actual,
 		       size_t n)
 {
 	uint64_t v = field_value(c->field, r);
@@ -225,15 +225,15 @@ bool vy_rec_check_eval(const struct vy_rec_check *c,
 			break;
 		case F_TOPO:
 			snprintf(actual, n, "%s",
-				 vy_topology_name((enum vy_topology)v));
+				 vy_pol_topology_name((enum vy_pol_topology)v));
 			break;
 		case F_PRESSURE:
 			snprintf(actual, n, "%s",
-				 vy_pressure_name((enum vy_pressure)v));
+				 vy_pol_pressure_name((enum vy_pol_pressure)v));
 			break;
 		case F_MODE:
 			snprintf(actual, n, "%s",
-				 vy_exec_mode_name((enum vy_exec_mode)v));
+				 vy_pol_exec_mode_name((enum vy_pol_exec_mode)v));
 			break;
 		case F_BOOL:
 			snprintf(actual, n, "%s", v ? "true" : "false");

@@ -11,22 +11,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-int vy_launch_feedback_from_telemetry(struct vy_launch_feedback *f,
-				      const struct vy_telemetry *t,
+int vy_pol_launch_feedback_from_telemetry(struct vy_pol_launch_feedback *f,
+				      const struct vy_tel *t,
 				      struct vy_err *e)
 {
-	struct vy_runtime_counters rc;
+	struct vy_tel_runtime_counters rc;
 	size_t i;
 	int ret;
 
-	vy_telemetry_runtime_counters(t, &rc);
+	vy_tel_runtime_counters_fill(t, &rc);
 	memset(f, 0, sizeof(*f));
-	vy_launch_feedback_set_counts(f, rc.total_slots, rc.queue_depth,
+	vy_pol_launch_feedback_set_counts(f, rc.total_slots, rc.queue_depth,
 				      t->occupancy.requeue);
 	f->frontier_density_bps = rc.frontier_density_bps;
-	f->hot_opcode_count = vy_telemetry_hot_opcode_count(t);
+	f->hot_opcode_count = vy_tel_hot_opcode_count(t);
 	for (i = 0; i < t->n_windows; i++) {
-		ret = vy_launch_feedback_add_window(f,
+		ret = vy_pol_launch_feedback_add_window(f,
 						    t->windows[i].required_slots,
 						    t->windows[i].lookahead_slots,
 						    e);
@@ -74,18 +74,18 @@ static int name_file(struct vy_err *e, const char *path, int ret)
 	return ret;
 }
 
-int vy_launch_feedback_load(const char *path, const uint32_t *windows,
-			    size_t n, struct vy_launch_feedback *f,
+int vy_pol_launch_feedback_load(const char *path, const uint32_t *windows,
+			    size_t n, struct vy_pol_launch_feedback *f,
 			    struct vy_dump_geometry *geo, struct vy_err *e)
 {
 	struct vy_dump_reader *rd = NULL;
 	struct vy_snapshot s;
-	struct vy_telemetry t;
+	struct vy_tel t;
 	uint8_t *control = NULL, *ring = NULL;
 	size_t clen = 0, rlen = 0;
 	int ret, got = 0;
 
-	vy_telemetry_init(&t);
+	vy_tel_init(&t);
 	ret = vy_dump_reader_open(path, &rd, e);
 	if (ret)
 		return ret;
@@ -124,14 +124,14 @@ int vy_launch_feedback_load(const char *path, const uint32_t *windows,
 			      path);
 		goto out;
 	}
-	ret = vy_telemetry_decode(&t, NULL, control, clen, ring, rlen, windows,
+	ret = vy_tel_decode(&t, NULL, control, clen, ring, rlen, windows,
 				  n, VY_TEL_NO_SLOTS, e);
 	if (!ret)
-		ret = vy_launch_feedback_from_telemetry(f, &t, e);
+		ret = vy_pol_launch_feedback_from_telemetry(f, &t, e);
 	if (ret)
 		name_file(e, path, ret);
 out:
-	vy_telemetry_free(&t);
+	vy_tel_free(&t);
 	free(control);
 	free(ring);
 	vy_dump_reader_free(rd);

@@ -11,7 +11,7 @@
 
 /* ---- telemetry feedback ------------------------------------------ */
 
-void vy_launch_feedback_set_counts(struct vy_launch_feedback *f,
+void vy_pol_launch_feedback_set_counts(struct vy_pol_launch_feedback *f,
 				   uint32_t total_slots, uint32_t queue_depth,
 				   uint32_t requeue_slots)
 {
@@ -28,7 +28,7 @@ void vy_launch_feedback_set_counts(struct vy_launch_feedback *f,
 	f->frontier_density_bps = (uint16_t)d;
 }
 
-int vy_launch_feedback_add_window(struct vy_launch_feedback *f,
+int vy_pol_launch_feedback_add_window(struct vy_pol_launch_feedback *f,
 				  uint32_t required_slots,
 				  uint32_t lookahead_slots, struct vy_err *e)
 {
@@ -43,8 +43,8 @@ int vy_launch_feedback_add_window(struct vy_launch_feedback *f,
 	return 0;
 }
 
-int vy_launch_request_fill_from_feedback(struct vy_launch_request *r,
-					 const struct vy_launch_feedback *f,
+int vy_pol_launch_request_fill_from_feedback(struct vy_pol_launch_request *r,
+					 const struct vy_pol_launch_feedback *f,
 					 struct vy_err *e)
 {
 	if (r->requeue_count > UINT64_MAX - f->requeue_slots)
@@ -65,30 +65,30 @@ int vy_launch_request_fill_from_feedback(struct vy_launch_request *r,
 	return 0;
 }
 
-int vy_policy_recommend_from_feedback(const struct vy_launch_feedback *f,
-				      const struct vy_launch_request *r,
-				      struct vy_launch_cache *cache,
-				      struct vy_launch_request *filled,
-				      struct vy_launch_recommendation *out,
+int vy_pol_recommend_from_feedback(const struct vy_pol_launch_feedback *f,
+				      const struct vy_pol_launch_request *r,
+				      struct vy_pol_launch_cache *cache,
+				      struct vy_pol_launch_request *filled,
+				      struct vy_pol_launch_recommendation *out,
 				      struct vy_err *e)
 {
-	struct vy_launch_policy p = vy_launch_policy_standard();
-	struct vy_launch_request fr = *r;
+	struct vy_pol_launch_policy p = vy_pol_launch_policy_standard();
+	struct vy_pol_launch_request fr = *r;
 	int ret;
 
-	ret = vy_launch_request_fill_from_feedback(&fr, f, e);
+	ret = vy_pol_launch_request_fill_from_feedback(&fr, f, e);
 	if (ret)
 		return ret;
 	if (filled)
 		*filled = fr;
-	return vy_policy_recommend(&p, &fr, cache, out, e);
+	return vy_pol_recommend(&p, &fr, cache, out, e);
 }
 
 /* ---- launch configuration ---------------------------------------- */
 
-struct vy_mk_config vy_mk_config_default(void)
+struct vy_pol_mk_config vy_pol_mk_config_default(void)
 {
-	struct vy_mk_config c;
+	struct vy_pol_mk_config c;
 
 	memset(&c, 0, sizeof(c));
 	c.worker_count = VY_SIZING_DEFAULT_WORKER_COUNT;
@@ -96,7 +96,7 @@ struct vy_mk_config vy_mk_config_default(void)
 	return c;
 }
 
-int vy_mk_config_validate(const struct vy_mk_config *c, struct vy_err *e)
+int vy_pol_mk_config_validate(const struct vy_pol_mk_config *c, struct vy_err *e)
 {
 	if (c->worker_count == 0)
 		return vy_errf(e, VY_E_INVAL, "use at least one worker",
@@ -107,22 +107,22 @@ int vy_mk_config_validate(const struct vy_mk_config *c, struct vy_err *e)
 	return 0;
 }
 
-void vy_mk_config_dispatch_grid(const struct vy_mk_config *c,
+void vy_pol_mk_config_dispatch_grid(const struct vy_pol_mk_config *c,
 				uint32_t queue_len, uint32_t max_x,
 				uint32_t grid[3])
 {
-	struct vy_sizing_policy sp = vy_sizing_standard();
+	struct vy_pol_sizing_policy sp = vy_pol_sizing_standard();
 
-	vy_dispatch_grid_for(&sp, c->worker_count, queue_len, max_x, grid);
+	vy_pol_dispatch_grid_for(&sp, c->worker_count, queue_len, max_x, grid);
 }
 
-struct vy_launch_request vy_mk_config_launch_request(const struct vy_mk_config *c,
+struct vy_pol_launch_request vy_pol_mk_config_launch_request(const struct vy_pol_mk_config *c,
 						     uint32_t queue_len,
 						     uint32_t max_x,
 						     uint32_t max_groups,
 						     uint32_t max_invocations)
 {
-	struct vy_launch_request r;
+	struct vy_pol_launch_request r;
 
 	memset(&r, 0, sizeof(r));
 	r.queue_len = queue_len;
@@ -155,7 +155,7 @@ static inline int64_t total_key(double d)
 	return k;
 }
 
-size_t vy_best_cost_index(const double *costs, size_t n)
+size_t vy_pol_best_cost_index(const double *costs, size_t n)
 {
 	size_t best = 0, i;
 	int64_t bk;
@@ -174,7 +174,7 @@ size_t vy_best_cost_index(const double *costs, size_t n)
 	return best;
 }
 
-uint32_t vy_autotune_hit_capacity_multiplier(const struct vy_launch_policy *p,
+uint32_t vy_pol_autotune_hit_capacity_multiplier(const struct vy_pol_launch_policy *p,
 					     const uint32_t *candidates,
 					     size_t ncandidates,
 					     const double *costs, size_t ncosts)
@@ -184,10 +184,10 @@ uint32_t vy_autotune_hit_capacity_multiplier(const struct vy_launch_policy *p,
 	if (ncandidates == 0 || ncosts == 0)
 		return p->hit_capacity_multiplier;
 	n = ncandidates < ncosts ? ncandidates : ncosts;
-	return candidates[vy_best_cost_index(costs, n)];
+	return candidates[vy_pol_best_cost_index(costs, n)];
 }
 
-uint32_t vy_autotune_workgroup_size(const uint32_t *candidates,
+uint32_t vy_pol_autotune_workgroup_size(const uint32_t *candidates,
 				    size_t ncandidates, const double *costs,
 				    size_t ncosts, uint32_t current)
 {
@@ -196,10 +196,10 @@ uint32_t vy_autotune_workgroup_size(const uint32_t *candidates,
 	if (ncandidates == 0 || ncosts == 0)
 		return current;
 	n = ncandidates < ncosts ? ncandidates : ncosts;
-	return candidates[vy_best_cost_index(costs, n)];
+	return candidates[vy_pol_best_cost_index(costs, n)];
 }
 
-size_t vy_natural_gradient_step(const double *m_inv_sqrt, size_t mlen,
+size_t vy_pol_natural_gradient_step(const double *m_inv_sqrt, size_t mlen,
 				const double *grad, size_t glen, uint32_t n,
 				double learning_rate, double *out)
 {
@@ -222,7 +222,7 @@ size_t vy_natural_gradient_step(const double *m_inv_sqrt, size_t mlen,
 	return n;
 }
 
-void vy_priority_diffuse(const double *stalks, size_t n,
+void vy_pol_priority_diffuse(const double *stalks, size_t n,
 			 const double *restriction, size_t nrestriction,
 			 double damping, uint32_t iterations, double *out)
 {
@@ -240,7 +240,7 @@ void vy_priority_diffuse(const double *stalks, size_t n,
 
 /* ---- requeue accounting ------------------------------------------ */
 
-int vy_priority_record_requeue(struct vy_priority_accounting *a,
+int vy_pol_priority_record_requeue(struct vy_pol_priority_accounting *a,
 			       uint32_t age_ticks, struct vy_err *e)
 {
 	if (a->requeue_count == UINT64_MAX)
@@ -253,7 +253,7 @@ int vy_priority_record_requeue(struct vy_priority_accounting *a,
 	return 0;
 }
 
-int vy_priority_record_aged_promotion(struct vy_priority_accounting *a,
+int vy_pol_priority_record_aged_promotion(struct vy_pol_priority_accounting *a,
 				      uint32_t age_ticks, struct vy_err *e)
 {
 	if (a->aged_promotions == UINT64_MAX)
@@ -291,14 +291,14 @@ static uint16_t bps_cap(uint64_t num, uint64_t den)
 	return v > 10000 ? 10000 : (uint16_t)v;
 }
 
-int vy_mk_dispatch_telemetry_fill(struct vy_mk_dispatch_telemetry *t,
+int vy_pol_mk_dispatch_telemetry_fill(struct vy_pol_mk_dispatch_telemetry *t,
 				  const uint64_t *input_lens, size_t ninputs,
 				  const uint64_t *output_lens, size_t noutputs,
 				  uint32_t item_count, uint32_t slot_count,
 				  uint32_t covering_worker_groups,
 				  uint32_t workgroup_size_x,
 				  uint64_t launch_peak,
-				  const struct vy_launch_recommendation *rec,
+				  const struct vy_pol_launch_recommendation *rec,
 				  struct vy_err *e)
 {
 	uint64_t up = 0, down = 0, lanes;

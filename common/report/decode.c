@@ -14,22 +14,22 @@
 #include "report/emit.h"
 #include "wire/util.h"
 
-void vy_tel_report_init(struct vy_tel_report *r)
+void vy_rep_decode_init(struct vy_rep_decode *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->device = "";
-	vy_telemetry_init(&r->tel);
+	vy_tel_init(&r->tel);
 	vy_tel_scratch_init(&r->scratch);
-	vy_sketch_telemetry_init(&r->sketch);
+	vy_tel_sketch_telemetry_init(&r->sketch);
 }
 
-void vy_tel_report_free(struct vy_tel_report *r)
+void vy_rep_decode_free(struct vy_rep_decode *r)
 {
-	vy_telemetry_free(&r->tel);
+	vy_tel_free(&r->tel);
 	vy_tel_scratch_free(&r->scratch);
-	vy_sketch_telemetry_free(&r->sketch);
+	vy_tel_sketch_telemetry_free(&r->sketch);
 	free(r->idx);
-	vy_tel_report_init(r);
+	vy_rep_decode_init(r);
 }
 
 /*
@@ -37,7 +37,7 @@ void vy_tel_report_free(struct vy_tel_report *r)
  * buffer @b becomes "offset base+N: ..."; a message without an offset
  * gets "offset base: WHAT: " in front.
  */
-static int rebase_err(struct vy_tel_report *r, struct vy_err *e, int code,
+static int rebase_err(struct vy_rep_decode *r, struct vy_err *e, int code,
 		      int b, const char *what)
 {
 	char tmp[VY_ERR_MSG_MAX];
@@ -57,7 +57,7 @@ static int rebase_err(struct vy_tel_report *r, struct vy_err *e, int code,
 	return code;
 }
 
-static void count_io(struct vy_tel_report *r)
+static void count_io(struct vy_rep_decode *r)
 {
 	uint32_t i;
 
@@ -79,9 +79,9 @@ static void count_io(struct vy_tel_report *r)
 	}
 }
 
-int vy_tel_report_build(struct vy_tel_report *r,
-			const struct vy_tel_report_opts *o,
-			const struct vy_tel_report *prev, struct vy_err *e)
+int vy_rep_decode_build(struct vy_rep_decode *r,
+			const struct vy_rep_decode_opts *o,
+			const struct vy_rep_decode *prev, struct vy_err *e)
 {
 	unsigned flags = 0;
 	size_t need;
@@ -96,19 +96,19 @@ int vy_tel_report_build(struct vy_tel_report *r,
 	if (o->slots == VY_TEL_SLOTS_NONE && !o->have_opcode &&
 	    !o->sketch_depth)
 		flags |= VY_TEL_NO_SLOTS;
-	ret = vy_control_validate(r->control_len, e);
+	ret = vy_tel_control_validate(r->control_len, e);
 	if (ret)
 		return rebase_err(r, e, ret, VY_BUF_CONTROL, "control");
-	ret = vy_ring_validate(r->ring_len, e);
+	ret = vy_tel_ring_validate(r->ring_len, e);
 	if (ret)
 		return rebase_err(r, e, ret, VY_BUF_RING, "ring");
-	ret = vy_telemetry_decode(&r->tel, &r->scratch, r->control,
+	ret = vy_tel_decode(&r->tel, &r->scratch, r->control,
 				  r->control_len, r->ring, r->ring_len,
 				  o->window_opcodes, o->n_window_opcodes, flags,
 				  e);
 	if (ret)
 		return rebase_err(r, e, ret, VY_BUF_RING, "ring");
-	vy_telemetry_runtime_counters(&r->tel, &r->counters);
+	vy_tel_runtime_counters_fill(&r->tel, &r->counters);
 	need = (r->tel.n_slots > r->tel.n_windows ? r->tel.n_slots :
 						      r->tel.n_windows) + 1;
 	if (need > r->idx_cap) {
@@ -124,11 +124,11 @@ int vy_tel_report_build(struct vy_tel_report *r,
 		r->prev_index = prev->index;
 		r->prev_source = prev->source ? prev->source : "";
 		r->prev_done_count = prev->tel.control.done_count;
-		if (vy_telemetry_health(&r->tel, r->prev_done_count, &r->health,
+		if (vy_tel_health(&r->tel, r->prev_done_count, &r->health,
 					NULL)) {
 			/* A reset is a new epoch, not a failure. */
 			r->counter_reset = true;
-			vy_telemetry_health(&r->tel, r->tel.control.done_count,
+			vy_tel_health(&r->tel, r->tel.control.done_count,
 					    &r->health, NULL);
 			r->health.suspected_stall = false;
 		}
@@ -150,7 +150,7 @@ int vy_tel_report_build(struct vy_tel_report *r,
 		count_io(r);
 	}
 	if (o->sketch_depth) {
-		ret = vy_telemetry_sketch(&r->tel, o->sketch_depth,
+		ret = vy_tel_sketch(&r->tel, o->sketch_depth,
 					  o->sketch_width, &r->sketch, e);
 		if (ret)
 			return ret;
@@ -159,25 +159,25 @@ int vy_tel_report_build(struct vy_tel_report *r,
 	return 0;
 }
 
-bool vy_tel_report_anomalous(const struct vy_tel_report *r)
+bool vy_rep_decode_anomalous(const struct vy_rep_decode *r)
 {
 	return r->tel.occupancy.fault > 0 ||
 	       (r->has_health && r->health.suspected_stall) ||
 	       (r->has_debug && r->dbg.dropped > 0);
 }
 
-static bool slot_selected(const struct vy_tel_report *r,
-			  const struct vy_ring_slot *s)
+static bool slot_selected(const struct vy_rep_decode *r,
+			  const struct vy_tel_ring_slot *s)
 {
 	if (r->opts->slots == VY_TEL_SLOTS_ALL)
 		return true;
 	return r->opts->slots == VY_TEL_SLOTS_ACTIVE &&
-	       vy_ring_status_is_active(s->status);
+	       vy_tel_ring_status_is_active(s->status);
 }
 
 /* ---- names ---- */
 
-const char *vy_control_word_name(uint32_t w, char *buf, size_t len)
+const char *vy_rep_control_word_name(uint32_t w, char *buf, size_t len)
 {
 	static const char *const fixed[] = {
 		[VY_CTL_SHUTDOWN] = "shutdown",
@@ -269,7 +269,7 @@ static json_t *u32_array(const uint32_t *v, size_t n)
 	return a;
 }
 
-json_t *vy_tel_occupancy_json(const struct vy_ring_occupancy *o)
+json_t *vy_rep_occupancy_json(const struct vy_tel_ring_occupancy *o)
 {
 	json_t *j = json_object();
 
@@ -283,13 +283,13 @@ json_t *vy_tel_occupancy_json(const struct vy_ring_occupancy *o)
 	json_object_set_new(j, "fault", json_integer(o->fault));
 	json_object_set_new(j, "unknown", json_integer(o->unknown));
 	json_object_set_new(j, "total_slots",
-			    json_integer(vy_occupancy_total_slots(o)));
+			    json_integer(vy_tel_occupancy_total_slots(o)));
 	json_object_set_new(j, "queue_depth",
-			    json_integer(vy_occupancy_queue_depth(o)));
+			    json_integer(vy_tel_occupancy_queue_depth(o)));
 	return j;
 }
 
-json_t *vy_tel_counters_json(const struct vy_runtime_counters *c)
+json_t *vy_rep_counters_json(const struct vy_tel_runtime_counters *c)
 {
 	json_t *j = json_object();
 
@@ -306,17 +306,17 @@ json_t *vy_tel_counters_json(const struct vy_runtime_counters *c)
 	json_object_set_new(j, "unreclaimed_done_slots",
 			    json_integer(c->unreclaimed_done_slots));
 	json_object_set_new(j, "tenant_fairness_total",
-			    vy_json_u64(c->tenant_fairness_total));
+			    vy_rep_json_u64(c->tenant_fairness_total));
 	json_object_set_new(j, "tenant_fairness_skew",
 			    json_integer(c->tenant_fairness_skew));
 	json_object_set_new(j, "priority_fairness_total",
-			    vy_json_u64(c->priority_fairness_total));
+			    vy_rep_json_u64(c->priority_fairness_total));
 	json_object_set_new(j, "requeue_slots", json_integer(c->requeue_slots));
 	json_object_set_new(j, "fault_slots", json_integer(c->fault_slots));
 	return j;
 }
 
-json_t *vy_tel_window_json(const struct vy_window_telemetry *w)
+json_t *vy_rep_window_json(const struct vy_tel_window_telemetry *w)
 {
 	json_t *j = json_object();
 
@@ -335,11 +335,11 @@ json_t *vy_tel_window_json(const struct vy_window_telemetry *w)
 	json_object_set_new(j, "requeue", json_integer(w->requeue));
 	json_object_set_new(j, "fault", json_integer(w->fault));
 	json_object_set_new(j, "is_active",
-			    json_boolean(vy_window_telemetry_is_active(w)));
+			    json_boolean(vy_tel_window_telemetry_is_active(w)));
 	return j;
 }
 
-json_t *vy_tel_control_json(const struct vy_control_snapshot *c)
+json_t *vy_rep_control_json(const struct vy_tel_control_snapshot *c)
 {
 	json_t *m = json_array();
 	uint32_t i;
@@ -360,33 +360,33 @@ json_t *vy_tel_control_json(const struct vy_control_snapshot *c)
 				   VY_TEL_PRIORITY_SLOTS));
 }
 
-json_t *vy_tel_priority_json(const struct vy_telemetry *t)
+json_t *vy_rep_priority_json(const struct vy_tel *t)
 {
 	struct vy_tel_priority_accounting pa;
 
-	vy_telemetry_priority_accounting(t, &pa);
+	vy_tel_priority_accounting(t, &pa);
 	return json_pack("{s:o, s:o, s:I}",
-			 "requeue_count", vy_json_u64(pa.requeue_count),
-			 "aged_promotions", vy_json_u64(pa.aged_promotions),
+			 "requeue_count", vy_rep_json_u64(pa.requeue_count),
+			 "aged_promotions", vy_rep_json_u64(pa.aged_promotions),
 			 "max_priority_age", (json_int_t)pa.max_priority_age);
 }
 
-json_t *vy_tel_windows_json(const struct vy_telemetry *t)
+json_t *vy_rep_windows_json(const struct vy_tel *t)
 {
 	json_t *a = json_array();
 	size_t i;
 
 	for (i = 0; i < t->n_windows; i++)
-		json_array_append_new(a, vy_tel_window_json(&t->windows[i]));
+		json_array_append_new(a, vy_rep_window_json(&t->windows[i]));
 	return a;
 }
 
-json_t *vy_tel_active_windows_json(const struct vy_telemetry *t, size_t *idx)
+json_t *vy_rep_active_windows_json(const struct vy_tel *t, size_t *idx)
 {
 	json_t *a = json_array();
 	size_t i, n;
 
-	n = vy_telemetry_active_windows(t, idx);
+	n = vy_tel_active_windows(t, idx);
 	for (i = 0; i < n; i++)
 		json_array_append_new(a, json_pack("[II]",
 			(json_int_t)t->windows[idx[i]].ticket,
@@ -394,13 +394,13 @@ json_t *vy_tel_active_windows_json(const struct vy_telemetry *t, size_t *idx)
 	return a;
 }
 
-static json_t *slot_obj(const struct vy_ring_slot *s)
+static json_t *slot_obj(const struct vy_tel_ring_slot *s)
 {
 	json_t *j = json_object();
 
 	json_object_set_new(j, "slot_idx", json_integer(s->slot_idx));
 	json_object_set_new(j, "status",
-			    json_string(vy_ring_status_name(s->status)));
+			    json_string(vy_tel_ring_status_name(s->status)));
 	if (s->status > VY_RING_FAULT)
 		json_object_set_new(j, "status_raw", json_integer(s->status));
 	json_object_set_new(j, "tenant_id", json_integer(s->tenant_id));
@@ -410,7 +410,7 @@ static json_t *slot_obj(const struct vy_ring_slot *s)
 	return j;
 }
 
-void vy_tel_watchdog_json_add(json_t *j, const struct vy_watchdog *w)
+void vy_rep_watchdog_json_add(json_t *j, const struct vy_tel_watchdog *w)
 {
 	json_object_set_new(j, "done_delta", json_integer(w->done_delta));
 	json_object_set_new(j, "queue_depth", json_integer(w->queue_depth));
@@ -422,11 +422,11 @@ void vy_tel_watchdog_json_add(json_t *j, const struct vy_watchdog *w)
 			    json_boolean(w->suspected_stall));
 }
 
-static json_t *health_obj(const struct vy_tel_report *r)
+static json_t *health_obj(const struct vy_rep_decode *r)
 {
 	json_t *j = json_object();
 
-	json_object_set_new(j, "previous", vy_json_u64(r->prev_index));
+	json_object_set_new(j, "previous", vy_rep_json_u64(r->prev_index));
 	json_object_set_new(j, "previous_source",
 			    json_string(r->prev_source ? r->prev_source : ""));
 	json_object_set_new(j, "previous_done_count",
@@ -435,13 +435,13 @@ static json_t *health_obj(const struct vy_tel_report *r)
 			    json_integer(r->tel.control.done_count));
 	json_object_set_new(j, "counter_reset",
 			    json_boolean(r->counter_reset));
-	vy_tel_watchdog_json_add(j, &r->health);
+	vy_rep_watchdog_json_add(j, &r->health);
 	return j;
 }
 
-static json_t *debug_obj(const struct vy_tel_report *r)
+static json_t *debug_obj(const struct vy_rep_decode *r)
 {
-	const struct vy_tel_report_opts *o = r->opts;
+	const struct vy_rep_decode_opts *o = r->opts;
 	json_t *j = json_object(), *recs = json_array();
 	uint32_t i;
 
@@ -466,12 +466,12 @@ static json_t *debug_obj(const struct vy_tel_report *r)
 					(json_int_t)d.args[1]));
 		json_object_set_new(rec, "slot",
 				    json_integer(d.args[2] / VY_SLOT_WORDS));
-		fmt = o->formats ? vy_printf_formats_get(o->formats, d.fmt_id) :
+		fmt = o->formats ? vy_tel_printf_formats_get(o->formats, d.fmt_id) :
 				   NULL;
 		if (fmt) {
 			char text[512];
 
-			vy_printf_render(fmt, d.args[0], d.args[1], text,
+			vy_tel_printf_render(fmt, d.args[0], d.args[1], text,
 					 sizeof(text));
 			json_object_set_new(rec, "text", json_string(text));
 		}
@@ -481,7 +481,7 @@ static json_t *debug_obj(const struct vy_tel_report *r)
 	return j;
 }
 
-static json_t *io_obj(const struct vy_tel_report *r)
+static json_t *io_obj(const struct vy_rep_decode *r)
 {
 	struct vy_io_request req[VY_IO_SLOT_COUNT];
 	json_t *j = json_object(), *list = json_array();
@@ -503,7 +503,7 @@ static json_t *io_obj(const struct vy_tel_report *r)
 				    json_integer(req[i].src_handle));
 		json_object_set_new(q, "dst_handle",
 				    json_integer(req[i].dst_handle));
-		json_object_set_new(q, "offset", vy_json_u64(req[i].offset));
+		json_object_set_new(q, "offset", vy_rep_json_u64(req[i].offset));
 		json_object_set_new(q, "byte_count",
 				    json_integer(req[i].byte_count));
 		json_object_set_new(q, "tag", json_integer(req[i].tag));
@@ -513,17 +513,17 @@ static json_t *io_obj(const struct vy_tel_report *r)
 	return j;
 }
 
-json_t *vy_tel_cms_json(const struct vy_cms *s)
+json_t *vy_rep_cms_json(const struct vy_tel_cms *s)
 {
 	json_t *a = json_array();
 	size_t i;
 
 	for (i = 0; i < s->depth * s->width; i++)
-		json_array_append_new(a, vy_json_u64(s->counters[i]));
+		json_array_append_new(a, vy_rep_json_u64(s->counters[i]));
 	return a;
 }
 
-static json_t *anomalies(const struct vy_tel_report *r)
+static json_t *anomalies(const struct vy_rep_decode *r)
 {
 	json_t *a = json_array();
 
@@ -536,40 +536,40 @@ static json_t *anomalies(const struct vy_tel_report *r)
 	return a;
 }
 
-json_t *vy_tel_report_json(const struct vy_tel_report *r)
+json_t *vy_rep_decode_json(const struct vy_rep_decode *r)
 {
-	return vy_tel_report_json_flags(r, 0);
+	return vy_rep_decode_json_flags(r, 0);
 }
 
-json_t *vy_tel_report_json_flags(const struct vy_tel_report *r,
+json_t *vy_rep_decode_json_flags(const struct vy_rep_decode *r,
 				 unsigned flags)
 {
-	const struct vy_tel_report_opts *o = r->opts;
+	const struct vy_rep_decode_opts *o = r->opts;
 	json_t *doc = json_object(), *snap = json_object(), *a;
 	size_t i, n;
 
-	json_object_set_new(snap, "index", vy_json_u64(r->index));
+	json_object_set_new(snap, "index", vy_rep_json_u64(r->index));
 	json_object_set_new(snap, "source", json_string(r->source));
 	if (r->has_meta) {
-		json_object_set_new(snap, "offset", vy_json_u64(r->offset));
-		json_object_set_new(snap, "sequence", vy_json_u64(r->sequence));
+		json_object_set_new(snap, "offset", vy_rep_json_u64(r->offset));
+		json_object_set_new(snap, "sequence", vy_rep_json_u64(r->sequence));
 		json_object_set_new(snap, "capture_ns",
-				    vy_json_u64(r->capture_ns));
+				    vy_rep_json_u64(r->capture_ns));
 		json_object_set_new(snap, "device", json_string(r->device));
 	}
 	json_object_set_new(doc, "snapshot", snap);
 
 	json_object_set_new(doc, "control",
-			    vy_tel_control_json(&r->tel.control));
+			    vy_rep_control_json(&r->tel.control));
 	json_object_set_new(doc, "occupancy",
-			    vy_tel_occupancy_json(&r->tel.occupancy));
+			    vy_rep_occupancy_json(&r->tel.occupancy));
 	json_object_set_new(doc, "counters",
-			    vy_tel_counters_json(&r->counters));
+			    vy_rep_counters_json(&r->counters));
 	json_object_set_new(doc, "priority_accounting",
-			    vy_tel_priority_json(&r->tel));
-	json_object_set_new(doc, "windows", vy_tel_windows_json(&r->tel));
+			    vy_rep_priority_json(&r->tel));
+	json_object_set_new(doc, "windows", vy_rep_windows_json(&r->tel));
 	json_object_set_new(doc, "active_windows",
-			    vy_tel_active_windows_json(&r->tel, r->idx));
+			    vy_rep_active_windows_json(&r->tel, r->idx));
 	if (o->slots != VY_TEL_SLOTS_NONE && !(flags & VY_TEL_JSON_NO_SLOTS)) {
 		a = json_array();
 		for (i = 0; i < r->tel.n_slots; i++)
@@ -582,7 +582,7 @@ json_t *vy_tel_report_json_flags(const struct vy_tel_report *r,
 		char key[16];
 
 		a = json_array();
-		n = vy_telemetry_active_slots_for_opcode(&r->tel, o->opcode,
+		n = vy_tel_active_slots_for_opcode(&r->tel, o->opcode,
 							 r->idx);
 		for (i = 0; i < n; i++)
 			json_array_append_new(a, json_integer(
@@ -598,20 +598,20 @@ json_t *vy_tel_report_json_flags(const struct vy_tel_report *r,
 	if (r->has_io)
 		json_object_set_new(doc, "io_queue", io_obj(r));
 	if (r->has_sketch) {
-		const struct vy_sketch_telemetry *s = &r->sketch;
+		const struct vy_tel_sketch_telemetry *s = &r->sketch;
 
 		json_object_set_new(doc, "sketch", json_pack(
 			"{s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 			"depth", (json_int_t)s->ring_opcode.depth,
 			"width", (json_int_t)s->ring_opcode.width,
-			"ring_opcode", vy_tel_cms_json(&s->ring_opcode),
-			"tenant", vy_tel_cms_json(&s->tenant),
-			"status", vy_tel_cms_json(&s->status),
-			"active_opcode", vy_tel_cms_json(&s->active_opcode),
+			"ring_opcode", vy_rep_cms_json(&s->ring_opcode),
+			"tenant", vy_rep_cms_json(&s->tenant),
+			"status", vy_rep_cms_json(&s->status),
+			"active_opcode", vy_rep_cms_json(&s->active_opcode),
 			"dispatch_metrics",
-			vy_tel_cms_json(&s->dispatch_metrics),
-			"total_slots", vy_json_u64(s->total_slots),
-			"active_slots", vy_json_u64(s->active_slots)));
+			vy_rep_cms_json(&s->dispatch_metrics),
+			"total_slots", vy_rep_json_u64(s->total_slots),
+			"active_slots", vy_rep_json_u64(s->active_slots)));
 	}
 	json_object_set_new(doc, "anomalies", anomalies(r));
 	return doc;
@@ -621,7 +621,7 @@ json_t *vy_tel_report_json_flags(const struct vy_tel_report *r,
  * One line per slot, formatted by hand: this is the bulk output path
  * (a million slots per snapshot), where printf dominates the run time.
  */
-int vy_tel_report_slot_lines(FILE *f, const struct vy_tel_report *r,
+int vy_rep_decode_slot_lines(FILE *f, const struct vy_rep_decode *r,
 			     const char *schema)
 {
 	char head[160], line[512], *p;
@@ -634,30 +634,30 @@ int vy_tel_report_slot_lines(FILE *f, const struct vy_tel_report *r,
 	if (hl >= sizeof(head))
 		return VY_E_INVAL;
 	for (i = 0; i < r->tel.n_slots; i++) {
-		const struct vy_ring_slot *s = &r->tel.slots[i];
+		const struct vy_tel_ring_slot *s = &r->tel.slots[i];
 
 		if (!slot_selected(r, s))
 			continue;
 		memcpy(line, head, hl);
-		p = vy_put_u32(line + hl, s->slot_idx);
-		p = vy_put_str(p, ",\"status\":\"");
-		p = vy_put_str(p, vy_ring_status_name(s->status));
-		p = vy_put_str(p, "\"");
+		p = vy_rep_put_u32(line + hl, s->slot_idx);
+		p = vy_rep_put_str(p, ",\"status\":\"");
+		p = vy_rep_put_str(p, vy_tel_ring_status_name(s->status));
+		p = vy_rep_put_str(p, "\"");
 		if (s->status > VY_RING_FAULT) {
-			p = vy_put_str(p, ",\"status_raw\":");
-			p = vy_put_u32(p, s->status);
+			p = vy_rep_put_str(p, ",\"status_raw\":");
+			p = vy_rep_put_u32(p, s->status);
 		}
-		p = vy_put_str(p, ",\"tenant_id\":");
-		p = vy_put_u32(p, s->tenant_id);
-		p = vy_put_str(p, ",\"opcode\":");
-		p = vy_put_u32(p, s->opcode);
-		p = vy_put_str(p, ",\"args_prefix\":[");
-		p = vy_put_u32(p, s->args_prefix[0]);
+		p = vy_rep_put_str(p, ",\"tenant_id\":");
+		p = vy_rep_put_u32(p, s->tenant_id);
+		p = vy_rep_put_str(p, ",\"opcode\":");
+		p = vy_rep_put_u32(p, s->opcode);
+		p = vy_rep_put_str(p, ",\"args_prefix\":[");
+		p = vy_rep_put_u32(p, s->args_prefix[0]);
 		*p++ = ',';
-		p = vy_put_u32(p, s->args_prefix[1]);
+		p = vy_rep_put_u32(p, s->args_prefix[1]);
 		*p++ = ',';
-		p = vy_put_u32(p, s->args_prefix[2]);
-		p = vy_put_str(p, "]}\n");
+		p = vy_rep_put_u32(p, s->args_prefix[2]);
+		p = vy_rep_put_str(p, "]}\n");
 		fwrite(line, 1, (size_t)(p - line), f);
 	}
 	return ferror(f) ? VY_E_IO : 0;
@@ -670,7 +670,7 @@ static const char *opname(uint32_t op, char *buf, size_t len)
 	return vy_opcode_format(op, buf, len);
 }
 
-static void table_slots(FILE *f, const struct vy_tel_report *r)
+static void table_slots(FILE *f, const struct vy_rep_decode *r)
 {
 	size_t i, n = 0;
 
@@ -683,7 +683,7 @@ static void table_slots(FILE *f, const struct vy_tel_report *r)
 	fprintf(f, "  %10s  %-10s  %10s  %-12s  %10s  %10s  %10s\n", "SLOT",
 		"STATUS", "TENANT", "OPCODE", "ARG0", "ARG1", "ARG2");
 	for (i = 0; i < r->tel.n_slots; i++) {
-		const struct vy_ring_slot *s = &r->tel.slots[i];
+		const struct vy_tel_ring_slot *s = &r->tel.slots[i];
 		char st[24], op[24];
 
 		if (!slot_selected(r, s))
@@ -692,7 +692,7 @@ static void table_slots(FILE *f, const struct vy_tel_report *r)
 			snprintf(st, sizeof(st), "unknown(%u)", s->status);
 		else
 			snprintf(st, sizeof(st), "%s",
-				 vy_ring_status_name(s->status));
+				 vy_tel_ring_status_name(s->status));
 		fprintf(f, "  %10" PRIu32 "  %-10s  %10" PRIu32 "  %-12s  %10"
 			   PRIu32 "  %10" PRIu32 "  %10" PRIu32 "\n",
 			s->slot_idx, st, s->tenant_id,
@@ -701,9 +701,9 @@ static void table_slots(FILE *f, const struct vy_tel_report *r)
 	}
 }
 
-static void table_windows(FILE *f, const struct vy_tel_report *r)
+static void table_windows(FILE *f, const struct vy_rep_decode *r)
 {
-	size_t i, act = vy_telemetry_active_windows(&r->tel, r->idx);
+	size_t i, act = vy_tel_active_windows(&r->tel, r->idx);
 
 	fprintf(f, "windows      %zu (%zu active)\n", r->tel.n_windows, act);
 	if (!r->tel.n_windows)
@@ -713,7 +713,7 @@ static void table_windows(FILE *f, const struct vy_tel_report *r)
 		"TICKET", "OPCODE", "TENANT", "REQ", "LOOK", "PUB", "CLM",
 		"DONE", "WAIT", "YIELD", "RQ", "FAULT", "ACTIVE");
 	for (i = 0; i < r->tel.n_windows; i++) {
-		const struct vy_window_telemetry *w = &r->tel.windows[i];
+		const struct vy_tel_window_telemetry *w = &r->tel.windows[i];
 		char op[24];
 
 		fprintf(f, "  %10" PRIu32 "  %-12s  %6" PRIu32 "  %5" PRIu32
@@ -724,13 +724,13 @@ static void table_windows(FILE *f, const struct vy_tel_report *r)
 			w->tenant_id, w->required_slots, w->lookahead_slots,
 			w->published, w->claimed, w->done, w->wait_io,
 			w->yield_count, w->requeue, w->fault,
-			vy_window_telemetry_is_active(w) ? "yes" : "no");
+			vy_tel_window_telemetry_is_active(w) ? "yes" : "no");
 	}
 }
 
-static void table_debug(FILE *f, const struct vy_tel_report *r)
+static void table_debug(FILE *f, const struct vy_rep_decode *r)
 {
-	const struct vy_tel_report_opts *o = r->opts;
+	const struct vy_rep_decode_opts *o = r->opts;
 	uint32_t i;
 
 	fprintf(f, "debug log    cursor %" PRIu32 ", %" PRIu32
@@ -742,13 +742,13 @@ static void table_debug(FILE *f, const struct vy_tel_report *r)
 		const char *fmt;
 
 		vy_debug_log_record(r->debug, i, &d);
-		fmt = o->formats ? vy_printf_formats_get(o->formats, d.fmt_id) :
+		fmt = o->formats ? vy_tel_printf_formats_get(o->formats, d.fmt_id) :
 				   NULL;
 		fprintf(f, "  [slot %" PRIu32 "] ", d.args[2] / VY_SLOT_WORDS);
 		if (fmt) {
 			char text[512];
 
-			vy_printf_render(fmt, d.args[0], d.args[1], text,
+			vy_tel_printf_render(fmt, d.args[0], d.args[1], text,
 					 sizeof(text));
 			fprintf(f, "%s\n", text);
 		} else {
@@ -758,7 +758,7 @@ static void table_debug(FILE *f, const struct vy_tel_report *r)
 	}
 }
 
-static void table_io(FILE *f, const struct vy_tel_report *r)
+static void table_io(FILE *f, const struct vy_rep_decode *r)
 {
 	struct vy_io_request req[VY_IO_SLOT_COUNT];
 	size_t n = 0, i;
@@ -791,7 +791,7 @@ static const char *const occ_names[9] = {
 	"requeue", "fault", "unknown",
 };
 
-static void occ_counts(const struct vy_ring_occupancy *o, uint32_t occ[9])
+static void occ_counts(const struct vy_tel_ring_occupancy *o, uint32_t occ[9])
 {
 	const uint32_t v[9] = { o->empty, o->published, o->claimed, o->done,
 				o->wait_io, o->yield_count, o->requeue,
@@ -800,7 +800,7 @@ static void occ_counts(const struct vy_ring_occupancy *o, uint32_t occ[9])
 	memcpy(occ, v, sizeof(v));
 }
 
-int vy_tel_report_health_line(FILE *f, const struct vy_tel_report *r)
+int vy_rep_decode_health_line(FILE *f, const struct vy_rep_decode *r)
 {
 	if (!r->has_health)
 		return 0;
@@ -829,11 +829,11 @@ int vy_tel_report_health_line(FILE *f, const struct vy_tel_report *r)
 	return ferror(f) ? VY_E_IO : 0;
 }
 
-int vy_tel_report_table(FILE *f, const struct vy_tel_report *r)
+int vy_rep_decode_table(FILE *f, const struct vy_rep_decode *r)
 {
-	const struct vy_control_snapshot *c = &r->tel.control;
-	const struct vy_ring_occupancy *o = &r->tel.occupancy;
-	const struct vy_runtime_counters *k = &r->counters;
+	const struct vy_tel_control_snapshot *c = &r->tel.control;
+	const struct vy_tel_ring_occupancy *o = &r->tel.occupancy;
+	const struct vy_tel_runtime_counters *k = &r->counters;
 	uint32_t occ[9];
 	const char *sep = "";
 	uint32_t i;
@@ -890,7 +890,7 @@ int vy_tel_report_table(FILE *f, const struct vy_tel_report *r)
 	if (r->opts->n_window_opcodes)
 		table_windows(f, r);
 	if (r->opts->have_opcode) {
-		size_t n = vy_telemetry_active_slots_for_opcode(
+		size_t n = vy_tel_active_slots_for_opcode(
 			&r->tel, r->opts->opcode, r->idx), j;
 		char op[24];
 
@@ -907,7 +907,7 @@ int vy_tel_report_table(FILE *f, const struct vy_tel_report *r)
 	if (r->has_io)
 		table_io(f, r);
 	if (r->has_sketch) {
-		const struct vy_sketch_telemetry *s = &r->sketch;
+		const struct vy_tel_sketch_telemetry *s = &r->sketch;
 
 		fprintf(f, "sketch       %zux%zu, total_slots %" PRIu64
 			   ", active_slots %" PRIu64 "\n",
@@ -915,11 +915,11 @@ int vy_tel_report_table(FILE *f, const struct vy_tel_report *r)
 			s->active_slots);
 		fprintf(f, "  status estimates:");
 		for (i = 0; i <= VY_RING_FAULT; i++)
-			fprintf(f, " %s %" PRIu64, vy_ring_status_name(i),
-				vy_cms_estimate(&s->status, i));
+			fprintf(f, " %s %" PRIu64, vy_tel_ring_status_name(i),
+				vy_tel_cms_estimate(&s->status, i));
 		fputc('\n', f);
 	}
-	if (vy_tel_report_anomalous(r)) {
+	if (vy_rep_decode_anomalous(r)) {
 		fprintf(f, "anomalies   ");
 		if (o->fault)
 			fprintf(f, " fault");
@@ -952,7 +952,7 @@ static const char *const csv_slot_cols[] = {
 	"opcode", "arg0", "arg1", "arg2",
 };
 
-int vy_tel_report_csv_header(FILE *f, const struct vy_tel_report_opts *o)
+int vy_rep_decode_csv_header(FILE *f, const struct vy_rep_decode_opts *o)
 {
 	const char *const *cols = csv_cols;
 	size_t n = VY_ARRAY_SIZE(csv_cols), i;
@@ -967,15 +967,15 @@ int vy_tel_report_csv_header(FILE *f, const struct vy_tel_report_opts *o)
 	return ferror(f) ? VY_E_IO : 0;
 }
 
-int vy_tel_report_csv(FILE *f, const struct vy_tel_report *r)
+int vy_rep_decode_csv(FILE *f, const struct vy_rep_decode *r)
 {
-	const struct vy_ring_occupancy *o = &r->tel.occupancy;
-	const struct vy_runtime_counters *k = &r->counters;
+	const struct vy_tel_ring_occupancy *o = &r->tel.occupancy;
+	const struct vy_tel_runtime_counters *k = &r->counters;
 	size_t i;
 
 	if (r->opts->slots != VY_TEL_SLOTS_NONE) {
 		for (i = 0; i < r->tel.n_slots; i++) {
-			const struct vy_ring_slot *s = &r->tel.slots[i];
+			const struct vy_tel_ring_slot *s = &r->tel.slots[i];
 
 			if (!slot_selected(r, s))
 				continue;
@@ -983,14 +983,14 @@ int vy_tel_report_csv(FILE *f, const struct vy_tel_report *r)
 				   ",%" PRIu32 ",%" PRIu32 ",%" PRIu32
 				   ",%" PRIu32 ",%" PRIu32 "\n",
 				r->index, s->slot_idx,
-				vy_ring_status_name(s->status), s->status,
+				vy_tel_ring_status_name(s->status), s->status,
 				s->tenant_id, s->opcode, s->args_prefix[0],
 				s->args_prefix[1], s->args_prefix[2]);
 		}
 		return ferror(f) ? VY_E_IO : 0;
 	}
 	fprintf(f, "%" PRIu64 ",", r->index);
-	vy_csv_field(f, r->source);
+	vy_rep_csv_field(f, r->source);
 	if (r->has_meta)
 		fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64, r->offset,
 			r->sequence, r->capture_ns);
@@ -1012,7 +1012,7 @@ int vy_tel_report_csv(FILE *f, const struct vy_tel_report *r)
 		k->tenant_fairness_skew, k->priority_fairness_total,
 		k->requeue_slots, k->fault_slots);
 	fprintf(f, ",%zu,%zu", r->tel.n_windows,
-		vy_telemetry_active_windows(&r->tel, r->idx));
+		vy_tel_active_windows(&r->tel, r->idx));
 	if (r->has_health)
 		fprintf(f, ",%" PRIu32 ",%d,%d", r->health.done_delta,
 			r->counter_reset, r->health.suspected_stall);
@@ -1040,11 +1040,11 @@ static void prom_one(FILE *f, const char *name, const char *type,
 	fprintf(f, "%s %" PRIu64 "\n", name, v);
 }
 
-int vy_tel_report_prom(FILE *f, const struct vy_tel_report *r)
+int vy_rep_decode_prom(FILE *f, const struct vy_rep_decode *r)
 {
-	const struct vy_control_snapshot *c = &r->tel.control;
-	const struct vy_ring_occupancy *o = &r->tel.occupancy;
-	const struct vy_runtime_counters *k = &r->counters;
+	const struct vy_tel_control_snapshot *c = &r->tel.control;
+	const struct vy_tel_ring_occupancy *o = &r->tel.occupancy;
+	const struct vy_tel_runtime_counters *k = &r->counters;
 	uint32_t occ[9];
 	uint32_t i;
 
@@ -1108,7 +1108,7 @@ int vy_tel_report_prom(FILE *f, const struct vy_tel_report *r)
 	fprintf(f, "vyre_route_windows{state=\"all\"} %zu\n",
 		r->tel.n_windows);
 	fprintf(f, "vyre_route_windows{state=\"active\"} %zu\n",
-		vy_telemetry_active_windows(&r->tel, r->idx));
+		vy_tel_active_windows(&r->tel, r->idx));
 	if (r->has_health) {
 		prom_one(f, "vyre_health_done_delta", "gauge",
 			 "DONE_COUNT increase since the previous snapshot.",
@@ -1159,7 +1159,7 @@ static void hex_words(FILE *f, const uint8_t *p, size_t nwords)
 		fprintf(f, " %08" PRIx32, vy_le32(p + 4 * i));
 }
 
-static void hex_control(FILE *f, const struct vy_tel_report *r)
+static void hex_control(FILE *f, const struct vy_rep_decode *r)
 {
 	size_t n = r->control_len / 4, w, run = 0;
 
@@ -1174,7 +1174,7 @@ static void hex_control(FILE *f, const struct vy_tel_report *r)
 		}
 		if (run == 1)
 			fprintf(f, "  %6zu  00000000  %s\n", w - 1,
-				vy_control_word_name((uint32_t)(w - 1), name,
+				vy_rep_control_word_name((uint32_t)(w - 1), name,
 						     sizeof(name)));
 		else if (run > 1)
 			fprintf(f, "  %6zu  00000000  .. word %zu: %zu zero "
@@ -1182,12 +1182,12 @@ static void hex_control(FILE *f, const struct vy_tel_report *r)
 		run = 0;
 		if (w < n)
 			fprintf(f, "  %6zu  %08" PRIx32 "  %s\n", w, v,
-				vy_control_word_name((uint32_t)w, name,
+				vy_rep_control_word_name((uint32_t)w, name,
 						     sizeof(name)));
 	}
 }
 
-static void hex_ring(FILE *f, const struct vy_tel_report *r)
+static void hex_ring(FILE *f, const struct vy_rep_decode *r)
 {
 	size_t n = r->ring_len / VY_SLOT_BYTES, i, run = 0;
 
@@ -1213,7 +1213,7 @@ static void hex_ring(FILE *f, const struct vy_tel_report *r)
 		fprintf(f, "  %6zu ", i * VY_SLOT_WORDS);
 		hex_words(f, s, 8);
 		fprintf(f, "  slot %zu: %s, opcode %s, tenant %" PRIu32 "\n", i,
-			vy_ring_status_name(vy_le32(s)),
+			vy_tel_ring_status_name(vy_le32(s)),
 			opname(vy_le32(s + 4), op, sizeof(op)),
 			vy_le32(s + 8));
 		fprintf(f, "  %6zu ", i * VY_SLOT_WORDS + 8);
@@ -1222,7 +1222,7 @@ static void hex_ring(FILE *f, const struct vy_tel_report *r)
 	}
 }
 
-static void hex_debug(FILE *f, const struct vy_tel_report *r)
+static void hex_debug(FILE *f, const struct vy_rep_decode *r)
 {
 	size_t n = r->debug_len / 4, w;
 
@@ -1240,7 +1240,7 @@ static void hex_debug(FILE *f, const struct vy_tel_report *r)
 	}
 }
 
-static void hex_io(FILE *f, const struct vy_tel_report *r)
+static void hex_io(FILE *f, const struct vy_rep_decode *r)
 {
 	size_t n = r->io_len / VY_IO_SLOT_BYTES, i;
 
@@ -1258,7 +1258,7 @@ static void hex_io(FILE *f, const struct vy_tel_report *r)
 	}
 }
 
-int vy_tel_report_hex(FILE *f, const struct vy_tel_report *r)
+int vy_rep_decode_hex(FILE *f, const struct vy_rep_decode *r)
 {
 	fprintf(f, "snapshot %" PRIu64 "  %s", r->index, r->source);
 	if (r->has_meta)

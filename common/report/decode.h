@@ -24,31 +24,31 @@
  * about it: telemetry, counters, the health since the previous snapshot,
  * the debug log and IO queue views, an optional sketch.  The raw buffers
  * are borrowed (they must outlive the report's use).  Build with
- * vy_tel_report_build(), then write it with one of the writers below.
+ * vy_rep_decode_build(), then write it with one of the writers below.
  * A report is reusable: build into the same structure again and its
  * arrays are reused.
  */
 
 /* Which slot rows a report carries. */
-enum vy_tel_slots {
+enum vy_rep_slots {
 	VY_TEL_SLOTS_NONE = 0,
 	VY_TEL_SLOTS_ACTIVE,	/* active statuses only */
 	VY_TEL_SLOTS_ALL,
 };
 
-struct vy_tel_report_opts {
+struct vy_rep_decode_opts {
 	const uint32_t *window_opcodes;	/* --windows */
 	size_t n_window_opcodes;
-	enum vy_tel_slots slots;	/* --slots */
+	enum vy_rep_slots slots;	/* --slots */
 	bool have_opcode;		/* --opcode */
 	uint32_t opcode;
 	size_t sketch_depth;		/* --sketch DxW; 0 = none */
 	size_t sketch_width;
 	enum vy_read_mode debug_mode;	/* --debug-log */
-	const struct vy_printf_formats *formats; /* may be NULL */
+	const struct vy_tel_printf_formats *formats; /* may be NULL */
 };
 
-struct vy_tel_report {
+struct vy_rep_decode {
 	/* where it came from */
 	const char *source;		/* file name ("-" = stdin) */
 	uint64_t index;			/* snapshot number in this run, from 0 */
@@ -69,9 +69,9 @@ struct vy_tel_report {
 	uint64_t base[VY_BUF_COUNT];	/* file offset of each buffer, for messages */
 	int err_buf;			/* VY_BUF_* that failed the last build */
 	/* decoded */
-	struct vy_telemetry tel;
+	struct vy_tel tel;
 	struct vy_tel_scratch scratch;
-	struct vy_runtime_counters counters;
+	struct vy_tel_runtime_counters counters;
 	size_t *idx;			/* scratch: active windows / slots */
 	size_t idx_cap;
 	/* health since the previous snapshot */
@@ -80,7 +80,7 @@ struct vy_tel_report {
 	uint32_t prev_done_count;
 	uint64_t prev_index;
 	const char *prev_source;	/* source of the snapshot compared with */
-	struct vy_watchdog health;
+	struct vy_tel_watchdog health;
 	/* debug log */
 	bool has_debug;
 	struct vy_debug_log_view dbg;
@@ -91,12 +91,12 @@ struct vy_tel_report {
 	uint32_t io_other;		/* any other status value */
 	/* sketch */
 	bool has_sketch;
-	struct vy_sketch_telemetry sketch;
-	const struct vy_tel_report_opts *opts;
+	struct vy_tel_sketch_telemetry sketch;
+	const struct vy_rep_decode_opts *opts;
 };
 
-void vy_tel_report_init(struct vy_tel_report *r);
-void vy_tel_report_free(struct vy_tel_report *r);
+void vy_rep_decode_init(struct vy_rep_decode *r);
+void vy_rep_decode_free(struct vy_rep_decode *r);
 
 /*
  * Decode the buffers already set in @r (control and ring required; debug
@@ -107,67 +107,67 @@ void vy_tel_report_free(struct vy_tel_report *r);
  * and the message starts with "offset N:" where N is base[err_buf] plus
  * the offset inside that buffer.
  */
-int vy_tel_report_build(struct vy_tel_report *r,
-			const struct vy_tel_report_opts *o,
-			const struct vy_tel_report *prev, struct vy_err *e);
+int vy_rep_decode_build(struct vy_rep_decode *r,
+			const struct vy_rep_decode_opts *o,
+			const struct vy_rep_decode *prev, struct vy_err *e);
 
 /* True when --strict should fail: a faulted slot, a suspected stall, or
  * debug records dropped. */
-bool vy_tel_report_anomalous(const struct vy_tel_report *r);
+bool vy_rep_decode_anomalous(const struct vy_rep_decode *r);
 
-/* The report as one JSON object (no "schema"; vy_emit_json adds it). */
-json_t *vy_tel_report_json(const struct vy_tel_report *r);
+/* The report as one JSON object (no "schema"; vy_rep_emit_json adds it). */
+json_t *vy_rep_decode_json(const struct vy_rep_decode *r);
 /* The same without the "slots" array (JSON Lines writes slots apart). */
 #define VY_TEL_JSON_NO_SLOTS 0x1u
-json_t *vy_tel_report_json_flags(const struct vy_tel_report *r,
+json_t *vy_rep_decode_json_flags(const struct vy_rep_decode *r,
 				 unsigned flags);
 
 /*
  * The report's JSON pieces, one object or array each, as they stand in
- * vy_tel_report_json (u64 values by vy_json_u64).  The conformance runner
+ * vy_rep_decode_json (u64 values by vy_rep_json_u64).  The conformance runner
  * builds its results with them too.
  */
-json_t *vy_tel_control_json(const struct vy_control_snapshot *c);
-json_t *vy_tel_occupancy_json(const struct vy_ring_occupancy *o);
-json_t *vy_tel_counters_json(const struct vy_runtime_counters *c);
-json_t *vy_tel_window_json(const struct vy_window_telemetry *w);
+json_t *vy_rep_control_json(const struct vy_tel_control_snapshot *c);
+json_t *vy_rep_occupancy_json(const struct vy_tel_ring_occupancy *o);
+json_t *vy_rep_counters_json(const struct vy_tel_runtime_counters *c);
+json_t *vy_rep_window_json(const struct vy_tel_window_telemetry *w);
 /* Every window of @t, in order. */
-json_t *vy_tel_windows_json(const struct vy_telemetry *t);
+json_t *vy_rep_windows_json(const struct vy_tel *t);
 /* [[ticket, opcode], ...] of the active windows; @idx: n_windows entries. */
-json_t *vy_tel_active_windows_json(const struct vy_telemetry *t, size_t *idx);
+json_t *vy_rep_active_windows_json(const struct vy_tel *t, size_t *idx);
 /* {"requeue_count", "aged_promotions", "max_priority_age"} of @t. */
-json_t *vy_tel_priority_json(const struct vy_telemetry *t);
+json_t *vy_rep_priority_json(const struct vy_tel *t);
 /* The counters of a Count-Min sketch, row by row. */
-json_t *vy_tel_cms_json(const struct vy_cms *s);
+json_t *vy_rep_cms_json(const struct vy_tel_cms *s);
 /*
  * Add the members of @w ("done_delta" .. "suspected_stall") to object @j,
  * after those already there (the report's "health" object leads with the
  * two snapshots it compares).
  */
-void vy_tel_watchdog_json_add(json_t *j, const struct vy_watchdog *w);
+void vy_rep_watchdog_json_add(json_t *j, const struct vy_tel_watchdog *w);
 
 /* One compact JSON line per slot row selected by opts->slots. */
-int vy_tel_report_slot_lines(FILE *f, const struct vy_tel_report *r,
+int vy_rep_decode_slot_lines(FILE *f, const struct vy_rep_decode *r,
 			     const char *schema);
 /* Human summary (table format). */
-int vy_tel_report_table(FILE *f, const struct vy_tel_report *r);
+int vy_rep_decode_table(FILE *f, const struct vy_rep_decode *r);
 /* One health line: "health 0 -> 1: ..." (table); only if has_health. */
-int vy_tel_report_health_line(FILE *f, const struct vy_tel_report *r);
+int vy_rep_decode_health_line(FILE *f, const struct vy_rep_decode *r);
 /*
  * CSV: the header and one summary row per report; with opts->slots a
  * slot table instead (one row per selected slot).
  */
-int vy_tel_report_csv_header(FILE *f, const struct vy_tel_report_opts *o);
-int vy_tel_report_csv(FILE *f, const struct vy_tel_report *r);
+int vy_rep_decode_csv_header(FILE *f, const struct vy_rep_decode_opts *o);
+int vy_rep_decode_csv(FILE *f, const struct vy_rep_decode *r);
 /* Prometheus text exposition of one report. */
-int vy_tel_report_prom(FILE *f, const struct vy_tel_report *r);
+int vy_rep_decode_prom(FILE *f, const struct vy_rep_decode *r);
 /* Word-indexed hex rows of every buffer, annotated with word names. */
-int vy_tel_report_hex(FILE *f, const struct vy_tel_report *r);
+int vy_rep_decode_hex(FILE *f, const struct vy_rep_decode *r);
 
 /*
  * Name of control word @w ("shutdown", "done_count", "tenant_fairness[3]",
  * "metrics[5]", "observable[0]", ...), written into @buf.
  */
-const char *vy_control_word_name(uint32_t w, char *buf, size_t len);
+const char *vy_rep_control_word_name(uint32_t w, char *buf, size_t len);
 
 #endif

@@ -11,13 +11,13 @@ static const char *const fmt_names[] = {
 	[VY_FMT_PROM] = "prom",	  [VY_FMT_HEX] = "hex",
 };
 
-const char *vy_format_name(enum vy_format f)
+const char *vy_rep_format_name(enum vy_rep_format f)
 {
 	return (unsigned)f < sizeof(fmt_names) / sizeof(fmt_names[0]) ?
 		       fmt_names[f] : "?";
 }
 
-int vy_format_parse(const char *name, unsigned allowed, enum vy_format *out,
+int vy_rep_format_parse(const char *name, unsigned allowed, enum vy_rep_format *out,
 		    struct vy_err *e)
 {
 	char list[128] = "";
@@ -27,7 +27,7 @@ int vy_format_parse(const char *name, unsigned allowed, enum vy_format *out,
 		if (!(allowed & (1u << i)))
 			continue;
 		if (strcmp(name, fmt_names[i]) == 0) {
-			*out = (enum vy_format)i;
+			*out = (enum vy_rep_format)i;
 			return 0;
 		}
 		if (list[0])
@@ -45,7 +45,7 @@ int vy_format_parse(const char *name, unsigned allowed, enum vy_format *out,
  */
 #define U64_TAG "\x01u64:"
 
-json_t *vy_json_u64(uint64_t v)
+json_t *vy_rep_json_u64(uint64_t v)
 {
 	char tmp[40];
 
@@ -55,7 +55,7 @@ json_t *vy_json_u64(uint64_t v)
 	return json_string(tmp);
 }
 
-int vy_emit_json(FILE *f, json_t *doc, const char *schema, int pretty)
+int vy_rep_emit_json(FILE *f, json_t *doc, const char *schema, int pretty)
 {
 	char *text, *p, *q;
 	size_t tag = strlen(U64_TAG);
@@ -101,7 +101,7 @@ int vy_emit_json(FILE *f, json_t *doc, const char *schema, int pretty)
 	return ret;
 }
 
-void vy_csv_field(FILE *f, const char *s)
+void vy_rep_csv_field(FILE *f, const char *s)
 {
 	if (!strpbrk(s, ",\"\n\r")) {
 		fputs(s, f);
@@ -116,7 +116,7 @@ void vy_csv_field(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-void vy_report_err(FILE *f, const char *prog, const struct vy_err *e)
+void vy_rep_err(FILE *f, const char *prog, const struct vy_err *e)
 {
 	fprintf(f, "%s: %s\n", prog, e->msg[0] ? e->msg : vy_err_name(e->code));
 	if (e->hint[0])

@@ -3,10 +3,10 @@
  * emit.h - output formats and diagnostics shared by the programs.
  *
  * Programs choose a format with --format (-j = json).  JSON documents are
- * built with jansson and written by vy_emit_json, which appends the
+ * built with jansson and written by vy_rep_emit_json, which appends the
  * "schema" member.  64-bit counters stay JSON integers (values above
- * INT64_MAX are written as exact unsigned digits by vy_json_u64).
- * Diagnostics: vy_report_err prints "PROG: MSG" and, where the error has a
+ * INT64_MAX are written as exact unsigned digits by vy_rep_json_u64).
+ * Diagnostics: vy_rep_err prints "PROG: MSG" and, where the error has a
  * hint, "PROG: hint: HINT" to the given stream (stderr in the programs).
  */
 #ifndef VY_EMIT_H
@@ -19,7 +19,7 @@
 
 #include "wire/err.h"
 
-enum vy_format {
+enum vy_rep_format {
 	VY_FMT_TABLE,
 	VY_FMT_JSON,
 	VY_FMT_JSONL,
@@ -33,36 +33,36 @@ enum vy_format {
  * program supports.  Returns 0 or VY_E_INVAL (with a message listing the
  * allowed names in @e).
  */
-int vy_format_parse(const char *name, unsigned allowed, enum vy_format *out,
+int vy_rep_format_parse(const char *name, unsigned allowed, enum vy_rep_format *out,
 		    struct vy_err *e);
-const char *vy_format_name(enum vy_format f);
+const char *vy_rep_format_name(enum vy_rep_format f);
 
 /*
  * A JSON integer for a u64.  jansson integers are signed 64-bit; values
- * above INT64_MAX become a real-valued placeholder that vy_emit_json
+ * above INT64_MAX become a real-valued placeholder that vy_rep_emit_json
  * writes back as the exact digits.
  */
-json_t *vy_json_u64(uint64_t v);
+json_t *vy_rep_json_u64(uint64_t v);
 
 /*
  * Write @doc (an object) to @f with "schema": @schema set first when
  * @schema is not NULL.  @pretty: indented (json) or one line (jsonl).
  * A newline follows.  Returns 0 or VY_E_IO.  Steals no reference.
  */
-int vy_emit_json(FILE *f, json_t *doc, const char *schema, int pretty);
+int vy_rep_emit_json(FILE *f, json_t *doc, const char *schema, int pretty);
 
 /* One CSV field, quoted when it holds a comma, quote or newline. */
-void vy_csv_field(FILE *f, const char *s);
+void vy_rep_csv_field(FILE *f, const char *s);
 
 /* "PROG: MSG" and "PROG: hint: HINT" lines on @f. */
-void vy_report_err(FILE *f, const char *prog, const struct vy_err *e);
+void vy_rep_err(FILE *f, const char *prog, const struct vy_err *e);
 
 /*
  * Hand-written JSON for hot paths (JSON Lines of slots, --batch output):
  * append @s, or the decimal digits of @v, at @p and return the new end.
  * The caller sizes the buffer; nothing is escaped.
  */
-static inline char *vy_put_str(char *p, const char *s)
+static inline char *vy_rep_put_str(char *p, const char *s)
 {
 	size_t n = strlen(s);
 
@@ -70,7 +70,7 @@ static inline char *vy_put_str(char *p, const char *s)
 	return p + n;
 }
 
-static inline char *vy_put_u32(char *p, uint32_t v)
+static inline char *vy_rep_put_u32(char *p, uint32_t v)
 {
 	char tmp[10];
 	int n = 0;
@@ -84,7 +84,7 @@ static inline char *vy_put_u32(char *p, uint32_t v)
 	return p;
 }
 
-static inline char *vy_put_u64(char *p, uint64_t v)
+static inline char *vy_rep_put_u64(char *p, uint64_t v)
 {
 	char tmp[20];
 	int n = 0;

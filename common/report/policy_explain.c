@@ -7,9 +7,9 @@
 
 #include <inttypes.h>
 
-static void explain_inference(FILE *f, const struct vy_launch_trace *t)
+static void explain_inference(FILE *f, const struct vy_pol_launch_trace *t)
 {
-	const struct vy_launch_request *r = &t->request, *x = &t->effective;
+	const struct vy_pol_launch_request *r = &t->request, *x = &t->effective;
 
 	if (t->inferred_frontier_density)
 		fprintf(f,
@@ -37,11 +37,11 @@ static void explain_inference(FILE *f, const struct vy_launch_trace *t)
 						 "(unknown: needs resident bytes and a budget)");
 }
 
-static void explain_topology(FILE *f, const struct vy_launch_policy *p,
-			     const struct vy_launch_trace *t)
+static void explain_topology(FILE *f, const struct vy_pol_launch_policy *p,
+			     const struct vy_pol_launch_trace *t)
 {
-	const struct vy_launch_request *x = &t->effective;
-	const char *raw = vy_topology_name(t->raw_topology);
+	const struct vy_pol_launch_request *x = &t->effective;
+	const char *raw = vy_pol_topology_name(t->raw_topology);
 	bool hot = x->hot_opcode_count >= p->hot_opcode_threshold ||
 		   x->hot_window_count >= p->hot_window_threshold;
 
@@ -95,11 +95,11 @@ static void explain_topology(FILE *f, const struct vy_launch_policy *p,
 	}
 }
 
-static void explain_hysteresis(FILE *f, const struct vy_launch_trace *t)
+static void explain_hysteresis(FILE *f, const struct vy_pol_launch_trace *t)
 {
-	const struct vy_launch_request *x = &t->effective;
-	const char *prev = vy_topology_name(t->previous);
-	const char *topo = vy_topology_name(t->topology);
+	const struct vy_pol_launch_request *x = &t->effective;
+	const char *prev = vy_pol_topology_name(t->previous);
+	const char *topo = vy_pol_topology_name(t->topology);
 
 	switch (t->hyst_rule) {
 	case VY_HYST_NO_PREVIOUS:
@@ -119,7 +119,7 @@ static void explain_hysteresis(FILE *f, const struct vy_launch_trace *t)
 	case VY_HYST_HOLD_HYBRID_HIGH:
 		fprintf(f,
 			"hysteresis: held previous %s instead of %s, because density %u bps <= %u bps (threshold + 250)\n",
-			topo, vy_topology_name(t->raw_topology),
+			topo, vy_pol_topology_name(t->raw_topology),
 			x->frontier_density_bps, t->hyst_bound_bps);
 		break;
 	case VY_HYST_HOLD_HYBRID_LOW:
@@ -127,7 +127,7 @@ static void explain_hysteresis(FILE *f, const struct vy_launch_trace *t)
 	case VY_HYST_HOLD_FUSED:
 		fprintf(f,
 			"hysteresis: held previous %s instead of %s, because density %u bps >= %u bps (threshold - 250)\n",
-			topo, vy_topology_name(t->raw_topology),
+			topo, vy_pol_topology_name(t->raw_topology),
 			x->frontier_density_bps, t->hyst_bound_bps);
 		break;
 	case VY_HYST_RELEASED:
@@ -138,10 +138,10 @@ static void explain_hysteresis(FILE *f, const struct vy_launch_trace *t)
 	}
 }
 
-static void explain_workers(FILE *f, const struct vy_launch_policy *p,
-			    const struct vy_launch_trace *t)
+static void explain_workers(FILE *f, const struct vy_pol_launch_policy *p,
+			    const struct vy_pol_launch_trace *t)
 {
-	const struct vy_launch_request *x = &t->effective;
+	const struct vy_pol_launch_request *x = &t->effective;
 
 	switch (t->shed_rule) {
 	case VY_SHED_NONE:
@@ -172,11 +172,11 @@ static void explain_workers(FILE *f, const struct vy_launch_policy *p,
 	}
 }
 
-static void explain_grid(FILE *f, const struct vy_launch_policy *p,
-			 const struct vy_launch_trace *t)
+static void explain_grid(FILE *f, const struct vy_pol_launch_policy *p,
+			 const struct vy_pol_launch_trace *t)
 {
-	const struct vy_launch_request *x = &t->effective;
-	const struct vy_grid_plan *g = &t->grid;
+	const struct vy_pol_launch_request *x = &t->effective;
+	const struct vy_pol_grid_plan *g = &t->grid;
 
 	if (t->workers_from_occupancy)
 		fprintf(f,
@@ -206,10 +206,10 @@ static void explain_grid(FILE *f, const struct vy_launch_policy *p,
 		g->geometry.dispatch_grid[0], p->sizing.max_dispatch_workgroups);
 }
 
-static void explain_pressure(FILE *f, const struct vy_launch_policy *p,
-			     const struct vy_launch_trace *t)
+static void explain_pressure(FILE *f, const struct vy_pol_launch_policy *p,
+			     const struct vy_pol_launch_trace *t)
 {
-	const struct vy_launch_request *x = &t->effective;
+	const struct vy_pol_launch_request *x = &t->effective;
 	uint64_t lanes = t->lanes ? t->lanes : 1;
 
 	switch (t->pressure_rule) {
@@ -239,11 +239,11 @@ static void explain_pressure(FILE *f, const struct vy_launch_policy *p,
 	}
 }
 
-static void explain_sizes(FILE *f, const struct vy_launch_policy *p,
-			  const struct vy_launch_trace *t,
-			  const struct vy_launch_recommendation *rec, int rc)
+static void explain_sizes(FILE *f, const struct vy_pol_launch_policy *p,
+			  const struct vy_pol_launch_trace *t,
+			  const struct vy_pol_launch_recommendation *rec, int rc)
 {
-	const struct vy_launch_request *x = &t->effective;
+	const struct vy_pol_launch_request *x = &t->effective;
 	uint32_t hits = x->expected_hits_per_item ? x->expected_hits_per_item : 1;
 
 	if (t->hit_capacity_explicit)
@@ -316,9 +316,9 @@ static void explain_sizes(FILE *f, const struct vy_launch_policy *p,
 			x->max_priority_age, p->priority_age_threshold);
 }
 
-void vy_launch_trace_explain(FILE *f, const struct vy_launch_policy *p,
-			     const struct vy_launch_trace *t, int rc,
-			     const struct vy_launch_recommendation *rec)
+void vy_rep_launch_trace_explain(FILE *f, const struct vy_pol_launch_policy *p,
+			     const struct vy_pol_launch_trace *t, int rc,
+			     const struct vy_pol_launch_recommendation *rec)
 {
 	if (t->stage < 1)
 		return;

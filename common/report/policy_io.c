@@ -7,8 +7,8 @@
  * shape - a flat object of integers and one string - is parsed and
  * written by hand here.  Anything else (escapes, nested values, signs,
  * fractions) falls back to jansson, which stays the reference for what
- * is valid JSON and for the error text.  vy_recommendation_json() and
- * vy_recommendation_jsonl() produce the same object (a unit test holds
+ * is valid JSON and for the error text.  vy_rep_recommendation_json() and
+ * vy_rep_recommendation_jsonl() produce the same object (a unit test holds
  * them together).
  */
 #include "report/recommend.h"
@@ -43,12 +43,12 @@ static int key_index(const char *k, size_t n)
 }
 
 static int set_prev(const char *s, size_t n, bool *has_prev,
-		    enum vy_topology *prev, struct vy_err *e)
+		    enum vy_pol_topology *prev, struct vy_err *e)
 {
 	char tmp[64];
 
 	if (n >= sizeof(tmp) ||
-	    (memcpy(tmp, s, n), tmp[n] = '\0', vy_topology_parse(tmp, prev)))
+	    (memcpy(tmp, s, n), tmp[n] = '\0', vy_pol_topology_parse(tmp, prev)))
 		return vy_errf(e, VY_E_FORMAT,
 			       "use empty, sparse_frontier, hybrid_frontier, dense_frontier, fused_dense or memory_constrained",
 			       "previous_topology: '%.*s' is not a topology",
@@ -66,8 +66,8 @@ static int unknown_field(const char *k, size_t n, struct vy_err *e)
 
 /* 1 = handled (0 or error in *ret), 0 = not the simple shape. */
 static int parse_fast(const char *text, size_t len,
-		      struct vy_launch_request *r, bool *has_prev,
-		      enum vy_topology *prev, struct vy_err *e, int *ret)
+		      struct vy_pol_launch_request *r, bool *has_prev,
+		      enum vy_pol_topology *prev, struct vy_err *e, int *ret)
 {
 	const char *p = text, *end = text + len;
 
@@ -129,7 +129,7 @@ static int parse_fast(const char *text, size_t len,
 					       "previous_topology must be a string");
 				return 1;
 			}
-			*ret = vy_request_set(r, idx, x, e);
+			*ret = vy_pol_request_set(r, idx, x, e);
 			if (*ret) {
 				if (e)
 					e->code = VY_E_FORMAT;
@@ -180,8 +180,8 @@ tail:
 }
 
 static int parse_slow(const char *text, size_t len,
-		      struct vy_launch_request *r, bool *has_prev,
-		      enum vy_topology *prev, struct vy_err *e)
+		      struct vy_pol_launch_request *r, bool *has_prev,
+		      enum vy_pol_topology *prev, struct vy_err *e)
 {
 	json_error_t je;
 	json_t *o = json_loadb(text, len, JSON_DECODE_ANY, &je), *v;
@@ -220,7 +220,7 @@ static int parse_slow(const char *text, size_t len,
 				      "%s: expected a non-negative integer", key);
 			break;
 		}
-		ret = vy_request_set(r, idx, (uint64_t)json_integer_value(v), e);
+		ret = vy_pol_request_set(r, idx, (uint64_t)json_integer_value(v), e);
 		if (ret) {
 			if (e)
 				e->code = VY_E_FORMAT;
@@ -232,9 +232,9 @@ static int parse_slow(const char *text, size_t len,
 	return ret;
 }
 
-int vy_request_parse_json(const char *text, size_t len,
-			  struct vy_launch_request *r, bool *has_prev,
-			  enum vy_topology *prev, struct vy_err *e)
+int vy_rep_request_parse_json(const char *text, size_t len,
+			  struct vy_pol_launch_request *r, bool *has_prev,
+			  enum vy_pol_topology *prev, struct vy_err *e)
 {
 	int ret;
 
@@ -249,7 +249,7 @@ int vy_request_parse_json(const char *text, size_t len,
 
 /* ---- recommendation output --------------------------------------- */
 
-struct json_t *vy_geometry_json(const struct vy_geometry *g)
+struct json_t *vy_rep_geometry_json(const struct vy_pol_geometry *g)
 {
 	return json_pack("{s:I, s:I, s:[I, I, I]}",
 			 "workgroup_size_x", (json_int_t)g->workgroup_size_x,
@@ -259,29 +259,29 @@ struct json_t *vy_geometry_json(const struct vy_geometry *g)
 			 (json_int_t)g->dispatch_grid[2]);
 }
 
-struct json_t *vy_recommendation_json(const struct vy_launch_recommendation *r)
+struct json_t *vy_rep_recommendation_json(const struct vy_pol_launch_recommendation *r)
 {
-	return vy_recommendation_json_names(r, false);
+	return vy_rep_recommendation_json_names(r, false);
 }
 
 struct json_t *
-vy_recommendation_json_names(const struct vy_launch_recommendation *r,
+vy_rep_recommendation_json_names(const struct vy_pol_launch_recommendation *r,
 			     bool camel)
 {
 	json_t *o = json_object();
 
-	json_object_set_new(o, "geometry", vy_geometry_json(&r->geometry));
+	json_object_set_new(o, "geometry", vy_rep_geometry_json(&r->geometry));
 	json_object_set_new(o, "worker_groups", json_integer(r->worker_groups));
 	json_object_set_new(o, "hit_capacity", json_integer(r->hit_capacity));
 	json_object_set_new(o, "pressure", json_string(camel ?
-			    vy_pressure_camel(r->pressure) :
-			    vy_pressure_name(r->pressure)));
+			    vy_pol_pressure_camel(r->pressure) :
+			    vy_pol_pressure_name(r->pressure)));
 	json_object_set_new(o, "execution_mode", json_string(camel ?
-			    vy_exec_mode_camel(r->execution_mode) :
-			    vy_exec_mode_name(r->execution_mode)));
+			    vy_pol_exec_mode_camel(r->execution_mode) :
+			    vy_pol_exec_mode_name(r->execution_mode)));
 	json_object_set_new(o, "topology", json_string(camel ?
-			    vy_topology_camel(r->topology) :
-			    vy_topology_name(r->topology)));
+			    vy_pol_topology_camel(r->topology) :
+			    vy_pol_topology_name(r->topology)));
 	json_object_set_new(o, "promote_hot_opcodes",
 			    json_boolean(r->promote_hot_opcodes));
 	json_object_set_new(o, "promote_hot_windows",
@@ -289,53 +289,53 @@ vy_recommendation_json_names(const struct vy_launch_recommendation *r,
 	json_object_set_new(o, "age_priority_work",
 			    json_boolean(r->age_priority_work));
 	json_object_set_new(o, "estimated_peak_device_bytes",
-			    vy_json_u64(r->estimated_peak_device_bytes));
+			    vy_rep_json_u64(r->estimated_peak_device_bytes));
 	json_object_set_new(o, "device_memory_budget_bytes",
-			    vy_json_u64(r->device_memory_budget_bytes));
+			    vy_rep_json_u64(r->device_memory_budget_bytes));
 	return o;
 }
 
 static inline char *put_bool(char *p, bool b)
 {
-	return vy_put_str(p, b ? "true" : "false");
+	return vy_rep_put_str(p, b ? "true" : "false");
 }
 
-size_t vy_recommendation_jsonl(char *buf, const struct vy_launch_recommendation *r)
+size_t vy_rep_recommendation_jsonl(char *buf, const struct vy_pol_launch_recommendation *r)
 {
 	char *p = buf;
 
-	p = vy_put_str(p, "{\"schema\":\"" VY_RECOMMEND_SCHEMA
+	p = vy_rep_put_str(p, "{\"schema\":\"" VY_RECOMMEND_SCHEMA
 		       "\",\"geometry\":{\"workgroup_size_x\":");
-	p = vy_put_u64(p, r->geometry.workgroup_size_x);
-	p = vy_put_str(p, ",\"slot_count\":");
-	p = vy_put_u64(p, r->geometry.slot_count);
-	p = vy_put_str(p, ",\"dispatch_grid\":[");
-	p = vy_put_u64(p, r->geometry.dispatch_grid[0]);
+	p = vy_rep_put_u64(p, r->geometry.workgroup_size_x);
+	p = vy_rep_put_str(p, ",\"slot_count\":");
+	p = vy_rep_put_u64(p, r->geometry.slot_count);
+	p = vy_rep_put_str(p, ",\"dispatch_grid\":[");
+	p = vy_rep_put_u64(p, r->geometry.dispatch_grid[0]);
 	*p++ = ',';
-	p = vy_put_u64(p, r->geometry.dispatch_grid[1]);
+	p = vy_rep_put_u64(p, r->geometry.dispatch_grid[1]);
 	*p++ = ',';
-	p = vy_put_u64(p, r->geometry.dispatch_grid[2]);
-	p = vy_put_str(p, "]},\"worker_groups\":");
-	p = vy_put_u64(p, r->worker_groups);
-	p = vy_put_str(p, ",\"hit_capacity\":");
-	p = vy_put_u64(p, r->hit_capacity);
-	p = vy_put_str(p, ",\"pressure\":\"");
-	p = vy_put_str(p, vy_pressure_name(r->pressure));
-	p = vy_put_str(p, "\",\"execution_mode\":\"");
-	p = vy_put_str(p, vy_exec_mode_name(r->execution_mode));
-	p = vy_put_str(p, "\",\"topology\":\"");
-	p = vy_put_str(p, vy_topology_name(r->topology));
-	p = vy_put_str(p, "\",\"promote_hot_opcodes\":");
+	p = vy_rep_put_u64(p, r->geometry.dispatch_grid[2]);
+	p = vy_rep_put_str(p, "]},\"worker_groups\":");
+	p = vy_rep_put_u64(p, r->worker_groups);
+	p = vy_rep_put_str(p, ",\"hit_capacity\":");
+	p = vy_rep_put_u64(p, r->hit_capacity);
+	p = vy_rep_put_str(p, ",\"pressure\":\"");
+	p = vy_rep_put_str(p, vy_pol_pressure_name(r->pressure));
+	p = vy_rep_put_str(p, "\",\"execution_mode\":\"");
+	p = vy_rep_put_str(p, vy_pol_exec_mode_name(r->execution_mode));
+	p = vy_rep_put_str(p, "\",\"topology\":\"");
+	p = vy_rep_put_str(p, vy_pol_topology_name(r->topology));
+	p = vy_rep_put_str(p, "\",\"promote_hot_opcodes\":");
 	p = put_bool(p, r->promote_hot_opcodes);
-	p = vy_put_str(p, ",\"promote_hot_windows\":");
+	p = vy_rep_put_str(p, ",\"promote_hot_windows\":");
 	p = put_bool(p, r->promote_hot_windows);
-	p = vy_put_str(p, ",\"age_priority_work\":");
+	p = vy_rep_put_str(p, ",\"age_priority_work\":");
 	p = put_bool(p, r->age_priority_work);
-	p = vy_put_str(p, ",\"estimated_peak_device_bytes\":");
-	p = vy_put_u64(p, r->estimated_peak_device_bytes);
-	p = vy_put_str(p, ",\"device_memory_budget_bytes\":");
-	p = vy_put_u64(p, r->device_memory_budget_bytes);
-	p = vy_put_str(p, "}\n");
+	p = vy_rep_put_str(p, ",\"estimated_peak_device_bytes\":");
+	p = vy_rep_put_u64(p, r->estimated_peak_device_bytes);
+	p = vy_rep_put_str(p, ",\"device_memory_budget_bytes\":");
+	p = vy_rep_put_u64(p, r->device_memory_budget_bytes);
+	p = vy_rep_put_str(p, "}\n");
 	*p = '\0';
 	return (size_t)(p - buf);
 }
@@ -352,7 +352,7 @@ static char *put_escaped(char *p, const char *s, const char *lim)
 			*p++ = '\\';
 			*p++ = (char)c;
 		} else if (c < 0x20) {
-			p = vy_put_str(p, "\\u00");
+			p = vy_rep_put_str(p, "\\u00");
 			*p++ = hex[c >> 4];
 			*p++ = hex[c & 15];
 		} else {
@@ -362,35 +362,35 @@ static char *put_escaped(char *p, const char *s, const char *lim)
 	return p;
 }
 
-size_t vy_policy_error_jsonl(char *buf, int code, const char *msg,
-			     const struct vy_launch_recommendation *oom,
+size_t vy_rep_policy_error_jsonl(char *buf, int code, const char *msg,
+			     const struct vy_pol_launch_recommendation *oom,
 			     uint64_t line)
 {
 	char *p = buf;
 
-	p = vy_put_str(p, "{\"schema\":\"" VY_RECOMMEND_SCHEMA
+	p = vy_rep_put_str(p, "{\"schema\":\"" VY_RECOMMEND_SCHEMA
 		       "\",\"error\":{\"code\":\"");
-	p = vy_put_str(p, vy_err_name(code));
-	p = vy_put_str(p, "\",\"message\":\"");
+	p = vy_rep_put_str(p, vy_err_name(code));
+	p = vy_rep_put_str(p, "\",\"message\":\"");
 	/* Leave room for the numbers and the closing braces. */
 	p = put_escaped(p, msg, buf + VY_REC_LINE_MAX - 160);
 	*p++ = '"';
 	if (oom && code == VY_E_DEVICE_OUT_OF_MEMORY) {
-		p = vy_put_str(p, ",\"requested\":");
-		p = vy_put_u64(p, oom->estimated_peak_device_bytes);
-		p = vy_put_str(p, ",\"available\":");
-		p = vy_put_u64(p, oom->device_memory_budget_bytes);
+		p = vy_rep_put_str(p, ",\"requested\":");
+		p = vy_rep_put_u64(p, oom->estimated_peak_device_bytes);
+		p = vy_rep_put_str(p, ",\"available\":");
+		p = vy_rep_put_u64(p, oom->device_memory_budget_bytes);
 	}
 	if (line) {
-		p = vy_put_str(p, ",\"line\":");
-		p = vy_put_u64(p, line);
+		p = vy_rep_put_str(p, ",\"line\":");
+		p = vy_rep_put_u64(p, line);
 	}
-	p = vy_put_str(p, "}}\n");
+	p = vy_rep_put_str(p, "}}\n");
 	*p = '\0';
 	return (size_t)(p - buf);
 }
 
-void vy_recommendation_csv_header(FILE *f)
+void vy_rep_recommendation_csv_header(FILE *f)
 {
 	fputs("workgroup_size_x,slot_count,dispatch_grid_x,dispatch_grid_y,"
 	      "dispatch_grid_z,worker_groups,hit_capacity,pressure,"
@@ -399,7 +399,7 @@ void vy_recommendation_csv_header(FILE *f)
 	      "estimated_peak_device_bytes,device_memory_budget_bytes\n", f);
 }
 
-void vy_recommendation_csv_row(FILE *f, const struct vy_launch_recommendation *r)
+void vy_rep_recommendation_csv_row(FILE *f, const struct vy_pol_launch_recommendation *r)
 {
 	fprintf(f,
 		"%" PRIu32 ",%" PRIu32 ",%" PRIu32 ",%" PRIu32 ",%" PRIu32
@@ -408,21 +408,21 @@ void vy_recommendation_csv_row(FILE *f, const struct vy_launch_recommendation *r
 		r->geometry.workgroup_size_x, r->geometry.slot_count,
 		r->geometry.dispatch_grid[0], r->geometry.dispatch_grid[1],
 		r->geometry.dispatch_grid[2], r->worker_groups, r->hit_capacity,
-		vy_pressure_name(r->pressure),
-		vy_exec_mode_name(r->execution_mode),
-		vy_topology_name(r->topology),
+		vy_pol_pressure_name(r->pressure),
+		vy_pol_exec_mode_name(r->execution_mode),
+		vy_pol_topology_name(r->topology),
 		r->promote_hot_opcodes ? "true" : "false",
 		r->promote_hot_windows ? "true" : "false",
 		r->age_priority_work ? "true" : "false",
 		r->estimated_peak_device_bytes, r->device_memory_budget_bytes);
 }
 
-void vy_recommendation_table(FILE *f, const struct vy_launch_recommendation *r)
+void vy_rep_recommendation_table(FILE *f, const struct vy_pol_launch_recommendation *r)
 {
-	fprintf(f, "%-28s %s\n", "topology", vy_topology_name(r->topology));
-	fprintf(f, "%-28s %s\n", "pressure", vy_pressure_name(r->pressure));
+	fprintf(f, "%-28s %s\n", "topology", vy_pol_topology_name(r->topology));
+	fprintf(f, "%-28s %s\n", "pressure", vy_pol_pressure_name(r->pressure));
 	fprintf(f, "%-28s %s\n", "execution_mode",
-		vy_exec_mode_name(r->execution_mode));
+		vy_pol_exec_mode_name(r->execution_mode));
 	fprintf(f, "%-28s %" PRIu32 "\n", "worker_groups", r->worker_groups);
 	fprintf(f, "%-28s %" PRIu32 "\n", "workgroup_size_x",
 		r->geometry.workgroup_size_x);

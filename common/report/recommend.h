@@ -19,7 +19,7 @@
 
 #define VY_RECOMMEND_SCHEMA "vyre-recommend/1"
 
-/* Room for one vy_recommendation_jsonl() or vy_policy_error_jsonl() line. */
+/* Room for one vy_rep_recommendation_jsonl() or vy_rep_policy_error_jsonl() line. */
 #define VY_REC_LINE_MAX 1024
 
 struct json_t;
@@ -32,29 +32,29 @@ struct json_t;
  * given.  Errors: VY_E_FORMAT with a message naming the field or the
  * column ("column 12: ...").
  */
-int vy_request_parse_json(const char *text, size_t len,
-			  struct vy_launch_request *r, bool *has_prev,
-			  enum vy_topology *prev, struct vy_err *e);
+int vy_rep_request_parse_json(const char *text, size_t len,
+			  struct vy_pol_launch_request *r, bool *has_prev,
+			  enum vy_pol_topology *prev, struct vy_err *e);
 
 /* The recommendation as a JSON object (snake_case enums, no schema). */
-struct json_t *vy_recommendation_json(const struct vy_launch_recommendation *r);
+struct json_t *vy_rep_recommendation_json(const struct vy_pol_launch_recommendation *r);
 /*
  * The same object with the enum names chosen by @camel: false gives
- * snake_case (vy_pressure_name, ...), true CamelCase (vy_pressure_camel,
+ * snake_case (vy_pol_pressure_name, ...), true CamelCase (vy_pol_pressure_camel,
  * ... as the conformance vectors spell them).
  */
 struct json_t *
-vy_recommendation_json_names(const struct vy_launch_recommendation *r,
+vy_rep_recommendation_json_names(const struct vy_pol_launch_recommendation *r,
 			     bool camel);
 /* {"workgroup_size_x", "slot_count", "dispatch_grid": [x, y, z]}. */
-struct json_t *vy_geometry_json(const struct vy_geometry *g);
+struct json_t *vy_rep_geometry_json(const struct vy_pol_geometry *g);
 
 /*
  * The same object as one compact JSON line with "schema" first and a
  * trailing newline, written into @buf (VY_REC_LINE_MAX bytes) and
  * NUL-terminated.  Returns its length (without the NUL).
  */
-size_t vy_recommendation_jsonl(char *buf, const struct vy_launch_recommendation *r);
+size_t vy_rep_recommendation_jsonl(char *buf, const struct vy_pol_launch_recommendation *r);
 
 /*
  * {"schema":..,"error":{"code":"E_..","message":"..",["requested":N,
@@ -63,24 +63,24 @@ size_t vy_recommendation_jsonl(char *buf, const struct vy_launch_recommendation 
  * @oom (may be NULL) supplies requested/available for
  * VY_E_DEVICE_OUT_OF_MEMORY; @line 0 leaves the line out.
  */
-size_t vy_policy_error_jsonl(char *buf, int code, const char *msg,
-			     const struct vy_launch_recommendation *oom,
+size_t vy_rep_policy_error_jsonl(char *buf, int code, const char *msg,
+			     const struct vy_pol_launch_recommendation *oom,
 			     uint64_t line);
 
 /* CSV: the header line, and one row (same columns, newline included). */
-void vy_recommendation_csv_header(FILE *f);
-void vy_recommendation_csv_row(FILE *f, const struct vy_launch_recommendation *r);
+void vy_rep_recommendation_csv_header(FILE *f);
+void vy_rep_recommendation_csv_row(FILE *f, const struct vy_pol_launch_recommendation *r);
 
 /* Aligned "name value" lines, one per field. */
-void vy_recommendation_table(FILE *f, const struct vy_launch_recommendation *r);
+void vy_rep_recommendation_table(FILE *f, const struct vy_pol_launch_recommendation *r);
 
 /*
  * Write @t as plain sentences, one decision per line, each with the
  * numbers that decided it, to @f.  @rc is the result of the traced call
  * (a failure explains how far the pipeline got and why it stopped).
  */
-void vy_launch_trace_explain(FILE *f, const struct vy_launch_policy *p,
-			     const struct vy_launch_trace *t, int rc,
-			     const struct vy_launch_recommendation *rec);
+void vy_rep_launch_trace_explain(FILE *f, const struct vy_pol_launch_policy *p,
+			     const struct vy_pol_launch_trace *t, int rc,
+			     const struct vy_pol_launch_recommendation *rec);
 
 #endif

@@ -20,13 +20,13 @@ static const char *const status_upstream[] = {
 	"WaitIo", "Yield", "Requeue", "Fault",
 };
 
-const char *vy_ring_status_name(uint32_t raw)
+const char *vy_tel_ring_status_name(uint32_t raw)
 {
 	return raw < VY_ARRAY_SIZE(status_snake) ? status_snake[raw] :
 						   "unknown";
 }
 
-const char *vy_ring_status_upstream(uint32_t raw, char *tmp, size_t tmplen)
+const char *vy_tel_ring_status_upstream(uint32_t raw, char *tmp, size_t tmplen)
 {
 	if (raw < VY_ARRAY_SIZE(status_upstream))
 		return status_upstream[raw];
@@ -34,7 +34,7 @@ const char *vy_ring_status_upstream(uint32_t raw, char *tmp, size_t tmplen)
 	return tmp;
 }
 
-int vy_ring_status_parse(const char *s, uint32_t *out)
+int vy_tel_ring_status_parse(const char *s, uint32_t *out)
 {
 	uint64_t v;
 	size_t i;
@@ -58,7 +58,7 @@ static uint32_t sat_add(uint32_t a, uint32_t b)
 	return a > UINT32_MAX - b ? UINT32_MAX : a + b;
 }
 
-uint32_t vy_occupancy_queue_depth(const struct vy_ring_occupancy *o)
+uint32_t vy_tel_occupancy_queue_depth(const struct vy_tel_ring_occupancy *o)
 {
 	uint32_t q = o->published;
 
@@ -70,7 +70,7 @@ uint32_t vy_occupancy_queue_depth(const struct vy_ring_occupancy *o)
 	return sat_add(q, o->unknown);
 }
 
-uint32_t vy_occupancy_total_slots(const struct vy_ring_occupancy *o)
+uint32_t vy_tel_occupancy_total_slots(const struct vy_tel_ring_occupancy *o)
 {
 	uint32_t t = o->empty;
 
@@ -84,22 +84,22 @@ uint32_t vy_occupancy_total_slots(const struct vy_ring_occupancy *o)
 	return sat_add(t, o->unknown);
 }
 
-bool vy_window_telemetry_is_active(const struct vy_window_telemetry *w)
+bool vy_tel_window_telemetry_is_active(const struct vy_tel_window_telemetry *w)
 {
 	return w->published || w->claimed || w->wait_io || w->yield_count ||
 	       w->requeue;
 }
 
-void vy_telemetry_init(struct vy_telemetry *t)
+void vy_tel_init(struct vy_tel *t)
 {
 	memset(t, 0, sizeof(*t));
 }
 
-void vy_telemetry_free(struct vy_telemetry *t)
+void vy_tel_free(struct vy_tel *t)
 {
 	free(t->slots);
 	free(t->windows);
-	vy_telemetry_init(t);
+	vy_tel_init(t);
 }
 
 /* ---- scratch: sorted window opcodes + (ticket, opcode) hash table ---- */
@@ -107,7 +107,7 @@ void vy_telemetry_free(struct vy_telemetry *t)
 struct vy_tel_wacc {
 	uint32_t used;
 	uint32_t ticket;
-	struct vy_window_telemetry w;
+	struct vy_tel_window_telemetry w;
 };
 
 void vy_tel_scratch_init(struct vy_tel_scratch *s)
@@ -195,7 +195,7 @@ static bool is_window_opcode(const struct vy_tel_scratch *s, uint32_t op)
 
 static size_t wacc_hash(uint32_t ticket, uint32_t opcode, size_t mask)
 {
-	return (size_t)(vy_splitmix64((uint64_t)ticket << 32 | opcode) & mask);
+	return (size_t)(vy_tel_splitmix64((uint64_t)ticket << 32 | opcode) & mask);
 }
 
 static int wacc_grow(struct vy_tel_scratch *s, struct vy_err *e)
@@ -259,7 +259,7 @@ static struct vy_tel_wacc *wacc_get(struct vy_tel_scratch *s, uint32_t ticket,
 
 static int cmp_window(const void *a, const void *b)
 {
-	const struct vy_window_telemetry *x = a, *y = b;
+	const struct vy_tel_window_telemetry *x = a, *y = b;
 
 	if (x->ticket != y->ticket)
 		return x->ticket < y->ticket ? -1 : 1;
@@ -268,7 +268,7 @@ static int cmp_window(const void *a, const void *b)
 
 /* ---- validation and control ---- */
 
-int vy_control_validate(size_t len, struct vy_err *e)
+int vy_tel_control_validate(size_t len, struct vy_err *e)
 {
 	if (len < VY_TEL_CONTROL_MIN_BYTES)
 		return vy_errf(e, VY_E_CONTROL_SNAPSHOT_INVALID,
@@ -283,7 +283,7 @@ int vy_control_validate(size_t len, struct vy_err *e)
 	return 0;
 }
 
-int vy_ring_validate(size_t len, struct vy_err *e)
+int vy_tel_ring_validate(size_t len, struct vy_err *e)
 {
 	if (len % VY_TEL_SLOT_BYTES)
 		return vy_errf(e, VY_E_RING_NOT_WHOLE_SLOTS,
@@ -299,11 +299,11 @@ int vy_ring_validate(size_t len, struct vy_err *e)
 	return 0;
 }
 
-int vy_control_decode(struct vy_control_snapshot *out, const uint8_t *c,
+int vy_tel_control_decode(struct vy_tel_control_snapshot *out, const uint8_t *c,
 		      size_t len, struct vy_err *e)
 {
 	uint32_t i;
-	int ret = vy_control_validate(len, e);
+	int ret = vy_tel_control_validate(len, e);
 
 	if (ret)
 		return ret;
@@ -330,7 +330,7 @@ int vy_control_decode(struct vy_control_snapshot *out, const uint8_t *c,
 
 /* ---- ring decode ---- */
 
-static void count_status(struct vy_ring_occupancy *o, uint32_t st)
+static void count_status(struct vy_tel_ring_occupancy *o, uint32_t st)
 {
 	switch (st) {
 	case VY_RING_EMPTY: o->empty++; break;
@@ -345,7 +345,7 @@ static void count_status(struct vy_ring_occupancy *o, uint32_t st)
 	}
 }
 
-static void window_status(struct vy_window_telemetry *w, uint32_t st)
+static void window_status(struct vy_tel_window_telemetry *w, uint32_t st)
 {
 	switch (st) {
 	case VY_RING_PUBLISHED: w->published++; break;
@@ -363,7 +363,7 @@ static void window_status(struct vy_window_telemetry *w, uint32_t st)
  * Occupancy only: a table of per-status counts over the first 8 values
  * keeps the hot loop free of branches (the summary path of vyre-decode).
  */
-static void count_ring_fast(struct vy_ring_occupancy *o, const uint8_t *ring,
+static void count_ring_fast(struct vy_tel_ring_occupancy *o, const uint8_t *ring,
 			    size_t n)
 {
 	uint64_t cnt[9] = { 0 };
@@ -386,7 +386,7 @@ static void count_ring_fast(struct vy_ring_occupancy *o, const uint8_t *ring,
 	o->unknown = (uint32_t)cnt[8];
 }
 
-int vy_telemetry_decode(struct vy_telemetry *out, struct vy_tel_scratch *scratch,
+int vy_tel_decode(struct vy_tel *out, struct vy_tel_scratch *scratch,
 			const uint8_t *control, size_t control_len,
 			const uint8_t *ring, size_t ring_len,
 			const uint32_t *window_opcodes, size_t n_window_opcodes,
@@ -397,20 +397,20 @@ int vy_telemetry_decode(struct vy_telemetry *out, struct vy_tel_scratch *scratch
 	size_t n, i;
 	int ret;
 
-	ret = vy_control_validate(control_len, e);
+	ret = vy_tel_control_validate(control_len, e);
 	if (!ret)
-		ret = vy_ring_validate(ring_len, e);
+		ret = vy_tel_ring_validate(ring_len, e);
 	if (ret)
 		return ret;
 	if (!scratch) {
 		vy_tel_scratch_init(&tmp);
-		ret = vy_telemetry_decode(out, &tmp, control, control_len, ring,
+		ret = vy_tel_decode(out, &tmp, control, control_len, ring,
 					  ring_len, window_opcodes,
 					  n_window_opcodes, flags, e);
 		vy_tel_scratch_free(&tmp);
 		return ret;
 	}
-	ret = vy_control_decode(&out->control, control, control_len, e);
+	ret = vy_tel_control_decode(&out->control, control, control_len, e);
 	if (ret)
 		return ret;
 	n = ring_len / VY_TEL_SLOT_BYTES;
@@ -427,7 +427,7 @@ int vy_telemetry_decode(struct vy_telemetry *out, struct vy_tel_scratch *scratch
 			return ret;
 	}
 	if (store && n > out->slots_cap) {
-		struct vy_ring_slot *p;
+		struct vy_tel_ring_slot *p;
 
 		if (n > SIZE_MAX / sizeof(*p))
 			return vy_errf(e, VY_E_NOMEM, NULL,
@@ -465,7 +465,7 @@ int vy_telemetry_decode(struct vy_telemetry *out, struct vy_tel_scratch *scratch
 			window_status(&a->w, st);
 		}
 		if (store) {
-			struct vy_ring_slot *r = &out->slots[i];
+			struct vy_tel_ring_slot *r = &out->slots[i];
 
 			r->slot_idx = (uint32_t)i;
 			r->status = st;
@@ -479,7 +479,7 @@ int vy_telemetry_decode(struct vy_telemetry *out, struct vy_tel_scratch *scratch
 	if (store)
 		out->n_slots = n;
 	if (scratch->acc_len > out->windows_cap) {
-		struct vy_window_telemetry *p = realloc(out->windows, scratch->acc_len *
+		struct vy_tel_window_telemetry *p = realloc(out->windows, scratch->acc_len *
 							     sizeof(*p));
 
 		if (!p)
@@ -500,29 +500,29 @@ int vy_telemetry_decode(struct vy_telemetry *out, struct vy_tel_scratch *scratch
 
 /* ---- queries ---- */
 
-size_t vy_telemetry_active_slots_for_opcode(const struct vy_telemetry *t,
+size_t vy_tel_active_slots_for_opcode(const struct vy_tel *t,
 					    uint32_t opcode, size_t *out)
 {
 	size_t i, n = 0;
 
 	for (i = 0; i < t->n_slots; i++)
 		if (t->slots[i].opcode == opcode &&
-		    vy_ring_status_is_active(t->slots[i].status))
+		    vy_tel_ring_status_is_active(t->slots[i].status))
 			out[n++] = i;
 	return n;
 }
 
-size_t vy_telemetry_active_windows(const struct vy_telemetry *t, size_t *out)
+size_t vy_tel_active_windows(const struct vy_tel *t, size_t *out)
 {
 	size_t i, n = 0;
 
 	for (i = 0; i < t->n_windows; i++)
-		if (vy_window_telemetry_is_active(&t->windows[i]))
+		if (vy_tel_window_telemetry_is_active(&t->windows[i]))
 			out[n++] = i;
 	return n;
 }
 
-void vy_telemetry_priority_accounting(const struct vy_telemetry *t,
+void vy_tel_priority_accounting(const struct vy_tel *t,
 				      struct vy_tel_priority_accounting *out)
 {
 	out->requeue_count = t->occupancy.requeue;
@@ -540,17 +540,17 @@ static uint16_t density_bps(uint32_t num, uint32_t den)
 	return (uint16_t)(bps > UINT16_MAX ? UINT16_MAX : bps);
 }
 
-void vy_telemetry_runtime_counters(const struct vy_telemetry *t,
-				   struct vy_runtime_counters *c)
+void vy_tel_runtime_counters_fill(const struct vy_tel *t,
+				   struct vy_tel_runtime_counters *c)
 {
-	const struct vy_control_snapshot *ctl = &t->control;
-	uint32_t total = vy_occupancy_total_slots(&t->occupancy);
+	const struct vy_tel_control_snapshot *ctl = &t->control;
+	uint32_t total = vy_tel_occupancy_total_slots(&t->occupancy);
 	uint32_t idle = t->occupancy.empty, lo = UINT32_MAX, hi = 0;
 	size_t i;
 
 	memset(c, 0, sizeof(*c));
 	c->total_slots = total;
-	c->queue_depth = vy_occupancy_queue_depth(&t->occupancy);
+	c->queue_depth = vy_tel_occupancy_queue_depth(&t->occupancy);
 	c->gpu_idle_slots = idle;
 	if (total) {
 		uint64_t ppm = (uint64_t)idle * 1000000 / total;
@@ -578,11 +578,11 @@ void vy_telemetry_runtime_counters(const struct vy_telemetry *t,
 	c->fault_slots = t->occupancy.fault;
 }
 
-int vy_telemetry_health(const struct vy_telemetry *cur,
-			uint32_t prev_done_count, struct vy_watchdog *out,
+int vy_tel_health(const struct vy_tel *cur,
+			uint32_t prev_done_count, struct vy_tel_watchdog *out,
 			struct vy_err *e)
 {
-	struct vy_runtime_counters c;
+	struct vy_tel_runtime_counters c;
 	uint32_t done = cur->control.done_count;
 
 	if (done < prev_done_count)
@@ -590,7 +590,7 @@ int vy_telemetry_health(const struct vy_telemetry *cur,
 			       "treat it as a counter reset: start a new epoch from this snapshot",
 			       "done_count moved backwards from %u to %u",
 			       prev_done_count, done);
-	vy_telemetry_runtime_counters(cur, &c);
+	vy_tel_runtime_counters_fill(cur, &c);
 	out->done_delta = done - prev_done_count;
 	out->queue_depth = c.queue_depth;
 	out->fault_slots = c.fault_slots;
@@ -601,19 +601,19 @@ int vy_telemetry_health(const struct vy_telemetry *cur,
 	return 0;
 }
 
-uint32_t vy_telemetry_hot_opcode_count(const struct vy_telemetry *t)
+uint32_t vy_tel_hot_opcode_count(const struct vy_tel *t)
 {
 	return t->control.n_metrics;
 }
 
-int vy_telemetry_hot_window_count(const struct vy_telemetry *t, uint32_t *out,
+int vy_tel_hot_window_count(const struct vy_tel *t, uint32_t *out,
 				  struct vy_err *e)
 {
 	uint32_t n = 0;
 	size_t i;
 
 	for (i = 0; i < t->n_windows; i++) {
-		const struct vy_window_telemetry *w = &t->windows[i];
+		const struct vy_tel_window_telemetry *w = &t->windows[i];
 
 		if (w->required_slots > UINT32_MAX - w->lookahead_slots)
 			return vy_errf(e, VY_E_ROUTE_WINDOW_DEMAND_OVERFLOW,

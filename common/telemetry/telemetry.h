@@ -11,10 +11,10 @@
  * vyre-decode(1) prints.
  *
  * Ownership: every output structure is caller-owned and reusable.  A
- * supervisor that decodes at high frequency keeps one struct vy_telemetry
+ * supervisor that decodes at high frequency keeps one struct vy_tel
  * and one struct vy_tel_scratch and passes them to every decode; after the
  * first decode of a given ring size nothing is allocated.  Release them
- * with vy_telemetry_free() / vy_tel_scratch_free().
+ * with vy_tel_free() / vy_tel_scratch_free().
  *
  * Errors: functions return 0 or a negative VY_E_* code and fill the
  * struct vy_err (may be NULL).  A failing decode leaves @out in an
@@ -56,7 +56,7 @@
 #define VY_TEL_PRIORITY_SLOTS 5u
 
 /* Ring slot status wire values.  Anything above 7 is "unknown". */
-enum vy_ring_status {
+enum vy_tel_ring_status {
 	VY_RING_EMPTY = 0,
 	VY_RING_PUBLISHED = 1,
 	VY_RING_CLAIMED = 2,
@@ -68,19 +68,19 @@ enum vy_ring_status {
 };
 
 /*
- * Status names.  vy_ring_status_name: snake_case for machine output
+ * Status names.  vy_tel_ring_status_name: snake_case for machine output
  * ("empty", "published", "claimed", "done", "wait_io", "yield", "requeue",
- * "fault", "unknown").  vy_ring_status_upstream: the upstream/vector
+ * "fault", "unknown").  vy_tel_ring_status_upstream: the upstream/vector
  * spelling ("Empty" ... "Fault"; an unknown value is written into @tmp as
  * "Unknown(<raw>)" and @tmp returned).
  */
-const char *vy_ring_status_name(uint32_t raw);
-const char *vy_ring_status_upstream(uint32_t raw, char *tmp, size_t tmplen);
+const char *vy_tel_ring_status_name(uint32_t raw);
+const char *vy_tel_ring_status_upstream(uint32_t raw, char *tmp, size_t tmplen);
 /* Parse a snake_case or upstream status name (or a number); 0 or -1. */
-int vy_ring_status_parse(const char *s, uint32_t *out);
+int vy_tel_ring_status_parse(const char *s, uint32_t *out);
 
 /* Published, Claimed, WaitIo, Yield, Requeue: work still in flight. */
-static inline bool vy_ring_status_is_active(uint32_t raw)
+static inline bool vy_tel_ring_status_is_active(uint32_t raw)
 {
 	return raw == VY_RING_PUBLISHED || raw == VY_RING_CLAIMED ||
 	       raw == VY_RING_WAIT_IO || raw == VY_RING_YIELD ||
@@ -94,7 +94,7 @@ struct vy_tel_metric {
 };
 
 /* ControlSnapshot (§2.2).  Fixed-size: decoding never allocates. */
-struct vy_control_snapshot {
+struct vy_tel_control_snapshot {
 	bool shutdown;		/* word 0 != 0 */
 	uint32_t done_count;	/* word 1 */
 	uint32_t epoch;		/* word 128 */
@@ -105,7 +105,7 @@ struct vy_control_snapshot {
 };
 
 /* RingSlotSnapshot (§2.3).  @status is the raw wire value. */
-struct vy_ring_slot {
+struct vy_tel_ring_slot {
 	uint32_t slot_idx;
 	uint32_t status;
 	uint32_t tenant_id;
@@ -114,7 +114,7 @@ struct vy_ring_slot {
 };
 
 /* RingOccupancy (§2.3): slot count per status. */
-struct vy_ring_occupancy {
+struct vy_tel_ring_occupancy {
 	uint32_t empty;
 	uint32_t published;
 	uint32_t claimed;
@@ -127,9 +127,9 @@ struct vy_ring_occupancy {
 };
 
 /* Saturating u32 sum of all nine counts. */
-uint32_t vy_occupancy_total_slots(const struct vy_ring_occupancy *o);
+uint32_t vy_tel_occupancy_total_slots(const struct vy_tel_ring_occupancy *o);
 /* Saturating sum of everything except empty and done (fault, unknown in). */
-uint32_t vy_occupancy_queue_depth(const struct vy_ring_occupancy *o);
+uint32_t vy_tel_occupancy_queue_depth(const struct vy_tel_ring_occupancy *o);
 
 /*
  * WindowTelemetry (§2.4): the slots of one (ticket = arg0, opcode) pair
@@ -137,7 +137,7 @@ uint32_t vy_occupancy_queue_depth(const struct vy_ring_occupancy *o);
  * required_slots/lookahead_slots count class (arg1) 0 and 1; other
  * classes count in neither.  The status counters skip empty and unknown.
  */
-struct vy_window_telemetry {
+struct vy_tel_window_telemetry {
 	uint32_t ticket;
 	uint32_t tenant_id;
 	uint32_t opcode;
@@ -153,30 +153,30 @@ struct vy_window_telemetry {
 };
 
 /* Any of published, claimed, wait_io, yield_count, requeue > 0. */
-bool vy_window_telemetry_is_active(const struct vy_window_telemetry *w);
+bool vy_tel_window_telemetry_is_active(const struct vy_tel_window_telemetry *w);
 
 /*
  * RingTelemetry: one decoded snapshot.  slots[] has one row per ring slot
  * in index order (unless decoded with VY_TEL_NO_SLOTS, then n_slots is 0
  * but the occupancy is complete); windows[] is sorted by (ticket, opcode).
  * The arrays belong to the structure and grow as needed; *_cap is their
- * element capacity.  Initialise with vy_telemetry_init() (or zero it);
+ * element capacity.  Initialise with vy_tel_init() (or zero it);
  * a caller may also fill it by hand (e.g. from JSON) with malloc'd arrays.
  */
-struct vy_telemetry {
-	struct vy_control_snapshot control;
-	struct vy_ring_occupancy occupancy;
-	struct vy_ring_slot *slots;
+struct vy_tel {
+	struct vy_tel_control_snapshot control;
+	struct vy_tel_ring_occupancy occupancy;
+	struct vy_tel_ring_slot *slots;
 	size_t n_slots;
 	size_t slots_cap;
-	struct vy_window_telemetry *windows;
+	struct vy_tel_window_telemetry *windows;
 	size_t n_windows;
 	size_t windows_cap;
 	uint64_t ring_slot_count;	/* slots in the ring, even with NO_SLOTS */
 };
 
-void vy_telemetry_init(struct vy_telemetry *t);
-void vy_telemetry_free(struct vy_telemetry *t);
+void vy_tel_init(struct vy_tel *t);
+void vy_tel_free(struct vy_tel *t);
 
 /*
  * TelemetryDecodeScratch: the sorted distinct window opcodes and the
@@ -205,14 +205,14 @@ void vy_tel_scratch_free(struct vy_tel_scratch *s);
  *   UINT32_MAX slots -> VY_E_RING_TOO_MANY_SLOTS.  A 0-byte ring is valid.
  * Messages name the byte offset where the data goes wrong.
  */
-int vy_control_validate(size_t control_len, struct vy_err *e);
-int vy_ring_validate(size_t ring_len, struct vy_err *e);
+int vy_tel_control_validate(size_t control_len, struct vy_err *e);
+int vy_tel_ring_validate(size_t ring_len, struct vy_err *e);
 
 /* Decode the control buffer alone (validates first). */
-int vy_control_decode(struct vy_control_snapshot *out, const uint8_t *control,
+int vy_tel_control_decode(struct vy_tel_control_snapshot *out, const uint8_t *control,
 		      size_t control_len, struct vy_err *e);
 
-/* Flags for vy_telemetry_decode. */
+/* Flags for vy_tel_decode. */
 #define VY_TEL_NO_SLOTS 0x1u	/* count occupancy, do not store slot rows */
 
 /*
@@ -222,7 +222,7 @@ int vy_control_decode(struct vy_control_snapshot *out, const uint8_t *control,
  * NULL (a temporary one is used).  Errors: the validation codes above,
  * VY_E_NOMEM.
  */
-int vy_telemetry_decode(struct vy_telemetry *out, struct vy_tel_scratch *scratch,
+int vy_tel_decode(struct vy_tel *out, struct vy_tel_scratch *scratch,
 			const uint8_t *control, size_t control_len,
 			const uint8_t *ring, size_t ring_len,
 			const uint32_t *window_opcodes, size_t n_window_opcodes,
@@ -233,11 +233,11 @@ int vy_telemetry_decode(struct vy_telemetry *out, struct vy_tel_scratch *scratch
  * opcode @opcode and an active status, in slot order.  @out must hold
  * t->n_slots entries.  Returns the count.
  */
-size_t vy_telemetry_active_slots_for_opcode(const struct vy_telemetry *t,
+size_t vy_tel_active_slots_for_opcode(const struct vy_tel *t,
 					    uint32_t opcode, size_t *out);
 
 /* active_windows: indices into t->windows of the active windows. */
-size_t vy_telemetry_active_windows(const struct vy_telemetry *t, size_t *out);
+size_t vy_tel_active_windows(const struct vy_tel *t, size_t *out);
 
 /* PriorityRequeueAccounting as telemetry sees it (§2.5). */
 struct vy_tel_priority_accounting {
@@ -246,11 +246,11 @@ struct vy_tel_priority_accounting {
 	uint32_t max_priority_age;	/* always 0 from a snapshot */
 };
 
-void vy_telemetry_priority_accounting(const struct vy_telemetry *t,
+void vy_tel_priority_accounting(const struct vy_tel *t,
 				      struct vy_tel_priority_accounting *out);
 
 /* MegakernelRuntimeCounters (§2.6). */
-struct vy_runtime_counters {
+struct vy_tel_runtime_counters {
 	uint32_t total_slots;
 	uint32_t queue_depth;
 	uint32_t gpu_idle_slots;	/* occupancy.empty */
@@ -267,11 +267,11 @@ struct vy_runtime_counters {
 };
 
 /* Cannot fail: 32 u32 fairness counters always fit a u64 sum. */
-void vy_telemetry_runtime_counters(const struct vy_telemetry *t,
-				   struct vy_runtime_counters *out);
+void vy_tel_runtime_counters_fill(const struct vy_tel *t,
+				   struct vy_tel_runtime_counters *out);
 
 /* MegakernelWatchdogSnapshot (§2.7). */
-struct vy_watchdog {
+struct vy_tel_watchdog {
 	uint32_t done_delta;
 	uint32_t queue_depth;
 	uint32_t fault_slots;
@@ -286,8 +286,8 @@ struct vy_watchdog {
  * not treated modularly) is VY_E_DONE_COUNTER_BACKWARDS: the caller should
  * start a new epoch with @cur as the previous snapshot.
  */
-int vy_telemetry_health(const struct vy_telemetry *cur,
-			uint32_t prev_done_count, struct vy_watchdog *out,
+int vy_tel_health(const struct vy_tel *cur,
+			uint32_t prev_done_count, struct vy_tel_watchdog *out,
 			struct vy_err *e);
 
 /*
@@ -297,64 +297,64 @@ int vy_telemetry_health(const struct vy_telemetry *cur,
  *   hot window count = windows with required + lookahead >= 4; the sum is
  *   checked: VY_E_ROUTE_WINDOW_DEMAND_OVERFLOW.
  */
-uint32_t vy_telemetry_hot_opcode_count(const struct vy_telemetry *t);
-int vy_telemetry_hot_window_count(const struct vy_telemetry *t, uint32_t *out,
+uint32_t vy_tel_hot_opcode_count(const struct vy_tel *t);
+int vy_tel_hot_window_count(const struct vy_tel *t, uint32_t *out,
 				  struct vy_err *e);
 
 /* ---- Count-Min sketch (§2.10) ---- */
 
-struct vy_cms {
+struct vy_tel_cms {
 	size_t depth;
 	size_t width;
 	uint64_t *counters;	/* depth * width, row-major */
 	size_t cap;		/* allocated counters */
 };
 
-uint64_t vy_splitmix64(uint64_t v);
-void vy_cms_init(struct vy_cms *s);	/* empty, 0x0, no allocation */
-void vy_cms_free(struct vy_cms *s);
+uint64_t vy_tel_splitmix64(uint64_t v);
+void vy_tel_cms_init(struct vy_tel_cms *s);	/* empty, 0x0, no allocation */
+void vy_tel_cms_free(struct vy_tel_cms *s);
 /*
  * Set the shape and zero the counters (reusing the allocation when it is
  * big enough).  depth or width 0: VY_E_SKETCH_ZERO_DIMENSION; depth *
  * width (or its byte size) overflows size_t: VY_E_SKETCH_DIMENSION_OVERFLOW.
  */
-int vy_cms_reset_shape(struct vy_cms *s, size_t depth, size_t width,
+int vy_tel_cms_reset_shape(struct vy_tel_cms *s, size_t depth, size_t width,
 		       struct vy_err *e);
-void vy_cms_clear(struct vy_cms *s);
+void vy_tel_cms_clear(struct vy_tel_cms *s);
 /* Counter index of @key in @row: row * width + splitmix64(key ^ row*G) % width. */
-size_t vy_cms_bucket(const struct vy_cms *s, size_t row, uint32_t key);
+size_t vy_tel_cms_bucket(const struct vy_tel_cms *s, size_t row, uint32_t key);
 /*
  * Checked add in every row, row 0 first.  Amount 0 is a no-op.  A counter
  * that would pass UINT64_MAX: VY_E_SKETCH_COUNTER_OVERFLOW, with the
  * earlier rows already incremented (as upstream).
  */
-int vy_cms_add(struct vy_cms *s, uint32_t key, uint64_t amount,
+int vy_tel_cms_add(struct vy_tel_cms *s, uint32_t key, uint64_t amount,
 	       struct vy_err *e);
-uint64_t vy_cms_estimate(const struct vy_cms *s, uint32_t key);
+uint64_t vy_tel_cms_estimate(const struct vy_tel_cms *s, uint32_t key);
 /*
  * Element-wise checked add of @other.  Different shape:
  * VY_E_SKETCH_SHAPE_MISMATCH; overflow: VY_E_SKETCH_MERGE_OVERFLOW
  * (counters before the failing one are already merged).
  */
-int vy_cms_merge(struct vy_cms *s, const struct vy_cms *other,
+int vy_tel_cms_merge(struct vy_tel_cms *s, const struct vy_tel_cms *other,
 		 struct vy_err *e);
 
 /* SketchTelemetry: five sketches of one shape plus two totals. */
-struct vy_sketch_telemetry {
-	struct vy_cms ring_opcode;	/* opcode of every slot, +1 */
-	struct vy_cms tenant;		/* tenant of every slot, +1 */
-	struct vy_cms status;		/* raw status of every slot, +1 */
-	struct vy_cms active_opcode;	/* opcode of active slots, +1 */
-	struct vy_cms dispatch_metrics;	/* metric index, +count */
+struct vy_tel_sketch_telemetry {
+	struct vy_tel_cms ring_opcode;	/* opcode of every slot, +1 */
+	struct vy_tel_cms tenant;		/* tenant of every slot, +1 */
+	struct vy_tel_cms status;		/* raw status of every slot, +1 */
+	struct vy_tel_cms active_opcode;	/* opcode of active slots, +1 */
+	struct vy_tel_cms dispatch_metrics;	/* metric index, +count */
 	uint64_t total_slots;
 	uint64_t active_slots;
 };
 
-void vy_sketch_telemetry_init(struct vy_sketch_telemetry *s);
-void vy_sketch_telemetry_free(struct vy_sketch_telemetry *s);
+void vy_tel_sketch_telemetry_init(struct vy_tel_sketch_telemetry *s);
+void vy_tel_sketch_telemetry_free(struct vy_tel_sketch_telemetry *s);
 /* Build from a snapshot decoded with slot rows (sketch_into). */
-int vy_telemetry_sketch(const struct vy_telemetry *t, size_t depth,
-			size_t width, struct vy_sketch_telemetry *out,
+int vy_tel_sketch(const struct vy_tel *t, size_t depth,
+			size_t width, struct vy_tel_sketch_telemetry *out,
 			struct vy_err *e);
 
 /* ---- Evidence envelopes (§2.9) ---- */
@@ -362,7 +362,7 @@ int vy_telemetry_sketch(const struct vy_telemetry *t, size_t depth,
 #define VY_RUNTIME_IO_EVIDENCE_SCHEMA_VERSION 1u
 #define VY_TELEMETRY_DECODE_CAPACITY_SCHEMA_VERSION 1u
 
-enum vy_evidence_family {
+enum vy_tel_evidence_family {
 	VY_EVIDENCE_RING,
 	VY_EVIDENCE_CONTROL,
 	VY_EVIDENCE_COPY,
@@ -370,41 +370,41 @@ enum vy_evidence_family {
 };
 
 /* "ring", "control", "copy", "residency". */
-const char *vy_evidence_family_name(enum vy_evidence_family f);
+const char *vy_tel_evidence_family_name(enum vy_tel_evidence_family f);
 
-struct vy_evidence_coverage {
+struct vy_tel_evidence_coverage {
 	bool ring;
 	bool control;
 	bool copy;
 	bool residency;
 };
 
-struct vy_runtime_evidence {
+struct vy_tel_runtime_evidence {
 	uint32_t schema_version;
 	uint64_t resident_device_bytes;
 	uint64_t host_copy_bytes;		/* copies still required */
 	uint64_t host_copy_avoided_bytes;	/* copies avoided */
-	struct vy_ring_occupancy ring_occupancy;
+	struct vy_tel_ring_occupancy ring_occupancy;
 	uint64_t control_decode_ns;
 	uint64_t ring_decode_ns;
-	struct vy_evidence_coverage coverage;
+	struct vy_tel_evidence_coverage coverage;
 };
 
 /* Schema 1 and full coverage with the given values. */
-void vy_runtime_evidence_complete(struct vy_runtime_evidence *out,
+void vy_tel_runtime_evidence_complete(struct vy_tel_runtime_evidence *out,
 				  uint64_t resident, uint64_t copy,
 				  uint64_t avoided,
-				  const struct vy_ring_occupancy *occ,
+				  const struct vy_tel_ring_occupancy *occ,
 				  uint64_t control_ns, uint64_t ring_ns);
 /* Missing families in the order ring, control, copy, residency. */
-size_t vy_runtime_evidence_missing(const struct vy_runtime_evidence *ev,
-				   enum vy_evidence_family out[4]);
-bool vy_runtime_evidence_is_complete(const struct vy_runtime_evidence *ev);
+size_t vy_tel_runtime_evidence_missing(const struct vy_tel_runtime_evidence *ev,
+				   enum vy_tel_evidence_family out[4]);
+bool vy_tel_runtime_evidence_is_complete(const struct vy_tel_runtime_evidence *ev);
 /* floor(avoided * 10000 / (copy + avoided)), 0 when both are 0. */
-uint16_t vy_runtime_evidence_copy_avoidance_bps(
-	const struct vy_runtime_evidence *ev);
+uint16_t vy_tel_runtime_evidence_copy_avoidance_bps(
+	const struct vy_tel_runtime_evidence *ev);
 
-struct vy_decode_capacity_evidence {
+struct vy_tel_decode_capacity_evidence {
 	uint32_t schema_version;
 	size_t decoded_slot_count;
 	size_t slot_output_capacity;
@@ -415,11 +415,11 @@ struct vy_decode_capacity_evidence {
 	bool uses_caller_owned_scratch;
 };
 
-void vy_telemetry_decode_capacity_evidence(
-	const struct vy_telemetry *t, const struct vy_tel_scratch *s,
-	struct vy_decode_capacity_evidence *out);
-bool vy_decode_capacity_evidence_is_complete(
-	const struct vy_decode_capacity_evidence *ev);
+void vy_tel_decode_capacity_evidence_fill(
+	const struct vy_tel *t, const struct vy_tel_scratch *s,
+	struct vy_tel_decode_capacity_evidence *out);
+bool vy_tel_decode_capacity_evidence_is_complete(
+	const struct vy_tel_decode_capacity_evidence *ev);
 
 /* ---- Readback (§3.1) ---- */
 
@@ -430,13 +430,13 @@ bool vy_decode_capacity_evidence_is_complete(
  * four-buffer validation and byte counters are vy_validate_readback() and
  * vy_readback_counters() in protocol.h.
  */
-int vy_readback_slot_count(size_t ring_len, uint32_t *out, struct vy_err *e);
+int vy_tel_readback_slot_count(size_t ring_len, uint32_t *out, struct vy_err *e);
 
 
 /* ---- PRINTF formats (vyre-decode --printf-formats) ---- */
 
 /* Maps PRINTF format ids to format strings (--printf-formats). */
-struct vy_printf_formats {
+struct vy_tel_printf_formats {
 	uint32_t *ids;
 	char **fmts;
 	size_t n;
@@ -449,11 +449,11 @@ struct vy_printf_formats {
  * '#' are skipped.  A later line for the same id wins.  Errors:
  * VY_E_FORMAT ("line N: ..."), VY_E_NOMEM.
  */
-int vy_printf_formats_parse(struct vy_printf_formats *pf, const char *text,
+int vy_tel_printf_formats_parse(struct vy_tel_printf_formats *pf, const char *text,
 			    size_t len, struct vy_err *e);
-void vy_printf_formats_free(struct vy_printf_formats *pf);
+void vy_tel_printf_formats_free(struct vy_tel_printf_formats *pf);
 /* The format of @id, or NULL. */
-const char *vy_printf_formats_get(const struct vy_printf_formats *pf,
+const char *vy_tel_printf_formats_get(const struct vy_tel_printf_formats *pf,
 				  uint32_t id);
 /*
  * Render @fmt with the record's two arguments into @buf (always
@@ -461,7 +461,7 @@ const char *vy_printf_formats_get(const struct vy_printf_formats *pf,
  * with optional '0', '-' flags and a width up to 32, and %%; the first
  * takes @a1, the second @a2; anything else is copied as text.
  */
-void vy_printf_render(const char *fmt, uint32_t a1, uint32_t a2, char *buf,
+void vy_tel_printf_render(const char *fmt, uint32_t a1, uint32_t a2, char *buf,
 		      size_t len);
 
 /* ---- Snapshot streams with recovery (vyre-decode --keep-going) ---- */

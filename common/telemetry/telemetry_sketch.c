@@ -10,7 +10,7 @@
 
 #define SPLITMIX_GAMMA 0x9E3779B97F4A7C15ull
 
-uint64_t vy_splitmix64(uint64_t v)
+uint64_t vy_tel_splitmix64(uint64_t v)
 {
 	v += SPLITMIX_GAMMA;
 	v = (v ^ (v >> 30)) * 0xBF58476D1CE4E5B9ull;
@@ -18,18 +18,18 @@ uint64_t vy_splitmix64(uint64_t v)
 	return v ^ (v >> 31);
 }
 
-void vy_cms_init(struct vy_cms *s)
+void vy_tel_cms_init(struct vy_tel_cms *s)
 {
 	memset(s, 0, sizeof(*s));
 }
 
-void vy_cms_free(struct vy_cms *s)
+void vy_tel_cms_free(struct vy_tel_cms *s)
 {
 	free(s->counters);
-	vy_cms_init(s);
+	vy_tel_cms_init(s);
 }
 
-int vy_cms_reset_shape(struct vy_cms *s, size_t depth, size_t width,
+int vy_tel_cms_reset_shape(struct vy_tel_cms *s, size_t depth, size_t width,
 		       struct vy_err *e)
 {
 	size_t n;
@@ -63,22 +63,22 @@ int vy_cms_reset_shape(struct vy_cms *s, size_t depth, size_t width,
 	return 0;
 }
 
-void vy_cms_clear(struct vy_cms *s)
+void vy_tel_cms_clear(struct vy_tel_cms *s)
 {
 	if (s->counters)
 		memset(s->counters, 0,
 		       s->depth * s->width * sizeof(*s->counters));
 }
 
-size_t vy_cms_bucket(const struct vy_cms *s, size_t row, uint32_t key)
+size_t vy_tel_cms_bucket(const struct vy_tel_cms *s, size_t row, uint32_t key)
 {
-	uint64_t h = vy_splitmix64((uint64_t)key ^
+	uint64_t h = vy_tel_splitmix64((uint64_t)key ^
 				   ((uint64_t)row * SPLITMIX_GAMMA));
 
 	return row * s->width + (size_t)(h % s->width);
 }
 
-int vy_cms_add(struct vy_cms *s, uint32_t key, uint64_t amount,
+int vy_tel_cms_add(struct vy_tel_cms *s, uint32_t key, uint64_t amount,
 	       struct vy_err *e)
 {
 	size_t r;
@@ -86,7 +86,7 @@ int vy_cms_add(struct vy_cms *s, uint32_t key, uint64_t amount,
 	if (!amount)
 		return 0;
 	for (r = 0; r < s->depth; r++) {
-		uint64_t *c = &s->counters[vy_cms_bucket(s, r, key)];
+		uint64_t *c = &s->counters[vy_tel_cms_bucket(s, r, key)];
 
 		if (*c > UINT64_MAX - amount)
 			return vy_errf(e, VY_E_SKETCH_COUNTER_OVERFLOW,
@@ -98,7 +98,7 @@ int vy_cms_add(struct vy_cms *s, uint32_t key, uint64_t amount,
 	return 0;
 }
 
-uint64_t vy_cms_estimate(const struct vy_cms *s, uint32_t key)
+uint64_t vy_tel_cms_estimate(const struct vy_tel_cms *s, uint32_t key)
 {
 	uint64_t m = UINT64_MAX;
 	size_t r;
@@ -106,14 +106,14 @@ uint64_t vy_cms_estimate(const struct vy_cms *s, uint32_t key)
 	if (!s->depth)
 		return 0;
 	for (r = 0; r < s->depth; r++) {
-		uint64_t c = s->counters[vy_cms_bucket(s, r, key)];
+		uint64_t c = s->counters[vy_tel_cms_bucket(s, r, key)];
 
 		m = c < m ? c : m;
 	}
 	return m;
 }
 
-int vy_cms_merge(struct vy_cms *s, const struct vy_cms *o, struct vy_err *e)
+int vy_tel_cms_merge(struct vy_tel_cms *s, const struct vy_tel_cms *o, struct vy_err *e)
 {
 	size_t i, n;
 
@@ -134,55 +134,55 @@ int vy_cms_merge(struct vy_cms *s, const struct vy_cms *o, struct vy_err *e)
 	return 0;
 }
 
-void vy_sketch_telemetry_init(struct vy_sketch_telemetry *s)
+void vy_tel_sketch_telemetry_init(struct vy_tel_sketch_telemetry *s)
 {
 	memset(s, 0, sizeof(*s));
 }
 
-void vy_sketch_telemetry_free(struct vy_sketch_telemetry *s)
+void vy_tel_sketch_telemetry_free(struct vy_tel_sketch_telemetry *s)
 {
-	vy_cms_free(&s->ring_opcode);
-	vy_cms_free(&s->tenant);
-	vy_cms_free(&s->status);
-	vy_cms_free(&s->active_opcode);
-	vy_cms_free(&s->dispatch_metrics);
-	vy_sketch_telemetry_init(s);
+	vy_tel_cms_free(&s->ring_opcode);
+	vy_tel_cms_free(&s->tenant);
+	vy_tel_cms_free(&s->status);
+	vy_tel_cms_free(&s->active_opcode);
+	vy_tel_cms_free(&s->dispatch_metrics);
+	vy_tel_sketch_telemetry_init(s);
 }
 
-int vy_telemetry_sketch(const struct vy_telemetry *t, size_t depth,
-			size_t width, struct vy_sketch_telemetry *out,
+int vy_tel_sketch(const struct vy_tel *t, size_t depth,
+			size_t width, struct vy_tel_sketch_telemetry *out,
 			struct vy_err *e)
 {
-	struct vy_cms *all[] = { &out->ring_opcode, &out->tenant, &out->status,
+	struct vy_tel_cms *all[] = { &out->ring_opcode, &out->tenant, &out->status,
 				 &out->active_opcode, &out->dispatch_metrics };
 	size_t i;
 	int ret;
 
 	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
-		ret = vy_cms_reset_shape(all[i], depth, width, e);
+		ret = vy_tel_cms_reset_shape(all[i], depth, width, e);
 		if (ret)
 			return ret;
 	}
 	out->total_slots = 0;
 	out->active_slots = 0;
 	for (i = 0; i < t->n_slots; i++) {
-		const struct vy_ring_slot *s = &t->slots[i];
+		const struct vy_tel_ring_slot *s = &t->slots[i];
 
-		ret = vy_cms_add(&out->ring_opcode, s->opcode, 1, e);
+		ret = vy_tel_cms_add(&out->ring_opcode, s->opcode, 1, e);
 		if (!ret)
-			ret = vy_cms_add(&out->tenant, s->tenant_id, 1, e);
+			ret = vy_tel_cms_add(&out->tenant, s->tenant_id, 1, e);
 		if (!ret)
-			ret = vy_cms_add(&out->status, s->status, 1, e);
-		if (!ret && vy_ring_status_is_active(s->status)) {
+			ret = vy_tel_cms_add(&out->status, s->status, 1, e);
+		if (!ret && vy_tel_ring_status_is_active(s->status)) {
 			out->active_slots++;
-			ret = vy_cms_add(&out->active_opcode, s->opcode, 1, e);
+			ret = vy_tel_cms_add(&out->active_opcode, s->opcode, 1, e);
 		}
 		if (ret)
 			return ret;
 	}
 	out->total_slots = t->n_slots;
 	for (i = 0; i < t->control.n_metrics; i++) {
-		ret = vy_cms_add(&out->dispatch_metrics,
+		ret = vy_tel_cms_add(&out->dispatch_metrics,
 				 t->control.metrics[i].index,
 				 t->control.metrics[i].count, e);
 		if (ret)
@@ -200,15 +200,15 @@ static const char *const family_names[] = {
 	[VY_EVIDENCE_RESIDENCY] = "residency",
 };
 
-const char *vy_evidence_family_name(enum vy_evidence_family f)
+const char *vy_tel_evidence_family_name(enum vy_tel_evidence_family f)
 {
 	return (unsigned)f < 4 ? family_names[f] : "unknown";
 }
 
-void vy_runtime_evidence_complete(struct vy_runtime_evidence *out,
+void vy_tel_runtime_evidence_complete(struct vy_tel_runtime_evidence *out,
 				  uint64_t resident, uint64_t copy,
 				  uint64_t avoided,
-				  const struct vy_ring_occupancy *occ,
+				  const struct vy_tel_ring_occupancy *occ,
 				  uint64_t control_ns, uint64_t ring_ns)
 {
 	memset(out, 0, sizeof(*out));
@@ -226,8 +226,8 @@ void vy_runtime_evidence_complete(struct vy_runtime_evidence *out,
 	out->coverage.residency = true;
 }
 
-size_t vy_runtime_evidence_missing(const struct vy_runtime_evidence *ev,
-				   enum vy_evidence_family out[4])
+size_t vy_tel_runtime_evidence_missing(const struct vy_tel_runtime_evidence *ev,
+				   enum vy_tel_evidence_family out[4])
 {
 	size_t n = 0;
 
@@ -242,16 +242,16 @@ size_t vy_runtime_evidence_missing(const struct vy_runtime_evidence *ev,
 	return n;
 }
 
-bool vy_runtime_evidence_is_complete(const struct vy_runtime_evidence *ev)
+bool vy_tel_runtime_evidence_is_complete(const struct vy_tel_runtime_evidence *ev)
 {
-	enum vy_evidence_family tmp[4];
+	enum vy_tel_evidence_family tmp[4];
 
 	return ev->schema_version == VY_RUNTIME_IO_EVIDENCE_SCHEMA_VERSION &&
-	       vy_runtime_evidence_missing(ev, tmp) == 0;
+	       vy_tel_runtime_evidence_missing(ev, tmp) == 0;
 }
 
-uint16_t vy_runtime_evidence_copy_avoidance_bps(
-	const struct vy_runtime_evidence *ev)
+uint16_t vy_tel_runtime_evidence_copy_avoidance_bps(
+	const struct vy_tel_runtime_evidence *ev)
 {
 	/* 128-bit so that copy + avoided and avoided * 10000 are exact. */
 	unsigned __int128 total = (unsigned __int128)ev->host_copy_bytes +
@@ -264,9 +264,9 @@ uint16_t vy_runtime_evidence_copy_avoidance_bps(
 	return (uint16_t)(bps > 10000 ? 10000 : bps);
 }
 
-void vy_telemetry_decode_capacity_evidence(
-	const struct vy_telemetry *t, const struct vy_tel_scratch *s,
-	struct vy_decode_capacity_evidence *out)
+void vy_tel_decode_capacity_evidence_fill(
+	const struct vy_tel *t, const struct vy_tel_scratch *s,
+	struct vy_tel_decode_capacity_evidence *out)
 {
 	out->schema_version = VY_TELEMETRY_DECODE_CAPACITY_SCHEMA_VERSION;
 	out->decoded_slot_count = t->n_slots;
@@ -279,8 +279,8 @@ void vy_telemetry_decode_capacity_evidence(
 	out->uses_caller_owned_scratch = true;
 }
 
-bool vy_decode_capacity_evidence_is_complete(
-	const struct vy_decode_capacity_evidence *ev)
+bool vy_tel_decode_capacity_evidence_is_complete(
+	const struct vy_tel_decode_capacity_evidence *ev)
 {
 	return ev->schema_version ==
 		       VY_TELEMETRY_DECODE_CAPACITY_SCHEMA_VERSION &&
@@ -293,7 +293,7 @@ bool vy_decode_capacity_evidence_is_complete(
 
 /* ---- readback ---- */
 
-int vy_readback_slot_count(size_t ring_len, uint32_t *out, struct vy_err *e)
+int vy_tel_readback_slot_count(size_t ring_len, uint32_t *out, struct vy_err *e)
 {
 	if (ring_len % VY_TEL_SLOT_BYTES)
 		return vy_errf(e, VY_E_READBACK_RING_NOT_WHOLE_SLOTS,

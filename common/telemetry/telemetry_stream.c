@@ -161,7 +161,7 @@ int vy_tel_stream_skip(struct vy_tel_stream *s)
 
 /* ---- PRINTF formats ---- */
 
-void vy_printf_formats_free(struct vy_printf_formats *pf)
+void vy_tel_printf_formats_free(struct vy_tel_printf_formats *pf)
 {
 	size_t i;
 
@@ -172,7 +172,7 @@ void vy_printf_formats_free(struct vy_printf_formats *pf)
 	memset(pf, 0, sizeof(*pf));
 }
 
-const char *vy_printf_formats_get(const struct vy_printf_formats *pf,
+const char *vy_tel_printf_formats_get(const struct vy_tel_printf_formats *pf,
 				  uint32_t id)
 {
 	size_t i = pf->n;
@@ -211,7 +211,7 @@ static int unquote(char *s)
 	return 0;
 }
 
-int vy_printf_formats_parse(struct vy_printf_formats *pf, const char *text,
+int vy_tel_printf_formats_parse(struct vy_tel_printf_formats *pf, const char *text,
 			    size_t len, struct vy_err *e)
 {
 	size_t pos = 0, line = 0;
@@ -242,7 +242,7 @@ int vy_printf_formats_parse(struct vy_printf_formats *pf, const char *text,
 			sp = strchr(s, '\t');
 		if (!sp) {
 			free(s);
-			vy_printf_formats_free(pf);
+			vy_tel_printf_formats_free(pf);
 			return vy_errf(e, VY_E_FORMAT,
 				       "write each line as: ID FORMAT",
 				       "line %zu: no format after the id", line);
@@ -255,7 +255,7 @@ int vy_printf_formats_parse(struct vy_printf_formats *pf, const char *text,
 						    "quoted format";
 
 			free(s);
-			vy_printf_formats_free(pf);
+			vy_tel_printf_formats_free(pf);
 			return vy_errf(e, VY_E_FORMAT,
 				       "write each line as: ID FORMAT, the id decimal or 0x hex",
 				       "line %zu: bad %s", line, what);
@@ -278,11 +278,11 @@ int vy_printf_formats_parse(struct vy_printf_formats *pf, const char *text,
 	}
 	return 0;
 nomem:
-	vy_printf_formats_free(pf);
+	vy_tel_printf_formats_free(pf);
 	return vy_errf(e, VY_E_NOMEM, NULL, "out of memory");
 }
 
-void vy_printf_render(const char *fmt, uint32_t a1, uint32_t a2, char *buf,
+void vy_tel_printf_render(const char *fmt, uint32_t a1, uint32_t a2, char *buf,
 		      size_t len)
 {
 	size_t o = 0;

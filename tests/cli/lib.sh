@@ -14,13 +14,16 @@ OUT=$T/.out
 ERR=$T/.err
 RC=0
 
-ok() { printf 'ok - %s\n' "$1"; }
+# A name or detail with a newline must not leak raw lines into the TAP
+# stream: names are folded to one line, every detail line starts "#   ".
+oneline() { printf '%s' "$1" | tr '\n' ' '; }
+ok() { printf 'ok - %s\n' "$(oneline "$1")"; }
 notok() {
-	printf 'not ok - %s\n' "$1"
+	printf 'not ok - %s\n' "$(oneline "$1")"
 	shift
-	for l in "$@"; do echo "#   $l"; done
+	for l in "$@"; do printf '%s\n' "$l" | sed 's/^/#   /'; done
 }
-skip() { printf 'ok - %s # SKIP %s\n' "$1" "$2"; }
+skip() { printf 'ok - %s # SKIP %s\n' "$(oneline "$1")" "$(oneline "$2")"; }
 
 # run CMD...: run with a 120 s bound; stdout -> $OUT, stderr -> $ERR.
 run() {

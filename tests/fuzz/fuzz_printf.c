@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct vy_printf_formats pf;
+	struct vy_tel_printf_formats pf;
 	struct vy_err e;
 	uint32_t a1, a2;
 	size_t cap, i;
@@ -35,7 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	a2 = vy_le32(data + 4);
 	cap = data[8];
 	vy_err_clear(&e);
-	if (vy_printf_formats_parse(&pf, (const char *)data + 9, size - 9,
+	if (vy_tel_printf_formats_parse(&pf, (const char *)data + 9, size - 9,
 				    &e)) {
 		CHECK(!strncmp(e.msg, "line ", 5) || e.code == VY_E_NOMEM);
 		return 0;
@@ -44,13 +44,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(out);
 	for (i = 0; i < pf.n; i++) {
 		out[cap] = 'X';
-		vy_printf_render(pf.fmts[i], a1, a2, out, cap);
+		vy_tel_printf_render(pf.fmts[i], a1, a2, out, cap);
 		CHECK(out[cap] == 'X');
 		if (cap)
 			CHECK(memchr(out, '\0', cap) != NULL);
-		CHECK(vy_printf_formats_get(&pf, pf.ids[i]) != NULL);
+		CHECK(vy_tel_printf_formats_get(&pf, pf.ids[i]) != NULL);
 	}
 	free(out);
-	vy_printf_formats_free(&pf);
+	vy_tel_printf_formats_free(&pf);
 	return 0;
 }

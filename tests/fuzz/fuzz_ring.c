@@ -28,10 +28,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct vy_telemetry t, u;
+	struct vy_tel t, u;
 	struct vy_tel_scratch s;
-	struct vy_sketch_telemetry sk;
-	struct vy_runtime_counters c;
+	struct vy_tel_sketch_telemetry sk;
+	struct vy_tel_runtime_counters c;
 	uint32_t ops[8], hot;
 	size_t nops, i, *idx, n;
 	int ret;
@@ -46,17 +46,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	data += 1 + 4 * nops;
 	size -= 1 + 4 * nops;
 
-	vy_telemetry_init(&t);
-	vy_telemetry_init(&u);
+	vy_tel_init(&t);
+	vy_tel_init(&u);
 	vy_tel_scratch_init(&s);
-	ret = vy_telemetry_decode(&t, &s, ctl, sizeof(ctl), data, size, ops,
+	ret = vy_tel_decode(&t, &s, ctl, sizeof(ctl), data, size, ops,
 				  nops, 0, NULL);
 	CHECK((ret == 0) == (size % 64 == 0));
 	if (ret)
 		goto out;
 	CHECK(t.n_slots == size / 64);
-	CHECK(vy_occupancy_total_slots(&t.occupancy) == t.n_slots);
-	CHECK(vy_telemetry_decode(&u, NULL, ctl, sizeof(ctl), data, size, NULL,
+	CHECK(vy_tel_occupancy_total_slots(&t.occupancy) == t.n_slots);
+	CHECK(vy_tel_decode(&u, NULL, ctl, sizeof(ctl), data, size, NULL,
 				  0, VY_TEL_NO_SLOTS, NULL) == 0);
 	CHECK(!memcmp(&t.occupancy, &u.occupancy, sizeof(t.occupancy)));
 	for (i = 1; i < t.n_windows; i++)
@@ -65,28 +65,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		       t.windows[i - 1].opcode < t.windows[i].opcode));
 	idx = malloc((t.n_slots + t.n_windows + 1) * sizeof(*idx));
 	CHECK(idx);
-	n = vy_telemetry_active_windows(&t, idx);
+	n = vy_tel_active_windows(&t, idx);
 	CHECK(n <= t.n_windows);
-	n = vy_telemetry_active_slots_for_opcode(&t, nops ? ops[0] : 0, idx);
+	n = vy_tel_active_slots_for_opcode(&t, nops ? ops[0] : 0, idx);
 	for (i = 0; i < n; i++)
 		CHECK(idx[i] < t.n_slots &&
-		      vy_ring_status_is_active(t.slots[idx[i]].status));
+		      vy_tel_ring_status_is_active(t.slots[idx[i]].status));
 	free(idx);
-	vy_telemetry_runtime_counters(&t, &c);
+	vy_tel_runtime_counters_fill(&t, &c);
 	CHECK(c.gpu_idle_ppm <= 1000000 && c.frontier_density_bps <= 10000);
-	CHECK(vy_telemetry_hot_window_count(&t, &hot, NULL) == 0);
-	vy_sketch_telemetry_init(&sk);
-	CHECK(vy_telemetry_sketch(&t, 2, 7, &sk, NULL) == 0);
+	CHECK(vy_tel_hot_window_count(&t, &hot, NULL) == 0);
+	vy_tel_sketch_telemetry_init(&sk);
+	CHECK(vy_tel_sketch(&t, 2, 7, &sk, NULL) == 0);
 	CHECK(sk.total_slots == t.n_slots);
-	vy_sketch_telemetry_free(&sk);
+	vy_tel_sketch_telemetry_free(&sk);
 	/* the same decode again, into the same buffers */
 	n = t.n_windows;
-	CHECK(vy_telemetry_decode(&t, &s, ctl, sizeof(ctl), data, size, ops,
+	CHECK(vy_tel_decode(&t, &s, ctl, sizeof(ctl), data, size, ops,
 				  nops, 0, NULL) == 0);
 	CHECK(t.n_windows == n);
 out:
-	vy_telemetry_free(&t);
-	vy_telemetry_free(&u);
+	vy_tel_free(&t);
+	vy_tel_free(&u);
 	vy_tel_scratch_free(&s);
 	return 0;
 }

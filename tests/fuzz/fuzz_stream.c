@@ -25,10 +25,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const struct vy_tel_report_opts o = { .slots = VY_TEL_SLOTS_ALL };
+	static const struct vy_rep_decode_opts o = { .slots = VY_TEL_SLOTS_ALL };
 	struct vy_tel_stream s;
 	struct vy_snapshot snap;
-	struct vy_tel_report r;
+	struct vy_rep_decode r;
 	struct vy_err e;
 	uint64_t last = 0, steps = 0;
 	int fds[2], ret, first = 1;
@@ -45,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	close(fds[1]);
 	vy_tel_stream_init(&s, fds[0], "fuzz");
-	vy_tel_report_init(&r);
+	vy_rep_decode_init(&r);
 	for (;;) {
 		CHECK(steps++ <= size + 2);
 		vy_err_clear(&e);
@@ -70,7 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					   (const uint8_t *)"") : NULL;
 				r.debug_len = snap.buf[2].len;
 				r.io = NULL;
-				vy_tel_report_build(&r, &o, NULL, &e);
+				vy_rep_decode_build(&r, &o, NULL, &e);
 			}
 			continue;
 		}
@@ -79,7 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		vy_tel_stream_skip(&s);
 	}
-	vy_tel_report_free(&r);
+	vy_rep_decode_free(&r);
 	vy_tel_stream_free(&s);
 	close(fds[0]);
 	return 0;

@@ -30,8 +30,8 @@ static FILE *sink;
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const uint32_t ops[] = { 0xF101, 2, 0 };
-	struct vy_tel_report_opts o;
-	struct vy_tel_report r, prev;
+	struct vy_rep_decode_opts o;
+	struct vy_rep_decode r, prev;
 	size_t len[4], i, left;
 	const uint8_t *p;
 	struct vy_err e;
@@ -54,15 +54,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&o, 0, sizeof(o));
 	o.window_opcodes = ops;
 	o.n_window_opcodes = opt % 4;
-	o.slots = (enum vy_tel_slots)((opt >> 2) % 3);
+	o.slots = (enum vy_rep_slots)((opt >> 2) % 3);
 	o.have_opcode = opt & 0x10;
 	o.opcode = 2;
 	o.sketch_depth = (opt & 0x20) ? 3 : 0;
 	o.sketch_width = 5;
 	o.debug_mode = (opt & 0x40) ? VY_READ_STRICT : VY_READ_LENIENT;
 
-	vy_tel_report_init(&r);
-	vy_tel_report_init(&prev);
+	vy_rep_decode_init(&r);
+	vy_rep_decode_init(&prev);
 	r.source = prev.source = "fuzz";
 	r.control = p;
 	r.control_len = len[0];
@@ -74,7 +74,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r.io_len = len[3];
 	r.base[1] = 1000;
 	vy_err_clear(&e);
-	ret = vy_tel_report_build(&r, &o, NULL, &e);
+	ret = vy_rep_decode_build(&r, &o, NULL, &e);
 	if (ret) {
 		CHECK(!strncmp(e.msg, "offset ", 7));
 		goto out;
@@ -83,22 +83,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	prev.control_len = r.control_len;
 	prev.ring = r.ring;
 	prev.ring_len = r.ring_len;
-	CHECK(vy_tel_report_build(&prev, &o, &r, &e) == 0);
+	CHECK(vy_rep_decode_build(&prev, &o, &r, &e) == 0);
 	CHECK(prev.has_health);
 	CHECK(!prev.counter_reset && prev.health.done_delta == 0);
-	j = vy_tel_report_json(&prev);
+	j = vy_rep_decode_json(&prev);
 	CHECK(j);
 	json_decref(j);
-	vy_tel_report_slot_lines(sink, &prev, "fuzz/1");
-	vy_tel_report_health_line(sink, &prev);
-	vy_tel_report_table(sink, &prev);
-	vy_tel_report_csv_header(sink, &o);
-	vy_tel_report_csv(sink, &prev);
-	vy_tel_report_prom(sink, &prev);
-	vy_tel_report_hex(sink, &prev);
-	vy_tel_report_anomalous(&prev);
+	vy_rep_decode_slot_lines(sink, &prev, "fuzz/1");
+	vy_rep_decode_health_line(sink, &prev);
+	vy_rep_decode_table(sink, &prev);
+	vy_rep_decode_csv_header(sink, &o);
+	vy_rep_decode_csv(sink, &prev);
+	vy_rep_decode_prom(sink, &prev);
+	vy_rep_decode_hex(sink, &prev);
+	vy_rep_decode_anomalous(&prev);
 out:
-	vy_tel_report_free(&r);
-	vy_tel_report_free(&prev);
+	vy_rep_decode_free(&r);
+	vy_rep_decode_free(&prev);
 	return 0;
 }

@@ -7,9 +7,9 @@
 /* One persistent session on the default device: stage, publish, finish. */
 VY_TEST(megakernel_persistent_roundtrip)
 {
-	struct vy_mk_params p = { 0 };
+	struct vy_dev_mk_params p = { 0 };
 	struct vy_mk *mk;
-	struct vy_mk_done d[4];
+	struct vy_dev_mk_done d[4];
 	struct vy_err e;
 	uint32_t w[16] = { 0 }, v = 0;
 	uint64_t end;
@@ -18,41 +18,41 @@ VY_TEST(megakernel_persistent_roundtrip)
 	p.persistent = 1;
 	p.slots = 8;
 	p.tenant_count = 1;
-	err = vy_mk_open(&mk, &p, &e);
+	err = vy_dev_mk_open(&mk, &p, &e);
 	if (err == VY_E_NO_DEVICE)
 		VY_SKIP("no OpenCL device");
 	VY_CHECK(err == 0);
-	VY_CHECK(vy_mk_start(mk, &e) == 0);
+	VY_CHECK(vy_dev_mk_start(mk, &e) == 0);
 	w[1] = VY_OP_ATOMIC_ADD;
 	w[4] = 7;
 	w[5] = 150;
-	VY_CHECK(vy_mk_stage(mk, 3, w, 42, &e) == 0);
-	VY_CHECK(vy_mk_stage(mk, 3, w, 43, &e) == VY_E_SLOT_NOT_PUBLISHABLE);
-	VY_CHECK(vy_mk_stage(mk, 8, w, 44, &e) == VY_E_SLOT_OUT_OF_RANGE);
-	VY_CHECK(vy_mk_flush(mk, &e) == 0);
-	VY_CHECK_EQ_U64(vy_mk_inflight(mk), 1);
+	VY_CHECK(vy_dev_mk_stage(mk, 3, w, 42, &e) == 0);
+	VY_CHECK(vy_dev_mk_stage(mk, 3, w, 43, &e) == VY_E_SLOT_NOT_PUBLISHABLE);
+	VY_CHECK(vy_dev_mk_stage(mk, 8, w, 44, &e) == VY_E_SLOT_OUT_OF_RANGE);
+	VY_CHECK(vy_dev_mk_flush(mk, &e) == 0);
+	VY_CHECK_EQ_U64(vy_dev_mk_inflight(mk), 1);
 	end = vy_now_ns() + 10000000000ull;
 	while (!n && vy_now_ns() < end) {
-		n = vy_mk_poll(mk, d, 4, &e);
+		n = vy_dev_mk_poll(mk, d, 4, &e);
 		VY_CHECK(n >= 0);
 	}
 	VY_CHECK_EQ_U64(n, 1);
 	VY_CHECK_EQ_U64(d[0].tag, 42);
 	VY_CHECK_EQ_U64(d[0].slot, 3);
 	VY_CHECK_EQ_U64(d[0].status, VY_STATUS_DONE);
-	VY_CHECK(vy_mk_read_control(mk, 150, &v, &e) == 0);
+	VY_CHECK(vy_dev_mk_read_control(mk, 150, &v, &e) == 0);
 	VY_CHECK_EQ_U64(v, 7);
-	VY_CHECK(vy_mk_stop(mk, 5000000000ull, &e) == 0);
-	VY_CHECK(!vy_mk_running(mk));
-	VY_CHECK(vy_mk_read_control(mk, VY_CTL_SHUTDOWN, &v, &e) == 0);
+	VY_CHECK(vy_dev_mk_stop(mk, 5000000000ull, &e) == 0);
+	VY_CHECK(!vy_dev_mk_running(mk));
+	VY_CHECK(vy_dev_mk_read_control(mk, VY_CTL_SHUTDOWN, &v, &e) == 0);
 	VY_CHECK_EQ_U64(v, 1);
-	vy_mk_close(mk);
+	vy_dev_mk_close(mk);
 }
 
 /* Once mode: a slot of a tenant without a mask stays published. */
 VY_TEST(megakernel_once_tenant_mask)
 {
-	struct vy_mk_params p = { 0 };
+	struct vy_dev_mk_params p = { 0 };
 	struct vy_mk *mk;
 	struct vy_snapshot s;
 	struct vy_err e;
@@ -61,22 +61,22 @@ VY_TEST(megakernel_once_tenant_mask)
 
 	p.slots = 4;
 	p.tenant_count = 1;
-	err = vy_mk_open(&mk, &p, &e);
+	err = vy_dev_mk_open(&mk, &p, &e);
 	if (err == VY_E_NO_DEVICE)
 		VY_SKIP("no OpenCL device");
 	VY_CHECK(err == 0);
-	VY_CHECK(vy_mk_start(mk, &e) == 0);
+	VY_CHECK(vy_dev_mk_start(mk, &e) == 0);
 	w[1] = VY_OP_NOP;
 	w[2] = 1;		/* tenant 1: mask word 4 is 0 */
-	VY_CHECK(vy_mk_stage(mk, 0, w, 1, &e) == 0);
+	VY_CHECK(vy_dev_mk_stage(mk, 0, w, 1, &e) == 0);
 	w[2] = 0;
-	VY_CHECK(vy_mk_stage(mk, 1, w, 2, &e) == 0);
-	VY_CHECK(vy_mk_dispatch(mk, vy_now_ns() + 10000000000ull, &e) == 0);
-	VY_CHECK_EQ_U64(vy_mk_poll(mk, NULL, 0, &e), 1);
-	VY_CHECK_EQ_U64(vy_mk_inflight(mk), 1);
-	VY_CHECK(vy_mk_snapshot(mk, &s, &e) == 0);
+	VY_CHECK(vy_dev_mk_stage(mk, 1, w, 2, &e) == 0);
+	VY_CHECK(vy_dev_mk_dispatch(mk, vy_now_ns() + 10000000000ull, &e) == 0);
+	VY_CHECK_EQ_U64(vy_dev_mk_poll(mk, NULL, 0, &e), 1);
+	VY_CHECK_EQ_U64(vy_dev_mk_inflight(mk), 1);
+	VY_CHECK(vy_dev_mk_snapshot(mk, &s, &e) == 0);
 	VY_CHECK_EQ_U64(vy_word(s.buf[VY_BUF_RING].data, 0), VY_STATUS_PUBLISHED);
 	VY_CHECK_EQ_U64(vy_word(s.buf[VY_BUF_RING].data, 16), VY_STATUS_DONE);
 	VY_CHECK_EQ_U64(vy_word(s.buf[VY_BUF_CONTROL].data, VY_CTL_DONE_COUNT), 1);
-	vy_mk_close(mk);
+	vy_dev_mk_close(mk);
 }

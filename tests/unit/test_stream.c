@@ -18,7 +18,7 @@ static uint64_t naive_count(const uint8_t *d, size_t n, const char *const *p,
 	size_t i, l;
 
 	for (k = 0; k < np; k++) {
-		/* duplicates count once, as in vy_dfa_build */
+		/* duplicates count once, as in vy_dev_dfa_build */
 		unsigned j, dup = 0;
 
 		for (j = 0; j < k; j++)
@@ -36,20 +36,20 @@ VY_TEST(stream_dfa_overlapping_matches)
 {
 	const char *pats[] = { "aa", "a", "aa", "ba" };
 	size_t lens[] = { 2, 1, 2, 2 };
-	struct vy_op_cfg c = { .op = VY_OP_GREP };
-	struct vy_stream_result r;
-	struct vy_dfa d;
+	struct vy_dev_op_cfg c = { .op = VY_SCAN_GREP };
+	struct vy_dev_stream_result r;
+	struct vy_dev_dfa d;
 
-	VY_CHECK(vy_dfa_build(&d, pats, lens, 4, NULL) == 0);
+	VY_CHECK(vy_dev_dfa_build(&d, pats, lens, 4, NULL) == 0);
 	VY_CHECK_EQ_U64(d.npatterns, 3);
 	VY_CHECK_EQ_U64(d.maxlen, 2);
 	c.dfa = &d;
-	vy_ref_init(&r);
-	vy_ref_update(&r, &c, "aaaa", 4);	/* a x4 + aa x3 */
+	vy_dev_ref_init(&r);
+	vy_dev_ref_update(&r, &c, "aaaa", 4);	/* a x4 + aa x3 */
 	VY_CHECK_EQ_U64(r.count, 7);
-	vy_ref_update(&r, &c, "ba", 2);	/* a, ba and "ab" no */
+	vy_dev_ref_update(&r, &c, "ba", 2);	/* a, ba and "ab" no */
 	VY_CHECK_EQ_U64(r.count, 9);
-	vy_dfa_free(&d);
+	vy_dev_dfa_free(&d);
 }
 
 VY_TEST(stream_dfa_rejects_bad_patterns)
@@ -57,63 +57,63 @@ VY_TEST(stream_dfa_rejects_bad_patterns)
 	const char *pats[] = { "" };
 	size_t lens[] = { 0 };
 	struct vy_err e;
-	struct vy_dfa d;
+	struct vy_dev_dfa d;
 
-	VY_CHECK(vy_dfa_build(&d, pats, lens, 1, &e) == VY_E_INVAL);
-	VY_CHECK(vy_dfa_build(&d, pats, lens, 0, &e) == VY_E_INVAL);
+	VY_CHECK(vy_dev_dfa_build(&d, pats, lens, 1, &e) == VY_E_INVAL);
+	VY_CHECK(vy_dev_dfa_build(&d, pats, lens, 0, &e) == VY_E_INVAL);
 }
 
 VY_TEST(stream_ref_any_split_same_result)
 {
 	const char *pats[] = { "ab", "bca", "zz" };
 	size_t lens[] = { 2, 3, 2 };
-	struct vy_dfa d;
+	struct vy_dev_dfa d;
 	uint8_t buf[4099];
-	enum vy_stream_op ops[] = { VY_OP_CHECKSUM, VY_OP_COUNT, VY_OP_HIST,
-				    VY_OP_GREP };
+	enum vy_dev_scan ops[] = { VY_SCAN_CHECKSUM, VY_SCAN_COUNT, VY_SCAN_HIST,
+				    VY_SCAN_GREP };
 	unsigned i, k, o;
 
-	VY_CHECK(vy_dfa_build(&d, pats, lens, 3, NULL) == 0);
+	VY_CHECK(vy_dev_dfa_build(&d, pats, lens, 3, NULL) == 0);
 	for (i = 0; i < sizeof(buf); i++)
 		buf[i] = "abcz"[(i * 7 + i / 3) % 4];
 	for (o = 0; o < 4; o++) {
-		struct vy_op_cfg c = { .op = ops[o], .byte = 'a', .dfa = &d };
-		struct vy_stream_result whole, parts;
+		struct vy_dev_op_cfg c = { .op = ops[o], .byte = 'a', .dfa = &d };
+		struct vy_dev_stream_result whole, parts;
 
-		vy_ref_init(&whole);
-		vy_ref_update(&whole, &c, buf, sizeof(buf));
+		vy_dev_ref_init(&whole);
+		vy_dev_ref_update(&whole, &c, buf, sizeof(buf));
 		for (k = 1; k < 40; k += 3) {
 			size_t off = 0;
 
-			vy_ref_init(&parts);
+			vy_dev_ref_init(&parts);
 			while (off < sizeof(buf)) {
 				size_t n = sizeof(buf) - off < k ?
 					sizeof(buf) - off : k;
 
-				vy_ref_update(&parts, &c, buf + off, n);
+				vy_dev_ref_update(&parts, &c, buf + off, n);
 				off += n;
 			}
-			VY_CHECK(vy_result_equal(&whole, &parts, ops[o]));
+			VY_CHECK(vy_dev_result_equal(&whole, &parts, ops[o]));
 		}
-		if (ops[o] == VY_OP_GREP)
+		if (ops[o] == VY_SCAN_GREP)
 			VY_CHECK_EQ_U64(whole.count,
 					naive_count(buf, sizeof(buf), pats, 3));
 	}
-	vy_dfa_free(&d);
+	vy_dev_dfa_free(&d);
 }
 
 VY_TEST(stream_checksum_definition)
 {
-	struct vy_op_cfg c = { .op = VY_OP_CHECKSUM };
-	struct vy_stream_result r;
+	struct vy_dev_op_cfg c = { .op = VY_SCAN_CHECKSUM };
+	struct vy_dev_stream_result r;
 	char s[64];
 
-	vy_ref_init(&r);
-	vy_ref_update(&r, &c, "hello", 5);
+	vy_dev_ref_init(&r);
+	vy_dev_ref_update(&r, &c, "hello", 5);
 	/* w0 = 0x6c6c6568, w1 = 0x6f: s1 = w0 + w1, s2 = w0 + 2 w1 */
 	VY_CHECK_EQ_U64(r.s1, 0x6c6c65d7ull);
 	VY_CHECK_EQ_U64(r.s2, 0x6c6c6646ull);
-	vy_result_format(&r, VY_OP_CHECKSUM, s, sizeof(s));
+	vy_dev_result_format(&r, VY_SCAN_CHECKSUM, s, sizeof(s));
 	VY_CHECK_STR(s, "000000006c6c65d7000000006c6c6646");
 }
 
@@ -136,36 +136,36 @@ static int tmpfile_with(size_t n, uint8_t **data)
 	return fd;
 }
 
-static void reader_roundtrip(enum vy_io_engine eng, int simulate)
+static void reader_roundtrip(enum vy_dev_io_engine eng, int simulate)
 {
-	struct vy_reader_opts o = { .engine = eng, .qd = 4,
+	struct vy_dev_uring_opts o = { .engine = eng, .qd = 4,
 				    .simulate_no_uring = simulate };
 	struct vy_reader *r;
-	struct vy_read_done d[4];
+	struct vy_dev_read_done d[4];
 	uint8_t *data, *buf = malloc(3 * 10000);
 	int fd = tmpfile_with(25000, &data), n = 0, k, i;
 
 	VY_CHECK(fd >= 0 && buf);
-	VY_CHECK(vy_reader_open(&r, &o, NULL) == 0);
+	VY_CHECK(vy_dev_uring_open(&r, &o, NULL) == 0);
 	if (simulate)
-		VY_CHECK(vy_reader_fallback(r) == EPERM);
+		VY_CHECK(vy_dev_uring_fallback(r) == EPERM);
 	for (i = 0; i < 3; i++) {
-		struct vy_read rd = { .fd = fd, .off = i * 10000,
+		struct vy_dev_read rd = { .fd = fd, .off = i * 10000,
 				      .buf = buf + i * 10000, .len = 10000,
 				      .min = 10000, .buf_index = -1,
 				      .tag = (uint64_t)i };
 
-		VY_CHECK(vy_reader_submit(r, &rd, NULL) == 0);
+		VY_CHECK(vy_dev_uring_submit(r, &rd, NULL) == 0);
 	}
 	while (n < 3) {
-		k = vy_reader_reap(r, d + n, 3 - n, 1, NULL);
+		k = vy_dev_uring_reap(r, d + n, 3 - n, 1, NULL);
 		VY_CHECK(k >= 0);
 		n += k;
 	}
 	for (i = 0; i < 3; i++)
 		VY_CHECK_EQ_U64(d[i].res, d[i].tag == 2 ? 5000 : 10000);
 	VY_CHECK(!memcmp(buf, data, 25000));
-	vy_reader_close(r);
+	vy_dev_uring_close(r);
 	free(data);
 	free(buf);
 	close(fd);
@@ -183,45 +183,45 @@ VY_TEST(stream_reader_pread)
 
 VY_TEST(stream_reader_fallback_when_uring_refused)
 {
-	struct vy_reader_opts o = { .engine = VY_IO_URING, .qd = 1,
+	struct vy_dev_uring_opts o = { .engine = VY_IO_URING, .qd = 1,
 				    .simulate_no_uring = 1 };
 	struct vy_reader *r;
 	struct vy_err e;
 
 	reader_roundtrip(VY_IO_AUTO, 1);
-	VY_CHECK(vy_reader_open(&r, &o, &e) == VY_E_URING_UNAVAILABLE);
+	VY_CHECK(vy_dev_uring_open(&r, &o, &e) == VY_E_URING_UNAVAILABLE);
 	VY_CHECK(strstr(e.msg, "io_uring_disabled") != NULL);
 	VY_CHECK(strstr(e.msg, "seccomp") != NULL);
 }
 
 VY_TEST(stream_reader_pipe_short_reads_accumulate)
 {
-	struct vy_reader_opts o = { .engine = VY_IO_AUTO, .qd = 1 };
+	struct vy_dev_uring_opts o = { .engine = VY_IO_AUTO, .qd = 1 };
 	struct vy_reader *r;
-	struct vy_read_done d;
+	struct vy_dev_read_done d;
 	char buf[64];
 	int pfd[2], k;
 
 	VY_CHECK(pipe(pfd) == 0);
 	VY_CHECK(write(pfd[1], "abc", 3) == 3);
-	VY_CHECK(vy_reader_open(&r, &o, NULL) == 0);
+	VY_CHECK(vy_dev_uring_open(&r, &o, NULL) == 0);
 	{
-		struct vy_read rd = { .fd = pfd[0], .off = -1, .buf = buf,
+		struct vy_dev_read rd = { .fd = pfd[0], .off = -1, .buf = buf,
 				      .len = 6, .min = 6, .buf_index = -1 };
 
-		VY_CHECK(vy_reader_submit(r, &rd, NULL) == 0);
+		VY_CHECK(vy_dev_uring_submit(r, &rd, NULL) == 0);
 	}
-	k = vy_reader_reap(r, &d, 1, 0, NULL);
+	k = vy_dev_uring_reap(r, &d, 1, 0, NULL);
 	VY_CHECK(k == 0 || d.res == 3);
 	if (k == 0) {
 		VY_CHECK(write(pfd[1], "def", 3) == 3);
 		do
-			k = vy_reader_reap(r, &d, 1, 1, NULL);
+			k = vy_dev_uring_reap(r, &d, 1, 1, NULL);
 		while (k == 0);
 		VY_CHECK_EQ_U64(d.res, 6);
 		VY_CHECK(!memcmp(buf, "abcdef", 6));
 	}
-	vy_reader_close(r);
+	vy_dev_uring_close(r);
 	close(pfd[0]);
 	close(pfd[1]);
 }
@@ -242,13 +242,13 @@ VY_TEST(stream_read_range_service)
 	data[250] = 'y';
 	VY_CHECK(write(fd, data, 300) == 300);
 	close(fd);
-	VY_CHECK(vy_read_range(path, 200, buf, 100, &got, &e) == 0);
+	VY_CHECK(vy_dev_read_range(path, 200, buf, 100, &got, &e) == 0);
 	VY_CHECK_EQ_U64(got, 100);
 	VY_CHECK(buf[50] == 'y');
-	VY_CHECK(vy_read_range(path, 280, buf, 100, &got, &e) == 0);
+	VY_CHECK(vy_dev_read_range(path, 280, buf, 100, &got, &e) == 0);
 	VY_CHECK_EQ_U64(got, 20);
 	unlink(path);
-	VY_CHECK(vy_read_range(path, 0, buf, 100, &got, &e) == VY_E_IO);
+	VY_CHECK(vy_dev_read_range(path, 0, buf, 100, &got, &e) == VY_E_IO);
 	VY_CHECK(strstr(e.msg, "No such file") != NULL);
 	free(data);
 }
@@ -259,10 +259,10 @@ VY_TEST(stream_pipeline_matches_reference)
 	const char *pats[] = { "ab", "bca", "zzz" };
 	size_t lens[] = { 2, 3, 3 };
 	char p1[] = "/tmp/vy-test-pipe-XXXXXX";
-	struct vy_stream_input in[3];
-	struct vy_stream_metrics m;
-	struct vy_stream_opts o;
-	struct vy_dfa d;
+	struct vy_dev_stream_input in[3];
+	struct vy_dev_stream_metrics m;
+	struct vy_dev_stream_opts o;
+	struct vy_dev_dfa d;
 	struct vy_err e;
 	uint8_t *data;
 	int fd, op, ret;
@@ -275,10 +275,10 @@ VY_TEST(stream_pipeline_matches_reference)
 		data[i] = (uint8_t)"abcz"[(i * 7 + i / 5) % 4];
 	VY_CHECK(write(fd, data, n) == (ssize_t)n);
 	close(fd);
-	VY_CHECK(vy_dfa_build(&d, pats, lens, 3, NULL) == 0);
+	VY_CHECK(vy_dev_dfa_build(&d, pats, lens, 3, NULL) == 0);
 	for (op = 0; op < 4; op++) {
-		vy_stream_opts_init(&o);
-		o.op.op = (enum vy_stream_op)op;
+		vy_dev_stream_opts_init(&o);
+		o.op.op = (enum vy_dev_scan)op;
 		o.op.byte = 'z';
 		o.op.dfa = &d;
 		o.chunk = 65536;
@@ -290,9 +290,9 @@ VY_TEST(stream_pipeline_matches_reference)
 		in[0].path = p1;
 		in[1].path = "/nonexistent/vy";
 		in[2].path = p1;
-		ret = vy_stream_run(&o, in, 3, &m, &e);
+		ret = vy_dev_stream_run(&o, in, 3, &m, &e);
 		if (ret == VY_E_NO_DEVICE || ret == VY_E_DEVICE) {
-			vy_dfa_free(&d);
+			vy_dev_dfa_free(&d);
 			unlink(p1);
 			free(data);
 			VY_SKIP("no OpenCL device");
@@ -303,11 +303,11 @@ VY_TEST(stream_pipeline_matches_reference)
 		VY_CHECK(in[1].status == VY_E_IO);
 		VY_CHECK_EQ_U64(in[0].res.bytes, n);
 		VY_CHECK_EQ_U64(m.failed_files, 1);
-		if (op == VY_OP_GREP)
+		if (op == VY_SCAN_GREP)
 			VY_CHECK_EQ_U64(in[0].res.count,
 					naive_count(data, n, pats, 3));
 	}
-	vy_dfa_free(&d);
+	vy_dev_dfa_free(&d);
 	unlink(p1);
 	free(data);
 }
@@ -318,14 +318,14 @@ VY_TEST(stream_dfa_too_large)
 	const char *pats[] = { big };
 	size_t lens[] = { sizeof(big) - 1 };
 	struct vy_err e;
-	struct vy_dfa d;
+	struct vy_dev_dfa d;
 
 	memset(big, 'a', sizeof(big) - 1);
-	VY_CHECK(vy_dfa_build(&d, pats, lens, 1, &e) == VY_E_DFA_TOO_LARGE);
+	VY_CHECK(vy_dev_dfa_build(&d, pats, lens, 1, &e) == VY_E_DFA_TOO_LARGE);
 	lens[0] = VY_DFA_MAX_PATTERN;
-	VY_CHECK(vy_dfa_build(&d, pats, lens, 1, &e) == 0);
+	VY_CHECK(vy_dev_dfa_build(&d, pats, lens, 1, &e) == 0);
 	VY_CHECK_EQ_U64(d.nstates, VY_DFA_MAX_PATTERN + 1);
-	vy_dfa_free(&d);
+	vy_dev_dfa_free(&d);
 }
 
 /* --persistent: the resident kernel gives the batch kernels' results. */
@@ -334,10 +334,10 @@ VY_TEST(stream_persistent_matches_reference)
 	const char *pats[] = { "zz", "abcz" };
 	size_t lens[] = { 2, 4 };
 	char p1[] = "/tmp/vy-test-pk-XXXXXX";
-	struct vy_stream_input in[2];
-	struct vy_stream_metrics m;
-	struct vy_stream_opts o;
-	struct vy_dfa d;
+	struct vy_dev_stream_input in[2];
+	struct vy_dev_stream_metrics m;
+	struct vy_dev_stream_opts o;
+	struct vy_dev_dfa d;
 	struct vy_err e;
 	uint8_t *data;
 	size_t i, n = 4 * 65536 + 3;
@@ -350,10 +350,10 @@ VY_TEST(stream_persistent_matches_reference)
 		data[i] = (uint8_t)"abcz"[(i * 5 + i / 7) % 4];
 	VY_CHECK(write(fd, data, n) == (ssize_t)n);
 	close(fd);
-	VY_CHECK(vy_dfa_build(&d, pats, lens, 2, NULL) == 0);
+	VY_CHECK(vy_dev_dfa_build(&d, pats, lens, 2, NULL) == 0);
 	for (op = 0; op < 4; op++) {
-		vy_stream_opts_init(&o);
-		o.op.op = (enum vy_stream_op)op;
+		vy_dev_stream_opts_init(&o);
+		o.op.op = (enum vy_dev_scan)op;
 		o.op.byte = 'c';
 		o.op.dfa = &d;
 		o.chunk = 65536;
@@ -364,9 +364,9 @@ VY_TEST(stream_persistent_matches_reference)
 		memset(in, 0, sizeof(in));
 		in[0].path = p1;
 		in[1].path = p1;
-		ret = vy_stream_run(&o, in, 2, &m, &e);
+		ret = vy_dev_stream_run(&o, in, 2, &m, &e);
 		if (ret == VY_E_NO_DEVICE || ret == VY_E_DEVICE) {
-			vy_dfa_free(&d);
+			vy_dev_dfa_free(&d);
 			unlink(p1);
 			free(data);
 			VY_SKIP("no OpenCL device");
@@ -375,11 +375,11 @@ VY_TEST(stream_persistent_matches_reference)
 		VY_CHECK(in[0].verified == 1 && in[1].verified == 1);
 		VY_CHECK_EQ_U64(m.launches, 1);
 		VY_CHECK_EQ_U64(m.chunks, 10);
-		if (op == VY_OP_GREP)
+		if (op == VY_SCAN_GREP)
 			VY_CHECK_EQ_U64(in[0].res.count,
 					naive_count(data, n, pats, 2));
 	}
-	vy_dfa_free(&d);
+	vy_dev_dfa_free(&d);
 	unlink(p1);
 	free(data);
 }

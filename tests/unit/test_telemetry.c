@@ -33,7 +33,7 @@ static void reset_bufs(void)
 
 VY_TEST(telemetry_control_fields)
 {
-	struct vy_control_snapshot c;
+	struct vy_tel_control_snapshot c;
 
 	reset_bufs();
 	vy_set_word(ctl, 0, 5);
@@ -43,7 +43,7 @@ VY_TEST(telemetry_control_fields)
 	vy_set_word(ctl, 127, 9);
 	vy_set_word(ctl, 95, 20);
 	vy_set_word(ctl, 140, 6);
-	VY_CHECK(vy_control_decode(&c, ctl, sizeof(ctl), NULL) == 0);
+	VY_CHECK(vy_tel_control_decode(&c, ctl, sizeof(ctl), NULL) == 0);
 	VY_CHECK(c.shutdown);
 	VY_CHECK_EQ_U64(c.done_count, 1234);
 	VY_CHECK_EQ_U64(c.epoch, 77);
@@ -58,21 +58,21 @@ VY_TEST(telemetry_validation_errors)
 {
 	struct vy_err e;
 
-	VY_CHECK(vy_control_validate(636, &e) == VY_E_CONTROL_SNAPSHOT_INVALID);
+	VY_CHECK(vy_tel_control_validate(636, &e) == VY_E_CONTROL_SNAPSHOT_INVALID);
 	VY_CHECK(strstr(e.msg, "offset 636") != NULL);
-	VY_CHECK(vy_control_validate(641, &e) == VY_E_CONTROL_SNAPSHOT_INVALID);
-	VY_CHECK(vy_control_validate(644, &e) == 0);
-	VY_CHECK(vy_ring_validate(65, &e) == VY_E_RING_NOT_WHOLE_SLOTS);
+	VY_CHECK(vy_tel_control_validate(641, &e) == VY_E_CONTROL_SNAPSHOT_INVALID);
+	VY_CHECK(vy_tel_control_validate(644, &e) == 0);
+	VY_CHECK(vy_tel_ring_validate(65, &e) == VY_E_RING_NOT_WHOLE_SLOTS);
 	VY_CHECK(strstr(e.msg, "offset 64") != NULL);
-	VY_CHECK(vy_ring_validate(0, &e) == 0);
+	VY_CHECK(vy_tel_ring_validate(0, &e) == 0);
 }
 
 VY_TEST(telemetry_windows_and_scratch_reuse)
 {
 	static const uint32_t ops[] = { 61698, 61697, 61698 };
-	struct vy_telemetry t;
+	struct vy_tel t;
 	struct vy_tel_scratch s;
-	struct vy_decode_capacity_evidence ev;
+	struct vy_tel_decode_capacity_evidence ev;
 	size_t idx[16], n, cap_slots, cap_acc;
 	uint32_t hot;
 
@@ -83,9 +83,9 @@ VY_TEST(telemetry_windows_and_scratch_reuse)
 	set_slot(ring, 3, 7, 61698, 6, 20, 0, 0);
 	set_slot(ring, 4, 4, 61697, 7, 3, 1, 0);
 	set_slot(ring, 7, 6, 61698, 8, 1, 1, 9);
-	vy_telemetry_init(&t);
+	vy_tel_init(&t);
 	vy_tel_scratch_init(&s);
-	VY_CHECK(vy_telemetry_decode(&t, &s, ctl, sizeof(ctl), ring, 64 * 10,
+	VY_CHECK(vy_tel_decode(&t, &s, ctl, sizeof(ctl), ring, 64 * 10,
 				     ops, 3, 0, NULL) == 0);
 	VY_CHECK_EQ_U64(t.n_slots, 10);
 	VY_CHECK_EQ_U64(t.n_windows, 4);
@@ -95,32 +95,32 @@ VY_TEST(telemetry_windows_and_scratch_reuse)
 	VY_CHECK_EQ_U64(t.windows[2].tenant_id, 4);	/* lowest slot */
 	VY_CHECK_EQ_U64(t.windows[2].required_slots, 1);
 	VY_CHECK_EQ_U64(t.windows[2].lookahead_slots, 1);	/* class 2 not */
-	VY_CHECK(!vy_window_telemetry_is_active(&t.windows[3]));	/* fault */
-	n = vy_telemetry_active_windows(&t, idx);
+	VY_CHECK(!vy_tel_window_telemetry_is_active(&t.windows[3]));	/* fault */
+	n = vy_tel_active_windows(&t, idx);
 	VY_CHECK_EQ_U64(n, 3);
-	n = vy_telemetry_active_slots_for_opcode(&t, 61697, idx);
+	n = vy_tel_active_slots_for_opcode(&t, 61697, idx);
 	VY_CHECK_EQ_U64(n, 3);
 	VY_CHECK_EQ_U64(idx[2], 4);
-	VY_CHECK(vy_telemetry_hot_window_count(&t, &hot, NULL) == 0);
+	VY_CHECK(vy_tel_hot_window_count(&t, &hot, NULL) == 0);
 	VY_CHECK_EQ_U64(hot, 0);
-	vy_telemetry_decode_capacity_evidence(&t, &s, &ev);
-	VY_CHECK(vy_decode_capacity_evidence_is_complete(&ev));
+	vy_tel_decode_capacity_evidence_fill(&t, &s, &ev);
+	VY_CHECK(vy_tel_decode_capacity_evidence_is_complete(&ev));
 	/* A second decode of the same shape reuses every buffer. */
 	cap_slots = t.slots_cap;
 	cap_acc = s.acc_cap;
-	VY_CHECK(vy_telemetry_decode(&t, &s, ctl, sizeof(ctl), ring, 64 * 10,
+	VY_CHECK(vy_tel_decode(&t, &s, ctl, sizeof(ctl), ring, 64 * 10,
 				     ops, 3, 0, NULL) == 0);
 	VY_CHECK_EQ_U64(t.slots_cap, cap_slots);
 	VY_CHECK_EQ_U64(s.acc_cap, cap_acc);
 	VY_CHECK_EQ_U64(t.n_windows, 4);
 	/* Without slot rows the occupancy is still complete. */
-	VY_CHECK(vy_telemetry_decode(&t, &s, ctl, sizeof(ctl), ring, 64 * 10,
+	VY_CHECK(vy_tel_decode(&t, &s, ctl, sizeof(ctl), ring, 64 * 10,
 				     NULL, 0, VY_TEL_NO_SLOTS, NULL) == 0);
 	VY_CHECK_EQ_U64(t.n_slots, 0);
 	VY_CHECK_EQ_U64(t.n_windows, 0);
-	VY_CHECK_EQ_U64(vy_occupancy_total_slots(&t.occupancy), 10);
+	VY_CHECK_EQ_U64(vy_tel_occupancy_total_slots(&t.occupancy), 10);
 	VY_CHECK_EQ_U64(t.occupancy.empty, 4);
-	vy_telemetry_free(&t);
+	vy_tel_free(&t);
 	vy_tel_scratch_free(&s);
 }
 
@@ -128,7 +128,7 @@ VY_TEST(telemetry_many_windows_grow_table)
 {
 	static uint8_t big[64 * 1000];
 	static const uint32_t op = 300;
-	struct vy_telemetry t;
+	struct vy_tel t;
 	struct vy_tel_scratch s;
 	uint32_t i, hot;
 
@@ -136,9 +136,9 @@ VY_TEST(telemetry_many_windows_grow_table)
 	for (i = 0; i < 1000; i++)
 		set_slot(big, i, 1, 300, i % 7, i / 4, i % 2, 0);
 	reset_bufs();
-	vy_telemetry_init(&t);
+	vy_tel_init(&t);
 	vy_tel_scratch_init(&s);
-	VY_CHECK(vy_telemetry_decode(&t, &s, ctl, sizeof(ctl), big,
+	VY_CHECK(vy_tel_decode(&t, &s, ctl, sizeof(ctl), big,
 				     sizeof(big), &op, 1, 0, NULL) == 0);
 	VY_CHECK_EQ_U64(t.n_windows, 250);
 	for (i = 0; i < 250; i++) {
@@ -147,17 +147,17 @@ VY_TEST(telemetry_many_windows_grow_table)
 		VY_CHECK_EQ_U64(t.windows[i].lookahead_slots, 2);
 		VY_CHECK_EQ_U64(t.windows[i].tenant_id, (4 * i) % 7);
 	}
-	VY_CHECK(vy_telemetry_hot_window_count(&t, &hot, NULL) == 0);
+	VY_CHECK(vy_tel_hot_window_count(&t, &hot, NULL) == 0);
 	VY_CHECK_EQ_U64(hot, 250);
-	vy_telemetry_free(&t);
+	vy_tel_free(&t);
 	vy_tel_scratch_free(&s);
 }
 
 VY_TEST(telemetry_counters_and_health)
 {
-	struct vy_telemetry t;
-	struct vy_runtime_counters c;
-	struct vy_watchdog w;
+	struct vy_tel t;
+	struct vy_tel_runtime_counters c;
+	struct vy_tel_watchdog w;
 	struct vy_err e;
 
 	reset_bufs();
@@ -168,106 +168,106 @@ VY_TEST(telemetry_counters_and_health)
 	set_slot(ring, 0, 6, 0, 0, 0, 0, 0);
 	set_slot(ring, 1, 3, 0, 0, 0, 0, 0);
 	set_slot(ring, 2, 1, 2, 11, 1, 2, 3);
-	vy_telemetry_init(&t);
-	VY_CHECK(vy_telemetry_decode(&t, NULL, ctl, sizeof(ctl), ring, 256,
+	vy_tel_init(&t);
+	VY_CHECK(vy_tel_decode(&t, NULL, ctl, sizeof(ctl), ring, 256,
 				     NULL, 0, 0, NULL) == 0);
-	vy_telemetry_runtime_counters(&t, &c);
+	vy_tel_runtime_counters_fill(&t, &c);
 	VY_CHECK_EQ_U64(c.gpu_idle_ppm, 250000);
 	VY_CHECK_EQ_U64(c.frontier_density_bps, 5000);
 	VY_CHECK_EQ_U64(c.occupancy_proxy_bps, 7500);
 	VY_CHECK_EQ_U64(c.tenant_fairness_skew, 6);
 	VY_CHECK_EQ_U64(c.priority_fairness_total, 5);
-	VY_CHECK(vy_telemetry_health(&t, 7, &w, NULL) == 0);
+	VY_CHECK(vy_tel_health(&t, 7, &w, NULL) == 0);
 	VY_CHECK(w.suspected_stall);
-	VY_CHECK(vy_telemetry_health(&t, 5, &w, NULL) == 0);
+	VY_CHECK(vy_tel_health(&t, 5, &w, NULL) == 0);
 	VY_CHECK_EQ_U64(w.done_delta, 2);
 	VY_CHECK(!w.suspected_stall);
-	VY_CHECK(vy_telemetry_health(&t, 9, &w, &e) ==
+	VY_CHECK(vy_tel_health(&t, 9, &w, &e) ==
 		 VY_E_DONE_COUNTER_BACKWARDS);
 	VY_CHECK(strstr(e.msg, "9 to 7") != NULL);
-	vy_telemetry_free(&t);
+	vy_tel_free(&t);
 }
 
 VY_TEST(telemetry_count_min_reference_values)
 {
-	struct vy_cms s, o;
+	struct vy_tel_cms s, o;
 	struct vy_err e;
 
-	VY_CHECK_EQ_U64(vy_splitmix64(0), 0xE220A8397B1DCDAFull);
-	VY_CHECK_EQ_U64(vy_splitmix64(2), 0x975835DE1C9756CEull);
-	vy_cms_init(&s);
-	vy_cms_init(&o);
-	VY_CHECK(vy_cms_reset_shape(&s, 3, 16, NULL) == 0);
-	VY_CHECK_EQ_U64(vy_cms_bucket(&s, 0, 2), 14);
-	VY_CHECK_EQ_U64(vy_cms_bucket(&s, 1, 2), 18);
-	VY_CHECK_EQ_U64(vy_cms_bucket(&s, 2, 2), 45);
-	VY_CHECK_EQ_U64(vy_cms_bucket(&s, 0, 9), 4);
-	VY_CHECK_EQ_U64(vy_cms_bucket(&s, 1, 9), 28);
-	VY_CHECK_EQ_U64(vy_cms_bucket(&s, 2, 9), 33);
-	VY_CHECK(vy_cms_add(&s, 2, 5, NULL) == 0);
-	VY_CHECK_EQ_U64(vy_cms_estimate(&s, 2), 5);
-	VY_CHECK(vy_cms_reset_shape(&o, 2, 16, NULL) == 0);
-	VY_CHECK(vy_cms_merge(&s, &o, &e) == VY_E_SKETCH_SHAPE_MISMATCH);
-	VY_CHECK(vy_cms_reset_shape(&o, 3, 16, NULL) == 0);
-	VY_CHECK(vy_cms_add(&o, 2, UINT64_MAX, NULL) == 0);
-	VY_CHECK(vy_cms_merge(&s, &o, &e) == VY_E_SKETCH_MERGE_OVERFLOW);
-	VY_CHECK(vy_cms_add(&o, 2, 1, &e) == VY_E_SKETCH_COUNTER_OVERFLOW);
-	VY_CHECK(vy_cms_reset_shape(&o, 0, 4, &e) == VY_E_SKETCH_ZERO_DIMENSION);
-	VY_CHECK(vy_cms_reset_shape(&o, SIZE_MAX, 4, &e) ==
+	VY_CHECK_EQ_U64(vy_tel_splitmix64(0), 0xE220A8397B1DCDAFull);
+	VY_CHECK_EQ_U64(vy_tel_splitmix64(2), 0x975835DE1C9756CEull);
+	vy_tel_cms_init(&s);
+	vy_tel_cms_init(&o);
+	VY_CHECK(vy_tel_cms_reset_shape(&s, 3, 16, NULL) == 0);
+	VY_CHECK_EQ_U64(vy_tel_cms_bucket(&s, 0, 2), 14);
+	VY_CHECK_EQ_U64(vy_tel_cms_bucket(&s, 1, 2), 18);
+	VY_CHECK_EQ_U64(vy_tel_cms_bucket(&s, 2, 2), 45);
+	VY_CHECK_EQ_U64(vy_tel_cms_bucket(&s, 0, 9), 4);
+	VY_CHECK_EQ_U64(vy_tel_cms_bucket(&s, 1, 9), 28);
+	VY_CHECK_EQ_U64(vy_tel_cms_bucket(&s, 2, 9), 33);
+	VY_CHECK(vy_tel_cms_add(&s, 2, 5, NULL) == 0);
+	VY_CHECK_EQ_U64(vy_tel_cms_estimate(&s, 2), 5);
+	VY_CHECK(vy_tel_cms_reset_shape(&o, 2, 16, NULL) == 0);
+	VY_CHECK(vy_tel_cms_merge(&s, &o, &e) == VY_E_SKETCH_SHAPE_MISMATCH);
+	VY_CHECK(vy_tel_cms_reset_shape(&o, 3, 16, NULL) == 0);
+	VY_CHECK(vy_tel_cms_add(&o, 2, UINT64_MAX, NULL) == 0);
+	VY_CHECK(vy_tel_cms_merge(&s, &o, &e) == VY_E_SKETCH_MERGE_OVERFLOW);
+	VY_CHECK(vy_tel_cms_add(&o, 2, 1, &e) == VY_E_SKETCH_COUNTER_OVERFLOW);
+	VY_CHECK(vy_tel_cms_reset_shape(&o, 0, 4, &e) == VY_E_SKETCH_ZERO_DIMENSION);
+	VY_CHECK(vy_tel_cms_reset_shape(&o, SIZE_MAX, 4, &e) ==
 		 VY_E_SKETCH_DIMENSION_OVERFLOW);
-	vy_cms_free(&s);
-	vy_cms_free(&o);
+	vy_tel_cms_free(&s);
+	vy_tel_cms_free(&o);
 }
 
 VY_TEST(telemetry_evidence)
 {
-	struct vy_runtime_evidence ev;
-	struct vy_ring_occupancy occ = { 1, 2, 3, 4, 5, 6, 7, 8, 9 };
-	enum vy_evidence_family miss[4];
+	struct vy_tel_runtime_evidence ev;
+	struct vy_tel_ring_occupancy occ = { 1, 2, 3, 4, 5, 6, 7, 8, 9 };
+	enum vy_tel_evidence_family miss[4];
 
-	vy_runtime_evidence_complete(&ev, 4096, 1024, 3072, &occ, 11, 13);
-	VY_CHECK(vy_runtime_evidence_is_complete(&ev));
-	VY_CHECK_EQ_U64(vy_runtime_evidence_copy_avoidance_bps(&ev), 7500);
-	VY_CHECK_EQ_U64(vy_occupancy_total_slots(&ev.ring_occupancy), 45);
-	VY_CHECK_EQ_U64(vy_occupancy_queue_depth(&ev.ring_occupancy), 40);
+	vy_tel_runtime_evidence_complete(&ev, 4096, 1024, 3072, &occ, 11, 13);
+	VY_CHECK(vy_tel_runtime_evidence_is_complete(&ev));
+	VY_CHECK_EQ_U64(vy_tel_runtime_evidence_copy_avoidance_bps(&ev), 7500);
+	VY_CHECK_EQ_U64(vy_tel_occupancy_total_slots(&ev.ring_occupancy), 45);
+	VY_CHECK_EQ_U64(vy_tel_occupancy_queue_depth(&ev.ring_occupancy), 40);
 	ev.coverage.control = false;
 	ev.coverage.residency = false;
-	VY_CHECK_EQ_U64(vy_runtime_evidence_missing(&ev, miss), 2);
-	VY_CHECK_STR(vy_evidence_family_name(miss[0]), "control");
-	VY_CHECK(!vy_runtime_evidence_is_complete(&ev));
+	VY_CHECK_EQ_U64(vy_tel_runtime_evidence_missing(&ev, miss), 2);
+	VY_CHECK_STR(vy_tel_evidence_family_name(miss[0]), "control");
+	VY_CHECK(!vy_tel_runtime_evidence_is_complete(&ev));
 	ev.host_copy_bytes = UINT64_MAX;
 	ev.host_copy_avoided_bytes = UINT64_MAX;
-	VY_CHECK_EQ_U64(vy_runtime_evidence_copy_avoidance_bps(&ev), 5000);
+	VY_CHECK_EQ_U64(vy_tel_runtime_evidence_copy_avoidance_bps(&ev), 5000);
 }
 
 VY_TEST(telemetry_printf_formats)
 {
 	static const char text[] = "# formats\n7 value %u then %04x\n"
 				   "9 \"tab\\there %d%%\"\n\n7 again %u\n";
-	struct vy_printf_formats pf;
+	struct vy_tel_printf_formats pf;
 	struct vy_err e;
 	char out[64];
 
-	VY_CHECK(vy_printf_formats_parse(&pf, text, sizeof(text) - 1, &e) == 0);
-	VY_CHECK_STR(vy_printf_formats_get(&pf, 7), "again %u");
-	vy_printf_render(vy_printf_formats_get(&pf, 9), 0xFFFFFFFFu, 0, out,
+	VY_CHECK(vy_tel_printf_formats_parse(&pf, text, sizeof(text) - 1, &e) == 0);
+	VY_CHECK_STR(vy_tel_printf_formats_get(&pf, 7), "again %u");
+	vy_tel_printf_render(vy_tel_printf_formats_get(&pf, 9), 0xFFFFFFFFu, 0, out,
 			 sizeof(out));
 	VY_CHECK_STR(out, "tab\there -1%");
-	vy_printf_render("a %u b %04x c %u %s", 10, 20, out, sizeof(out));
+	vy_tel_printf_render("a %u b %04x c %u %s", 10, 20, out, sizeof(out));
 	VY_CHECK_STR(out, "a 10 b 0014 c %u %s");
-	vy_printf_render("%-4u|%c", 5, 'A', out, sizeof(out));
+	vy_tel_printf_render("%-4u|%c", 5, 'A', out, sizeof(out));
 	VY_CHECK_STR(out, "5   |A");
-	vy_printf_render("trailing %", 1, 2, out, sizeof(out));
+	vy_tel_printf_render("trailing %", 1, 2, out, sizeof(out));
 	VY_CHECK_STR(out, "trailing %");
-	vy_printf_render("long %u", 123456, 0, out, 8);
+	vy_tel_printf_render("long %u", 123456, 0, out, 8);
 	VY_CHECK_STR(out, "long 12");
-	vy_printf_render("abcdefgh %u tail", 1, 2, out, 4);
+	vy_tel_printf_render("abcdefgh %u tail", 1, 2, out, 4);
 	VY_CHECK_STR(out, "abc");
-	VY_CHECK(vy_printf_formats_get(&pf, 8) == NULL);
-	vy_printf_formats_free(&pf);
-	VY_CHECK(vy_printf_formats_parse(&pf, "x y\n", 4, &e) == VY_E_FORMAT);
+	VY_CHECK(vy_tel_printf_formats_get(&pf, 8) == NULL);
+	vy_tel_printf_formats_free(&pf);
+	VY_CHECK(vy_tel_printf_formats_parse(&pf, "x y\n", 4, &e) == VY_E_FORMAT);
 	VY_CHECK(strstr(e.msg, "line 1") != NULL);
-	VY_CHECK(vy_printf_formats_parse(&pf, "1\n", 2, &e) == VY_E_FORMAT);
+	VY_CHECK(vy_tel_printf_formats_parse(&pf, "1\n", 2, &e) == VY_E_FORMAT);
 }
 
 /* Write @n snapshots (the second one corrupted when @corrupt) to a pipe. */
@@ -331,9 +331,9 @@ VY_TEST(telemetry_stream_skips_corrupt_snapshot)
 
 VY_TEST(telemetry_report_health_and_reset)
 {
-	static const struct vy_tel_report_opts o = { .slots = VY_TEL_SLOTS_ALL };
+	static const struct vy_rep_decode_opts o = { .slots = VY_TEL_SLOTS_ALL };
 	static uint8_t c0[640], c1[640];
-	struct vy_tel_report a, b;
+	struct vy_rep_decode a, b;
 	struct vy_err e;
 	json_t *j;
 
@@ -341,8 +341,8 @@ VY_TEST(telemetry_report_health_and_reset)
 	set_slot(ring, 0, 1, 2, 0, 0, 0, 0);
 	vy_set_word(c0, 1, 9);
 	vy_set_word(c1, 1, 7);
-	vy_tel_report_init(&a);
-	vy_tel_report_init(&b);
+	vy_rep_decode_init(&a);
+	vy_rep_decode_init(&b);
 	a.source = b.source = "t";
 	a.control = c0;
 	a.control_len = sizeof(c0);
@@ -350,14 +350,14 @@ VY_TEST(telemetry_report_health_and_reset)
 	a.ring_len = b.ring_len = 128;
 	b.control = c1;
 	b.control_len = sizeof(c1);
-	VY_CHECK(vy_tel_report_build(&a, &o, NULL, &e) == 0);
+	VY_CHECK(vy_rep_decode_build(&a, &o, NULL, &e) == 0);
 	VY_CHECK(!a.has_health);
 	b.index = 1;
-	VY_CHECK(vy_tel_report_build(&b, &o, &a, &e) == 0);
+	VY_CHECK(vy_rep_decode_build(&b, &o, &a, &e) == 0);
 	VY_CHECK(b.has_health);
 	VY_CHECK(b.counter_reset);
 	VY_CHECK(!b.health.suspected_stall);
-	j = vy_tel_report_json(&b);
+	j = vy_rep_decode_json(&b);
 	VY_CHECK(json_is_true(json_object_get(json_object_get(j, "health"),
 					      "counter_reset")));
 	VY_CHECK_EQ_U64(json_array_size(json_object_get(j, "slots")), 2);
@@ -365,12 +365,12 @@ VY_TEST(telemetry_report_health_and_reset)
 	/* Errors carry the file offset of the failing buffer. */
 	b.ring_len = 100;
 	b.base[VY_BUF_RING] = 1000;
-	VY_CHECK(vy_tel_report_build(&b, &o, &a, &e) ==
+	VY_CHECK(vy_rep_decode_build(&b, &o, &a, &e) ==
 		 VY_E_RING_NOT_WHOLE_SLOTS);
 	VY_CHECK_EQ_U64(b.err_buf, VY_BUF_RING);
 	VY_CHECK(strncmp(e.msg, "offset 1064:", 12) == 0);
-	vy_tel_report_free(&a);
-	vy_tel_report_free(&b);
+	vy_rep_decode_free(&a);
+	vy_rep_decode_free(&b);
 }
 
 VY_TEST(telemetry_readback_slot_count)
@@ -378,9 +378,9 @@ VY_TEST(telemetry_readback_slot_count)
 	uint32_t n;
 	struct vy_err e;
 
-	VY_CHECK(vy_readback_slot_count(256, &n, NULL) == 0);
+	VY_CHECK(vy_tel_readback_slot_count(256, &n, NULL) == 0);
 	VY_CHECK_EQ_U64(n, 4);
-	VY_CHECK(vy_readback_slot_count(65, &n, &e) ==
+	VY_CHECK(vy_tel_readback_slot_count(65, &n, &e) ==
 		 VY_E_READBACK_RING_NOT_WHOLE_SLOTS);
 }
 
@@ -389,15 +389,15 @@ VY_TEST(telemetry_status_names)
 	char tmp[32];
 	uint32_t v;
 
-	VY_CHECK_STR(vy_ring_status_name(4), "wait_io");
-	VY_CHECK_STR(vy_ring_status_name(99), "unknown");
-	VY_CHECK_STR(vy_ring_status_upstream(9, tmp, sizeof(tmp)),
+	VY_CHECK_STR(vy_tel_ring_status_name(4), "wait_io");
+	VY_CHECK_STR(vy_tel_ring_status_name(99), "unknown");
+	VY_CHECK_STR(vy_tel_ring_status_upstream(9, tmp, sizeof(tmp)),
 		     "Unknown(9)");
-	VY_CHECK(vy_ring_status_parse("WaitIo", &v) == 0 && v == 4);
-	VY_CHECK(vy_ring_status_parse("fault", &v) == 0 && v == 7);
-	VY_CHECK(vy_ring_status_parse("12", &v) == 0 && v == 12);
-	VY_CHECK(vy_ring_status_parse("nope", &v) == -1);
-	VY_CHECK_STR(vy_control_word_name(97, tmp, sizeof(tmp)), "metrics[1]");
-	VY_CHECK_STR(vy_control_word_name(161, tmp, sizeof(tmp)),
+	VY_CHECK(vy_tel_ring_status_parse("WaitIo", &v) == 0 && v == 4);
+	VY_CHECK(vy_tel_ring_status_parse("fault", &v) == 0 && v == 7);
+	VY_CHECK(vy_tel_ring_status_parse("12", &v) == 0 && v == 12);
+	VY_CHECK(vy_tel_ring_status_parse("nope", &v) == -1);
+	VY_CHECK_STR(vy_rep_control_word_name(97, tmp, sizeof(tmp)), "metrics[1]");
+	VY_CHECK_STR(vy_rep_control_word_name(161, tmp, sizeof(tmp)),
 		     "observable[1]");
 }

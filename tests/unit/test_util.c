@@ -56,9 +56,9 @@ VY_TEST(emit_json_u64_and_schema)
 	FILE *f = open_memstream(&buf, &len);
 	json_t *o = json_object();
 
-	json_object_set_new(o, "big", vy_json_u64(UINT64_MAX));
-	json_object_set_new(o, "small", vy_json_u64(7));
-	VY_CHECK(vy_emit_json(f, o, "t/1", 0) == 0);
+	json_object_set_new(o, "big", vy_rep_json_u64(UINT64_MAX));
+	json_object_set_new(o, "small", vy_rep_json_u64(7));
+	VY_CHECK(vy_rep_emit_json(f, o, "t/1", 0) == 0);
 	fclose(f);
 	json_decref(o);
 	VY_CHECK_STR(buf, "{\"schema\":\"t/1\",\"big\":18446744073709551615,"

@@ -98,11 +98,11 @@ VY_TEST(workfile_binary_records)
 
 VY_TEST(transport_names)
 {
-	enum vy_transport_kind k;
+	enum vy_dev_transport_kind k;
 	struct vy_err e;
 
-	VY_CHECK(vy_transport_parse("copy", &k, &e) == 0);
+	VY_CHECK(vy_dev_transport_parse("copy", &k, &e) == 0);
 	VY_CHECK_EQ_U64(k, VY_TRANSPORT_COPY);
-	VY_CHECK_STR(vy_transport_name(VY_TRANSPORT_SHARED), "shared");
-	VY_CHECK(vy_transport_parse("dma", &k, &e) == VY_E_INVAL);
+	VY_CHECK_STR(vy_dev_transport_name(VY_TRANSPORT_SHARED), "shared");
+	VY_CHECK(vy_dev_transport_parse("dma", &k, &e) == VY_E_INVAL);
 }

@@ -68,7 +68,7 @@ void vv_compare(struct vv_case *c, const char *path, const json_t *expected,
  * JSON <-> u64.  The runner rewrites integer literals above INT64_MAX to
  * strings of digits before parsing (jansson's integers are signed 64-bit);
  * vv_get_u64 accepts both forms, vv_u64 makes the right one.  vv_get_u64
- * and the comparison also take vy_json_u64's tagged strings, so results
+ * and the comparison also take vy_rep_json_u64's tagged strings, so results
  * built by the library's JSON builders compare as numbers.
  */
 json_t *vv_u64(uint64_t v);

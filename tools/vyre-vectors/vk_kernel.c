@@ -3,7 +3,7 @@
  * vk_kernel.c - kind "kernel": run a case on a real OpenCL device through
  * the megakernel session (../shared/vectors/README.md section 4).
  *
- * The device is the default one (vy_cl_open), or VYRE_DEVICE when set;
+ * The device is the default one (vy_dev_cl_open), or VYRE_DEVICE when set;
  * VYRE_TRANSPORT (shared, copy) forces a transport.
  * Every case runs in its own mode; a "once" case also runs persistent when
  * it allows (no pre-armed shutdown, every slot ends Done or Fault, no IO),
@@ -26,7 +26,7 @@ struct vk_io {
 	json_t *requests;		/* claimed requests */
 };
 
-static int vk_io_handler(struct vy_mk *mk, const struct vy_mk_io_req *req,
+static int vk_io_handler(struct vy_mk *mk, const struct vy_dev_mk_io_req *req,
 			 void *arg, struct vy_err *e)
 {
 	struct vk_io *io = arg;
@@ -125,8 +125,8 @@ static int vk_drain(struct vy_mk *mk, struct vy_err *e)
 	uint64_t end = vy_now_ns() + VK_BATCH_TIMEOUT_NS;
 	int n;
 
-	while (vy_mk_inflight(mk)) {
-		n = vy_mk_poll(mk, NULL, 0, e);
+	while (vy_dev_mk_inflight(mk)) {
+		n = vy_dev_mk_poll(mk, NULL, 0, e);
 		if (n < 0)
 			return n;
 		if (vy_now_ns() > end)
@@ -139,7 +139,7 @@ static int vk_drain(struct vy_mk *mk, struct vy_err *e)
 static int vk_run(const json_t *in, int persistent, struct vk_result *res,
 		  struct vy_err *e)
 {
-	struct vy_mk_params cfg = { 0 };
+	struct vy_dev_mk_params cfg = { 0 };
 	struct vy_mk *mk = NULL;
 	struct vk_io io;
 	struct vy_snapshot snap;
@@ -154,7 +154,7 @@ static int vk_run(const json_t *in, int persistent, struct vk_result *res,
 	memset(res, 0, sizeof(*res));
 	cfg.device = getenv("VYRE_DEVICE");
 	if (getenv("VYRE_TRANSPORT") &&
-	    vy_transport_parse(getenv("VYRE_TRANSPORT"), &cfg.transport, e))
+	    vy_dev_transport_parse(getenv("VYRE_TRANSPORT"), &cfg.transport, e))
 		return err = VY_E_INVAL;
 	cfg.persistent = persistent;
 	if (vv_member_u32(in, "tenant_count", 1, &cfg.tenant_count) ||
@@ -162,14 +162,14 @@ static int vk_run(const json_t *in, int persistent, struct vk_result *res,
 	    vv_member_u32(in, "slot_count", 1, &cfg.slots))
 		return vy_errf(e, VY_E_FORMAT, NULL, "bad case input");
 	cfg.data_words = (uint32_t)json_array_size(data);
-	err = vy_mk_open(&mk, &cfg, e);
+	err = vy_dev_mk_open(&mk, &cfg, e);
 	if (err)
 		return err;
 	io.responses = json_object_get(in, "io_responses");
 	io.requests = json_array();
 	res->requests = io.requests;
-	vy_mk_set_io_handler(mk, vk_io_handler, &io);
-	ctl = vy_mk_image(mk, VY_TB_CONTROL, &ctl_len);
+	vy_dev_mk_set_io_handler(mk, vk_io_handler, &io);
+	ctl = vy_dev_mk_image(mk, VY_TB_CONTROL, &ctl_len);
 	for (size_t i = 0; i < json_array_size(init); i++) {
 		uint32_t w = (uint32_t)json_integer_value(
 			json_array_get(json_array_get(init, i), 0));
@@ -180,7 +180,7 @@ static int vk_run(const json_t *in, int persistent, struct vk_result *res,
 			vy_set_word(ctl, w, (uint32_t)v);
 	}
 	if (cfg.data_words) {
-		uint8_t *d = vy_mk_image(mk, VY_TB_DATA, NULL);
+		uint8_t *d = vy_dev_mk_image(mk, VY_TB_DATA, NULL);
 
 		for (size_t i = 0; i < cfg.data_words; i++) {
 			uint64_t v = 0;
@@ -189,7 +189,7 @@ static int vk_run(const json_t *in, int persistent, struct vk_result *res,
 			vy_set_word(d, i, (uint32_t)v);
 		}
 	}
-	err = vy_mk_start(mk, e);
+	err = vy_dev_mk_start(mk, e);
 	if (err)
 		goto out;
 	nb = batches ? json_array_size(batches) : 1;
@@ -207,20 +207,20 @@ static int vk_run(const json_t *in, int persistent, struct vk_result *res,
 			}
 			err = vk_slot_words(so, w, e);
 			if (!err)
-				err = vy_mk_stage(mk, idx, w, k, e);
+				err = vy_dev_mk_stage(mk, idx, w, k, e);
 			if (err)
 				goto out;
 		}
 		if (persistent) {
-			err = vy_mk_flush(mk, e);
+			err = vy_dev_mk_flush(mk, e);
 			if (!err)
 				err = vk_drain(mk, e);
 		} else {
-			err = vy_mk_dispatch(mk, vy_now_ns() +
+			err = vy_dev_mk_dispatch(mk, vy_now_ns() +
 							 VK_BATCH_TIMEOUT_NS,
 					     e);
 			if (!err)
-				err = vy_mk_poll(mk, NULL, 0, e);
+				err = vy_dev_mk_poll(mk, NULL, 0, e);
 			if (err > 0)
 				err = 0;
 		}
@@ -228,11 +228,11 @@ static int vk_run(const json_t *in, int persistent, struct vk_result *res,
 			goto out;
 	}
 	if (persistent) {
-		err = vy_mk_stop(mk, 5000000000ull, e);
+		err = vy_dev_mk_stop(mk, 5000000000ull, e);
 		if (err)
 			goto out;
 	}
-	err = vy_mk_snapshot(mk, &snap, e);
+	err = vy_dev_mk_snapshot(mk, &snap, e);
 	if (err)
 		goto out;
 	for (int i = 0; i < VY_BUF_COUNT; i++) {
@@ -245,7 +245,7 @@ static int vk_run(const json_t *in, int persistent, struct vk_result *res,
 		memcpy(res->bufs[i], snap.buf[i].data, snap.buf[i].len);
 	}
 out:
-	vy_mk_close(mk);
+	vy_dev_mk_close(mk);
 	return err;
 }
 

@@ -21,7 +21,7 @@ static int bad_input(struct vy_err *e, const char *what)
 	return vy_errf(e, VY_E_INVAL, NULL, "malformed vector input: %s", what);
 }
 
-static int get_request(const json_t *j, struct vy_launch_request *r,
+static int get_request(const json_t *j, struct vy_pol_launch_request *r,
 		       struct vy_err *e)
 {
 	int i;
@@ -35,31 +35,31 @@ static int get_request(const json_t *j, struct vy_launch_request *r,
 
 		if (vv_member_u64(j, vy_request_fields[i].name, 0, &v))
 			return bad_input(e, vy_request_fields[i].name);
-		ret = vy_request_set(r, i, v, e);
+		ret = vy_pol_request_set(r, i, v, e);
 		if (ret)
 			return ret;
 	}
 	return 0;
 }
 
-static json_t *request_json(const struct vy_launch_request *r)
+static json_t *request_json(const struct vy_pol_launch_request *r)
 {
 	json_t *o = json_object();
 	int i;
 
 	for (i = 0; i < VY_REQUEST_FIELDS; i++)
 		json_object_set_new(o, vy_request_fields[i].name,
-				    vv_u64(vy_request_get(r, i)));
+				    vv_u64(vy_pol_request_get(r, i)));
 	return o;
 }
 
 static int run_recommend(struct vv_case *c, json_t **got, struct vy_err *e)
 {
-	struct vy_launch_policy p = vy_launch_policy_standard();
-	struct vy_launch_recommendation rec;
-	struct vy_launch_request r;
+	struct vy_pol_launch_policy p = vy_pol_launch_policy_standard();
+	struct vy_pol_launch_recommendation rec;
+	struct vy_pol_launch_request r;
 	const json_t *prev = json_object_get(c->input, "previous_topology");
-	enum vy_topology t;
+	enum vy_pol_topology t;
 	int ret;
 
 	ret = get_request(json_object_get(c->input, "request"), &r, e);
@@ -67,23 +67,23 @@ static int run_recommend(struct vv_case *c, json_t **got, struct vy_err *e)
 		return ret;
 	if (prev) {
 		if (!json_is_string(prev) ||
-		    vy_topology_parse(json_string_value(prev), &t))
+		    vy_pol_topology_parse(json_string_value(prev), &t))
 			return bad_input(e, "previous_topology");
-		ret = vy_policy_recommend_with_previous(&p, &r, t, &rec, e);
+		ret = vy_pol_recommend_with_previous(&p, &r, t, &rec, e);
 	} else {
-		ret = vy_policy_recommend(&p, &r, NULL, &rec, e);
+		ret = vy_pol_recommend(&p, &r, NULL, &rec, e);
 	}
 	if (ret)
 		return ret;
-	*got = vy_recommendation_json_names(&rec, true);
+	*got = vy_rep_recommendation_json_names(&rec, true);
 	return 0;
 }
 
 static int run_grid(struct vv_case *c, json_t **got, struct vy_err *e)
 {
-	struct vy_sizing_policy sp = vy_sizing_standard();
-	struct vy_grid_limits lim;
-	struct vy_grid_plan plan;
+	struct vy_pol_sizing_policy sp = vy_pol_sizing_standard();
+	struct vy_pol_grid_limits lim;
+	struct vy_pol_grid_plan plan;
 	uint32_t q, w;
 	int ret;
 
@@ -96,11 +96,11 @@ static int run_grid(struct vv_case *c, json_t **got, struct vy_err *e)
 	    vv_member_u32(c->input, "max_compute_invocations_per_workgroup", 0,
 			  &lim.max_compute_invocations_per_workgroup))
 		return bad_input(e, "grid");
-	ret = vy_grid_calculate(&sp, q, w, &lim, &plan, e);
+	ret = vy_pol_grid_calculate(&sp, q, w, &lim, &plan, e);
 	if (ret)
 		return ret;
 	*got = json_pack("{s:o,s:I}",
-			 "geometry", vy_geometry_json(&plan.geometry),
+			 "geometry", vy_rep_geometry_json(&plan.geometry),
 			 "worker_groups", (json_int_t)plan.worker_groups);
 	return 0;
 }
@@ -108,7 +108,7 @@ static int run_grid(struct vv_case *c, json_t **got, struct vy_err *e)
 static int run_sizing_helper(struct vv_case *c, json_t **got,
 			     struct vy_err *e)
 {
-	struct vy_sizing_policy sp = vy_sizing_standard();
+	struct vy_pol_sizing_policy sp = vy_pol_sizing_standard();
 	const char *fn = json_string_value(json_object_get(c->input, "fn"));
 	const json_t *args = json_object_get(c->input, "args");
 	uint32_t a[3] = { 0 }, grid[3];
@@ -124,25 +124,25 @@ static int run_sizing_helper(struct vv_case *c, json_t **got,
 	}
 	if (strcmp(fn, "worker_workgroup_size") == 0) {
 		*got = json_pack("{s:I}", "value",
-				 (json_int_t)vy_worker_workgroup_size(&sp, a[0],
+				 (json_int_t)vy_pol_worker_workgroup_size(&sp, a[0],
 								      a[1]));
 	} else if (strcmp(fn, "padded_slot_count") == 0) {
 		*got = json_pack("{s:I}", "value",
-				 (json_int_t)vy_padded_slot_count(&sp, a[0],
+				 (json_int_t)vy_pol_padded_slot_count(&sp, a[0],
 								  a[1]));
 	} else if (strcmp(fn, "dispatch_grid_for") == 0) {
-		vy_dispatch_grid_for(&sp, a[0], a[1], a[2], grid);
+		vy_pol_dispatch_grid_for(&sp, a[0], a[1], a[2], grid);
 		*got = json_pack("{s:[I,I,I]}", "value", (json_int_t)grid[0],
 				 (json_int_t)grid[1], (json_int_t)grid[2]);
 	} else if (strcmp(fn, "default_worker_groups_from_limits") == 0) {
 		*got = json_pack("{s:I}", "value",
-				 (json_int_t)vy_default_worker_groups_from_limits(
+				 (json_int_t)vy_pol_default_worker_groups_from_limits(
 					 &sp, a[0], a[1]));
 	} else if (strcmp(fn, "geometry_from_slots") == 0) {
-		struct vy_geometry g = vy_geometry_from_slots(&sp, a[0], a[1],
+		struct vy_pol_geometry g = vy_pol_geometry_from_slots(&sp, a[0], a[1],
 							      a[2]);
 
-		*got = json_pack("{s:o}", "value", vy_geometry_json(&g));
+		*got = json_pack("{s:o}", "value", vy_rep_geometry_json(&g));
 	} else {
 		return bad_input(e, "unknown sizing fn");
 	}
@@ -150,7 +150,7 @@ static int run_sizing_helper(struct vv_case *c, json_t **got,
 }
 
 /* The `decoded` variant: an already decoded RingTelemetry as JSON. */
-static int feedback_from_decoded(const json_t *d, struct vy_launch_feedback *f,
+static int feedback_from_decoded(const json_t *d, struct vy_pol_launch_feedback *f,
 				 struct vy_err *e)
 {
 	static const char *const occ_keys[] = { "empty", "published",
@@ -175,7 +175,7 @@ static int feedback_from_decoded(const json_t *d, struct vy_launch_feedback *f,
 							    depth + o[i];
 	}
 	memset(f, 0, sizeof(*f));
-	vy_launch_feedback_set_counts(f, total, depth, o[6]);
+	vy_pol_launch_feedback_set_counts(f, total, depth, o[6]);
 	json_array_foreach(metrics, i, m) {
 		uint64_t cnt;
 
@@ -190,19 +190,19 @@ static int feedback_from_decoded(const json_t *d, struct vy_launch_feedback *f,
 		if (vv_member_u32(w, "required_slots", 0, &req) ||
 		    vv_member_u32(w, "lookahead_slots", 0, &la))
 			return bad_input(e, "windows");
-		ret = vy_launch_feedback_add_window(f, req, la, e);
+		ret = vy_pol_launch_feedback_add_window(f, req, la, e);
 		if (ret)
 			return ret;
 	}
 	return 0;
 }
 
-static int feedback_from_buffers(const json_t *in, struct vy_launch_feedback *f,
+static int feedback_from_buffers(const json_t *in, struct vy_pol_launch_feedback *f,
 				 struct vy_err *e)
 {
 	const json_t *wo = json_object_get(in, "window_opcodes"), *x;
 	struct vv_bytes control = { 0 }, ring = { 0 };
-	struct vy_telemetry t;
+	struct vy_tel t;
 	uint32_t *ops = NULL;
 	size_t i, n = json_array_size(wo);
 	int ret;
@@ -223,14 +223,14 @@ static int feedback_from_buffers(const json_t *in, struct vy_launch_feedback *f,
 		}
 		ops[i] = (uint32_t)v;
 	}
-	vy_telemetry_init(&t);
-	ret = vy_telemetry_decode(&t, NULL, control.data, control.len,
+	vy_tel_init(&t);
+	ret = vy_tel_decode(&t, NULL, control.data, control.len,
 				  ring.data, ring.len, ops, n, 0, e);
 	if (ret)
 		goto out;
-	ret = vy_launch_feedback_from_telemetry(f, &t, e);
+	ret = vy_pol_launch_feedback_from_telemetry(f, &t, e);
 out:
-	vy_telemetry_free(&t);
+	vy_tel_free(&t);
 out_free:
 	free(ops);
 	free(control.data);
@@ -241,9 +241,9 @@ out_free:
 static int run_recommend_from_telemetry(struct vv_case *c, json_t **got,
 					struct vy_err *e)
 {
-	struct vy_launch_recommendation rec;
-	struct vy_launch_request r, filled;
-	struct vy_launch_feedback f;
+	struct vy_pol_launch_recommendation rec;
+	struct vy_pol_launch_request r, filled;
+	struct vy_pol_launch_feedback f;
 	const json_t *dec = json_object_get(c->input, "decoded");
 	int ret;
 
@@ -254,12 +254,12 @@ static int run_recommend_from_telemetry(struct vv_case *c, json_t **got,
 		    feedback_from_buffers(c->input, &f, e);
 	if (ret)
 		return ret;
-	ret = vy_policy_recommend_from_feedback(&f, &r, NULL, &filled, &rec, e);
+	ret = vy_pol_recommend_from_feedback(&f, &r, NULL, &filled, &rec, e);
 	if (ret)
 		return ret;
 	*got = json_pack("{s:o,s:o}", "filled_request", request_json(&filled),
 			 "recommendation",
-			 vy_recommendation_json_names(&rec, true));
+			 vy_rep_recommendation_json_names(&rec, true));
 	return 0;
 }
 
@@ -315,7 +315,7 @@ static json_t *doubles_json(const double *v, size_t n)
 
 static int run_autotune(struct vv_case *c, json_t **got, struct vy_err *e)
 {
-	struct vy_launch_policy p = vy_launch_policy_standard();
+	struct vy_pol_launch_policy p = vy_pol_launch_policy_standard();
 	const char *fn = json_string_value(json_object_get(c->input, "fn"));
 	uint32_t *cand, cur, v;
 	double *costs;
@@ -330,9 +330,9 @@ static int run_autotune(struct vv_case *c, json_t **got, struct vy_err *e)
 		return bad_input(e, "costs");
 	}
 	if (strcmp(fn, "hit_capacity_multiplier") == 0)
-		v = vy_autotune_hit_capacity_multiplier(&p, cand, nc, costs, nk);
+		v = vy_pol_autotune_hit_capacity_multiplier(&p, cand, nc, costs, nk);
 	else
-		v = vy_autotune_workgroup_size(cand, nc, costs, nk, cur);
+		v = vy_pol_autotune_workgroup_size(cand, nc, costs, nk, cur);
 	free(cand);
 	free(costs);
 	*got = json_pack("{s:I}", "value", (json_int_t)v);
@@ -357,7 +357,7 @@ static int run_natural_gradient(struct vv_case *c, json_t **got,
 		return bad_input(e, "grad");
 	}
 	out = calloc(n ? n : 1, sizeof(double));
-	k = out ? vy_natural_gradient_step(m, nm, g, ng, n, lr, out) : 0;
+	k = out ? vy_pol_natural_gradient_step(m, nm, g, ng, n, lr, out) : 0;
 	*got = json_pack("{s:o}", "value", doubles_json(out, k));
 	free(out);
 	free(m);
@@ -382,7 +382,7 @@ static int run_priority_diffusion(struct vv_case *c, json_t **got,
 		free(s);
 		return bad_input(e, "restriction_diag");
 	}
-	vy_priority_diffuse(s, ns, r, nr, json_number_value(dj), it, s);
+	vy_pol_priority_diffuse(s, ns, r, nr, json_number_value(dj), it, s);
 	*got = json_pack("{s:o}", "value", doubles_json(s, ns));
 	free(s);
 	free(r);
@@ -394,7 +394,7 @@ static int run_priority_accounting(struct vv_case *c, json_t **got,
 {
 	const json_t *st = json_object_get(c->input, "start");
 	const json_t *ops = json_object_get(c->input, "ops"), *op;
-	struct vy_priority_accounting a;
+	struct vy_pol_priority_accounting a;
 	size_t i;
 	int ret;
 
@@ -410,9 +410,9 @@ static int run_priority_accounting(struct vv_case *c, json_t **got,
 		    age > UINT32_MAX)
 			return bad_input(e, "ops");
 		if (strcmp(name, "requeue") == 0)
-			ret = vy_priority_record_requeue(&a, (uint32_t)age, e);
+			ret = vy_pol_priority_record_requeue(&a, (uint32_t)age, e);
 		else if (strcmp(name, "aged_promotion") == 0)
-			ret = vy_priority_record_aged_promotion(&a,
+			ret = vy_pol_priority_record_aged_promotion(&a,
 								(uint32_t)age,
 								e);
 		else
@@ -429,16 +429,16 @@ static int run_priority_accounting(struct vv_case *c, json_t **got,
 
 static int run_launch_cache(struct vv_case *c, json_t **got, struct vy_err *e)
 {
-	struct vy_launch_policy p = vy_launch_policy_standard();
+	struct vy_pol_launch_policy p = vy_pol_launch_policy_standard();
 	const json_t *steps = json_object_get(c->input, "steps"), *s;
-	struct vy_launch_cache *cache = malloc(sizeof(*cache));
+	struct vy_pol_launch_cache *cache = malloc(sizeof(*cache));
 	json_t *stats = json_array();
 	size_t i;
 	int ret = 0;
 
 	if (!cache)
 		return vy_errf(e, VY_E_NOMEM, NULL, "out of memory");
-	vy_launch_cache_init(cache);
+	vy_pol_launch_cache_init(cache);
 	json_array_foreach(steps, i, s) {
 		const char *op = json_string_value(json_object_get(s, "op"));
 
@@ -447,10 +447,10 @@ static int run_launch_cache(struct vv_case *c, json_t **got, struct vy_err *e)
 			break;
 		}
 		if (strcmp(op, "reset") == 0) {
-			vy_launch_cache_init(cache);
+			vy_pol_launch_cache_init(cache);
 		} else if (strcmp(op, "stats") == 0) {
-			struct vy_launch_cache_stats st =
-				vy_launch_cache_stats(cache);
+			struct vy_pol_launch_cache_stats st =
+				vy_pol_launch_cache_stats(cache);
 
 			json_array_append_new(stats,
 				json_pack("{s:I,s:o,s:o}", "entries",
@@ -460,27 +460,27 @@ static int run_launch_cache(struct vv_case *c, json_t **got, struct vy_err *e)
 		} else if (strcmp(op, "recommend") == 0) {
 			const json_t *prev = json_object_get(s,
 							     "previous_topology");
-			struct vy_launch_recommendation rec;
-			struct vy_launch_request r;
+			struct vy_pol_launch_recommendation rec;
+			struct vy_pol_launch_request r;
 			struct vy_err ignored;
-			enum vy_topology t;
+			enum vy_pol_topology t;
 
 			ret = get_request(json_object_get(s, "request"), &r, e);
 			if (ret)
 				break;
 			if (prev) {
-				if (vy_topology_parse(json_string_value(prev) ?
+				if (vy_pol_topology_parse(json_string_value(prev) ?
 							      json_string_value(prev) :
 							      "",
 						      &t)) {
 					ret = bad_input(e, "previous_topology");
 					break;
 				}
-				vy_policy_recommend_with_previous(&p, &r, t,
+				vy_pol_recommend_with_previous(&p, &r, t,
 								  &rec,
 								  &ignored);
 			} else {
-				vy_policy_recommend(&p, &r, cache, &rec,
+				vy_pol_recommend(&p, &r, cache, &rec,
 						    &ignored);
 			}
 		} else {
@@ -502,7 +502,7 @@ static int run_dispatch_telemetry(struct vv_case *c, json_t **got,
 {
 	const json_t *ij = json_object_get(c->input, "input_lens");
 	const json_t *oj = json_object_get(c->input, "output_lens"), *x;
-	struct vy_mk_dispatch_telemetry t;
+	struct vy_pol_mk_dispatch_telemetry t;
 	uint64_t in[16], out[16], peak;
 	uint32_t items, slots, cover, wgx;
 	size_t i;
@@ -522,7 +522,7 @@ static int run_dispatch_telemetry(struct vv_case *c, json_t **got,
 	json_array_foreach(oj, i, x)
 		if (vv_get_u64(x, &out[i]))
 			return bad_input(e, "output_lens");
-	ret = vy_mk_dispatch_telemetry_fill(&t, in, json_array_size(ij), out,
+	ret = vy_pol_mk_dispatch_telemetry_fill(&t, in, json_array_size(ij), out,
 					    json_array_size(oj), items, slots,
 					    cover, wgx, peak, NULL, e);
 	if (ret)

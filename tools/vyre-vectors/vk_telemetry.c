@@ -21,7 +21,7 @@ static int bad_input(struct vv_case *c, struct vy_err *e, const char *what)
 
 /* Decode input {control, ring, window_opcodes} of @in into @t. */
 static int decode_input(struct vv_case *c, const json_t *in,
-			struct vy_telemetry *t, struct vy_tel_scratch *s,
+			struct vy_tel *t, struct vy_tel_scratch *s,
 			struct vy_err *e)
 {
 	struct vv_bytes ctl = { 0 }, ring = { 0 };
@@ -41,7 +41,7 @@ static int decode_input(struct vv_case *c, const json_t *in,
 		ret = bad_input(c, e, "window_opcodes");
 		goto out;
 	}
-	ret = vy_telemetry_decode(t, s, ctl.data, ctl.len, ring.data, ring.len,
+	ret = vy_tel_decode(t, s, ctl.data, ctl.len, ring.data, ring.len,
 				  ops, nops, 0, e);
 out:
 	free(ops);
@@ -53,14 +53,14 @@ out:
 static int run_telemetry_decode(struct vv_case *c, json_t **got,
 				struct vy_err *e)
 {
-	struct vy_telemetry t;
+	struct vy_tel t;
 	struct vy_tel_scratch s;
 	json_t *o, *slots, *aso;
 	size_t *idx = NULL, i, n;
 	const json_t *want;
 	int ret;
 
-	vy_telemetry_init(&t);
+	vy_tel_init(&t);
 	vy_tel_scratch_init(&s);
 	ret = decode_input(c, c->input, &t, &s, e);
 	if (ret)
@@ -72,13 +72,13 @@ static int run_telemetry_decode(struct vv_case *c, json_t **got,
 	}
 	slots = json_array();
 	for (i = 0; i < t.n_slots; i++) {
-		const struct vy_ring_slot *r = &t.slots[i];
+		const struct vy_tel_ring_slot *r = &t.slots[i];
 		char tmp[32];
 
 		json_array_append_new(slots, json_pack(
 			"{s:I, s:s, s:I, s:I, s:[III]}",
 			"slot_idx", (json_int_t)r->slot_idx,
-			"status", vy_ring_status_upstream(r->status, tmp,
+			"status", vy_tel_ring_status_upstream(r->status, tmp,
 							  sizeof(tmp)),
 			"tenant_id", (json_int_t)r->tenant_id,
 			"opcode", (json_int_t)r->opcode,
@@ -87,14 +87,14 @@ static int run_telemetry_decode(struct vv_case *c, json_t **got,
 			(json_int_t)r->args_prefix[2]));
 	}
 	o = json_object();
-	json_object_set_new(o, "control", vy_tel_control_json(&t.control));
+	json_object_set_new(o, "control", vy_rep_control_json(&t.control));
 	json_object_set_new(o, "occupancy",
-			    vy_tel_occupancy_json(&t.occupancy));
+			    vy_rep_occupancy_json(&t.occupancy));
 	json_object_set_new(o, "slots", slots);
-	json_object_set_new(o, "windows", vy_tel_windows_json(&t));
+	json_object_set_new(o, "windows", vy_rep_windows_json(&t));
 	json_object_set_new(o, "active_windows",
-			    vy_tel_active_windows_json(&t, idx));
-	json_object_set_new(o, "priority_accounting", vy_tel_priority_json(&t));
+			    vy_rep_active_windows_json(&t, idx));
+	json_object_set_new(o, "priority_accounting", vy_rep_priority_json(&t));
 	/* active_slots_for_opcode: for each opcode the case asks about. */
 	want = c->expected ? json_object_get(c->expected,
 					     "active_slots_for_opcode") : NULL;
@@ -112,7 +112,7 @@ static int run_telemetry_decode(struct vv_case *c, json_t **got,
 				json_decref(list);
 				continue;
 			}
-			n = vy_telemetry_active_slots_for_opcode(
+			n = vy_tel_active_slots_for_opcode(
 				&t, (uint32_t)op, idx);
 			for (i = 0; i < n; i++)
 				json_array_append_new(list, json_integer(
@@ -124,7 +124,7 @@ static int run_telemetry_decode(struct vv_case *c, json_t **got,
 	*got = o;
 out:
 	free(idx);
-	vy_telemetry_free(&t);
+	vy_tel_free(&t);
 	vy_tel_scratch_free(&s);
 	return ret;
 }
@@ -132,53 +132,53 @@ out:
 static int run_runtime_counters(struct vv_case *c, json_t **got,
 				struct vy_err *e)
 {
-	struct vy_telemetry t;
-	struct vy_runtime_counters r;
+	struct vy_tel t;
+	struct vy_tel_runtime_counters r;
 	int ret;
 
-	vy_telemetry_init(&t);
+	vy_tel_init(&t);
 	ret = decode_input(c, c->input, &t, NULL, e);
 	if (!ret) {
-		vy_telemetry_runtime_counters(&t, &r);
-		*got = vy_tel_counters_json(&r);
+		vy_tel_runtime_counters_fill(&t, &r);
+		*got = vy_rep_counters_json(&r);
 	}
-	vy_telemetry_free(&t);
+	vy_tel_free(&t);
 	return ret;
 }
 
 static int run_health(struct vv_case *c, json_t **got, struct vy_err *e)
 {
-	struct vy_telemetry prev, cur;
-	struct vy_watchdog w;
+	struct vy_tel prev, cur;
+	struct vy_tel_watchdog w;
 	int ret;
 
-	vy_telemetry_init(&prev);
-	vy_telemetry_init(&cur);
+	vy_tel_init(&prev);
+	vy_tel_init(&cur);
 	ret = decode_input(c, json_object_get(c->input, "previous"), &prev,
 			   NULL, e);
 	if (!ret)
 		ret = decode_input(c, json_object_get(c->input, "current"),
 				   &cur, NULL, e);
 	if (!ret)
-		ret = vy_telemetry_health(&cur, prev.control.done_count, &w, e);
+		ret = vy_tel_health(&cur, prev.control.done_count, &w, e);
 	if (!ret) {
 		*got = json_object();
-		vy_tel_watchdog_json_add(*got, &w);
+		vy_rep_watchdog_json_add(*got, &w);
 	}
-	vy_telemetry_free(&prev);
-	vy_telemetry_free(&cur);
+	vy_tel_free(&prev);
+	vy_tel_free(&cur);
 	return ret;
 }
 
 static int run_sketch(struct vv_case *c, json_t **got, struct vy_err *e)
 {
-	struct vy_telemetry t;
-	struct vy_sketch_telemetry sk;
+	struct vy_tel t;
+	struct vy_tel_sketch_telemetry sk;
 	uint64_t depth, width;
 	int ret;
 
-	vy_telemetry_init(&t);
-	vy_sketch_telemetry_init(&sk);
+	vy_tel_init(&t);
+	vy_tel_sketch_telemetry_init(&sk);
 	if (vv_member_u64(c->input, "depth", 0, &depth) ||
 	    vv_member_u64(c->input, "width", 0, &width)) {
 		ret = bad_input(c, e, "depth/width");
@@ -186,43 +186,43 @@ static int run_sketch(struct vv_case *c, json_t **got, struct vy_err *e)
 	}
 	ret = decode_input(c, c->input, &t, NULL, e);
 	if (!ret)
-		ret = vy_telemetry_sketch(&t, (size_t)depth, (size_t)width, &sk,
+		ret = vy_tel_sketch(&t, (size_t)depth, (size_t)width, &sk,
 					  e);
 	if (!ret)
 		*got = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 				 "ring_opcode",
-				 vy_tel_cms_json(&sk.ring_opcode),
+				 vy_rep_cms_json(&sk.ring_opcode),
 				 "active_opcode",
-				 vy_tel_cms_json(&sk.active_opcode),
-				 "tenant", vy_tel_cms_json(&sk.tenant),
-				 "status", vy_tel_cms_json(&sk.status),
+				 vy_rep_cms_json(&sk.active_opcode),
+				 "tenant", vy_rep_cms_json(&sk.tenant),
+				 "status", vy_rep_cms_json(&sk.status),
 				 "dispatch_metrics",
-				 vy_tel_cms_json(&sk.dispatch_metrics),
+				 vy_rep_cms_json(&sk.dispatch_metrics),
 				 "total_slots", vv_u64(sk.total_slots),
 				 "active_slots", vv_u64(sk.active_slots));
 out:
-	vy_telemetry_free(&t);
-	vy_sketch_telemetry_free(&sk);
+	vy_tel_free(&t);
+	vy_tel_sketch_telemetry_free(&sk);
 	return ret;
 }
 
 static int run_count_min(struct vv_case *c, json_t **got, struct vy_err *e)
 {
-	struct vy_cms s, o;
+	struct vy_tel_cms s, o;
 	uint64_t depth, width, key, amount;
 	json_t *est = json_array();
 	const json_t *op;
 	size_t i;
 	int ret;
 
-	vy_cms_init(&s);
-	vy_cms_init(&o);
+	vy_tel_cms_init(&s);
+	vy_tel_cms_init(&o);
 	if (vv_member_u64(c->input, "depth", 0, &depth) ||
 	    vv_member_u64(c->input, "width", 0, &width)) {
 		ret = bad_input(c, e, "depth/width");
 		goto out;
 	}
-	ret = vy_cms_reset_shape(&s, (size_t)depth, (size_t)width, e);
+	ret = vy_tel_cms_reset_shape(&s, (size_t)depth, (size_t)width, e);
 	json_array_foreach(json_object_get(c->input, "ops"), i, op) {
 		const char *name = json_string_value(json_array_get(op, 0));
 
@@ -236,14 +236,14 @@ static int run_count_min(struct vv_case *c, json_t **got, struct vy_err *e)
 			    vv_get_u64(json_array_get(op, 2), &amount))
 				ret = bad_input(c, e, "add");
 			else
-				ret = vy_cms_add(&s, (uint32_t)key, amount, e);
+				ret = vy_tel_cms_add(&s, (uint32_t)key, amount, e);
 		} else if (!strcmp(name, "estimate")) {
 			if (vv_get_u64(json_array_get(op, 1), &key) ||
 			    key > UINT32_MAX)
 				ret = bad_input(c, e, "estimate");
 			else
 				json_array_append_new(est, vv_u64(
-					vy_cms_estimate(&s, (uint32_t)key)));
+					vy_tel_cms_estimate(&s, (uint32_t)key)));
 		} else if (!strcmp(name, "merge")) {
 			uint64_t d, w;
 			const json_t *kv;
@@ -254,7 +254,7 @@ static int run_count_min(struct vv_case *c, json_t **got, struct vy_err *e)
 				ret = bad_input(c, e, "merge");
 				break;
 			}
-			ret = vy_cms_reset_shape(&o, (size_t)d, (size_t)w, e);
+			ret = vy_tel_cms_reset_shape(&o, (size_t)d, (size_t)w, e);
 			json_array_foreach(json_array_get(op, 3), k, kv) {
 				if (ret)
 					break;
@@ -263,24 +263,24 @@ static int run_count_min(struct vv_case *c, json_t **got, struct vy_err *e)
 				    vv_get_u64(json_array_get(kv, 1), &amount))
 					ret = bad_input(c, e, "merge pair");
 				else
-					ret = vy_cms_add(&o, (uint32_t)key,
+					ret = vy_tel_cms_add(&o, (uint32_t)key,
 							 amount, e);
 			}
 			if (!ret)
-				ret = vy_cms_merge(&s, &o, e);
+				ret = vy_tel_cms_merge(&s, &o, e);
 		} else {
 			ret = bad_input(c, e, "unknown op");
 		}
 	}
 	if (!ret) {
 		*got = json_pack("{s:o, s:O}",
-				 "counters", vy_tel_cms_json(&s),
+				 "counters", vy_rep_cms_json(&s),
 				 "estimates", est);
 	}
 out:
 	json_decref(est);
-	vy_cms_free(&s);
-	vy_cms_free(&o);
+	vy_tel_cms_free(&s);
+	vy_tel_cms_free(&o);
 	return ret;
 }
 
@@ -293,12 +293,12 @@ static int run_runtime_evidence(struct vv_case *c, json_t **got,
 	};
 	static const char *const cov_keys[] = { "ring", "control", "copy",
 						"residency" };
-	struct vy_runtime_evidence ev;
+	struct vy_tel_runtime_evidence ev;
 	const json_t *occ = json_object_get(c->input, "ring_occupancy");
 	const json_t *cov = json_object_get(c->input, "coverage");
 	uint32_t *occ_f[9], v;
 	bool *cov_f[4];
-	enum vy_evidence_family miss[4];
+	enum vy_tel_evidence_family miss[4];
 	json_t *ml;
 	size_t i, n;
 
@@ -338,27 +338,27 @@ static int run_runtime_evidence(struct vv_case *c, json_t **got,
 
 		*cov_f[i] = b ? json_is_true(b) : true;
 	}
-	n = vy_runtime_evidence_missing(&ev, miss);
+	n = vy_tel_runtime_evidence_missing(&ev, miss);
 	ml = json_array();
 	for (i = 0; i < n; i++)
 		json_array_append_new(ml, json_string(
-			vy_evidence_family_name(miss[i])));
+			vy_tel_evidence_family_name(miss[i])));
 	*got = json_pack("{s:b, s:o, s:I, s:I, s:I}",
-			 "is_complete", vy_runtime_evidence_is_complete(&ev),
+			 "is_complete", vy_tel_runtime_evidence_is_complete(&ev),
 			 "missing_metric_families", ml,
 			 "host_copy_avoidance_bps",
-			 (json_int_t)vy_runtime_evidence_copy_avoidance_bps(&ev),
+			 (json_int_t)vy_tel_runtime_evidence_copy_avoidance_bps(&ev),
 			 "total_slots",
-			 (json_int_t)vy_occupancy_total_slots(&ev.ring_occupancy),
+			 (json_int_t)vy_tel_occupancy_total_slots(&ev.ring_occupancy),
 			 "queue_depth",
-			 (json_int_t)vy_occupancy_queue_depth(&ev.ring_occupancy));
+			 (json_int_t)vy_tel_occupancy_queue_depth(&ev.ring_occupancy));
 	return 0;
 }
 
 static int run_decode_capacity_evidence(struct vv_case *c, json_t **got,
 					struct vy_err *e)
 {
-	struct vy_decode_capacity_evidence ev;
+	struct vy_tel_decode_capacity_evidence ev;
 	uint64_t v[6];
 	static const char *const keys[] = {
 		"decoded_slot_count", "slot_output_capacity",
@@ -383,7 +383,7 @@ static int run_decode_capacity_evidence(struct vv_case *c, json_t **got,
 	ev.uses_caller_owned_scratch = json_is_true(
 		json_object_get(c->input, "uses_caller_owned_scratch"));
 	*got = json_pack("{s:b}", "is_complete",
-			 vy_decode_capacity_evidence_is_complete(&ev));
+			 vy_tel_decode_capacity_evidence_is_complete(&ev));
 	return 0;
 }
 
@@ -407,7 +407,7 @@ static int run_readback(struct vv_case *c, json_t **got, struct vy_err *e)
 	if (!ret)
 		ret = vy_readback_counters(lens, &r, e);
 	if (!ret)
-		ret = vy_readback_slot_count((size_t)r.ring_bytes, &slots, e);
+		ret = vy_tel_readback_slot_count((size_t)r.ring_bytes, &slots, e);
 	if (!ret)
 		*got = json_pack("{s:o, s:o, s:o, s:o, s:o, s:I}",
 				 "control_bytes", vv_u64(r.control_bytes),
