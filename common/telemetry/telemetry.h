@@ -195,7 +195,6 @@ struct vy_tel_scratch {
 };
 
 void vy_tel_scratch_init(struct vy_tel_scratch *s);
-void vy_tel_scratch_clear(struct vy_tel_scratch *s);
 void vy_tel_scratch_free(struct vy_tel_scratch *s);
 
 /*
@@ -322,7 +321,6 @@ void vy_tel_cms_free(struct vy_tel_cms *s);
  */
 int vy_tel_cms_reset_shape(struct vy_tel_cms *s, size_t depth, size_t width,
 		       struct vy_err *e);
-void vy_tel_cms_clear(struct vy_tel_cms *s);
 /* Counter index of @key in @row: row * width + splitmix64(key ^ row*G) % width. */
 size_t vy_tel_cms_bucket(const struct vy_tel_cms *s, size_t row, uint32_t key);
 /*

@@ -71,13 +71,6 @@ int vy_tel_cms_reset_shape(struct vy_tel_cms *s, size_t depth, size_t width,
 	return 0;
 }
 
-void vy_tel_cms_clear(struct vy_tel_cms *s)
-{
-	if (s->counters)
-		memset(s->counters, 0,
-		       s->depth * s->width * sizeof(*s->counters));
-}
-
 size_t vy_tel_cms_bucket(const struct vy_tel_cms *s, size_t row, uint32_t key)
 {
 	uint64_t h = vy_tel_splitmix64((uint64_t)key ^

@@ -12,6 +12,10 @@
 
 #include "policy/planner.h"
 #include "policy/policy.h"
+#include "policy/cache.h"
+#include "policy/feedback.h"
+#include "policy/seed.h"
+#include "policy/tune.h"
 #include "report/recommend.h"
 #include "telemetry/telemetry.h"
 #include "vectors.h"
@@ -441,14 +445,15 @@ static int run_launch_cache(struct vv_case *c, json_t **got, struct vy_err *e)
 {
 	struct vy_pol_launch_policy p = vy_pol_launch_policy_standard();
 	const json_t *steps = json_object_get(c->input, "steps"), *s;
-	struct vy_pol_launch_cache *cache = malloc(sizeof(*cache));
-	json_t *stats = json_array();
+	struct vy_pol_launch_cache *cache;
+	json_t *stats;
 	size_t i;
-	int ret = 0;
+	int ret;
 
-	if (!cache)
-		return vy_errf(e, VY_E_NOMEM, NULL, "out of memory");
-	vy_pol_launch_cache_init(cache);
+	ret = vy_pol_launch_cache_new(&cache, e);
+	if (ret)
+		return ret;
+	stats = json_array();
 	json_array_foreach(steps, i, s) {
 		const char *op = json_string_value(json_object_get(s, "op"));
 
@@ -457,7 +462,7 @@ static int run_launch_cache(struct vv_case *c, json_t **got, struct vy_err *e)
 			break;
 		}
 		if (strcmp(op, "reset") == 0) {
-			vy_pol_launch_cache_init(cache);
+			vy_pol_launch_cache_reset(cache);
 		} else if (strcmp(op, "stats") == 0) {
 			struct vy_pol_launch_cache_stats st =
 				vy_pol_launch_cache_stats(cache);
@@ -498,7 +503,7 @@ static int run_launch_cache(struct vv_case *c, json_t **got, struct vy_err *e)
 			break;
 		}
 	}
-	free(cache);
+	vy_pol_launch_cache_free(cache);
 	if (ret) {
 		json_decref(stats);
 		return ret;
