@@ -81,7 +81,7 @@ int vy_pol_launch_feedback_from_telemetry(struct vy_pol_launch_feedback *f,
  * the @n opcodes in @windows.  @geo (may be NULL) receives that
  * snapshot's recorded geometry.  Errors: those of dump.h (VY_E_IO,
  * VY_E_FORMAT, ...), of the decode, VY_E_FORMAT for a file that is not a
- * VYRD stream or has no such snapshot.
+ * VYRD stream or has no such snapshot, VY_E_NOMEM.
  */
 int vy_pol_launch_feedback_load(const char *path, const uint32_t *windows,
 			    size_t n, struct vy_pol_launch_feedback *f,
