@@ -101,6 +101,21 @@ void vv_mismatch(struct vv_case *c, const char *field, const char *expected,
 	putchar('\n');
 }
 
+/* A --verbose line "WHAT FILE: ID[: WHY]", escaped like a mismatch. */
+static void verbose_line(const char *what, const struct vv_case *c,
+			 const char *why)
+{
+	printf("%s ", what);
+	put_escaped(c->file);
+	fputs(": ", stdout);
+	put_escaped(c->id);
+	if (why) {
+		fputs(": ", stdout);
+		put_escaped(why);
+	}
+	putchar('\n');
+}
+
 /* "FILE: ID: vector error: WHAT": the case is wrong, not the library. */
 static void vector_error(struct vv_case *c, const char *what)
 {
@@ -581,9 +596,13 @@ static void run_case(const char *file, json_t *cs, struct totals *t,
 	fn = find_kind(c.kind);
 	if (!fn) {
 		t->skip++;
-		if (verbose)
-			printf("skip %s: %s: no handler for kind %s\n", file,
-			       c.id, c.kind);
+		if (verbose) {
+			char why[160];
+
+			snprintf(why, sizeof(why), "no handler for kind %s",
+				 c.kind);
+			verbose_line("skip", &c, why);
+		}
 		return;
 	}
 	vy_err_clear(&e);
@@ -593,8 +612,8 @@ static void run_case(const char *file, json_t *cs, struct totals *t,
 	if (ret == VV_SKIP) {
 		t->skip++;
 		if (verbose)
-			printf("skip %s: %s: %s\n", file, c.id,
-			       c.skip_reason ? c.skip_reason : "skipped");
+			verbose_line("skip", &c, c.skip_reason ?
+				     c.skip_reason : "skipped");
 		return;
 	}
 	if (ret < 0 && c.bad_vector) {
@@ -620,7 +639,7 @@ static void run_case(const char *file, json_t *cs, struct totals *t,
 	} else {
 		t->pass++;
 		if (verbose)
-			printf("ok %s: %s\n", file, c.id);
+			verbose_line("ok", &c, NULL);
 	}
 }
 
