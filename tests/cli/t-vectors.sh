@@ -43,3 +43,6 @@ printf '[{"id":"two\\nlines","source":"derived","kind":"count_min","input":{"dep
 expect_rc "case with a newline in its id fails" 1 vyre-vectors "$T/nl.json"
 check "newline in an id does not start a line" "$(grep -c '^lines' "$OUT")" = 0
 contains "newline in an id is escaped" "$OUT" 'two\nlines: estimates[0]: expected 7, got 0'
+printf '[{"id":"skip\\nme","source":"derived","kind":"no_such_kind","input":{},"expected":{}}]' >"$T/nlskip.json"
+expect_rc "verbose run of a skipped case" 0 vyre-vectors -v "$T/nlskip.json"
+contains "verbose skip line escapes the id" "$OUT" 'skip nlskip.json: skip\nme: no handler for kind no_such_kind'
