@@ -57,10 +57,13 @@ echo "# fuzz corpus replay"
 fp=0 ff=0
 for r in "$BUILD"/fuzz/replay-fuzz_*; do
 	[ -x "$r" ] || continue
-	name=${r##*/replay-fuzz_}
-	corpus=tests/fuzz/corpus/$name
+	# A name or replay output must not leak raw lines into this log
+	# (a stray "N passed, N failed" would be counted): fold the name,
+	# indent every output line as a comment.
+	name=$(printf '%s' "${r##*/replay-fuzz_}" | tr '\n' ' ')
+	corpus=tests/fuzz/corpus/${r##*/replay-fuzz_}
 	if [ ! -d "$corpus" ]; then
-		echo "not ok - fuzz $name: no corpus at $corpus"; ff=$((ff + 1))
+		echo "not ok - fuzz $name: no corpus for it in tests/fuzz/corpus"; ff=$((ff + 1))
 		continue
 	fi
 	if out=$(timeout -k 10 600 "$r" "$corpus" 2>&1); then
@@ -69,7 +72,7 @@ for r in "$BUILD"/fuzz/replay-fuzz_*; do
 	else
 		ff=$((ff + 1))
 		echo "not ok - fuzz $name"
-		echo "$out" | tail -n 20
+		printf '%s\n' "$out" | tail -n 20 | sed 's/^/#   /'
 	fi
 done
 echo "$fp passed, $ff failed" >"$log"

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "policy/policy.h"
+#include "policy/cache.h"
 #include "wire/util.h"
 
 static const char *prog = "vyre-bench-policy";
@@ -120,14 +121,14 @@ static void report(const char *name, uint64_t n, uint64_t ns, uint64_t ok)
 static int bench_lib(uint64_t n)
 {
 	struct vy_pol_launch_policy p = vy_pol_launch_policy_standard();
-	struct vy_pol_launch_cache *c = malloc(sizeof(*c));
+	struct vy_pol_launch_cache *c = NULL;
 	struct vy_pol_launch_recommendation rec;
 	struct item *items;
 	const size_t distinct = 1u << 16;
 	uint64_t i, t0, ok;
 
 	items = malloc(distinct * sizeof(*items));
-	if (!items || !c) {
+	if (!items || vy_pol_launch_cache_new(&c, NULL)) {
 		fprintf(stderr, "%s: out of memory\n", prog);
 		return 4;
 	}
@@ -144,7 +145,7 @@ static int bench_lib(uint64_t n)
 	report("library uncached", n, vy_now_ns() - t0, ok);
 
 	/* Cached, all hits: 64 requests that stay in the 128 entries. */
-	vy_pol_launch_cache_init(c);
+	vy_pol_launch_cache_reset(c);
 	ok = 0;
 	t0 = vy_now_ns();
 	for (i = 0; i < n; i++)
@@ -155,7 +156,7 @@ static int bench_lib(uint64_t n)
 	       vy_pol_launch_cache_stats(c).hits, vy_pol_launch_cache_stats(c).misses);
 
 	/* Cached, all misses: probe, compute, insert, evict. */
-	vy_pol_launch_cache_init(c);
+	vy_pol_launch_cache_reset(c);
 	ok = 0;
 	t0 = vy_now_ns();
 	for (i = 0; i < n; i++)
@@ -163,7 +164,7 @@ static int bench_lib(uint64_t n)
 					  &rec, NULL) == 0;
 	report("library cached, misses", n, vy_now_ns() - t0, ok);
 	free(items);
-	free(c);
+	vy_pol_launch_cache_free(c);
 	return 0;
 }
 

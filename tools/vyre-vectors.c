@@ -7,6 +7,7 @@
  * failed, 1 when a case failed, 2 on usage, 3 on an unreadable vector file.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -17,6 +18,14 @@
 #include "vectors.h"
 
 static const char *prog = "vyre-vectors";
+
+/*
+ * The form vy_rep_json_u64 (common/report/emit.c) gives values above
+ * INT64_MAX in the library's JSON documents: a string "\x01u64:<digits>".
+ * The runner reads big integer literals of the vector files into it too.
+ */
+#define U64_TAG "\x01u64:"
+#define U64_TAG_JSON "\\u0001u64:"
 
 struct kind_entry {
 	const char *kind;
@@ -45,23 +54,100 @@ static vv_fn find_kind(const char *kind)
 	return NULL;
 }
 
+/* The case being run: vv_bad_input() marks it. */
+static struct vv_case *cur_case;
+
+int vv_bad_input(struct vy_err *e, const char *what)
+{
+	if (cur_case)
+		cur_case->bad_vector = 1;
+	return vy_errf(e, VY_E_INVAL, "fix the vector file",
+		       "malformed vector input: %s", what);
+}
+
+/*
+ * A vector's id or message may hold any character; a raw newline would
+ * start a line of its own in the make check log, so escape them all.
+ */
+static void put_escaped(const char *s)
+{
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '\n')
+			fputs("\\n", stdout);
+		else if (ch == '\t')
+			fputs("\\t", stdout);
+		else if (ch < 0x20 || ch == 0x7f)
+			printf("\\x%02x", ch);
+		else
+			putchar(ch);
+	}
+}
+
 void vv_mismatch(struct vv_case *c, const char *field, const char *expected,
 		 const char *got)
 {
 	c->mismatches++;
-	printf("%s: %s: %s: expected %s, got %s\n", c->file, c->id,
-	       field && *field ? field : "(value)", expected, got);
+	put_escaped(c->file);
+	fputs(": ", stdout);
+	put_escaped(c->id);
+	fputs(": ", stdout);
+	put_escaped(field && *field ? field : "(value)");
+	fputs(": expected ", stdout);
+	put_escaped(expected);
+	fputs(", got ", stdout);
+	put_escaped(got);
+	putchar('\n');
+}
+
+/* A --verbose line "WHAT FILE: ID[: WHY]", escaped like a mismatch. */
+static void verbose_line(const char *what, const struct vv_case *c,
+			 const char *why)
+{
+	printf("%s ", what);
+	put_escaped(c->file);
+	fputs(": ", stdout);
+	put_escaped(c->id);
+	if (why) {
+		fputs(": ", stdout);
+		put_escaped(why);
+	}
+	putchar('\n');
+}
+
+/* "FILE: ID: vector error: WHAT": the case is wrong, not the library. */
+static void vector_error(struct vv_case *c, const char *what)
+{
+	c->bad_vector = 1;
+	c->mismatches++;
+	put_escaped(c->file);
+	fputs(": ", stdout);
+	put_escaped(c->id);
+	fputs(": vector error: ", stdout);
+	put_escaped(what);
+	putchar('\n');
+}
+
+static int is_u64_tag(const json_t *j);
+
+/* @j as compact JSON; a tagged u64 as its bare digits.  Free it. */
+static char *dump_value(const json_t *j)
+{
+	if (!j)
+		return strdup("(absent)");
+	if (is_u64_tag(j))
+		return strdup(json_string_value(j) + strlen(U64_TAG));
+	return json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT);
 }
 
 void vv_mismatch_json(struct vv_case *c, const char *field,
 		      const json_t *expected, const json_t *got)
 {
-	char *es = expected ? json_dumps(expected, JSON_ENCODE_ANY |
-					 JSON_COMPACT) : NULL;
-	char *gs = got ? json_dumps(got, JSON_ENCODE_ANY | JSON_COMPACT) :
-			 NULL;
+	char *es = dump_value(expected), *gs = dump_value(got);
 
-	vv_mismatch(c, field, es ? es : "(absent)", gs ? gs : "(absent)");
+	vv_mismatch(c, field, es ? es : "(out of memory)",
+		    gs ? gs : "(out of memory)");
 	free(es);
 	free(gs);
 }
@@ -75,12 +161,6 @@ json_t *vv_u64(uint64_t v)
 	snprintf(tmp, sizeof(tmp), "%" PRIu64, v);
 	return json_string(tmp);
 }
-
-/*
- * The form vy_rep_json_u64 (common/emit.c) gives values above INT64_MAX in
- * the library's JSON documents: a string "\x01u64:<digits>".
- */
-#define U64_TAG "\x01u64:"
 
 static int is_u64_tag(const json_t *j)
 {
@@ -106,8 +186,10 @@ int vv_get_u64(const json_t *j, uint64_t *out)
 			s += strlen(U64_TAG);
 		if (!isdigit((unsigned char)*s))
 			return -1;
+		/* strtoull clamps to 2^64-1: an out-of-range value fails. */
+		errno = 0;
 		*out = strtoull(s, &end, 10);
-		return *end ? -1 : 0;
+		return *end || errno == ERANGE ? -1 : 0;
 	}
 	return -1;
 }
@@ -178,12 +260,41 @@ static int both_u64(const json_t *a, const json_t *b, uint64_t *x,
 	return vv_get_u64(a, x) == 0 && vv_get_u64(b, y) == 0;
 }
 
+/*
+ * An expected integer that no u64 result can equal is an error of the
+ * vector (a literal above 2^64-1, or a negative one where the result is
+ * unsigned), not a mismatch of the implementation.
+ */
+static int bad_expected_int(struct vv_case *c, const char *path,
+			    const json_t *exp, const json_t *got)
+{
+	char *es, msg[256];
+	uint64_t v;
+
+	if (is_u64_tag(exp) && vv_get_u64(exp, &v) == 0)
+		return 0;
+	if (!is_u64_tag(exp) && !(json_is_integer(exp) &&
+				  json_integer_value(exp) < 0 &&
+				  vv_get_u64(got, &v) == 0))
+		return 0;
+	es = dump_value(exp);
+	snprintf(msg, sizeof(msg), "expected %s = %s is %s",
+		 path && *path ? path : "(value)", es ? es : "?",
+		 es && *es == '-' ? "negative where the result is unsigned" :
+				    "above 2^64-1");
+	free(es);
+	vector_error(c, msg);
+	return 1;
+}
+
 void vv_compare(struct vv_case *c, const char *path, const json_t *exp,
 		const json_t *got)
 {
 	char sub[512];
 	uint64_t x, y;
 
+	if (bad_expected_int(c, path, exp, got))
+		return;
 	if (!got) {
 		vv_mismatch_json(c, path, exp, NULL);
 		return;
@@ -223,8 +334,11 @@ void vv_compare(struct vv_case *c, const char *path, const json_t *exp,
 		}
 		return;
 	}
+	/* Bit for bit: -0.0 is not +0.0, a NaN equals only its own bits. */
 	if (json_is_real(exp) && json_is_real(got)) {
-		if (json_real_value(exp) != json_real_value(got))
+		double a = json_real_value(exp), b = json_real_value(got);
+
+		if (memcmp(&a, &b, sizeof(a)))
 			vv_mismatch_json(c, path, exp, got);
 		return;
 	}
@@ -361,13 +475,14 @@ json_t *vv_sparse_json(const uint8_t *buf, size_t len)
 }
 
 /*
- * jansson refuses integers above INT64_MAX; the vector files hold u64
- * values up to 2^64-1.  Quote such literals (outside strings) so they
- * parse as digit strings, which vv_get_u64 understands.
+ * jansson refuses integers outside the signed 64-bit range; the vector
+ * files hold u64 values up to 2^64-1.  Turn such literals (outside
+ * strings, with their sign) into tagged strings, which vv_get_u64 reads
+ * as numbers and rejects when out of range: a vector error, not a clamp.
  */
 static char *quote_big_ints(const char *in, size_t len)
 {
-	char *out = malloc(len * 2 + 1), *o = out;
+	char *out = malloc(len * 3 + 1), *o = out;
 	size_t i = 0;
 	int in_str = 0;
 
@@ -402,12 +517,19 @@ static char *quote_big_ints(const char *in, size_t len)
 					is_int = 0;
 				j++;
 			}
-			if (is_int && (i == 0 || in[i - 1] != '-') &&
-			    (j - i > 19 || (j - i == 19 &&
-					    memcmp(in + i,
-						   "9223372036854775807",
-						   19) > 0))) {
+			if (is_int && (j - i > 19 ||
+				       (j - i == 19 &&
+					memcmp(in + i, "9223372036854775807",
+					       19) > 0))) {
+				int neg = i > 0 && in[i - 1] == '-';
+
+				if (neg)
+					o--;
 				*o++ = '"';
+				memcpy(o, U64_TAG_JSON, strlen(U64_TAG_JSON));
+				o += strlen(U64_TAG_JSON);
+				if (neg)
+					*o++ = '-';
 				memcpy(o, in + i, j - i);
 				o += j - i;
 				*o++ = '"';
@@ -441,7 +563,7 @@ static void run_case(const char *file, json_t *cs, struct totals *t,
 {
 	struct vv_case c = { 0 };
 	struct vy_err e;
-	json_t *got = NULL, *ee;
+	json_t *got = NULL, *ee, *ed;
 	vv_fn fn;
 	int ret;
 
@@ -452,6 +574,7 @@ static void run_case(const char *file, json_t *cs, struct totals *t,
 	c.expected = json_object_get(cs, "expected");
 	c.verbose = verbose;
 	ee = json_object_get(cs, "expected_error");
+	ed = json_object_get(cs, "expected_error_detail");
 	if (!c.id)
 		c.id = "(no id)";
 	if (!c.kind)
@@ -473,39 +596,50 @@ static void run_case(const char *file, json_t *cs, struct totals *t,
 	fn = find_kind(c.kind);
 	if (!fn) {
 		t->skip++;
-		if (verbose)
-			printf("skip %s: %s: no handler for kind %s\n", file,
-			       c.id, c.kind);
+		if (verbose) {
+			char why[160];
+
+			snprintf(why, sizeof(why), "no handler for kind %s",
+				 c.kind);
+			verbose_line("skip", &c, why);
+		}
 		return;
 	}
 	vy_err_clear(&e);
+	cur_case = &c;
 	ret = fn(&c, &got, &e);
+	cur_case = NULL;
 	if (ret == VV_SKIP) {
 		t->skip++;
 		if (verbose)
-			printf("skip %s: %s: %s\n", file, c.id,
-			       c.skip_reason ? c.skip_reason : "skipped");
+			verbose_line("skip", &c, c.skip_reason ?
+				     c.skip_reason : "skipped");
 		return;
 	}
-	if (ret < 0) {
+	if (ret < 0 && c.bad_vector) {
+		vector_error(&c, e.msg);
+	} else if (ret < 0) {
 		if (!c.expected_error)
 			vv_mismatch(&c, "error", "success", e.msg[0] ?
 				    e.msg : vy_err_name(ret));
 		else if (strcmp(c.expected_error, vy_err_name(ret)))
 			vv_mismatch(&c, "error", c.expected_error,
 				    vy_err_name(ret));
+		else if (ed)
+			vv_compare(&c, "error_detail", ed, c.error_detail);
 	} else if (c.expected_error) {
 		vv_mismatch(&c, "error", c.expected_error, "success");
 	} else if (got) {
 		vv_compare(&c, "", c.expected, got);
 	}
 	json_decref(got);
+	json_decref(c.error_detail);
 	if (c.mismatches) {
 		t->fail++;
 	} else {
 		t->pass++;
 		if (verbose)
-			printf("ok %s: %s\n", file, c.id);
+			verbose_line("ok", &c, NULL);
 	}
 }
 

@@ -8,6 +8,8 @@
  * path; every trace store is behind one predictable branch.
  */
 #include "policy/policy.h"
+#include "policy/cache.h"
+#include "policy/cache_priv.h"
 
 #include <stddef.h>
 #include <string.h>
@@ -235,30 +237,6 @@ int vy_pol_request_set(struct vy_pol_launch_request *r, int idx, uint64_t v,
 	}
 }
 
-bool vy_pol_request_equal(const struct vy_pol_launch_request *a,
-		      const struct vy_pol_launch_request *b)
-{
-	return a->queue_len == b->queue_len &&
-	       a->requested_worker_groups == b->requested_worker_groups &&
-	       a->max_workgroup_size_x == b->max_workgroup_size_x &&
-	       a->max_compute_workgroups_per_dimension ==
-		       b->max_compute_workgroups_per_dimension &&
-	       a->max_compute_invocations_per_workgroup ==
-		       b->max_compute_invocations_per_workgroup &&
-	       a->requested_hit_capacity == b->requested_hit_capacity &&
-	       a->expected_hits_per_item == b->expected_hits_per_item &&
-	       a->hot_opcode_count == b->hot_opcode_count &&
-	       a->hot_window_count == b->hot_window_count &&
-	       a->requeue_count == b->requeue_count &&
-	       a->max_priority_age == b->max_priority_age &&
-	       a->graph_node_count == b->graph_node_count &&
-	       a->graph_edge_count == b->graph_edge_count &&
-	       a->frontier_density_bps == b->frontier_density_bps &&
-	       a->memory_pressure_bps == b->memory_pressure_bps &&
-	       a->resident_device_bytes == b->resident_device_bytes &&
-	       a->device_memory_budget_bytes == b->device_memory_budget_bytes;
-}
-
 /* ---- policy ------------------------------------------------------ */
 
 struct vy_pol_launch_policy vy_pol_launch_policy_standard(void)
@@ -280,57 +258,6 @@ struct vy_pol_launch_policy vy_pol_launch_policy_standard(void)
 	p.fusion_edge_threshold = 65536;
 	p.scratch_bytes_per_hit = 16;
 	return p;
-}
-
-bool vy_pol_launch_policy_equal(const struct vy_pol_launch_policy *a,
-			    const struct vy_pol_launch_policy *b)
-{
-	return a->sizing.default_worker_count ==
-		       b->sizing.default_worker_count &&
-	       a->sizing.occupancy_worker_divisor ==
-		       b->sizing.occupancy_worker_divisor &&
-	       a->sizing.max_dispatch_workgroups ==
-		       b->sizing.max_dispatch_workgroups &&
-	       a->sizing.powerful_invocation_threshold ==
-		       b->sizing.powerful_invocation_threshold &&
-	       a->sizing.powerful_min_worker_groups ==
-		       b->sizing.powerful_min_worker_groups &&
-	       a->min_hit_capacity == b->min_hit_capacity &&
-	       a->hit_capacity_multiplier == b->hit_capacity_multiplier &&
-	       a->saturated_waves == b->saturated_waves &&
-	       a->hot_opcode_threshold == b->hot_opcode_threshold &&
-	       a->hot_window_threshold == b->hot_window_threshold &&
-	       a->jit_queue_len_threshold == b->jit_queue_len_threshold &&
-	       a->priority_age_threshold == b->priority_age_threshold &&
-	       a->sparse_frontier_threshold_bps ==
-		       b->sparse_frontier_threshold_bps &&
-	       a->dense_frontier_threshold_bps ==
-		       b->dense_frontier_threshold_bps &&
-	       a->memory_pressure_threshold_bps ==
-		       b->memory_pressure_threshold_bps &&
-	       a->fusion_edge_threshold == b->fusion_edge_threshold &&
-	       a->scratch_bytes_per_hit == b->scratch_bytes_per_hit;
-}
-
-bool vy_pol_recommendation_equal(const struct vy_pol_launch_recommendation *a,
-			     const struct vy_pol_launch_recommendation *b)
-{
-	return a->geometry.workgroup_size_x == b->geometry.workgroup_size_x &&
-	       a->geometry.slot_count == b->geometry.slot_count &&
-	       a->geometry.dispatch_grid[0] == b->geometry.dispatch_grid[0] &&
-	       a->geometry.dispatch_grid[1] == b->geometry.dispatch_grid[1] &&
-	       a->geometry.dispatch_grid[2] == b->geometry.dispatch_grid[2] &&
-	       a->worker_groups == b->worker_groups &&
-	       a->hit_capacity == b->hit_capacity &&
-	       a->pressure == b->pressure &&
-	       a->execution_mode == b->execution_mode &&
-	       a->topology == b->topology &&
-	       a->promote_hot_opcodes == b->promote_hot_opcodes &&
-	       a->promote_hot_windows == b->promote_hot_windows &&
-	       a->age_priority_work == b->age_priority_work &&
-	       a->estimated_peak_device_bytes ==
-		       b->estimated_peak_device_bytes &&
-	       a->device_memory_budget_bytes == b->device_memory_budget_bytes;
 }
 
 /* ---- pipeline steps ---------------------------------------------- */

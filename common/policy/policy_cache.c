@@ -14,11 +14,88 @@
  * upstream's choice among the ties is its HashMap order; the list keeps
  * the true recency).
  */
-#include "policy/policy.h"
+#include "policy/cache.h"
+#include "policy/cache_priv.h"
 
+#include <stdlib.h>
 #include <string.h>
 
+#define CACHE_BUCKETS 256	/* power of two, > capacity */
 #define NSLOT (VY_LAUNCH_CACHE_CAPACITY + 1)
+
+struct cache_entry {
+	struct vy_pol_launch_policy policy;
+	struct vy_pol_launch_request request;
+	struct vy_pol_launch_recommendation rec;
+	uint64_t last_seen;
+	uint32_t hash;
+	int16_t next;		/* bucket chain, -1 = end */
+	int16_t used;
+	int16_t older, newer;	/* recency list, -1 = end */
+};
+
+struct vy_pol_launch_cache {
+	uint64_t clock, hits, misses;
+	size_t entries;
+	int16_t oldest, newest;	/* recency list ends, -1 = empty */
+	int16_t bucket[CACHE_BUCKETS];
+	struct cache_entry e[NSLOT];
+};
+
+static bool request_equal(const struct vy_pol_launch_request *a,
+			  const struct vy_pol_launch_request *b)
+{
+	return a->queue_len == b->queue_len &&
+	       a->requested_worker_groups == b->requested_worker_groups &&
+	       a->max_workgroup_size_x == b->max_workgroup_size_x &&
+	       a->max_compute_workgroups_per_dimension ==
+		       b->max_compute_workgroups_per_dimension &&
+	       a->max_compute_invocations_per_workgroup ==
+		       b->max_compute_invocations_per_workgroup &&
+	       a->requested_hit_capacity == b->requested_hit_capacity &&
+	       a->expected_hits_per_item == b->expected_hits_per_item &&
+	       a->hot_opcode_count == b->hot_opcode_count &&
+	       a->hot_window_count == b->hot_window_count &&
+	       a->requeue_count == b->requeue_count &&
+	       a->max_priority_age == b->max_priority_age &&
+	       a->graph_node_count == b->graph_node_count &&
+	       a->graph_edge_count == b->graph_edge_count &&
+	       a->frontier_density_bps == b->frontier_density_bps &&
+	       a->memory_pressure_bps == b->memory_pressure_bps &&
+	       a->resident_device_bytes == b->resident_device_bytes &&
+	       a->device_memory_budget_bytes == b->device_memory_budget_bytes;
+}
+
+static bool policy_equal(const struct vy_pol_launch_policy *a,
+			 const struct vy_pol_launch_policy *b)
+{
+	return a->sizing.default_worker_count ==
+		       b->sizing.default_worker_count &&
+	       a->sizing.occupancy_worker_divisor ==
+		       b->sizing.occupancy_worker_divisor &&
+	       a->sizing.max_dispatch_workgroups ==
+		       b->sizing.max_dispatch_workgroups &&
+	       a->sizing.powerful_invocation_threshold ==
+		       b->sizing.powerful_invocation_threshold &&
+	       a->sizing.powerful_min_worker_groups ==
+		       b->sizing.powerful_min_worker_groups &&
+	       a->min_hit_capacity == b->min_hit_capacity &&
+	       a->hit_capacity_multiplier == b->hit_capacity_multiplier &&
+	       a->saturated_waves == b->saturated_waves &&
+	       a->hot_opcode_threshold == b->hot_opcode_threshold &&
+	       a->hot_window_threshold == b->hot_window_threshold &&
+	       a->jit_queue_len_threshold == b->jit_queue_len_threshold &&
+	       a->priority_age_threshold == b->priority_age_threshold &&
+	       a->sparse_frontier_threshold_bps ==
+		       b->sparse_frontier_threshold_bps &&
+	       a->dense_frontier_threshold_bps ==
+		       b->dense_frontier_threshold_bps &&
+	       a->memory_pressure_threshold_bps ==
+		       b->memory_pressure_threshold_bps &&
+	       a->fusion_edge_threshold == b->fusion_edge_threshold &&
+	       a->scratch_bytes_per_hit == b->scratch_bytes_per_hit;
+}
+
 
 static inline uint64_t mix(uint64_t h, uint64_t v)
 {
@@ -55,14 +132,14 @@ static uint32_t key_hash(const struct vy_pol_launch_policy *p,
 	return (uint32_t)h;
 }
 
-void vy_pol_launch_cache_init(struct vy_pol_launch_cache *c)
+void vy_pol_launch_cache_reset(struct vy_pol_launch_cache *c)
 {
 	size_t i;
 
 	c->clock = c->hits = c->misses = 0;
 	c->entries = 0;
 	c->oldest = c->newest = -1;
-	for (i = 0; i < VY_LAUNCH_CACHE_BUCKETS; i++)
+	for (i = 0; i < CACHE_BUCKETS; i++)
 		c->bucket[i] = -1;
 	for (i = 0; i < NSLOT; i++) {
 		c->e[i].used = 0;
@@ -73,7 +150,7 @@ void vy_pol_launch_cache_init(struct vy_pol_launch_cache *c)
 
 static void lru_remove(struct vy_pol_launch_cache *c, int i)
 {
-	struct vy_pol_launch_cache_entry *x = &c->e[i];
+	struct cache_entry *x = &c->e[i];
 
 	if (x->older >= 0)
 		c->e[x->older].newer = x->newer;
@@ -88,7 +165,7 @@ static void lru_remove(struct vy_pol_launch_cache *c, int i)
 
 static void lru_push_newest(struct vy_pol_launch_cache *c, int i)
 {
-	struct vy_pol_launch_cache_entry *x = &c->e[i];
+	struct cache_entry *x = &c->e[i];
 
 	x->older = c->newest;
 	x->newer = -1;
@@ -99,13 +176,30 @@ static void lru_push_newest(struct vy_pol_launch_cache *c, int i)
 	c->newest = (int16_t)i;
 }
 
+int vy_pol_launch_cache_new(struct vy_pol_launch_cache **out,
+			    struct vy_err *e)
+{
+	*out = malloc(sizeof(**out));
+	if (!*out)
+		return vy_errf(e, VY_E_NOMEM, NULL,
+			       "out of memory for a launch cache (%zu bytes)",
+			       sizeof(**out));
+	vy_pol_launch_cache_reset(*out);
+	return 0;
+}
+
+void vy_pol_launch_cache_free(struct vy_pol_launch_cache *c)
+{
+	free(c);
+}
+
 static _Thread_local struct vy_pol_launch_cache thread_cache;
 static _Thread_local int thread_cache_ready;
 
 struct vy_pol_launch_cache *vy_pol_launch_cache_thread(void)
 {
 	if (!thread_cache_ready) {
-		vy_pol_launch_cache_init(&thread_cache);
+		vy_pol_launch_cache_reset(&thread_cache);
 		thread_cache_ready = 1;
 	}
 	return &thread_cache;
@@ -138,13 +232,13 @@ static int find(const struct vy_pol_launch_cache *c, uint32_t h,
 		const struct vy_pol_launch_policy *p,
 		const struct vy_pol_launch_request *r)
 {
-	int i = c->bucket[h & (VY_LAUNCH_CACHE_BUCKETS - 1)];
+	int i = c->bucket[h & (CACHE_BUCKETS - 1)];
 
 	while (i >= 0) {
-		const struct vy_pol_launch_cache_entry *x = &c->e[i];
+		const struct cache_entry *x = &c->e[i];
 
-		if (x->hash == h && vy_pol_request_equal(&x->request, r) &&
-		    vy_pol_launch_policy_equal(&x->policy, p))
+		if (x->hash == h && request_equal(&x->request, r) &&
+		    policy_equal(&x->policy, p))
 			return i;
 		i = x->next;
 	}
@@ -178,7 +272,7 @@ bool vy_pol_launch_cache_get(struct vy_pol_launch_cache *c,
 
 static void unlink_slot(struct vy_pol_launch_cache *c, int i)
 {
-	int16_t *pp = &c->bucket[c->e[i].hash & (VY_LAUNCH_CACHE_BUCKETS - 1)];
+	int16_t *pp = &c->bucket[c->e[i].hash & (CACHE_BUCKETS - 1)];
 
 	while (*pp >= 0 && *pp != i)
 		pp = &c->e[*pp].next;
@@ -228,8 +322,8 @@ void vy_pol_launch_cache_insert(struct vy_pol_launch_cache *c,
 	c->e[i].last_seen = c->clock;
 	c->e[i].hash = h;
 	c->e[i].used = 1;
-	c->e[i].next = c->bucket[h & (VY_LAUNCH_CACHE_BUCKETS - 1)];
-	c->bucket[h & (VY_LAUNCH_CACHE_BUCKETS - 1)] = (int16_t)i;
+	c->e[i].next = c->bucket[h & (CACHE_BUCKETS - 1)];
+	c->bucket[h & (CACHE_BUCKETS - 1)] = (int16_t)i;
 	lru_push_newest(c, i);
 	c->entries++;
 }

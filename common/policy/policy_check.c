@@ -3,7 +3,7 @@
  * policy_check.c - "FIELD OP VALUE" gates on a recommendation
  * (vyre-recommend --check).
  */
-#include "policy/policy.h"
+#include "policy/check.h"
 #include "wire/util.h"
 
 #include <ctype.h>

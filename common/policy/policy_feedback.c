@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * policy_feedback.c - launch feedback from decoded telemetry and from
- * captured snapshot files (policy-telemetry.md §2.8, the inputs of
- * recommend_launch).
+ * captured snapshot files, and recommend_launch on it (seed 000,
+ * policy-telemetry.md §2.8).
  */
 #include "wire/dump.h"
-#include "policy/policy.h"
+#include "policy/feedback.h"
 #include "telemetry/telemetry.h"
 
 #include <stdlib.h>
@@ -136,4 +136,77 @@ out:
 	free(ring);
 	vy_dump_reader_free(rd);
 	return ret;
+}
+
+void vy_pol_launch_feedback_set_counts(struct vy_pol_launch_feedback *f,
+				   uint32_t total_slots, uint32_t queue_depth,
+				   uint32_t requeue_slots)
+{
+	uint64_t d = 0;
+
+	f->total_slots = total_slots;
+	f->queue_depth = queue_depth;
+	f->requeue_slots = requeue_slots;
+	if (total_slots) {
+		d = (uint64_t)queue_depth * 10000u / total_slots;
+		if (d > UINT16_MAX)
+			d = UINT16_MAX;
+	}
+	f->frontier_density_bps = (uint16_t)d;
+}
+
+int vy_pol_launch_feedback_add_window(struct vy_pol_launch_feedback *f,
+				  uint32_t required_slots,
+				  uint32_t lookahead_slots, struct vy_err *e)
+{
+	if (required_slots > UINT32_MAX - lookahead_slots)
+		return vy_errf(e, VY_E_ROUTE_WINDOW_DEMAND_OVERFLOW,
+			       "shard route windows before telemetry aggregation",
+			       "route window demand %u + %u overflows u32",
+			       required_slots, lookahead_slots);
+	if (required_slots + lookahead_slots >= VY_FEEDBACK_HOT_WINDOW_SLOTS &&
+	    f->hot_window_count < UINT32_MAX)
+		f->hot_window_count++;
+	return 0;
+}
+
+int vy_pol_launch_request_fill_from_feedback(struct vy_pol_launch_request *r,
+					 const struct vy_pol_launch_feedback *f,
+					 struct vy_err *e)
+{
+	if (r->requeue_count > UINT64_MAX - f->requeue_slots)
+		return vy_errf(e, VY_E_REQUEUE_COUNT_OVERFLOW,
+			       "drain scheduler telemetry before the counter reaches 2^64",
+			       "requeue count %llu + %u overflows u64",
+			       (unsigned long long)r->requeue_count,
+			       f->requeue_slots);
+	if (r->graph_node_count == 0)
+		r->graph_node_count = f->total_slots;
+	if (r->graph_edge_count == 0)
+		r->graph_edge_count = f->queue_depth;
+	if (r->frontier_density_bps == 0)
+		r->frontier_density_bps = f->frontier_density_bps;
+	r->hot_opcode_count = f->hot_opcode_count;
+	r->hot_window_count = f->hot_window_count;
+	r->requeue_count += f->requeue_slots;
+	return 0;
+}
+
+int vy_pol_recommend_from_feedback(const struct vy_pol_launch_feedback *f,
+				      const struct vy_pol_launch_request *r,
+				      struct vy_pol_launch_cache *cache,
+				      struct vy_pol_launch_request *filled,
+				      struct vy_pol_launch_recommendation *out,
+				      struct vy_err *e)
+{
+	struct vy_pol_launch_policy p = vy_pol_launch_policy_standard();
+	struct vy_pol_launch_request fr = *r;
+	int ret;
+
+	ret = vy_pol_launch_request_fill_from_feedback(&fr, f, e);
+	if (ret)
+		return ret;
+	if (filled)
+		*filled = fr;
+	return vy_pol_recommend(&p, &fr, cache, out, e);
 }

@@ -115,7 +115,7 @@ void vy_tel_scratch_init(struct vy_tel_scratch *s)
 	memset(s, 0, sizeof(*s));
 }
 
-void vy_tel_scratch_clear(struct vy_tel_scratch *s)
+static void scratch_clear(struct vy_tel_scratch *s)
 {
 	s->n_window_opcodes = 0;
 	if (s->acc && s->acc_len)
@@ -418,7 +418,7 @@ int vy_tel_decode(struct vy_tel *out, struct vy_tel_scratch *scratch,
 	out->n_slots = 0;
 	out->n_windows = 0;
 	out->ring_slot_count = n;
-	vy_tel_scratch_clear(scratch);
+	scratch_clear(scratch);
 	windows = n_window_opcodes > 0;
 	if (windows) {
 		ret = set_window_opcodes(scratch, window_opcodes,

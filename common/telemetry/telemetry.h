@@ -195,7 +195,6 @@ struct vy_tel_scratch {
 };
 
 void vy_tel_scratch_init(struct vy_tel_scratch *s);
-void vy_tel_scratch_clear(struct vy_tel_scratch *s);
 void vy_tel_scratch_free(struct vy_tel_scratch *s);
 
 /*
@@ -316,11 +315,12 @@ void vy_tel_cms_free(struct vy_tel_cms *s);
 /*
  * Set the shape and zero the counters (reusing the allocation when it is
  * big enough).  depth or width 0: VY_E_SKETCH_ZERO_DIMENSION; depth *
- * width (or its byte size) overflows size_t: VY_E_SKETCH_DIMENSION_OVERFLOW.
+ * width overflows size_t: VY_E_SKETCH_DIMENSION_OVERFLOW; the cells fit but
+ * their bytes do not, or the allocation fails: VY_E_NOMEM
+ * (E_OUT_OF_HOST_MEMORY, as upstream's failing allocation).
  */
 int vy_tel_cms_reset_shape(struct vy_tel_cms *s, size_t depth, size_t width,
 		       struct vy_err *e);
-void vy_tel_cms_clear(struct vy_tel_cms *s);
 /* Counter index of @key in @row: row * width + splitmix64(key ^ row*G) % width. */
 size_t vy_tel_cms_bucket(const struct vy_tel_cms *s, size_t row, uint32_t key);
 /*

@@ -39,13 +39,21 @@ int vy_tel_cms_reset_shape(struct vy_tel_cms *s, size_t depth, size_t width,
 			       "give the sketch a depth and a width of at least 1",
 			       "sketch shape %zux%zu has a zero dimension", depth,
 			       width);
-	if (depth > SIZE_MAX / width ||
-	    depth * width > SIZE_MAX / sizeof(uint64_t))
+	if (depth > SIZE_MAX / width)
 		return vy_errf(e, VY_E_SKETCH_DIMENSION_OVERFLOW,
 			       "use a smaller sketch depth or width",
 			       "sketch shape %zux%zu overflows the host size type",
 			       depth, width);
 	n = depth * width;
+	/*
+	 * The cell count fits but its bytes do not: upstream's allocation
+	 * fails there, so this is host memory, not a shape error.
+	 */
+	if (n > SIZE_MAX / sizeof(uint64_t))
+		return vy_errf(e, VY_E_NOMEM,
+			       "use a smaller sketch depth or width",
+			       "out of memory for a %zux%zu sketch (%zu counters of 8 bytes)",
+			       depth, width, n);
 	if (n > s->cap) {
 		uint64_t *p = realloc(s->counters, n * sizeof(*p));
 
@@ -61,13 +69,6 @@ int vy_tel_cms_reset_shape(struct vy_tel_cms *s, size_t depth, size_t width,
 	s->width = width;
 	memset(s->counters, 0, n * sizeof(*s->counters));
 	return 0;
-}
-
-void vy_tel_cms_clear(struct vy_tel_cms *s)
-{
-	if (s->counters)
-		memset(s->counters, 0,
-		       s->depth * s->width * sizeof(*s->counters));
 }
 
 size_t vy_tel_cms_bucket(const struct vy_tel_cms *s, size_t row, uint32_t key)

@@ -10,8 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
-int vy_read_stream(FILE *f, const char *name, uint8_t **out, size_t *len,
-		   struct vy_err *e)
+static int read_stream(FILE *f, const char *name, uint8_t **out, size_t *len,
+		       struct vy_err *e)
 {
 	size_t cap = 65536, n = 0;
 	uint8_t *buf = malloc(cap), *nb;
@@ -61,12 +61,12 @@ int vy_read_file(const char *path, uint8_t **out, size_t *len,
 	int ret;
 
 	if (strcmp(path, "-") == 0)
-		return vy_read_stream(stdin, "<stdin>", out, len, e);
+		return read_stream(stdin, "<stdin>", out, len, e);
 	f = fopen(path, "rb");
 	if (!f)
 		return vy_errf(e, VY_E_IO, "check the path and its permissions",
 			       "%s: %s", path, strerror(errno));
-	ret = vy_read_stream(f, path, out, len, e);
+	ret = read_stream(f, path, out, len, e);
 	fclose(f);
 	return ret;
 }

@@ -67,10 +67,6 @@ static inline void vy_set_word(uint8_t *buf, size_t idx, uint32_t v)
 int vy_read_file(const char *path, uint8_t **out, size_t *len,
 		 struct vy_err *e);
 
-/* Read all of an open stream. Same contract as vy_read_file. */
-int vy_read_stream(FILE *f, const char *name, uint8_t **out, size_t *len,
-		   struct vy_err *e);
-
 /*
  * Write @len bytes to @path atomically: a temporary file in the same
  * directory, fsync, rename.  On failure nothing is left behind and @path is

@@ -8,12 +8,14 @@ for t in tests/cli/t-*.sh; do
 	out=$(timeout -k 10 900 sh "$t" 2>&1)
 	rc=$?
 	printf '%s\n' "$out" >/tmp/vy-cli.$$
+	# printf, not echo: dash's echo expands backslashes, so a name holding
+	# "\n" would print as two lines.
 	while IFS= read -r l; do
 		case $l in
-		"ok - "*"# SKIP"*) S=$((S + 1)); N=$((N + 1)); echo "ok $N ${l#ok }" ;;
-		"ok - "*) P=$((P + 1)); N=$((N + 1)); echo "ok $N ${l#ok } [$t]" ;;
-		"not ok - "*) F=$((F + 1)); N=$((N + 1)); echo "not ok $N ${l#not ok } [$t]" ;;
-		*) echo "$l" ;;
+		"ok - "*"# SKIP"*) S=$((S + 1)); N=$((N + 1)); printf '%s\n' "ok $N ${l#ok }" ;;
+		"ok - "*) P=$((P + 1)); N=$((N + 1)); printf '%s\n' "ok $N ${l#ok } [$t]" ;;
+		"not ok - "*) F=$((F + 1)); N=$((N + 1)); printf '%s\n' "not ok $N ${l#not ok } [$t]" ;;
+		*) printf '%s\n' "$l" ;;
 		esac
 	done </tmp/vy-cli.$$
 	if [ "$rc" -ne 0 ] && ! grep -q '^not ok' /tmp/vy-cli.$$; then

@@ -1,5 +1,5 @@
 # vyre-decode: output formats against golden files, options, --strict.
-# Inputs: tests/cli/golden/decode-*.vyrd and *.bin (made by decode-gen.c).
+# Inputs: golden/decode-*.vyrd and *.bin, made by vyre-mkdump from golden/*.mkdump (t-mkdump.sh checks).
 . tests/cli/lib.sh
 
 G=tests/cli/golden

@@ -246,3 +246,29 @@ if [ -x "$BUILD/vyre-decode" ]; then
 else
 	skip "vyre-decode reads vyre-mkdump output" "vyre-decode not built"
 fi
+
+# --- the binary inputs of the decode and recommend tests --------------------
+# Each committed golden/*.vyrd and *.bin is what vyre-mkdump makes from the
+# committed golden/*.mkdump description (UPDATE_GOLDEN=1 remakes them).
+G=$TOP/tests/cli/golden
+for n in decode-reset decode-fault decode-overflow decode-noring \
+	recommend-feedback; do
+	expect_rc "$n.mkdump builds" 0 vyre-mkdump -o "$T/$n.vyrd" "$G/$n.mkdump"
+	golden "$n.vyrd is its description" "$T/$n.vyrd" "$n.vyrd"
+done
+cat "$G/decode-run.mkdump" "$G/decode-last.mkdump" >"$T/run.mkdump"
+expect_rc "decode-run builds" 0 vyre-mkdump -o "$T/decode-run.vyrd" "$T/run.mkdump"
+golden "decode-run.vyrd is its description" "$T/decode-run.vyrd" decode-run.vyrd
+for b in ctl:control ring:ring debug:debug io:io; do
+	f=decode-${b%%:*}.bin
+	expect_rc "$f builds" 0 vyre-mkdump --raw "${b#*:}" -o "$T/$f" "$G/decode-last.mkdump"
+	golden "$f is the last snapshot's buffer" "$T/$f" "$f"
+done
+# decode-corrupt.vyrd: the middle of three snapshots has its last byte (in
+# the device section) XORed with 0x5a, which no --corrupt kind does.
+expect_rc "decode-corrupt builds" 0 vyre-mkdump -o "$T/c.vyrd" "$G/decode-corrupt.mkdump"
+off=$(($(wc -c <"$T/c.vyrd") / 3 * 2 - 8))
+byte=$(od -An -tu1 -j "$off" -N1 "$T/c.vyrd")
+printf "\\$(printf %o $((byte ^ 0x5a)))" |
+	dd of="$T/c.vyrd" bs=1 seek="$off" conv=notrunc 2>/dev/null
+golden "decode-corrupt.vyrd is its description, one byte flipped" "$T/c.vyrd" decode-corrupt.vyrd

@@ -45,6 +45,18 @@ int vy_test_failed(void)
 	return cur_failed;
 }
 
+void vy_test_diag(FILE *f, const char *msg)
+{
+	const char *p = msg;
+
+	do {
+		size_t n = strcspn(p, "\n");
+
+		fprintf(f, "# %.*s\n", (int)n, p);
+		p += n;
+	} while (*p++);
+}
+
 static int by_name(const void *a, const void *b)
 {
 	return strcmp(((const struct vy_test *)a)->name,
@@ -53,6 +65,7 @@ static int by_name(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
+	const char *p;
 	size_t i;
 	unsigned pass = 0, fail = 0, skip = 0, n = 0;
 
@@ -66,12 +79,14 @@ int main(int argc, char **argv)
 		n++;
 		if (cur_failed) {
 			fail++;
-			printf("not ok %u - %s\n# %s\n", n, tests[i].name,
-			       cur_msg);
+			printf("not ok %u - %s\n", n, tests[i].name);
+			vy_test_diag(stdout, cur_msg);
 		} else if (cur_skipped) {
 			skip++;
-			printf("ok %u - %s # SKIP %s\n", n, tests[i].name,
-			       cur_msg);
+			printf("ok %u - %s # SKIP ", n, tests[i].name);
+			for (p = cur_msg; *p; p++)
+				putchar(*p == '\n' ? ' ' : *p);
+			putchar('\n');
 		} else {
 			pass++;
 			printf("ok %u - %s\n", n, tests[i].name);

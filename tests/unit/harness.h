@@ -28,6 +28,11 @@ void vy_test_fail(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void vy_test_skip(const char *why);
 int vy_test_failed(void);
+/*
+ * Print @msg to @f as TAP diagnostics: every line of it (a check's values
+ * may hold newlines) starts with "# ", so none can pass for a result line.
+ */
+void vy_test_diag(FILE *f, const char *msg);
 
 #define VY_TEST(name)                                                    \
 	static void vy_test_##name(void);                                \

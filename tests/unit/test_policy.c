@@ -6,6 +6,11 @@
 #include "harness.h"
 #include "policy/planner.h"
 #include "policy/policy.h"
+#include "policy/cache.h"
+#include "policy/check.h"
+#include "policy/feedback.h"
+#include "policy/seed.h"
+#include "policy/tune.h"
 #include "report/recommend.h"
 
 static struct vy_pol_launch_policy std_policy(void)
@@ -103,14 +108,13 @@ VY_TEST(policy_oom_carries_requested_and_available)
 VY_TEST(policy_cache_lru_eviction)
 {
 	struct vy_pol_launch_policy p = std_policy();
-	struct vy_pol_launch_cache *c = malloc(sizeof(*c));
+	struct vy_pol_launch_cache *c;
 	struct vy_pol_launch_recommendation rec;
 	struct vy_pol_launch_cache_stats st;
 	struct vy_pol_launch_request r;
 	uint32_t q;
 
-	VY_CHECK(c != NULL);
-	vy_pol_launch_cache_init(c);
+	VY_CHECK(vy_pol_launch_cache_new(&c, NULL) == 0);
 	for (q = 1; q <= 128; q++) {
 		r = vy_pol_launch_request_direct(q, 64, 256);
 		VY_CHECK(vy_pol_recommend(&p, &r, c, &rec, NULL) == 0);
@@ -132,7 +136,7 @@ VY_TEST(policy_cache_lru_eviction)
 	/* A different policy is a different key. */
 	p.min_hit_capacity = 7;
 	VY_CHECK(!vy_pol_launch_cache_get(c, &p, &r, &rec));
-	free(c);
+	vy_pol_launch_cache_free(c);
 }
 
 VY_TEST(policy_cache_thread_and_previous_bypass)
@@ -142,7 +146,7 @@ VY_TEST(policy_cache_thread_and_previous_bypass)
 	struct vy_pol_launch_request r = vy_pol_launch_request_direct(100, 64, 256);
 	struct vy_pol_launch_recommendation rec;
 
-	vy_pol_launch_cache_init(c);
+	vy_pol_launch_cache_reset(c);
 	VY_CHECK(vy_pol_recommend_with_previous(&p, &r,
 						   VY_TOPO_SPARSE_FRONTIER,
 						   &rec, NULL) == 0);

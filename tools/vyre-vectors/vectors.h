@@ -13,7 +13,11 @@
  *     integers; arrays element by element), or returns 0 with *got NULL
  *     after doing its own checks with vv_mismatch();
  *   - returns a negative VY_E_* code with @e filled: the call failed; the
- *     runner compares vy_err_name(code) with "expected_error";
+ *     runner compares vy_err_name(code) with "expected_error" (and, where
+ *     the case has one, c->error_detail with "expected_error_detail");
+ *   - returns vv_bad_input()'s code when the vector itself is malformed
+ *     (a missing field, an integer out of range): the runner reports a
+ *     vector error and fails the case whatever it expected;
  *   - returns VV_SKIP after setting c->skip_reason (e.g. no OpenCL device).
  * A kind with no handler is counted as skipped, never passed.
  */
@@ -35,6 +39,13 @@ struct vv_case {
 	json_t *input;
 	json_t *expected;		/* NULL for an error case */
 	const char *expected_error;	/* the code, e.g. "E_MISSING_WORD" */
+	/*
+	 * Set by a handler that fails with an out-of-memory code: the
+	 * {requested, available} the runner compares with the case's
+	 * expected_error_detail.  The runner frees it.
+	 */
+	json_t *error_detail;
+	int bad_vector;			/* set by vv_bad_input() */
 	unsigned mismatches;
 	const char *skip_reason;
 	int verbose;
@@ -52,7 +63,16 @@ void vv_register(const char *kind, vv_fn fn);
 #define VV_KIND_1(kind, fn, line) VV_KIND_2(kind, fn, line)
 #define VV_KIND(kind, fn) VV_KIND_1(kind, fn, __LINE__)
 
-/* Report one mismatch: "FILE: ID: FIELD: expected E, got G". */
+/*
+ * The vector is malformed (@what names the field): marks the case being
+ * run as a vector error and returns VY_E_INVAL with @e filled.
+ */
+int vv_bad_input(struct vy_err *e, const char *what);
+
+/*
+ * Report one mismatch: "FILE: ID: FIELD: expected E, got G", one line:
+ * control characters in any part are escaped (\n, \t, \xHH).
+ */
 void vv_mismatch(struct vv_case *c, const char *field, const char *expected,
 		 const char *got);
 
@@ -65,9 +85,10 @@ void vv_compare(struct vv_case *c, const char *path, const json_t *expected,
 		const json_t *got);
 
 /*
- * JSON <-> u64.  The runner rewrites integer literals above INT64_MAX to
- * strings of digits before parsing (jansson's integers are signed 64-bit);
- * vv_get_u64 accepts both forms, vv_u64 makes the right one.  vv_get_u64
+ * JSON <-> u64.  The runner rewrites integer literals outside jansson's
+ * signed 64-bit range to vy_rep_json_u64's tagged strings before parsing;
+ * vv_get_u64 accepts both forms and fails (never clamps) on a negative
+ * value or one above 2^64-1; vv_u64 makes the right form.  vv_get_u64
  * and the comparison also take vy_rep_json_u64's tagged strings, so results
  * built by the library's JSON builders compare as numbers.
  */

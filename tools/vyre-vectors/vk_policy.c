@@ -12,14 +12,13 @@
 
 #include "policy/planner.h"
 #include "policy/policy.h"
+#include "policy/cache.h"
+#include "policy/feedback.h"
+#include "policy/seed.h"
+#include "policy/tune.h"
 #include "report/recommend.h"
 #include "telemetry/telemetry.h"
 #include "vectors.h"
-
-static int bad_input(struct vy_err *e, const char *what)
-{
-	return vy_errf(e, VY_E_INVAL, NULL, "malformed vector input: %s", what);
-}
 
 static int get_request(const json_t *j, struct vy_pol_launch_request *r,
 		       struct vy_err *e)
@@ -27,19 +26,34 @@ static int get_request(const json_t *j, struct vy_pol_launch_request *r,
 	int i;
 
 	if (!json_is_object(j))
-		return bad_input(e, "request");
+		return vv_bad_input(e, "request");
 	memset(r, 0, sizeof(*r));
 	for (i = 0; i < VY_REQUEST_FIELDS; i++) {
 		uint64_t v;
 		int ret;
 
 		if (vv_member_u64(j, vy_request_fields[i].name, 0, &v))
-			return bad_input(e, vy_request_fields[i].name);
+			return vv_bad_input(e, vy_request_fields[i].name);
 		ret = vy_pol_request_set(r, i, v, e);
 		if (ret)
 			return ret;
 	}
 	return 0;
+}
+
+/*
+ * A recommendation refused for device memory carries the requested and
+ * available bytes in @rec (policy.h); hand them to the runner.
+ */
+static int oom_detail(struct vv_case *c, int ret,
+		      const struct vy_pol_launch_recommendation *rec)
+{
+	if (ret == VY_E_DEVICE_OUT_OF_MEMORY)
+		c->error_detail = json_pack("{s:o,s:o}", "requested",
+				vv_u64(rec->estimated_peak_device_bytes),
+				"available",
+				vv_u64(rec->device_memory_budget_bytes));
+	return ret;
 }
 
 static json_t *request_json(const struct vy_pol_launch_request *r)
@@ -68,13 +82,13 @@ static int run_recommend(struct vv_case *c, json_t **got, struct vy_err *e)
 	if (prev) {
 		if (!json_is_string(prev) ||
 		    vy_pol_topology_parse(json_string_value(prev), &t))
-			return bad_input(e, "previous_topology");
+			return vv_bad_input(e, "previous_topology");
 		ret = vy_pol_recommend_with_previous(&p, &r, t, &rec, e);
 	} else {
 		ret = vy_pol_recommend(&p, &r, NULL, &rec, e);
 	}
 	if (ret)
-		return ret;
+		return oom_detail(c, ret, &rec);
 	*got = vy_rep_recommendation_json_names(&rec, true);
 	return 0;
 }
@@ -95,7 +109,7 @@ static int run_grid(struct vv_case *c, json_t **got, struct vy_err *e)
 			  &lim.max_compute_workgroups_per_dimension) ||
 	    vv_member_u32(c->input, "max_compute_invocations_per_workgroup", 0,
 			  &lim.max_compute_invocations_per_workgroup))
-		return bad_input(e, "grid");
+		return vv_bad_input(e, "grid");
 	ret = vy_pol_grid_calculate(&sp, q, w, &lim, &plan, e);
 	if (ret)
 		return ret;
@@ -116,10 +130,10 @@ static int run_sizing_helper(struct vv_case *c, json_t **got,
 	size_t i;
 
 	if (!fn || !json_is_array(args) || json_array_size(args) > 3)
-		return bad_input(e, "fn/args");
+		return vv_bad_input(e, "fn/args");
 	for (i = 0; i < json_array_size(args); i++) {
 		if (vv_get_u64(json_array_get(args, i), &v) || v > UINT32_MAX)
-			return bad_input(e, "args");
+			return vv_bad_input(e, "args");
 		a[i] = (uint32_t)v;
 	}
 	if (strcmp(fn, "worker_workgroup_size") == 0) {
@@ -144,7 +158,7 @@ static int run_sizing_helper(struct vv_case *c, json_t **got,
 
 		*got = json_pack("{s:o}", "value", vy_rep_geometry_json(&g));
 	} else {
-		return bad_input(e, "unknown sizing fn");
+		return vv_bad_input(e, "unknown sizing fn");
 	}
 	return 0;
 }
@@ -167,7 +181,7 @@ static int feedback_from_decoded(const json_t *d, struct vy_pol_launch_feedback 
 
 	for (i = 0; i < 9; i++)
 		if (vv_member_u32(occ, occ_keys[i], 0, &o[i]))
-			return bad_input(e, occ_keys[i]);
+			return vv_bad_input(e, occ_keys[i]);
 	for (i = 0; i < 9; i++) {
 		total = o[i] > UINT32_MAX - total ? UINT32_MAX : total + o[i];
 		if (i != 0 && i != 3)
@@ -180,7 +194,7 @@ static int feedback_from_decoded(const json_t *d, struct vy_pol_launch_feedback 
 		uint64_t cnt;
 
 		if (vv_get_u64(json_array_get(m, 1), &cnt))
-			return bad_input(e, "metrics");
+			return vv_bad_input(e, "metrics");
 		if (cnt > 0)
 			f->hot_opcode_count++;
 	}
@@ -189,7 +203,7 @@ static int feedback_from_decoded(const json_t *d, struct vy_pol_launch_feedback 
 
 		if (vv_member_u32(w, "required_slots", 0, &req) ||
 		    vv_member_u32(w, "lookahead_slots", 0, &la))
-			return bad_input(e, "windows");
+			return vv_bad_input(e, "windows");
 		ret = vy_pol_launch_feedback_add_window(f, req, la, e);
 		if (ret)
 			return ret;
@@ -208,17 +222,17 @@ static int feedback_from_buffers(const json_t *in, struct vy_pol_launch_feedback
 	int ret;
 
 	if (vv_sparse(json_object_get(in, "control"), &control))
-		return bad_input(e, "control");
+		return vv_bad_input(e, "control");
 	if (vv_ring(json_object_get(in, "ring"), &ring)) {
 		free(control.data);
-		return bad_input(e, "ring");
+		return vv_bad_input(e, "ring");
 	}
 	ops = calloc(n ? n : 1, sizeof(*ops));
 	json_array_foreach(wo, i, x) {
 		uint64_t v;
 
 		if (vv_get_u64(x, &v) || v > UINT32_MAX) {
-			ret = bad_input(e, "window_opcodes");
+			ret = vv_bad_input(e, "window_opcodes");
 			goto out_free;
 		}
 		ops[i] = (uint32_t)v;
@@ -256,7 +270,7 @@ static int run_recommend_from_telemetry(struct vv_case *c, json_t **got,
 		return ret;
 	ret = vy_pol_recommend_from_feedback(&f, &r, NULL, &filled, &rec, e);
 	if (ret)
-		return ret;
+		return oom_detail(c, ret, &rec);
 	*got = json_pack("{s:o,s:o}", "filled_request", request_json(&filled),
 			 "recommendation",
 			 vy_rep_recommendation_json_names(&rec, true));
@@ -322,12 +336,12 @@ static int run_autotune(struct vv_case *c, json_t **got, struct vy_err *e)
 	size_t nc, nk;
 
 	if (!fn || vv_member_u32(c->input, "current_size", 0, &cur))
-		return bad_input(e, "fn/current_size");
+		return vv_bad_input(e, "fn/current_size");
 	if (get_u32s(json_object_get(c->input, "candidates"), &cand, &nc))
-		return bad_input(e, "candidates");
+		return vv_bad_input(e, "candidates");
 	if (get_doubles(json_object_get(c->input, "costs"), &costs, &nk)) {
 		free(cand);
-		return bad_input(e, "costs");
+		return vv_bad_input(e, "costs");
 	}
 	if (strcmp(fn, "hit_capacity_multiplier") == 0)
 		v = vy_pol_autotune_hit_capacity_multiplier(&p, cand, nc, costs, nk);
@@ -348,13 +362,13 @@ static int run_natural_gradient(struct vv_case *c, json_t **got,
 
 	if (vv_member_u32(c->input, "n", 0, &n) ||
 	    !json_is_number(json_object_get(c->input, "learning_rate")))
-		return bad_input(e, "n/learning_rate");
+		return vv_bad_input(e, "n/learning_rate");
 	lr = json_number_value(json_object_get(c->input, "learning_rate"));
 	if (get_doubles(json_object_get(c->input, "m_inv_sqrt"), &m, &nm))
-		return bad_input(e, "m_inv_sqrt");
+		return vv_bad_input(e, "m_inv_sqrt");
 	if (get_doubles(json_object_get(c->input, "grad"), &g, &ng)) {
 		free(m);
-		return bad_input(e, "grad");
+		return vv_bad_input(e, "grad");
 	}
 	out = calloc(n ? n : 1, sizeof(double));
 	k = out ? vy_pol_natural_gradient_step(m, nm, g, ng, n, lr, out) : 0;
@@ -374,13 +388,13 @@ static int run_priority_diffusion(struct vv_case *c, json_t **got,
 	uint32_t it;
 
 	if (!json_is_number(dj) || vv_member_u32(c->input, "iterations", 0, &it))
-		return bad_input(e, "damping/iterations");
+		return vv_bad_input(e, "damping/iterations");
 	if (get_doubles(json_object_get(c->input, "priority_stalks"), &s, &ns))
-		return bad_input(e, "priority_stalks");
+		return vv_bad_input(e, "priority_stalks");
 	if (get_doubles(json_object_get(c->input, "restriction_diag"), &r,
 			&nr)) {
 		free(s);
-		return bad_input(e, "restriction_diag");
+		return vv_bad_input(e, "restriction_diag");
 	}
 	vy_pol_priority_diffuse(s, ns, r, nr, json_number_value(dj), it, s);
 	*got = json_pack("{s:o}", "value", doubles_json(s, ns));
@@ -401,14 +415,14 @@ static int run_priority_accounting(struct vv_case *c, json_t **got,
 	if (vv_member_u64(st, "requeue_count", 0, &a.requeue_count) ||
 	    vv_member_u64(st, "aged_promotions", 0, &a.aged_promotions) ||
 	    vv_member_u32(st, "max_priority_age", 0, &a.max_priority_age))
-		return bad_input(e, "start");
+		return vv_bad_input(e, "start");
 	json_array_foreach(ops, i, op) {
 		const char *name = json_string_value(json_array_get(op, 0));
 		uint64_t age;
 
 		if (!name || vv_get_u64(json_array_get(op, 1), &age) ||
 		    age > UINT32_MAX)
-			return bad_input(e, "ops");
+			return vv_bad_input(e, "ops");
 		if (strcmp(name, "requeue") == 0)
 			ret = vy_pol_priority_record_requeue(&a, (uint32_t)age, e);
 		else if (strcmp(name, "aged_promotion") == 0)
@@ -416,7 +430,7 @@ static int run_priority_accounting(struct vv_case *c, json_t **got,
 								(uint32_t)age,
 								e);
 		else
-			return bad_input(e, "op name");
+			return vv_bad_input(e, "op name");
 		if (ret)
 			return ret;
 	}
@@ -431,23 +445,24 @@ static int run_launch_cache(struct vv_case *c, json_t **got, struct vy_err *e)
 {
 	struct vy_pol_launch_policy p = vy_pol_launch_policy_standard();
 	const json_t *steps = json_object_get(c->input, "steps"), *s;
-	struct vy_pol_launch_cache *cache = malloc(sizeof(*cache));
-	json_t *stats = json_array();
+	struct vy_pol_launch_cache *cache;
+	json_t *stats;
 	size_t i;
-	int ret = 0;
+	int ret;
 
-	if (!cache)
-		return vy_errf(e, VY_E_NOMEM, NULL, "out of memory");
-	vy_pol_launch_cache_init(cache);
+	ret = vy_pol_launch_cache_new(&cache, e);
+	if (ret)
+		return ret;
+	stats = json_array();
 	json_array_foreach(steps, i, s) {
 		const char *op = json_string_value(json_object_get(s, "op"));
 
 		if (!op) {
-			ret = bad_input(e, "step op");
+			ret = vv_bad_input(e, "step op");
 			break;
 		}
 		if (strcmp(op, "reset") == 0) {
-			vy_pol_launch_cache_init(cache);
+			vy_pol_launch_cache_reset(cache);
 		} else if (strcmp(op, "stats") == 0) {
 			struct vy_pol_launch_cache_stats st =
 				vy_pol_launch_cache_stats(cache);
@@ -473,7 +488,7 @@ static int run_launch_cache(struct vv_case *c, json_t **got, struct vy_err *e)
 							      json_string_value(prev) :
 							      "",
 						      &t)) {
-					ret = bad_input(e, "previous_topology");
+					ret = vv_bad_input(e, "previous_topology");
 					break;
 				}
 				vy_pol_recommend_with_previous(&p, &r, t,
@@ -484,11 +499,11 @@ static int run_launch_cache(struct vv_case *c, json_t **got, struct vy_err *e)
 						    &ignored);
 			}
 		} else {
-			ret = bad_input(e, "unknown step op");
+			ret = vv_bad_input(e, "unknown step op");
 			break;
 		}
 	}
-	free(cache);
+	vy_pol_launch_cache_free(cache);
 	if (ret) {
 		json_decref(stats);
 		return ret;
@@ -515,13 +530,13 @@ static int run_dispatch_telemetry(struct vv_case *c, json_t **got,
 	    vv_member_u32(c->input, "workgroup_size_x", 0, &wgx) ||
 	    vv_member_u64(c->input, "launch_estimated_peak_device_bytes", 0,
 			  &peak))
-		return bad_input(e, "dispatch_telemetry");
+		return vv_bad_input(e, "dispatch_telemetry");
 	json_array_foreach(ij, i, x)
 		if (vv_get_u64(x, &in[i]))
-			return bad_input(e, "input_lens");
+			return vv_bad_input(e, "input_lens");
 	json_array_foreach(oj, i, x)
 		if (vv_get_u64(x, &out[i]))
-			return bad_input(e, "output_lens");
+			return vv_bad_input(e, "output_lens");
 	ret = vy_pol_mk_dispatch_telemetry_fill(&t, in, json_array_size(ij), out,
 					    json_array_size(oj), items, slots,
 					    cover, wgx, peak, NULL, e);

@@ -16,12 +16,6 @@
 #include "wire/util.h"
 #include "vectors.h"
 
-static int bad_input(struct vv_case *c, struct vy_err *e, const char *what)
-{
-	return vy_errf(e, VY_E_INVAL, "fix the vector file",
-		       "%s: bad input: %s", c->id, what);
-}
-
 /* Member @key of @o as u32 (required). */
 static int need_u32(const json_t *o, const char *key, uint32_t *out)
 {
@@ -116,11 +110,11 @@ static int load_ring(struct vv_case *c, struct vy_err *e,
 		     struct vv_bytes *ring, uint8_t **before)
 {
 	if (vv_ring(json_object_get(c->input, "ring"), ring))
-		return bad_input(c, e, "ring");
+		return vv_bad_input(e, "ring");
 	*before = dup_bytes(ring);
 	if (!*before) {
 		free(ring->data);
-		return bad_input(c, e, "out of memory");
+		return vv_bad_input(e, "out of memory");
 	}
 	return 0;
 }
@@ -163,7 +157,7 @@ static int k_byte_len(struct vv_case *c, json_t **got, struct vy_err *e)
 	bool ok;
 
 	if (!fn || vv_member_u64(c->input, "arg", 0, &arg))
-		return bad_input(c, e, "fn/arg");
+		return vv_bad_input(e, "fn/arg");
 	if (!strcmp(fn, "control_byte_len"))
 		ok = vy_control_byte_len(arg, &bytes);
 	else if (!strcmp(fn, "ring_byte_len"))
@@ -171,7 +165,7 @@ static int k_byte_len(struct vv_case *c, json_t **got, struct vy_err *e)
 	else if (!strcmp(fn, "debug_log_byte_len"))
 		ok = vy_debug_log_byte_len(arg, &bytes);
 	else
-		return bad_input(c, e, "fn");
+		return vv_bad_input(e, "fn");
 	*got = json_pack("{so}", "value", ok ? vv_u64(bytes) : json_null());
 	return 0;
 }
@@ -186,7 +180,7 @@ static int k_encode_control(struct vv_case *c, json_t **got, struct vy_err *e)
 
 	if (!json_is_boolean(sd) || need_u32(c->input, "tenant_count", &tenants) ||
 	    need_u32(c->input, "observable_slots", &obs))
-		return bad_input(c, e, "shutdown/tenant_count/observable_slots");
+		return vv_bad_input(e, "shutdown/tenant_count/observable_slots");
 	ret = vy_encode_control(json_is_true(sd), tenants, obs, &buf, &len, e);
 	if (ret)
 		return ret;
@@ -223,7 +217,7 @@ static int encode_empty(struct vv_case *c, json_t **got, struct vy_err *e,
 	int ret;
 
 	if (need_u32(c->input, key, &n))
-		return bad_input(c, e, key);
+		return vv_bad_input(e, key);
 	ret = enc(n, &buf, &len, e);
 	if (ret)
 		return ret;
@@ -260,7 +254,7 @@ static int k_priority_offsets(struct vv_case *c, json_t **got,
 	int ret;
 
 	if (need_u32(c->input, "total_slots", &total))
-		return bad_input(c, e, "total_slots");
+		return vv_bad_input(e, "total_slots");
 	vy_default_priority_offsets(total, off);
 	if (!cj) {
 		*got = json_pack("{so}", "offsets",
@@ -268,11 +262,11 @@ static int k_priority_offsets(struct vv_case *c, json_t **got,
 		return 0;
 	}
 	if (vv_sparse(cj, &b))
-		return bad_input(c, e, "control");
+		return vv_bad_input(e, "control");
 	before = dup_bytes(&b);
 	if (!before) {
 		free(b.data);
-		return bad_input(c, e, "out of memory");
+		return vv_bad_input(e, "out of memory");
 	}
 	ret = vy_write_default_priority_offsets(b.data, b.len, total, e);
 	error_unchanged(c, ret, before, &b);
@@ -293,7 +287,7 @@ static int k_priority_probe(struct vv_case *c, json_t **got, struct vy_err *e)
 
 	if (!fn || need_u32(c->input, "partition_slots", &slots) ||
 	    need_u32(c->input, "worker_width", &width))
-		return bad_input(c, e, "fn/partition_slots/worker_width");
+		return vv_bad_input(e, "fn/partition_slots/worker_width");
 	if (!strcmp(fn, "probe_count")) {
 		v = vy_priority_probe_count(slots, width);
 	} else if (!strcmp(fn, "active_lane_count")) {
@@ -303,7 +297,7 @@ static int k_priority_probe(struct vv_case *c, json_t **got, struct vy_err *e)
 		if (ret)
 			return ret;
 	} else {
-		return bad_input(c, e, "fn");
+		return vv_bad_input(e, "fn");
 	}
 	*got = json_pack("{sI}", "value", (json_int_t)v);
 	return 0;
@@ -321,7 +315,7 @@ static int k_validate_buffer(struct vv_case *c, json_t **got, struct vy_err *e)
 	int ret;
 
 	if (!buf || vv_member_u64(c->input, "byte_len", 0, &len))
-		return bad_input(c, e, "buffer/byte_len");
+		return vv_bad_input(e, "buffer/byte_len");
 	if (!strcmp(buf, "control"))
 		ret = vy_validate_control((size_t)len, e);
 	else if (!strcmp(buf, "debug_log"))
@@ -329,7 +323,7 @@ static int k_validate_buffer(struct vv_case *c, json_t **got, struct vy_err *e)
 	else if (!strcmp(buf, "io_queue"))
 		ret = vy_validate_io_queue((size_t)len, e);
 	else
-		return bad_input(c, e, "buffer");
+		return vv_bad_input(e, "buffer");
 	if (ret)
 		return ret;
 	*got = ok_json();
@@ -360,7 +354,7 @@ static int k_dispatch_validate(struct vv_case *c, json_t **got,
 
 	if (lengths(c->input, lens, &n) || n != VY_BUF_COUNT ||
 	    vv_member_u64(c->input, "slot_count", 0, &slots))
-		return bad_input(c, e, "buffer_byte_lengths/slot_count");
+		return vv_bad_input(e, "buffer_byte_lengths/slot_count");
 	ret = vy_validate_dispatch(lens, slots, e);
 	if (ret)
 		return ret;
@@ -377,7 +371,7 @@ static int k_readback_validate(struct vv_case *c, json_t **got,
 
 	if (lengths(c->input, lens, &n) ||
 	    vv_member_u64(c->input, "slot_count", 0, &slots))
-		return bad_input(c, e, "buffer_byte_lengths/slot_count");
+		return vv_bad_input(e, "buffer_byte_lengths/slot_count");
 	ret = vy_validate_readback(lens, n, slots, e);
 	if (ret)
 		return ret;
@@ -394,7 +388,7 @@ static int k_bootstrap_geometry(struct vv_case *c, json_t **got,
 
 	if (need_u32(c->input, "slot_count", &slots) ||
 	    need_u32(c->input, "workgroup_size_x", &wg))
-		return bad_input(c, e, "slot_count/workgroup_size_x");
+		return vv_bad_input(e, "slot_count/workgroup_size_x");
 	ret = vy_bootstrap_geometry(slots, wg, &g, e);
 	if (ret)
 		return ret;
@@ -408,7 +402,7 @@ static int k_validate_opcode(struct vv_case *c, json_t **got, struct vy_err *e)
 	uint32_t op;
 
 	if (need_u32(c->input, "opcode", &op))
-		return bad_input(c, e, "opcode");
+		return vv_bad_input(e, "opcode");
 	*got = json_pack("{sbsbsb}", "system", vy_opcode_is_system(op),
 			 "builtin", vy_opcode_is_builtin(op), "publishable",
 			 vy_opcode_is_publishable(op));
@@ -430,7 +424,7 @@ static int k_publish_slot(struct vv_case *c, json_t **got, struct vy_err *e)
 	    need_u32(c->input, "tenant", &tenant) ||
 	    need_u32(c->input, "opcode", &op) ||
 	    vv_u32_list(json_object_get(c->input, "args"), &args, &nargs))
-		return bad_input(c, e, "slot_idx/tenant/opcode/args");
+		return vv_bad_input(e, "slot_idx/tenant/opcode/args");
 	ret = load_ring(c, e, &ring, &before);
 	if (ret) {
 		free(args);
@@ -507,7 +501,7 @@ static int k_batch_publish(struct vv_case *c, json_t **got, struct vy_err *e)
 	    need_u32(c->input, "tenant", &tenant) ||
 	    need_u32(c->input, "batch_tag", &tag) ||
 	    slot_items(json_object_get(c->input, "items"), &items, &n))
-		return bad_input(c, e, "start/tenant/batch_tag/items");
+		return vv_bad_input(e, "start/tenant/batch_tag/items");
 	ret = load_ring(c, e, &ring, &before);
 	if (ret) {
 		free_items(items, n);
@@ -559,17 +553,17 @@ static int k_publish_packed_slot(struct vv_case *c, json_t **got,
 	if (need_u32(c->input, "slot_idx", &slot) ||
 	    need_u32(c->input, "tenant", &tenant) ||
 	    slot_items(json_object_get(c->input, "ops"), &items, &n))
-		return bad_input(c, e, "slot_idx/tenant/ops");
+		return vv_bad_input(e, "slot_idx/tenant/ops");
 	ops = calloc(n + 1, sizeof(*ops));
 	if (!ops) {
 		free_items(items, n);
-		return bad_input(c, e, "out of memory");
+		return vv_bad_input(e, "out of memory");
 	}
 	for (i = 0; i < n; i++) {
 		if (items[i].opcode > 255) {
 			free(ops);
 			free_items(items, n);
-			return bad_input(c, e, "inner opcode above 255");
+			return vv_bad_input(e, "inner opcode above 255");
 		}
 		ops[i].opcode = (uint8_t)items[i].opcode;
 		ops[i].args = items[i].args;
@@ -654,7 +648,7 @@ static int k_publish_work_items(struct vv_case *c, json_t **got,
 	if (need_u32(c->input, "start", &start) ||
 	    need_u32(c->input, "tenant", &tenant) ||
 	    work_items(json_object_get(c->input, "items"), &items, &n))
-		return bad_input(c, e, "start/tenant/items");
+		return vv_bad_input(e, "start/tenant/items");
 	ret = load_ring(c, e, &ring, &before);
 	if (ret) {
 		free(items);
@@ -683,7 +677,7 @@ static int k_encode_work_items_ring(struct vv_case *c, json_t **got,
 	if (need_u32(c->input, "slot_count", &slots) ||
 	    need_u32(c->input, "tenant", &tenant) ||
 	    work_items(json_object_get(c->input, "items"), &items, &n))
-		return bad_input(c, e, "slot_count/tenant/items");
+		return vv_bad_input(e, "slot_count/tenant/items");
 	/* The _into form must not touch the caller's buffer on error. */
 	memset(canary, 0xAA, sizeof(canary));
 	ret = vy_encode_work_items_ring_into(slots, tenant, items, n, canary,
@@ -758,14 +752,14 @@ static int k_publish_window(struct vv_case *c, json_t **got, struct vy_err *e)
 	    payloads(json_object_get(c->input, "lookahead"), &look,
 		     &w.n_lookahead) ||
 	    vv_ring(json_object_get(c->input, "ring"), &ring)) {
-		ret = bad_input(c, e, "window");
+		ret = vv_bad_input(e, "window");
 		goto out;
 	}
 	w.required = req;
 	w.lookahead = look;
 	before = dup_bytes(&ring);
 	if (!before) {
-		ret = bad_input(c, e, "out of memory");
+		ret = vv_bad_input(e, "out of memory");
 		goto out;
 	}
 	ret = vy_publish_window(ring.data, ring.len, &w, &returned, e);
@@ -795,7 +789,7 @@ static int k_read_debug_log(struct vv_case *c, json_t **got, struct vy_err *e)
 
 	if (read_mode(c->input, &mode) ||
 	    vv_sparse(json_object_get(c->input, "debug"), &b))
-		return bad_input(c, e, "mode/debug");
+		return vv_bad_input(e, "mode/debug");
 	ret = vy_debug_log_parse(b.data, b.len, mode, &v, e);
 	if (ret) {
 		free(b.data);
@@ -827,7 +821,7 @@ static int k_read_control(struct vv_case *c, json_t **got, struct vy_err *e)
 	if (!reader || read_mode(c->input, &mode) ||
 	    vv_member_u32(c->input, "index", 0, &idx) ||
 	    vv_sparse(json_object_get(c->input, "control"), &b))
-		return bad_input(c, e, "reader/mode/index/control");
+		return vv_bad_input(e, "reader/mode/index/control");
 	if (!strcmp(reader, "metrics")) {
 		ret = vy_read_metrics(b.data, b.len, mode, m, e);
 		if (!ret) {
@@ -855,7 +849,7 @@ static int k_read_control(struct vv_case *c, json_t **got, struct vy_err *e)
 		      vy_read_observable(b.data, b.len, idx, &v, e) :
 		      (v = vy_read_observable_or_zero(b.data, b.len, idx), 0);
 	else
-		ret = bad_input(c, e, "reader");
+		ret = vv_bad_input(e, "reader");
 	free(b.data);
 	if (ret)
 		return ret;
@@ -873,7 +867,7 @@ static int k_count_done_ring_slots(struct vv_case *c, json_t **got,
 
 	if (read_mode(c->input, &mode) || need_u32(c->input, "item_count", &n) ||
 	    vv_ring(json_object_get(c->input, "ring"), &b))
-		return bad_input(c, e, "mode/item_count/ring");
+		return vv_bad_input(e, "mode/item_count/ring");
 	if (mode == VY_READ_STRICT) {
 		ret = vy_count_done_ring_slots(b.data, b.len, n, &v, e);
 		free(b.data);
@@ -1070,13 +1064,13 @@ static int k_io_queue(struct vv_case *c, json_t **got, struct vy_err *e)
 
 	if (!json_is_array(ops) ||
 	    vv_sparse(json_object_get(c->input, "queue"), &q))
-		return bad_input(c, e, "queue/ops");
+		return vv_bad_input(e, "queue/ops");
 	results = json_array();
 	json_array_foreach(ops, i, op) {
 		if (io_op(c, &q, op, &res)) {
 			json_decref(results);
 			free(q.data);
-			return bad_input(c, e, "io op");
+			return vv_bad_input(e, "io op");
 		}
 		json_array_append_new(results, res);
 	}
@@ -1099,7 +1093,7 @@ static int k_encode_load_miss(struct vv_case *c, json_t **got,
 	uint32_t rid;
 
 	if (need_u32(c->input, "resource_id", &rid) || !json_is_boolean(pf))
-		return bad_input(c, e, "resource_id/prefetch");
+		return vv_bad_input(e, "resource_id/prefetch");
 	vy_encode_load_miss(rid, json_is_true(pf), slot);
 	*got = json_pack("{so}", "words", slot_words_json(slot, 0));
 	return 0;
@@ -1115,7 +1109,7 @@ static int k_decode_load_miss(struct vv_case *c, json_t **got,
 
 	if (vv_member_u64(c->input, "slot", 0, &slot) ||
 	    vv_ring(json_object_get(c->input, "ring"), &b))
-		return bad_input(c, e, "slot/ring");
+		return vv_bad_input(e, "slot/ring");
 	if (vy_decode_load_miss(b.data, b.len, slot, &rid, &pf))
 		*got = json_pack("{s[Ib]}", "value", (json_int_t)rid, pf);
 	else

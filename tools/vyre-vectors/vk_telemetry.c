@@ -14,11 +14,6 @@
 #include "wire/util.h"
 #include "vectors.h"
 
-static int bad_input(struct vv_case *c, struct vy_err *e, const char *what)
-{
-	return vy_errf(e, VY_E_INVAL, NULL, "%s: bad input: %s", c->id, what);
-}
-
 /* Decode input {control, ring, window_opcodes} of @in into @t. */
 static int decode_input(struct vv_case *c, const json_t *in,
 			struct vy_tel *t, struct vy_tel_scratch *s,
@@ -31,14 +26,14 @@ static int decode_input(struct vv_case *c, const json_t *in,
 	int ret;
 
 	if (vv_sparse(json_object_get(in, "control"), &ctl))
-		return bad_input(c, e, "control");
+		return vv_bad_input(e, "control");
 	if (vv_ring(json_object_get(in, "ring"), &ring)) {
 		free(ctl.data);
-		return bad_input(c, e, "ring");
+		return vv_bad_input(e, "ring");
 	}
 	ops_j = json_object_get(in, "window_opcodes");
 	if (ops_j && vv_u32_list(ops_j, &ops, &nops)) {
-		ret = bad_input(c, e, "window_opcodes");
+		ret = vv_bad_input(e, "window_opcodes");
 		goto out;
 	}
 	ret = vy_tel_decode(t, s, ctl.data, ctl.len, ring.data, ring.len,
@@ -181,7 +176,7 @@ static int run_sketch(struct vv_case *c, json_t **got, struct vy_err *e)
 	vy_tel_sketch_telemetry_init(&sk);
 	if (vv_member_u64(c->input, "depth", 0, &depth) ||
 	    vv_member_u64(c->input, "width", 0, &width)) {
-		ret = bad_input(c, e, "depth/width");
+		ret = vv_bad_input(e, "depth/width");
 		goto out;
 	}
 	ret = decode_input(c, c->input, &t, NULL, e);
@@ -219,7 +214,7 @@ static int run_count_min(struct vv_case *c, json_t **got, struct vy_err *e)
 	vy_tel_cms_init(&o);
 	if (vv_member_u64(c->input, "depth", 0, &depth) ||
 	    vv_member_u64(c->input, "width", 0, &width)) {
-		ret = bad_input(c, e, "depth/width");
+		ret = vv_bad_input(e, "depth/width");
 		goto out;
 	}
 	ret = vy_tel_cms_reset_shape(&s, (size_t)depth, (size_t)width, e);
@@ -229,18 +224,18 @@ static int run_count_min(struct vv_case *c, json_t **got, struct vy_err *e)
 		if (ret)
 			break;
 		if (!name) {
-			ret = bad_input(c, e, "op");
+			ret = vv_bad_input(e, "op");
 		} else if (!strcmp(name, "add")) {
 			if (vv_get_u64(json_array_get(op, 1), &key) ||
 			    key > UINT32_MAX ||
 			    vv_get_u64(json_array_get(op, 2), &amount))
-				ret = bad_input(c, e, "add");
+				ret = vv_bad_input(e, "add");
 			else
 				ret = vy_tel_cms_add(&s, (uint32_t)key, amount, e);
 		} else if (!strcmp(name, "estimate")) {
 			if (vv_get_u64(json_array_get(op, 1), &key) ||
 			    key > UINT32_MAX)
-				ret = bad_input(c, e, "estimate");
+				ret = vv_bad_input(e, "estimate");
 			else
 				json_array_append_new(est, vv_u64(
 					vy_tel_cms_estimate(&s, (uint32_t)key)));
@@ -251,7 +246,7 @@ static int run_count_min(struct vv_case *c, json_t **got, struct vy_err *e)
 
 			if (vv_get_u64(json_array_get(op, 1), &d) ||
 			    vv_get_u64(json_array_get(op, 2), &w)) {
-				ret = bad_input(c, e, "merge");
+				ret = vv_bad_input(e, "merge");
 				break;
 			}
 			ret = vy_tel_cms_reset_shape(&o, (size_t)d, (size_t)w, e);
@@ -261,7 +256,7 @@ static int run_count_min(struct vv_case *c, json_t **got, struct vy_err *e)
 				if (vv_get_u64(json_array_get(kv, 0), &key) ||
 				    key > UINT32_MAX ||
 				    vv_get_u64(json_array_get(kv, 1), &amount))
-					ret = bad_input(c, e, "merge pair");
+					ret = vv_bad_input(e, "merge pair");
 				else
 					ret = vy_tel_cms_add(&o, (uint32_t)key,
 							 amount, e);
@@ -269,7 +264,7 @@ static int run_count_min(struct vv_case *c, json_t **got, struct vy_err *e)
 			if (!ret)
 				ret = vy_tel_cms_merge(&s, &o, e);
 		} else {
-			ret = bad_input(c, e, "unknown op");
+			ret = vv_bad_input(e, "unknown op");
 		}
 	}
 	if (!ret) {
@@ -326,10 +321,10 @@ static int run_runtime_evidence(struct vv_case *c, json_t **got,
 	    vv_member_u64(c->input, "control_decode_ns", 0,
 			  &ev.control_decode_ns) ||
 	    vv_member_u64(c->input, "ring_decode_ns", 0, &ev.ring_decode_ns))
-		return bad_input(c, e, "evidence fields");
+		return vv_bad_input(e, "evidence fields");
 	for (i = 0; i < 9; i++) {
 		if (vv_member_u32(occ, occ_keys[i], 0, &v))
-			return bad_input(c, e, "ring_occupancy");
+			return vv_bad_input(e, "ring_occupancy");
 		*occ_f[i] = v;
 	}
 	for (i = 0; i < 4; i++) {
@@ -370,10 +365,10 @@ static int run_decode_capacity_evidence(struct vv_case *c, json_t **got,
 
 	memset(&ev, 0, sizeof(ev));
 	if (vv_member_u32(c->input, "schema_version", 0, &ev.schema_version))
-		return bad_input(c, e, "schema_version");
+		return vv_bad_input(e, "schema_version");
 	for (i = 0; i < 6; i++)
 		if (vv_member_u64(c->input, keys[i], 0, &v[i]))
-			return bad_input(c, e, keys[i]);
+			return vv_bad_input(e, keys[i]);
 	ev.decoded_slot_count = (size_t)v[0];
 	ev.slot_output_capacity = (size_t)v[1];
 	ev.decoded_window_count = (size_t)v[2];
@@ -398,11 +393,11 @@ static int run_readback(struct vv_case *c, json_t **got, struct vy_err *e)
 
 	if (!json_is_array(a) || json_array_size(a) > VY_ARRAY_SIZE(lens) ||
 	    vv_member_u64(c->input, "slot_count", 0, &slots64))
-		return bad_input(c, e, "buffer_byte_lengths/slot_count");
+		return vv_bad_input(e, "buffer_byte_lengths/slot_count");
 	n = json_array_size(a);
 	json_array_foreach(a, i, v)
 		if (vv_get_u64(v, &lens[i]))
-			return bad_input(c, e, "buffer_byte_lengths");
+			return vv_bad_input(e, "buffer_byte_lengths");
 	ret = vy_validate_readback(lens, n, slots64, e);
 	if (!ret)
 		ret = vy_readback_counters(lens, &r, e);
