@@ -394,7 +394,6 @@ static int stream_main(int argc, char **argv)
 	static const char *const ops[] = { "checksum", "count", "hist", "grep" };
 	static const char *const engines[] = { "auto", "uring", "pread" };
 	static const char *const directs[] = { "auto", "on", "off" };
-	static const char *const xfers[] = { "auto", "copy", "shared" };
 	struct vy_dev_stream_opts o;
 	struct vy_dev_stream_metrics m;
 	struct ctx c = { .fmt = VY_FMT_TABLE, .op = VY_SCAN_CHECKSUM };
@@ -478,11 +477,9 @@ static int stream_main(int argc, char **argv)
 			o.inline_reads = 1;
 			break;
 		case OPT_TRANSPORT:
-			ret = pick(optarg, xfers, 3);
-			if (ret < 0)
+			if (vy_dev_transport_parse(optarg, &o.transport, &e))
 				return bad_usage("unknown --transport '%s' (auto, copy, shared)",
 						 optarg);
-			o.transport = (enum vy_dev_xfer_mode)ret;
 			break;
 		case OPT_PERSISTENT:
 			o.persistent = 1;

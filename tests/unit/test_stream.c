@@ -285,7 +285,7 @@ VY_TEST(stream_pipeline_matches_reference)
 		o.qd = 3;
 		o.dev_slots = 2;
 		o.verify = 1;
-		o.transport = op % 2 ? VY_XFER_COPY : VY_XFER_AUTO;
+		o.transport = op % 2 ? VY_TRANSPORT_COPY : VY_TRANSPORT_AUTO;
 		memset(in, 0, sizeof(in));
 		in[0].path = p1;
 		in[1].path = "/nonexistent/vy";
