@@ -465,6 +465,15 @@ static int setup_session(struct pipe *p, struct vy_err *e)
 	while (p->parts > 1 && (uint64_t)p->ds * p->parts * p->res_words * 4 >
 				       PK_RES_BUDGET)
 		p->parts >>= 1;
+	/*
+	 * grep: every part walks each DFA state over its first maxlen bytes;
+	 * keep that below a quarter of the part's own bytes
+	 */
+	if (o->op.op == VY_SCAN_GREP)
+		while (p->parts > 1 && (uint64_t)o->op.dfa->nstates *
+					       o->op.dfa->maxlen * 4 >
+				       p->chunk / p->parts)
+			p->parts >>= 1;
 	if (!p->parts)
 		p->parts = 1;
 	p->part_bytes = (uint32_t)(p->chunk / p->parts);
