@@ -2,7 +2,8 @@
 /*
  * vyre-stream - files through io_uring into pinned device buffers,
  * processed on the device (checksum, count, hist, grep).  The pipeline is
- * common/stream.c; this file parses options and prints.
+ * common/device/stream.c, the output common/report/stream.c; this file
+ * parses options and calls them.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "report/emit.h"
+#include "report/stream.h"
 #include "wire/err.h"
 #include "device/stream.h"
 #include "wire/util.h"
@@ -85,38 +87,9 @@ static void on_sig(int sig)
 	stop_flag = 1;
 }
 
-static double gbps(uint64_t bytes, uint64_t ns)
-{
-	return ns ? (double)bytes / (double)ns : 0.0;
-}
-
-static json_t *result_json(const struct vy_dev_stream_result *r,
-			   enum vy_dev_scan op)
-{
-	char buf[40];
-	json_t *a;
-	int k;
-
-	switch (op) {
-	case VY_SCAN_CHECKSUM:
-		vy_dev_result_format(r, op, buf, sizeof(buf));
-		return json_string(buf);
-	case VY_SCAN_COUNT:
-	case VY_SCAN_GREP:
-		return vy_rep_json_u64(r->count);
-	case VY_SCAN_HIST:
-		a = json_array();
-		for (k = 0; k < 256; k++)
-			json_array_append_new(a, vy_rep_json_u64(r->hist[k]));
-		return a;
-	}
-	return json_null();
-}
-
 static void on_result(void *arg, size_t idx, struct vy_dev_stream_input *in)
 {
 	struct ctx *c = arg;
-	static char buf[VY_RESULT_STR_MAX];
 
 	(void)idx;
 	if (c->progress_shown) {
@@ -127,53 +100,11 @@ static void on_result(void *arg, size_t idx, struct vy_dev_stream_input *in)
 		c->failed = 1;
 		fprintf(stderr, "%s: %s\n", prog, in->err.msg);
 	} else if (in->verified < 0) {
-		char b2[VY_RESULT_STR_MAX];
-
 		c->mismatch = 1;
-		vy_dev_result_format(&in->res, c->op, buf, sizeof(buf));
-		vy_dev_result_format(&in->ref, c->op, b2, sizeof(b2));
-		fprintf(stderr,
-			"%s: %s: --verify mismatch: device %" PRIu64
-			" bytes %.40s, cpu %" PRIu64 " bytes %.40s\n",
-			prog, in->path, in->res.bytes, buf, in->ref.bytes, b2);
+		vy_rep_stream_mismatch(stderr, prog, in, c->op);
 	}
-	if (c->fmt == VY_FMT_TABLE) {
-		if (in->status)
-			return;
-		vy_dev_result_format(&in->res, c->op, buf, sizeof(buf));
-		printf("%s\t%" PRIu64 "\t%s\n", in->path, in->res.bytes, buf);
-		fflush(stdout);
-		return;
-	}
-	{
-		json_t *o = json_object();
-
-		json_object_set_new(o, "path", json_string(in->path));
-		json_object_set_new(o, "status",
-				    json_string(in->status ? "error" : "ok"));
-		if (in->status) {
-			json_object_set_new(o, "error",
-					    json_string(in->err.msg));
-			json_object_set_new(o, "code",
-					    json_string(vy_err_name(in->status)));
-		} else {
-			json_object_set_new(o, "bytes",
-					    vy_rep_json_u64(in->res.bytes));
-			json_object_set_new(o, "result",
-					    result_json(&in->res, c->op));
-			if (in->verified)
-				json_object_set_new(o, "verified",
-						    json_boolean(in->verified > 0));
-		}
-		json_object_set_new(o, "o_direct", json_boolean(in->direct));
-		if (c->fmt == VY_FMT_JSONL) {
-			vy_rep_emit_json(stdout, o, "vyre-stream/1", 0);
-			fflush(stdout);
-			json_decref(o);
-		} else {
-			json_array_append_new(c->inputs, o);
-		}
-	}
+	vy_rep_stream_input(stdout, c->fmt, in, c->op, c->inputs);
+	fflush(stdout);
 }
 
 static void on_notice(void *arg, const char *msg)
@@ -191,87 +122,8 @@ static void on_progress(void *arg, const struct vy_dev_stream_metrics *m,
 		return;
 	fprintf(stderr, "\r\033[K%s: %.1f MB of %.1f MB, %.2f GB/s", prog,
 		(double)m->bytes / 1e6, (double)total / 1e6,
-		gbps(m->bytes, m->wall_ns));
+		vy_rep_gbps(m->bytes, m->wall_ns));
 	c->progress_shown = 1;
-}
-
-static json_t *metrics_json(const struct vy_dev_stream_metrics *m)
-{
-	json_t *o = json_object();
-
-	json_object_set_new(o, "bytes", vy_rep_json_u64(m->bytes));
-	json_object_set_new(o, "files", vy_rep_json_u64(m->files));
-	json_object_set_new(o, "failed_files", vy_rep_json_u64(m->failed_files));
-	json_object_set_new(o, "chunks", vy_rep_json_u64(m->chunks));
-	json_object_set_new(o, "launches", vy_rep_json_u64(m->launches));
-	json_object_set_new(o, "wall_s", json_real((double)m->wall_ns / 1e9));
-	json_object_set_new(o, "gbps_end_to_end",
-			    json_real(gbps(m->bytes, m->wall_ns)));
-	json_object_set_new(o, "gbps_read",
-			    json_real(gbps(m->bytes, m->io_busy_ns)));
-	json_object_set_new(o, "gbps_h2d",
-			    json_real(gbps(m->h2d_bytes, m->h2d_ns)));
-	json_object_set_new(o, "h2d_bytes", vy_rep_json_u64(m->h2d_bytes));
-	json_object_set_new(o, "kernel_s",
-			    json_real((double)m->kernel_ns / 1e9));
-	json_object_set_new(o, "verify_s",
-			    json_real((double)m->verify_ns / 1e9));
-	json_object_set_new(o, "io_busy_s",
-			    json_real((double)m->io_busy_ns / 1e9));
-	json_object_set_new(o, "stall_io_s",
-			    json_real((double)m->stall_io_ns / 1e9));
-	json_object_set_new(o, "stall_device_s",
-			    json_real((double)m->stall_dev_ns / 1e9));
-	json_object_set_new(o, "qd", json_integer(m->qd));
-	json_object_set_new(o, "qd_avg",
-			    json_real(m->io_busy_ns ?
-				      (double)m->inflight_ns /
-				      (double)m->io_busy_ns : 0.0));
-	json_object_set_new(o, "inflight_max", vy_rep_json_u64(m->inflight_max));
-	json_object_set_new(o, "dev_slots", json_integer(m->dev_slots));
-	json_object_set_new(o, "chunk", vy_rep_json_u64(m->chunk));
-	json_object_set_new(o, "groups_per_chunk", json_integer(m->groups));
-	json_object_set_new(o, "workgroup", json_integer(m->wg));
-	json_object_set_new(o, "reads", vy_rep_json_u64(m->reads));
-	json_object_set_new(o, "short_reads", vy_rep_json_u64(m->short_reads));
-	json_object_set_new(o, "retries", vy_rep_json_u64(m->retries));
-	json_object_set_new(o, "failed_reads", vy_rep_json_u64(m->failed_reads));
-	json_object_set_new(o, "cpu_copy_bytes",
-			    vy_rep_json_u64(m->cpu_copy_bytes));
-	json_object_set_new(o, "engine",
-			    json_string(m->engine ? m->engine : "none"));
-	json_object_set_new(o, "registered", json_boolean(m->registered));
-	json_object_set_new(o, "async_reads", json_boolean(m->async_reads));
-	json_object_set_new(o, "o_direct_files",
-			    vy_rep_json_u64(m->direct_files));
-	json_object_set_new(o, "transport",
-			    json_string(m->transport ? m->transport : "none"));
-	json_object_set_new(o, "persistent", json_boolean(m->persistent));
-	json_object_set_new(o, "device", json_string(m->device));
-	return o;
-}
-
-static void metrics_line(const struct vy_dev_stream_metrics *m)
-{
-	fprintf(stderr,
-		"%s: %" PRIu64 " files, %" PRIu64 " bytes in %.3f s: "
-		"%.2f GB/s end to end, read %.2f GB/s, h2d %.2f GB/s; "
-		"qd %u (avg %.1f, max %" PRIu64 "), stall io %.3f s, "
-		"device %.3f s; short reads %" PRIu64 ", retries %" PRIu64
-		", cpu copy %" PRIu64 " bytes; engine %s%s%s, o_direct %" PRIu64
-		"/%" PRIu64 ", transport %s%s, %" PRIu64 " launches; %s\n",
-		prog, m->files, m->bytes, (double)m->wall_ns / 1e9,
-		gbps(m->bytes, m->wall_ns), gbps(m->bytes, m->io_busy_ns),
-		gbps(m->h2d_bytes, m->h2d_ns), m->qd,
-		m->io_busy_ns ? (double)m->inflight_ns / (double)m->io_busy_ns :
-				0.0,
-		m->inflight_max, (double)m->stall_io_ns / 1e9,
-		(double)m->stall_dev_ns / 1e9, m->short_reads, m->retries,
-		m->cpu_copy_bytes, m->engine ? m->engine : "none",
-		m->registered ? " registered" : "",
-		m->async_reads ? " async" : "", m->direct_files, m->files,
-		m->transport ? m->transport : "none",
-		m->persistent ? " persistent" : "", m->launches, m->device);
 }
 
 static int parse_byte(const char *s, uint8_t *out)
@@ -394,7 +246,6 @@ static int stream_main(int argc, char **argv)
 	static const char *const ops[] = { "checksum", "count", "hist", "grep" };
 	static const char *const engines[] = { "auto", "uring", "pread" };
 	static const char *const directs[] = { "auto", "on", "off" };
-	static const char *const xfers[] = { "auto", "copy", "shared" };
 	struct vy_dev_stream_opts o;
 	struct vy_dev_stream_metrics m;
 	struct ctx c = { .fmt = VY_FMT_TABLE, .op = VY_SCAN_CHECKSUM };
@@ -478,11 +329,9 @@ static int stream_main(int argc, char **argv)
 			o.inline_reads = 1;
 			break;
 		case OPT_TRANSPORT:
-			ret = pick(optarg, xfers, 3);
-			if (ret < 0)
+			if (vy_dev_transport_parse(optarg, &o.transport, &e))
 				return bad_usage("unknown --transport '%s' (auto, copy, shared)",
 						 optarg);
-			o.transport = (enum vy_dev_xfer_mode)ret;
 			break;
 		case OPT_PERSISTENT:
 			o.persistent = 1;
@@ -612,25 +461,10 @@ static int stream_main(int argc, char **argv)
 		rc = vy_err_exit(ret);
 		goto out;
 	}
-	if (c.fmt == VY_FMT_JSON) {
-		json_t *doc = json_object();
-
-		json_object_set_new(doc, "op",
-				    json_string(vy_dev_scan_name(o.op.op)));
-		json_object_set_new(doc, "inputs", A.inputs);
-		A.inputs = c.inputs = NULL;
-		json_object_set_new(doc, "metrics", metrics_json(&m));
-		vy_rep_emit_json(stdout, doc, "vyre-stream/1", 1);
-		json_decref(doc);
-	} else if (c.fmt == VY_FMT_JSONL) {
-		json_t *doc = json_object();
-
-		json_object_set_new(doc, "metrics", metrics_json(&m));
-		vy_rep_emit_json(stdout, doc, "vyre-stream/1", 0);
-		json_decref(doc);
-	}
+	vy_rep_stream_document(stdout, c.fmt, o.op.op, A.inputs, &m);
+	A.inputs = c.inputs = NULL;
 	if (!c.quiet && c.fmt == VY_FMT_TABLE)
-		metrics_line(&m);
+		vy_rep_stream_metrics_line(stderr, prog, &m);
 	if (ret == VY_E_STREAM_INTERRUPTED) {
 		fprintf(stderr, "%s: interrupted\n", prog);
 		rc = 130;

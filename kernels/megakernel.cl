@@ -99,10 +99,22 @@ struct vy_bufs {
 	 * kernel runs, and a compute unit's cache (NVIDIA's L1) is not
 	 * coherent with the host's copies during a launch
 	 */
-	volatile __global const uint *data;
+	volatile __global uint *data;
 	uint data_words;
 	uint io_poll_max;
+	/* the user buffer a plug-in gave the session (vy_dev_mk_set_user_buf) */
+	volatile __global uint *user;
+	ulong user_bytes;
 };
+
+#ifdef VY_USER_OPS
+/*
+ * The plug-in's opcodes (its source is appended to this one): run @op with
+ * the slot's 12 argument words and return 0 (DONE), 1 (FAULT), or -1 when
+ * @op is not one of its opcodes (the built-in dispatch runs it then).
+ */
+static int vy_user_op(const struct vy_bufs *b, uint op, const uint *args);
+#endif
 
 /* Is [idx, idx + n) inside a buffer of @words words?  Exact, no wrap. */
 static int in_range(ulong idx, ulong n, uint words)
@@ -298,13 +310,24 @@ static void vy_execute(const struct vy_bufs *b, gvu *slot, uint slot_base,
 
 		for (uint k = 0; k < 12u; k++)
 			args[k] = slot[4 + k];
-		if (op == OP_LOAD_MISS)
+		int user = -1;
+
+#ifdef VY_USER_OPS
+		user = vy_user_op(b, op, args);
+#endif
+		if (user >= 0) {
+			/* counted like a built-in op: one metric, one DONE */
+			if (op < 32u)
+				atomic_inc(&c[W_METRICS + op]);
+			fault = user;
+		} else if (op == OP_LOAD_MISS) {
 			fault = vy_load_miss(b, args[0]);
-		else if (op == OP_PACKED)
+		} else if (op == OP_PACKED) {
 			fault = vy_packed(b, args, slot_base);
-		else
+		} else {
 			fault = vy_dispatch(b, op, args[0], args[1], args[2],
 					    slot_base);
+		}
 	}
 	if (fault)
 		atomic_inc(&c[W_FAULTS]);
@@ -454,9 +477,10 @@ __kernel void vy_megakernel(__global uint *control, uint control_words,
 			    __global uint *ring, uint slot_count,
 			    __global uint *debug, uint debug_words,
 			    __global uint *io, uint io_words,
-			    __global const uint *data, uint data_words,
+			    __global uint *data, uint data_words,
 			    uint mode, uint max_iters, uint idle_max,
-			    uint io_poll_max)
+			    uint io_poll_max, __global uint *user,
+			    ulong user_bytes)
 {
 	struct vy_bufs b;
 	gvu *r = (gvu *)ring;
@@ -473,6 +497,8 @@ __kernel void vy_megakernel(__global uint *control, uint control_words,
 	b.data = data;
 	b.data_words = data_words;
 	b.io_poll_max = io_poll_max;
+	b.user = (volatile __global uint *)user;
+	b.user_bytes = user_bytes;
 	if (control_words < W_OBSERVABLE || slot_count == 0u)
 		return;
 	cursor = lane % slot_count;

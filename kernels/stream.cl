@@ -1,8 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * stream.cl - the per-batch kernels of vyre-stream (common/stream.h).
+ * stream.cl - the kernels of vyre-stream (common/device/stream.h).
  *
- * OpenCL C 1.2.  One launch covers a batch of chunks: work-group
+ * Two builds of this file:
+ *   alone              the per-batch kernels vs_* (the default path);
+ *   -DVY_USER_OPS      appended to megakernel.cl (--persistent): the
+ *                      stream opcodes as the megakernel's vy_user_op.
+ *
+ * OpenCL C 1.2.  Per batch: one launch covers a batch of chunks: work-group
  * get_group_id(0) = b * ng + g works on chunk b of the batch, part g of
  * ng.  The chunk's descriptor is desc[2 * (desc_base + b)] = slot (its
  * bytes start at data + slot * slot_bytes) and desc[... + 1] = valid
@@ -11,23 +16,16 @@
  * Bytes past the valid length are never read.
  */
 
-#define WG_MAX 256
+/* Number of bytes of @x equal to zero. */
+static uint zero_bytes(uint x)
+{
+	uint t = ~(((x & 0x7F7F7F7Fu) + 0x7F7F7F7Fu) | x | 0x7F7F7F7Fu);
 
-/*
- * Chunk bytes as the work functions read them.  The resident kernel
- * (--persistent, built with -DVS_PERSISTENT) reads device slots that the
- * host rewrites with copies while it runs: its loads are volatile, so no
- * cache of a compute unit (L1 on NVIDIA, not coherent with the copy
- * engine during a launch) can hand it an earlier chunk's bytes.
- */
-#ifdef VS_PERSISTENT
-#define VS_DATA volatile __global const
-#define VS_LOAD4(v, w) ((uint4)((w)[4 * (v)], (w)[4 * (v) + 1], \
-				(w)[4 * (v) + 2], (w)[4 * (v) + 3]))
-#else
-#define VS_DATA __global const
-#define VS_LOAD4(v, w) vload4((v), (w))
-#endif
+	return popcount(t);
+}
+
+#ifndef VY_USER_OPS
+#define WG_MAX 256
 
 /*
  * The work of one chunk part, done by one work-group: part @g of @ng of
@@ -36,17 +34,17 @@
  */
 
 /* checksum: per part 4 words, s1 lo/hi, s2 lo/hi (s2 relative to chunk) */
-static void do_checksum(VS_DATA uchar *p, uint len, __global uint *r,
+static void do_checksum(__global const uchar *p, uint len, __global uint *r,
 			uint g, uint ng, __local ulong *l1, __local ulong *l2)
 {
 	const uint lid = get_local_id(0), wg = get_local_size(0);
 	const uint nv = len / 16;
-	VS_DATA uint *w = (VS_DATA uint *)p;
+	__global const uint *w = (__global const uint *)p;
 	ulong s1 = 0, s2 = 0;
 	uint v, k;
 
 	for (v = g * wg + lid; v < nv; v += ng * wg) {
-		uint4 x = VS_LOAD4(v, w);
+		uint4 x = vload4(v, w);
 		ulong t = (ulong)x.s0 + x.s1 + x.s2 + x.s3;
 		ulong i = (ulong)v * 4;
 
@@ -81,14 +79,6 @@ static void do_checksum(VS_DATA uchar *p, uint len, __global uint *r,
 	barrier(CLK_LOCAL_MEM_FENCE);
 }
 
-/* Number of bytes of @x equal to zero. */
-static uint zero_bytes(uint x)
-{
-	uint t = ~(((x & 0x7F7F7F7Fu) + 0x7F7F7F7Fu) | x | 0x7F7F7F7Fu);
-
-	return popcount(t);
-}
-
 /* Sum @c over the work-group into r[@g]. */
 static void group_sum(uint c, __global uint *r, uint g, __local uint *lc)
 {
@@ -108,17 +98,17 @@ static void group_sum(uint c, __global uint *r, uint g, __local uint *lc)
 }
 
 /* count: per part 1 word */
-static void do_count(VS_DATA uchar *p, uint len, __global uint *r,
+static void do_count(__global const uchar *p, uint len, __global uint *r,
 		     uint g, uint ng, uint byte, __local uint *lc)
 {
 	const uint lid = get_local_id(0), wg = get_local_size(0);
 	const uint nv = len / 16;
 	const uint pat = byte * 0x01010101u;
-	VS_DATA uint *w = (VS_DATA uint *)p;
+	__global const uint *w = (__global const uint *)p;
 	uint c = 0, v, k;
 
 	for (v = g * wg + lid; v < nv; v += ng * wg) {
-		uint4 x = VS_LOAD4(v, w) ^ (uint4)(pat);
+		uint4 x = vload4(v, w) ^ (uint4)(pat);
 
 		c += zero_bytes(x.s0) + zero_bytes(x.s1) + zero_bytes(x.s2) +
 		     zero_bytes(x.s3);
@@ -130,19 +120,19 @@ static void do_count(VS_DATA uchar *p, uint len, __global uint *r,
 }
 
 /* hist: per part 256 words */
-static void do_hist(VS_DATA uchar *p, uint len, __global uint *r,
+static void do_hist(__global const uchar *p, uint len, __global uint *r,
 		    uint g, uint ng, __local uint *h)
 {
 	const uint lid = get_local_id(0), wg = get_local_size(0);
 	const uint nv = len / 16;
-	VS_DATA uint *w = (VS_DATA uint *)p;
+	__global const uint *w = (__global const uint *)p;
 	uint v, k;
 
 	for (k = lid; k < 256; k += wg)
 		h[k] = 0;
 	barrier(CLK_LOCAL_MEM_FENCE);
 	for (v = g * wg + lid; v < nv; v += ng * wg) {
-		uint4 x = VS_LOAD4(v, w);
+		uint4 x = vload4(v, w);
 		uint q[4] = { x.s0, x.s1, x.s2, x.s3 };
 
 		for (k = 0; k < 4; k++) {
@@ -172,7 +162,7 @@ static void do_hist(VS_DATA uchar *p, uint len, __global uint *r,
  * bytes ending at e (no state is deeper than maxlen), so each body piece
  * starts from state 0 maxlen bytes early and needs no carried state.
  */
-static void do_grep(VS_DATA uchar *p, uint len, __global uint *r,
+static void do_grep(__global const uchar *p, uint len, __global uint *r,
 		    uint g, uint ng, __global const uint *dfa, uint nstates,
 		    uint maxlen, __local uint *lc)
 {
@@ -273,132 +263,180 @@ __kernel void vs_grep(__global const uchar *data, ulong slot_bytes,
 	do_grep(p, len, r, g, ng, dfa, nstates, maxlen, lc);
 }
 
-/*
- * --persistent: a resident kernel that speaks the megakernel's ring ABI
- * (protocol.md: 16-word slots, status CAS PUBLISHED -> CLAIMED, DONE after
- * DONE_COUNT, METRICS_BASE + opcode, SHUTDOWN in control word 0, FAULT and
- * control word 141 for a bad slot).  A whole work-group claims a slot (any
- * group may claim any slot) and processes the chunk it describes; the
- * user opcodes are in vyre(7), USER OPCODES FOR STREAMING:
- *   8 checksum, 9 count, 10 hist, 11 grep
- *   a0 data slot, a1 valid bytes, a2 result slot, a3 input index,
- *   a4/a5 chunk sequence number lo/hi, a6 the byte of count
- * Loops end on SHUTDOWN, after max_iters iterations, or after idle_max
- * iterations without a claim (0 = no idle bound).
- */
-#define ST_PUBLISHED 1u
-#define ST_CLAIMED 2u
-#define ST_DONE 3u
-#define ST_FAULT 7u
-#define W_SHUTDOWN 0u
-#define W_DONE_COUNT 1u
-#define W_METRICS 96u
-#define W_FAULTS 141u
-#define VS_OP_CHECKSUM 8u
-#define VS_OP_GREP 11u
-#define CLAIM_NONE 0xFFFFFFFFu
-#define CLAIM_STOP 0xFFFFFFFEu
+#endif /* !VY_USER_OPS */
 
-#ifndef VS_PERSISTENT_OP
-#define VS_PERSISTENT_OP VS_OP_CHECKSUM
-#endif
-
+#ifdef VY_USER_OPS
 /*
- * One structured loop with every barrier reached by the whole group on
- * every iteration (PoCL needs that): a group without a claim runs the op
- * on zero bytes into the scratch result slot @nslots.  The op is fixed at
- * build time (-DVS_PERSISTENT_OP); a slot with another opcode faults.
+ * --persistent: the megakernel's claim loop calls vy_user_op for every slot
+ * it claims; the lane that claimed a stream slot processes one part of a
+ * chunk alone (the host publishes a chunk as several parts so lanes share
+ * it).  Opcodes VS_OP_BASE + 0..3 = checksum, count, hist, grep (the host
+ * passes -DVS_OP_BASE).  Arguments (vyre(7), USER OPCODES FOR STREAMING):
+ *   a0, a1  byte offset of the part in the user buffer (low, high word),
+ *           a multiple of 16
+ *   a2      the part's bytes
+ *   a3      word offset of its result in the data buffer
+ *   a4      the byte that count counts
+ *   a5, a6  grep: DFA states and longest pattern; next[a5 * 256] then
+ *           out[a5] start at data word 0
+ * Results per part, as the batch kernels' part 0 of 1 writes them.  A slot
+ * outside the buffers faults.  The part's bytes are loaded volatile
+ * (b->user): the host rewrites device slots with copies while the kernel
+ * runs, and a compute unit's cache (NVIDIA's L1) is not coherent with them.
  */
-__kernel void vs_persistent(__global const uchar *data, ulong slot_bytes,
-			    uint data_slots, __global uint *ring, uint nslots,
-			    __global uint *control, __global uint *res,
-			    uint res_words, __global const uint *dfa,
-			    uint nstates, uint maxlen, uint max_iters,
-			    uint idle_max)
+
+/* Byte @k of the part at @w (word loads only: @w is volatile). */
+static uint vs_byte(gvu *w, uint k)
 {
-	__local ulong l1[WG_MAX], l2[WG_MAX];
-	__local uint h[256];
-	__local uint claim;
-	volatile __global uint *vr = ring;
-	volatile __global uint *vc = control;
-	const uint lid = get_local_id(0);
-	uint start = nslots ? get_group_id(0) % nslots : 0;
-	uint idle = 0, it = 0, stop = nslots == 0;
-
-	while (!stop) {
-		uint c, ok, op = 0, dslot = 0, len = 0, rslot = nslots;
-		uint fault = 0, byte = 0;
-		VS_DATA uchar *p;
-		__global uint *r;
-
-		if (lid == 0) {
-			uint k, got = CLAIM_NONE;
-
-			if (vc[W_SHUTDOWN]) {
-				got = CLAIM_STOP;
-			} else {
-				for (k = 0; k < nslots; k++) {
-					uint s = (start + k) % nslots;
-
-					if (vr[s * 16] != ST_PUBLISHED)
-						continue;
-					if (atomic_cmpxchg(&ring[s * 16],
-							   ST_PUBLISHED,
-							   ST_CLAIMED) ==
-					    ST_PUBLISHED) {
-						got = s;
-						break;
-					}
-				}
-			}
-			claim = got;
-		}
-		barrier(CLK_LOCAL_MEM_FENCE);
-		c = claim;
-		ok = c < nslots;
-		if (ok) {
-			op = vr[c * 16 + 1];
-			dslot = vr[c * 16 + 4];
-			len = vr[c * 16 + 5];
-			rslot = vr[c * 16 + 6];
-			byte = vr[c * 16 + 10];
-			fault = op != VS_PERSISTENT_OP ||
-				dslot >= data_slots || len > slot_bytes ||
-				rslot >= nslots;
-			start = (c + 1) % nslots;
-		}
-		if (!ok || fault) {
-			dslot = 0;
-			len = 0;
-			rslot = nslots;
-		}
-		p = data + (ulong)dslot * slot_bytes;
-		r = res + (ulong)rslot * res_words;
-#if VS_PERSISTENT_OP == VS_OP_CHECKSUM
-		do_checksum(p, len, r, 0, 1, l1, l2);
-#elif VS_PERSISTENT_OP == VS_OP_CHECKSUM + 1
-		do_count(p, len, r, 0, 1, byte, (__local uint *)l1);
-#elif VS_PERSISTENT_OP == VS_OP_CHECKSUM + 2
-		do_hist(p, len, r, 0, 1, h);
-#else
-		do_grep(p, len, r, 0, 1, dfa, nstates, maxlen,
-			(__local uint *)l1);
-#endif
-		mem_fence(CLK_GLOBAL_MEM_FENCE);
-		barrier(CLK_GLOBAL_MEM_FENCE | CLK_LOCAL_MEM_FENCE);
-		if (lid == 0 && ok) {
-			atomic_inc(&control[W_DONE_COUNT]);
-			if (op < 32u)
-				atomic_inc(&control[W_METRICS + op]);
-			if (fault)
-				atomic_inc(&control[W_FAULTS]);
-			mem_fence(CLK_GLOBAL_MEM_FENCE);
-			atomic_xchg(&ring[c * 16], fault ? ST_FAULT : ST_DONE);
-		}
-		idle = ok ? 0 : idle + 1;
-		it++;
-		stop = c == CLAIM_STOP || it >= max_iters ||
-		       (idle_max && idle >= idle_max);
-		barrier(CLK_LOCAL_MEM_FENCE);
-	}
+	return (w[k >> 2] >> ((k & 3u) * 8u)) & 0xFFu;
 }
+
+/* checksum: r[0..3] = s1 lo/hi, s2 lo/hi (s2 relative to the part) */
+static void vs_lane_checksum(gvu *w, uint len, gvu *r)
+{
+	const uint nw = len / 4;
+	ulong s1 = 0, s2 = 0;
+
+	for (uint i = 0; i < nw; i++) {
+		ulong x = w[i];
+
+		s1 += x;
+		s2 += (ulong)(i + 1) * x;
+	}
+	for (uint k = nw * 4; k < len; k++) {
+		ulong x = (ulong)vs_byte(w, k) << (8 * (k & 3));
+
+		s1 += x;
+		s2 += (ulong)(k / 4 + 1) * x;
+	}
+	r[0] = (uint)s1;
+	r[1] = (uint)(s1 >> 32);
+	r[2] = (uint)s2;
+	r[3] = (uint)(s2 >> 32);
+}
+
+/* count: r[0] */
+static void vs_lane_count(gvu *w, uint len, uint byte, gvu *r)
+{
+	const uint nw = len / 4, pat = byte * 0x01010101u;
+	uint c = 0;
+
+	for (uint i = 0; i < nw; i++)
+		c += zero_bytes(w[i] ^ pat);
+	for (uint k = nw * 4; k < len; k++)
+		c += vs_byte(w, k) == byte;
+	r[0] = c;
+}
+
+/* hist: r[0..255] */
+static void vs_lane_hist(gvu *w, uint len, gvu *r)
+{
+	const uint nw = len / 4;
+	uint h[256];
+
+	for (uint k = 0; k < 256u; k++)
+		h[k] = 0;
+	for (uint i = 0; i < nw; i++) {
+		uint x = w[i];
+
+		h[x & 0xFFu]++;
+		h[(x >> 8) & 0xFFu]++;
+		h[(x >> 16) & 0xFFu]++;
+		h[x >> 24]++;
+	}
+	for (uint k = nw * 4; k < len; k++)
+		h[vs_byte(w, k)]++;
+	for (uint k = 0; k < 256u; k++)
+		r[k] = h[k];
+}
+
+/*
+ * grep: the part's state map, the batch kernels' layout for one part
+ * (H = min(maxlen, len)): r[0] matches ending in [H, len), r[1] the state
+ * after the part when len >= maxlen, r[2 + s] the state after [0, H) from
+ * state s, r[2 + ns + s] the matches ending in [0, H) from state s.
+ */
+static void vs_lane_grep(gvu *w, uint len, gvu *dfa, uint ns, uint maxlen,
+			 gvu *r)
+{
+	gvu *out = dfa + (ulong)ns * 256;
+	const uint H = min(maxlen, len);
+	uint st, c = 0;
+
+	for (uint s = 0; s < ns; s++) {
+		uint hc = 0;
+
+		st = s;
+		for (uint k = 0; k < H; k++) {
+			st = dfa[st * 256 + vs_byte(w, k)];
+			hc += out[st];
+		}
+		r[2 + s] = st;
+		r[2 + ns + s] = hc;
+	}
+	if (H < len) {
+		/* no state is deeper than maxlen: start maxlen bytes early */
+		st = 0;
+		for (uint k = H - maxlen; k < H; k++)
+			st = dfa[st * 256 + vs_byte(w, k)];
+		for (uint k = H; k < len; k++) {
+			st = dfa[st * 256 + vs_byte(w, k)];
+			c += out[st];
+		}
+	}
+	r[0] = c;
+	st = 0;
+	if (len >= maxlen)
+		for (uint k = len - maxlen; k < len; k++)
+			st = dfa[st * 256 + vs_byte(w, k)];
+	r[1] = st;
+}
+
+static int vy_user_op(const struct vy_bufs *b, uint op, const uint *a)
+{
+	const ulong off = (ulong)a[1] << 32 | a[0];
+	const uint len = a[2], ns = a[5], maxlen = a[6];
+	uint rw;
+	gvu *w, *r;
+
+	if (op < VS_OP_BASE || op > VS_OP_BASE + 3u)
+		return -1;
+	switch (op - VS_OP_BASE) {
+	case 0:
+		rw = 4;
+		break;
+	case 1:
+		rw = 1;
+		break;
+	case 2:
+		rw = 256;
+		break;
+	default:
+		if (!ns || !maxlen || ns > 0x7FFFFFFFu ||
+		    !in_range(0, (ulong)ns * 257, b->data_words))
+			return 1;
+		rw = 2 + 2 * ns;
+		break;
+	}
+	if ((off & 15ul) || off + len > b->user_bytes ||
+	    !in_range(a[3], rw, b->data_words))
+		return 1;
+	w = b->user + off / 4;
+	r = b->data + a[3];
+	switch (op - VS_OP_BASE) {
+	case 0:
+		vs_lane_checksum(w, len, r);
+		break;
+	case 1:
+		vs_lane_count(w, len, a[4] & 0xFFu, r);
+		break;
+	case 2:
+		vs_lane_hist(w, len, r);
+		break;
+	default:
+		vs_lane_grep(w, len, b->data, ns, maxlen, r);
+		break;
+	}
+	return 0;
+}
+#endif /* VY_USER_OPS */

@@ -48,6 +48,7 @@ struct vy_mk {
 	size_t nres;
 	uint8_t *snap[VY_BUF_COUNT];
 	uint64_t seq;
+	uint64_t t_progress;	/* last completion, or nothing in flight */
 	struct vy_dev_mk_stats st;
 };
 
@@ -156,10 +157,49 @@ static int set_args(struct vy_mk *mk, struct vy_err *e)
 		u[3] = 1024;
 	for (int i = 0; i < 4; i++)
 		rc |= clSetKernelArg(mk->kern, a++, sizeof(cl_uint), &u[i]);
+	/* no plug-in buffer yet: a NULL pointer of 0 bytes */
+	rc |= clSetKernelArg(mk->kern, a++, sizeof(cl_mem), NULL);
+	rc |= clSetKernelArg(mk->kern, a++, sizeof(cl_ulong),
+			     &(cl_ulong){ 0 });
 	if (rc != CL_SUCCESS)
 		return vy_errf(e, VY_E_DEVICE, NULL,
 			       "clSetKernelArg failed (kernel source does not match the host)");
 	return 0;
+}
+
+#define VY_MK_BUILD_OPTIONS "-cl-std=CL1.2"
+
+/* Build the megakernel, with the plug-in's opcodes appended when given. */
+static int build_program(struct vy_mk *mk, const char *src, size_t len,
+			 struct vy_err *e)
+{
+	const struct vy_dev_mk_params *cfg = &mk->cfg;
+	char *all, *opts;
+	size_t olen;
+	int err;
+
+	if (!cfg->user_src)
+		return vy_dev_cl_build(&mk->cl, src, len, VY_MK_BUILD_OPTIONS,
+				       &mk->prog, e);
+	olen = sizeof(VY_MK_BUILD_OPTIONS " -DVY_USER_OPS ") +
+	       (cfg->user_options ? strlen(cfg->user_options) : 0);
+	all = malloc(len + 1 + cfg->user_len);
+	opts = malloc(olen);
+	if (!all || !opts) {
+		free(all);
+		free(opts);
+		return vy_errf(e, VY_E_NOMEM, NULL, "out of memory");
+	}
+	memcpy(all, src, len);
+	all[len] = '\n';
+	memcpy(all + len + 1, cfg->user_src, cfg->user_len);
+	snprintf(opts, olen, "%s -DVY_USER_OPS %s", VY_MK_BUILD_OPTIONS,
+		 cfg->user_options ? cfg->user_options : "");
+	err = vy_dev_cl_build(&mk->cl, all, len + 1 + cfg->user_len, opts,
+			      &mk->prog, e);
+	free(all);
+	free(opts);
+	return err;
 }
 
 int vy_dev_mk_open(struct vy_mk **out, const struct vy_dev_mk_params *cfg,
@@ -194,7 +234,7 @@ int vy_dev_mk_open(struct vy_mk **out, const struct vy_dev_mk_params *cfg,
 			   vy_kernel_megakernel_len, &src, &srclen, e);
 	if (err)
 		goto fail;
-	err = vy_dev_cl_build(&mk->cl, src, srclen, "-cl-std=CL1.2", &mk->prog, e);
+	err = build_program(mk, src, srclen, e);
 	free(src);
 	if (err)
 		goto fail;
@@ -328,6 +368,7 @@ int vy_dev_mk_start(struct vy_mk *mk, struct vy_err *e)
 		if (err)
 			return err;
 	}
+	mk->t_progress = vy_now_ns();
 	if (!mk->cfg.persistent)
 		return 0;
 	err = launch(mk, &mk->kev, e);
@@ -335,6 +376,28 @@ int vy_dev_mk_start(struct vy_mk *mk, struct vy_err *e)
 		return err;
 	mk->running = 1;
 	mk->t.running = 1;
+	return 0;
+}
+
+const struct vy_dev_cl *vy_dev_mk_cl(const struct vy_mk *mk)
+{
+	return &mk->cl;
+}
+
+int vy_dev_mk_set_user_buf(struct vy_mk *mk, cl_mem mem, uint64_t bytes,
+			   struct vy_err *e)
+{
+	/* the two arguments after the buffers and the four modes (set_args) */
+	cl_ulong b = bytes;
+	cl_int rc;
+
+	rc = clSetKernelArg(mk->kern, 2 * VY_TB_COUNT + 4, sizeof(cl_mem),
+			    &mem);
+	if (rc == CL_SUCCESS)
+		rc = clSetKernelArg(mk->kern, 2 * VY_TB_COUNT + 5, sizeof(b),
+				    &b);
+	if (rc != CL_SUCCESS)
+		return clerr(e, "clSetKernelArg(user buffer)", rc);
 	return 0;
 }
 
@@ -403,6 +466,23 @@ int vy_dev_mk_stage(struct vy_mk *mk, uint32_t slot, const uint32_t words[16],
 	mk->is_lm[slot] = words[1] == VY_OP_LOAD_MISS;
 	mk->staged[mk->nstaged++] = slot;
 	return 0;
+}
+
+int vy_dev_mk_stage_op(struct vy_mk *mk, uint32_t slot, uint32_t opcode,
+		       const uint32_t *args, size_t nargs, uint64_t tag,
+		       struct vy_err *e)
+{
+	uint8_t one[VY_SLOT_BYTES] = { 0 };
+	uint32_t w[VY_SLOT_WORDS];
+	int err;
+
+	/* a one-slot ring: the publisher's checks and encoding, then stage */
+	err = vy_publish_slot(one, sizeof(one), 0, 0, opcode, args, nargs, e);
+	if (err)
+		return err;
+	for (uint32_t i = 0; i < VY_SLOT_WORDS; i++)
+		w[i] = vy_word(one, i);
+	return vy_dev_mk_stage(mk, slot, w, tag, e);
 }
 
 /* Are slot statuses observed with reads kept in flight (copy, running)? */
@@ -651,19 +731,33 @@ static int observe(struct vy_mk *mk, struct vy_dev_mk_done *out, size_t max,
 int vy_dev_mk_poll(struct vy_mk *mk, struct vy_dev_mk_done *out, size_t max,
 	       struct vy_err *e)
 {
-	int err;
+	int err, n;
 
-	if (!mk->ninflight)
+	if (!mk->ninflight) {
+		mk->t_progress = vy_now_ns();
 		return 0;
+	}
 	mk->st.polls++;
 	if (mk->lm_inflight) {
 		err = vy_dev_mk_serve_io(mk, e);
 		if (err < 0)
 			return err;
 	}
-	if (!pipelined(mk))
-		return collect(mk, out, max, e);
-	return observe(mk, out, max, e);
+	n = pipelined(mk) ? observe(mk, out, max, e) : collect(mk, out, max, e);
+	if (n > 0 || !mk->ninflight)
+		mk->t_progress = vy_now_ns();
+	return n;
+}
+
+enum vy_dev_mk_end vy_dev_mk_watchdog(struct vy_mk *mk, uint64_t stall_ns,
+				      uint64_t now)
+{
+	if (mk->cfg.persistent && mk->ninflight && !vy_dev_mk_running(mk))
+		return VY_MK_END_KERNEL;
+	if (stall_ns && vy_dev_mk_inflight(mk) && now > mk->t_progress &&
+	    now - mk->t_progress > stall_ns)
+		return VY_MK_END_STALL;
+	return VY_MK_END_OK;
 }
 
 static int event_done(cl_event ev, int *done, struct vy_err *e)
@@ -828,6 +922,26 @@ int vy_dev_mk_watch_control(struct vy_mk *mk, uint32_t w, uint32_t *out,
 			struct vy_err *e)
 {
 	return vy_dev_transport_watch(&mk->t, w, out, e);
+}
+
+int vy_dev_mk_read_data(struct vy_mk *mk, size_t off, size_t len,
+			const uint8_t **out, struct vy_err *e)
+{
+	struct vy_dev_tbuf *b = &mk->t.b[VY_TB_DATA];
+	int err;
+
+	if (off > (size_t)mk->cfg.data_words * 4 ||
+	    len > (size_t)mk->cfg.data_words * 4 - off)
+		return vy_errf(e, VY_E_INVAL, NULL,
+			       "%zu bytes at offset %zu are past the %u-word data buffer",
+			       len, off, mk->cfg.data_words);
+	if (mk->t.kind == VY_TRANSPORT_COPY && len) {
+		err = vy_dev_transport_pull(&mk->t, VY_TB_DATA, off, len, e);
+		if (err)
+			return err;
+	}
+	*out = b->host + off;
+	return 0;
 }
 
 int vy_dev_mk_write_data(struct vy_mk *mk, size_t off, const void *buf,
@@ -1004,7 +1118,7 @@ int vy_dev_mk_run(struct vy_mk *mk, const struct vy_dev_mk_run_opts *o,
 	      struct vy_dev_mk_run_result *r, struct vy_err *e)
 {
 	struct run_state st;
-	uint64_t t0, now, last_progress, next_snap;
+	uint64_t t0, now, next_snap;
 	struct vy_snapshot snap;
 	int err, n;
 
@@ -1016,7 +1130,7 @@ int vy_dev_mk_run(struct vy_mk *mk, const struct vy_dev_mk_run_opts *o,
 	err = vy_dev_mk_start(mk, e);
 	if (err)
 		return err;
-	t0 = last_progress = vy_now_ns();
+	t0 = vy_now_ns();
 	next_snap = t0 + o->interval_ns;
 	for (;;) {
 		int filled;
@@ -1055,8 +1169,6 @@ int vy_dev_mk_run(struct vy_mk *mk, const struct vy_dev_mk_run_opts *o,
 			goto out;
 		}
 		now = vy_now_ns();
-		if (n > 0 || !vy_dev_mk_inflight(mk))
-			last_progress = now;
 		if (st.eof && !st.have && !vy_dev_mk_inflight(mk)) {
 			r->end = VY_MK_END_OK;
 			break;
@@ -1073,8 +1185,8 @@ int vy_dev_mk_run(struct vy_mk *mk, const struct vy_dev_mk_run_opts *o,
 					 VY_MK_END_KERNEL;
 			break;
 		}
-		if (o->stall_ns && vy_dev_mk_inflight(mk) &&
-		    now - last_progress > o->stall_ns) {
+		if (vy_dev_mk_watchdog(mk, o->stall_ns, now) ==
+		    VY_MK_END_STALL) {
 			r->end = VY_MK_END_STALL;
 			break;
 		}
@@ -1094,7 +1206,7 @@ out:
 	r->wall_ns = vy_now_ns() - t0;
 	if (mk->cfg.persistent) {
 		struct vy_err se;
-		int serr = vy_dev_mk_stop(mk, 2000000000ull, &se);
+		int serr = vy_dev_mk_stop(mk, VY_MK_STOP_WAIT_NS, &se);
 
 		if (serr && !err) {
 			if (e)

@@ -23,6 +23,15 @@
  * on the same in-order queue, seen landing in pinned memory; a read only
  * counts for slots published before it was queued.
  *
+ * Drivers: vyre-launch and the benchmarks feed work items through
+ * vy_dev_mk_run.  vyre-stream --persistent (stream.h) is a plug-in: its
+ * opcodes 8-11 are compiled into the claim loop (user_src below), its chunk
+ * buffer is the user buffer (vy_dev_mk_set_user_buf), its DFA and results
+ * live in the data buffer, and it publishes with vy_dev_mk_stage_op and
+ * vy_dev_mk_flush, collects with vy_dev_mk_poll, guards with
+ * vy_dev_mk_watchdog and ends with vy_dev_mk_stop, as vy_dev_mk_run does.
+ * vyre-vectors replaces the LOAD_MISS handler (vy_dev_mk_set_io_handler).
+ *
  * Errors: the codes of cl.h and transport.h, VY_E_TIMEOUT (a bounded wait
  * ran out), VY_E_INVAL (bad configuration), VY_E_NOMEM.
  */
@@ -58,7 +67,24 @@ struct vy_dev_mk_params {
 	int observe_blocking;		/* copy: one blocking status read per
 					   look instead of the queued
 					   non-blocking ones (comparisons) */
+	/*
+	 * A plug-in's opcodes (vyre-stream's 8-11): OpenCL C appended to the
+	 * megakernel source, built with -DVY_USER_OPS and @user_options.  It
+	 * defines
+	 *   static int vy_user_op(const struct vy_bufs *b, uint op,
+	 *                         const uint *args);
+	 * which the claim loop calls for every claimed slot before the
+	 * built-in dispatch: 0 DONE, 1 FAULT, -1 not a user opcode.  The
+	 * session's claim, bounds, SHUTDOWN, metric and DONE_COUNT accounting
+	 * apply to user opcodes as to built-in ones.  NULL: none.
+	 */
+	const char *user_src;
+	size_t user_len;
+	const char *user_options;	/* extra build options; may be NULL */
 };
+
+/* How long vy_dev_mk_stop waits for a kernel after SHUTDOWN (every driver). */
+#define VY_MK_STOP_WAIT_NS 2000000000ull
 
 /* One LOAD_MISS (or other) IO request the kernel posted. */
 struct vy_dev_mk_io_req {
@@ -117,6 +143,23 @@ void vy_dev_mk_close(struct vy_mk *mk);
  */
 uint8_t *vy_dev_mk_image(struct vy_mk *mk, enum vy_dev_tbuf_id id, size_t *len);
 
+/*
+ * The session's device, context and queues (borrowed, valid until
+ * vy_dev_mk_close): a plug-in creates its buffers in this context, and on
+ * a copy transport writes what a slot refers to on @q2 before staging the
+ * slot, so the in-order queue lands the bytes before the slot's status.
+ */
+const struct vy_dev_cl *vy_dev_mk_cl(const struct vy_mk *mk);
+
+/*
+ * Give the kernel the plug-in's buffer @mem of @bytes (b->user,
+ * b->user_bytes in vy_user_op; NULL and 0 until set).  The session
+ * borrows @mem: release it after vy_dev_mk_close.  Call before
+ * vy_dev_mk_start.  Errors: VY_E_DEVICE.
+ */
+int vy_dev_mk_set_user_buf(struct vy_mk *mk, cl_mem mem, uint64_t bytes,
+			   struct vy_err *e);
+
 /* Upload the images; in persistent mode launch the kernel. */
 int vy_dev_mk_start(struct vy_mk *mk, struct vy_err *e);
 
@@ -151,6 +194,16 @@ uint32_t vy_dev_mk_inflight(const struct vy_mk *mk);
  */
 int vy_dev_mk_stage(struct vy_mk *mk, uint32_t slot, const uint32_t words[16],
 		uint64_t tag, struct vy_err *e);
+
+/*
+ * Stage one operation into free slot @slot through the protocol
+ * publisher (vy_publish_slot: tenant 0, priority VY_PRIO_NORMAL, the
+ * @nargs <= 12 words of @args, the rest zero, little-endian).  Errors:
+ * those of vy_publish_slot and vy_dev_mk_stage.
+ */
+int vy_dev_mk_stage_op(struct vy_mk *mk, uint32_t slot, uint32_t opcode,
+		       const uint32_t *args, size_t nargs, uint64_t tag,
+		       struct vy_err *e);
 
 /*
  * Publish every staged slot (contiguous runs as single transfers; copy
@@ -214,14 +267,22 @@ int vy_dev_mk_write_control(struct vy_mk *mk, uint32_t w, uint32_t v,
 int vy_dev_mk_watch_control(struct vy_mk *mk, uint32_t w, uint32_t *out,
 			struct vy_err *e);
 
+/*
+ * Bring bytes [@off, @off + @len) of the data buffer to its host image
+ * (copy: one blocking read; shared: nothing to move) and point *@out at
+ * them.  Errors: VY_E_INVAL (out of range), VY_E_DEVICE.
+ */
+int vy_dev_mk_read_data(struct vy_mk *mk, size_t off, size_t len,
+			const uint8_t **out, struct vy_err *e);
+
 /* Write @len bytes at byte @off of the data buffer (live; in order). */
 int vy_dev_mk_write_data(struct vy_mk *mk, size_t off, const void *buf,
 		     size_t len, struct vy_err *e);
 
 /*
  * Replace the IO handler (the default serves the resource table set with
- * vy_dev_mk_set_resources through vy_dev_mk_resource_load, and answers ERROR for
- * unknown ids).  The streaming engine plugs io_uring in here.
+ * vy_dev_mk_set_resources through vy_dev_mk_resource_load, and answers
+ * ERROR for unknown ids).  vyre-vectors plugs its own table in here.
  */
 void vy_dev_mk_set_io_handler(struct vy_mk *mk, vy_dev_mk_io_fn fn, void *arg);
 
@@ -244,6 +305,15 @@ enum vy_dev_mk_end {
 	VY_MK_END_SIGNAL,	/* *stop became non-zero */
 	VY_MK_END_KERNEL,	/* the kernel ended first (SHUTDOWN, bounds) */
 };
+
+/*
+ * The watchdog of every driver, at time @now (vy_now_ns): VY_MK_END_KERNEL
+ * when a persistent kernel ended with slots in flight, VY_MK_END_STALL
+ * when slots have been in flight with no completion for @stall_ns (0 = no
+ * bound), else VY_MK_END_OK.  Progress is what vy_dev_mk_poll saw.
+ */
+enum vy_dev_mk_end vy_dev_mk_watchdog(struct vy_mk *mk, uint64_t stall_ns,
+				      uint64_t now);
 
 /* "ok", "timeout", "stall", "signal", "kernel_exit". */
 const char *vy_dev_mk_end_name(enum vy_dev_mk_end end);

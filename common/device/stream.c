@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "device/cl.h"
+#include "device/megakernel.h"
 #include "wire/protocol.h"
 #include "device/transport.h"
 #include "wire/util.h"
@@ -348,14 +349,14 @@ struct pipe {
 	uint64_t total_known;
 	uint64_t t0, t_prog;
 	struct fstate *fs;	/* per input */
-	/* --persistent */
-	struct vy_dev_cl clx;	/* p->cl with the profiling queues */
-	struct vy_dev_transport tr;
-	int tr_init;
-	cl_event ev_pk;		/* the resident kernel */
-	uint32_t *pstat;	/* ring status words */
-	uint32_t consumed;	/* chunks taken back (mod 2^32) */
-	uint64_t t_devprog;	/* last device progress */
+	/* --persistent: the megakernel session runs the stream opcodes */
+	struct vy_mk *mk;	/* p->cl, p->qk and p->qc are its own */
+	char mk_opts[32];	/* its user build options */
+	unsigned parts;		/* ring slots (chunk parts) per chunk */
+	uint32_t part_bytes;
+	uint32_t dfa_words;	/* grep DFA at data word 0, then results */
+	unsigned *parts_left;	/* per device slot */
+	struct vy_dev_mk_done *mkdone;
 	uint8_t *vbuf;		/* --verify re-read buffer */
 	struct vy_dev_read_done *done;
 };
@@ -369,7 +370,7 @@ void vy_dev_stream_opts_init(struct vy_dev_stream_opts *o)
 	o->dev_slots = VY_STREAM_DEV_SLOTS_DEFAULT;
 	o->engine = VY_IO_AUTO;
 	o->direct = VY_DIRECT_AUTO;
-	o->transport = VY_XFER_AUTO;
+	o->transport = VY_TRANSPORT_AUTO;
 }
 
 static int clerr(struct vy_err *e, const char *what, cl_int rc)
@@ -434,6 +435,94 @@ static unsigned res_words_for(const struct pipe *p)
 	return 0;
 }
 
+/*
+ * --persistent: a chunk goes out as up to PK_PARTS_MAX parts of at least
+ * PK_PART_MIN bytes, one ring slot each, so that many lanes share it (a
+ * lane works alone in the megakernel); their result words stay under
+ * PK_RES_BUDGET bytes (grep's maps are large).
+ */
+#define PK_PART_MIN (64u << 10)
+#define PK_PARTS_MAX 64u
+#define PK_RES_BUDGET (64ull << 20)
+/* no part finished for this long with parts in flight: a stall (exit 6) */
+#define PK_STALL_NS (60ull * 1000000000ull)
+
+/* Open the megakernel session with the stream opcodes compiled in. */
+static int setup_session(struct pipe *p, struct vy_err *e)
+{
+	const struct vy_dev_stream_opts *o = p->o;
+	struct vy_dev_mk_params cfg;
+	struct vy_dev_mk_info info;
+	uint64_t words;
+	uint8_t *img;
+	int ret;
+
+	p->ng = 1;
+	p->res_words = res_words_for(p);
+	p->parts = (unsigned)(p->chunk / PK_PART_MIN);
+	if (p->parts > PK_PARTS_MAX)
+		p->parts = PK_PARTS_MAX;
+	while (p->parts > 1 && (uint64_t)p->ds * p->parts * p->res_words * 4 >
+				       PK_RES_BUDGET)
+		p->parts >>= 1;
+	/*
+	 * grep: every part walks each DFA state over its first maxlen bytes;
+	 * keep that below a quarter of the part's own bytes
+	 */
+	if (o->op.op == VY_SCAN_GREP)
+		while (p->parts > 1 && (uint64_t)o->op.dfa->nstates *
+					       o->op.dfa->maxlen * 4 >
+				       p->chunk / p->parts)
+			p->parts >>= 1;
+	if (!p->parts)
+		p->parts = 1;
+	p->part_bytes = (uint32_t)(p->chunk / p->parts);
+	if (o->op.op == VY_SCAN_GREP)
+		p->dfa_words = o->op.dfa->nstates * 257u;
+	words = p->dfa_words + (uint64_t)p->ds * p->parts * p->res_words;
+	if (words > 0xFFFFFFFFull)
+		return vy_errf(e, VY_E_DFA_TOO_LARGE,
+			       "use fewer patterns or --dev-slots",
+			       "the grep DFA and results do not fit the data "
+			       "buffer of the persistent kernel");
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.device = o->device;
+	cfg.transport = p->shared ? VY_TRANSPORT_SHARED : VY_TRANSPORT_COPY;
+	cfg.persistent = 1;
+	cfg.slots = p->ds * p->parts;
+	cfg.tenant_count = 1;
+	cfg.data_words = (uint32_t)words;
+	cfg.user_src = vy_kernel_stream_src;
+	cfg.user_len = vy_kernel_stream_len;
+	snprintf(p->mk_opts, sizeof(p->mk_opts), "-DVS_OP_BASE=%uu",
+		 VY_STREAM_OP_BASE);
+	cfg.user_options = p->mk_opts;
+	ret = vy_dev_mk_open(&p->mk, &cfg, e);
+	if (ret < 0)
+		return ret;
+	/* borrowed: the session closes them */
+	p->cl = *vy_dev_mk_cl(p->mk);
+	p->qk = p->cl.q;
+	p->qc = p->cl.q2;
+	img = vy_dev_mk_image(p->mk, VY_TB_DATA, NULL);
+	if (o->op.op == VY_SCAN_GREP) {
+		const struct vy_dev_dfa *d = o->op.dfa;
+		size_t i, nn = (size_t)d->nstates * 256;
+
+		for (i = 0; i < nn; i++)
+			vy_set_word(img, i, d->next[i]);
+		for (i = 0; i < d->nstates; i++)
+			vy_set_word(img, nn + i, d->out[i]);
+	}
+	vy_dev_mk_get_info(p->mk, &info);
+	p->wg = info.workgroup_size;
+	p->parts_left = calloc(p->ds, sizeof(*p->parts_left));
+	p->mkdone = calloc(cfg.slots, sizeof(*p->mkdone));
+	if (!p->parts_left || !p->mkdone)
+		return vy_errf(e, VY_E_NOMEM, NULL, "out of memory");
+	return 0;
+}
+
 static int setup_device(struct pipe *p, struct vy_err *e)
 {
 	const struct vy_dev_stream_opts *o = p->o;
@@ -441,7 +530,6 @@ static int setup_device(struct pipe *p, struct vy_err *e)
 		"vs_checksum", "vs_count", "vs_hist", "vs_grep",
 	};
 	cl_command_queue_properties prop = CL_QUEUE_PROFILING_ENABLE;
-	char bopt[64];
 	size_t kwg = 0;
 	cl_int rc;
 	int ret;
@@ -450,10 +538,11 @@ static int setup_device(struct pipe *p, struct vy_err *e)
 	if (ret < 0)
 		return ret;
 	vy_dev_cl_describe(&p->cl.info, p->m->device, sizeof(p->m->device));
-	if (o->transport == VY_XFER_AUTO)
-		p->shared = p->cl.info.unified_memory;
+	if (o->transport == VY_TRANSPORT_AUTO)
+		p->shared = vy_dev_transport_choose(&p->cl.info) ==
+			    VY_TRANSPORT_SHARED;
 	else
-		p->shared = o->transport == VY_XFER_SHARED;
+		p->shared = o->transport == VY_TRANSPORT_SHARED;
 	if (p->shared && !p->cl.info.unified_memory)
 		return vy_errf(e, VY_E_UNSUPPORTED,
 			       "use --transport copy (or auto) on this device",
@@ -466,6 +555,13 @@ static int setup_device(struct pipe *p, struct vy_err *e)
 			       "with its own memory: on '%s' the running kernel "
 			       "keeps the workers busy and queued copies never run",
 			       p->cl.info.name);
+	p->ds = p->shared ? p->hs : o->dev_slots;
+	if (o->persistent) {
+		/* the probe's context goes; the session opens its own */
+		vy_dev_cl_close(&p->cl);
+		memset(&p->cl, 0, sizeof(p->cl));
+		return setup_session(p, e);
+	}
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 	p->qk = clCreateCommandQueue(p->cl.ctx, p->cl.device, prop, &rc);
@@ -475,15 +571,11 @@ static int setup_device(struct pipe *p, struct vy_err *e)
 #pragma GCC diagnostic pop
 	if (!p->qk || !p->qc)
 		return clerr(e, "clCreateCommandQueue", rc);
-	snprintf(bopt, sizeof(bopt), "-DVS_PERSISTENT_OP=%u%s",
-		 VY_STREAM_OP_BASE + o->op.op,
-		 o->persistent ? " -DVS_PERSISTENT" : "");
 	ret = vy_dev_cl_build(&p->cl, vy_kernel_stream_src, vy_kernel_stream_len,
-			  bopt, &p->prog, e);
+			  NULL, &p->prog, e);
 	if (ret < 0)
 		return ret;
-	p->kern = clCreateKernel(p->prog, o->persistent ? "vs_persistent" :
-				 names[o->op.op], &rc);
+	p->kern = clCreateKernel(p->prog, names[o->op.op], &rc);
 	if (!p->kern)
 		return clerr(e, "clCreateKernel", rc);
 	rc = clGetKernelWorkGroupInfo(p->kern, p->cl.device,
@@ -499,9 +591,7 @@ static int setup_device(struct pipe *p, struct vy_err *e)
 	 * Parts per chunk: enough work-items to cover a chunk with a few
 	 * 16-byte loads each on a GPU; a CPU device wants few large parts.
 	 */
-	if (o->persistent)
-		p->ng = 1;	/* a whole work-group per ring slot */
-	else if (p->cl.info.is_cpu)
+	if (p->cl.info.is_cpu)
 		p->ng = p->cl.info.compute_units ? p->cl.info.compute_units : 1;
 	else
 		p->ng = (unsigned)(p->chunk / ((uint64_t)p->wg * 256));
@@ -562,7 +652,7 @@ static int setup_buffers(struct pipe *p, struct vy_err *e)
 		if (!p->resbuf)
 			return clerr(e, "clCreateBuffer(results)", rc);
 	}
-	if (p->o->op.op == VY_SCAN_GREP) {
+	if (p->o->op.op == VY_SCAN_GREP && !p->mk) {
 		const struct vy_dev_dfa *d = p->o->op.dfa;
 		size_t tb = (size_t)d->nstates * 256 * 4;
 
@@ -593,6 +683,11 @@ static int setup_buffers(struct pipe *p, struct vy_err *e)
 		return vy_errf(e, VY_E_NOMEM, NULL, "out of memory");
 	for (i = 0; i < p->ds; i++)
 		p->dfree[i] = 1;
+	if (p->mk)
+		return vy_dev_mk_set_user_buf(p->mk, p->shared ? p->staging :
+								 p->devring,
+					      p->shared ? bytes :
+						(uint64_t)p->ds * p->chunk, e);
 	return 0;
 }
 
@@ -923,7 +1018,7 @@ static int launch(struct pipe *p, unsigned pos, unsigned n,
 	return 0;
 }
 
-static int pk_dispatch(struct pipe *p, struct vy_err *e);
+static int mk_dispatch(struct pipe *p, struct vy_err *e);
 
 /* Hand ready chunks to the device as one batch.  Returns chunks sent. */
 static int dispatch(struct pipe *p, struct vy_err *e)
@@ -933,8 +1028,8 @@ static int dispatch(struct pipe *p, struct vy_err *e)
 	int ret;
 	cl_int rc;
 
-	if (p->o->persistent)
-		return pk_dispatch(p, e);
+	if (p->mk)
+		return mk_dispatch(p, e);
 	if (p->b_count == p->nb_max)
 		return 0;
 	for (h = 0; h < p->hs && pos + n < p->ndesc && n < 256; h++) {
@@ -1083,9 +1178,8 @@ static int apply(struct pipe *p, const struct chunk *c, const uint32_t *r)
 	return 0;
 }
 
-/* Take chunk @c back from the device with its partial results @r. */
-static int consume_chunk(struct pipe *p, struct chunk *c, const uint32_t *r,
-			 struct vy_err *e)
+/* Chunk @c is done on the device: free its slots, count it. */
+static void release_chunk(struct pipe *p, struct chunk *c)
 {
 	struct fstate *fs = &p->fs[c->file];
 
@@ -1094,15 +1188,21 @@ static int consume_chunk(struct pipe *p, struct chunk *c, const uint32_t *r,
 	if (c->hslot >= 0)
 		p->hsl[c->hslot].st = H_FREE;
 	fs->ondev--;
-	if (!fs->failed) {
-		if (apply(p, c, r))
-			return vy_errf(e, VY_E_NOMEM, NULL, "out of memory");
+	if (!fs->failed)
 		fs->ndone++;
-	}
 	p->m->bytes += c->len;
 	c->len = 0;
 	c->hslot = -1;
 	c->dslot = -1;
+}
+
+/* Take chunk @c back from the device with its partial results @r. */
+static int consume_chunk(struct pipe *p, struct chunk *c, const uint32_t *r,
+			 struct vy_err *e)
+{
+	if (!p->fs[c->file].failed && apply(p, c, r))
+		return vy_errf(e, VY_E_NOMEM, NULL, "out of memory");
+	release_chunk(p, c);
 	return 0;
 }
 
@@ -1155,131 +1255,24 @@ static int poll_copies(struct pipe *p, struct vy_err *e)
 }
 
 /*
- * --persistent: the resident kernel vs_persistent reads chunk descriptors
- * from ring slots (user opcodes 8-11, vyre(7)).  The ring, the control
- * words and the results travel through transport.h: on a shared transport
- * the host stores and loads them directly, on a copy transport the slot
- * writes follow the chunk's data write on the same in-order queue, and
- * DONE_COUNT is watched with reads kept in flight.
+ * --persistent: chunks go to the megakernel session as parts (user opcodes
+ * 8-11, vyre(7)), published through vy_dev_mk_stage_op.  On a copy
+ * transport the chunk's write goes first on the session's copy queue, the
+ * queue its slot writes follow, so a lane never sees a slot before its
+ * bytes.
  */
-#define PK_STALL_NS (60ull * 1000000000ull)
-#define PK_STOP_NS (10ull * 1000000000ull)
-
-static int pk_start(struct pipe *p, struct vy_err *e)
+static int mk_dispatch(struct pipe *p, struct vy_err *e)
 {
-	size_t lens[VY_TB_COUNT] = { 0 };
-	cl_mem data = p->shared ? p->staging : p->devring;
-	cl_ulong sb = p->chunk;
-	cl_uint dslots = p->shared ? p->hs : p->ds, ns = p->ds;
-	cl_uint rw = p->res_words, nst = 0, ml = 0, maxit = 0xFFFFFFFFu;
-	cl_uint idle = 0;
-	cl_mem dfa;
-	size_t lsz = p->wg, gsz;
-	unsigned nwg;
-	cl_int rc;
-	int ret;
-
-	lens[VY_TB_CONTROL] = VY_CONTROL_MIN_BYTES;
-	lens[VY_TB_RING] = (size_t)ns * VY_SLOT_BYTES;
-	lens[VY_TB_DATA] = (size_t)(ns + 1) * p->res_words * 4; /* + scratch */
-	p->clx = p->cl;
-	p->clx.q = p->qk;
-	p->clx.q2 = p->qc;
-	ret = vy_dev_transport_init(&p->tr, &p->clx,
-				p->shared ? VY_TRANSPORT_SHARED :
-					    VY_TRANSPORT_COPY, lens, e);
-	if (ret < 0)
-		return ret;
-	p->tr_init = 1;
-	ret = vy_dev_transport_push(&p->tr, VY_TB_CONTROL, 0,
-				lens[VY_TB_CONTROL], 1, e);
-	if (!ret)
-		ret = vy_dev_transport_push(&p->tr, VY_TB_RING, 0,
-					lens[VY_TB_RING], 1, e);
-	if (ret < 0)
-		return ret;
-	p->pstat = calloc(ns, sizeof(*p->pstat));
-	if (!p->pstat)
-		return vy_errf(e, VY_E_NOMEM, NULL, "out of memory");
-	if (p->o->op.op == VY_SCAN_GREP) {
-		nst = p->o->op.dfa->nstates;
-		ml = p->o->op.dfa->maxlen;
-		dfa = p->dfabuf;
-	} else {
-		dfa = p->tr.b[VY_TB_DATA].mem;	/* unused */
-	}
-	/* never more groups than can be resident at once (DESIGN.md) */
-	nwg = p->cl.info.compute_units ? p->cl.info.compute_units : 1;
-	if (nwg > ns)
-		nwg = ns;
-	gsz = (size_t)nwg * p->wg;
-	rc = clSetKernelArg(p->kern, 0, sizeof(data), &data);
-	rc |= clSetKernelArg(p->kern, 1, sizeof(sb), &sb);
-	rc |= clSetKernelArg(p->kern, 2, sizeof(dslots), &dslots);
-	rc |= clSetKernelArg(p->kern, 3, sizeof(cl_mem),
-			     &p->tr.b[VY_TB_RING].mem);
-	rc |= clSetKernelArg(p->kern, 4, sizeof(ns), &ns);
-	rc |= clSetKernelArg(p->kern, 5, sizeof(cl_mem),
-			     &p->tr.b[VY_TB_CONTROL].mem);
-	rc |= clSetKernelArg(p->kern, 6, sizeof(cl_mem),
-			     &p->tr.b[VY_TB_DATA].mem);
-	rc |= clSetKernelArg(p->kern, 7, sizeof(rw), &rw);
-	rc |= clSetKernelArg(p->kern, 8, sizeof(dfa), &dfa);
-	rc |= clSetKernelArg(p->kern, 9, sizeof(nst), &nst);
-	rc |= clSetKernelArg(p->kern, 10, sizeof(ml), &ml);
-	rc |= clSetKernelArg(p->kern, 11, sizeof(maxit), &maxit);
-	rc |= clSetKernelArg(p->kern, 12, sizeof(idle), &idle);
-	if (rc != CL_SUCCESS)
-		return clerr(e, "clSetKernelArg(vs_persistent)", rc);
-	rc = clEnqueueNDRangeKernel(p->qk, p->kern, 1, NULL, &gsz, &lsz, 0,
-				    NULL, &p->ev_pk);
-	if (rc != CL_SUCCESS)
-		return clerr(e, "clEnqueueNDRangeKernel(vs_persistent)", rc);
-	clFlush(p->qk);
-	p->tr.running = 1;
-	p->m->launches++;
-	p->t_devprog = vy_now_ns();
-	return 0;
-}
-
-static int pk_stop(struct pipe *p, struct vy_err *e)
-{
-	uint64_t t0 = vy_now_ns();
-	int r, ret = 0;
-
-	if (!p->ev_pk)
-		return 0;
-	ret = vy_dev_transport_write_word(&p->tr, VY_TB_CONTROL, VY_CTL_SHUTDOWN,
-				      1, e);
-	while (!ret && (r = ev_done(p->ev_pk)) == 0) {
-		if (vy_now_ns() - t0 > PK_STOP_NS) {
-			ret = vy_errf(e, VY_E_TIMEOUT, NULL,
-				      "the persistent stream kernel did not stop "
-				      "within 10 s");
-			break;
-		}
-		usleep(100);
-	}
-	if (!ret) {
-		p->m->kernel_ns += ev_duration(p->ev_pk);
-		clReleaseEvent(p->ev_pk);
-		p->ev_pk = NULL;
-		p->tr.running = 0;
-	}
-	return ret;
-}
-
-static int pk_dispatch(struct pipe *p, struct vy_err *e)
-{
-	uint32_t *ring = (uint32_t *)p->tr.b[VY_TB_RING].host;
-	unsigned h, d, n = 0;
+	const uint32_t ns = p->dfa_words ? p->o->op.dfa->nstates : 0;
+	const uint32_t ml = p->dfa_words ? p->o->op.dfa->maxlen : 0;
+	unsigned h, d, i, n = 0;
 	cl_int rc;
 	int ret;
 
 	for (h = 0; h < p->hs; h++) {
 		struct hslot *s = &p->hsl[h];
-		uint32_t *w;
 		struct chunk *c;
+		uint64_t base;
 
 		if (s->st != H_READY)
 			continue;
@@ -1297,17 +1290,34 @@ static int pk_dispatch(struct pipe *p, struct vy_err *e)
 				return clerr(e, "clEnqueueWriteBuffer(chunk)",
 					     rc);
 		}
-		w = ring + (size_t)d * VY_SLOT_WORDS;
-		memset(w + 1, 0, 15 * 4);
-		w[VY_SLOT_OPCODE_WORD] = VY_STREAM_OP_BASE + p->o->op.op;
-		w[VY_SLOT_PRIORITY_WORD] = 2;
-		w[VY_SLOT_ARG0_WORD + 0] = p->shared ? h : d;
-		w[VY_SLOT_ARG0_WORD + 1] = (uint32_t)s->len;
-		w[VY_SLOT_ARG0_WORD + 2] = d;
-		w[VY_SLOT_ARG0_WORD + 3] = (uint32_t)s->file;
-		w[VY_SLOT_ARG0_WORD + 4] = (uint32_t)s->seq;
-		w[VY_SLOT_ARG0_WORD + 5] = (uint32_t)(s->seq >> 32);
-		w[VY_SLOT_ARG0_WORD + 6] = p->o->op.byte;
+		base = (uint64_t)(p->shared ? h : d) * p->chunk;
+		/* every part, empty ones too: grep composes them in order */
+		for (i = 0; i < p->parts; i++) {
+			uint64_t off = base + (uint64_t)i * p->part_bytes;
+			uint32_t pos = i * p->part_bytes;
+			uint32_t len = pos < s->len ?
+				(uint32_t)(s->len - pos < p->part_bytes ?
+					   s->len - pos : p->part_bytes) : 0;
+			int64_t slot = vy_dev_mk_free_slot(p->mk);
+			uint32_t a[7];
+
+			/* a free device slot leaves its parts' ring slots free */
+			if (slot < 0)
+				return vy_errf(e, VY_E_INVAL, NULL,
+					       "no free ring slot for a chunk part");
+			a[0] = (uint32_t)off;
+			a[1] = (uint32_t)(off >> 32);
+			a[2] = len;
+			a[3] = p->dfa_words + (uint32_t)slot * p->res_words;
+			a[4] = p->o->op.byte;
+			a[5] = ns;
+			a[6] = ml;
+			ret = vy_dev_mk_stage_op(p->mk, (uint32_t)slot,
+						 VY_STREAM_OP_BASE + p->o->op.op,
+						 a, 7, (uint64_t)d << 32 | i, e);
+			if (ret < 0)
+				return ret;
+		}
 		c = &p->chunks[d];
 		c->file = s->file;
 		c->seq = s->seq;
@@ -1315,72 +1325,85 @@ static int pk_dispatch(struct pipe *p, struct vy_err *e)
 		c->len = (uint32_t)s->len;
 		c->hslot = p->shared ? (int)h : -1;
 		c->dslot = (int)d;
+		p->parts_left[d] = p->parts;
 		p->dfree[d] = 0;
 		s->dslot = (int)d;
 		s->st = H_BUSY;
 		p->fs[s->file].ondev++;
-		ret = vy_dev_transport_publish(&p->tr, d, 1, e);
+		n++;
+	}
+	if (n) {
+		ret = vy_dev_mk_flush(p->mk, e);
 		if (ret < 0)
 			return ret;
-		n++;
 	}
 	p->m->chunks += n;
 	return (int)n;
 }
 
-static int pk_poll(struct pipe *p, struct vy_err *e)
+/* Take finished parts back: one read brings all their results. */
+static int mk_poll(struct pipe *p, struct vy_err *e)
 {
-	const uint8_t *res = p->tr.b[VY_TB_DATA].host;
-	size_t rb = (size_t)p->res_words * 4;
-	uint32_t done;
-	unsigned d, busy = 0;
-	int got, ret;
+	const size_t rb = (size_t)p->res_words * 4;
+	const uint8_t *res;
+	uint32_t lo = UINT32_MAX, hi = 0;
+	int got, n, k, ret;
 
 	got = poll_copies(p, e);
 	if (got < 0)
 		return got;
-	for (d = 0; d < p->ds; d++)
-		busy += !p->dfree[d];
-	if (!busy)
-		return got;
-	ret = vy_dev_transport_watch(&p->tr, VY_CTL_DONE_COUNT, &done, e);
-	if (ret < 0)
-		return ret;
-	if (ret == 0 || done == p->consumed) {
-		if (ev_done(p->ev_pk) != 0)
+	n = vy_dev_mk_poll(p->mk, p->mkdone, (size_t)p->ds * p->parts, e);
+	if (n < 0)
+		return n;
+	if (!n) {
+		switch (vy_dev_mk_watchdog(p->mk, PK_STALL_NS, vy_now_ns())) {
+		case VY_MK_END_KERNEL:
 			return vy_errf(e, VY_E_DEVICE, NULL,
-				       "the persistent stream kernel ended "
-				       "with work in flight");
-		if (vy_now_ns() - p->t_devprog > PK_STALL_NS)
+				       "the persistent kernel ended with work "
+				       "in flight");
+		case VY_MK_END_STALL:
 			return vy_errf(e, VY_E_STALL, NULL,
-				       "the persistent stream kernel made no "
-				       "progress for 60 s");
-		return got;
+				       "the persistent kernel made no progress "
+				       "for %llu s", PK_STALL_NS / 1000000000ull);
+		default:
+			return got;
+		}
 	}
-	ret = vy_dev_transport_statuses(&p->tr, 0, p->ds, p->pstat, e);
+	for (k = 0; k < n; k++) {
+		if (p->mkdone[k].status == VY_STATUS_FAULT)
+			return vy_errf(e, VY_E_DEVICE, NULL,
+				       "ring slot %u faulted in the stream "
+				       "opcode", p->mkdone[k].slot);
+		if (p->mkdone[k].slot < lo)
+			lo = p->mkdone[k].slot;
+		if (p->mkdone[k].slot > hi)
+			hi = p->mkdone[k].slot;
+	}
+	ret = vy_dev_mk_read_data(p->mk, p->dfa_words * 4 + lo * rb,
+				  (hi - lo + 1) * rb, &res, e);
 	if (ret < 0)
 		return ret;
-	for (d = 0; d < p->ds; d++) {
-		if (p->dfree[d])
-			continue;
-		if (p->pstat[d] == VY_STATUS_FAULT)
-			return vy_errf(e, VY_E_DEVICE, NULL,
-				       "ring slot %u faulted in the stream kernel",
-				       d);
-		if (p->pstat[d] != VY_STATUS_DONE)
-			continue;
-		ret = vy_dev_transport_pull(&p->tr, VY_TB_DATA, d * rb, rb, e);
-		if (ret < 0)
-			return ret;
-		ret = consume_chunk(p, &p->chunks[d],
-				    (const uint32_t *)(res + d * rb), e);
-		if (ret < 0)
-			return ret;
-		p->consumed++;
-		p->t_devprog = vy_now_ns();
-		got++;
+	for (k = 0; k < n; k++) {
+		unsigned d = (unsigned)(p->mkdone[k].tag >> 32);
+		uint32_t i = (uint32_t)p->mkdone[k].tag;
+		struct chunk *c = &p->chunks[d], part = *c;
+		uint32_t pos = i * p->part_bytes;
+
+		/* a part is a chunk of its own to apply(): seq, offset, bytes */
+		part.seq = c->seq * p->parts + i;
+		part.off = c->off + pos;
+		part.len = pos < c->len ? (c->len - pos < p->part_bytes ?
+					   c->len - pos : p->part_bytes) : 0;
+		if (!p->fs[c->file].failed &&
+		    apply(p, &part, (const uint32_t *)(res + (p->mkdone[k].slot -
+							       lo) * rb)))
+			return vy_errf(e, VY_E_NOMEM, NULL, "out of memory");
+		if (--p->parts_left[d] == 0) {
+			release_chunk(p, c);
+			got++;
+		}
 	}
-	return got;
+	return got + n;
 }
 
 /* Collect finished copies and batches.  Returns events retired. */
@@ -1388,8 +1411,8 @@ static int poll_device(struct pipe *p, struct vy_err *e)
 {
 	int got, r;
 
-	if (p->o->persistent)
-		return pk_poll(p, e);
+	if (p->mk)
+		return mk_poll(p, e);
 	got = poll_copies(p, e);
 	if (got < 0)
 		return got;
@@ -1505,12 +1528,30 @@ static void fill_metrics(struct pipe *p)
 	p->m->inflight_ns = st.inflight_ns;
 }
 
+/* What the session counted (after vy_dev_mk_stop: the kernel is done). */
+static void session_metrics(struct pipe *p)
+{
+	struct vy_dev_mk_stats st;
+	struct vy_dev_mk_info info;
+	uint32_t dc = 0;
+
+	vy_dev_mk_get_stats(p->mk, &st);
+	vy_dev_mk_get_info(p->mk, &info);
+	p->m->launches = st.launches;
+	p->m->mk_published = st.published;
+	p->m->mk_completed = st.completed;
+	p->m->ring_slots = info.slots;
+	p->m->parts = p->parts;
+	if (!vy_dev_mk_read_control(p->mk, VY_CTL_DONE_COUNT, &dc, NULL))
+		p->m->done_count = dc;
+}
+
 static int device_pending(const struct pipe *p, cl_event *oldest)
 {
 	unsigned h;
 
 	*oldest = NULL;
-	if (p->o->persistent) {
+	if (p->mk) {
 		for (h = 0; h < p->hs; h++)
 			if (p->hsl[h].ev_copy) {
 				*oldest = p->hsl[h].ev_copy;
@@ -1604,11 +1645,10 @@ static void teardown(struct pipe *p)
 
 	vy_dev_uring_close(p->rd);
 	p->rd = NULL;
-	if (p->ev_pk)
-		pk_stop(p, NULL);
-	if (p->tr_init && !p->ev_pk)
-		vy_dev_transport_free(&p->tr);
-	free(p->pstat);
+	if (p->mk)
+		vy_dev_mk_stop(p->mk, VY_MK_STOP_WAIT_NS, NULL);
+	free(p->parts_left);
+	free(p->mkdone);
 	if (p->qc)
 		clFinish(p->qc);
 	if (p->qk)
@@ -1642,11 +1682,15 @@ static void teardown(struct pipe *p)
 		clReleaseKernel(p->kern);
 	if (p->prog)
 		clReleaseProgram(p->prog);
-	if (p->qk)
-		clReleaseCommandQueue(p->qk);
-	if (p->qc)
-		clReleaseCommandQueue(p->qc);
-	vy_dev_cl_close(&p->cl);
+	if (p->mk) {
+		vy_dev_mk_close(p->mk);
+	} else {
+		if (p->qk)
+			clReleaseCommandQueue(p->qk);
+		if (p->qc)
+			clReleaseCommandQueue(p->qc);
+		vy_dev_cl_close(&p->cl);
+	}
 	free(p->host_alloc);
 	for (f = 0; p->fs && f < p->n; f++) {
 		struct pend *q = p->fs[f].pend, *nx;
@@ -1722,7 +1766,6 @@ int vy_dev_stream_run(const struct vy_dev_stream_opts *o, struct vy_dev_stream_i
 	ret = setup_device(&p, e);
 	if (ret < 0)
 		goto out;
-	p.ds = p.shared ? p.hs : o->dev_slots;
 	p.ndesc = 2 * p.ds;
 	ret = setup_buffers(&p, e);
 	if (ret < 0)
@@ -1741,8 +1784,8 @@ int vy_dev_stream_run(const struct vy_dev_stream_opts *o, struct vy_dev_stream_i
 	m->chunk = p.chunk;
 	m->transport = p.shared ? "shared" : "copy";
 	m->persistent = o->persistent;
-	if (o->persistent) {
-		ret = pk_start(&p, e);
+	if (p.mk) {
+		ret = vy_dev_mk_start(p.mk, e);
 		if (ret < 0)
 			goto out;
 	}
@@ -1752,11 +1795,13 @@ int vy_dev_stream_run(const struct vy_dev_stream_opts *o, struct vy_dev_stream_i
 		vy_dev_uring_cancel(p.rd);
 		vy_errf(e, ret, NULL, "interrupted");
 	}
-	if (o->persistent) {
-		int r2 = pk_stop(&p, ret < 0 ? NULL : e);
+	if (p.mk) {
+		int r2 = vy_dev_mk_stop(p.mk, VY_MK_STOP_WAIT_NS,
+					ret < 0 ? NULL : e);
 
 		if (!ret)
 			ret = r2;
+		session_metrics(&p);
 	}
 	fill_metrics(&p);
 out:

@@ -8,9 +8,15 @@
  *   file --read (uring.h; O_DIRECT where aligned)--> host slot h (pinned:
  *   a mapped CL_MEM_ALLOC_HOST_PTR buffer, registered with io_uring)
  *   h --clEnqueueWriteBuffer, non-blocking--> device slot d   (copy)
- *   d --kernel per batch of ready chunks, or a ring slot of the
- *       persistent megakernel--> per-chunk partial results
+ *   d --kernel per batch of ready chunks--> per-chunk partial results
  *   partials --one non-blocking read per batch--> host, combined per file
+ *
+ * --persistent runs no kernel of its own: it opens a megakernel session
+ * (megakernel.h) with the stream opcodes compiled into its claim loop,
+ * hands it the chunk slots as the user buffer, and publishes each chunk
+ * as parts (one ring slot each, user opcodes 8-11 of vyre(7)) that lanes
+ * claim one by one; the session's publish, poll, watchdog and SHUTDOWN
+ * drive it, and each part's result comes back through its data buffer.
  *
  * With the "shared" transport (CPU and unified-memory devices) the kernel
  * reads the host slot itself and there is no copy.  A host slot is reused
@@ -41,6 +47,7 @@
 #include <stdint.h>
 
 #include "wire/err.h"
+#include "device/transport.h"
 #include "device/uring.h"
 
 enum vy_dev_scan {
@@ -52,7 +59,8 @@ enum vy_dev_scan {
 
 /*
  * --persistent: ring slot opcode = VY_STREAM_OP_BASE + op (user opcodes
- * 8 checksum, 9 count, 10 hist, 11 grep; vyre(7)).
+ * 8 checksum, 9 count, 10 hist, 11 grep; vyre(7)); kernels/stream.cl
+ * gets it as -DVS_OP_BASE.
  */
 #define VY_STREAM_OP_BASE 8u
 
@@ -120,7 +128,6 @@ void vy_dev_result_format(const struct vy_dev_stream_result *r, enum vy_dev_scan
 const char *vy_dev_scan_name(enum vy_dev_scan op);
 
 enum vy_dev_direct_mode { VY_DIRECT_AUTO, VY_DIRECT_ON, VY_DIRECT_OFF };
-enum vy_dev_xfer_mode { VY_XFER_AUTO, VY_XFER_COPY, VY_XFER_SHARED };
 
 /* Defaults (measured: docs/BENCHMARKS.md, stream section). */
 #define VY_STREAM_CHUNK_DEFAULT (4u << 20)
@@ -157,6 +164,10 @@ struct vy_dev_stream_metrics {
 	int fallback_errno;		/* why io_uring is not used, or 0 */
 	const char *transport;		/* "copy" or "shared" */
 	int persistent;
+	/* --persistent: what the megakernel session counted */
+	unsigned ring_slots, parts;	/* ring slots; parts per chunk */
+	uint64_t mk_published, mk_completed;	/* ring slots */
+	uint64_t done_count;		/* control word DONE_COUNT at the end */
 	char device[192];
 };
 
@@ -188,7 +199,7 @@ struct vy_dev_stream_opts {
 	 * always issued inline.
 	 */
 	int inline_reads;
-	enum vy_dev_xfer_mode transport;
+	enum vy_dev_transport_kind transport;	/* AUTO: from the device */
 	int persistent;			/* megakernel ring slots */
 	const char *device;		/* vy_dev_cl_open specifier, NULL default */
 	int verify;			/* CPU recomputation per input */

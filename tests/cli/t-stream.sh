@@ -183,6 +183,36 @@ VYRE_STREAM_NO_URING=1 expect_rc "--engine uring forced without io_uring exits 4
 expect_rc "--engine pread" 0 vyre-stream --chunk 64K --engine pread "$T/hello"
 contains "metrics name the pread engine" "$ERR" "engine pread"
 
+# --persistent runs through the megakernel session: each chunk goes out
+# as parts (128K chunks: 2 parts of 64K), every part is a ring slot the
+# session published and saw complete, and the kernel's DONE_COUNT
+# (control word 1) counted each one
+awk 'BEGIN { for (i = 0; i < 40000; i++) printf "hello %d\n", i }' >"$T/pk.txt"
+pkchunks=$((($(wc -c <"$T/pk.txt") + 131071) / 131072))
+for v in "" "--op count -b l" "--op hist" "-e llo -e 99"; do
+	# shellcheck disable=SC2086
+	run vyre-stream -j --persistent --chunk 128K $v --verify "$T/pk.txt"
+	if [ "$RC" -eq 2 ] && grep -q "transport" "$ERR"; then
+		skip "--persistent $v through the session" "$(head -n 1 "$ERR")"
+		continue
+	fi
+	tr -d ' \n' <"$OUT" >"$T/pk.json"
+	want="\"parts_per_chunk\":2,\"published\":$((pkchunks * 2)),\"completed\":$((pkchunks * 2)),\"done_count\":$((pkchunks * 2))"
+	if [ "$RC" -eq 0 ] && grep -q -F '"verified":true' "$T/pk.json" &&
+	    grep -q -F "$want" "$T/pk.json"; then
+		ok "--persistent $v: parts published, completed and counted by the session"
+	else
+		notok "--persistent $v: parts published, completed and counted by the session" \
+			"exit $RC" "$(grep -o '"session".*' "$T/pk.json" | head -c 200)" \
+			"$(head -c 300 "$ERR")"
+	fi
+done
+run vyre-stream --persistent --chunk 128K "$T/pk.txt"
+if [ "$RC" -eq 0 ]; then
+	contains "--persistent metrics name the megakernel session" "$ERR" \
+		"ring slots, 2 parts per chunk"
+fi
+
 # machine output
 expect_rc "--format json with a failure exits 1" 1 vyre-stream --chunk 64K -j "$T/hello" "$T/missing"
 tr -d ' \n' <"$OUT" >"$T/flat.json"

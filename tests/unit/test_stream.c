@@ -7,8 +7,11 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "device/megakernel.h"
 #include "device/stream.h"
 #include "device/uring.h"
+#include "wire/protocol.h"
+#include "wire/util.h"
 
 static uint64_t naive_count(const uint8_t *d, size_t n, const char *const *p,
 			    unsigned np)
@@ -285,7 +288,7 @@ VY_TEST(stream_pipeline_matches_reference)
 		o.qd = 3;
 		o.dev_slots = 2;
 		o.verify = 1;
-		o.transport = op % 2 ? VY_XFER_COPY : VY_XFER_AUTO;
+		o.transport = op % 2 ? VY_TRANSPORT_COPY : VY_TRANSPORT_AUTO;
 		memset(in, 0, sizeof(in));
 		in[0].path = p1;
 		in[1].path = "/nonexistent/vy";
@@ -328,7 +331,7 @@ VY_TEST(stream_dfa_too_large)
 	vy_dev_dfa_free(&d);
 }
 
-/* --persistent: the resident kernel gives the batch kernels' results. */
+/* --persistent: the megakernel session gives the batch kernels' results. */
 VY_TEST(stream_persistent_matches_reference)
 {
 	const char *pats[] = { "zz", "abcz" };
@@ -382,4 +385,101 @@ VY_TEST(stream_persistent_matches_reference)
 	vy_dev_dfa_free(&d);
 	unlink(p1);
 	free(data);
+}
+
+extern const char vy_kernel_stream_src[];
+extern const size_t vy_kernel_stream_len;
+
+/*
+ * The stream opcodes as megakernel user opcodes: staged with
+ * vy_dev_mk_stage_op, claimed by the session's loop, counted in
+ * DONE_COUNT, the metric words and the fault word like built-in ops.
+ */
+VY_TEST(stream_opcodes_through_megakernel_session)
+{
+	static const char opts[] = "-DVS_OP_BASE=8u";
+	struct vy_dev_mk_params p = { 0 };
+	struct vy_dev_op_cfg oc = { .op = VY_SCAN_COUNT, .byte = 'c' };
+	struct vy_dev_stream_result ref;
+	struct vy_dev_mk_done d[4];
+	const uint8_t *res;
+	uint8_t bytes[64];
+	uint32_t a[7] = { 0 }, v = 0;
+	struct vy_mk *mk;
+	struct vy_err e;
+	cl_mem buf;
+	cl_int rc;
+	uint64_t end;
+	int n = 0, k, err;
+
+	for (k = 0; k < 64; k++)
+		bytes[k] = (uint8_t)"abcz"[(k * 3 + k / 5) % 4];
+	p.persistent = 1;
+	p.slots = 4;
+	p.tenant_count = 1;
+	p.data_words = 8;
+	p.user_src = vy_kernel_stream_src;
+	p.user_len = vy_kernel_stream_len;
+	p.user_options = opts;
+	err = vy_dev_mk_open(&mk, &p, &e);
+	if (err == VY_E_NO_DEVICE)
+		VY_SKIP("no OpenCL device");
+	VY_CHECK(err == 0);
+	buf = clCreateBuffer(vy_dev_mk_cl(mk)->ctx,
+			     CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR,
+			     sizeof(bytes), bytes, &rc);
+	VY_CHECK(buf != NULL);
+	VY_CHECK(vy_dev_mk_set_user_buf(mk, buf, sizeof(bytes), &e) == 0);
+	VY_CHECK(vy_dev_mk_start(mk, &e) == 0);
+	/* count 'c' in bytes [16, 59) into data word 0 */
+	a[0] = 16;
+	a[2] = 43;
+	a[3] = 0;
+	a[4] = 'c';
+	VY_CHECK(vy_dev_mk_stage_op(mk, 0, VY_STREAM_OP_BASE + VY_SCAN_COUNT,
+				    a, 7, 100, &e) == 0);
+	/* checksum of bytes [0, 48) into data words 1-4 */
+	a[0] = 0;
+	a[2] = 48;
+	a[3] = 1;
+	VY_CHECK(vy_dev_mk_stage_op(mk, 1, VY_STREAM_OP_BASE +
+				    VY_SCAN_CHECKSUM, a, 7, 101, &e) == 0);
+	/* a part past the user buffer faults */
+	a[0] = 32;
+	a[2] = 33;
+	VY_CHECK(vy_dev_mk_stage_op(mk, 2, VY_STREAM_OP_BASE + VY_SCAN_COUNT,
+				    a, 7, 102, &e) == 0);
+	VY_CHECK(vy_dev_mk_flush(mk, &e) == 0);
+	end = vy_now_ns() + 10000000000ull;
+	while (n < 3 && vy_now_ns() < end) {
+		k = vy_dev_mk_poll(mk, d + n, 4 - (size_t)n, &e);
+		VY_CHECK(k >= 0);
+		n += k;
+	}
+	VY_CHECK_EQ_U64(n, 3);
+	for (k = 0; k < 3; k++)
+		VY_CHECK_EQ_U64(d[k].status, d[k].tag == 102 ?
+				VY_STATUS_FAULT : VY_STATUS_DONE);
+	VY_CHECK(vy_dev_mk_read_data(mk, 0, 20, &res, &e) == 0);
+	vy_dev_ref_init(&ref);
+	vy_dev_ref_update(&ref, &oc, bytes + 16, 43);
+	VY_CHECK_EQ_U64(vy_word(res, 0), ref.count);
+	oc.op = VY_SCAN_CHECKSUM;
+	vy_dev_ref_init(&ref);
+	vy_dev_ref_update(&ref, &oc, bytes, 48);
+	VY_CHECK_EQ_U64(vy_word(res, 1) | (uint64_t)vy_word(res, 2) << 32,
+			ref.s1);
+	VY_CHECK_EQ_U64(vy_word(res, 3) | (uint64_t)vy_word(res, 4) << 32,
+			ref.s2);
+	VY_CHECK(vy_dev_mk_stop(mk, VY_MK_STOP_WAIT_NS, &e) == 0);
+	VY_CHECK(vy_dev_mk_read_control(mk, VY_CTL_DONE_COUNT, &v, &e) == 0);
+	VY_CHECK_EQ_U64(v, 3);
+	VY_CHECK(vy_dev_mk_read_control(mk, VY_CTL_FAULT_COUNT, &v, &e) == 0);
+	VY_CHECK_EQ_U64(v, 1);
+	VY_CHECK(vy_dev_mk_read_control(mk, VY_CTL_METRICS_BASE +
+					VY_STREAM_OP_BASE + VY_SCAN_COUNT, &v,
+					&e) == 0);
+	VY_CHECK_EQ_U64(v, 2);
+	vy_dev_mk_close(mk);
+	clReleaseMemObject(buf);
 }

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * stream.h - what vyre-stream prints: one line or JSON object per input,
+ * the --verify mismatch diagnostic, the metrics line (stderr) and the
+ * closing JSON document (schema "vyre-stream/1"; vyre-stream(1)).
+ */
+#ifndef VY_REPORT_STREAM_H
+#define VY_REPORT_STREAM_H
+
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "device/stream.h"
+#include "report/emit.h"
+
+/* The result of @op: checksum a string, count and grep an integer, hist
+ * an array of 256 integers.  New reference. */
+json_t *vy_rep_stream_result_json(const struct vy_dev_stream_result *r,
+				  enum vy_dev_scan op);
+
+/* "path<TAB>bytes<TAB>result\n" for a finished input (nothing if it failed). */
+void vy_rep_stream_table_line(FILE *f, const struct vy_dev_stream_input *in,
+			      enum vy_dev_scan op);
+
+/* One input as a JSON object (path, status, error/code or bytes/result,
+ * verified, o_direct).  New reference. */
+json_t *vy_rep_stream_input_json(const struct vy_dev_stream_input *in,
+				 enum vy_dev_scan op);
+
+/*
+ * One finished input in @fmt: its table line, its JSON Lines object, or
+ * (json) its object appended to @inputs for vy_rep_stream_document.
+ */
+void vy_rep_stream_input(FILE *f, enum vy_rep_format fmt,
+			 const struct vy_dev_stream_input *in,
+			 enum vy_dev_scan op, json_t *inputs);
+
+/* "PROG: PATH: --verify mismatch: device ..., cpu ..." */
+void vy_rep_stream_mismatch(FILE *f, const char *prog,
+			    const struct vy_dev_stream_input *in,
+			    enum vy_dev_scan op);
+
+/* The metrics object (with "session" under --persistent).  New reference. */
+json_t *vy_rep_stream_metrics_json(const struct vy_dev_stream_metrics *m);
+
+/* The one-line summary that vyre-stream writes to stderr. */
+void vy_rep_stream_metrics_line(FILE *f, const char *prog,
+				const struct vy_dev_stream_metrics *m);
+
+/*
+ * The closing document: --format json {"op", "inputs" (@inputs, stolen),
+ * "metrics"}, jsonl {"metrics"}; nothing for table.  Returns
+ * 0 or VY_E_IO (vy_rep_emit_json).
+ */
+int vy_rep_stream_document(FILE *f, enum vy_rep_format fmt,
+			   enum vy_dev_scan op, json_t *inputs,
+			   const struct vy_dev_stream_metrics *m);
+
+/* Bytes per nanosecond = GB/s; 0 for no time. */
+double vy_rep_gbps(uint64_t bytes, uint64_t ns);
+
+#endif
