@@ -9,9 +9,11 @@
  * bytes.  Partial results go to res[(desc_base + b) * res_words ...]; the
  * host adds the parts up (and composes grep maps in sequence order).
  * Bytes past the valid length are never read.
+ *
+ * The wire constants (VY_STATUS_*, VY_CTL_*, VY_STREAM_OP_*,
+ * VY_STREAM_WG_MAX) come from common/wire/wire.def: the build puts the
+ * generated block in front of this file.
  */
-
-#define WG_MAX 256
 
 /*
  * Chunk bytes as the work functions read them.  The resident kernel
@@ -236,7 +238,7 @@ __kernel void vs_checksum(__global const uchar *data, ulong slot_bytes,
 			  __global const uint *desc, uint desc_base,
 			  __global uint *res, uint res_words, uint ng)
 {
-	__local ulong l1[WG_MAX], l2[WG_MAX];
+	__local ulong l1[VY_STREAM_WG_MAX], l2[VY_STREAM_WG_MAX];
 	CHUNK_PROLOGUE;
 
 	do_checksum(p, len, r, g, ng, l1, l2);
@@ -246,7 +248,7 @@ __kernel void vs_count(__global const uchar *data, ulong slot_bytes,
 		       __global const uint *desc, uint desc_base,
 		       __global uint *res, uint res_words, uint ng, uint byte)
 {
-	__local uint lc[WG_MAX];
+	__local uint lc[VY_STREAM_WG_MAX];
 	CHUNK_PROLOGUE;
 
 	do_count(p, len, r, g, ng, byte, lc);
@@ -267,7 +269,7 @@ __kernel void vs_grep(__global const uchar *data, ulong slot_bytes,
 		      __global uint *res, uint res_words, uint ng,
 		      __global const uint *dfa, uint nstates, uint maxlen)
 {
-	__local uint lc[WG_MAX];
+	__local uint lc[VY_STREAM_WG_MAX];
 	CHUNK_PROLOGUE;
 
 	do_grep(p, len, r, g, ng, dfa, nstates, maxlen, lc);
@@ -286,21 +288,11 @@ __kernel void vs_grep(__global const uchar *data, ulong slot_bytes,
  * Loops end on SHUTDOWN, after max_iters iterations, or after idle_max
  * iterations without a claim (0 = no idle bound).
  */
-#define ST_PUBLISHED 1u
-#define ST_CLAIMED 2u
-#define ST_DONE 3u
-#define ST_FAULT 7u
-#define W_SHUTDOWN 0u
-#define W_DONE_COUNT 1u
-#define W_METRICS 96u
-#define W_FAULTS 141u
-#define VS_OP_CHECKSUM 8u
-#define VS_OP_GREP 11u
 #define CLAIM_NONE 0xFFFFFFFFu
 #define CLAIM_STOP 0xFFFFFFFEu
 
 #ifndef VS_PERSISTENT_OP
-#define VS_PERSISTENT_OP VS_OP_CHECKSUM
+#define VS_PERSISTENT_OP VY_STREAM_OP_CHECKSUM
 #endif
 
 /*
@@ -316,7 +308,7 @@ __kernel void vs_persistent(__global const uchar *data, ulong slot_bytes,
 			    uint nstates, uint maxlen, uint max_iters,
 			    uint idle_max)
 {
-	__local ulong l1[WG_MAX], l2[WG_MAX];
+	__local ulong l1[VY_STREAM_WG_MAX], l2[VY_STREAM_WG_MAX];
 	__local uint h[256];
 	__local uint claim;
 	volatile __global uint *vr = ring;
@@ -334,18 +326,18 @@ __kernel void vs_persistent(__global const uchar *data, ulong slot_bytes,
 		if (lid == 0) {
 			uint k, got = CLAIM_NONE;
 
-			if (vc[W_SHUTDOWN]) {
+			if (vc[VY_CTL_SHUTDOWN]) {
 				got = CLAIM_STOP;
 			} else {
 				for (k = 0; k < nslots; k++) {
 					uint s = (start + k) % nslots;
 
-					if (vr[s * 16] != ST_PUBLISHED)
+					if (vr[s * 16] != VY_STATUS_PUBLISHED)
 						continue;
 					if (atomic_cmpxchg(&ring[s * 16],
-							   ST_PUBLISHED,
-							   ST_CLAIMED) ==
-					    ST_PUBLISHED) {
+							   VY_STATUS_PUBLISHED,
+							   VY_STATUS_CLAIMED) ==
+					    VY_STATUS_PUBLISHED) {
 						got = s;
 						break;
 					}
@@ -374,11 +366,11 @@ __kernel void vs_persistent(__global const uchar *data, ulong slot_bytes,
 		}
 		p = data + (ulong)dslot * slot_bytes;
 		r = res + (ulong)rslot * res_words;
-#if VS_PERSISTENT_OP == VS_OP_CHECKSUM
+#if VS_PERSISTENT_OP == VY_STREAM_OP_CHECKSUM
 		do_checksum(p, len, r, 0, 1, l1, l2);
-#elif VS_PERSISTENT_OP == VS_OP_CHECKSUM + 1
+#elif VS_PERSISTENT_OP == VY_STREAM_OP_COUNT
 		do_count(p, len, r, 0, 1, byte, (__local uint *)l1);
-#elif VS_PERSISTENT_OP == VS_OP_CHECKSUM + 2
+#elif VS_PERSISTENT_OP == VY_STREAM_OP_HIST
 		do_hist(p, len, r, 0, 1, h);
 #else
 		do_grep(p, len, r, 0, 1, dfa, nstates, maxlen,
@@ -387,13 +379,13 @@ __kernel void vs_persistent(__global const uchar *data, ulong slot_bytes,
 		mem_fence(CLK_GLOBAL_MEM_FENCE);
 		barrier(CLK_GLOBAL_MEM_FENCE | CLK_LOCAL_MEM_FENCE);
 		if (lid == 0 && ok) {
-			atomic_inc(&control[W_DONE_COUNT]);
-			if (op < 32u)
-				atomic_inc(&control[W_METRICS + op]);
+			atomic_inc(&control[VY_CTL_DONE_COUNT]);
+			if (op < VY_OP_METRIC_LIMIT)
+				atomic_inc(&control[VY_CTL_METRICS_BASE + op]);
 			if (fault)
-				atomic_inc(&control[W_FAULTS]);
+				atomic_inc(&control[VY_CTL_FAULT_COUNT]);
 			mem_fence(CLK_GLOBAL_MEM_FENCE);
-			atomic_xchg(&ring[c * 16], fault ? ST_FAULT : ST_DONE);
+			atomic_xchg(&ring[c * 16], fault ? VY_STATUS_FAULT : VY_STATUS_DONE);
 		}
 		idle = ok ? 0 : idle + 1;
 		it++;

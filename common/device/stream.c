@@ -263,7 +263,11 @@ void vy_dev_result_format(const struct vy_dev_stream_result *r, enum vy_dev_scan
 extern const char vy_kernel_stream_src[];
 extern const size_t vy_kernel_stream_len;
 
-#define WG_MAX 256u
+/* The kernels' scan ops in the order of enum vy_dev_scan. */
+_Static_assert(VY_STREAM_OP_COUNT == VY_STREAM_OP_CHECKSUM + VY_SCAN_COUNT &&
+	       VY_STREAM_OP_HIST == VY_STREAM_OP_CHECKSUM + VY_SCAN_HIST &&
+	       VY_STREAM_OP_GREP == VY_STREAM_OP_CHECKSUM + VY_SCAN_GREP,
+	       "stream opcodes follow enum vy_dev_scan");
 #define DIO_ALIGN 4096u
 
 enum hstate { H_FREE, H_READING, H_READY, H_BUSY };
@@ -476,7 +480,7 @@ static int setup_device(struct pipe *p, struct vy_err *e)
 	if (!p->qk || !p->qc)
 		return clerr(e, "clCreateCommandQueue", rc);
 	snprintf(bopt, sizeof(bopt), "-DVS_PERSISTENT_OP=%u%s",
-		 VY_STREAM_OP_BASE + o->op.op,
+		 VY_STREAM_OP_CHECKSUM + o->op.op,
 		 o->persistent ? " -DVS_PERSISTENT" : "");
 	ret = vy_dev_cl_build(&p->cl, vy_kernel_stream_src, vy_kernel_stream_len,
 			  bopt, &p->prog, e);
@@ -491,7 +495,7 @@ static int setup_device(struct pipe *p, struct vy_err *e)
 				      &kwg, NULL);
 	if (rc != CL_SUCCESS)
 		kwg = 64;
-	p->wg = WG_MAX;
+	p->wg = VY_STREAM_WG_MAX;
 	while (p->wg > 1 && (p->wg > kwg ||
 			     p->wg > p->cl.info.max_workgroup_size))
 		p->wg >>= 1;
@@ -1299,7 +1303,7 @@ static int pk_dispatch(struct pipe *p, struct vy_err *e)
 		}
 		w = ring + (size_t)d * VY_SLOT_WORDS;
 		memset(w + 1, 0, 15 * 4);
-		w[VY_SLOT_OPCODE_WORD] = VY_STREAM_OP_BASE + p->o->op.op;
+		w[VY_SLOT_OPCODE_WORD] = VY_STREAM_OP_CHECKSUM + p->o->op.op;
 		w[VY_SLOT_PRIORITY_WORD] = 2;
 		w[VY_SLOT_ARG0_WORD + 0] = p->shared ? h : d;
 		w[VY_SLOT_ARG0_WORD + 1] = (uint32_t)s->len;
