@@ -75,8 +75,8 @@ _Static_assert(VY_OP_BUILTIN_MAX == VY_OP_BATCH_FENCE &&
 	       "user opcodes follow the builtins");
 _Static_assert(VY_OP_LOAD_MISS >= VY_OP_RESERVED_MIN &&
 	       VY_OP_PRINTF <= VY_OP_RESERVED_MAX &&
-	       (VY_OP_PACKED_SLOT & VY_OP_SYSTEM_MASK) &&
-	       (VY_OP_SHUTDOWN & VY_OP_SYSTEM_MASK),
+	       (VY_OP_PACKED_SLOT & VY_OP_SYSTEM_MASK) != 0 &&
+	       (VY_OP_SHUTDOWN & VY_OP_SYSTEM_MASK) != 0,
 	       "LOAD_MISS and PRINTF are reserved, PACKED and SHUTDOWN system");
 _Static_assert(VY_STREAM_OP_CHECKSUM >= VY_OP_USER_MIN &&
 	       VY_STREAM_OP_GREP < VY_OP_METRIC_LIMIT,
