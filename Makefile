@@ -43,14 +43,17 @@ endif
 .SECONDEXPANSION:
 .SECONDARY:
 .DEFAULT_GOAL := all
-.PHONY: all check demo sanitize fuzz install deps clean test-bins lint-man
+.PHONY: all check demo sanitize fuzz install deps clean test-bins lint-man gen
 
 WINGS := wire telemetry policy device report
 COMMON_SRC := $(foreach w,$(WINGS),$(wildcard common/$(w)/*.c))
 COMMON_HDR := $(foreach w,$(WINGS),$(wildcard common/$(w)/*.h common/$(w)/*.def))
 KERNEL_SRC := $(wildcard kernels/*.cl)
-COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/obj/%.o) \
-	$(KERNEL_SRC:kernels/%.cl=$(BUILD)/obj/gen/kernel_%.o)
+WIRE_DEF := common/wire/wire.def
+WIRE_H := $(BUILD)/gen/wire/wire.h
+GEN_OBJ := $(KERNEL_SRC:kernels/%.cl=$(BUILD)/obj/gen/kernel_%.o) \
+	$(BUILD)/obj/gen/wire_cl.o
+COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/obj/%.o) $(GEN_OBJ)
 LIB := $(BUILD)/libvy.a
 
 PROGS := $(patsubst bin/%.c,$(BUILD)/%,$(wildcard bin/*.c))
@@ -64,25 +67,51 @@ all: $(PROGS) $(TOOLS)
 
 test-bins: all $(BUILD)/unit-tests $(FUZZ_REPLAY)
 
-$(BUILD)/obj/%.o: %.c $(COMMON_HDR) | $(BUILD)/gen
+$(BUILD)/obj/%.o: %.c $(COMMON_HDR) $(WIRE_H) | $(BUILD)/gen
 	$(call say,CC,$<)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-# Kernels are embedded with .incbin: symbols vy_kernel_<name>_src (NUL
-# terminated) and vy_kernel_<name>_len (size_t, without the NUL).
-$(BUILD)/gen/kernel_%.S: kernels/%.cl | $(BUILD)/gen
-	$(call say,EMBED,$<)
-	$(Q)printf '%s\n' '.section .rodata' '.balign 16' \
-		'.global vy_kernel_$*_src' 'vy_kernel_$*_src:' \
-		'.incbin "$<"' '1: .byte 0' '.balign 8' \
-		'.global vy_kernel_$*_len' 'vy_kernel_$*_len:' \
-		'.quad 1b - vy_kernel_$*_src' \
-		'.section .note.GNU-stack,"",@progbits' > $@
+# The wire constants are written once, in common/wire/wire.def; the host
+# includes the generated "wire/wire.h" and every kernel is compiled with
+# the generated #define block in front (README: common/README.md).
+$(BUILD)/gen/wire/wire.h $(BUILD)/gen/wire/wire.cl: $(WIRE_DEF) scripts/gen-wire.sh
+	$(call say,GEN,$@)
+	@mkdir -p $(dir $@)
+	$(Q)sh scripts/gen-wire.sh $(patsubst .%,%,$(suffix $@)) $(WIRE_DEF) \
+		>$@.tmp && mv $@.tmp $@
 
-$(BUILD)/obj/gen/kernel_%.o: $(BUILD)/gen/kernel_%.S kernels/%.cl
+# What is embedded: the wire block, then the kernel source.
+$(BUILD)/gen/kernel_%.cl: $(BUILD)/gen/wire/wire.cl kernels/%.cl
+	$(Q)cat $^ >$@
+
+# Embedded with .incbin: symbols vy_kernel_<name>_src (NUL terminated) and
+# vy_kernel_<name>_len (size_t, without the NUL) for each kernel, and
+# vy_wire_cl_src/_len for the wire block alone (wire/protocol.h).
+embed = printf '%s\n' '.section .rodata' '.balign 16' \
+	'.global $(1)_src' '$(1)_src:' '.incbin "$(2)"' '1: .byte 0' \
+	'.balign 8' '.global $(1)_len' '$(1)_len:' '.quad 1b - $(1)_src' \
+	'.section .note.GNU-stack,"",@progbits'
+
+$(BUILD)/gen/kernel_%.S: $(BUILD)/gen/kernel_%.cl
+	$(call say,EMBED,$<)
+	$(Q)$(call embed,vy_kernel_$*,$<) >$@
+
+$(BUILD)/gen/wire_cl.S: $(BUILD)/gen/wire/wire.cl
+	$(call say,EMBED,$<)
+	$(Q)$(call embed,vy_wire_cl,$<) >$@
+
+# .incbin is not a dependency the assembler reports: name the source.
+$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.S $(BUILD)/gen/%.cl
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -c -o $@ $<
+
+$(BUILD)/obj/gen/wire_cl.o: $(BUILD)/gen/wire_cl.S $(BUILD)/gen/wire/wire.cl
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -c -o $@ $<
+
+# Everything generated, for builds outside this Makefile (scripts/fuzz.sh).
+gen: $(WIRE_H) $(GEN_OBJ)
 
 $(BUILD)/gen:
 	@mkdir -p $@

@@ -14,64 +14,13 @@
  * DONE_COUNT moves (upstream order).  Every index is checked against the
  * real buffer length (D4): a faulting slot ends FAULT, control word 141
  * counts it, DONE_COUNT still moves.
+ *
+ * The wire constants (VY_STATUS_*, VY_CTL_*, VY_OP_*, ...) are not defined
+ * here: the build puts the block generated from common/wire/wire.def in
+ * front of this file.
  */
 
-#define ST_EMPTY 0u
-#define ST_PUBLISHED 1u
-#define ST_CLAIMED 2u
-#define ST_DONE 3u
-#define ST_YIELD 5u
-#define ST_REQUEUE 6u
-#define ST_FAULT 7u
-
-#define W_SHUTDOWN 0u
-#define W_DONE_COUNT 1u
-#define W_TENANT_BASE 2u
-#define W_TENANT_FAIRNESS 64u
-#define W_METRICS 96u
-#define W_EPOCH 128u
-#define W_PRIORITY_OFFSETS 129u
-#define W_STARVATION 135u
-#define W_PRIORITY_FAIRNESS 136u
-#define W_FAULTS 141u
-#define W_OBSERVABLE 160u
-
-#define SLOT_WORDS 16u
-#define TENANT_LIMIT 29u
-#define STARVATION_THRESHOLD 16u
-#define PRIORITY_LEVELS 5u
 #define SCAN_WINDOW 32u
-
-#define OP_NOP 0u
-#define OP_STORE_U32 1u
-#define OP_ATOMIC_ADD 2u
-#define OP_LOAD_U32 3u
-#define OP_COMPARE_SWAP 4u
-#define OP_MEMCPY 5u
-#define OP_DFA_STEP 6u
-#define OP_BATCH_FENCE 7u
-#define OP_LOAD_MISS 0xFFFDu
-#define OP_PRINTF 0xFFFEu
-#define OP_PACKED 0x80000001u
-#define OP_SHUTDOWN 0xFFFFFFFFu
-
-#define DEBUG_WORDS_MAX 257u
-#define IO_SLOT_WORDS 8u
-#define IO_SLOTS_MAX 64u
-#define IO_W_OP 0u
-#define IO_W_SRC 1u
-#define IO_W_DST 2u
-#define IO_W_OFF_LO 3u
-#define IO_W_OFF_HI 4u
-#define IO_W_BYTES 5u
-#define IO_W_STATUS 6u
-#define IO_W_TAG 7u
-#define IO_OK 0x10u
-#define IO_ERROR 0x11u
-#define IO_READ 1u
-
-#define MODE_PERSISTENT 1u
-#define MODE_PRIORITY 2u
 
 typedef __global volatile uint gvu;
 
@@ -132,36 +81,36 @@ static int vy_dispatch(const struct vy_bufs *b, uint op, uint a0, uint a1,
 	gvu *c = b->control;
 	uint cw = b->control_words;
 
-	if (op < 32u)
-		atomic_inc(&c[W_METRICS + op]);
+	if (op < VY_OP_METRIC_LIMIT)
+		atomic_inc(&c[VY_CTL_METRICS_BASE + op]);
 	switch (op) {
-	case OP_STORE_U32:
+	case VY_OP_STORE_U32:
 		if (!in_range(a1, 1, cw))
 			return 1;
 		atomic_xchg(&c[a1], a0);
 		return 0;
-	case OP_ATOMIC_ADD:
+	case VY_OP_ATOMIC_ADD:
 		if (!in_range(a1, 1, cw))
 			return 1;
 		atomic_add(&c[a1], a0);
 		return 0;
-	case OP_LOAD_U32:
+	case VY_OP_LOAD_U32:
 		if (!in_range(a0, 1, cw) ||
-		    !in_range((ulong)W_OBSERVABLE + a1, 1, cw))
+		    !in_range((ulong)VY_CTL_OBSERVABLE_BASE + a1, 1, cw))
 			return 1;
-		atomic_xchg(&c[W_OBSERVABLE + a1], ald(&c[a0]));
+		atomic_xchg(&c[VY_CTL_OBSERVABLE_BASE + a1], ald(&c[a0]));
 		return 0;
-	case OP_COMPARE_SWAP: {
+	case VY_OP_COMPARE_SWAP: {
 		uint prev;
 
 		if (!in_range(a0, 1, cw) ||
-		    !in_range((ulong)W_OBSERVABLE + a0, 1, cw))
+		    !in_range((ulong)VY_CTL_OBSERVABLE_BASE + a0, 1, cw))
 			return 1;
 		prev = atomic_cmpxchg(&c[a0], a1, a2);
-		atomic_xchg(&c[W_OBSERVABLE + a0], prev);
+		atomic_xchg(&c[VY_CTL_OBSERVABLE_BASE + a0], prev);
 		return 0;
 	}
-	case OP_MEMCPY:
+	case VY_OP_MEMCPY:
 		if (a2 == 0u)
 			return 0;
 		if (!in_range(a0, a2, cw) || !in_range(a1, a2, cw))
@@ -169,28 +118,28 @@ static int vy_dispatch(const struct vy_bufs *b, uint op, uint a0, uint a1,
 		for (uint i = 0; i < a2; i++)
 			atomic_xchg(&c[a1 + i], ald(&c[a0 + i]));
 		return 0;
-	case OP_DFA_STEP: {
+	case VY_OP_DFA_STEP: {
 		ulong idx = (ulong)a0 * 256ul + a1;
 
 		if (!in_range(idx, 1, b->data_words) ||
-		    !in_range((ulong)W_OBSERVABLE + a2, 1, cw))
+		    !in_range((ulong)VY_CTL_OBSERVABLE_BASE + a2, 1, cw))
 			return 1;
-		atomic_xchg(&c[W_OBSERVABLE + a2], b->data[idx]);
+		atomic_xchg(&c[VY_CTL_OBSERVABLE_BASE + a2], b->data[idx]);
 		return 0;
 	}
-	case OP_BATCH_FENCE:
-		if (!in_range(W_OBSERVABLE, 1, cw))
+	case VY_OP_BATCH_FENCE:
+		if (!in_range(VY_CTL_OBSERVABLE_BASE, 1, cw))
 			return 1;
-		atomic_inc(&c[W_EPOCH]);
-		atomic_xchg(&c[W_OBSERVABLE], a1);
+		atomic_inc(&c[VY_CTL_EPOCH]);
+		atomic_xchg(&c[VY_CTL_OBSERVABLE_BASE], a1);
 		return 0;
-	case OP_PRINTF: {
+	case VY_OP_PRINTF: {
 		uint cap, old;
 		ulong base;
 
 		if (b->debug_words == 0u)
 			return 0;
-		cap = min(DEBUG_WORDS_MAX, b->debug_words);
+		cap = min(VY_DEBUG_BUFFER_WORDS, b->debug_words);
 		old = atomic_add(&b->debug[0], 4u);
 		base = (ulong)old + 1ul;
 		if (base + 4ul <= (ulong)cap) {
@@ -201,8 +150,8 @@ static int vy_dispatch(const struct vy_bufs *b, uint op, uint a0, uint a1,
 		}
 		return 0;
 	}
-	case OP_SHUTDOWN:
-		atomic_xchg(&c[W_SHUTDOWN], 1u);
+	case VY_OP_SHUTDOWN:
+		atomic_xchg(&c[VY_CTL_SHUTDOWN], 1u);
 		return 0;
 	default:
 		/* NOP, DFA-less user opcodes 8..: the metric only */
@@ -254,17 +203,17 @@ static int vy_packed(const struct vy_bufs *b, const uint *args,
  */
 static int vy_load_miss(const struct vy_bufs *b, uint resource)
 {
-	uint nio = min(b->io_words / IO_SLOT_WORDS, IO_SLOTS_MAX);
+	uint nio = min(b->io_words / VY_IO_SLOT_WORDS, VY_IO_SLOT_COUNT);
 	gvu *q = 0;
 
 	for (uint it = 0; it < b->io_poll_max && !q; it++) {
 		for (uint s = 0; s < nio; s++) {
-			gvu *cand = b->io + s * IO_SLOT_WORDS;
+			gvu *cand = b->io + s * VY_IO_SLOT_WORDS;
 
-			if (cand[IO_W_STATUS] != ST_EMPTY)
+			if (cand[VY_IO_STATUS_WORD] != VY_STATUS_EMPTY)
 				continue;
-			if (atomic_cmpxchg(&cand[IO_W_STATUS], ST_EMPTY,
-					   ST_CLAIMED) == ST_EMPTY) {
+			if (atomic_cmpxchg(&cand[VY_IO_STATUS_WORD], VY_STATUS_EMPTY,
+					   VY_STATUS_CLAIMED) == VY_STATUS_EMPTY) {
 				q = cand;
 				break;
 			}
@@ -272,28 +221,28 @@ static int vy_load_miss(const struct vy_bufs *b, uint resource)
 	}
 	if (!q)
 		return 1;
-	q[IO_W_OP] = IO_READ;
-	q[IO_W_SRC] = resource;
-	q[IO_W_DST] = resource;
-	q[IO_W_OFF_LO] = 0u;
-	q[IO_W_OFF_HI] = 0u;
-	q[IO_W_BYTES] = 0u;
-	q[IO_W_TAG] = resource;
+	q[VY_IO_OP_TYPE_WORD] = VY_IO_OP_READ;
+	q[VY_IO_SRC_HANDLE_WORD] = resource;
+	q[VY_IO_DST_HANDLE_WORD] = resource;
+	q[VY_IO_OFFSET_LO_WORD] = 0u;
+	q[VY_IO_OFFSET_HI_WORD] = 0u;
+	q[VY_IO_BYTE_COUNT_WORD] = 0u;
+	q[VY_IO_TAG_WORD] = resource;
 	mem_fence(CLK_GLOBAL_MEM_FENCE);
-	atomic_xchg(&q[IO_W_STATUS], ST_PUBLISHED);
+	atomic_xchg(&q[VY_IO_STATUS_WORD], VY_STATUS_PUBLISHED);
 	for (uint it = 0; it < b->io_poll_max; it++) {
-		uint st = q[IO_W_STATUS];
+		uint st = q[VY_IO_STATUS_WORD];
 
-		if (st == IO_OK || st == IO_ERROR) {
-			atomic_xchg(&q[IO_W_STATUS], ST_EMPTY);
-			return st == IO_ERROR;
+		if (st == VY_IO_STATUS_OK || st == VY_IO_STATUS_ERROR) {
+			atomic_xchg(&q[VY_IO_STATUS_WORD], VY_STATUS_EMPTY);
+			return st == VY_IO_STATUS_ERROR;
 		}
 		/* a host that stops the kernel will not answer any more */
-		if (b->control[W_SHUTDOWN] != 0u)
+		if (b->control[VY_CTL_SHUTDOWN] != 0u)
 			break;
 	}
 	/* Withdraw an unclaimed request; a claimed one stays the host's. */
-	atomic_cmpxchg(&q[IO_W_STATUS], ST_PUBLISHED, ST_EMPTY);
+	atomic_cmpxchg(&q[VY_IO_STATUS_WORD], VY_STATUS_PUBLISHED, VY_STATUS_EMPTY);
 	return 1;
 }
 
@@ -318,11 +267,11 @@ static void vy_execute(const struct vy_bufs *b, gvu *slot, uint slot_base,
 		if (user >= 0) {
 			/* counted like a built-in op: one metric, one DONE */
 			if (op < 32u)
-				atomic_inc(&c[W_METRICS + op]);
+				atomic_inc(&c[VY_CTL_METRICS_BASE + op]);
 			fault = user;
-		} else if (op == OP_LOAD_MISS) {
+		} else if (op == VY_OP_LOAD_MISS) {
 			fault = vy_load_miss(b, args[0]);
-		} else if (op == OP_PACKED) {
+		} else if (op == VY_OP_PACKED_SLOT) {
 			fault = vy_packed(b, args, slot_base);
 		} else {
 			fault = vy_dispatch(b, op, args[0], args[1], args[2],
@@ -330,11 +279,11 @@ static void vy_execute(const struct vy_bufs *b, gvu *slot, uint slot_base,
 		}
 	}
 	if (fault)
-		atomic_inc(&c[W_FAULTS]);
+		atomic_inc(&c[VY_CTL_FAULT_COUNT]);
 	mem_fence(CLK_GLOBAL_MEM_FENCE);
-	atomic_inc(&c[W_DONE_COUNT]);
+	atomic_inc(&c[VY_CTL_DONE_COUNT]);
 	mem_fence(CLK_GLOBAL_MEM_FENCE);
-	atomic_xchg(&slot[0], fault ? ST_FAULT : ST_DONE);
+	atomic_xchg(&slot[0], fault ? VY_STATUS_FAULT : VY_STATUS_DONE);
 }
 
 /*
@@ -345,14 +294,14 @@ static void vy_execute(const struct vy_bufs *b, gvu *slot, uint slot_base,
 static int vy_authorize(const struct vy_bufs *b, gvu *slot)
 {
 	/* three loads issued before any is used: one round trip, not three */
-	uint sd = b->control[W_SHUTDOWN];
+	uint sd = b->control[VY_CTL_SHUTDOWN];
 	uint tenant = slot[2];
-	uint base = b->control[W_TENANT_BASE];
+	uint base = b->control[VY_CTL_TENANT_BASE];
 	ulong idx;
 
 	if (sd != 0u)
 		return -1;
-	if (tenant >= TENANT_LIMIT)
+	if (tenant >= VY_CTL_TENANT_MASK_SLOTS)
 		return 2;
 	/* volatile loads: the values of upstream's atomic loads, no RMW */
 	idx = (ulong)base + tenant;
@@ -368,25 +317,25 @@ static int vy_authorize(const struct vy_bufs *b, gvu *slot)
 static int vy_try_slot(const struct vy_bufs *b, gvu *ring, uint s, uint st,
 		       int *pri_claimed, uint pri)
 {
-	gvu *slot = ring + (ulong)s * SLOT_WORDS;
+	gvu *slot = ring + (ulong)s * VY_SLOT_WORDS;
 	int auth = vy_authorize(b, slot);
 
 	if (auth <= 0)
 		return auth;
-	if (atomic_cmpxchg(&slot[0], st, ST_CLAIMED) != st)
+	if (atomic_cmpxchg(&slot[0], st, VY_STATUS_CLAIMED) != st)
 		return 0;
 	if (pri_claimed) {
 		gvu *c = b->control;
 
 		*pri_claimed = 1;
 		if (pri <= 1u)
-			atomic_inc(&c[W_STARVATION]);
+			atomic_inc(&c[VY_CTL_PRIORITY_STARVATION]);
 		else
-			atomic_xchg(&c[W_STARVATION], 0u);
-		atomic_inc(&c[W_TENANT_FAIRNESS + slot[2] % 32u]);
-		atomic_inc(&c[W_PRIORITY_FAIRNESS + pri]);
+			atomic_xchg(&c[VY_CTL_PRIORITY_STARVATION], 0u);
+		atomic_inc(&c[VY_CTL_TENANT_FAIRNESS_BASE + slot[2] % 32u]);
+		atomic_inc(&c[VY_CTL_PRIORITY_FAIRNESS_BASE + pri]);
 	}
-	vy_execute(b, slot, s * SLOT_WORDS, auth == 2);
+	vy_execute(b, slot, s * VY_SLOT_WORDS, auth == 2);
 	return 1;
 }
 
@@ -403,9 +352,9 @@ static uint vy_scan(const struct vy_bufs *b, gvu *ring, uint nslots,
 
 		if (s >= nslots)
 			s -= nslots;
-		if (ring[(ulong)s * SLOT_WORDS] != ST_PUBLISHED)
+		if (ring[(ulong)s * VY_SLOT_WORDS] != VY_STATUS_PUBLISHED)
 			continue;
-		r = vy_try_slot(b, ring, s, ST_PUBLISHED, 0, 0);
+		r = vy_try_slot(b, ring, s, VY_STATUS_PUBLISHED, 0, 0);
 		if (r < 0)
 			return 0;
 		if (r)
@@ -424,8 +373,8 @@ static uint vy_scan_pri_range(const struct vy_bufs *b, gvu *ring, uint nslots,
 			      uint lane, uint pri, int *claimed)
 {
 	gvu *c = b->control;
-	uint start = ald(&c[W_PRIORITY_OFFSETS + pri]);
-	uint end = ald(&c[W_PRIORITY_OFFSETS + pri + 1u]);
+	uint start = ald(&c[VY_CTL_PRIORITY_OFFSETS_BASE + pri]);
+	uint end = ald(&c[VY_CTL_PRIORITY_OFFSETS_BASE + pri + 1u]);
 	uint len;
 
 	if (end > nslots)
@@ -435,10 +384,10 @@ static uint vy_scan_pri_range(const struct vy_bufs *b, gvu *ring, uint nslots,
 	len = end - start;
 	for (uint k = 0; k < len; k++) {
 		uint s = start + (lane + k) % len;
-		uint st = ring[(ulong)s * SLOT_WORDS];
+		uint st = ring[(ulong)s * VY_SLOT_WORDS];
 		int r;
 
-		if (st != ST_PUBLISHED && st != ST_YIELD && st != ST_REQUEUE)
+		if (st != VY_STATUS_PUBLISHED && st != VY_STATUS_YIELD && st != VY_STATUS_REQUEUE)
 			continue;
 		r = vy_try_slot(b, ring, s, st, claimed, pri);
 		if (r < 0)
@@ -454,10 +403,10 @@ static uint vy_scan_priority(const struct vy_bufs *b, gvu *ring, uint nslots,
 {
 	int claimed = 0;
 	uint r;
-	int force_lower = ald(&b->control[W_STARVATION]) >= STARVATION_THRESHOLD;
+	int force_lower = ald(&b->control[VY_CTL_PRIORITY_STARVATION]) >= VY_STARVATION_THRESHOLD;
 
 	if (force_lower) {
-		for (uint p = 2u; p < PRIORITY_LEVELS; p++)
+		for (uint p = 2u; p < VY_PRIORITY_LEVELS; p++)
 			if ((r = vy_scan_pri_range(b, ring, nslots, lane, p,
 						   &claimed)))
 				return r;
@@ -467,7 +416,7 @@ static uint vy_scan_priority(const struct vy_bufs *b, gvu *ring, uint nslots,
 				return r;
 		return 0;
 	}
-	for (uint p = 0u; p < PRIORITY_LEVELS; p++)
+	for (uint p = 0u; p < VY_PRIORITY_LEVELS; p++)
 		if ((r = vy_scan_pri_range(b, ring, nslots, lane, p, &claimed)))
 			return r;
 	return 0;
@@ -499,21 +448,21 @@ __kernel void vy_megakernel(__global uint *control, uint control_words,
 	b.io_poll_max = io_poll_max;
 	b.user = (volatile __global uint *)user;
 	b.user_bytes = user_bytes;
-	if (control_words < W_OBSERVABLE || slot_count == 0u)
+	if (control_words < VY_CTL_OBSERVABLE_BASE || slot_count == 0u)
 		return;
 	cursor = lane % slot_count;
-	if (!(mode & (MODE_PERSISTENT | MODE_PRIORITY))) {
+	if (!(mode & (VY_MODE_PERSISTENT | VY_MODE_PRIORITY))) {
 		/*
 		 * once: one pass, lane L looks at slots L, L + lanes, ...  No
 		 * lane waits on another, so every slot published at launch is
 		 * looked at exactly once, and the pass costs slots / lanes loads.
 		 */
-		if (b.control[W_SHUTDOWN] != 0u)
+		if (b.control[VY_CTL_SHUTDOWN] != 0u)
 			return;
 		for (uint s = lane; s < slot_count; s += lanes) {
-			if (r[(ulong)s * SLOT_WORDS] != ST_PUBLISHED)
+			if (r[(ulong)s * VY_SLOT_WORDS] != VY_STATUS_PUBLISHED)
 				continue;
-			if (vy_try_slot(&b, r, s, ST_PUBLISHED, 0, 0) < 0)
+			if (vy_try_slot(&b, r, s, VY_STATUS_PUBLISHED, 0, 0) < 0)
 				return;
 		}
 		return;
@@ -527,9 +476,9 @@ __kernel void vy_megakernel(__global uint *control, uint control_words,
 	for (uint it = 0; it < max_iters; it++) {
 		uint got, win = min(slot_count, SCAN_WINDOW);
 
-		if (b.control[W_SHUTDOWN] != 0u)
+		if (b.control[VY_CTL_SHUTDOWN] != 0u)
 			return;
-		if (mode & MODE_PRIORITY)
+		if (mode & VY_MODE_PRIORITY)
 			got = vy_scan_priority(&b, r, slot_count, cursor);
 		else
 			got = vy_scan(&b, r, slot_count, cursor, win);
@@ -539,9 +488,9 @@ __kernel void vy_megakernel(__global uint *control, uint control_words,
 			cursor = (uint)(((ulong)got - 1ul + lanes) % slot_count);
 			continue;
 		}
-		if (!(mode & MODE_PRIORITY))
+		if (!(mode & VY_MODE_PRIORITY))
 			cursor = (uint)(((ulong)cursor + win) % slot_count);
-		if (!(mode & MODE_PERSISTENT))
+		if (!(mode & VY_MODE_PERSISTENT))
 			return;
 		if (idle_max && ++idle >= idle_max)
 			return;

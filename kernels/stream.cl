@@ -14,6 +14,10 @@
  * bytes.  Partial results go to res[(desc_base + b) * res_words ...]; the
  * host adds the parts up (and composes grep maps in sequence order).
  * Bytes past the valid length are never read.
+ *
+ * The wire constants (VY_STATUS_*, VY_CTL_*, VY_STREAM_OP_*,
+ * VY_STREAM_WG_MAX) come from common/wire/wire.def: the build puts the
+ * generated block in front of this file.
  */
 
 /* Number of bytes of @x equal to zero. */
@@ -25,7 +29,6 @@ static uint zero_bytes(uint x)
 }
 
 #ifndef VY_USER_OPS
-#define WG_MAX 256
 
 /*
  * The work of one chunk part, done by one work-group: part @g of @ng of
@@ -226,7 +229,7 @@ __kernel void vs_checksum(__global const uchar *data, ulong slot_bytes,
 			  __global const uint *desc, uint desc_base,
 			  __global uint *res, uint res_words, uint ng)
 {
-	__local ulong l1[WG_MAX], l2[WG_MAX];
+	__local ulong l1[VY_STREAM_WG_MAX], l2[VY_STREAM_WG_MAX];
 	CHUNK_PROLOGUE;
 
 	do_checksum(p, len, r, g, ng, l1, l2);
@@ -236,7 +239,7 @@ __kernel void vs_count(__global const uchar *data, ulong slot_bytes,
 		       __global const uint *desc, uint desc_base,
 		       __global uint *res, uint res_words, uint ng, uint byte)
 {
-	__local uint lc[WG_MAX];
+	__local uint lc[VY_STREAM_WG_MAX];
 	CHUNK_PROLOGUE;
 
 	do_count(p, len, r, g, ng, byte, lc);
@@ -257,7 +260,7 @@ __kernel void vs_grep(__global const uchar *data, ulong slot_bytes,
 		      __global uint *res, uint res_words, uint ng,
 		      __global const uint *dfa, uint nstates, uint maxlen)
 {
-	__local uint lc[WG_MAX];
+	__local uint lc[VY_STREAM_WG_MAX];
 	CHUNK_PROLOGUE;
 
 	do_grep(p, len, r, g, ng, dfa, nstates, maxlen, lc);
@@ -270,8 +273,8 @@ __kernel void vs_grep(__global const uchar *data, ulong slot_bytes,
  * --persistent: the megakernel's claim loop calls vy_user_op for every slot
  * it claims; the lane that claimed a stream slot processes one part of a
  * chunk alone (the host publishes a chunk as several parts so lanes share
- * it).  Opcodes VS_OP_BASE + 0..3 = checksum, count, hist, grep (the host
- * passes -DVS_OP_BASE).  Arguments (vyre(7), USER OPCODES FOR STREAMING):
+ * it).  Opcodes VY_STREAM_OP_CHECKSUM..VY_STREAM_OP_GREP = checksum, count,
+ * hist, grep (wire/wire.def).  Arguments (vyre(7), USER OPCODES FOR STREAMING):
  *   a0, a1  byte offset of the part in the user buffer (low, high word),
  *           a multiple of 16
  *   a2      the part's bytes
@@ -399,9 +402,9 @@ static int vy_user_op(const struct vy_bufs *b, uint op, const uint *a)
 	uint rw;
 	gvu *w, *r;
 
-	if (op < VS_OP_BASE || op > VS_OP_BASE + 3u)
+	if (op < VY_STREAM_OP_CHECKSUM || op > VY_STREAM_OP_CHECKSUM + 3u)
 		return -1;
-	switch (op - VS_OP_BASE) {
+	switch (op - VY_STREAM_OP_CHECKSUM) {
 	case 0:
 		rw = 4;
 		break;
@@ -423,7 +426,7 @@ static int vy_user_op(const struct vy_bufs *b, uint op, const uint *a)
 		return 1;
 	w = b->user + off / 4;
 	r = b->data + a[3];
-	switch (op - VS_OP_BASE) {
+	switch (op - VY_STREAM_OP_CHECKSUM) {
 	case 0:
 		vs_lane_checksum(w, len, r);
 		break;

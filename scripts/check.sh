@@ -52,6 +52,11 @@ sh scripts/check-layers.sh >"$log" 2>&1
 grep -v -E '^ok |^[0-9]+ passed' "$log" || true
 add_counts layers
 
+echo "# one wire definition (scripts/check-wire.sh)"
+sh scripts/check-wire.sh >"$log" 2>&1
+grep -v -E '^ok |^[0-9]+ passed' "$log" || true
+add_counts wire
+
 echo "# fuzz corpus replay"
 : >"$log"
 fp=0 ff=0

@@ -30,33 +30,21 @@ case $FUZZ_SECONDS in
 	;;
 esac
 
-mkdir -p "$FUZZ_BUILD/gen"
-# Kernels embedded the same way as the Makefile does, for targets that
-# link code which refers to them.
-objs=
-for k in kernels/*.cl; do
-	[ -f "$k" ] || continue
-	n=$(basename "$k" .cl)
-	s=$FUZZ_BUILD/gen/kernel_$n.S
-	printf '%s\n' '.section .rodata' '.balign 16' \
-		".global vy_kernel_${n}_src" "vy_kernel_${n}_src:" \
-		".incbin \"$k\"" '1: .byte 0' '.balign 8' \
-		".global vy_kernel_${n}_len" "vy_kernel_${n}_len:" \
-		'.quad 1b - vy_kernel_'"$n"'_src' \
-		'.section .note.GNU-stack,"",@progbits' >"$s"
-	"$FUZZ_CC" -c -o "$FUZZ_BUILD/gen/kernel_$n.o" "$s" || exit 4
-	objs="$objs $FUZZ_BUILD/gen/kernel_$n.o"
-done
+# The generated wire header and the embedded kernels, from the Makefile's
+# own rules, for targets that link code which refers to them.
+make --no-print-directory BUILD="$FUZZ_BUILD" CC="$FUZZ_CC" gen || exit 4
+objs=$(ls "$FUZZ_BUILD"/obj/gen/*.o)
 
 # libvy once, with the fuzzer's coverage instrumentation, all files at once.
 FLAGS="-g -O1 -fno-sanitize-recover=undefined -Icommon -I$FUZZ_BUILD/gen \
 -D_GNU_SOURCE -DCL_TARGET_OPENCL_VERSION=300 -DVY_VERSION=\"fuzz\" -std=c11"
 mkdir -p "$FUZZ_BUILD/obj"
 rm -f "$FUZZ_BUILD"/obj/*.o "$FUZZ_BUILD"/obj/*.fail
-echo "# libvy: build common/*.c"
-for c in common/*.c; do
+echo "# libvy: build common/*/*.c"
+for c in common/*/*.c; do
 	[ -f "$c" ] || continue
-	o=$FUZZ_BUILD/obj/$(basename "$c" .c).o
+	# wing_file.o: two wings may hold files of the same name
+	o=$FUZZ_BUILD/obj/$(echo "${c#common/}" | sed 's,/,_,g; s,\.c$,,').o
 	# shellcheck disable=SC2086
 	( "$FUZZ_CC" $FLAGS -fsanitize=fuzzer-no-link,address,undefined \
 		-c -o "$o" "$c" || : >"$o.fail" ) &

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wire/protocol.h"
 #include "wire/util.h"
 
 #ifndef CL_PLATFORM_NOT_FOUND_KHR
@@ -370,12 +371,16 @@ int vy_dev_cl_source(const char *path, const char *embedded, size_t embedded_len
 	rc = vy_read_file(path, &buf, &n, e);
 	if (rc)
 		return rc;
-	*out = realloc(buf, n + 1);
+	/* A kernel file gets the wire constants as the embedded ones do. */
+	*out = malloc(vy_wire_cl_len + n + 1);
 	if (!*out) {
 		free(buf);
 		return vy_errf(e, VY_E_NOMEM, NULL, "out of memory");
 	}
-	(*out)[n] = '\0';
-	*len = n;
+	memcpy(*out, vy_wire_cl_src, vy_wire_cl_len);
+	memcpy(*out + vy_wire_cl_len, buf, n);
+	free(buf);
+	*len = vy_wire_cl_len + n;
+	(*out)[*len] = '\0';
 	return 0;
 }

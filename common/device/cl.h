@@ -83,7 +83,9 @@ int vy_dev_cl_build(struct vy_dev_cl *cl, const char *src, size_t len,
 
 /*
  * The source of kernel @name: @path when not NULL (a file read whole; "-"
- * is stdin), else the embedded default (@embedded, @embedded_len).  On
+ * is stdin), preceded by the wire constants (vy_wire_cl_src, which the
+ * embedded kernels already start with), else the embedded default
+ * (@embedded, @embedded_len).  On
  * success *@out is a malloc'd NUL-terminated copy (the caller frees).
  */
 int vy_dev_cl_source(const char *path, const char *embedded, size_t embedded_len,

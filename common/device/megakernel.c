@@ -17,9 +17,6 @@
 extern const char vy_kernel_megakernel_src[];
 extern const size_t vy_kernel_megakernel_len;
 
-#define MODE_PERSISTENT 1u
-#define MODE_PRIORITY 2u
-
 /* host view of a slot */
 enum { SLOT_FREE = 0, SLOT_STAGED = 1, SLOT_INFLIGHT = 2 };
 
@@ -141,8 +138,8 @@ static int set_args(struct vy_mk *mk, struct vy_err *e)
 				     &mk->t.b[i].mem);
 		rc |= clSetKernelArg(mk->kern, a++, sizeof(cl_uint), &words[i]);
 	}
-	u[0] = (mk->cfg.persistent ? MODE_PERSISTENT : 0) |
-	       (mk->cfg.priority ? MODE_PRIORITY : 0);
+	u[0] = (mk->cfg.persistent ? VY_MODE_PERSISTENT : 0) |
+	       (mk->cfg.priority ? VY_MODE_PRIORITY : 0);
 	u[1] = mk->cfg.max_iters ? mk->cfg.max_iters : 0xFFFFFFFFu;
 	u[2] = mk->cfg.persistent ? mk->cfg.idle_max : 0;
 	u[3] = mk->cfg.io_poll_max ? mk->cfg.io_poll_max :

@@ -264,7 +264,11 @@ void vy_dev_result_format(const struct vy_dev_stream_result *r, enum vy_dev_scan
 extern const char vy_kernel_stream_src[];
 extern const size_t vy_kernel_stream_len;
 
-#define WG_MAX 256u
+/* The kernels' scan ops in the order of enum vy_dev_scan. */
+_Static_assert(VY_STREAM_OP_COUNT == VY_STREAM_OP_CHECKSUM + VY_SCAN_COUNT &&
+	       VY_STREAM_OP_HIST == VY_STREAM_OP_CHECKSUM + VY_SCAN_HIST &&
+	       VY_STREAM_OP_GREP == VY_STREAM_OP_CHECKSUM + VY_SCAN_GREP,
+	       "stream opcodes follow enum vy_dev_scan");
 #define DIO_ALIGN 4096u
 
 enum hstate { H_FREE, H_READING, H_READY, H_BUSY };
@@ -351,7 +355,6 @@ struct pipe {
 	struct fstate *fs;	/* per input */
 	/* --persistent: the megakernel session runs the stream opcodes */
 	struct vy_mk *mk;	/* p->cl, p->qk and p->qc are its own */
-	char mk_opts[32];	/* its user build options */
 	unsigned parts;		/* ring slots (chunk parts) per chunk */
 	uint32_t part_bytes;
 	uint32_t dfa_words;	/* grep DFA at data word 0, then results */
@@ -494,9 +497,7 @@ static int setup_session(struct pipe *p, struct vy_err *e)
 	cfg.data_words = (uint32_t)words;
 	cfg.user_src = vy_kernel_stream_src;
 	cfg.user_len = vy_kernel_stream_len;
-	snprintf(p->mk_opts, sizeof(p->mk_opts), "-DVS_OP_BASE=%uu",
-		 VY_STREAM_OP_BASE);
-	cfg.user_options = p->mk_opts;
+	cfg.user_options = NULL;
 	ret = vy_dev_mk_open(&p->mk, &cfg, e);
 	if (ret < 0)
 		return ret;
@@ -583,7 +584,7 @@ static int setup_device(struct pipe *p, struct vy_err *e)
 				      &kwg, NULL);
 	if (rc != CL_SUCCESS)
 		kwg = 64;
-	p->wg = WG_MAX;
+	p->wg = VY_STREAM_WG_MAX;
 	while (p->wg > 1 && (p->wg > kwg ||
 			     p->wg > p->cl.info.max_workgroup_size))
 		p->wg >>= 1;
@@ -1313,7 +1314,7 @@ static int mk_dispatch(struct pipe *p, struct vy_err *e)
 			a[5] = ns;
 			a[6] = ml;
 			ret = vy_dev_mk_stage_op(p->mk, (uint32_t)slot,
-						 VY_STREAM_OP_BASE + p->o->op.op,
+						 VY_STREAM_OP_CHECKSUM + p->o->op.op,
 						 a, 7, (uint64_t)d << 32 | i, e);
 			if (ret < 0)
 				return ret;

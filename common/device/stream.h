@@ -58,11 +58,9 @@ enum vy_dev_scan {
 };
 
 /*
- * --persistent: ring slot opcode = VY_STREAM_OP_BASE + op (user opcodes
- * 8 checksum, 9 count, 10 hist, 11 grep; vyre(7)); kernels/stream.cl
- * gets it as -DVS_OP_BASE.
+ * --persistent: ring slot opcode = VY_STREAM_OP_CHECKSUM + op (user
+ * opcodes 8 checksum, 9 count, 10 hist, 11 grep; vyre(7); wire/wire.def).
  */
-#define VY_STREAM_OP_BASE 8u
 
 /* Limits of the grep DFA. */
 #define VY_DFA_MAX_STATES 65536u

@@ -172,7 +172,7 @@ static bool slot_selected(const struct vy_rep_decode *r,
 	if (r->opts->slots == VY_TEL_SLOTS_ALL)
 		return true;
 	return r->opts->slots == VY_TEL_SLOTS_ACTIVE &&
-	       vy_tel_ring_status_is_active(s->status);
+	       vy_slot_status_is_active(s->status);
 }
 
 /* ---- names ---- */
@@ -354,10 +354,10 @@ json_t *vy_rep_control_json(const struct vy_tel_control_snapshot *c)
 			 "epoch", (json_int_t)c->epoch,
 			 "metrics", m,
 			 "tenant_fairness",
-			 u32_array(c->tenant_fairness, VY_TEL_TENANT_SLOTS),
+			 u32_array(c->tenant_fairness, VY_CTL_TENANT_FAIRNESS_SLOTS),
 			 "priority_fairness",
 			 u32_array(c->priority_fairness,
-				   VY_TEL_PRIORITY_SLOTS));
+				   VY_CTL_PRIORITY_FAIRNESS_SLOTS));
 }
 
 json_t *vy_rep_priority_json(const struct vy_tel *t)
@@ -400,8 +400,8 @@ static json_t *slot_obj(const struct vy_tel_ring_slot *s)
 
 	json_object_set_new(j, "slot_idx", json_integer(s->slot_idx));
 	json_object_set_new(j, "status",
-			    json_string(vy_tel_ring_status_name(s->status)));
-	if (s->status > VY_RING_FAULT)
+			    json_string(vy_slot_status_name(s->status)));
+	if (s->status > VY_STATUS_FAULT)
 		json_object_set_new(j, "status_raw", json_integer(s->status));
 	json_object_set_new(j, "tenant_id", json_integer(s->tenant_id));
 	json_object_set_new(j, "opcode", json_integer(s->opcode));
@@ -641,9 +641,9 @@ int vy_rep_decode_slot_lines(FILE *f, const struct vy_rep_decode *r,
 		memcpy(line, head, hl);
 		p = vy_rep_put_u32(line + hl, s->slot_idx);
 		p = vy_rep_put_str(p, ",\"status\":\"");
-		p = vy_rep_put_str(p, vy_tel_ring_status_name(s->status));
+		p = vy_rep_put_str(p, vy_slot_status_name(s->status));
 		p = vy_rep_put_str(p, "\"");
-		if (s->status > VY_RING_FAULT) {
+		if (s->status > VY_STATUS_FAULT) {
 			p = vy_rep_put_str(p, ",\"status_raw\":");
 			p = vy_rep_put_u32(p, s->status);
 		}
@@ -688,11 +688,11 @@ static void table_slots(FILE *f, const struct vy_rep_decode *r)
 
 		if (!slot_selected(r, s))
 			continue;
-		if (s->status > VY_RING_FAULT)
+		if (s->status > VY_STATUS_FAULT)
 			snprintf(st, sizeof(st), "unknown(%u)", s->status);
 		else
 			snprintf(st, sizeof(st), "%s",
-				 vy_tel_ring_status_name(s->status));
+				 vy_slot_status_name(s->status));
 		fprintf(f, "  %10" PRIu32 "  %-10s  %10" PRIu32 "  %-12s  %10"
 			   PRIu32 "  %10" PRIu32 "  %10" PRIu32 "\n",
 			s->slot_idx, st, s->tenant_id,
@@ -914,8 +914,8 @@ int vy_rep_decode_table(FILE *f, const struct vy_rep_decode *r)
 			s->status.depth, s->status.width, s->total_slots,
 			s->active_slots);
 		fprintf(f, "  status estimates:");
-		for (i = 0; i <= VY_RING_FAULT; i++)
-			fprintf(f, " %s %" PRIu64, vy_tel_ring_status_name(i),
+		for (i = 0; i <= VY_STATUS_FAULT; i++)
+			fprintf(f, " %s %" PRIu64, vy_slot_status_name(i),
 				vy_tel_cms_estimate(&s->status, i));
 		fputc('\n', f);
 	}
@@ -983,7 +983,7 @@ int vy_rep_decode_csv(FILE *f, const struct vy_rep_decode *r)
 				   ",%" PRIu32 ",%" PRIu32 ",%" PRIu32
 				   ",%" PRIu32 ",%" PRIu32 "\n",
 				r->index, s->slot_idx,
-				vy_tel_ring_status_name(s->status), s->status,
+				vy_slot_status_name(s->status), s->status,
 				s->tenant_id, s->opcode, s->args_prefix[0],
 				s->args_prefix[1], s->args_prefix[2]);
 		}
@@ -1092,7 +1092,7 @@ int vy_rep_decode_prom(FILE *f, const struct vy_rep_decode *r)
 			c->metrics[i].index, c->metrics[i].count);
 	prom_head(f, "vyre_tenant_fairness_total", "counter",
 		  "TENANT_FAIRNESS control words.");
-	for (i = 0; i < VY_TEL_TENANT_SLOTS; i++)
+	for (i = 0; i < VY_CTL_TENANT_FAIRNESS_SLOTS; i++)
 		fprintf(f, "vyre_tenant_fairness_total{tenant=\"%" PRIu32
 			   "\"} %" PRIu32 "\n", i, c->tenant_fairness[i]);
 	prom_one(f, "vyre_tenant_fairness_skew", "gauge",
@@ -1100,7 +1100,7 @@ int vy_rep_decode_prom(FILE *f, const struct vy_rep_decode *r)
 		 k->tenant_fairness_skew);
 	prom_head(f, "vyre_priority_fairness_total", "counter",
 		  "PRIORITY_FAIRNESS control words.");
-	for (i = 0; i < VY_TEL_PRIORITY_SLOTS; i++)
+	for (i = 0; i < VY_CTL_PRIORITY_FAIRNESS_SLOTS; i++)
 		fprintf(f, "vyre_priority_fairness_total{priority=\"%" PRIu32
 			   "\"} %" PRIu32 "\n", i, c->priority_fairness[i]);
 	prom_head(f, "vyre_route_windows", "gauge",
@@ -1213,7 +1213,7 @@ static void hex_ring(FILE *f, const struct vy_rep_decode *r)
 		fprintf(f, "  %6zu ", i * VY_SLOT_WORDS);
 		hex_words(f, s, 8);
 		fprintf(f, "  slot %zu: %s, opcode %s, tenant %" PRIu32 "\n", i,
-			vy_tel_ring_status_name(vy_le32(s)),
+			vy_slot_status_name(vy_le32(s)),
 			opname(vy_le32(s + 4), op, sizeof(op)),
 			vy_le32(s + 8));
 		fprintf(f, "  %6zu ", i * VY_SLOT_WORDS + 8);

@@ -10,49 +10,6 @@
 
 #include "wire/util.h"
 
-static const char *const status_snake[] = {
-	"empty", "published", "claimed", "done",
-	"wait_io", "yield", "requeue", "fault",
-};
-
-static const char *const status_upstream[] = {
-	"Empty", "Published", "Claimed", "Done",
-	"WaitIo", "Yield", "Requeue", "Fault",
-};
-
-const char *vy_tel_ring_status_name(uint32_t raw)
-{
-	return raw < VY_ARRAY_SIZE(status_snake) ? status_snake[raw] :
-						   "unknown";
-}
-
-const char *vy_tel_ring_status_upstream(uint32_t raw, char *tmp, size_t tmplen)
-{
-	if (raw < VY_ARRAY_SIZE(status_upstream))
-		return status_upstream[raw];
-	snprintf(tmp, tmplen, "Unknown(%u)", raw);
-	return tmp;
-}
-
-int vy_tel_ring_status_parse(const char *s, uint32_t *out)
-{
-	uint64_t v;
-	size_t i;
-
-	for (i = 0; i < VY_ARRAY_SIZE(status_snake); i++) {
-		if (!strcmp(s, status_snake[i]) ||
-		    !strcmp(s, status_upstream[i])) {
-			*out = (uint32_t)i;
-			return 0;
-		}
-	}
-	if (vy_parse_u64(s, UINT32_MAX, 0, &v) == 0) {
-		*out = (uint32_t)v;
-		return 0;
-	}
-	return -1;
-}
-
 static uint32_t sat_add(uint32_t a, uint32_t b)
 {
 	return a > UINT32_MAX - b ? UINT32_MAX : a + b;
@@ -270,11 +227,11 @@ static int cmp_window(const void *a, const void *b)
 
 int vy_tel_control_validate(size_t len, struct vy_err *e)
 {
-	if (len < VY_TEL_CONTROL_MIN_BYTES)
+	if (len < VY_CONTROL_MIN_BYTES)
 		return vy_errf(e, VY_E_CONTROL_SNAPSHOT_INVALID,
 			       "capture the whole control buffer (at least 640 bytes, 160 words)",
 			       "offset %zu: control buffer ends after %zu bytes, needs at least %u",
-			       len, len, VY_TEL_CONTROL_MIN_BYTES);
+			       len, len, VY_CONTROL_MIN_BYTES);
 	if (len % 4)
 		return vy_errf(e, VY_E_CONTROL_SNAPSHOT_INVALID,
 			       "capture whole 4-byte control words",
@@ -285,17 +242,17 @@ int vy_tel_control_validate(size_t len, struct vy_err *e)
 
 int vy_tel_ring_validate(size_t len, struct vy_err *e)
 {
-	if (len % VY_TEL_SLOT_BYTES)
+	if (len % VY_SLOT_BYTES)
 		return vy_errf(e, VY_E_RING_NOT_WHOLE_SLOTS,
 			       "capture whole 64-byte ring slots",
 			       "offset %zu: %zu bytes is not a multiple of the 64-byte slot",
-			       len - len % VY_TEL_SLOT_BYTES, len);
-	if (len / VY_TEL_SLOT_BYTES > UINT32_MAX)
+			       len - len % VY_SLOT_BYTES, len);
+	if (len / VY_SLOT_BYTES > UINT32_MAX)
 		return vy_errf(e, VY_E_RING_TOO_MANY_SLOTS,
 			       "shard the ring snapshot before decoding it",
 			       "offset %zu: ring holds %zu slots, more than the u32 slot index allows",
-			       (size_t)UINT32_MAX * VY_TEL_SLOT_BYTES,
-			       len / VY_TEL_SLOT_BYTES);
+			       (size_t)UINT32_MAX * VY_SLOT_BYTES,
+			       len / VY_SLOT_BYTES);
 	return 0;
 }
 
@@ -307,24 +264,24 @@ int vy_tel_control_decode(struct vy_tel_control_snapshot *out, const uint8_t *c,
 
 	if (ret)
 		return ret;
-	out->shutdown = vy_word(c, VY_TEL_CONTROL_SHUTDOWN) != 0;
-	out->done_count = vy_word(c, VY_TEL_CONTROL_DONE_COUNT);
-	out->epoch = vy_word(c, VY_TEL_CONTROL_EPOCH);
+	out->shutdown = vy_word(c, VY_CTL_SHUTDOWN) != 0;
+	out->done_count = vy_word(c, VY_CTL_DONE_COUNT);
+	out->epoch = vy_word(c, VY_CTL_EPOCH);
 	out->n_metrics = 0;
-	for (i = 0; i < VY_TEL_METRICS_SLOTS; i++) {
-		uint32_t n = vy_word(c, VY_TEL_CONTROL_METRICS + i);
+	for (i = 0; i < VY_CTL_METRICS_SLOTS; i++) {
+		uint32_t n = vy_word(c, VY_CTL_METRICS_BASE + i);
 
 		if (n) {
 			out->metrics[out->n_metrics].index = i;
 			out->metrics[out->n_metrics++].count = n;
 		}
 	}
-	for (i = 0; i < VY_TEL_TENANT_SLOTS; i++)
+	for (i = 0; i < VY_CTL_TENANT_FAIRNESS_SLOTS; i++)
 		out->tenant_fairness[i] =
-			vy_word(c, VY_TEL_CONTROL_TENANT_FAIRNESS + i);
-	for (i = 0; i < VY_TEL_PRIORITY_SLOTS; i++)
+			vy_word(c, VY_CTL_TENANT_FAIRNESS_BASE + i);
+	for (i = 0; i < VY_CTL_PRIORITY_FAIRNESS_SLOTS; i++)
 		out->priority_fairness[i] =
-			vy_word(c, VY_TEL_CONTROL_PRIORITY_FAIRNESS + i);
+			vy_word(c, VY_CTL_PRIORITY_FAIRNESS_BASE + i);
 	return 0;
 }
 
@@ -333,14 +290,14 @@ int vy_tel_control_decode(struct vy_tel_control_snapshot *out, const uint8_t *c,
 static void count_status(struct vy_tel_ring_occupancy *o, uint32_t st)
 {
 	switch (st) {
-	case VY_RING_EMPTY: o->empty++; break;
-	case VY_RING_PUBLISHED: o->published++; break;
-	case VY_RING_CLAIMED: o->claimed++; break;
-	case VY_RING_DONE: o->done++; break;
-	case VY_RING_WAIT_IO: o->wait_io++; break;
-	case VY_RING_YIELD: o->yield_count++; break;
-	case VY_RING_REQUEUE: o->requeue++; break;
-	case VY_RING_FAULT: o->fault++; break;
+	case VY_STATUS_EMPTY: o->empty++; break;
+	case VY_STATUS_PUBLISHED: o->published++; break;
+	case VY_STATUS_CLAIMED: o->claimed++; break;
+	case VY_STATUS_DONE: o->done++; break;
+	case VY_STATUS_WAIT_IO: o->wait_io++; break;
+	case VY_STATUS_YIELD: o->yield_count++; break;
+	case VY_STATUS_REQUEUE: o->requeue++; break;
+	case VY_STATUS_FAULT: o->fault++; break;
 	default: o->unknown++; break;
 	}
 }
@@ -348,13 +305,13 @@ static void count_status(struct vy_tel_ring_occupancy *o, uint32_t st)
 static void window_status(struct vy_tel_window_telemetry *w, uint32_t st)
 {
 	switch (st) {
-	case VY_RING_PUBLISHED: w->published++; break;
-	case VY_RING_CLAIMED: w->claimed++; break;
-	case VY_RING_DONE: w->done++; break;
-	case VY_RING_WAIT_IO: w->wait_io++; break;
-	case VY_RING_YIELD: w->yield_count++; break;
-	case VY_RING_REQUEUE: w->requeue++; break;
-	case VY_RING_FAULT: w->fault++; break;
+	case VY_STATUS_PUBLISHED: w->published++; break;
+	case VY_STATUS_CLAIMED: w->claimed++; break;
+	case VY_STATUS_DONE: w->done++; break;
+	case VY_STATUS_WAIT_IO: w->wait_io++; break;
+	case VY_STATUS_YIELD: w->yield_count++; break;
+	case VY_STATUS_REQUEUE: w->requeue++; break;
+	case VY_STATUS_FAULT: w->fault++; break;
 	default: break;	/* empty and unknown join but count nothing */
 	}
 }
@@ -370,7 +327,7 @@ static void count_ring_fast(struct vy_tel_ring_occupancy *o, const uint8_t *ring
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		uint32_t st = vy_le32(ring + i * VY_TEL_SLOT_BYTES);
+		uint32_t st = vy_le32(ring + i * VY_SLOT_BYTES);
 
 		cnt[st < 8 ? st : 8]++;
 	}
@@ -413,7 +370,7 @@ int vy_tel_decode(struct vy_tel *out, struct vy_tel_scratch *scratch,
 	ret = vy_tel_control_decode(&out->control, control, control_len, e);
 	if (ret)
 		return ret;
-	n = ring_len / VY_TEL_SLOT_BYTES;
+	n = ring_len / VY_SLOT_BYTES;
 	memset(&out->occupancy, 0, sizeof(out->occupancy));
 	out->n_slots = 0;
 	out->n_windows = 0;
@@ -445,7 +402,7 @@ int vy_tel_decode(struct vy_tel *out, struct vy_tel_scratch *scratch,
 		return 0;
 	}
 	for (i = 0; i < n; i++) {
-		const uint8_t *s = ring + i * VY_TEL_SLOT_BYTES;
+		const uint8_t *s = ring + i * VY_SLOT_BYTES;
 		uint32_t st = vy_le32(s), op = vy_le32(s + 4);
 		uint32_t tenant = vy_le32(s + 8);
 
@@ -507,7 +464,7 @@ size_t vy_tel_active_slots_for_opcode(const struct vy_tel *t,
 
 	for (i = 0; i < t->n_slots; i++)
 		if (t->slots[i].opcode == opcode &&
-		    vy_tel_ring_status_is_active(t->slots[i].status))
+		    vy_slot_status_is_active(t->slots[i].status))
 			out[n++] = i;
 	return n;
 }
@@ -562,7 +519,7 @@ void vy_tel_runtime_counters_fill(const struct vy_tel *t,
 		density_bps(total > idle ? total - idle : 0, total);
 	c->drained_slots = ctl->done_count;
 	c->unreclaimed_done_slots = t->occupancy.done;
-	for (i = 0; i < VY_TEL_TENANT_SLOTS; i++) {
+	for (i = 0; i < VY_CTL_TENANT_FAIRNESS_SLOTS; i++) {
 		uint32_t v = ctl->tenant_fairness[i];
 
 		c->tenant_fairness_total += v;
@@ -572,7 +529,7 @@ void vy_tel_runtime_counters_fill(const struct vy_tel *t,
 		}
 	}
 	c->tenant_fairness_skew = lo == UINT32_MAX && hi == 0 ? 0 : hi - lo;
-	for (i = 0; i < VY_TEL_PRIORITY_SLOTS; i++)
+	for (i = 0; i < VY_CTL_PRIORITY_FAIRNESS_SLOTS; i++)
 		c->priority_fairness_total += ctl->priority_fairness[i];
 	c->requeue_slots = t->occupancy.requeue;
 	c->fault_slots = t->occupancy.fault;

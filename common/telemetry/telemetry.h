@@ -20,12 +20,11 @@
  * struct vy_err (may be NULL).  A failing decode leaves @out in an
  * unspecified but freeable state.  Nothing here prints, exits or aborts.
  *
- * Wire facts (all words little-endian u32):
- *   ring slot = 16 words: 0 status, 1 opcode, 2 tenant, 3 priority,
- *   4..15 args (telemetry reads args 0..2 as args_prefix);
- *   control: 0 SHUTDOWN, 1 DONE_COUNT, 64..95 TENANT_FAIRNESS,
- *   96..127 METRICS, 128 EPOCH, 136..140 PRIORITY_FAIRNESS; at least
- *   640 bytes.
+ * Wire facts: the constants, the slot status enum and the status names
+ * are the wire's (wire/protocol.h, generated from wire/wire.def).
+ * Telemetry reads slot words 0..3 and args 0..2 (args_prefix); control
+ * words SHUTDOWN, DONE_COUNT, TENANT_FAIRNESS, METRICS, EPOCH and
+ * PRIORITY_FAIRNESS; a control buffer has at least VY_CONTROL_MIN_BYTES.
  */
 #ifndef VY_TELEMETRY_H
 #define VY_TELEMETRY_H
@@ -42,51 +41,6 @@
 #include "wire/err.h"
 #include "wire/protocol.h"
 
-#define VY_TEL_SLOT_BYTES 64u
-#define VY_TEL_SLOT_WORDS 16u
-#define VY_TEL_CONTROL_MIN_BYTES 640u	/* 160 words, no observables */
-#define VY_TEL_CONTROL_SHUTDOWN 0u
-#define VY_TEL_CONTROL_DONE_COUNT 1u
-#define VY_TEL_CONTROL_TENANT_FAIRNESS 64u
-#define VY_TEL_CONTROL_METRICS 96u
-#define VY_TEL_CONTROL_EPOCH 128u
-#define VY_TEL_CONTROL_PRIORITY_FAIRNESS 136u
-#define VY_TEL_TENANT_SLOTS 32u
-#define VY_TEL_METRICS_SLOTS 32u
-#define VY_TEL_PRIORITY_SLOTS 5u
-
-/* Ring slot status wire values.  Anything above 7 is "unknown". */
-enum vy_tel_ring_status {
-	VY_RING_EMPTY = 0,
-	VY_RING_PUBLISHED = 1,
-	VY_RING_CLAIMED = 2,
-	VY_RING_DONE = 3,
-	VY_RING_WAIT_IO = 4,
-	VY_RING_YIELD = 5,
-	VY_RING_REQUEUE = 6,
-	VY_RING_FAULT = 7,
-};
-
-/*
- * Status names.  vy_tel_ring_status_name: snake_case for machine output
- * ("empty", "published", "claimed", "done", "wait_io", "yield", "requeue",
- * "fault", "unknown").  vy_tel_ring_status_upstream: the upstream/vector
- * spelling ("Empty" ... "Fault"; an unknown value is written into @tmp as
- * "Unknown(<raw>)" and @tmp returned).
- */
-const char *vy_tel_ring_status_name(uint32_t raw);
-const char *vy_tel_ring_status_upstream(uint32_t raw, char *tmp, size_t tmplen);
-/* Parse a snake_case or upstream status name (or a number); 0 or -1. */
-int vy_tel_ring_status_parse(const char *s, uint32_t *out);
-
-/* Published, Claimed, WaitIo, Yield, Requeue: work still in flight. */
-static inline bool vy_tel_ring_status_is_active(uint32_t raw)
-{
-	return raw == VY_RING_PUBLISHED || raw == VY_RING_CLAIMED ||
-	       raw == VY_RING_WAIT_IO || raw == VY_RING_YIELD ||
-	       raw == VY_RING_REQUEUE;
-}
-
 /* One non-zero METRICS word: metric index (0..31) and its count. */
 struct vy_tel_metric {
 	uint32_t index;
@@ -99,9 +53,9 @@ struct vy_tel_control_snapshot {
 	uint32_t done_count;	/* word 1 */
 	uint32_t epoch;		/* word 128 */
 	uint32_t n_metrics;	/* entries used in metrics[] */
-	struct vy_tel_metric metrics[VY_TEL_METRICS_SLOTS]; /* ascending, >0 */
-	uint32_t tenant_fairness[VY_TEL_TENANT_SLOTS];	  /* words 64..95 */
-	uint32_t priority_fairness[VY_TEL_PRIORITY_SLOTS]; /* words 136..140 */
+	struct vy_tel_metric metrics[VY_CTL_METRICS_SLOTS]; /* ascending, >0 */
+	uint32_t tenant_fairness[VY_CTL_TENANT_FAIRNESS_SLOTS];	  /* words 64..95 */
+	uint32_t priority_fairness[VY_CTL_PRIORITY_FAIRNESS_SLOTS]; /* words 136..140 */
 };
 
 /* RingSlotSnapshot (§2.3).  @status is the raw wire value. */

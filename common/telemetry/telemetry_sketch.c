@@ -174,7 +174,7 @@ int vy_tel_sketch(const struct vy_tel *t, size_t depth,
 			ret = vy_tel_cms_add(&out->tenant, s->tenant_id, 1, e);
 		if (!ret)
 			ret = vy_tel_cms_add(&out->status, s->status, 1, e);
-		if (!ret && vy_tel_ring_status_is_active(s->status)) {
+		if (!ret && vy_slot_status_is_active(s->status)) {
 			out->active_slots++;
 			ret = vy_tel_cms_add(&out->active_opcode, s->opcode, 1, e);
 		}
@@ -296,16 +296,16 @@ bool vy_tel_decode_capacity_evidence_is_complete(
 
 int vy_tel_readback_slot_count(size_t ring_len, uint32_t *out, struct vy_err *e)
 {
-	if (ring_len % VY_TEL_SLOT_BYTES)
+	if (ring_len % VY_SLOT_BYTES)
 		return vy_errf(e, VY_E_READBACK_RING_NOT_WHOLE_SLOTS,
 			       "read back whole 64-byte ring slots",
 			       "readback ring has %zu bytes, not a multiple of 64",
 			       ring_len);
-	if (ring_len / VY_TEL_SLOT_BYTES > UINT32_MAX)
+	if (ring_len / VY_SLOT_BYTES > UINT32_MAX)
 		return vy_errf(e, VY_E_READBACK_RING_LEN_OVERFLOW,
 			       "split the ring into smaller shards",
 			       "readback ring of %zu slots does not fit u32",
-			       ring_len / VY_TEL_SLOT_BYTES);
-	*out = (uint32_t)(ring_len / VY_TEL_SLOT_BYTES);
+			       ring_len / VY_SLOT_BYTES);
+	*out = (uint32_t)(ring_len / VY_SLOT_BYTES);
 	return 0;
 }

@@ -12,20 +12,128 @@
 #include <strings.h>
 
 #include "wire/util.h"
+#include "wire/workfile.h"
+
+/*
+ * wire.def writes each constant as a number; these tie the numbers to
+ * each other and to the C structures that mirror the wire, so an edit of
+ * the table that breaks the layout does not build.
+ */
+#define VY_WIRE_BYTES(words) ((words) * VY_WORD_BYTES)
+#define VY_MEMBER_SIZE(type, m) sizeof(((type *)0)->m)
+
+/* control word map: regions in order, without gaps or overlaps */
+_Static_assert(VY_CTL_TENANT_MASK_DEFAULT + VY_CTL_TENANT_MASK_SLOTS ==
+	       VY_CTL_TENANT_QUOTA_BASE, "tenant masks end where quotas start");
+_Static_assert(VY_CTL_TENANT_QUOTA_BASE + VY_CTL_TENANT_QUOTA_SLOTS ==
+	       VY_CTL_TENANT_FAIRNESS_BASE, "quotas, then fairness");
+_Static_assert(VY_CTL_TENANT_FAIRNESS_BASE + VY_CTL_TENANT_FAIRNESS_SLOTS ==
+	       VY_CTL_METRICS_BASE, "tenant fairness, then metrics");
+_Static_assert(VY_CTL_METRICS_BASE + VY_CTL_METRICS_SLOTS == VY_CTL_EPOCH,
+	       "metrics, then epoch");
+_Static_assert(VY_CTL_EPOCH + 1 == VY_CTL_PRIORITY_OFFSETS_BASE,
+	       "epoch, then priority offsets");
+_Static_assert(VY_CTL_PRIORITY_OFFSETS_BASE + VY_CTL_PRIORITY_OFFSETS_SLOTS ==
+	       VY_CTL_PRIORITY_STARVATION, "offsets, then starvation");
+_Static_assert(VY_CTL_PRIORITY_STARVATION + 1 ==
+	       VY_CTL_PRIORITY_FAIRNESS_BASE, "starvation, then fairness");
+_Static_assert(VY_CTL_PRIORITY_FAIRNESS_BASE +
+	       VY_CTL_PRIORITY_FAIRNESS_SLOTS == VY_CTL_FAULT_COUNT,
+	       "priority fairness, then the fault count");
+_Static_assert(VY_CTL_FAULT_COUNT < VY_CTL_OBSERVABLE_BASE &&
+	       VY_CTL_OBSERVABLE_BASE == VY_CONTROL_MIN_WORDS,
+	       "observables follow the fixed words");
+_Static_assert(VY_CONTROL_MIN_BYTES == VY_WIRE_BYTES(VY_CONTROL_MIN_WORDS),
+	       "control minimum in bytes");
+_Static_assert(VY_CONTROL_PRIORITY_MIN_BYTES == 540, "protocol.md 2.3");
+_Static_assert(VY_CTL_PRIORITY_OFFSETS_SLOTS == VY_PRIORITY_LEVELS + 1 &&
+	       VY_CTL_PRIORITY_FAIRNESS_SLOTS == VY_PRIORITY_LEVELS &&
+	       VY_PRIO_IDLE + 1 == VY_PRIORITY_LEVELS,
+	       "one offset per level plus the total, one fairness word each");
+
+/* slots */
+_Static_assert(VY_SLOT_BYTES == VY_WIRE_BYTES(VY_SLOT_WORDS), "slot size");
+_Static_assert(VY_SLOT_ARG0_WORD + VY_SLOT_ARGS == VY_SLOT_WORDS &&
+	       VY_SLOT_STATUS_WORD < VY_SLOT_ARG0_WORD &&
+	       VY_SLOT_OPCODE_WORD < VY_SLOT_ARG0_WORD &&
+	       VY_SLOT_TENANT_WORD < VY_SLOT_ARG0_WORD &&
+	       VY_SLOT_PRIORITY_WORD < VY_SLOT_ARG0_WORD,
+	       "four header words, then the arguments");
+_Static_assert(VY_WINDOW_PAYLOAD_MAX + 2 == VY_SLOT_ARGS,
+	       "a window slot: ticket, class, payload");
+_Static_assert(VY_STATUS_FAULT + 1 == VY_STATUS_COUNT, "status count");
+_Static_assert(VY_MEMBER_SIZE(struct vy_wf_item, w) == VY_SLOT_BYTES,
+	       "a work item holds one slot image");
+_Static_assert(VY_MAX_RING_SLOTS == UINT32_MAX / VY_SLOT_WORDS &&
+	       VY_MAX_OBSERVABLE_SLOTS == UINT32_MAX - VY_CONTROL_MIN_WORDS &&
+	       VY_MAX_DEBUG_RECORDS == UINT32_MAX / VY_DEBUG_RECORD_WORDS,
+	       "sizing caps keep word counts in a u32");
+
+/* opcodes */
+_Static_assert(VY_OP_BUILTIN_MAX == VY_OP_BATCH_FENCE &&
+	       VY_OP_USER_MIN == VY_OP_BUILTIN_MAX + 1,
+	       "user opcodes follow the builtins");
+_Static_assert(VY_OP_LOAD_MISS >= VY_OP_RESERVED_MIN &&
+	       VY_OP_PRINTF <= VY_OP_RESERVED_MAX &&
+	       (VY_OP_PACKED_SLOT & VY_OP_SYSTEM_MASK) != 0 &&
+	       (VY_OP_SHUTDOWN & VY_OP_SYSTEM_MASK) != 0,
+	       "LOAD_MISS and PRINTF are reserved, PACKED and SHUTDOWN system");
+_Static_assert(VY_STREAM_OP_CHECKSUM >= VY_OP_USER_MIN &&
+	       VY_STREAM_OP_GREP < VY_OP_METRIC_LIMIT,
+	       "streaming opcodes are counted user opcodes");
+
+/* debug log */
+_Static_assert(VY_DEBUG_BUFFER_WORDS == VY_DEBUG_RECORDS_BASE +
+	       VY_DEBUG_RECORD_CAPACITY * VY_DEBUG_RECORD_WORDS &&
+	       VY_DEBUG_BUFFER_BYTES == VY_WIRE_BYTES(VY_DEBUG_BUFFER_WORDS),
+	       "cursor word, then 64 records");
+_Static_assert(sizeof(struct vy_debug_record) ==
+	       VY_WIRE_BYTES(VY_DEBUG_RECORD_WORDS),
+	       "struct vy_debug_record is one record");
+
+/* IO queue */
+_Static_assert(VY_IO_SLOT_BYTES == VY_WIRE_BYTES(VY_IO_SLOT_WORDS) &&
+	       VY_IO_QUEUE_BYTES == VY_IO_SLOT_COUNT * VY_IO_SLOT_BYTES &&
+	       VY_IO_TAG_WORD + 1 == VY_IO_SLOT_WORDS,
+	       "IO slot layout");
+_Static_assert(VY_IO_STATUS_EMPTY == VY_STATUS_EMPTY &&
+	       VY_IO_STATUS_PUBLISHED == VY_STATUS_PUBLISHED &&
+	       VY_IO_STATUS_CLAIMED == VY_STATUS_CLAIMED &&
+	       VY_IO_STATUS_DONE == VY_STATUS_DONE,
+	       "IO states are the ring states");
 
 /* ------------------------------------------------------------------ */
 /* Names                                                               */
 
-static const char *const status_names[VY_STATUS_COUNT] = {
-	"empty", "published", "claimed", "done",
-	"wait_io", "yield", "requeue", "fault",
+/* The one status-name table: snake_case and the upstream spelling. */
+static const struct {
+	const char *snake;
+	const char *upstream;
+} status_names[VY_STATUS_COUNT] = {
+	[VY_STATUS_EMPTY] = { "empty", "Empty" },
+	[VY_STATUS_PUBLISHED] = { "published", "Published" },
+	[VY_STATUS_CLAIMED] = { "claimed", "Claimed" },
+	[VY_STATUS_DONE] = { "done", "Done" },
+	[VY_STATUS_WAIT_IO] = { "wait_io", "WaitIo" },
+	[VY_STATUS_YIELD] = { "yield", "Yield" },
+	[VY_STATUS_REQUEUE] = { "requeue", "Requeue" },
+	[VY_STATUS_FAULT] = { "fault", "Fault" },
 };
 
 const char *vy_slot_status_name(uint32_t status)
 {
 	if (status < VY_STATUS_COUNT)
-		return status_names[status];
+		return status_names[status].snake;
 	return "unknown";
+}
+
+const char *vy_slot_status_upstream(uint32_t status, char *tmp,
+				    size_t tmplen)
+{
+	if (status < VY_STATUS_COUNT)
+		return status_names[status].upstream;
+	snprintf(tmp, tmplen, "Unknown(%u)", status);
+	return tmp;
 }
 
 /* Compare ignoring case and '_' ("WaitIo" == "wait_io"). */
@@ -84,7 +192,8 @@ int vy_slot_status_parse(const char *s, uint32_t *out)
 		return VY_E_INVAL;
 	len = strlen(s);
 	for (i = 0; i < VY_STATUS_COUNT; i++) {
-		if (name_eq(s, len, status_names[i])) {
+		/* "WaitIo" folds to "wait_io": snake covers both spellings */
+		if (name_eq(s, len, status_names[i].snake)) {
 			*out = (uint32_t)i;
 			return 0;
 		}

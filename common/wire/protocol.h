@@ -37,9 +37,30 @@
 #include "wire/err.h"
 
 /* ------------------------------------------------------------------ */
-/* Generic                                                             */
+/* Wire constants                                                      */
 
-#define VY_WORD_BYTES 4u
+/*
+ * Every constant of the wire (control word map, slot words, statuses,
+ * priorities, opcodes, debug log, IO queue, limits, kernel mode bits) is
+ * defined once, in wire/wire.def; the build generates wire/wire.h from it
+ * and puts the same constants, as #defines, in front of every kernel.
+ * Units: *_WORD and *_BASE are word indices, *_WORDS and *_SLOTS counts,
+ * *_BYTES bytes.
+ */
+#include "wire/wire.h"
+
+/*
+ * The wire block as OpenCL C source (NUL-terminated; vy_wire_cl_len
+ * without the NUL), ending with "#line 1": a kernel source read at run
+ * time goes after it, as the embedded kernels do.
+ */
+extern const char vy_wire_cl_src[];
+extern const size_t vy_wire_cl_len;
+
+/* Bytes needed to hold the priority offsets (words up to 134): 540. */
+#define VY_CONTROL_PRIORITY_MIN_BYTES \
+	((VY_CTL_PRIORITY_OFFSETS_BASE + VY_CTL_PRIORITY_OFFSETS_SLOTS) * \
+	 VY_WORD_BYTES)
 
 /* Reader mode: strict = upstream try_* semantics, lenient = *_or_zero. */
 enum vy_read_mode {
@@ -47,171 +68,41 @@ enum vy_read_mode {
 	VY_READ_LENIENT = 1,
 };
 
-/* ------------------------------------------------------------------ */
-/* Control buffer word map (protocol.md 2.1)                           */
-
-#define VY_CTL_SHUTDOWN 0u
-#define VY_CTL_DONE_COUNT 1u
-#define VY_CTL_TENANT_BASE 2u		/* pointer to the tenant mask table */
-#define VY_CTL_TENANT_MASK_DEFAULT 3u	/* where encode_control points it */
-#define VY_CTL_TENANT_MASK_SLOTS 29u	/* tenants with a real mask word */
-#define VY_CTL_TENANT_MASK_ALL 0xFFFFFFFFu
-#define VY_CTL_TENANT_QUOTA_BASE 32u
-#define VY_CTL_TENANT_QUOTA_SLOTS 32u
-#define VY_CTL_TENANT_QUOTA_DEFAULT 1000000u
-#define VY_CTL_TENANT_FAIRNESS_BASE 64u
-#define VY_CTL_TENANT_FAIRNESS_SLOTS 32u
-#define VY_CTL_METRICS_BASE 96u
-#define VY_CTL_METRICS_SLOTS 32u
-#define VY_CTL_EPOCH 128u
-#define VY_CTL_PRIORITY_OFFSETS_BASE 129u
-#define VY_CTL_PRIORITY_OFFSETS_SLOTS 6u
-#define VY_CTL_PRIORITY_STARVATION 135u
-#define VY_CTL_PRIORITY_FAIRNESS_BASE 136u
-#define VY_CTL_PRIORITY_FAIRNESS_SLOTS 5u
-#define VY_CTL_FAULT_COUNT 141u		/* D4: faulted slots (reserved word) */
-#define VY_CTL_OBSERVABLE_BASE 160u
-
-#define VY_CONTROL_MIN_WORDS 160u
-#define VY_CONTROL_MIN_BYTES (VY_CONTROL_MIN_WORDS * VY_WORD_BYTES)	/* 640 */
-/* Bytes needed to hold the priority offsets (words up to 134): 540. */
-#define VY_CONTROL_PRIORITY_MIN_BYTES \
-	((VY_CTL_PRIORITY_OFFSETS_BASE + VY_CTL_PRIORITY_OFFSETS_SLOTS) * \
-	 VY_WORD_BYTES)
-
-/* Sizing caps (word counts fit a u32) and stricter encoder caps. */
-#define VY_MAX_OBSERVABLE_SLOTS 4294967135u	/* 2^32 - 1 - 160 */
-#define VY_MAX_RING_SLOTS 268435455u		/* (2^32 - 1) / 16 */
-#define VY_MAX_DEBUG_RECORDS 1073741823u	/* (2^32 - 1) / 4 */
-#define VY_MAX_ENCODED_OBSERVABLE_SLOTS 1048576u
-#define VY_MAX_ENCODED_RING_SLOTS 1048576u
-#define VY_MAX_ENCODED_DEBUG_RECORDS 1048576u
-
-/* ------------------------------------------------------------------ */
-/* Ring slots (protocol.md 3)                                          */
-
-#define VY_SLOT_WORDS 16u
-#define VY_SLOT_BYTES 64u
-#define VY_SLOT_STATUS_WORD 0u
-#define VY_SLOT_OPCODE_WORD 1u
-#define VY_SLOT_TENANT_WORD 2u
-#define VY_SLOT_PRIORITY_WORD 3u
-#define VY_SLOT_ARG0_WORD 4u
-#define VY_SLOT_ARGS 12u		/* argument words per slot */
-#define VY_WINDOW_PAYLOAD_MAX 10u	/* window slot: ticket, class, 10 */
-
-enum vy_slot_status {
-	VY_STATUS_EMPTY = 0,
-	VY_STATUS_PUBLISHED = 1,
-	VY_STATUS_CLAIMED = 2,
-	VY_STATUS_DONE = 3,
-	VY_STATUS_WAIT_IO = 4,
-	VY_STATUS_YIELD = 5,
-	VY_STATUS_REQUEUE = 6,
-	VY_STATUS_FAULT = 7,
-};
-#define VY_STATUS_COUNT 8u
-
-enum vy_priority {
-	VY_PRIO_CRITICAL = 0,
-	VY_PRIO_HIGH = 1,
-	VY_PRIO_NORMAL = 2,	/* what every host publisher writes */
-	VY_PRIO_LOW = 3,
-	VY_PRIO_IDLE = 4,
-};
-#define VY_PRIORITY_LEVELS 5u
-#define VY_STARVATION_THRESHOLD 16u
-#define VY_TENANT_FAIRNESS_THRESHOLD 64u
-
-/* Window slot classes (args[1] of a window slot). */
-#define VY_WINDOW_CLASS_REQUIRED 0u
-#define VY_WINDOW_CLASS_LOOKAHEAD 1u
-
-/* ------------------------------------------------------------------ */
-/* Opcodes (protocol.md 4)                                             */
-
-#define VY_OP_NOP 0u
-#define VY_OP_STORE_U32 1u
-#define VY_OP_ATOMIC_ADD 2u
-#define VY_OP_LOAD_U32 3u
-#define VY_OP_COMPARE_SWAP 4u
-#define VY_OP_MEMCPY 5u
-#define VY_OP_DFA_STEP 6u
-#define VY_OP_BATCH_FENCE 7u
-#define VY_OP_LOAD_MISS 0x0000FFFDu
-#define VY_OP_PRINTF 0x0000FFFEu
-#define VY_OP_PACKED_SLOT 0x80000001u
-#define VY_OP_SHUTDOWN 0xFFFFFFFFu
-
-#define VY_OP_BUILTIN_MAX 7u		/* 0..7 are the plain builtins */
-#define VY_OP_USER_MIN 8u		/* first user opcode */
-#define VY_OP_METRIC_LIMIT 32u		/* opcodes below this are counted */
-#define VY_OP_SYSTEM_MASK 0x80000000u
-#define VY_OP_RESERVED_MIN 0x0000FFF0u
-#define VY_OP_RESERVED_MAX 0x0000FFFFu
-
-/* PACKED_SLOT payload (protocol.md 4.4, Resolution 5). */
-#define VY_PACKED_MAX_OPS 255u		/* host encoder limit (u8 count) */
-#define VY_PACKED_MAX_FIT_OPS 23u	/* most ops whose metadata fits */
-
-/* ------------------------------------------------------------------ */
-/* Debug log (protocol.md 4.5)                                         */
-
-#define VY_DEBUG_CURSOR_WORD 0u
-#define VY_DEBUG_RECORDS_BASE 1u
-#define VY_DEBUG_RECORD_WORDS 4u
-#define VY_DEBUG_RECORD_CAPACITY 64u
-#define VY_DEBUG_BUFFER_WORDS 257u
-#define VY_DEBUG_BUFFER_BYTES 1028u
-
-/* ------------------------------------------------------------------ */
-/* IO queue (protocol.md 4.6)                                          */
-
-#define VY_IO_SLOT_COUNT 64u
-#define VY_IO_SLOT_WORDS 8u
-#define VY_IO_SLOT_BYTES 32u
-#define VY_IO_QUEUE_BYTES 2048u
-
-#define VY_IO_OP_TYPE_WORD 0u
-#define VY_IO_SRC_HANDLE_WORD 1u
-#define VY_IO_DST_HANDLE_WORD 2u
-#define VY_IO_OFFSET_LO_WORD 3u
-#define VY_IO_OFFSET_HI_WORD 4u
-#define VY_IO_BYTE_COUNT_WORD 5u
-#define VY_IO_STATUS_WORD 6u
-#define VY_IO_TAG_WORD 7u
-
-#define VY_IO_OP_READ 1u
-#define VY_IO_OP_WRITE 2u
-#define VY_IO_OP_FENCE 3u
-
-/* IO STATUS values: ring states plus two completion codes. */
-#define VY_IO_STATUS_EMPTY 0u
-#define VY_IO_STATUS_PUBLISHED 1u
-#define VY_IO_STATUS_CLAIMED 2u
-#define VY_IO_STATUS_DONE 3u
-#define VY_IO_STATUS_OK 0x10u
-#define VY_IO_STATUS_ERROR 0x11u
-
-/* Bootstrap defaults (protocol.md 1.4). */
-#define VY_BOOTSTRAP_SLOTS 256u
-#define VY_BOOTSTRAP_WORKGROUP 256u
+/* Published, Claimed, WaitIo, Yield, Requeue: work still in flight. */
+static inline bool vy_slot_status_is_active(uint32_t status)
+{
+	return status == VY_STATUS_PUBLISHED || status == VY_STATUS_CLAIMED ||
+	       status == VY_STATUS_WAIT_IO || status == VY_STATUS_YIELD ||
+	       status == VY_STATUS_REQUEUE;
+}
 
 /* ================================================================== */
 /* Names                                                               */
 
 /*
- * snake_case name of a slot status for machine output: "empty",
+ * Slot status names come from one table with two spellings per status.
+ *
+ * vy_slot_status_name: snake_case for machine output: "empty",
  * "published", "claimed", "done", "wait_io", "yield", "requeue", "fault",
  * or "unknown" for any other value.  Static storage.
  */
 const char *vy_slot_status_name(uint32_t status);
 
 /*
- * Parse a slot status: the snake_case names above, the vector names
- * ("Empty", "WaitIo", "Unknown(9)"; case and '_' are ignored), or a
- * number (decimal or 0x hex).  "unknown" alone names no value and is
- * rejected.  0 or VY_E_INVAL.
+ * The upstream (vector) spelling: "Empty", "Published", "Claimed",
+ * "Done", "WaitIo", "Yield", "Requeue", "Fault"; any other value is
+ * written into @tmp (@tmplen bytes) as "Unknown(<status>)" and @tmp is
+ * returned.  Static storage otherwise.
+ */
+const char *vy_slot_status_upstream(uint32_t status, char *tmp,
+				    size_t tmplen);
+
+/*
+ * Parse a slot status, the inverse of both spellings: a name of either
+ * ("wait_io", "WaitIo"; case and '_' are ignored, so "WAIT_IO" works),
+ * "Unknown(<number>)", or a number (decimal or 0x hex, up to 0xFFFFFFFF;
+ * no octal, no sign).  "unknown" alone names no value and is rejected.
+ * 0 with *@out set, or VY_E_INVAL with *@out unchanged.
  */
 int vy_slot_status_parse(const char *s, uint32_t *out);
 
@@ -328,15 +219,6 @@ int vy_validate_debug_log(size_t len, struct vy_err *e);
  * (len % 32), VY_E_IO_QUEUE_TOO_LARGE (len / 32 > 64).  0 bytes is valid.
  */
 int vy_validate_io_queue(size_t len, struct vy_err *e);
-
-/* Index of each buffer in the ABI order. */
-enum vy_buffer_index {
-	VY_BUF_CONTROL = 0,
-	VY_BUF_RING = 1,
-	VY_BUF_DEBUG_LOG = 2,
-	VY_BUF_IO_QUEUE = 3,
-	VY_BUF_COUNT = 4,
-};
 
 /*
  * Dispatch check of the four lengths (ABI order) against the compiled

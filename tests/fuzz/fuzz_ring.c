@@ -22,7 +22,7 @@
 			abort();       \
 	} while (0)
 
-static uint8_t ctl[VY_TEL_CONTROL_MIN_BYTES];
+static uint8_t ctl[VY_CONTROL_MIN_BYTES];
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -70,7 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	n = vy_tel_active_slots_for_opcode(&t, nops ? ops[0] : 0, idx);
 	for (i = 0; i < n; i++)
 		CHECK(idx[i] < t.n_slots &&
-		      vy_tel_ring_status_is_active(t.slots[idx[i]].status));
+		      vy_slot_status_is_active(t.slots[idx[i]].status));
 	free(idx);
 	vy_tel_runtime_counters_fill(&t, &c);
 	CHECK(c.gpu_idle_ppm <= 1000000 && c.frontier_density_bps <= 10000);

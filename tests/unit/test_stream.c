@@ -397,7 +397,6 @@ extern const size_t vy_kernel_stream_len;
  */
 VY_TEST(stream_opcodes_through_megakernel_session)
 {
-	static const char opts[] = "-DVS_OP_BASE=8u";
 	struct vy_dev_mk_params p = { 0 };
 	struct vy_dev_op_cfg oc = { .op = VY_SCAN_COUNT, .byte = 'c' };
 	struct vy_dev_stream_result ref;
@@ -420,7 +419,7 @@ VY_TEST(stream_opcodes_through_megakernel_session)
 	p.data_words = 8;
 	p.user_src = vy_kernel_stream_src;
 	p.user_len = vy_kernel_stream_len;
-	p.user_options = opts;
+	p.user_options = NULL;
 	err = vy_dev_mk_open(&mk, &p, &e);
 	if (err == VY_E_NO_DEVICE)
 		VY_SKIP("no OpenCL device");
@@ -436,18 +435,18 @@ VY_TEST(stream_opcodes_through_megakernel_session)
 	a[2] = 43;
 	a[3] = 0;
 	a[4] = 'c';
-	VY_CHECK(vy_dev_mk_stage_op(mk, 0, VY_STREAM_OP_BASE + VY_SCAN_COUNT,
+	VY_CHECK(vy_dev_mk_stage_op(mk, 0, VY_STREAM_OP_CHECKSUM + VY_SCAN_COUNT,
 				    a, 7, 100, &e) == 0);
 	/* checksum of bytes [0, 48) into data words 1-4 */
 	a[0] = 0;
 	a[2] = 48;
 	a[3] = 1;
-	VY_CHECK(vy_dev_mk_stage_op(mk, 1, VY_STREAM_OP_BASE +
+	VY_CHECK(vy_dev_mk_stage_op(mk, 1, VY_STREAM_OP_CHECKSUM +
 				    VY_SCAN_CHECKSUM, a, 7, 101, &e) == 0);
 	/* a part past the user buffer faults */
 	a[0] = 32;
 	a[2] = 33;
-	VY_CHECK(vy_dev_mk_stage_op(mk, 2, VY_STREAM_OP_BASE + VY_SCAN_COUNT,
+	VY_CHECK(vy_dev_mk_stage_op(mk, 2, VY_STREAM_OP_CHECKSUM + VY_SCAN_COUNT,
 				    a, 7, 102, &e) == 0);
 	VY_CHECK(vy_dev_mk_flush(mk, &e) == 0);
 	end = vy_now_ns() + 10000000000ull;
@@ -477,7 +476,7 @@ VY_TEST(stream_opcodes_through_megakernel_session)
 	VY_CHECK(vy_dev_mk_read_control(mk, VY_CTL_FAULT_COUNT, &v, &e) == 0);
 	VY_CHECK_EQ_U64(v, 1);
 	VY_CHECK(vy_dev_mk_read_control(mk, VY_CTL_METRICS_BASE +
-					VY_STREAM_OP_BASE + VY_SCAN_COUNT, &v,
+					VY_STREAM_OP_CHECKSUM + VY_SCAN_COUNT, &v,
 					&e) == 0);
 	VY_CHECK_EQ_U64(v, 2);
 	vy_dev_mk_close(mk);

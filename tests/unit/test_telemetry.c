@@ -389,15 +389,37 @@ VY_TEST(telemetry_status_names)
 	char tmp[32];
 	uint32_t v;
 
-	VY_CHECK_STR(vy_tel_ring_status_name(4), "wait_io");
-	VY_CHECK_STR(vy_tel_ring_status_name(99), "unknown");
-	VY_CHECK_STR(vy_tel_ring_status_upstream(9, tmp, sizeof(tmp)),
+	VY_CHECK_STR(vy_slot_status_name(4), "wait_io");
+	VY_CHECK_STR(vy_slot_status_name(99), "unknown");
+	VY_CHECK_STR(vy_slot_status_upstream(9, tmp, sizeof(tmp)),
 		     "Unknown(9)");
-	VY_CHECK(vy_tel_ring_status_parse("WaitIo", &v) == 0 && v == 4);
-	VY_CHECK(vy_tel_ring_status_parse("fault", &v) == 0 && v == 7);
-	VY_CHECK(vy_tel_ring_status_parse("12", &v) == 0 && v == 12);
-	VY_CHECK(vy_tel_ring_status_parse("nope", &v) == -1);
+	VY_CHECK(vy_slot_status_parse("WaitIo", &v) == 0 && v == 4);
+	VY_CHECK(vy_slot_status_parse("fault", &v) == 0 && v == 7);
+	VY_CHECK(vy_slot_status_parse("12", &v) == 0 && v == 12);
+	VY_CHECK(vy_slot_status_parse("nope", &v) == VY_E_INVAL);
 	VY_CHECK_STR(vy_rep_control_word_name(97, tmp, sizeof(tmp)), "metrics[1]");
 	VY_CHECK_STR(vy_rep_control_word_name(161, tmp, sizeof(tmp)),
 		     "observable[1]");
+}
+
+/* One table, both spellings: parse inverts name and upstream. */
+VY_TEST(wire_status_names_round_trip)
+{
+	char tmp[32];
+	uint32_t s, v;
+
+	for (s = 0; s <= VY_STATUS_COUNT + 1; s++) {
+		VY_CHECK(vy_slot_status_parse(
+				 vy_slot_status_upstream(s, tmp, sizeof(tmp)),
+				 &v) == 0 && v == s);
+		if (s < VY_STATUS_COUNT)
+			VY_CHECK(vy_slot_status_parse(vy_slot_status_name(s),
+						      &v) == 0 && v == s);
+	}
+	VY_CHECK_STR(vy_slot_status_upstream(VY_STATUS_WAIT_IO, tmp,
+					     sizeof(tmp)), "WaitIo");
+	VY_CHECK(vy_slot_status_parse("WAIT_IO", &v) == 0 &&
+		 v == VY_STATUS_WAIT_IO);
+	v = 77;
+	VY_CHECK(vy_slot_status_parse("unknown", &v) == VY_E_INVAL && v == 77);
 }

@@ -73,7 +73,7 @@ static int run_telemetry_decode(struct vv_case *c, json_t **got,
 		json_array_append_new(slots, json_pack(
 			"{s:I, s:s, s:I, s:I, s:[III]}",
 			"slot_idx", (json_int_t)r->slot_idx,
-			"status", vy_tel_ring_status_upstream(r->status, tmp,
+			"status", vy_slot_status_upstream(r->status, tmp,
 							  sizeof(tmp)),
 			"tenant_id", (json_int_t)r->tenant_id,
 			"opcode", (json_int_t)r->opcode,
