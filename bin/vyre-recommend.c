@@ -15,6 +15,8 @@
 #include "policy/policy.h"
 #include "report/recommend.h"
 #include "device/caps.h"
+#include "device/megakernel.h"
+#include "report/launch.h"
 #include "wire/util.h"
 
 static const char *prog = "vyre-recommend";
@@ -394,6 +396,15 @@ static int parse_args(int argc, char **argv, struct opts *o)
 
 /* ---- the request ------------------------------------------------- */
 
+/* With --device, --queue-len is the ring vyre-launch --slots would give. */
+static uint32_t ring_slots(const struct opts *o)
+{
+	int fq = vy_pol_request_field_index("queue_len");
+
+	return o->set[fq] ? (uint32_t)vy_pol_request_get(&o->req, fq) :
+			    VY_MK_DEFAULT_SLOTS;
+}
+
 static int build_request(const struct opts *o, struct vy_pol_launch_request *r,
 			 struct devinfo *dev, struct vy_pol_launch_feedback *fbo,
 			 struct vy_err *e)
@@ -414,23 +425,16 @@ static int build_request(const struct opts *o, struct vy_pol_launch_request *r,
 	else
 		memset(r, 0, sizeof(*r));
 	if (o->use_device) {
+		/* the request vyre-launch makes, for a ring of --queue-len */
 		ret = vy_dev_launch_limits(o->device, &dev->lim, e);
 		if (ret)
 			return ret;
 		dev->used = true;
-		r->max_workgroup_size_x = dev->lim.max_workgroup_size_x;
-		r->max_compute_invocations_per_workgroup =
-			dev->lim.max_invocations;
-		r->max_compute_workgroups_per_dimension =
-			dev->lim.resident_worker_groups;
+		vy_rep_launch_request(&dev->lim, ring_slots(o), true, r);
 	}
 	for (i = 0; i < VY_REQUEST_FIELDS; i++)
-		if (o->set[i])
+		if (o->set[i] && !(dev->used && i == fq))
 			vy_pol_request_set(r, i, vy_pol_request_get(&o->req, i), NULL);
-	if (dev->used && r->max_compute_workgroups_per_dimension >
-				 dev->lim.resident_worker_groups)
-		r->max_compute_workgroups_per_dimension =
-			dev->lim.resident_worker_groups;
 	if (!o->from)
 		return 0;
 	memset(&geo, 0, sizeof(geo));
@@ -568,19 +572,17 @@ static int run_single(const struct opts *o)
 	ret = vy_pol_recommend_traced(&p, &r, o->has_prev ? &o->prev : NULL,
 					 &trace, &rec, &e);
 	if (ret == 0 && dev.used) {
+		/* what the policy would launch if every group were resident */
+		struct vy_dev_limits all = dev.lim;
 		struct vy_pol_launch_recommendation alt;
-		struct vy_pol_launch_request ar = r;
-		const int fg = vy_pol_request_field_index(
-			"max_compute_workgroups_per_dimension");
+		struct vy_pol_launch_request ar;
 
-		ar.max_compute_workgroups_per_dimension =
-			o->set[fg] ? vy_pol_request_get(&o->req, fg) :
-				     NOMINAL_MAX_GROUPS;
-		if (vy_pol_recommend_traced(&p, &ar,
-					       o->has_prev ? &o->prev : NULL,
-					       NULL, &alt, NULL) == 0) {
-			dev.uncapped_workers = alt.worker_groups;
-			dev.cap_applied = alt.worker_groups > rec.worker_groups;
+		all.resident_worker_groups = NOMINAL_MAX_GROUPS;
+		vy_rep_launch_request(&all, ring_slots(o), true, &ar);
+		if (vy_pol_recommend(&p, &ar, NULL, &alt, NULL) == 0) {
+			dev.uncapped_workers = alt.geometry.dispatch_grid[0];
+			dev.cap_applied = dev.uncapped_workers >
+					  rec.geometry.dispatch_grid[0];
 		}
 	}
 	if (ret == VY_E_GRID_ZERO_MAX_WORKGROUP_SIZE_X ||

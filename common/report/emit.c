@@ -2,6 +2,7 @@
 #include "report/emit.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -121,4 +122,16 @@ void vy_rep_err(FILE *f, const char *prog, const struct vy_err *e)
 	fprintf(f, "%s: %s\n", prog, e->msg[0] ? e->msg : vy_err_name(e->code));
 	if (e->hint[0])
 		fprintf(f, "%s: hint: %s\n", prog, e->hint);
+}
+
+int vy_rep_usage_err(const char *prog, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n%s: hint: try --help\n", prog);
+	return VY_EXIT_USAGE;
 }

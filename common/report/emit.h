@@ -58,6 +58,14 @@ void vy_rep_csv_field(FILE *f, const char *s);
 void vy_rep_err(FILE *f, const char *prog, const struct vy_err *e);
 
 /*
+ * A command-line mistake, the same in every program: "PROG: MSG" (printf
+ * @fmt) and "PROG: hint: try --help" on stderr.  Returns VY_EXIT_USAGE,
+ * the exit status.
+ */
+int vy_rep_usage_err(const char *prog, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
  * Hand-written JSON for hot paths (JSON Lines of slots, --batch output):
  * append @s, or the decimal digits of @v, at @p and return the new end.
  * The caller sizes the buffer; nothing is escaped.
