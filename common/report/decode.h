@@ -170,4 +170,12 @@ int vy_rep_decode_hex(FILE *f, const struct vy_rep_decode *r);
  */
 const char *vy_rep_control_word_name(uint32_t w, char *buf, size_t len);
 
+/*
+ * One PRINTF record as every program prints it in JSON:
+ * {"fmt_id":N,"args":[A1,A2],"slot":S} plus "text" when @pf (may be NULL)
+ * has a format for fmt_id.  New reference.
+ */
+json_t *vy_rep_printf_json(const struct vy_debug_record *r,
+			   const struct vy_tel_printf_formats *pf);
+
 #endif

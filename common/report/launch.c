@@ -4,6 +4,7 @@
  * writers, run report and verdict (launch.h).
  */
 #include "report/launch.h"
+#include "report/decode.h"
 #include "report/emit.h"
 
 #include <errno.h>
@@ -130,30 +131,6 @@ int vy_rep_device_list(FILE *f, struct vy_err *e)
 			d[i].name, d[i].platform);
 	}
 	return n;
-}
-
-/* ---- PRINTF records ------------------------------------------------- */
-
-json_t *vy_rep_printf_json(const struct vy_debug_record *r,
-			   const struct vy_tel_printf_formats *pf)
-{
-	const char *fmt = pf ? vy_tel_printf_formats_get(pf, r->fmt_id) : NULL;
-	json_t *o = json_object();
-
-	json_object_set_new(o, "fmt_id", json_integer(r->fmt_id));
-	json_object_set_new(o, "args", json_pack("[II]",
-						 (json_int_t)r->args[0],
-						 (json_int_t)r->args[1]));
-	json_object_set_new(o, "slot", json_integer(r->args[2] /
-						    VY_SLOT_WORDS));
-	if (fmt) {
-		char text[512];
-
-		vy_tel_printf_render(fmt, r->args[0], r->args[1], text,
-				     sizeof(text));
-		json_object_set_new(o, "text", json_string(text));
-	}
-	return o;
 }
 
 /* ---- the work source ------------------------------------------------ */

@@ -73,16 +73,6 @@ void vy_rep_launch_request(const struct vy_dev_limits *lim,
  */
 int vy_rep_device_list(FILE *f, struct vy_err *e);
 
-/* ---- PRINTF records ------------------------------------------------- */
-
-/*
- * One PRINTF record as every program prints it in JSON:
- * {"fmt_id":N,"args":[A1,A2],"slot":S} plus "text" when @pf (may be NULL)
- * has a format for fmt_id.  New reference.
- */
-json_t *vy_rep_printf_json(const struct vy_debug_record *r,
-			   const struct vy_tel_printf_formats *pf);
-
 /* ---- the work source ------------------------------------------------ */
 
 /* Items from a parsed work file, or N generated ones of one opcode. */
