@@ -106,4 +106,15 @@ static inline char *vy_rep_put_u64(char *p, uint64_t v)
 	return p;
 }
 
+/*
+ * Option values: a number (decimal or 0x hex, K M G T suffixes) at most
+ * @max, or a comma list of at most @max u32 numbers into @out (@n of
+ * them).  On a bad value the "PROG: OPT: ..." line and a hint go to
+ * stderr and the result is VY_EXIT_USAGE; else 0.
+ */
+int vy_rep_opt_num(const char *prog, const char *opt, const char *s,
+		   uint64_t max, uint64_t *out);
+int vy_rep_opt_list(const char *prog, const char *opt, const char *s,
+		    uint32_t *out, size_t max, size_t *n);
+
 #endif

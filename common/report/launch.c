@@ -6,6 +6,7 @@
 #include "report/launch.h"
 #include "report/decode.h"
 #include "report/emit.h"
+#include "report/recommend.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -104,6 +105,79 @@ int vy_rep_launch_setup(struct vy_mk *mk, uint32_t workgroups,
 	if (chosen)
 		*chosen = g;
 	return err;
+}
+
+/* CL_DEVICE_MAX_WORK_GROUPS has no OpenCL query: the common GPU x limit */
+#define NOMINAL_MAX_GROUPS 65535u
+
+void vy_rep_device_cap(uint32_t ring_slots,
+		       const struct vy_pol_launch_recommendation *rec,
+		       struct vy_rep_device_cap *c)
+{
+	struct vy_pol_launch_policy p = vy_pol_launch_policy_standard();
+	struct vy_dev_limits all = c->lim;
+	struct vy_pol_launch_recommendation alt;
+	struct vy_pol_launch_request ar;
+
+	all.resident_worker_groups = NOMINAL_MAX_GROUPS;
+	vy_rep_launch_request(&all, ring_slots, true, &ar);
+	c->applied = false;
+	c->uncapped = rec->geometry.dispatch_grid[0];
+	if (vy_pol_recommend(&p, &ar, NULL, &alt, NULL) == 0) {
+		c->uncapped = alt.geometry.dispatch_grid[0];
+		c->applied = c->uncapped > rec->geometry.dispatch_grid[0];
+	}
+}
+
+json_t *vy_rep_device_cap_json(const struct vy_rep_device_cap *c)
+{
+	return json_pack("{s:s,s:I,s:I,s:b,s:I}", "name", c->lim.name,
+			 "compute_units", (json_int_t)c->lim.compute_units,
+			 "resident_worker_groups",
+			 (json_int_t)c->lim.resident_worker_groups,
+			 "worker_cap_applied", c->applied,
+			 "uncapped_worker_groups", (json_int_t)c->uncapped);
+}
+
+void vy_rep_device_cap_table(FILE *f, const struct vy_rep_device_cap *c)
+{
+	fprintf(f, "%-28s %s\n", "device", c->lim.name);
+	if (c->applied)
+		fprintf(f, "%-28s capped %u -> %u (work-groups that can be resident at once)\n",
+			"worker_cap", c->uncapped,
+			c->lim.resident_worker_groups);
+	else
+		fprintf(f, "%-28s not needed (%u resident work-groups)\n",
+			"worker_cap", c->lim.resident_worker_groups);
+}
+
+void vy_rep_recommend_print(FILE *f, enum vy_rep_format fmt,
+			    const struct vy_pol_launch_recommendation *rec,
+			    const struct vy_rep_device_cap *dev)
+{
+	json_t *doc;
+
+	switch (fmt) {
+	case VY_FMT_JSON:
+	case VY_FMT_JSONL:
+		doc = vy_rep_recommendation_json(rec);
+		if (dev)
+			json_object_set_new(doc, "device",
+					    vy_rep_device_cap_json(dev));
+		vy_rep_emit_json(f, doc, VY_RECOMMEND_SCHEMA,
+			     fmt == VY_FMT_JSON);
+		json_decref(doc);
+		break;
+	case VY_FMT_CSV:
+		vy_rep_recommendation_csv_header(f);
+		vy_rep_recommendation_csv_row(f, rec);
+		break;
+	default:
+		vy_rep_recommendation_table(f, rec);
+		if (dev)
+			vy_rep_device_cap_table(f, dev);
+		break;
+	}
 }
 
 int vy_rep_device_list(FILE *f, struct vy_err *e)

@@ -18,6 +18,7 @@
 #include "device/caps.h"
 #include "device/megakernel.h"
 #include "policy/launch.h"
+#include "report/emit.h"
 #include "telemetry/telemetry.h"
 #include "wire/dump.h"
 #include "wire/err.h"
@@ -65,6 +66,32 @@ int vy_rep_launch_setup(struct vy_mk *mk, uint32_t workgroups,
 void vy_rep_launch_request(const struct vy_dev_limits *lim,
 			   uint32_t ring_slots, bool persistent,
 			   struct vy_pol_launch_request *out);
+
+/*
+ * What vyre-recommend --device says of the device: its limits, and
+ * whether the residency cap cut the work-groups the policy gave: @uncapped
+ * is what it would launch if every work-group could be resident.
+ */
+struct vy_rep_device_cap {
+	struct vy_dev_limits lim;	/* filled by the caller */
+	bool applied;
+	uint32_t uncapped;
+};
+
+/* Fill @c->applied and @c->uncapped for @rec, the answer for @ring_slots. */
+void vy_rep_device_cap(uint32_t ring_slots,
+		       const struct vy_pol_launch_recommendation *rec,
+		       struct vy_rep_device_cap *c);
+json_t *vy_rep_device_cap_json(const struct vy_rep_device_cap *c);
+void vy_rep_device_cap_table(FILE *f, const struct vy_rep_device_cap *c);
+
+/*
+ * vyre-recommend's answer in @fmt (table, json, jsonl or csv), with the
+ * device's part when @dev is not NULL.
+ */
+void vy_rep_recommend_print(FILE *f, enum vy_rep_format fmt,
+			    const struct vy_pol_launch_recommendation *rec,
+			    const struct vy_rep_device_cap *dev);
 
 /*
  * The OpenCL devices with their limits and transport, one line each under

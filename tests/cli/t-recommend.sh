@@ -20,7 +20,7 @@ expect_rc "version exits 0" 0 vyre-recommend --version
 contains "version names the program" "$OUT" "vyre-recommend "
 
 expect_rc "unknown option exits 2" 2 vyre-recommend --bogus
-contains "unknown option says try --help" "$ERR" "vyre-recommend: try --help"
+contains "unknown option says try --help" "$ERR" "vyre-recommend: hint: try --help"
 expect_rc "bad number exits 2" 2 vyre-recommend --queue-len abc
 contains "bad number message" "$ERR" "vyre-recommend: --queue-len: 'abc' is not a number"
 expect_rc "u16 field range exits 2" 2 vyre-recommend --frontier-density-bps 70000
