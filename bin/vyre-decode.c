@@ -260,7 +260,7 @@ int main(int argc, char **argv)
 			printf(PROG " " VY_VERSION "\n");
 			return VY_EXIT_OK;
 		default:
-			fprintf(stderr, PROG ": try --help\n");
+			fprintf(stderr, PROG ": hint: try --help\n");
 			return VY_EXIT_USAGE;
 		}
 	}
@@ -274,20 +274,11 @@ int main(int argc, char **argv)
 		return vy_rep_usage_err(PROG, "--follow reads snapshot streams, not raw buffers");
 
 	if (printf_path) {
-		uint8_t *text;
-		size_t len;
-
 		vy_err_clear(&e);
-		if (vy_read_file(printf_path, &text, &len, &e)) {
+		if (vy_rep_printf_formats_load(printf_path, &pf, &e)) {
 			vy_rep_decode_fail(&c, printf_path, &e);
 			return c.exit;
 		}
-		if (vy_tel_printf_formats_parse(&pf, (const char *)text, len, &e)) {
-			free(text);
-			vy_rep_decode_fail(&c, printf_path, &e);
-			return c.exit;
-		}
-		free(text);
 		c.o.formats = &pf;
 	}
 

@@ -9,10 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "device/cl.h"
 #include "wire/dump.h"
+#include "report/decode.h"
 #include "report/emit.h"
 #include "report/launch.h"
 #include "device/megakernel.h"
@@ -352,61 +352,6 @@ static int list_devices(void)
 	return VY_EXIT_OK;
 }
 
-/* Lay out --data and the resources in the data buffer. */
-static int plan_data(struct opts *o, struct vy_err *e)
-{
-	uint64_t words = 0;
-	struct stat sb;
-
-	if (o->data_path) {
-		if (stat(o->data_path, &sb))
-			return vy_errf(e, VY_E_IO, NULL, "%s: %s", o->data_path,
-				       strerror(errno));
-		words = ((uint64_t)sb.st_size + 3) / 4;
-	}
-	for (size_t i = 0; i < o->nres; i++) {
-		if (stat(o->res[i].path, &sb))
-			return vy_errf(e, VY_E_IO, NULL, "%s: %s",
-				       o->res[i].path, strerror(errno));
-		o->res[i].word_offset = (uint32_t)words;
-		o->res[i].words = (uint32_t)(((uint64_t)sb.st_size + 3) / 4);
-		words += o->res[i].words;
-		if (words > UINT32_MAX / 4)
-			return vy_errf(e, VY_E_INVAL, NULL,
-				       "data buffer over 4 GiB");
-	}
-	o->cfg.data_words = (uint32_t)words;
-	return 0;
-}
-
-static int load_data(struct vy_mk *mk, const char *path, struct vy_err *e)
-{
-	size_t dlen, len;
-	uint8_t *img = vy_dev_mk_image(mk, VY_TB_DATA, &dlen);
-	uint8_t *buf;
-	int err = vy_read_file(path, &buf, &len, e);
-
-	if (err)
-		return err;
-	memcpy(img, buf, len < dlen ? len : dlen);
-	free(buf);
-	return 0;
-}
-
-static int load_formats(const char *path, struct vy_tel_printf_formats *pf,
-			struct vy_err *e)
-{
-	uint8_t *buf;
-	size_t len;
-	int err = vy_read_file(path, &buf, &len, e);
-
-	if (err)
-		return err;
-	err = vy_tel_printf_formats_parse(pf, (const char *)buf, len, e);
-	free(buf);
-	return err;
-}
-
 static int fail(struct vy_mk *mk, const struct vy_err *e, int err)
 {
 	vy_rep_err(stderr, PROG, e);
@@ -441,9 +386,10 @@ int main(int argc, char **argv)
 	err = vy_rep_work_load(&src, o.have_synthetic ? NULL : o.workfile,
 			       o.binary, o.synthetic, o.synthetic_op, &e);
 	if (!err)
-		err = plan_data(&o, &e);
+		err = vy_rep_data_layout(o.data_path, o.res, o.nres,
+					 &o.cfg.data_words, &e);
 	if (!err && o.printf_formats)
-		err = load_formats(o.printf_formats, &pf, &e);
+		err = vy_rep_printf_formats_load(o.printf_formats, &pf, &e);
 	if (err)
 		return fail(NULL, &e, err);
 	if (o.snapshot) {
@@ -465,7 +411,7 @@ int main(int argc, char **argv)
 		err = vy_rep_launch_setup(mk, o.workgroups, o.workgroup_size,
 					  &rp.lim, &rp.chosen, &e);
 	if (!err && o.data_path)
-		err = load_data(mk, o.data_path, &e);
+		err = vy_rep_data_load(mk, o.data_path, &e);
 	if (err)
 		return fail(mk, &e, err);
 	vy_dev_mk_set_resources(mk, o.res, o.nres);

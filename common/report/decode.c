@@ -439,6 +439,21 @@ static json_t *health_obj(const struct vy_rep_decode *r)
 	return j;
 }
 
+int vy_rep_printf_formats_load(const char *path,
+				struct vy_tel_printf_formats *pf,
+				struct vy_err *e)
+{
+	uint8_t *buf;
+	size_t len;
+	int err = vy_read_file(path, &buf, &len, e);
+
+	if (err)
+		return err;
+	err = vy_tel_printf_formats_parse(pf, (const char *)buf, len, e);
+	free(buf);
+	return err;
+}
+
 json_t *vy_rep_printf_json(const struct vy_debug_record *r,
 			   const struct vy_tel_printf_formats *pf)
 {

@@ -275,6 +275,47 @@ uint64_t vy_rep_work_left(const struct vy_rep_work *w)
 	return n;
 }
 
+int vy_rep_data_layout(const char *data_path, struct vy_dev_mk_resource *res,
+		       size_t nres, uint32_t *words, struct vy_err *e)
+{
+	uint64_t w = 0;
+	struct stat sb;
+
+	if (data_path) {
+		if (stat(data_path, &sb))
+			return vy_errf(e, VY_E_IO, NULL, "%s: %s", data_path,
+				       strerror(errno));
+		w = ((uint64_t)sb.st_size + 3) / 4;
+	}
+	for (size_t i = 0; i < nres; i++) {
+		if (stat(res[i].path, &sb))
+			return vy_errf(e, VY_E_IO, NULL, "%s: %s", res[i].path,
+				       strerror(errno));
+		res[i].word_offset = (uint32_t)w;
+		res[i].words = (uint32_t)(((uint64_t)sb.st_size + 3) / 4);
+		w += res[i].words;
+		if (w > UINT32_MAX / 4)
+			return vy_errf(e, VY_E_INVAL, NULL,
+				       "data buffer over 4 GiB");
+	}
+	*words = (uint32_t)w;
+	return 0;
+}
+
+int vy_rep_data_load(struct vy_mk *mk, const char *path, struct vy_err *e)
+{
+	size_t dlen, len;
+	uint8_t *img = vy_dev_mk_image(mk, VY_TB_DATA, &dlen);
+	uint8_t *buf;
+	int err = vy_read_file(path, &buf, &len, e);
+
+	if (err)
+		return err;
+	memcpy(img, buf, len < dlen ? len : dlen);
+	free(buf);
+	return 0;
+}
+
 /* ---- snapshots -------------------------------------------------------- */
 
 int vy_rep_snapshot_write(void *arg, const struct vy_snapshot *s,

@@ -128,6 +128,18 @@ int vy_rep_work_next(void *arg, uint32_t w[16], int *fence,
 /* Items not yet handed out (fences do not count). */
 uint64_t vy_rep_work_left(const struct vy_rep_work *w);
 
+/*
+ * The data buffer of a run: --data's file (@data_path, may be NULL) at
+ * word 0, then room for each resource file (LOAD_MISS answers) in order;
+ * fills each @res word_offset and words and @words (the total).  Errors:
+ * VY_E_IO (a file cannot be stat'ed), VY_E_INVAL (over 4 GiB).
+ */
+int vy_rep_data_layout(const char *data_path, struct vy_dev_mk_resource *res,
+		       size_t nres, uint32_t *words, struct vy_err *e);
+
+/* Copy the file @path into the session's data buffer (what fits). */
+int vy_rep_data_load(struct vy_mk *mk, const char *path, struct vy_err *e);
+
 /* ---- snapshots -------------------------------------------------------- */
 
 /* An open snapshot stream; @name for messages. */
