@@ -73,8 +73,8 @@ static int default_io(struct vy_mk *mk, const struct vy_dev_mk_io_req *req,
  * one lane when it gives none.  Never clamped: a value the device cannot
  * hold is refused, naming the limit.
  */
-static int set_geometry(struct vy_mk *mk, uint32_t wgs, uint32_t wgsize,
-			struct vy_err *e)
+int vy_dev_mk_set_geometry(struct vy_mk *mk, uint32_t wgs, uint32_t wgsize,
+			   struct vy_err *e)
 {
 	struct vy_dev_limits lim;
 	int err;
@@ -98,12 +98,6 @@ static int set_geometry(struct vy_mk *mk, uint32_t wgs, uint32_t wgsize,
 	mk->wgs = wgs;
 	mk->wgsize = wgsize;
 	return 0;
-}
-
-int vy_dev_mk_set_geometry(struct vy_mk *mk, uint32_t workgroups,
-			   uint32_t workgroup_size, struct vy_err *e)
-{
-	return set_geometry(mk, workgroups, workgroup_size, e);
 }
 
 int vy_dev_mk_limits(const struct vy_mk *mk, struct vy_dev_limits *out,
@@ -234,7 +228,8 @@ int vy_dev_mk_open(struct vy_mk **out, const struct vy_dev_mk_params *cfg,
 		err = vy_errf(e, VY_E_NOMEM, NULL, "out of memory");
 		goto fail;
 	}
-	err = set_geometry(mk, cfg->workgroups, cfg->workgroup_size, e);
+	err = vy_dev_mk_set_geometry(mk, cfg->workgroups, cfg->workgroup_size,
+				     e);
 	if (!err)
 		err = set_args(mk, e);
 	if (err)
