@@ -9,13 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "device/cl.h"
 #include "wire/dump.h"
+#include "report/decode.h"
 #include "report/emit.h"
+#include "report/launch.h"
 #include "device/megakernel.h"
-#include "policy/policy.h"
 #include "wire/protocol.h"
 #include "telemetry/telemetry.h"
 #include "wire/util.h"
@@ -42,6 +42,7 @@ struct opts {
 	uint32_t synthetic_op;
 	int have_synthetic;
 	uint32_t batch;
+	uint32_t workgroups, workgroup_size;	/* 0 = the launch policy's */
 	enum vy_rep_format format;
 	struct vy_dev_mk_resource res[MAX_RESOURCES];
 	size_t nres;
@@ -65,9 +66,10 @@ static void usage(FILE *f)
 		"      --mode MODE          persistent or once (default: persistent)\n"
 		"      --priority           use the priority scheduler (writes default offsets)\n"
 		"      --slots N            ring slots (default: 256)\n"
-		"      --workgroups N       work-groups (default: the launch policy, capped at\n"
-		"                           what can be resident)\n"
-		"      --workgroup-size N   lanes per work-group (default: the launch policy)\n"
+		"      --workgroups N       work-groups (default: the launch policy; more than\n"
+		"                           can be resident is refused)\n"
+		"      --workgroup-size N   lanes per work-group (default: the launch policy;\n"
+		"                           more than the device allows is refused)\n"
 		"      --tenants N          tenant_count of the control buffer (default: 1)\n"
 		"      --observables N      observable words (default: 256)\n"
 		"      --max-iters N        kernel iteration bound (default: 4294967295)\n"
@@ -96,14 +98,6 @@ static void usage(FILE *f)
 		"\n"
 		"Exit status: 0 ok, 2 usage or work-file syntax, 3 bad data, 4 I/O error,\n"
 		"5 device error, 6 timeout or stall, 130/143 after SIGINT/SIGTERM.\n");
-}
-
-static int usage_err(const char *fmt, const char *arg)
-{
-	fprintf(stderr, PROG ": ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\n" PROG ": hint: try --help\n");
-	return VY_EXIT_USAGE;
 }
 
 static int parse_u32(const char *s, uint32_t *out, int allow_zero)
@@ -188,7 +182,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case O_TRANSPORT:
 			if (vy_dev_transport_parse(optarg, &o->cfg.transport, &e))
-				return usage_err("unknown transport '%s' (shared, copy or auto)",
+				return vy_rep_usage_err(PROG, "unknown transport '%s' (shared, copy or auto)",
 						 optarg);
 			break;
 		case O_KSRC:
@@ -200,7 +194,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			else if (!strcmp(optarg, "once"))
 				o->cfg.persistent = 0;
 			else
-				return usage_err("unknown mode '%s' (persistent or once)",
+				return vy_rep_usage_err(PROG, "unknown mode '%s' (persistent or once)",
 						 optarg);
 			break;
 		case O_PRIORITY:
@@ -209,36 +203,36 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case O_SLOTS:
 			if (parse_u32(optarg, &o->cfg.slots, 0) ||
 			    o->cfg.slots > VY_MAX_ENCODED_RING_SLOTS)
-				return usage_err("bad --slots '%s' (1..1048576)",
+				return vy_rep_usage_err(PROG, "bad --slots '%s' (1..1048576)",
 						 optarg);
 			break;
 		case O_WGS:
-			if (parse_u32(optarg, &o->cfg.workgroups, 0))
-				return usage_err("bad --workgroups '%s'", optarg);
+			if (parse_u32(optarg, &o->workgroups, 0))
+				return vy_rep_usage_err(PROG, "bad --workgroups '%s'", optarg);
 			break;
 		case O_WGSIZE:
-			if (parse_u32(optarg, &o->cfg.workgroup_size, 0))
-				return usage_err("bad --workgroup-size '%s'",
+			if (parse_u32(optarg, &o->workgroup_size, 0))
+				return vy_rep_usage_err(PROG, "bad --workgroup-size '%s'",
 						 optarg);
 			break;
 		case O_TENANTS:
 			if (parse_u32(optarg, &o->cfg.tenant_count, 1))
-				return usage_err("bad --tenants '%s'", optarg);
+				return vy_rep_usage_err(PROG, "bad --tenants '%s'", optarg);
 			break;
 		case O_OBS:
 			if (parse_u32(optarg, &o->cfg.observable_slots, 1) ||
 			    o->cfg.observable_slots >
 				    VY_MAX_ENCODED_OBSERVABLE_SLOTS)
-				return usage_err("bad --observables '%s' (0..1048576)",
+				return vy_rep_usage_err(PROG, "bad --observables '%s' (0..1048576)",
 						 optarg);
 			break;
 		case O_MAXITERS:
 			if (parse_u32(optarg, &o->cfg.max_iters, 0))
-				return usage_err("bad --max-iters '%s'", optarg);
+				return vy_rep_usage_err(PROG, "bad --max-iters '%s'", optarg);
 			break;
 		case O_BATCH:
 			if (parse_u32(optarg, &o->batch, 0))
-				return usage_err("bad --batch '%s'", optarg);
+				return vy_rep_usage_err(PROG, "bad --batch '%s'", optarg);
 			break;
 		case O_BINARY:
 			o->binary = 1;
@@ -252,11 +246,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			if (colon) {
 				*colon = '\0';
 				if (vy_opcode_parse(colon + 1, &o->synthetic_op))
-					return usage_err("unknown opcode in --synthetic '%s'",
+					return vy_rep_usage_err(PROG, "unknown opcode in --synthetic '%s'",
 							 optarg);
 			}
 			if (vy_parse_u64(buf, UINT64_MAX / 2, 1, &o->synthetic))
-				return usage_err("bad --synthetic '%s' (N[:OPCODE])",
+				return vy_rep_usage_err(PROG, "bad --synthetic '%s' (N[:OPCODE])",
 						 optarg);
 			o->have_synthetic = 1;
 			break;
@@ -269,13 +263,13 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			uint32_t id;
 
 			if (!eq || eq == optarg || !eq[1])
-				return usage_err("bad --resource '%s' (ID=FILE)",
+				return vy_rep_usage_err(PROG, "bad --resource '%s' (ID=FILE)",
 						 optarg);
 			*eq = '\0';
 			if (parse_u32(optarg, &id, 1))
-				return usage_err("bad resource id '%s'", optarg);
+				return vy_rep_usage_err(PROG, "bad resource id '%s'", optarg);
 			if (o->nres == MAX_RESOURCES)
-				return usage_err("more than 64 resources%s", "");
+				return vy_rep_usage_err(PROG, "more than 64 resources");
 			o->res[o->nres].id = id;
 			o->res[o->nres].path = eq + 1;
 			o->nres++;
@@ -283,12 +277,12 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		}
 		case O_TIMEOUT:
 			if (parse_seconds(optarg, &o->timeout_s))
-				return usage_err("bad --timeout '%s' (seconds > 0)",
+				return vy_rep_usage_err(PROG, "bad --timeout '%s' (seconds > 0)",
 						 optarg);
 			break;
 		case O_STALL:
 			if (parse_seconds(optarg, &o->stall_s))
-				return usage_err("bad --stall '%s' (seconds > 0)",
+				return vy_rep_usage_err(PROG, "bad --stall '%s' (seconds > 0)",
 						 optarg);
 			break;
 		case O_SNAP:
@@ -297,7 +291,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case O_INTERVAL:
 			if (vy_parse_u64(optarg, 86400000, 0, &o->interval_ms) ||
 			    !o->interval_ms)
-				return usage_err("bad --interval '%s' (milliseconds)",
+				return vy_rep_usage_err(PROG, "bad --interval '%s' (milliseconds)",
 						 optarg);
 			break;
 		case O_DUMP:
@@ -310,7 +304,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			if (vy_rep_format_parse(optarg,
 					    1u << VY_FMT_TABLE | 1u << VY_FMT_JSON,
 					    &o->format, &e))
-				return usage_err("unknown format '%s' (table or json)",
+				return vy_rep_usage_err(PROG, "unknown format '%s' (table or json)",
 						 optarg);
 			break;
 		case 'j':
@@ -332,22 +326,20 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	if (optind < argc)
 		o->workfile = argv[optind++];
 	if (optind < argc)
-		return usage_err("unexpected argument '%s'", argv[optind]);
+		return vy_rep_usage_err(PROG, "unexpected argument '%s'", argv[optind]);
 	if (!o->workfile && !o->have_synthetic)
-		return usage_err("no work: give a WORKFILE, - for stdin, or --synthetic N%s",
-				 "");
+		return vy_rep_usage_err(PROG, "no work: give a WORKFILE, - for stdin, or --synthetic N");
 	if (o->workfile && o->have_synthetic)
-		return usage_err("give a WORKFILE or --synthetic, not both%s", "");
+		return vy_rep_usage_err(PROG, "give a WORKFILE or --synthetic, not both");
 	if (o->interval_ms && !o->snapshot)
-		return usage_err("--interval needs --snapshot%s", "");
+		return vy_rep_usage_err(PROG, "--interval needs --snapshot");
 	return -1;
 }
 
 static int list_devices(void)
 {
-	struct vy_dev_cl_devinfo d[64];
 	struct vy_err e;
-	int n = vy_dev_cl_list(d, 64, &e);
+	int n = vy_rep_device_list(stdout, &e);
 
 	if (n < 0) {
 		vy_rep_err(stderr, PROG, &e);
@@ -358,406 +350,27 @@ static int list_devices(void)
 				PROG ": hint: install an OpenCL driver, e.g. pocl-opencl-icd\n");
 		return VY_EXIT_DEVICE;
 	}
-	printf("%-5s %-4s %-5s %-8s %-9s %-8s %-9s %s\n", "ID", "TYPE", "CUS",
-	       "MAX_WG", "MEM_MIB", "UNIFIED", "TRANSPORT", "NAME (PLATFORM)");
-	for (int i = 0; i < n && i < 64; i++) {
-		char id[16];
-
-		snprintf(id, sizeof(id), "%u:%u", d[i].platform_idx,
-			 d[i].device_idx);
-		printf("%-5s %-4s %-5u %-8llu %-9llu %-8s %-9s %s (%s)\n", id,
-		       d[i].is_gpu ? "gpu" : d[i].is_cpu ? "cpu" : "other",
-		       d[i].compute_units,
-		       (unsigned long long)d[i].max_workgroup_size,
-		       (unsigned long long)(d[i].global_mem_bytes >> 20),
-		       d[i].unified_memory ? "yes" : "no",
-		       vy_dev_transport_name(vy_dev_transport_choose(&d[i])),
-		       d[i].name, d[i].platform);
-	}
 	return VY_EXIT_OK;
 }
 
-/* ---- the item source ------------------------------------------------ */
-
-struct source {
-	struct vy_workfile wf;
-	size_t next;
-	uint64_t synth_n, synth_i;
-	uint32_t synth_op;
-	int synthetic;
-};
-
-static int source_next(void *arg, uint32_t w[16], int *fence,
-		       struct vy_err *e)
+static int fail(struct vy_mk *mk, const struct vy_err *e, int err)
 {
-	struct source *s = arg;
-	struct vy_wf_item it;
-
-	if (s->synthetic) {
-		if (s->synth_i == s->synth_n)
-			return 0;
-		vy_workfile_synthetic(s->synth_op, s->synth_i++, &it);
-		memcpy(w, it.w, sizeof(it.w));
-		return 1;
-	}
-	if (s->next == s->wf.n)
-		return 0;
-	*fence = s->wf.items[s->next].fence;
-	memcpy(w, s->wf.items[s->next].w, sizeof(it.w));
-	s->next++;
-	return 1;
-}
-
-/* ---- snapshots ------------------------------------------------------ */
-
-struct snapout {
-	FILE *f;
-	const char *name;
-};
-
-static int on_snapshot(void *arg, const struct vy_snapshot *s,
-		       struct vy_err *e)
-{
-	struct snapout *so = arg;
-	int err = vy_dump_write(so->f, s, e);
-
-	if (!err && fflush(so->f))
-		err = vy_errf(e, VY_E_IO, NULL, "%s: %s", so->name,
-			      strerror(errno));
-	return err;
-}
-
-static int dump_dir(const char *dir, const struct vy_snapshot *s,
-		    struct vy_err *e)
-{
-	static const char *names[VY_BUF_COUNT] = { "control.bin", "ring.bin",
-						   "debug.bin", "io.bin" };
-	char path[4096];
-
-	if (mkdir(dir, 0777) && errno != EEXIST)
-		return vy_errf(e, VY_E_IO, NULL, "%s: %s", dir,
-			       strerror(errno));
-	for (int i = 0; i < VY_BUF_COUNT; i++) {
-		int err;
-
-		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-		err = vy_write_file_atomic(path, s->buf[i].data, s->buf[i].len,
-					   e);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-/* ---- the report ----------------------------------------------------- */
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static uint64_t pct(const uint64_t *v, size_t n, double p)
-{
-	size_t i;
-
-	if (!n)
-		return 0;
-	i = (size_t)(p * (double)(n - 1) + 0.5);
-	return v[i < n ? i : n - 1];
-}
-
-struct report {
-	struct vy_dev_mk_info info;
-	struct vy_dev_mk_stats st;
-	struct vy_dev_mk_run_result *r;
-	const struct vy_snapshot *snap;
-	struct vy_tel_runtime_counters rc;
-	struct vy_pol_launch_recommendation rec;
-	int have_rec;
-	uint32_t done_count, fault_count, epoch, shutdown;
-	const struct vy_tel_printf_formats *pf;
-};
-
-static void build_policy(struct report *rp)
-{
-	struct vy_pol_launch_policy pol = vy_pol_launch_policy_standard();
-	struct vy_pol_launch_request req;
-	struct vy_tel tel;
-	struct vy_err e;
-	const struct vy_snapshot *s = rp->snap;
-
-	vy_tel_init(&tel);
-	if (vy_tel_decode(&tel, NULL, s->buf[VY_BUF_CONTROL].data,
-				s->buf[VY_BUF_CONTROL].len,
-				s->buf[VY_BUF_RING].data,
-				s->buf[VY_BUF_RING].len, NULL, 0,
-				VY_TEL_NO_SLOTS, &e)) {
-		vy_tel_free(&tel);
-		return;
-	}
-	vy_tel_runtime_counters_fill(&tel, &rp->rc);
-	memset(&req, 0, sizeof(req));
-	req.queue_len = rp->r->items > UINT32_MAX ? UINT32_MAX :
-						    (uint32_t)rp->r->items;
-	req.requested_worker_groups = rp->info.workgroups;
-	req.max_workgroup_size_x = (uint32_t)rp->info.dev.max_workgroup_size;
-	req.max_compute_workgroups_per_dimension = 65535;
-	req.max_compute_invocations_per_workgroup =
-		(uint32_t)rp->info.dev.max_workgroup_size;
-	req.hot_opcode_count = vy_tel_hot_opcode_count(&tel);
-	req.graph_node_count = rp->rc.total_slots;
-	req.graph_edge_count = rp->rc.queue_depth;
-	req.frontier_density_bps = rp->rc.frontier_density_bps;
-	rp->have_rec = !vy_pol_recommend(&pol, &req, NULL, &rp->rec, &e);
-	vy_tel_free(&tel);
-}
-
-static json_t *printf_json(const struct report *rp)
-{
-	const struct vy_dump_buf *d = &rp->snap->buf[VY_BUF_DEBUG_LOG];
-	struct vy_debug_log_view v;
-	json_t *arr = json_array();
-	struct vy_err e;
-
-	if (vy_debug_log_parse(d->data, d->len, VY_READ_LENIENT, &v, &e))
-		return arr;
-	for (uint32_t i = 0; i < v.stored; i++) {
-		struct vy_debug_record r;
-		const char *fmt;
-		json_t *o;
-
-		vy_debug_log_record(d->data, i, &r);
-		o = json_pack("{s:I,s:I,s:I,s:I}", "fmt_id",
-			      (json_int_t)r.fmt_id, "a1", (json_int_t)r.args[0],
-			      "a2", (json_int_t)r.args[1], "slot",
-			      (json_int_t)(r.args[2] / VY_SLOT_WORDS));
-		fmt = rp->pf ? vy_tel_printf_formats_get(rp->pf, r.fmt_id) : NULL;
-		if (fmt) {
-			char buf[512];
-
-			vy_tel_printf_render(fmt, r.args[0], r.args[1], buf,
-					 sizeof(buf));
-			json_object_set_new(o, "text", json_string(buf));
-		}
-		json_array_append_new(arr, o);
-	}
-	return arr;
-}
-
-static json_t *report_json(struct report *rp, const char *work)
-{
-	struct vy_dev_mk_run_result *r = rp->r;
-	json_t *doc = json_object(), *lat = json_object(), *geo, *tel;
-	char dev[300];
-	double secs = r->wall_ns / 1e9;
-
-	vy_dev_cl_describe(&rp->info.dev, dev, sizeof(dev));
-	json_object_set_new(doc, "device", json_string(dev));
-	json_object_set_new(doc, "transport",
-			    json_string(vy_dev_transport_name(rp->info.transport)));
-	json_object_set_new(doc, "mode",
-			    json_string(rp->info.persistent ? "persistent" :
-							      "once"));
-	json_object_set_new(doc, "scheduler",
-			    json_string(rp->info.priority ? "priority" :
-							    "any_lane"));
-	json_object_set_new(doc, "work", json_string(work));
-	json_object_set_new(doc, "end", json_string(vy_dev_mk_end_name(r->end)));
-	json_object_set_new(doc, "items_processed", vy_rep_json_u64(r->processed));
-	json_object_set_new(doc, "items_remaining", vy_rep_json_u64(r->remaining));
-	json_object_set_new(doc, "items_faulted", vy_rep_json_u64(r->faulted));
-	json_object_set_new(doc, "published_items",
-			    vy_rep_json_u64(rp->st.published));
-	json_object_set_new(doc, "wall_ns", vy_rep_json_u64(r->wall_ns));
-	json_object_set_new(doc, "items_per_second",
-			    json_real(secs > 0 ? r->processed / secs : 0));
-	json_object_set_new(doc, "queue_plan_ns", vy_rep_json_u64(rp->st.plan_ns));
-	json_object_set_new(doc, "queue_publish_ns",
-			    vy_rep_json_u64(rp->st.publish_ns));
-	json_object_set_new(doc, "backend_dispatch_ns",
-			    vy_rep_json_u64(rp->st.dispatch_ns));
-	geo = json_pack("{s:I,s:I,s:I}", "slots", (json_int_t)rp->info.slots,
-			"workgroups", (json_int_t)rp->info.workgroups,
-			"workgroup_size", (json_int_t)rp->info.workgroup_size);
-	json_object_set_new(doc, "geometry", geo);
-	tel = json_object();
-	json_object_set_new(tel, "bytes_uploaded",
-			    vy_rep_json_u64(rp->st.t.bytes_uploaded));
-	json_object_set_new(tel, "bytes_read_back",
-			    vy_rep_json_u64(rp->st.t.bytes_read_back));
-	json_object_set_new(tel, "bytes_moved",
-			    vy_rep_json_u64(rp->st.t.bytes_uploaded +
-					rp->st.t.bytes_read_back));
-	json_object_set_new(tel, "kernel_launches",
-			    vy_rep_json_u64(rp->st.launches));
-	json_object_set_new(tel, "sync_points",
-			    vy_rep_json_u64(rp->st.t.sync_points));
-	json_object_set_new(tel, "transfer_commands",
-			    vy_rep_json_u64(rp->st.t.commands));
-	json_object_set_new(tel, "occupancy_proxy_bps",
-			    json_integer(rp->rc.occupancy_proxy_bps));
-	json_object_set_new(tel, "frontier_density_bps",
-			    json_integer(rp->rc.frontier_density_bps));
-	if (rp->have_rec) {
-		json_object_set_new(tel, "topology",
-				    json_string(vy_pol_topology_name(
-					    rp->rec.topology)));
-		json_object_set_new(tel, "pressure",
-				    json_string(vy_pol_pressure_name(
-					    rp->rec.pressure)));
-		json_object_set_new(tel, "execution_mode",
-				    json_string(vy_pol_exec_mode_name(
-					    rp->rec.execution_mode)));
-	}
-	json_object_set_new(doc, "telemetry", tel);
-	if (r->nlat)
-		qsort(r->lat_ns, r->nlat, sizeof(uint64_t), cmp_u64);
-	json_object_set_new(lat, "count", vy_rep_json_u64(r->nlat));
-	json_object_set_new(lat, "p50_ns", vy_rep_json_u64(pct(r->lat_ns, r->nlat, 0.50)));
-	json_object_set_new(lat, "p90_ns", vy_rep_json_u64(pct(r->lat_ns, r->nlat, 0.90)));
-	json_object_set_new(lat, "p99_ns", vy_rep_json_u64(pct(r->lat_ns, r->nlat, 0.99)));
-	json_object_set_new(lat, "max_ns",
-			    vy_rep_json_u64(r->nlat ? r->lat_ns[r->nlat - 1] : 0));
-	json_object_set_new(doc, "latency", lat);
-	json_object_set_new(doc, "control",
-			    json_pack("{s:I,s:I,s:I,s:I}", "shutdown",
-				      (json_int_t)rp->shutdown, "done_count",
-				      (json_int_t)rp->done_count, "fault_count",
-				      (json_int_t)rp->fault_count, "epoch",
-				      (json_int_t)rp->epoch));
-	json_object_set_new(doc, "io_served", vy_rep_json_u64(rp->st.io_served));
-	json_object_set_new(doc, "io_errors", vy_rep_json_u64(rp->st.io_errors));
-	json_object_set_new(doc, "printf", printf_json(rp));
-	return doc;
-}
-
-static void report_table(FILE *f, json_t *doc)
-{
-	const char *key;
-	json_t *v;
-
-	json_object_foreach(doc, key, v) {
-		if (json_is_object(v)) {
-			const char *k2;
-			json_t *v2;
-
-			json_object_foreach(v, k2, v2) {
-				char name[64];
-
-				snprintf(name, sizeof(name), "%s.%s", key, k2);
-				if (json_is_string(v2))
-					fprintf(f, "%-30s %s\n", name,
-						json_string_value(v2));
-				else
-					fprintf(f, "%-30s %lld\n", name,
-						(long long)json_integer_value(v2));
-			}
-		} else if (json_is_array(v)) {
-			size_t i;
-			json_t *p;
-
-			json_array_foreach(v, i, p) {
-				const char *text = json_string_value(
-					json_object_get(p, "text"));
-
-				if (text)
-					fprintf(f, "%-30s slot %lld: %s\n",
-						"printf",
-						(long long)json_integer_value(
-							json_object_get(p, "slot")),
-						text);
-				else
-					fprintf(f, "%-30s slot %lld: fmt %lld a1 %lld a2 %lld\n",
-						"printf",
-						(long long)json_integer_value(
-							json_object_get(p, "slot")),
-						(long long)json_integer_value(
-							json_object_get(p, "fmt_id")),
-						(long long)json_integer_value(
-							json_object_get(p, "a1")),
-						(long long)json_integer_value(
-							json_object_get(p, "a2")));
-			}
-		} else if (json_is_string(v)) {
-			fprintf(f, "%-30s %s\n", key, json_string_value(v));
-		} else if (json_is_real(v)) {
-			fprintf(f, "%-30s %.0f\n", key, json_real_value(v));
-		} else {
-			fprintf(f, "%-30s %lld\n", key,
-				(long long)json_integer_value(v));
-		}
-	}
-}
-
-/* ---- main ----------------------------------------------------------- */
-
-static int load_work(struct opts *o, struct source *src, struct vy_err *e)
-{
-	uint8_t *buf;
-	size_t len;
-	const char *name;
-	int err;
-
-	memset(src, 0, sizeof(*src));
-	if (o->have_synthetic) {
-		src->synthetic = 1;
-		src->synth_n = o->synthetic;
-		src->synth_op = o->synthetic_op;
-		return 0;
-	}
-	name = strcmp(o->workfile, "-") ? o->workfile : "<stdin>";
-	err = vy_read_file(o->workfile, &buf, &len, e);
-	if (err)
-		return err;
-	if (o->binary)
-		err = vy_workfile_parse_binary(buf, len, name, &src->wf, e);
-	else
-		err = vy_workfile_parse((const char *)buf, len, name, &src->wf,
-					e);
-	free(buf);
-	return err;
-}
-
-/* Lay out --data and the resources in the data buffer. */
-static int plan_data(struct opts *o, struct vy_err *e)
-{
-	uint64_t words = 0;
-	struct stat sb;
-
-	if (o->data_path) {
-		if (stat(o->data_path, &sb))
-			return vy_errf(e, VY_E_IO, NULL, "%s: %s", o->data_path,
-				       strerror(errno));
-		words = ((uint64_t)sb.st_size + 3) / 4;
-	}
-	for (size_t i = 0; i < o->nres; i++) {
-		if (stat(o->res[i].path, &sb))
-			return vy_errf(e, VY_E_IO, NULL, "%s: %s",
-				       o->res[i].path, strerror(errno));
-		o->res[i].word_offset = (uint32_t)words;
-		o->res[i].words = (uint32_t)(((uint64_t)sb.st_size + 3) / 4);
-		words += o->res[i].words;
-		if (words > UINT32_MAX / 4)
-			return vy_errf(e, VY_E_INVAL, NULL,
-				       "data buffer over 4 GiB");
-	}
-	o->cfg.data_words = (uint32_t)words;
-	return 0;
+	vy_rep_err(stderr, PROG, e);
+	vy_dev_mk_close(mk);
+	return vy_err_exit(err);
 }
 
 int main(int argc, char **argv)
 {
 	struct opts o;
-	struct source src;
+	struct vy_rep_work src;
 	struct vy_mk *mk = NULL;
 	struct vy_dev_mk_run_opts ro;
 	struct vy_dev_mk_run_result r;
 	struct vy_snapshot snap;
 	struct vy_tel_printf_formats pf = { 0 };
-	struct snapout so = { 0 };
-	struct report rp;
+	struct vy_rep_snapout so = { 0 };
+	struct vy_rep_launch rp;
 	struct vy_err e;
 	struct sigaction sa;
 	FILE *rf = stdout;
@@ -765,29 +378,21 @@ int main(int argc, char **argv)
 	int rc, err, status = VY_EXIT_OK;
 
 	vy_err_clear(&e);
+	memset(&rp, 0, sizeof(rp));
 	rc = parse_args(argc, argv, &o);
 	if (rc >= 0)
 		return rc;
 	if (o.list_devices)
 		return list_devices();
-	err = load_work(&o, &src, &e);
+	err = vy_rep_work_load(&src, o.have_synthetic ? NULL : o.workfile,
+			       o.binary, o.synthetic, o.synthetic_op, &e);
 	if (!err)
-		err = plan_data(&o, &e);
-	if (!err && o.printf_formats) {
-		uint8_t *buf;
-		size_t len;
-
-		err = vy_read_file(o.printf_formats, &buf, &len, &e);
-		if (!err) {
-			err = vy_tel_printf_formats_parse(&pf, (const char *)buf,
-						      len, &e);
-			free(buf);
-		}
-	}
-	if (err) {
-		vy_rep_err(stderr, PROG, &e);
-		return vy_err_exit(err);
-	}
+		err = vy_rep_data_layout(o.data_path, o.res, o.nres,
+					 &o.cfg.data_words, &e);
+	if (!err && o.printf_formats)
+		err = vy_rep_printf_formats_load(o.printf_formats, &pf, &e);
+	if (err)
+		return fail(NULL, &e, err);
 	if (o.snapshot) {
 		so.name = o.snapshot;
 		if (!strcmp(o.snapshot, "-")) {
@@ -803,33 +408,21 @@ int main(int argc, char **argv)
 		}
 	}
 	err = vy_dev_mk_open(&mk, &o.cfg, &e);
-	if (err) {
-		vy_rep_err(stderr, PROG, &e);
-		return vy_err_exit(err);
-	}
+	if (!err)
+		err = vy_rep_launch_setup(mk, o.workgroups, o.workgroup_size,
+					  &rp.lim, &rp.chosen, &e);
+	if (!err && o.data_path)
+		err = vy_rep_data_load(mk, o.data_path, &e);
+	if (err)
+		return fail(mk, &e, err);
 	vy_dev_mk_set_resources(mk, o.res, o.nres);
-	if (o.data_path) {
-		size_t dlen;
-		uint8_t *img = vy_dev_mk_image(mk, VY_TB_DATA, &dlen);
-		uint8_t *buf;
-		size_t len;
-
-		err = vy_read_file(o.data_path, &buf, &len, &e);
-		if (err) {
-			vy_rep_err(stderr, PROG, &e);
-			vy_dev_mk_close(mk);
-			return vy_err_exit(err);
-		}
-		memcpy(img, buf, len < dlen ? len : dlen);
-		free(buf);
-	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
 	memset(&ro, 0, sizeof(ro));
-	ro.next = source_next;
+	ro.next = vy_rep_work_next;
 	ro.arg = &src;
 	ro.timeout_ns = (uint64_t)(o.timeout_s * 1e9);
 	ro.stall_ns = (uint64_t)(o.stall_s * 1e9);
@@ -837,7 +430,7 @@ int main(int argc, char **argv)
 	ro.stop = &stop_sig;
 	ro.batch = o.batch;
 	if (o.interval_ms) {
-		ro.on_snapshot = on_snapshot;
+		ro.on_snapshot = vy_rep_snapshot_write;
 		ro.snap_arg = &so;
 	}
 	err = vy_dev_mk_run(mk, &ro, &r, &e);
@@ -845,91 +438,42 @@ int main(int argc, char **argv)
 		vy_rep_err(stderr, PROG, &e);
 		status = vy_err_exit(err);
 	}
-	if (vy_dev_mk_snapshot(mk, &snap, &e)) {
-		vy_rep_err(stderr, PROG, &e);
-		vy_dev_mk_close(mk);
-		return VY_EXIT_DEVICE;
-	}
+	if (vy_dev_mk_snapshot(mk, &snap, &e))
+		return fail(mk, &e, VY_E_DEVICE);
 	if (so.f) {
-		if (on_snapshot(&so, &snap, &e)) {
+		if (vy_rep_snapshot_write(&so, &snap, &e)) {
 			vy_rep_err(stderr, PROG, &e);
 			status = VY_EXIT_IO;
 		}
 		if (so.f != stdout)
 			fclose(so.f);
 	}
-	if (o.dump_dir && dump_dir(o.dump_dir, &snap, &e)) {
+	if (o.dump_dir && vy_rep_dump_dir(o.dump_dir, &snap, &e)) {
 		vy_rep_err(stderr, PROG, &e);
 		status = VY_EXIT_IO;
 	}
 	/* items the source never handed out are remaining too */
-	if (src.synthetic) {
-		r.remaining += src.synth_n - src.synth_i;
-	} else {
-		for (size_t i = src.next; i < src.wf.n; i++)
-			r.remaining += !src.wf.items[i].fence;
-	}
-	memset(&rp, 0, sizeof(rp));
+	r.remaining += vy_rep_work_left(&src);
 	vy_dev_mk_get_info(mk, &rp.info);
 	vy_dev_mk_get_stats(mk, &rp.st);
 	rp.r = &r;
 	rp.snap = &snap;
 	rp.pf = o.printf_formats ? &pf : NULL;
-	rp.shutdown = vy_word(snap.buf[VY_BUF_CONTROL].data, VY_CTL_SHUTDOWN);
-	rp.done_count = vy_word(snap.buf[VY_BUF_CONTROL].data,
-				VY_CTL_DONE_COUNT);
-	rp.fault_count = vy_word(snap.buf[VY_BUF_CONTROL].data,
-				 VY_CTL_FAULT_COUNT);
-	rp.epoch = vy_word(snap.buf[VY_BUF_CONTROL].data, VY_CTL_EPOCH);
-	build_policy(&rp);
-	doc = report_json(&rp, o.have_synthetic ? "synthetic" :
-				      (strcmp(o.workfile, "-") ? o.workfile :
-								"<stdin>"));
+	rp.work = o.have_synthetic ? "synthetic" :
+		  strcmp(o.workfile, "-") ? o.workfile : "<stdin>";
+	doc = vy_rep_launch_json(&rp);
 	if (o.format == VY_FMT_JSON)
 		vy_rep_emit_json(rf, doc, "vyre-launch/1", 1);
 	else
-		report_table(rf, doc);
+		vy_rep_launch_table(rf, doc);
 	json_decref(doc);
-	if (!err) {
-		switch (r.end) {
-		case VY_MK_END_OK:
-			break;
-		case VY_MK_END_TIMEOUT:
-			fprintf(stderr,
-				PROG ": timeout after %.1f s with %llu items unfinished\n",
-				o.timeout_s, (unsigned long long)r.remaining);
-			status = VY_EXIT_TIMEOUT;
-			break;
-		case VY_MK_END_STALL:
-			fprintf(stderr,
-				PROG ": no progress for %.1f s with %u slots in flight\n"
-				PROG ": hint: check the tenant masks (control words 3..31) of the published slots\n",
-				o.stall_s, vy_dev_mk_inflight(mk));
-			status = VY_EXIT_TIMEOUT;
-			break;
-		case VY_MK_END_SIGNAL:
-			fprintf(stderr, PROG ": stopped by signal %d\n",
-				stop_sig);
-			status = 128 + stop_sig;
-			break;
-		case VY_MK_END_KERNEL:
-			if (rp.shutdown) {
-				if (r.remaining)
-					fprintf(stderr,
-						PROG ": the work shut the kernel down with %llu items left\n",
-						(unsigned long long)r.remaining);
-			} else {
-				fprintf(stderr,
-					PROG ": the kernel ended (iteration bound) with %llu items left\n",
-					(unsigned long long)r.remaining);
-				status = VY_EXIT_TIMEOUT;
-			}
-			break;
-		}
-	}
+	if (!err)
+		status = vy_rep_launch_verdict(stderr, PROG, &rp, o.timeout_s,
+					       o.stall_s, vy_dev_mk_inflight(mk),
+					       stop_sig);
 	free(r.lat_ns);
 	vy_tel_printf_formats_free(&pf);
-	vy_workfile_free(&src.wf);
+	vy_rep_work_free(&src);
 	vy_dev_mk_close(mk);
 	return status;
 }

@@ -5,7 +5,6 @@
  * with --check gates for CI.  The logic is in common/policy*.c.
  */
 #include <getopt.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,8 @@
 #include "policy/feedback.h"
 #include "report/recommend.h"
 #include "device/caps.h"
+#include "device/megakernel.h"
+#include "report/launch.h"
 #include "wire/util.h"
 
 static const char *prog = "vyre-recommend";
@@ -25,7 +26,6 @@ static const char *prog = "vyre-recommend";
 #define MAX_CHECKS 64
 #define MAX_WINDOWS 256
 #define OPT_FIELD 1000	/* + request field index */
-#define NOMINAL_MAX_GROUPS 65535u
 
 enum {
 	OPT_DIRECT = 256,
@@ -62,9 +62,7 @@ struct opts {
 /* What --device found and did. */
 struct devinfo {
 	bool used;
-	struct vy_dev_limits lim;
-	bool cap_applied;
-	uint32_t uncapped_workers;
+	struct vy_rep_device_cap c;
 };
 
 static void usage(FILE *f)
@@ -130,56 +128,6 @@ static void usage(FILE *f)
 "Exit status: 0 ok and every check holds; 1 a check failed or the policy\n"
 "refused (zero limit, out of memory); 2 usage or a malformed expression;\n"
 "3 bad input data; 4 I/O error; 5 device error.  See vyre-recommend(1).\n");
-}
-
-static int usage_error(const char *fmt, const char *a, const char *b)
-{
-	fprintf(stderr, "%s: ", prog);
-	fprintf(stderr, fmt, a, b);
-	fprintf(stderr, "\n%s: try --help\n", prog);
-	return VY_EXIT_USAGE;
-}
-
-static int parse_num(const char *opt, const char *s, uint64_t max,
-		     uint64_t *out)
-{
-	if (vy_parse_u64(s, UINT64_MAX, 1, out)) {
-		fprintf(stderr, "%s: %s: '%s' is not a number\n", prog, opt, s);
-		fprintf(stderr,
-			"%s: hint: use decimal or 0x hex, optionally with a K M G T suffix\n",
-			prog);
-		return VY_EXIT_USAGE;
-	}
-	if (*out > max) {
-		fprintf(stderr, "%s: %s: %s is above the maximum %" PRIu64 "\n",
-			prog, opt, s, max);
-		return VY_EXIT_USAGE;
-	}
-	return 0;
-}
-
-static int parse_list(const char *opt, const char *s, uint32_t *out,
-		      size_t max, size_t *n)
-{
-	char buf[4096], *tok, *save = NULL;
-	uint64_t v;
-	int ret;
-
-	*n = 0;
-	if (strlen(s) >= sizeof(buf))
-		return usage_error("%s: list too long%s", opt, "");
-	strcpy(buf, s);
-	for (tok = strtok_r(buf, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save)) {
-		if (*n == max)
-			return usage_error("%s: more than the allowed entries%s",
-					   opt, "");
-		ret = parse_num(opt, tok, UINT32_MAX, &v);
-		if (ret)
-			return ret;
-		out[(*n)++] = (uint32_t)v;
-	}
-	return 0;
 }
 
 /* "cpu", "gpu", "P" or "P:D". */
@@ -257,7 +205,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 
 			snprintf(flag, sizeof(flag), "--%s",
 				 names[c - OPT_FIELD]);
-			ret = parse_num(flag, optarg,
+			ret = vy_rep_opt_num(prog, flag, optarg,
 					f->bits == 64 ? UINT64_MAX :
 					f->bits == 32 ? UINT32_MAX : UINT16_MAX,
 					&v);
@@ -271,13 +219,13 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case OPT_DIRECT: {
 			size_t k;
 
-			ret = parse_list("--direct", optarg, o->direct_args, 3,
+			ret = vy_rep_opt_list(prog, "--direct", optarg, o->direct_args, 3,
 					 &k);
 			if (ret)
 				return ret;
 			if (k != 3)
-				return usage_error("--direct: '%s' is not QUEUE,WORKERS,WGX%s",
-						   optarg, "");
+				return vy_rep_usage_err(prog, "--direct: '%s' is not QUEUE,WORKERS,WGX",
+						   optarg);
 			o->direct = true;
 			break;
 		}
@@ -303,7 +251,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			o->from = optarg;
 			break;
 		case OPT_WINDOWS:
-			ret = parse_list("--windows", optarg, o->windows,
+			ret = vy_rep_opt_list(prog, "--windows", optarg, o->windows,
 					 MAX_WINDOWS, &o->nwindows);
 			if (ret)
 				return ret;
@@ -334,8 +282,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_CHECK:
 			if (o->nchecks == MAX_CHECKS)
-				return usage_error("--check: more than 64 checks%s%s",
-						   "", "");
+				return vy_rep_usage_err(prog, "--check: more than 64 checks");
 			if (vy_pol_rec_check_parse(optarg, &o->checks[o->nchecks],
 					       &e)) {
 				vy_rep_err(stderr, prog, &e);
@@ -350,11 +297,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			printf("vyre-recommend %s\n", VY_VERSION);
 			exit(0);
 		case ':':
-			return usage_error("%s: missing argument%s",
-					   argv[optind - 1], "");
+			return vy_rep_usage_err(prog, "%s: missing argument",
+					   argv[optind - 1]);
 		default:
-			return usage_error("unknown option '%s'%s",
-					   argv[optind - 1], "");
+			return vy_rep_usage_err(prog, "unknown option '%s'",
+					   argv[optind - 1]);
 		}
 	}
 	if (o->batch) {
@@ -374,28 +321,35 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		if (o->explain)
 			bad = "--explain";
 		if (bad)
-			return usage_error("%s cannot be used with --batch%s", bad,
+			return vy_rep_usage_err(prog, "%s cannot be used with --batch%s", bad,
 					   " (each line is a whole request)");
 		if (fmt_set && o->fmt != VY_FMT_JSONL)
-			return usage_error("--batch writes JSON Lines; drop --format %s%s",
-					   vy_rep_format_name(o->fmt), "");
+			return vy_rep_usage_err(prog, "--batch writes JSON Lines; drop --format %s",
+					   vy_rep_format_name(o->fmt));
 		o->fmt = VY_FMT_JSONL;
 		if (optind < argc)
 			o->input = argv[optind++];
 	} else {
 		if (o->hysteresis)
-			return usage_error("--hysteresis needs --batch%s%s", "",
-					   "");
+			return vy_rep_usage_err(prog, "--hysteresis needs --batch");
 		if (o->nwindows && !o->from)
-			return usage_error("--windows needs --from%s%s", "", "");
+			return vy_rep_usage_err(prog, "--windows needs --from");
 	}
 	if (optind < argc)
-		return usage_error("unexpected argument '%s'%s", argv[optind],
-				   "");
+		return vy_rep_usage_err(prog, "unexpected argument '%s'", argv[optind]);
 	return 0;
 }
 
 /* ---- the request ------------------------------------------------- */
+
+/* With --device, --queue-len is the ring vyre-launch --slots would give. */
+static uint32_t ring_slots(const struct opts *o)
+{
+	int fq = vy_pol_request_field_index("queue_len");
+
+	return o->set[fq] ? (uint32_t)vy_pol_request_get(&o->req, fq) :
+			    VY_MK_DEFAULT_SLOTS;
+}
 
 static int build_request(const struct opts *o, struct vy_pol_launch_request *r,
 			 struct devinfo *dev, struct vy_pol_launch_feedback *fbo,
@@ -417,23 +371,16 @@ static int build_request(const struct opts *o, struct vy_pol_launch_request *r,
 	else
 		memset(r, 0, sizeof(*r));
 	if (o->use_device) {
-		ret = vy_dev_launch_limits(o->device, &dev->lim, e);
+		/* the request vyre-launch makes, for a ring of --queue-len */
+		ret = vy_dev_launch_limits(o->device, &dev->c.lim, e);
 		if (ret)
 			return ret;
 		dev->used = true;
-		r->max_workgroup_size_x = dev->lim.max_workgroup_size_x;
-		r->max_compute_invocations_per_workgroup =
-			dev->lim.max_invocations;
-		r->max_compute_workgroups_per_dimension =
-			dev->lim.resident_worker_groups;
+		vy_rep_launch_request(&dev->c.lim, ring_slots(o), true, r);
 	}
 	for (i = 0; i < VY_REQUEST_FIELDS; i++)
-		if (o->set[i])
+		if (o->set[i] && !(dev->used && i == fq))
 			vy_pol_request_set(r, i, vy_pol_request_get(&o->req, i), NULL);
-	if (dev->used && r->max_compute_workgroups_per_dimension >
-				 dev->lim.resident_worker_groups)
-		r->max_compute_workgroups_per_dimension =
-			dev->lim.resident_worker_groups;
 	if (!o->from)
 		return 0;
 	memset(&geo, 0, sizeof(geo));
@@ -459,90 +406,6 @@ static int build_request(const struct opts *o, struct vy_pol_launch_request *r,
 }
 
 /* ---- output ------------------------------------------------------ */
-
-static json_t *device_json(const struct devinfo *dev)
-{
-	return json_pack("{s:s,s:I,s:I,s:b,s:I}", "name", dev->lim.name,
-			 "compute_units", (json_int_t)dev->lim.compute_units,
-			 "resident_worker_groups",
-			 (json_int_t)dev->lim.resident_worker_groups,
-			 "worker_cap_applied", dev->cap_applied,
-			 "uncapped_worker_groups",
-			 (json_int_t)dev->uncapped_workers);
-}
-
-static void print_device_note(FILE *f, const struct devinfo *dev)
-{
-	fprintf(f, "%-28s %s\n", "device", dev->lim.name);
-	if (dev->cap_applied)
-		fprintf(f, "%-28s capped %" PRIu32 " -> %" PRIu32
-			" (work-groups that can be resident at once)\n",
-			"worker_cap", dev->uncapped_workers,
-			dev->lim.resident_worker_groups);
-	else
-		fprintf(f, "%-28s not needed (%" PRIu32 " resident work-groups)\n",
-			"worker_cap", dev->lim.resident_worker_groups);
-}
-
-static void print_rec(const struct opts *o,
-		      const struct vy_pol_launch_recommendation *rec,
-		      const struct devinfo *dev)
-{
-	json_t *doc;
-
-	switch (o->fmt) {
-	case VY_FMT_JSON:
-	case VY_FMT_JSONL:
-		doc = vy_rep_recommendation_json(rec);
-		if (dev->used)
-			json_object_set_new(doc, "device", device_json(dev));
-		vy_rep_emit_json(stdout, doc, VY_RECOMMEND_SCHEMA,
-			     o->fmt == VY_FMT_JSON);
-		json_decref(doc);
-		break;
-	case VY_FMT_CSV:
-		vy_rep_recommendation_csv_header(stdout);
-		vy_rep_recommendation_csv_row(stdout, rec);
-		break;
-	default:
-		vy_rep_recommendation_table(stdout, rec);
-		if (dev->used)
-			print_device_note(stdout, dev);
-		break;
-	}
-}
-
-static void explain_feedback(FILE *f, const char *path,
-			     const struct vy_pol_launch_feedback *fb)
-{
-	fprintf(f,
-		"feedback: %s: %" PRIu32 " slots, queue depth %" PRIu32
-		", density %u bps, %" PRIu32 " hot opcodes, %" PRIu32
-		" hot windows, %" PRIu32 " requeued slots (zero fields filled, hot counts replaced)\n",
-		path, fb->total_slots, fb->queue_depth, fb->frontier_density_bps,
-		fb->hot_opcode_count, fb->hot_window_count, fb->requeue_slots);
-}
-
-static int run_checks(const struct opts *o,
-		      const struct vy_pol_launch_recommendation *rec, uint64_t line)
-{
-	char actual[64], where[32] = "";
-	int failed = 0;
-	size_t i;
-
-	if (line)
-		snprintf(where, sizeof(where), "line %" PRIu64 ": ", line);
-	for (i = 0; i < o->nchecks; i++) {
-		const struct vy_pol_rec_check *c = &o->checks[i];
-
-		if (vy_pol_rec_check_eval(c, rec, actual, sizeof(actual)))
-			continue;
-		fprintf(stderr, "%s: %scheck failed: %s (actual %s)\n", prog,
-			where, c->text, actual);
-		failed = 1;
-	}
-	return failed;
-}
 
 static int run_single(const struct opts *o)
 {
@@ -570,70 +433,45 @@ static int run_single(const struct opts *o)
 	}
 	ret = vy_pol_recommend_traced(&p, &r, o->has_prev ? &o->prev : NULL,
 					 &trace, &rec, &e);
-	if (ret == 0 && dev.used) {
-		struct vy_pol_launch_recommendation alt;
-		struct vy_pol_launch_request ar = r;
-		const int fg = vy_pol_request_field_index(
-			"max_compute_workgroups_per_dimension");
-
-		ar.max_compute_workgroups_per_dimension =
-			o->set[fg] ? vy_pol_request_get(&o->req, fg) :
-				     NOMINAL_MAX_GROUPS;
-		if (vy_pol_recommend_traced(&p, &ar,
-					       o->has_prev ? &o->prev : NULL,
-					       NULL, &alt, NULL) == 0) {
-			dev.uncapped_workers = alt.worker_groups;
-			dev.cap_applied = alt.worker_groups > rec.worker_groups;
-		}
-	}
+	if (ret == 0 && dev.used)
+		vy_rep_device_cap(ring_slots(o), &rec, &dev.c);
 	if (ret == VY_E_GRID_ZERO_MAX_WORKGROUP_SIZE_X ||
 	    ret == VY_E_GRID_ZERO_MAX_WORKGROUPS_PER_DIMENSION ||
 	    ret == VY_E_GRID_ZERO_MAX_INVOCATIONS_PER_WORKGROUP)
 		snprintf(e.hint, sizeof(e.hint), "%s",
 			 "give the adapter limits: --device, --direct QUEUE,WORKERS,WGX, or the --max-* flags");
-	if (ret) {
-		if (o->fmt == VY_FMT_JSON || o->fmt == VY_FMT_JSONL) {
-			char line[VY_REC_LINE_MAX];
-			size_t n = vy_rep_policy_error_jsonl(line, ret, e.msg, &rec,
-							 0);
+	if (ret && (o->fmt == VY_FMT_JSON || o->fmt == VY_FMT_JSONL)) {
+		char line[VY_REC_LINE_MAX];
 
-			fwrite(line, 1, n, stdout);
-		}
-		vy_rep_err(stderr, prog, &e);
-		if (o->explain) {
-			if (o->from)
-				explain_feedback(stderr, o->from, &fb);
-			vy_rep_launch_trace_explain(stderr, &p, &trace, ret, &rec);
-		}
-		return vy_err_exit(ret);
+		fwrite(line, 1, vy_rep_policy_error_jsonl(line, ret, e.msg, &rec, 0),
+		       stdout);
 	}
-	print_rec(o, &rec, &dev);
+	if (ret)
+		vy_rep_err(stderr, prog, &e);
+	else
+		vy_rep_recommend_print(stdout, o->fmt, &rec,
+				       dev.used ? &dev.c : NULL);
 	if (o->explain) {
 		if (o->from)
-			explain_feedback(xf, o->from, &fb);
-		vy_rep_launch_trace_explain(xf, &p, &trace, 0, &rec);
+			vy_rep_feedback_explain(ret ? stderr : xf, o->from, &fb);
+		vy_rep_launch_trace_explain(ret ? stderr : xf, &p, &trace, ret,
+					    &rec);
 	}
+	if (ret)
+		return vy_err_exit(ret);
 	if (fflush(stdout)) {
 		fprintf(stderr, "%s: write error on stdout\n", prog);
 		return VY_EXIT_IO;
 	}
-	return run_checks(o, &rec, 0) ? VY_EXIT_NEGATIVE : VY_EXIT_OK;
+	ret = vy_rep_rec_checks(stderr, prog, o->checks, o->nchecks, &rec, 0);
+	return ret ? VY_EXIT_NEGATIVE : VY_EXIT_OK;
 }
 
 static int run_batch(const struct opts *o)
 {
-	struct vy_pol_launch_policy p = vy_pol_launch_policy_standard();
-	struct vy_pol_launch_cache *cache = vy_pol_launch_cache_thread();
 	static char obuf[1 << 20];
-	char out[VY_REC_LINE_MAX];
 	FILE *in = stdin;
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	uint64_t lineno = 0;
-	bool have_last = false;
-	enum vy_pol_topology last = VY_TOPO_EMPTY;
-	int bad_data = 0, negative = 0;
+	int ret;
 
 	if (o->input && strcmp(o->input, "-") != 0) {
 		in = fopen(o->input, "r");
@@ -644,70 +482,12 @@ static int run_batch(const struct opts *o)
 		}
 	}
 	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
-	while ((n = getline(&line, &cap, in)) >= 0) {
-		struct vy_pol_launch_recommendation rec;
-		struct vy_pol_launch_request r;
-		enum vy_pol_topology prev;
-		bool has_prev;
-		struct vy_err e;
-		size_t k, len;
-		int ret;
-
-		lineno++;
-		for (k = 0; k < (size_t)n && strchr(" \t\r\n", line[k]); k++)
-			;
-		if (k == (size_t)n)
-			continue;
-		ret = vy_rep_request_parse_json(line, (size_t)n, &r, &has_prev,
-					    &prev, &e);
-		if (ret) {
-			len = vy_rep_policy_error_jsonl(out, ret, e.msg, NULL,
-						    lineno);
-			fwrite(out, 1, len, stdout);
-			bad_data = 1;
-			continue;
-		}
-		if (!has_prev && o->hysteresis && have_last) {
-			prev = last;
-			has_prev = true;
-		}
-		if (has_prev)
-			ret = vy_pol_recommend_with_previous(&p, &r, prev,
-								&rec, &e);
-		else
-			ret = vy_pol_recommend(&p, &r, cache, &rec, &e);
-		if (ret) {
-			len = vy_rep_policy_error_jsonl(out, ret, e.msg, &rec,
-						    lineno);
-			fwrite(out, 1, len, stdout);
-			if (vy_err_exit(ret) == VY_EXIT_NEGATIVE)
-				negative = 1;
-			else
-				bad_data = 1;
-			continue;
-		}
-		last = rec.topology;
-		have_last = true;
-		len = vy_rep_recommendation_jsonl(out, &rec);
-		fwrite(out, 1, len, stdout);
-		if (o->nchecks && run_checks(o, &rec, lineno))
-			negative = 1;
-	}
-	free(line);
-	if (ferror(in)) {
-		fprintf(stderr, "%s: read error on %s\n", prog,
-			o->input ? o->input : "stdin");
-		return VY_EXIT_IO;
-	}
+	ret = vy_rep_recommend_batch(in, o->input ? o->input : "stdin", stdout,
+				     stderr, prog, o->hysteresis, o->checks,
+				     o->nchecks);
 	if (in != stdin)
 		fclose(in);
-	if (fflush(stdout)) {
-		fprintf(stderr, "%s: write error on stdout\n", prog);
-		return VY_EXIT_IO;
-	}
-	if (bad_data)
-		return VY_EXIT_DATA;
-	return negative ? VY_EXIT_NEGATIVE : VY_EXIT_OK;
+	return ret;
 }
 
 int main(int argc, char **argv)

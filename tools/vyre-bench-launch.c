@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "report/emit.h"
+#include "report/launch.h"
 #include "device/megakernel.h"
 #include "wire/protocol.h"
 #include "wire/util.h"
@@ -39,23 +40,6 @@ struct bopts {
 	int breakdown;
 };
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static uint64_t pct(const uint64_t *v, size_t n, double p)
-{
-	size_t i;
-
-	if (!n)
-		return 0;
-	i = (size_t)(p * (double)(n - 1) + 0.5);
-	return v[i < n ? i : n - 1];
-}
-
 static int open_session(const struct bopts *o, int persistent, uint32_t slots,
 			int blocking, struct vy_mk **mk, struct vy_err *e)
 {
@@ -67,10 +51,11 @@ static int open_session(const struct bopts *o, int persistent, uint32_t slots,
 	cfg.persistent = persistent;
 	cfg.slots = slots;
 	cfg.tenant_count = 1;
-	cfg.workgroups = o->workgroups;
-	cfg.workgroup_size = o->workgroup_size;
 	cfg.observe_blocking = blocking;
 	err = vy_dev_mk_open(mk, &cfg, e);
+	if (!err)
+		err = vy_rep_launch_setup(*mk, o->workgroups,
+					  o->workgroup_size, NULL, NULL, e);
 	if (!err)
 		err = vy_dev_mk_start(*mk, e);
 	return err;
@@ -192,9 +177,9 @@ static int bench_latency(const struct bopts *o, int persistent, int blocking,
 		out->enq_us = (double)(s1.publish_ns - s0.publish_ns +
 				       s1.observe_ns - s0.observe_ns) /
 			      1e3 / k;
-		qsort(v + warm, o->latency_items, sizeof(*v), cmp_u64);
-		out->p50 = pct(v + warm, o->latency_items, 0.5);
-		out->p99 = pct(v + warm, o->latency_items, 0.99);
+		vy_rep_sort_u64(v + warm, o->latency_items);
+		out->p50 = vy_rep_percentile(v + warm, o->latency_items, 0.5);
+		out->p99 = vy_rep_percentile(v + warm, o->latency_items, 0.99);
 		out->n = o->latency_items;
 	}
 	free(v);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * policy_device.c - the adapter limits of an OpenCL device, for
- * vyre-recommend --device.
+ * caps.c - the limits of an OpenCL device for the megakernel, for
+ * vyre-launch (through the session) and vyre-recommend --device (through
+ * a session opened only to ask), so both see the same numbers.
  *
  * OpenCL has no "work-groups per dimension" limit and no guarantee of
  * how many work-groups run at once.  A persistent kernel needs every
@@ -10,46 +11,74 @@
  * hold: PoCL runs one work-group per worker thread (= compute unit),
  * and a GPU fits at least one work-group of the maximum size per SM/CU.
  */
-#include "device/cl.h"
 #include "device/caps.h"
+#include "device/megakernel.h"
 
 #include <stdio.h>
 #include <string.h>
 
-int vy_dev_launch_limits(const char *spec, struct vy_dev_limits *out,
-			    struct vy_err *e)
+static uint32_t min_u32(uint64_t a, uint64_t b)
 {
-	struct vy_dev_cl cl;
-	size_t sizes[3] = { 0, 0, 0 };
-	cl_int err;
-	uint64_t wg;
-	int ret;
+	uint64_t m = a < b ? a : b;
 
-	memset(&cl, 0, sizeof(cl));
-	ret = vy_dev_cl_open(&cl, spec, e);
-	if (ret)
-		return ret;
+	return m > UINT32_MAX ? UINT32_MAX : (uint32_t)m;
+}
+
+int vy_dev_limits_query(const struct vy_dev_cl *cl, cl_kernel kern,
+			struct vy_dev_limits *out, struct vy_err *e)
+{
+	const struct vy_dev_cl_devinfo *d = &cl->info;
+	size_t sizes[3] = { 0, 0, 0 }, kwg = 0;
+	uint64_t wg = d->max_workgroup_size;
+	cl_int err;
+
 	memset(out, 0, sizeof(*out));
-	err = clGetDeviceInfo(cl.device, CL_DEVICE_MAX_WORK_ITEM_SIZES,
+	err = clGetDeviceInfo(cl->device, CL_DEVICE_MAX_WORK_ITEM_SIZES,
 			      sizeof(sizes), sizes, NULL);
-	if (err != CL_SUCCESS) {
-		ret = vy_errf(e, VY_E_DEVICE, NULL,
-			      "clGetDeviceInfo(CL_DEVICE_MAX_WORK_ITEM_SIZES): %s",
-			      vy_dev_cl_strerror(err));
-		goto out;
+	if (err != CL_SUCCESS)
+		return vy_errf(e, VY_E_DEVICE, NULL,
+			       "clGetDeviceInfo(CL_DEVICE_MAX_WORK_ITEM_SIZES): %s",
+			       vy_dev_cl_strerror(err));
+	if (kern) {
+		err = clGetKernelWorkGroupInfo(kern, cl->device,
+					       CL_KERNEL_WORK_GROUP_SIZE,
+					       sizeof(kwg), &kwg, NULL);
+		if (err != CL_SUCCESS)
+			return vy_errf(e, VY_E_DEVICE, NULL,
+				       "clGetKernelWorkGroupInfo(CL_KERNEL_WORK_GROUP_SIZE): %s",
+				       vy_dev_cl_strerror(err));
+		if (kwg && kwg < wg)
+			wg = kwg;
 	}
-	wg = cl.info.max_workgroup_size;
-	if (wg > UINT32_MAX)
-		wg = UINT32_MAX;
-	out->max_invocations = (uint32_t)wg;
-	out->max_workgroup_size_x = sizes[0] < wg ? (uint32_t)sizes[0] :
-						    (uint32_t)wg;
-	out->compute_units = cl.info.compute_units;
-	out->resident_worker_groups = cl.info.compute_units ?
-					      cl.info.compute_units : 1;
-	out->global_mem_bytes = cl.info.global_mem_bytes;
-	vy_dev_cl_describe(&cl.info, out->name, sizeof(out->name));
-out:
-	vy_dev_cl_close(&cl);
-	return ret;
+	out->max_invocations = min_u32(wg, UINT32_MAX);
+	out->max_workgroup_size_x = min_u32(sizes[0], wg);
+	if (!out->max_workgroup_size_x)
+		out->max_workgroup_size_x = 1;
+	if (!out->max_invocations)
+		out->max_invocations = 1;
+	out->compute_units = d->compute_units;
+	out->resident_worker_groups = d->compute_units ? d->compute_units : 1;
+	if (d->is_cpu && out->resident_worker_groups > 1)
+		out->resident_worker_groups--;
+	out->global_mem_bytes = d->global_mem_bytes;
+	vy_dev_cl_describe(d, out->name, sizeof(out->name));
+	return 0;
+}
+
+int vy_dev_launch_limits(const char *spec, struct vy_dev_limits *out,
+			 struct vy_err *e)
+{
+	struct vy_dev_mk_params p = { 0 };
+	struct vy_mk *mk;
+	int err;
+
+	p.device = spec;
+	p.persistent = 1;
+	p.tenant_count = 1;
+	err = vy_dev_mk_open(&mk, &p, e);
+	if (err)
+		return err;
+	err = vy_dev_mk_limits(mk, out, e);
+	vy_dev_mk_close(mk);
+	return err;
 }

@@ -1,38 +1,52 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * caps.h - what a launch needs to know of an OpenCL device.
+ * caps.h - what a launch of the megakernel needs to know of an OpenCL
+ * device: the limits its geometry must keep.
  */
 #ifndef VY_DEVICE_CAPS_H
 #define VY_DEVICE_CAPS_H
 
 #include <stdint.h>
 
+#include "device/cl.h"
 #include "wire/err.h"
 
-/* ---- device limits for --device (caps.c) ---------------- */
-
 /*
- * What the launch policy needs from an OpenCL device.  A persistent
- * kernel deadlocks when a work-group never becomes resident, so
- * resident_worker_groups is the number that is certainly co-resident:
- * one work-group per compute unit (on PoCL, one per worker thread).
+ * A persistent kernel deadlocks when a work-group never becomes resident,
+ * so resident_worker_groups is the number that is certainly co-resident:
+ * one work-group per compute unit (on PoCL, one per worker thread).  A CPU
+ * device with more than one compute unit keeps one free: the host spins
+ * too, and a copy transport needs a worker thread that is not running the
+ * kernel.
  */
 struct vy_dev_limits {
 	char name[256];			/* "P:D name (platform)" */
-	uint32_t max_workgroup_size_x;	/* CL_DEVICE_MAX_WORK_ITEM_SIZES[0],
-					   at most the work-group size */
-	uint32_t max_invocations;	/* CL_DEVICE_MAX_WORK_GROUP_SIZE */
+	uint32_t max_workgroup_size_x;	/* lanes per work-group the megakernel
+					   may have: the least of
+					   CL_DEVICE_MAX_WORK_ITEM_SIZES[0],
+					   CL_DEVICE_MAX_WORK_GROUP_SIZE and
+					   CL_KERNEL_WORK_GROUP_SIZE */
+	uint32_t max_invocations;	/* CL_DEVICE_MAX_WORK_GROUP_SIZE, at
+					   most CL_KERNEL_WORK_GROUP_SIZE */
 	uint32_t compute_units;		/* CL_DEVICE_MAX_COMPUTE_UNITS */
 	uint32_t resident_worker_groups;
 	uint64_t global_mem_bytes;
 };
 
 /*
- * Query the device named by @spec (cl.h syntax: NULL/"" default, "cpu",
- * "gpu", "P:D").  Errors: those of vy_dev_cl_open (VY_E_NO_DEVICE,
- * VY_E_DEVICE, VY_E_INVAL).
+ * The limits of the device @cl for the built kernel @kern (NULL: the
+ * device's alone).  Errors: VY_E_DEVICE when a query fails.
+ */
+int vy_dev_limits_query(const struct vy_dev_cl *cl, cl_kernel kern,
+			struct vy_dev_limits *out, struct vy_err *e);
+
+/*
+ * The limits of the device named by @spec (cl.h syntax: NULL/"" default,
+ * "cpu", "gpu", "P:D") for the embedded megakernel, as a megakernel
+ * session there sees them: opens one and closes it.  Errors: those of
+ * vy_dev_mk_open (VY_E_NO_DEVICE, VY_E_DEVICE, VY_E_CL_BUILD, ...).
  */
 int vy_dev_launch_limits(const char *spec, struct vy_dev_limits *out,
-			    struct vy_err *e);
+			 struct vy_err *e);
 
 #endif

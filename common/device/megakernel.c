@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "device/megakernel.h"
+#include "device/caps.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,7 +10,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "policy/planner.h"
 #include "wire/protocol.h"
 #include "device/uring.h"
 #include "wire/util.h"
@@ -66,59 +66,42 @@ static int default_io(struct vy_mk *mk, const struct vy_dev_mk_io_req *req,
 	return 1;
 }
 
-/* Launch geometry: the policy's width, never more groups than fit. */
-static void plan_geometry(struct vy_mk *mk)
+/*
+ * The caller's geometry (the launch policy's, asked by the program), or
+ * one lane when it gives none.  Never clamped: a value the device cannot
+ * hold is refused, naming the limit.
+ */
+int vy_dev_mk_set_geometry(struct vy_mk *mk, uint32_t wgs, uint32_t wgsize,
+			   struct vy_err *e)
 {
-	struct vy_pol_sizing_policy sp = vy_pol_sizing_standard();
-	const struct vy_dev_cl_devinfo *d = &mk->cl.info;
-	uint32_t cus = d->compute_units ? d->compute_units : 1;
-	uint32_t maxwg = d->max_workgroup_size > 1024 ?
-				 1024 :
-				 (uint32_t)d->max_workgroup_size;
-	size_t kwg = 0;
-	uint32_t resident, grid[3];
+	struct vy_dev_limits lim;
+	int err;
 
-	if (clGetKernelWorkGroupInfo(mk->kern, mk->cl.device,
-				     CL_KERNEL_WORK_GROUP_SIZE, sizeof(kwg),
-				     &kwg, NULL) == CL_SUCCESS &&
-	    kwg && kwg < maxwg)
-		maxwg = (uint32_t)kwg;
-	if (!maxwg)
-		maxwg = 1;
-	mk->wgsize = mk->cfg.workgroup_size ?
-			     mk->cfg.workgroup_size :
-			     vy_pol_worker_workgroup_size(
-				     &sp, VY_SIZING_DEFAULT_WORKER_COUNT, maxwg);
-	if (mk->wgsize > maxwg)
-		mk->wgsize = maxwg;
-	/*
-	 * One group per compute unit is always resident.  A CPU device leaves
-	 * one core free: the host spins too, and a copy transport needs a
-	 * worker thread that is not busy running the kernel.
-	 */
-	resident = cus;
-	if (d->is_cpu && cus > 1)
-		resident = cus - 1;
-	if (mk->cfg.workgroups) {
-		mk->wgs = mk->cfg.workgroups;
-	} else if (mk->cfg.persistent && !d->is_cpu) {
-		/*
-		 * A persistent GPU kernel gets one group on every compute
-		 * unit: more lanes find a new slot sooner and run a batch in
-		 * parallel (H200, 256-slot ring: 4 groups of 64 lanes gave a
-		 * 17.8 us round trip, 132 groups 11.3 us; batch 4096 ran 6x
-		 * faster).  They stay resident, as the cap below requires.
-		 */
-		mk->wgs = resident;
-	} else {
-		vy_pol_dispatch_grid_for(&sp, resident, mk->slots, mk->wgsize,
-				     grid);
-		mk->wgs = grid[0];
-	}
-	if (mk->cfg.persistent && mk->wgs > resident)
-		mk->wgs = resident;
-	if (!mk->wgs)
-		mk->wgs = 1;
+	if (mk->running)
+		return vy_errf(e, VY_E_INVAL, NULL,
+			       "the launch geometry is fixed once the kernel runs");
+	err = vy_dev_limits_query(&mk->cl, mk->kern, &lim, e);
+	if (err)
+		return err;
+	wgs = wgs ? wgs : 1;
+	wgsize = wgsize ? wgsize : 1;
+	if (wgsize > lim.max_workgroup_size_x)
+		return vy_errf(e, VY_E_INVAL, NULL,
+			       "work-group size %u is more than the %u lanes the megakernel may have on this device",
+			       wgsize, lim.max_workgroup_size_x);
+	if (mk->cfg.persistent && wgs > lim.resident_worker_groups)
+		return vy_errf(e, VY_E_INVAL, NULL,
+			       "%u work-groups is more than the %u that can be resident at once (a persistent kernel needs all of them)",
+			       wgs, lim.resident_worker_groups);
+	mk->wgs = wgs;
+	mk->wgsize = wgsize;
+	return 0;
+}
+
+int vy_dev_mk_limits(const struct vy_mk *mk, struct vy_dev_limits *out,
+		     struct vy_err *e)
+{
+	return vy_dev_limits_query(&mk->cl, mk->kern, out, e);
 }
 
 static int set_args(struct vy_mk *mk, struct vy_err *e)
@@ -282,8 +265,10 @@ int vy_dev_mk_open(struct vy_mk **out, const struct vy_dev_mk_params *cfg,
 		err = vy_errf(e, VY_E_NOMEM, NULL, "out of memory");
 		goto fail;
 	}
-	plan_geometry(mk);
-	err = set_args(mk, e);
+	err = vy_dev_mk_set_geometry(mk, cfg->workgroups, cfg->workgroup_size,
+				     e);
+	if (!err)
+		err = set_args(mk, e);
 	if (err)
 		goto fail;
 	mk->st.plan_ns = vy_now_ns() - t0;

@@ -56,8 +56,8 @@ struct vy_dev_mk_params {
 	int persistent;			/* 1 persistent, 0 once */
 	int priority;			/* the priority scheduler (D9) */
 	uint32_t slots;			/* ring slots; 0 = 256 */
-	uint32_t workgroups;		/* 0 = the launch policy */
-	uint32_t workgroup_size;	/* 0 = the launch policy */
+	uint32_t workgroups;		/* work-groups launched; 0 = 1 */
+	uint32_t workgroup_size;	/* lanes per work-group; 0 = 1 */
 	uint32_t tenant_count;		/* encode_control's tenant_count */
 	uint32_t observable_slots;
 	uint32_t max_iters;		/* kernel iteration bound; 0 = 2^32-1 */
@@ -131,7 +131,13 @@ struct vy_dev_mk_stats {
 	struct vy_dev_transport_stats t;
 };
 
-/* Open the device, build the kernel, allocate and initialise the buffers. */
+/*
+ * Open the device, build the kernel, allocate and initialise the buffers.
+ * The geometry is the caller's (programs ask the launch policy, see
+ * policy/launch.h): a work-group size above the device's limit, or in
+ * persistent mode more work-groups than can be resident, is VY_E_INVAL
+ * with a message naming the limit; nothing is clamped.
+ */
 int vy_dev_mk_open(struct vy_mk **out, const struct vy_dev_mk_params *cfg,
 	       struct vy_err *e);
 void vy_dev_mk_close(struct vy_mk *mk);
@@ -162,6 +168,22 @@ int vy_dev_mk_set_user_buf(struct vy_mk *mk, cl_mem mem, uint64_t bytes,
 
 /* Upload the images; in persistent mode launch the kernel. */
 int vy_dev_mk_start(struct vy_mk *mk, struct vy_err *e);
+
+/*
+ * The limits the geometry must keep (caps.h), with the kernel's own
+ * CL_KERNEL_WORK_GROUP_SIZE: ask them after vy_dev_mk_open, choose, then
+ * vy_dev_mk_set_geometry before vy_dev_mk_start.
+ */
+struct vy_dev_limits;
+int vy_dev_mk_limits(const struct vy_mk *mk, struct vy_dev_limits *out,
+		     struct vy_err *e);
+
+/*
+ * Replace the geometry of vy_dev_mk_open's @cfg before the kernel runs;
+ * the same checks (VY_E_INVAL naming the limit; 0 counts as 1).
+ */
+int vy_dev_mk_set_geometry(struct vy_mk *mk, uint32_t workgroups,
+			   uint32_t workgroup_size, struct vy_err *e);
 
 /* Launch geometry and facts for reports. */
 struct vy_dev_mk_info {

@@ -439,6 +439,43 @@ static json_t *health_obj(const struct vy_rep_decode *r)
 	return j;
 }
 
+int vy_rep_printf_formats_load(const char *path,
+				struct vy_tel_printf_formats *pf,
+				struct vy_err *e)
+{
+	uint8_t *buf;
+	size_t len;
+	int err = vy_read_file(path, &buf, &len, e);
+
+	if (err)
+		return err;
+	err = vy_tel_printf_formats_parse(pf, (const char *)buf, len, e);
+	free(buf);
+	return err;
+}
+
+json_t *vy_rep_printf_json(const struct vy_debug_record *r,
+			   const struct vy_tel_printf_formats *pf)
+{
+	const char *fmt = pf ? vy_tel_printf_formats_get(pf, r->fmt_id) : NULL;
+	json_t *o = json_object();
+
+	json_object_set_new(o, "fmt_id", json_integer(r->fmt_id));
+	json_object_set_new(o, "args", json_pack("[II]",
+						 (json_int_t)r->args[0],
+						 (json_int_t)r->args[1]));
+	json_object_set_new(o, "slot", json_integer(r->args[2] /
+						    VY_SLOT_WORDS));
+	if (fmt) {
+		char text[512];
+
+		vy_tel_printf_render(fmt, r->args[0], r->args[1], text,
+				     sizeof(text));
+		json_object_set_new(o, "text", json_string(text));
+	}
+	return o;
+}
+
 static json_t *debug_obj(const struct vy_rep_decode *r)
 {
 	const struct vy_rep_decode_opts *o = r->opts;
@@ -455,27 +492,9 @@ static json_t *debug_obj(const struct vy_rep_decode *r)
 	json_object_set_new(j, "overflowed", json_boolean(r->dbg.dropped > 0));
 	for (i = 0; i < r->dbg.stored; i++) {
 		struct vy_debug_record d;
-		const char *fmt;
-		json_t *rec;
 
 		vy_debug_log_record(r->debug, i, &d);
-		rec = json_object();
-		json_object_set_new(rec, "fmt_id", json_integer(d.fmt_id));
-		json_object_set_new(rec, "args", json_pack("[II]",
-					(json_int_t)d.args[0],
-					(json_int_t)d.args[1]));
-		json_object_set_new(rec, "slot",
-				    json_integer(d.args[2] / VY_SLOT_WORDS));
-		fmt = o->formats ? vy_tel_printf_formats_get(o->formats, d.fmt_id) :
-				   NULL;
-		if (fmt) {
-			char text[512];
-
-			vy_tel_printf_render(fmt, d.args[0], d.args[1], text,
-					 sizeof(text));
-			json_object_set_new(rec, "text", json_string(text));
-		}
-		json_array_append_new(recs, rec);
+		json_array_append_new(recs, vy_rep_printf_json(&d, o->formats));
 	}
 	json_object_set_new(j, "records", recs);
 	return j;

@@ -170,4 +170,21 @@ int vy_rep_decode_hex(FILE *f, const struct vy_rep_decode *r);
  */
 const char *vy_rep_control_word_name(uint32_t w, char *buf, size_t len);
 
+/*
+ * Read and parse the "ID FORMAT" lines of @path into @pf
+ * (vy_tel_printf_formats_free after).  Errors: those of vy_read_file and
+ * vy_tel_printf_formats_parse.
+ */
+int vy_rep_printf_formats_load(const char *path,
+			       struct vy_tel_printf_formats *pf,
+			       struct vy_err *e);
+
+/*
+ * One PRINTF record as every program prints it in JSON:
+ * {"fmt_id":N,"args":[A1,A2],"slot":S} plus "text" when @pf (may be NULL)
+ * has a format for fmt_id.  New reference.
+ */
+json_t *vy_rep_printf_json(const struct vy_debug_record *r,
+			   const struct vy_tel_printf_formats *pf);
+
 #endif

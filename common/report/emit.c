@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 #include "report/emit.h"
+#include "wire/util.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -121,4 +123,58 @@ void vy_rep_err(FILE *f, const char *prog, const struct vy_err *e)
 	fprintf(f, "%s: %s\n", prog, e->msg[0] ? e->msg : vy_err_name(e->code));
 	if (e->hint[0])
 		fprintf(f, "%s: hint: %s\n", prog, e->hint);
+}
+
+int vy_rep_usage_err(const char *prog, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n%s: hint: try --help\n", prog);
+	return VY_EXIT_USAGE;
+}
+
+int vy_rep_opt_num(const char *prog, const char *opt, const char *s, uint64_t max,
+		     uint64_t *out)
+{
+	if (vy_parse_u64(s, UINT64_MAX, 1, out)) {
+		fprintf(stderr, "%s: %s: '%s' is not a number\n", prog, opt, s);
+		fprintf(stderr,
+			"%s: hint: use decimal or 0x hex, optionally with a K M G T suffix\n",
+			prog);
+		return VY_EXIT_USAGE;
+	}
+	if (*out > max) {
+		fprintf(stderr, "%s: %s: %s is above the maximum %" PRIu64 "\n",
+			prog, opt, s, max);
+		return VY_EXIT_USAGE;
+	}
+	return 0;
+}
+
+int vy_rep_opt_list(const char *prog, const char *opt, const char *s, uint32_t *out,
+		      size_t max, size_t *n)
+{
+	char buf[4096], *tok, *save = NULL;
+	uint64_t v;
+	int ret;
+
+	*n = 0;
+	if (strlen(s) >= sizeof(buf))
+		return vy_rep_usage_err(prog, "%s: list too long", opt);
+	strcpy(buf, s);
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (*n == max)
+			return vy_rep_usage_err(prog, "%s: more than the allowed entries",
+					   opt);
+		ret = vy_rep_opt_num(prog, opt, tok, UINT32_MAX, &v);
+		if (ret)
+			return ret;
+		out[(*n)++] = (uint32_t)v;
+	}
+	return 0;
 }

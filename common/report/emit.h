@@ -58,6 +58,14 @@ void vy_rep_csv_field(FILE *f, const char *s);
 void vy_rep_err(FILE *f, const char *prog, const struct vy_err *e);
 
 /*
+ * A command-line mistake, the same in every program: "PROG: MSG" (printf
+ * @fmt) and "PROG: hint: try --help" on stderr.  Returns VY_EXIT_USAGE,
+ * the exit status.
+ */
+int vy_rep_usage_err(const char *prog, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
  * Hand-written JSON for hot paths (JSON Lines of slots, --batch output):
  * append @s, or the decimal digits of @v, at @p and return the new end.
  * The caller sizes the buffer; nothing is escaped.
@@ -97,5 +105,16 @@ static inline char *vy_rep_put_u64(char *p, uint64_t v)
 		*p++ = tmp[--n];
 	return p;
 }
+
+/*
+ * Option values: a number (decimal or 0x hex, K M G T suffixes) at most
+ * @max, or a comma list of at most @max u32 numbers into @out (@n of
+ * them).  On a bad value the "PROG: OPT: ..." line and a hint go to
+ * stderr and the result is VY_EXIT_USAGE; else 0.
+ */
+int vy_rep_opt_num(const char *prog, const char *opt, const char *s,
+		   uint64_t max, uint64_t *out);
+int vy_rep_opt_list(const char *prog, const char *opt, const char *s,
+		    uint32_t *out, size_t max, size_t *n);
 
 #endif

@@ -340,3 +340,14 @@ void vy_rep_launch_trace_explain(FILE *f, const struct vy_pol_launch_policy *p,
 	if (rc)
 		fprintf(f, "stopped: %s\n", vy_err_name(rc));
 }
+
+void vy_rep_feedback_explain(FILE *f, const char *path,
+			     const struct vy_pol_launch_feedback *fb)
+{
+	fprintf(f,
+		"feedback: %s: %" PRIu32 " slots, queue depth %" PRIu32
+		", density %u bps, %" PRIu32 " hot opcodes, %" PRIu32
+		" hot windows, %" PRIu32 " requeued slots (zero fields filled, hot counts replaced)\n",
+		path, fb->total_slots, fb->queue_depth, fb->frontier_density_bps,
+		fb->hot_opcode_count, fb->hot_window_count, fb->requeue_slots);
+}

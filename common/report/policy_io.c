@@ -443,3 +443,105 @@ void vy_rep_recommendation_table(FILE *f, const struct vy_pol_launch_recommendat
 		r->device_memory_budget_bytes,
 		r->device_memory_budget_bytes ? "" : " (unbounded)");
 }
+
+int vy_rep_rec_checks(FILE *err, const char *prog,
+		      const struct vy_pol_rec_check *checks, size_t n,
+		      const struct vy_pol_launch_recommendation *rec,
+		      uint64_t line)
+{
+	char actual[64], where[32] = "";
+	int failed = 0;
+	size_t i;
+
+	if (line)
+		snprintf(where, sizeof(where), "line %" PRIu64 ": ", line);
+	for (i = 0; i < n; i++) {
+		const struct vy_pol_rec_check *c = &checks[i];
+
+		if (vy_pol_rec_check_eval(c, rec, actual, sizeof(actual)))
+			continue;
+		fprintf(err, "%s: %scheck failed: %s (actual %s)\n", prog,
+			where, c->text, actual);
+		failed = 1;
+	}
+	return failed;
+}
+
+int vy_rep_recommend_batch(FILE *in, const char *in_name, FILE *out,
+			   FILE *err, const char *prog, bool hysteresis,
+			   const struct vy_pol_rec_check *checks,
+			   size_t nchecks)
+{
+	struct vy_pol_launch_policy p = vy_pol_launch_policy_standard();
+	struct vy_pol_launch_cache *cache = vy_pol_launch_cache_thread();
+	char line_out[VY_REC_LINE_MAX];
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	uint64_t lineno = 0;
+	bool have_last = false;
+	enum vy_pol_topology last = VY_TOPO_EMPTY;
+	int bad_data = 0, negative = 0;
+
+	while ((n = getline(&line, &cap, in)) >= 0) {
+		struct vy_pol_launch_recommendation rec;
+		struct vy_pol_launch_request r;
+		enum vy_pol_topology prev;
+		bool has_prev;
+		struct vy_err e;
+		size_t k, len;
+		int ret;
+
+		lineno++;
+		for (k = 0; k < (size_t)n && strchr(" \t\r\n", line[k]); k++)
+			;
+		if (k == (size_t)n)
+			continue;
+		ret = vy_rep_request_parse_json(line, (size_t)n, &r, &has_prev,
+					    &prev, &e);
+		if (ret) {
+			len = vy_rep_policy_error_jsonl(line_out, ret, e.msg, NULL,
+						    lineno);
+			fwrite(line_out, 1, len, out);
+			bad_data = 1;
+			continue;
+		}
+		if (!has_prev && hysteresis && have_last) {
+			prev = last;
+			has_prev = true;
+		}
+		if (has_prev)
+			ret = vy_pol_recommend_with_previous(&p, &r, prev,
+								&rec, &e);
+		else
+			ret = vy_pol_recommend(&p, &r, cache, &rec, &e);
+		if (ret) {
+			len = vy_rep_policy_error_jsonl(line_out, ret, e.msg, &rec,
+						    lineno);
+			fwrite(line_out, 1, len, out);
+			if (vy_err_exit(ret) == VY_EXIT_NEGATIVE)
+				negative = 1;
+			else
+				bad_data = 1;
+			continue;
+		}
+		last = rec.topology;
+		have_last = true;
+		len = vy_rep_recommendation_jsonl(line_out, &rec);
+		fwrite(line_out, 1, len, out);
+		if (nchecks && vy_rep_rec_checks(err, prog, checks, nchecks, &rec, lineno))
+			negative = 1;
+	}
+	free(line);
+	if (ferror(in)) {
+		fprintf(err, "%s: read error on %s\n", prog, in_name);
+		return VY_EXIT_IO;
+	}
+	if (fflush(out)) {
+		fprintf(err, "%s: write error on stdout\n", prog);
+		return VY_EXIT_IO;
+	}
+	if (bad_data)
+		return VY_EXIT_DATA;
+	return negative ? VY_EXIT_NEGATIVE : VY_EXIT_OK;
+}

@@ -83,4 +83,31 @@ void vy_rep_launch_trace_explain(FILE *f, const struct vy_pol_launch_policy *p,
 			     const struct vy_pol_launch_trace *t, int rc,
 			     const struct vy_pol_launch_recommendation *rec);
 
+/*
+ * The --check gates: each failing one prints "PROG: [line N: ]check
+ * failed: EXPR (actual V)" on @err (@line 0: no line prefix).  Returns 1
+ * when any failed, else 0.
+ */
+int vy_rep_rec_checks(FILE *err, const char *prog,
+		      const struct vy_pol_rec_check *checks, size_t n,
+		      const struct vy_pol_launch_recommendation *rec,
+		      uint64_t line);
+
+/*
+ * vyre-recommend --batch: one JSON request per line of @in, one JSON
+ * Lines answer (or error line) per request on @out, through the thread's
+ * recommendation cache; with @hysteresis a line without a previous
+ * topology takes the last answer's.  Returns the exit status: 0, 1 (a
+ * check or a negative answer), 3 (bad lines), 4 (read or write error,
+ * said on @err with @in_name).
+ */
+int vy_rep_recommend_batch(FILE *in, const char *in_name, FILE *out,
+			   FILE *err, const char *prog, bool hysteresis,
+			   const struct vy_pol_rec_check *checks,
+			   size_t nchecks);
+
+/* "feedback: PATH: ..." - what a capture filled into the request. */
+void vy_rep_feedback_explain(FILE *f, const char *path,
+			     const struct vy_pol_launch_feedback *fb);
+
 #endif

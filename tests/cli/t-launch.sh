@@ -122,6 +122,31 @@ contains "load_miss: one fault" "$OUT" '"items_faulted": 1'
 check "dfa_step read the loaded resource" "$(word "$T/d6/control.bin" 161)" = 42
 expect_rc "--resource without = exits 2" 2 vyre-launch --resource 7 "$T/miss.work"
 
+# the geometry vyre-launch runs is the one vyre-recommend --device prints
+# for the same ring, and the policy's choice is reported beside it
+member() { sed -n "/\"$1\"/,/}/s/.*\"$2\": *\([0-9]*\).*/\\1/p" "$3" | head -1; }
+for slots in 8 256 4096; do
+	expect_rc "launch -j, $slots slots" 0 vyre-launch -j --slots $slots --synthetic 100
+	cp "$OUT" "$T/geo.json"
+	lg=$(member geometry workgroups "$T/geo.json")
+	ls=$(member geometry workgroup_size "$T/geo.json")
+	check "launch ran the policy's work-groups ($slots slots)" "$lg" = "$(member policy workgroups "$T/geo.json")"
+	check "launch ran the policy's work-group size ($slots slots)" "$ls" = "$(member policy workgroup_size "$T/geo.json")"
+	expect_rc "recommend --device, queue $slots" 0 vyre-recommend --device --queue-len $slots --format jsonl
+	rg=$(sed -n 's/.*"dispatch_grid":\[\([0-9]*\),.*/\1/p' "$OUT")
+	rs=$(sed -n 's/.*"workgroup_size_x":\([0-9]*\).*/\1/p' "$OUT")
+	check "recommend --device work-groups = launch's ($slots slots)" "$rg" = "$lg"
+	check "recommend --device work-group size = launch's ($slots slots)" "$rs" = "$ls"
+done
+check "the policy's persistent work-group is wider than 2 lanes" "$rs" -gt 2
+# values beyond the device are refused, never clamped
+expect_rc "--workgroups beyond residency exits 2" 2 vyre-launch --workgroups 100000 --synthetic 10
+contains "--workgroups refusal names the limit" "$ERR" "can be resident at once"
+expect_rc "--workgroup-size beyond the device exits 2" 2 vyre-launch --workgroup-size 100000 --synthetic 10
+contains "--workgroup-size refusal names the limit" "$ERR" "lanes the megakernel may have"
+expect_rc "a user geometry runs as given" 0 vyre-launch -j --workgroup-size 16 --synthetic 100
+check "the user's work-group size ran" "$(member geometry workgroup_size "$OUT")" = 16
+
 # printf formats
 printf '1 value %%u then %%u\n' >"$T/fmts"
 expect_rc "printf formats" 0 vyre-launch --printf-formats "$T/fmts" tests/data/sample.work

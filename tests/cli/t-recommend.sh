@@ -20,7 +20,7 @@ expect_rc "version exits 0" 0 vyre-recommend --version
 contains "version names the program" "$OUT" "vyre-recommend "
 
 expect_rc "unknown option exits 2" 2 vyre-recommend --bogus
-contains "unknown option says try --help" "$ERR" "vyre-recommend: try --help"
+contains "unknown option says try --help" "$ERR" "vyre-recommend: hint: try --help"
 expect_rc "bad number exits 2" 2 vyre-recommend --queue-len abc
 contains "bad number message" "$ERR" "vyre-recommend: --queue-len: 'abc' is not a number"
 expect_rc "u16 field range exits 2" 2 vyre-recommend --frontier-density-bps 70000
@@ -127,9 +127,9 @@ else
 	contains "device named" "$OUT" '"device":'
 	contains "cap reported" "$OUT" '"worker_cap_applied":true'
 	if command -v jq >/dev/null; then
-		w=$(jq .worker_groups "$OUT")
+		w=$(jq '.geometry.dispatch_grid[0]' "$OUT")
 		r=$(jq .device.resident_worker_groups "$OUT")
-		check "workers within the resident cap" "$w" -le "$r"
+		check "work-groups within the resident cap" "$w" -le "$r"
 	fi
 	expect_rc "device table says capped" 0 vyre-recommend --device=cpu --queue-len 100000
 	contains "capped line" "$OUT" "worker_cap"
@@ -140,7 +140,8 @@ fi
 
 # The CI example of vyre-recommend(1), as written there.
 run vyre-recommend --device --queue-len 2K --graph-node-count 3000 \
-	--graph-edge-count 12000 --resident-device-bytes 1G \
+	--graph-edge-count 12000 --frontier-density-bps 6800 \
+	--resident-device-bytes 1G \
 	--device-memory-budget-bytes 2G \
 	--check topology=dense_frontier --check 'worker_groups<=256' \
 	--check 'estimated_peak_device_bytes<2G' \

@@ -1,0 +1,611 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * launch.c - vyre-launch's geometry request, work source, snapshot
+ * writers, run report and verdict (launch.h).
+ */
+#include "report/launch.h"
+#include "report/decode.h"
+#include "report/emit.h"
+#include "report/recommend.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "wire/protocol.h"
+#include "wire/util.h"
+
+/* ---- latency percentiles ------------------------------------------ */
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+void vy_rep_sort_u64(uint64_t *v, size_t n)
+{
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_u64);
+}
+
+uint64_t vy_rep_percentile(const uint64_t *sorted, size_t n, double p)
+{
+	size_t i;
+
+	if (!n)
+		return 0;
+	i = (size_t)(p * (double)(n - 1) + 0.5);
+	return sorted[i < n ? i : n - 1];
+}
+
+/* ---- the geometry --------------------------------------------------- */
+
+static void pol_limits(const struct vy_dev_limits *lim,
+		       struct vy_pol_device_limits *out)
+{
+	out->max_workgroup_size_x = lim->max_workgroup_size_x;
+	out->max_invocations = lim->max_invocations;
+	out->resident_worker_groups = lim->resident_worker_groups;
+}
+
+void vy_rep_launch_request(const struct vy_dev_limits *lim,
+			   uint32_t ring_slots, bool persistent,
+			   struct vy_pol_launch_request *out)
+{
+	struct vy_pol_device_limits pl;
+
+	pol_limits(lim, &pl);
+	vy_pol_launch_request_for_device(&pl, ring_slots, persistent, out);
+}
+
+int vy_rep_launch_geometry(const struct vy_dev_limits *lim,
+			   uint32_t ring_slots, bool persistent,
+			   struct vy_pol_launch_recommendation *rec,
+			   struct vy_pol_launch_geometry *out,
+			   struct vy_err *e)
+{
+	struct vy_pol_device_limits pl;
+
+	pol_limits(lim, &pl);
+	return vy_pol_launch_geometry_choose(&pl, ring_slots, persistent, rec,
+					     out, e);
+}
+
+int vy_rep_launch_setup(struct vy_mk *mk, uint32_t workgroups,
+			uint32_t workgroup_size, struct vy_dev_limits *lim,
+			struct vy_pol_launch_geometry *chosen,
+			struct vy_err *e)
+{
+	struct vy_pol_launch_recommendation rec;
+	struct vy_pol_launch_geometry g;
+	struct vy_dev_mk_info info;
+	struct vy_dev_limits l;
+	int err;
+
+	vy_dev_mk_get_info(mk, &info);
+	err = vy_dev_mk_limits(mk, &l, e);
+	if (!err)
+		err = vy_rep_launch_geometry(&l, info.slots, info.persistent,
+					     &rec, &g, e);
+	if (err)
+		return err;
+	err = vy_dev_mk_set_geometry(mk, workgroups ? workgroups :
+							g.workgroups,
+				     workgroup_size ? workgroup_size :
+						      g.workgroup_size, e);
+	if (err == VY_E_INVAL)
+		snprintf(e->hint, sizeof(e->hint),
+			 "leave it out to run the launch policy's %u work-groups of %u lanes",
+			 g.workgroups, g.workgroup_size);
+	if (lim)
+		*lim = l;
+	if (chosen)
+		*chosen = g;
+	return err;
+}
+
+/* CL_DEVICE_MAX_WORK_GROUPS has no OpenCL query: the common GPU x limit */
+#define NOMINAL_MAX_GROUPS 65535u
+
+void vy_rep_device_cap(uint32_t ring_slots,
+		       const struct vy_pol_launch_recommendation *rec,
+		       struct vy_rep_device_cap *c)
+{
+	struct vy_pol_launch_policy p = vy_pol_launch_policy_standard();
+	struct vy_dev_limits all = c->lim;
+	struct vy_pol_launch_recommendation alt;
+	struct vy_pol_launch_request ar;
+
+	all.resident_worker_groups = NOMINAL_MAX_GROUPS;
+	vy_rep_launch_request(&all, ring_slots, true, &ar);
+	c->applied = false;
+	c->uncapped = rec->geometry.dispatch_grid[0];
+	if (vy_pol_recommend(&p, &ar, NULL, &alt, NULL) == 0) {
+		c->uncapped = alt.geometry.dispatch_grid[0];
+		c->applied = c->uncapped > rec->geometry.dispatch_grid[0];
+	}
+}
+
+json_t *vy_rep_device_cap_json(const struct vy_rep_device_cap *c)
+{
+	return json_pack("{s:s,s:I,s:I,s:b,s:I}", "name", c->lim.name,
+			 "compute_units", (json_int_t)c->lim.compute_units,
+			 "resident_worker_groups",
+			 (json_int_t)c->lim.resident_worker_groups,
+			 "worker_cap_applied", c->applied,
+			 "uncapped_worker_groups", (json_int_t)c->uncapped);
+}
+
+void vy_rep_device_cap_table(FILE *f, const struct vy_rep_device_cap *c)
+{
+	fprintf(f, "%-28s %s\n", "device", c->lim.name);
+	if (c->applied)
+		fprintf(f, "%-28s capped %u -> %u (work-groups that can be resident at once)\n",
+			"worker_cap", c->uncapped,
+			c->lim.resident_worker_groups);
+	else
+		fprintf(f, "%-28s not needed (%u resident work-groups)\n",
+			"worker_cap", c->lim.resident_worker_groups);
+}
+
+void vy_rep_recommend_print(FILE *f, enum vy_rep_format fmt,
+			    const struct vy_pol_launch_recommendation *rec,
+			    const struct vy_rep_device_cap *dev)
+{
+	json_t *doc;
+
+	switch (fmt) {
+	case VY_FMT_JSON:
+	case VY_FMT_JSONL:
+		doc = vy_rep_recommendation_json(rec);
+		if (dev)
+			json_object_set_new(doc, "device",
+					    vy_rep_device_cap_json(dev));
+		vy_rep_emit_json(f, doc, VY_RECOMMEND_SCHEMA,
+			     fmt == VY_FMT_JSON);
+		json_decref(doc);
+		break;
+	case VY_FMT_CSV:
+		vy_rep_recommendation_csv_header(f);
+		vy_rep_recommendation_csv_row(f, rec);
+		break;
+	default:
+		vy_rep_recommendation_table(f, rec);
+		if (dev)
+			vy_rep_device_cap_table(f, dev);
+		break;
+	}
+}
+
+int vy_rep_device_list(FILE *f, struct vy_err *e)
+{
+	struct vy_dev_cl_devinfo d[64];
+	int n = vy_dev_cl_list(d, 64, e);
+
+	if (n <= 0)
+		return n;
+	fprintf(f, "%-5s %-4s %-5s %-8s %-9s %-8s %-9s %s\n", "ID", "TYPE",
+		"CUS", "MAX_WG", "MEM_MIB", "UNIFIED", "TRANSPORT",
+		"NAME (PLATFORM)");
+	for (int i = 0; i < n && i < 64; i++) {
+		char id[16];
+
+		snprintf(id, sizeof(id), "%u:%u", d[i].platform_idx,
+			 d[i].device_idx);
+		fprintf(f, "%-5s %-4s %-5u %-8llu %-9llu %-8s %-9s %s (%s)\n",
+			id, d[i].is_gpu ? "gpu" : d[i].is_cpu ? "cpu" : "other",
+			d[i].compute_units,
+			(unsigned long long)d[i].max_workgroup_size,
+			(unsigned long long)(d[i].global_mem_bytes >> 20),
+			d[i].unified_memory ? "yes" : "no",
+			vy_dev_transport_name(vy_dev_transport_choose(&d[i])),
+			d[i].name, d[i].platform);
+	}
+	return n;
+}
+
+/* ---- the work source ------------------------------------------------ */
+
+int vy_rep_work_load(struct vy_rep_work *w, const char *path, int binary,
+		     uint64_t synth_n, uint32_t synth_op, struct vy_err *e)
+{
+	const char *name;
+	uint8_t *buf;
+	size_t len;
+	int err;
+
+	memset(w, 0, sizeof(*w));
+	if (!path) {
+		w->synthetic = 1;
+		w->synth_n = synth_n;
+		w->synth_op = synth_op;
+		return 0;
+	}
+	name = strcmp(path, "-") ? path : "<stdin>";
+	err = vy_read_file(path, &buf, &len, e);
+	if (err)
+		return err;
+	if (binary)
+		err = vy_workfile_parse_binary(buf, len, name, &w->wf, e);
+	else
+		err = vy_workfile_parse((const char *)buf, len, name, &w->wf,
+					e);
+	free(buf);
+	return err;
+}
+
+void vy_rep_work_free(struct vy_rep_work *w)
+{
+	vy_workfile_free(&w->wf);
+}
+
+int vy_rep_work_next(void *arg, uint32_t w[16], int *fence,
+		     struct vy_err *e)
+{
+	struct vy_rep_work *s = arg;
+	struct vy_wf_item it;
+
+	(void)e;
+	if (s->synthetic) {
+		if (s->synth_i == s->synth_n)
+			return 0;
+		vy_workfile_synthetic(s->synth_op, s->synth_i++, &it);
+		memcpy(w, it.w, sizeof(it.w));
+		return 1;
+	}
+	if (s->next == s->wf.n)
+		return 0;
+	*fence = s->wf.items[s->next].fence;
+	memcpy(w, s->wf.items[s->next].w, sizeof(it.w));
+	s->next++;
+	return 1;
+}
+
+uint64_t vy_rep_work_left(const struct vy_rep_work *w)
+{
+	uint64_t n = 0;
+
+	if (w->synthetic)
+		return w->synth_n - w->synth_i;
+	for (size_t i = w->next; i < w->wf.n; i++)
+		n += !w->wf.items[i].fence;
+	return n;
+}
+
+int vy_rep_data_layout(const char *data_path, struct vy_dev_mk_resource *res,
+		       size_t nres, uint32_t *words, struct vy_err *e)
+{
+	uint64_t w = 0;
+	struct stat sb;
+
+	if (data_path) {
+		if (stat(data_path, &sb))
+			return vy_errf(e, VY_E_IO, NULL, "%s: %s", data_path,
+				       strerror(errno));
+		w = ((uint64_t)sb.st_size + 3) / 4;
+	}
+	for (size_t i = 0; i < nres; i++) {
+		if (stat(res[i].path, &sb))
+			return vy_errf(e, VY_E_IO, NULL, "%s: %s", res[i].path,
+				       strerror(errno));
+		res[i].word_offset = (uint32_t)w;
+		res[i].words = (uint32_t)(((uint64_t)sb.st_size + 3) / 4);
+		w += res[i].words;
+		if (w > UINT32_MAX / 4)
+			return vy_errf(e, VY_E_INVAL, NULL,
+				       "data buffer over 4 GiB");
+	}
+	*words = (uint32_t)w;
+	return 0;
+}
+
+int vy_rep_data_load(struct vy_mk *mk, const char *path, struct vy_err *e)
+{
+	size_t dlen, len;
+	uint8_t *img = vy_dev_mk_image(mk, VY_TB_DATA, &dlen);
+	uint8_t *buf;
+	int err = vy_read_file(path, &buf, &len, e);
+
+	if (err)
+		return err;
+	memcpy(img, buf, len < dlen ? len : dlen);
+	free(buf);
+	return 0;
+}
+
+/* ---- snapshots -------------------------------------------------------- */
+
+int vy_rep_snapshot_write(void *arg, const struct vy_snapshot *s,
+			  struct vy_err *e)
+{
+	struct vy_rep_snapout *so = arg;
+	int err = vy_dump_write(so->f, s, e);
+
+	if (!err && fflush(so->f))
+		err = vy_errf(e, VY_E_IO, NULL, "%s: %s", so->name,
+			      strerror(errno));
+	return err;
+}
+
+int vy_rep_dump_dir(const char *dir, const struct vy_snapshot *s,
+		    struct vy_err *e)
+{
+	static const char *names[VY_BUF_COUNT] = { "control.bin", "ring.bin",
+						   "debug.bin", "io.bin" };
+	char path[4096];
+
+	if (mkdir(dir, 0777) && errno != EEXIST)
+		return vy_errf(e, VY_E_IO, NULL, "%s: %s", dir,
+			       strerror(errno));
+	for (int i = 0; i < VY_BUF_COUNT; i++) {
+		int err;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		err = vy_write_file_atomic(path, s->buf[i].data, s->buf[i].len,
+					   e);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* ---- the run report --------------------------------------------------- */
+
+static uint32_t ctl_word(const struct vy_rep_launch *rp, uint32_t w)
+{
+	return vy_word(rp->snap->buf[VY_BUF_CONTROL].data, w);
+}
+
+/*
+ * What the policy makes of the finished run: the launch request with what
+ * the telemetry saw (hot opcodes, slots, queue depth, frontier density).
+ */
+static int classify(const struct vy_rep_launch *rp,
+		    struct vy_tel_runtime_counters *rc,
+		    struct vy_pol_launch_recommendation *rec)
+{
+	struct vy_pol_launch_policy pol = vy_pol_launch_policy_standard();
+	const struct vy_snapshot *s = rp->snap;
+	struct vy_pol_launch_request req;
+	struct vy_tel tel;
+	struct vy_err e;
+	int ok = 0;
+
+	vy_tel_init(&tel);
+	if (!vy_tel_decode(&tel, NULL, s->buf[VY_BUF_CONTROL].data,
+			   s->buf[VY_BUF_CONTROL].len, s->buf[VY_BUF_RING].data,
+			   s->buf[VY_BUF_RING].len, NULL, 0, VY_TEL_NO_SLOTS,
+			   &e)) {
+		vy_tel_runtime_counters_fill(&tel, rc);
+		vy_rep_launch_request(&rp->lim, rp->info.slots, rp->info.persistent,
+			      &req);
+		req.queue_len = rp->r->items > UINT32_MAX ?
+					UINT32_MAX : (uint32_t)rp->r->items;
+		req.hot_opcode_count = vy_tel_hot_opcode_count(&tel);
+		req.graph_node_count = rc->total_slots;
+		req.graph_edge_count = rc->queue_depth;
+		req.frontier_density_bps = rc->frontier_density_bps;
+		ok = !vy_pol_recommend(&pol, &req, NULL, rec, &e);
+	}
+	vy_tel_free(&tel);
+	return ok;
+}
+
+static json_t *printf_records(const struct vy_rep_launch *rp)
+{
+	const struct vy_dump_buf *d = &rp->snap->buf[VY_BUF_DEBUG_LOG];
+	struct vy_debug_log_view v;
+	json_t *arr = json_array();
+	struct vy_err e;
+
+	if (vy_debug_log_parse(d->data, d->len, VY_READ_LENIENT, &v, &e))
+		return arr;
+	for (uint32_t i = 0; i < v.stored; i++) {
+		struct vy_debug_record r;
+
+		vy_debug_log_record(d->data, i, &r);
+		json_array_append_new(arr, vy_rep_printf_json(&r, rp->pf));
+	}
+	return arr;
+}
+
+static void set_u64(json_t *o, const char *k, uint64_t v)
+{
+	json_object_set_new(o, k, vy_rep_json_u64(v));
+}
+
+static json_t *telemetry_json(const struct vy_rep_launch *rp)
+{
+	struct vy_pol_launch_recommendation rec;
+	struct vy_tel_runtime_counters rc;
+	json_t *tel = json_object();
+	int have_rec;
+
+	memset(&rc, 0, sizeof(rc));
+	have_rec = classify(rp, &rc, &rec);
+	set_u64(tel, "bytes_uploaded", rp->st.t.bytes_uploaded);
+	set_u64(tel, "bytes_read_back", rp->st.t.bytes_read_back);
+	set_u64(tel, "bytes_moved",
+		rp->st.t.bytes_uploaded + rp->st.t.bytes_read_back);
+	set_u64(tel, "kernel_launches", rp->st.launches);
+	set_u64(tel, "sync_points", rp->st.t.sync_points);
+	set_u64(tel, "transfer_commands", rp->st.t.commands);
+	json_object_set_new(tel, "occupancy_proxy_bps",
+			    json_integer(rc.occupancy_proxy_bps));
+	json_object_set_new(tel, "frontier_density_bps",
+			    json_integer(rc.frontier_density_bps));
+	if (have_rec) {
+		json_object_set_new(tel, "topology", json_string(
+			vy_pol_topology_name(rec.topology)));
+		json_object_set_new(tel, "pressure", json_string(
+			vy_pol_pressure_name(rec.pressure)));
+		json_object_set_new(tel, "execution_mode", json_string(
+			vy_pol_exec_mode_name(rec.execution_mode)));
+	}
+	return tel;
+}
+
+json_t *vy_rep_launch_json(struct vy_rep_launch *rp)
+{
+	struct vy_dev_mk_run_result *r = rp->r;
+	struct vy_pol_launch_request req;
+	json_t *doc = json_object(), *lat = json_object();
+	double secs = r->wall_ns / 1e9;
+	char dev[300];
+
+	vy_dev_cl_describe(&rp->info.dev, dev, sizeof(dev));
+	json_object_set_new(doc, "device", json_string(dev));
+	json_object_set_new(doc, "transport", json_string(
+		vy_dev_transport_name(rp->info.transport)));
+	json_object_set_new(doc, "mode", json_string(
+		rp->info.persistent ? "persistent" : "once"));
+	json_object_set_new(doc, "scheduler", json_string(
+		rp->info.priority ? "priority" : "any_lane"));
+	json_object_set_new(doc, "work", json_string(rp->work));
+	json_object_set_new(doc, "end",
+			    json_string(vy_dev_mk_end_name(r->end)));
+	set_u64(doc, "items_processed", r->processed);
+	set_u64(doc, "items_remaining", r->remaining);
+	set_u64(doc, "items_faulted", r->faulted);
+	set_u64(doc, "published_items", rp->st.published);
+	set_u64(doc, "wall_ns", r->wall_ns);
+	json_object_set_new(doc, "items_per_second",
+			    json_real(secs > 0 ? r->processed / secs : 0));
+	set_u64(doc, "queue_plan_ns", rp->st.plan_ns);
+	set_u64(doc, "queue_publish_ns", rp->st.publish_ns);
+	set_u64(doc, "backend_dispatch_ns", rp->st.dispatch_ns);
+	json_object_set_new(doc, "geometry", json_pack(
+		"{s:I,s:I,s:I}", "slots", (json_int_t)rp->info.slots,
+		"workgroups", (json_int_t)rp->info.workgroups,
+		"workgroup_size", (json_int_t)rp->info.workgroup_size));
+	vy_rep_launch_request(&rp->lim, rp->info.slots, rp->info.persistent,
+			      &req);
+	json_object_set_new(doc, "policy", json_pack(
+		"{s:I,s:I,s:I,s:I,s:I}",
+		"workgroups", (json_int_t)rp->chosen.workgroups,
+		"workgroup_size", (json_int_t)rp->chosen.workgroup_size,
+		"queue_len", (json_int_t)req.queue_len,
+		"max_workgroup_size_x", (json_int_t)req.max_workgroup_size_x,
+		"resident_workgroups",
+		(json_int_t)rp->lim.resident_worker_groups));
+	json_object_set_new(doc, "telemetry", telemetry_json(rp));
+	vy_rep_sort_u64(r->lat_ns, r->nlat);
+	set_u64(lat, "count", r->nlat);
+	set_u64(lat, "p50_ns", vy_rep_percentile(r->lat_ns, r->nlat, 0.50));
+	set_u64(lat, "p90_ns", vy_rep_percentile(r->lat_ns, r->nlat, 0.90));
+	set_u64(lat, "p99_ns", vy_rep_percentile(r->lat_ns, r->nlat, 0.99));
+	set_u64(lat, "max_ns", r->nlat ? r->lat_ns[r->nlat - 1] : 0);
+	json_object_set_new(doc, "latency", lat);
+	json_object_set_new(doc, "control", json_pack(
+		"{s:I,s:I,s:I,s:I}",
+		"shutdown", (json_int_t)ctl_word(rp, VY_CTL_SHUTDOWN),
+		"done_count", (json_int_t)ctl_word(rp, VY_CTL_DONE_COUNT),
+		"fault_count", (json_int_t)ctl_word(rp, VY_CTL_FAULT_COUNT),
+		"epoch", (json_int_t)ctl_word(rp, VY_CTL_EPOCH)));
+	set_u64(doc, "io_served", rp->st.io_served);
+	set_u64(doc, "io_errors", rp->st.io_errors);
+	json_object_set_new(doc, "printf", printf_records(rp));
+	return doc;
+}
+
+static void table_value(FILE *f, const char *name, json_t *v)
+{
+	if (json_is_string(v))
+		fprintf(f, "%-30s %s\n", name, json_string_value(v));
+	else if (json_is_real(v))
+		fprintf(f, "%-30s %.0f\n", name, json_real_value(v));
+	else
+		fprintf(f, "%-30s %lld\n", name,
+			(long long)json_integer_value(v));
+}
+
+static long long member(json_t *o, const char *k)
+{
+	return (long long)json_integer_value(json_object_get(o, k));
+}
+
+/* PRINTF records as the decoder's table shows them: text, or the raw ids */
+static void table_printf(FILE *f, json_t *recs)
+{
+	size_t i;
+	json_t *p;
+
+	json_array_foreach(recs, i, p) {
+		const char *text = json_string_value(json_object_get(p, "text"));
+		json_t *args = json_object_get(p, "args");
+
+		if (text)
+			fprintf(f, "%-30s slot %lld: %s\n", "printf",
+				member(p, "slot"), text);
+		else
+			fprintf(f, "%-30s slot %lld: fmt %lld args %lld %lld\n",
+				"printf", member(p, "slot"),
+				member(p, "fmt_id"),
+				(long long)json_integer_value(
+					json_array_get(args, 0)),
+				(long long)json_integer_value(
+					json_array_get(args, 1)));
+	}
+}
+
+void vy_rep_launch_table(FILE *f, json_t *doc)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(doc, key, v) {
+		if (json_is_object(v)) {
+			const char *k2;
+			json_t *v2;
+
+			json_object_foreach(v, k2, v2) {
+				char name[64];
+
+				snprintf(name, sizeof(name), "%s.%s", key, k2);
+				table_value(f, name, v2);
+			}
+		} else if (json_is_array(v)) {
+			table_printf(f, v);
+		} else {
+			table_value(f, key, v);
+		}
+	}
+}
+
+int vy_rep_launch_verdict(FILE *f, const char *prog,
+			  const struct vy_rep_launch *rp, double timeout_s,
+			  double stall_s, uint32_t inflight, int sig)
+{
+	unsigned long long left = rp->r->remaining;
+
+	switch (rp->r->end) {
+	case VY_MK_END_OK:
+		return VY_EXIT_OK;
+	case VY_MK_END_TIMEOUT:
+		fprintf(f, "%s: timeout after %.1f s with %llu items unfinished\n",
+			prog, timeout_s, left);
+		return VY_EXIT_TIMEOUT;
+	case VY_MK_END_STALL:
+		fprintf(f, "%s: no progress for %.1f s with %u slots in flight\n"
+			   "%s: hint: check the tenant masks (control words 3..31) of the published slots\n",
+			prog, stall_s, inflight, prog);
+		return VY_EXIT_TIMEOUT;
+	case VY_MK_END_SIGNAL:
+		fprintf(f, "%s: stopped by signal %d\n", prog, sig);
+		return 128 + sig;
+	case VY_MK_END_KERNEL:
+		if (!ctl_word(rp, VY_CTL_SHUTDOWN)) {
+			fprintf(f, "%s: the kernel ended (iteration bound) with %llu items left\n",
+				prog, left);
+			return VY_EXIT_TIMEOUT;
+		}
+		if (left)
+			fprintf(f, "%s: the work shut the kernel down with %llu items left\n",
+				prog, left);
+		return VY_EXIT_OK;
+	}
+	return VY_EXIT_OK;
+}
