@@ -11,10 +11,7 @@
 
 #include "wire/dump.h"
 #include "report/emit.h"
-#include "policy/policy.h"
 #include "policy/cache.h"
-#include "policy/check.h"
-#include "policy/feedback.h"
 #include "report/recommend.h"
 #include "device/caps.h"
 #include "device/megakernel.h"

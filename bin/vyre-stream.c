@@ -449,6 +449,7 @@ static int stream_main(int argc, char **argv)
 	o.stop = &stop_flag;
 	o.on_result = on_result;
 	o.on_notice = on_notice;
+	o.on_session = vy_rep_stream_session;
 	o.on_progress = on_progress;
 	o.arg = &c;
 	o.simulate_no_uring = getenv("VYRE_STREAM_NO_URING") != NULL;

@@ -515,6 +515,11 @@ static int setup_session(struct pipe *p, struct vy_err *e)
 		for (i = 0; i < d->nstates; i++)
 			vy_set_word(img, nn + i, d->out[i]);
 	}
+	if (o->on_session) {
+		ret = o->on_session(o->arg, p->mk, e);
+		if (ret < 0)
+			return ret;
+	}
 	vy_dev_mk_get_info(p->mk, &info);
 	p->wg = info.workgroup_size;
 	p->parts_left = calloc(p->ds, sizeof(*p->parts_left));

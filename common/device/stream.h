@@ -181,6 +181,8 @@ struct vy_dev_stream_input {
 	int direct;			/* read with O_DIRECT */
 };
 
+struct vy_mk;
+
 struct vy_dev_stream_opts {
 	struct vy_dev_op_cfg op;
 	uint64_t chunk;			/* bytes, power of two, 64 KiB-64 MiB */
@@ -205,6 +207,15 @@ struct vy_dev_stream_opts {
 	volatile sig_atomic_t *stop;	/* set asynchronously: cancel, drain */
 	/* called in input order as each input is finished; may be NULL */
 	void (*on_result)(void *arg, size_t idx, struct vy_dev_stream_input *in);
+	/*
+	 * --persistent: called once the megakernel session is open and
+	 * before its kernel starts, to set the launch geometry with
+	 * vy_dev_mk_set_geometry() (device/ never asks the launch policy;
+	 * vyre-stream passes vy_rep_launch_setup, the geometry vyre-launch
+	 * runs).  NULL leaves the session's 1 x 1.  A negative return ends
+	 * the run with that error.
+	 */
+	int (*on_session)(void *arg, struct vy_mk *mk, struct vy_err *e);
 	/* a notice for the user (fallbacks); may be NULL */
 	void (*on_notice)(void *arg, const char *msg);
 	/* called about every 200 ms with the metrics so far; may be NULL */

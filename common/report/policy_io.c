@@ -12,6 +12,7 @@
  * them together).
  */
 #include "report/recommend.h"
+#include "policy/cache.h"
 #include "report/emit.h"
 
 #include <inttypes.h>

@@ -13,6 +13,8 @@
 #include <stdio.h>
 
 #include "policy/policy.h"
+#include "policy/check.h"
+#include "policy/feedback.h"
 #include "wire/err.h"
 
 /* ---- I/O for vyre-recommend (policy_io.c, policy_check.c) -------- */

@@ -3,6 +3,7 @@
  * stream.c - vyre-stream's output (report/stream.h).
  */
 #include "report/stream.h"
+#include "report/launch.h"
 
 #include <inttypes.h>
 
@@ -225,4 +226,10 @@ int vy_rep_stream_document(FILE *f, enum vy_rep_format fmt,
 	ret = vy_rep_emit_json(f, doc, "vyre-stream/1", fmt == VY_FMT_JSON);
 	json_decref(doc);
 	return ret;
+}
+
+int vy_rep_stream_session(void *arg, struct vy_mk *mk, struct vy_err *e)
+{
+	(void)arg;
+	return vy_rep_launch_setup(mk, 0, 0, NULL, NULL, e);
 }

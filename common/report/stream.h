@@ -57,6 +57,13 @@ int vy_rep_stream_document(FILE *f, enum vy_rep_format fmt,
 			   enum vy_dev_scan op, json_t *inputs,
 			   const struct vy_dev_stream_metrics *m);
 
+/*
+ * vy_dev_stream_opts.on_session for vyre-stream --persistent: the launch
+ * policy's geometry for the session, as vyre-launch runs it
+ * (vy_rep_launch_setup).  @arg is unused.
+ */
+int vy_rep_stream_session(void *arg, struct vy_mk *mk, struct vy_err *e);
+
 /* Bytes per nanosecond = GB/s; 0 for no time. */
 double vy_rep_gbps(uint64_t bytes, uint64_t ns);
 

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "device/megakernel.h"
+#include "report/launch.h"
 #include "wire/protocol.h"
 #include "wire/util.h"
 #include "vectors.h"
@@ -165,6 +166,12 @@ static int vk_run(const json_t *in, int persistent, struct vk_result *res,
 	err = vy_dev_mk_open(&mk, &cfg, e);
 	if (err)
 		return err;
+	/* the geometry vyre-launch runs: many lanes, so claims race */
+	err = vy_rep_launch_setup(mk, 0, 0, NULL, NULL, e);
+	if (err) {
+		vy_dev_mk_close(mk);
+		return err;
+	}
 	io.responses = json_object_get(in, "io_responses");
 	io.requests = json_array();
 	res->requests = io.requests;
