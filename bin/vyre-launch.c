@@ -336,10 +336,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	return -1;
 }
 
-static int list_devices(void)
+static int list_devices(enum vy_rep_format fmt)
 {
 	struct vy_err e;
-	int n = vy_rep_device_list(stdout, &e);
+	int n = vy_rep_device_list(stdout, fmt, &e);
 
 	if (n < 0) {
 		vy_rep_err(stderr, PROG, &e);
@@ -383,7 +383,7 @@ int main(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	if (o.list_devices)
-		return list_devices();
+		return list_devices(o.format);
 	err = vy_rep_work_load(&src, o.have_synthetic ? NULL : o.workfile,
 			       o.binary, o.synthetic, o.synthetic_op, &e);
 	if (!err)

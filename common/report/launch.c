@@ -98,7 +98,8 @@ int vy_rep_launch_setup(struct vy_mk *mk, uint32_t workgroups,
 						      g.workgroup_size, e);
 	if (err == VY_E_INVAL)
 		snprintf(e->hint, sizeof(e->hint),
-			 "leave it out to run the launch policy's %u work-groups of %u lanes",
+			 "the device's max_worker_count is %u and its work-group size limit %u (--list-devices); leave it out to run the launch policy's %u work-groups of %u lanes",
+			 l.resident_worker_groups, l.max_workgroup_size_x,
 			 g.workgroups, g.workgroup_size);
 	if (lim)
 		*lim = l;
@@ -180,29 +181,69 @@ void vy_rep_recommend_print(FILE *f, enum vy_rep_format fmt,
 	}
 }
 
-int vy_rep_device_list(FILE *f, struct vy_err *e)
+static const char *dev_type(const struct vy_dev_cl_devinfo *d)
+{
+	return d->is_gpu ? "gpu" : d->is_cpu ? "cpu" : "other";
+}
+
+static json_t *device_json(const struct vy_dev_cl_devinfo *d)
+{
+	struct vy_dev_caps c;
+	char id[16];
+
+	vy_dev_caps_of(d, &c);
+	snprintf(id, sizeof(id), "%u:%u", d->platform_idx, d->device_idx);
+	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:b,s:s,s:{s:b,s:I,s:s}}",
+		"id", id, "type", dev_type(d), "name", d->name,
+		"platform", d->platform, "version", d->version,
+		"compute_units", (json_int_t)d->compute_units,
+		"max_workgroup_size", (json_int_t)d->max_workgroup_size,
+		"global_mem_bytes", (json_int_t)d->global_mem_bytes,
+		"max_alloc_bytes", (json_int_t)d->max_alloc_bytes,
+		"unified_memory", d->unified_memory,
+		"transport",
+		vy_dev_transport_name(vy_dev_transport_choose(d)),
+		"caps", "supported", c.supported, "max_worker_count",
+		(json_int_t)c.max_worker_count, "reason", c.reason);
+}
+
+int vy_rep_device_list(FILE *f, enum vy_rep_format fmt, struct vy_err *e)
 {
 	struct vy_dev_cl_devinfo d[64];
 	int n = vy_dev_cl_list(d, 64, e);
+	json_t *doc, *arr;
 
 	if (n <= 0)
 		return n;
-	fprintf(f, "%-5s %-4s %-5s %-8s %-9s %-8s %-9s %s\n", "ID", "TYPE",
-		"CUS", "MAX_WG", "MEM_MIB", "UNIFIED", "TRANSPORT",
-		"NAME (PLATFORM)");
+	if (fmt == VY_FMT_JSON) {
+		arr = json_array();
+		for (int i = 0; i < n && i < 64; i++)
+			json_array_append_new(arr, device_json(&d[i]));
+		doc = json_pack("{s:o}", "devices", arr);
+		vy_rep_emit_json(f, doc, "vyre-launch-devices/1", 1);
+		json_decref(doc);
+		return n;
+	}
+	fprintf(f, "%-5s %-4s %-5s %-8s %-9s %-8s %-9s %-9s %-11s %s\n", "ID",
+		"TYPE", "CUS", "MAX_WG", "MEM_MIB", "UNIFIED", "TRANSPORT",
+		"SUPPORTED", "MAX_WORKERS", "NAME (PLATFORM)");
 	for (int i = 0; i < n && i < 64; i++) {
+		struct vy_dev_caps c;
 		char id[16];
 
+		vy_dev_caps_of(&d[i], &c);
 		snprintf(id, sizeof(id), "%u:%u", d[i].platform_idx,
 			 d[i].device_idx);
-		fprintf(f, "%-5s %-4s %-5u %-8llu %-9llu %-8s %-9s %s (%s)\n",
-			id, d[i].is_gpu ? "gpu" : d[i].is_cpu ? "cpu" : "other",
-			d[i].compute_units,
+		fprintf(f, "%-5s %-4s %-5u %-8llu %-9llu %-8s %-9s %-9s %-11u %s (%s)\n",
+			id, dev_type(&d[i]), d[i].compute_units,
 			(unsigned long long)d[i].max_workgroup_size,
 			(unsigned long long)(d[i].global_mem_bytes >> 20),
 			d[i].unified_memory ? "yes" : "no",
 			vy_dev_transport_name(vy_dev_transport_choose(&d[i])),
+			c.supported ? "yes" : "no", c.max_worker_count,
 			d[i].name, d[i].platform);
+		if (!c.supported)
+			fprintf(f, "%-5s not supported: %s\n", "", c.reason);
 	}
 	return n;
 }
