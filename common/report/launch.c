@@ -6,6 +6,7 @@
 #include "report/launch.h"
 #include "report/decode.h"
 #include "report/emit.h"
+#include "report/launch_seed.h"
 #include "report/recommend.h"
 
 #include <errno.h>
@@ -400,41 +401,6 @@ static uint32_t ctl_word(const struct vy_rep_launch *rp, uint32_t w)
 	return vy_word(rp->snap->buf[VY_BUF_CONTROL].data, w);
 }
 
-/*
- * What the policy makes of the finished run: the launch request with what
- * the telemetry saw (hot opcodes, slots, queue depth, frontier density).
- */
-static int classify(const struct vy_rep_launch *rp,
-		    struct vy_tel_runtime_counters *rc,
-		    struct vy_pol_launch_recommendation *rec)
-{
-	struct vy_pol_launch_policy pol = vy_pol_launch_policy_standard();
-	const struct vy_snapshot *s = rp->snap;
-	struct vy_pol_launch_request req;
-	struct vy_tel tel;
-	struct vy_err e;
-	int ok = 0;
-
-	vy_tel_init(&tel);
-	if (!vy_tel_decode(&tel, NULL, s->buf[VY_BUF_CONTROL].data,
-			   s->buf[VY_BUF_CONTROL].len, s->buf[VY_BUF_RING].data,
-			   s->buf[VY_BUF_RING].len, NULL, 0, VY_TEL_NO_SLOTS,
-			   &e)) {
-		vy_tel_runtime_counters_fill(&tel, rc);
-		vy_rep_launch_request(&rp->lim, rp->info.slots, rp->info.persistent,
-			      &req);
-		req.queue_len = rp->r->items > UINT32_MAX ?
-					UINT32_MAX : (uint32_t)rp->r->items;
-		req.hot_opcode_count = vy_tel_hot_opcode_count(&tel);
-		req.graph_node_count = rc->total_slots;
-		req.graph_edge_count = rc->queue_depth;
-		req.frontier_density_bps = rc->frontier_density_bps;
-		ok = !vy_pol_recommend(&pol, &req, NULL, rec, &e);
-	}
-	vy_tel_free(&tel);
-	return ok;
-}
-
 static json_t *printf_records(const struct vy_rep_launch *rp)
 {
 	const struct vy_dump_buf *d = &rp->snap->buf[VY_BUF_DEBUG_LOG];
@@ -456,37 +422,6 @@ static json_t *printf_records(const struct vy_rep_launch *rp)
 static void set_u64(json_t *o, const char *k, uint64_t v)
 {
 	json_object_set_new(o, k, vy_rep_json_u64(v));
-}
-
-static json_t *telemetry_json(const struct vy_rep_launch *rp)
-{
-	struct vy_pol_launch_recommendation rec;
-	struct vy_tel_runtime_counters rc;
-	json_t *tel = json_object();
-	int have_rec;
-
-	memset(&rc, 0, sizeof(rc));
-	have_rec = classify(rp, &rc, &rec);
-	set_u64(tel, "bytes_uploaded", rp->st.t.bytes_uploaded);
-	set_u64(tel, "bytes_read_back", rp->st.t.bytes_read_back);
-	set_u64(tel, "bytes_moved",
-		rp->st.t.bytes_uploaded + rp->st.t.bytes_read_back);
-	set_u64(tel, "kernel_launches", rp->st.launches);
-	set_u64(tel, "sync_points", rp->st.t.sync_points);
-	set_u64(tel, "transfer_commands", rp->st.t.commands);
-	json_object_set_new(tel, "occupancy_proxy_bps",
-			    json_integer(rc.occupancy_proxy_bps));
-	json_object_set_new(tel, "frontier_density_bps",
-			    json_integer(rc.frontier_density_bps));
-	if (have_rec) {
-		json_object_set_new(tel, "topology", json_string(
-			vy_pol_topology_name(rec.topology)));
-		json_object_set_new(tel, "pressure", json_string(
-			vy_pol_pressure_name(rec.pressure)));
-		json_object_set_new(tel, "execution_mode", json_string(
-			vy_pol_exec_mode_name(rec.execution_mode)));
-	}
-	return tel;
 }
 
 json_t *vy_rep_launch_json(struct vy_rep_launch *rp)
@@ -532,7 +467,7 @@ json_t *vy_rep_launch_json(struct vy_rep_launch *rp)
 		"max_workgroup_size_x", (json_int_t)req.max_workgroup_size_x,
 		"resident_workgroups",
 		(json_int_t)rp->lim.resident_worker_groups));
-	json_object_set_new(doc, "telemetry", telemetry_json(rp));
+	vy_rep_launch_seed_json(doc, rp, rp->seed);
 	vy_rep_sort_u64(r->lat_ns, r->nlat);
 	set_u64(lat, "count", r->nlat);
 	set_u64(lat, "p50_ns", vy_rep_percentile(r->lat_ns, r->nlat, 0.50));
@@ -557,7 +492,7 @@ static void table_value(FILE *f, const char *name, json_t *v)
 	if (json_is_string(v))
 		fprintf(f, "%-30s %s\n", name, json_string_value(v));
 	else if (json_is_real(v))
-		fprintf(f, "%-30s %.0f\n", name, json_real_value(v));
+		fprintf(f, "%-30s %.9g\n", name, json_real_value(v));
 	else
 		fprintf(f, "%-30s %lld\n", name,
 			(long long)json_integer_value(v));
@@ -608,8 +543,18 @@ void vy_rep_launch_table(FILE *f, json_t *doc)
 				snprintf(name, sizeof(name), "%s.%s", key, k2);
 				table_value(f, name, v2);
 			}
-		} else if (json_is_array(v)) {
+		} else if (json_is_array(v) && !strcmp(key, "printf")) {
 			table_printf(f, v);
+		} else if (json_is_array(v)) {
+			/* region_lineage: the bitsets, space-separated */
+			size_t i;
+			json_t *x;
+
+			fprintf(f, "%-30s [", key);
+			json_array_foreach(v, i, x)
+				fprintf(f, "%s%lld", i ? " " : "",
+					(long long)json_integer_value(x));
+			fprintf(f, "]\n");
 		} else {
 			table_value(f, key, v);
 		}

@@ -167,6 +167,8 @@ int vy_rep_dump_dir(const char *dir, const struct vy_snapshot *s,
 
 /* ---- the run report --------------------------------------------------- */
 
+struct vy_rep_launch_seed;
+
 /* Everything the report says.  The caller owns every pointer. */
 struct vy_rep_launch {
 	struct vy_dev_mk_info info;	/* what ran */
@@ -177,6 +179,8 @@ struct vy_rep_launch {
 	const char *work;		/* "synthetic", a file, "<stdin>" */
 	struct vy_dev_limits lim;	/* the device's limits */
 	struct vy_pol_launch_geometry chosen;	/* the policy's geometry */
+	const struct vy_rep_launch_seed *seed;	/* launch_seed.h; NULL: the
+						   seed's members read 0 */
 };
 
 /*
