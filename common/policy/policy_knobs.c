@@ -3,6 +3,7 @@
  * policy_knobs.c - the launch policy's thresholds by name (knobs.h).
  */
 #include "policy/knobs.h"
+#include "policy/field_priv.h"
 
 #include <stddef.h>
 #include <string.h>
@@ -42,35 +43,16 @@ int vy_pol_knob_index(const char *name)
 
 uint32_t vy_pol_knob_get(const struct vy_pol_launch_policy *p, int idx)
 {
-	const char *b = (const char *)p + vy_pol_knobs[idx].offset;
-	uint16_t v16;
-	uint32_t v32;
-
-	if (vy_pol_knobs[idx].bits == 16) {
-		memcpy(&v16, b, sizeof(v16));
-		return v16;
-	}
-	memcpy(&v32, b, sizeof(v32));
-	return v32;
+	return (uint32_t)vy_pol_field_get(p, vy_pol_knobs[idx].offset,
+					  vy_pol_knobs[idx].bits);
 }
 
 int vy_pol_knob_set(struct vy_pol_launch_policy *p, int idx, uint64_t v,
 		    struct vy_err *e)
 {
 	const struct vy_pol_knob *k = &vy_pol_knobs[idx];
-	char *b = (char *)p + k->offset;
-	uint16_t v16 = (uint16_t)v;
-	uint32_t v32 = (uint32_t)v;
 
-	if (v > (k->bits == 16 ? UINT16_MAX : UINT32_MAX))
-		return vy_errf(e, VY_E_INVAL, NULL,
-			       "%s: %llu does not fit u%u", k->name,
-			       (unsigned long long)v, k->bits);
-	if (k->bits == 16)
-		memcpy(b, &v16, sizeof(v16));
-	else
-		memcpy(b, &v32, sizeof(v32));
-	return 0;
+	return vy_pol_field_set(p, k->offset, k->bits, k->name, v, e);
 }
 
 int vy_pol_launch_policy_validate(const struct vy_pol_launch_policy *p,

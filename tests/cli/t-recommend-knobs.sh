@@ -48,7 +48,7 @@ expect_rc "unknown member exits 3" 3 vyre-recommend --policy "$T/unk.json" --dir
 contains "unknown member named" "$ERR" "unk.json: unknown member 'jit_threshold'"
 echo '{"sparse_frontier_threshold_bps": 70000}' >"$T/wide.json"
 expect_rc "a value wider than its field exits 2" 2 vyre-recommend --policy "$T/wide.json" --direct 1,1,1
-contains "width error" "$ERR" "sparse_frontier_threshold_bps: 70000 does not fit u16"
+contains "width error" "$ERR" "sparse_frontier_threshold_bps: 70000 does not fit 16 bits"
 printf '{"min_hit_capacity": 1,\n  oops}\n' >"$T/syn.json"
 expect_rc "bad JSON exits 3" 3 vyre-recommend --policy "$T/syn.json" --direct 1,1,1
 contains "bad JSON names the line" "$ERR" "syn.json: line 2"
