@@ -471,7 +471,13 @@ int main(int argc, char **argv)
 		ro.on_snapshot = vy_rep_snapshot_write;
 		ro.snap_arg = &so;
 	}
-	err = vy_dev_mk_run(mk, &ro, &r, &e);
+	/* an empty work list: the seed's default report, no dispatch */
+	if (seed.initial_items == 0) {
+		memset(&r, 0, sizeof(r));
+		err = vy_dev_mk_upload(mk, &e);
+	} else {
+		err = vy_dev_mk_run(mk, &ro, &r, &e);
+	}
 	if (err) {
 		vy_rep_err(stderr, PROG, &e);
 		status = vy_err_exit(err);

@@ -346,15 +346,24 @@ static int launch(struct vy_mk *mk, cl_event *ev, struct vy_err *e)
 	return 0;
 }
 
-int vy_dev_mk_start(struct vy_mk *mk, struct vy_err *e)
+int vy_dev_mk_upload(struct vy_mk *mk, struct vy_err *e)
 {
-	int err;
-
 	for (int i = 0; i < VY_TB_COUNT; i++) {
-		err = vy_dev_transport_push(&mk->t, i, 0, mk->t.b[i].len, 1, e);
+		int err = vy_dev_transport_push(&mk->t, i, 0, mk->t.b[i].len, 1,
+						e);
+
 		if (err)
 			return err;
 	}
+	return 0;
+}
+
+int vy_dev_mk_start(struct vy_mk *mk, struct vy_err *e)
+{
+	int err = vy_dev_mk_upload(mk, e);
+
+	if (err)
+		return err;
 	mk->t_progress = vy_now_ns();
 	if (!mk->cfg.persistent)
 		return 0;

@@ -171,6 +171,12 @@ int vy_dev_mk_set_user_buf(struct vy_mk *mk, cl_mem mem, uint64_t bytes,
 
 /* Upload the images; in persistent mode launch the kernel. */
 int vy_dev_mk_start(struct vy_mk *mk, struct vy_err *e);
+/*
+ * Upload the images and nothing else: what vyre-launch does for an empty
+ * work list, which the seed answers without dispatching, so that the
+ * snapshot shows the buffers as initialised.  Errors: the transport's.
+ */
+int vy_dev_mk_upload(struct vy_mk *mk, struct vy_err *e);
 
 /*
  * The limits the geometry must keep (caps.h), with the kernel's own

@@ -144,8 +144,18 @@ static json_t *seed_telemetry(const struct vy_rep_launch *rp,
 	json_t *o = json_object();
 	struct vy_err e;
 
-	/* the report is written whatever happened: counters that overflow
-	 * u64 cannot come from a real run, so zeros are honest enough */
+	/*
+	 * The report is written whatever happened: counters that overflow
+	 * u64 cannot come from a real run, so zeros are honest enough.  An
+	 * empty work list is the seed's MegakernelTelemetry::default():
+	 * nothing was dispatched.
+	 */
+	memset(&t, 0, sizeof(t));
+	t.topology = VY_TOPO_EMPTY;
+	t.pressure = VY_PRESSURE_EMPTY;
+	t.execution_mode = VY_MODE_INTERPRETER;
+	if (s && s->initial_items == 0)
+		goto out;
 	if (vy_pol_mk_dispatch_telemetry_fill(&t, abi, 4, abi, 4,
 			items > UINT32_MAX ? UINT32_MAX : (uint32_t)items,
 			rp->info.slots, wgx ? rp->info.slots / wgx : 0, wgx,
@@ -161,6 +171,7 @@ static json_t *seed_telemetry(const struct vy_rep_launch *rp,
 	t.resident_input_cache_hit = false;
 	if (s)
 		t.device_memory_budget_bytes = s->budget_bytes;
+out:
 	set_u64(o, "bytes_uploaded", t.bytes_uploaded);
 	set_u64(o, "bytes_read_back", t.bytes_read_back);
 	set_u64(o, "bytes_moved", t.bytes_moved);

@@ -117,3 +117,10 @@ expect_rc "a budget below the peak is refused" 1 vyre-launch -j --device-memory-
 contains "the refusal names the budget" "$ERR" "device-memory-budget"
 check "nothing ran: no dump written" ! -e "$T/nb/control.bin"
 expect_rc "a budget of exactly the peak runs" 0 vyre-launch -j --device-memory-budget "$peak" tests/data/sample.work
+
+# an empty work list: the seed's default report, nothing dispatched
+printf 'fence\n' >"$T/empty.work"
+expect_rc "an empty work list exits 0" 0 vyre-launch -j --dump-dir "$T/de" "$T/empty.work"
+check "no launch, no items" "$(jq -c '[.end, .telemetry.kernel_launches, .published_items, .items_processed]' "$OUT")" = '["ok",0,0,0]'
+check "the default telemetry (all zero, empty, interpreter)" "$(jq -c '.telemetry | [.bytes_moved, .sync_points, .readback_buffers, .topology, .pressure, .execution_mode]' "$OUT")" = '[0,0,0,"empty","empty","interpreter"]'
+check "the snapshot is still written" -s "$T/de/control.bin"
