@@ -34,9 +34,6 @@ static int set_member(struct vy_pol_launch_policy *p, const char *name,
 int vy_rep_policy_load(const char *path, struct vy_pol_launch_policy *p,
 		       struct vy_err *e)
 {
-	json_error_t je;
-	const char *k, *k2;
-	json_t *doc, *v, *v2;
 	uint8_t *buf;
 	size_t len;
 	int err;
@@ -45,8 +42,21 @@ int vy_rep_policy_load(const char *path, struct vy_pol_launch_policy *p,
 	err = vy_read_file(path, &buf, &len, e);
 	if (err)
 		return err;
-	doc = json_loadb((const char *)buf, len, 0, &je);
+	err = vy_rep_policy_parse((const char *)buf, len, p, e);
 	free(buf);
+	return err;
+}
+
+int vy_rep_policy_parse(const char *text, size_t len,
+			struct vy_pol_launch_policy *p, struct vy_err *e)
+{
+	json_error_t je;
+	const char *k, *k2;
+	json_t *doc, *v, *v2;
+	int err;
+
+	*p = vy_pol_launch_policy_standard();
+	doc = json_loadb(text, len, 0, &je);
 	if (!doc)
 		return vy_errf(e, VY_E_FORMAT, NULL, "line %d column %d: %s",
 			       je.line, je.column, je.text);

@@ -32,6 +32,10 @@
 int vy_rep_policy_load(const char *path, struct vy_pol_launch_policy *p,
 		       struct vy_err *e);
 
+/* The same from @len bytes of @text (the file's contents). */
+int vy_rep_policy_parse(const char *text, size_t len,
+			struct vy_pol_launch_policy *p, struct vy_err *e);
+
 /* @p as the document vy_rep_policy_load reads (json), or "name value" lines. */
 void vy_rep_policy_print(FILE *f, enum vy_rep_format fmt,
 			 const struct vy_pol_launch_policy *p);
