@@ -121,12 +121,17 @@ static uint8_t *load_entry(const char *path, uint64_t key, size_t *blen,
 	uint8_t *buf = NULL, *bin;
 	size_t len;
 	struct vy_err e;
+	struct stat sb;
 	uint64_t n;
 
 	*corrupt = 0;
-	if (access(path, F_OK))
+	if (stat(path, &sb))
 		return NULL;
 	*corrupt = 1;
+	/* never read more than an entry can hold */
+	if (!S_ISREG(sb.st_mode) || sb.st_size < PC_HDR ||
+	    (uint64_t)sb.st_size > PC_HDR + (uint64_t)PC_MAX_BINARY)
+		return NULL;
 	if (vy_read_file(path, &buf, &len, &e))
 		return NULL;
 	if (len < PC_HDR || memcmp(buf, PC_MAGIC, 8) ||
