@@ -15,6 +15,7 @@
 #include "report/decode.h"
 #include "report/emit.h"
 #include "report/launch.h"
+#include "report/launch_seed.h"
 #include "device/megakernel.h"
 #include "wire/protocol.h"
 #include "telemetry/telemetry.h"
@@ -37,7 +38,8 @@ struct opts {
 	double timeout_s, stall_s;
 	uint64_t interval_ms;
 	const char *snapshot, *dump_dir, *printf_formats, *data_path;
-	int binary, list_devices;
+	int binary, list_devices, dedupe;
+	uint64_t budget_bytes;		/* --device-memory-budget; 0 = none */
 	uint64_t synthetic;
 	uint32_t synthetic_op;
 	int have_synthetic;
@@ -62,6 +64,11 @@ static void usage(FILE *f)
 		"      --transport KIND     shared, copy or auto (default: auto = shared on\n"
 		"                           CPU/unified-memory devices, copy otherwise)\n"
 		"      --kernel-source FILE use this kernel source instead of the embedded one\n"
+		"      --no-cache           build the kernel from source, bypassing the\n"
+		"                           compiled-program cache ($XDG_CACHE_HOME/vyre)\n"
+		"      --device-memory-budget BYTES  refuse a launch whose estimated peak\n"
+		"                           device bytes exceed BYTES (K/M/G suffixes;\n"
+		"                           default: 0 = unbounded)\n"
 		"Kernel:\n"
 		"      --mode MODE          persistent or once (default: persistent)\n"
 		"      --priority           use the priority scheduler (writes default offsets)\n"
@@ -76,6 +83,8 @@ static void usage(FILE *f)
 		"      --batch N            most items published per round (default: the ring)\n"
 		"Work:\n"
 		"      --binary             WORKFILE holds raw 64-byte slot records\n"
+		"      --dedupe             drop work items identical in every word to an\n"
+		"                           earlier one before publication (default: off)\n"
 		"      --synthetic N[:OP]   generate N items of opcode OP (default: atomic_add,\n"
 		"                           adding 1 to control word 150) instead of a work file\n"
 		"      --data FILE          load FILE into the data buffer at word 0 (DFA tables)\n"
@@ -127,6 +136,7 @@ enum {
 	O_LIST = 256, O_TRANSPORT, O_KSRC, O_MODE, O_PRIORITY, O_SLOTS, O_WGS,
 	O_WGSIZE, O_TENANTS, O_OBS, O_MAXITERS, O_BATCH, O_BINARY, O_SYNTH,
 	O_DATA, O_RES, O_TIMEOUT, O_STALL, O_SNAP, O_INTERVAL, O_DUMP, O_PFMT,
+	O_NOCACHE, O_BUDGET, O_DEDUPE,
 };
 
 static const struct option longopts[] = {
@@ -153,6 +163,9 @@ static const struct option longopts[] = {
 	{ "interval", required_argument, NULL, O_INTERVAL },
 	{ "dump-dir", required_argument, NULL, O_DUMP },
 	{ "printf-formats", required_argument, NULL, O_PFMT },
+	{ "no-cache", no_argument, NULL, O_NOCACHE },
+	{ "device-memory-budget", required_argument, NULL, O_BUDGET },
+	{ "dedupe", no_argument, NULL, O_DEDUPE },
 	{ "format", required_argument, NULL, 'f' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -300,6 +313,17 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case O_PFMT:
 			o->printf_formats = optarg;
 			break;
+		case O_NOCACHE:
+			o->cfg.no_cache = 1;
+			break;
+		case O_BUDGET:
+			if (vy_parse_u64(optarg, UINT64_MAX, 1, &o->budget_bytes))
+				return vy_rep_usage_err(PROG, "bad --device-memory-budget '%s' (bytes, K/M/G/T suffixes)",
+						 optarg);
+			break;
+		case O_DEDUPE:
+			o->dedupe = 1;
+			break;
 		case 'f':
 			if (vy_rep_format_parse(optarg,
 					    1u << VY_FMT_TABLE | 1u << VY_FMT_JSON,
@@ -333,13 +357,15 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		return vy_rep_usage_err(PROG, "give a WORKFILE or --synthetic, not both");
 	if (o->interval_ms && !o->snapshot)
 		return vy_rep_usage_err(PROG, "--interval needs --snapshot");
+	if (o->dedupe && o->have_synthetic)
+		return vy_rep_usage_err(PROG, "--dedupe needs a WORKFILE (--synthetic items are identical by construction)");
 	return -1;
 }
 
-static int list_devices(void)
+static int list_devices(enum vy_rep_format fmt)
 {
 	struct vy_err e;
-	int n = vy_rep_device_list(stdout, &e);
+	int n = vy_rep_device_list(stdout, fmt, &e);
 
 	if (n < 0) {
 		vy_rep_err(stderr, PROG, &e);
@@ -371,6 +397,8 @@ int main(int argc, char **argv)
 	struct vy_tel_printf_formats pf = { 0 };
 	struct vy_rep_snapout so = { 0 };
 	struct vy_rep_launch rp;
+	struct vy_rep_launch_seed seed;
+	uint64_t t_plan;
 	struct vy_err e;
 	struct sigaction sa;
 	FILE *rf = stdout;
@@ -379,11 +407,12 @@ int main(int argc, char **argv)
 
 	vy_err_clear(&e);
 	memset(&rp, 0, sizeof(rp));
+	memset(&seed, 0, sizeof(seed));
 	rc = parse_args(argc, argv, &o);
 	if (rc >= 0)
 		return rc;
 	if (o.list_devices)
-		return list_devices();
+		return list_devices(o.format);
 	err = vy_rep_work_load(&src, o.have_synthetic ? NULL : o.workfile,
 			       o.binary, o.synthetic, o.synthetic_op, &e);
 	if (!err)
@@ -408,9 +437,18 @@ int main(int argc, char **argv)
 		}
 	}
 	err = vy_dev_mk_open(&mk, &o.cfg, &e);
+	/* queue_plan_ns: the host's queue shaping, not device set-up */
+	t_plan = vy_now_ns();
+	seed.initial_items = vy_rep_work_count(&src);
+	seed.budget_bytes = o.budget_bytes;
+	if (!err && o.dedupe)
+		err = vy_rep_work_dedupe(&src, &seed.deduped_items, &e);
 	if (!err)
 		err = vy_rep_launch_setup(mk, o.workgroups, o.workgroup_size,
 					  &rp.lim, &rp.chosen, &e);
+	if (!err)
+		err = vy_rep_launch_seed_plan(mk, &rp.lim, &seed, &e);
+	seed.queue_plan_ns = vy_now_ns() - t_plan;
 	if (!err && o.data_path)
 		err = vy_rep_data_load(mk, o.data_path, &e);
 	if (err)
@@ -433,7 +471,13 @@ int main(int argc, char **argv)
 		ro.on_snapshot = vy_rep_snapshot_write;
 		ro.snap_arg = &so;
 	}
-	err = vy_dev_mk_run(mk, &ro, &r, &e);
+	/* an empty work list: the seed's default report, no dispatch */
+	if (seed.initial_items == 0) {
+		memset(&r, 0, sizeof(r));
+		err = vy_dev_mk_upload(mk, &e);
+	} else {
+		err = vy_dev_mk_run(mk, &ro, &r, &e);
+	}
 	if (err) {
 		vy_rep_err(stderr, PROG, &e);
 		status = vy_err_exit(err);
@@ -457,6 +501,7 @@ int main(int argc, char **argv)
 	vy_dev_mk_get_info(mk, &rp.info);
 	vy_dev_mk_get_stats(mk, &rp.st);
 	rp.r = &r;
+	rp.seed = &seed;
 	rp.snap = &snap;
 	rp.pf = o.printf_formats ? &pf : NULL;
 	rp.work = o.have_synthetic ? "synthetic" :

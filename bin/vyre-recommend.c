@@ -13,6 +13,7 @@
 #include "report/emit.h"
 #include "policy/cache.h"
 #include "report/recommend.h"
+#include "report/recommend_knobs.h"
 #include "device/caps.h"
 #include "device/megakernel.h"
 #include "report/launch.h"
@@ -35,6 +36,9 @@ enum {
 	OPT_EXPLAIN,
 	OPT_CHECK,
 	OPT_VERSION,
+	OPT_POLICY,
+	OPT_SHOW_POLICY,
+	OPT_AUTOTUNE,
 };
 
 struct opts {
@@ -54,6 +58,10 @@ struct opts {
 	struct vy_pol_rec_check checks[MAX_CHECKS];
 	size_t nchecks;
 	const char *input;
+	const char *policy_path;	/* --policy */
+	struct vy_pol_launch_policy policy;	/* standard() or --policy's */
+	bool show_policy, verbose;
+	const char *autotune;		/* --autotune */
 };
 
 /* What --device found and did. */
@@ -116,6 +124,15 @@ static void usage(FILE *f)
 "      --explain                      say which rule picked the topology,\n"
 "                                     pressure, mode and sizes (stdout after a\n"
 "                                     table, else stderr)\n"
+"      --policy FILE.json             launch policy thresholds from FILE (members\n"
+"                                     as --show-policy -j writes them; those\n"
+"                                     left out keep the standard policy)\n"
+"      --show-policy                  print the policy in effect and exit\n"
+"      --autotune REPORTS             pick a geometry from vyre-launch -j\n"
+"                                     reports (JSON values one after another;\n"
+"                                     - = stdin) and print the next probe\n"
+"  -v, --verbose                      with --batch: the recommendation cache's\n"
+"                                     entries, hits and misses on stderr\n"
 "      --check EXPR                   gate: FIELD OP VALUE, e.g.\n"
 "                                     worker_groups<=256 (repeatable; OP one of\n"
 "                                     = == != < <= > >=)\n"
@@ -150,7 +167,7 @@ static bool looks_like_device(const char *s)
 
 static int parse_args(int argc, char **argv, struct opts *o)
 {
-	static struct option opts[VY_REQUEST_FIELDS + 16];
+	static struct option opts[VY_REQUEST_FIELDS + 24];
 	static char names[VY_REQUEST_FIELDS][64];
 	struct vy_err e;
 	int i, n = 0, c, ret;
@@ -185,6 +202,13 @@ static int parse_args(int argc, char **argv, struct opts *o)
 				     OPT_EXPLAIN };
 	opts[n++] = (struct option){ "check", required_argument, NULL,
 				     OPT_CHECK };
+	opts[n++] = (struct option){ "policy", required_argument, NULL,
+				     OPT_POLICY };
+	opts[n++] = (struct option){ "show-policy", no_argument, NULL,
+				     OPT_SHOW_POLICY };
+	opts[n++] = (struct option){ "autotune", required_argument, NULL,
+				     OPT_AUTOTUNE };
+	opts[n++] = (struct option){ "verbose", no_argument, NULL, 'v' };
 	opts[n++] = (struct option){ "help", no_argument, NULL, 'h' };
 	opts[n++] = (struct option){ "version", no_argument, NULL,
 				     OPT_VERSION };
@@ -193,7 +217,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	memset(o, 0, sizeof(*o));
 	o->fmt = VY_FMT_TABLE;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":f:jh", opts, NULL)) != -1) {
+	o->policy = vy_pol_launch_policy_standard();
+	while ((c = getopt_long(argc, argv, ":f:jhv", opts, NULL)) != -1) {
 		if (c >= OPT_FIELD && c < OPT_FIELD + VY_REQUEST_FIELDS) {
 			const struct vy_pol_request_field *f =
 				&vy_request_fields[c - OPT_FIELD];
@@ -277,6 +302,18 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case OPT_EXPLAIN:
 			o->explain = true;
 			break;
+		case OPT_POLICY:
+			o->policy_path = optarg;
+			break;
+		case OPT_SHOW_POLICY:
+			o->show_policy = true;
+			break;
+		case OPT_AUTOTUNE:
+			o->autotune = optarg;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
 		case OPT_CHECK:
 			if (o->nchecks == MAX_CHECKS)
 				return vy_rep_usage_err(prog, "--check: more than 64 checks");
@@ -334,6 +371,20 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	}
 	if (optind < argc)
 		return vy_rep_usage_err(prog, "unexpected argument '%s'", argv[optind]);
+	if (o->verbose && !o->batch)
+		return vy_rep_usage_err(prog, "-v needs --batch");
+	if (o->autotune && (o->batch || o->show_policy))
+		return vy_rep_usage_err(prog, "--autotune cannot be used with --batch or --show-policy");
+	if (o->policy_path) {
+		ret = vy_rep_policy_load(o->policy_path, &o->policy, &e);
+		if (ret) {
+			fprintf(stderr, "%s: %s: %s (%s)\n", prog, o->policy_path,
+				e.msg, vy_err_name(ret));
+			if (e.hint[0])
+				fprintf(stderr, "%s: hint: %s\n", prog, e.hint);
+			return ret == VY_E_IO ? VY_EXIT_IO : vy_err_exit(ret);
+		}
+	}
 	return 0;
 }
 
@@ -406,7 +457,7 @@ static int build_request(const struct opts *o, struct vy_pol_launch_request *r,
 
 static int run_single(const struct opts *o)
 {
-	struct vy_pol_launch_policy p = vy_pol_launch_policy_standard();
+	struct vy_pol_launch_policy p = o->policy;
 	struct vy_pol_launch_recommendation rec;
 	struct vy_pol_launch_request r;
 	struct vy_pol_launch_trace trace;
@@ -480,11 +531,39 @@ static int run_batch(const struct opts *o)
 	}
 	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
 	ret = vy_rep_recommend_batch(in, o->input ? o->input : "stdin", stdout,
-				     stderr, prog, o->hysteresis, o->checks,
-				     o->nchecks);
+				     stderr, prog, &o->policy, o->hysteresis,
+				     o->verbose, o->checks, o->nchecks);
 	if (in != stdin)
 		fclose(in);
 	return ret;
+}
+
+static int run_autotune(const struct opts *o)
+{
+	struct vy_rep_autotune a;
+	struct vy_err e;
+	FILE *in = stdin;
+	int ret;
+
+	if (strcmp(o->autotune, "-")) {
+		in = fopen(o->autotune, "r");
+		if (!in) {
+			fprintf(stderr, "%s: %s: %m\n", prog, o->autotune);
+			return VY_EXIT_IO;
+		}
+	}
+	ret = vy_rep_autotune_read(in, strcmp(o->autotune, "-") ?
+					       o->autotune : "<stdin>",
+				   &a, &e);
+	if (in != stdin)
+		fclose(in);
+	if (ret) {
+		vy_rep_err(stderr, prog, &e);
+		return ret == VY_E_INVAL ? VY_EXIT_DATA : vy_err_exit(ret);
+	}
+	vy_rep_autotune_print(stdout, o->fmt, &a);
+	vy_rep_autotune_free(&a);
+	return fflush(stdout) ? VY_EXIT_IO : VY_EXIT_OK;
 }
 
 int main(int argc, char **argv)
@@ -495,5 +574,11 @@ int main(int argc, char **argv)
 	ret = parse_args(argc, argv, &o);
 	if (ret)
 		return ret;
+	if (o.show_policy) {
+		vy_rep_policy_print(stdout, o.fmt, &o.policy);
+		return fflush(stdout) ? VY_EXIT_IO : VY_EXIT_OK;
+	}
+	if (o.autotune)
+		return run_autotune(&o);
 	return o.batch ? run_batch(&o) : run_single(&o);
 }

@@ -18,6 +18,7 @@
 #include "report/stream.h"
 #include "wire/err.h"
 #include "device/stream.h"
+#include "report/evidence.h"
 #include "wire/util.h"
 
 static const char *prog = "vyre-stream";
@@ -32,7 +33,15 @@ struct ctx {
 	int failed;
 	int mismatch;
 	json_t *inputs;		/* --format json */
+	struct vy_rep_stream_evidence ev;	/* --persistent session's end */
 };
+
+static void on_session_end(void *arg, struct vy_mk *mk)
+{
+	struct ctx *c = arg;
+
+	vy_rep_stream_evidence_capture(&c->ev, mk);
+}
 
 static void usage(FILE *f)
 {
@@ -450,6 +459,7 @@ static int stream_main(int argc, char **argv)
 	o.on_result = on_result;
 	o.on_notice = on_notice;
 	o.on_session = vy_rep_stream_session;
+	o.on_session_end = on_session_end;
 	o.on_progress = on_progress;
 	o.arg = &c;
 	o.simulate_no_uring = getenv("VYRE_STREAM_NO_URING") != NULL;
@@ -462,7 +472,10 @@ static int stream_main(int argc, char **argv)
 		rc = vy_err_exit(ret);
 		goto out;
 	}
-	vy_rep_stream_document(stdout, c.fmt, o.op.op, A.inputs, &m);
+	vy_rep_stream_document(stdout, c.fmt, o.op.op, A.inputs, &m,
+			       c.fmt == VY_FMT_TABLE ? NULL :
+			       vy_rep_stream_evidence_json(&c.ev, &m, A.in,
+							   npaths));
 	A.inputs = c.inputs = NULL;
 	if (!c.quiet && c.fmt == VY_FMT_TABLE)
 		vy_rep_stream_metrics_line(stderr, prog, &m);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "desc.h"
+#include "report/evidence.h"
 #include "wire/dump.h"
 #include "report/emit.h"
 #include "wire/util.h"
@@ -474,6 +475,22 @@ static int build_output(const struct opts *o, const char *name,
 	return 0;
 }
 
+/* The seed's readback counters of a snapshot and whether they pass. */
+static void print_readback(const char *name, uint64_t i,
+			   const struct vy_snapshot *s)
+{
+	uint64_t lens[VY_BUF_COUNT];
+	bool present[VY_BUF_COUNT];
+	char prefix[300];
+
+	for (int b = 0; b < VY_BUF_COUNT; b++) {
+		lens[b] = s->buf[b].len;
+		present[b] = s->buf[b].present;
+	}
+	snprintf(prefix, sizeof(prefix), "%s: #%" PRIu64 " ", name, i);
+	vy_rep_readback_table(stdout, prefix, lens, present);
+}
+
 static void print_snapshot(const char *name, uint64_t i,
 			   const struct vy_snapshot *s)
 {
@@ -495,6 +512,7 @@ static void print_snapshot(const char *name, uint64_t i,
 	if (s->unknown_sections)
 		printf(" unknown:%" PRIu32, s->unknown_sections);
 	printf("\n");
+	print_readback(name, i, s);
 }
 
 /* --check: read each file; returns an exit status. */

@@ -24,6 +24,41 @@ static uint32_t min_u32(uint64_t a, uint64_t b)
 	return m > UINT32_MAX ? UINT32_MAX : (uint32_t)m;
 }
 
+static uint32_t resident_groups(const struct vy_dev_cl_devinfo *d)
+{
+	uint32_t n = d->compute_units ? d->compute_units : 1;
+
+	return d->is_cpu && n > 1 ? n - 1 : n;
+}
+
+/* "OpenCL 1.1 ..." -> 101; 0 when the string is not OpenCL's */
+static unsigned opencl_version(const char *v)
+{
+	unsigned major, minor;
+
+	if (sscanf(v, "OpenCL %u.%u", &major, &minor) != 2)
+		return 0;
+	return major * 100 + minor;
+}
+
+void vy_dev_caps_of(const struct vy_dev_cl_devinfo *d, struct vy_dev_caps *out)
+{
+	unsigned v = opencl_version(d->version);
+
+	memset(out, 0, sizeof(*out));
+	if (!d->little_endian)
+		snprintf(out->reason, sizeof(out->reason),
+			 "big-endian device (the wire is little-endian)");
+	else if (v && v < 102)
+		snprintf(out->reason, sizeof(out->reason),
+			 "%s device (the megakernel needs OpenCL C 1.2)",
+			 d->version);
+	if (out->reason[0])
+		return;
+	out->supported = true;
+	out->max_worker_count = resident_groups(d);
+}
+
 int vy_dev_limits_query(const struct vy_dev_cl *cl, cl_kernel kern,
 			struct vy_dev_limits *out, struct vy_err *e)
 {
@@ -57,9 +92,7 @@ int vy_dev_limits_query(const struct vy_dev_cl *cl, cl_kernel kern,
 	if (!out->max_invocations)
 		out->max_invocations = 1;
 	out->compute_units = d->compute_units;
-	out->resident_worker_groups = d->compute_units ? d->compute_units : 1;
-	if (d->is_cpu && out->resident_worker_groups > 1)
-		out->resident_worker_groups--;
+	out->resident_worker_groups = resident_groups(d);
 	out->global_mem_bytes = d->global_mem_bytes;
 	vy_dev_cl_describe(d, out->name, sizeof(out->name));
 	return 0;

@@ -6,6 +6,7 @@
 #ifndef VY_DEVICE_CAPS_H
 #define VY_DEVICE_CAPS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "device/cl.h"
@@ -48,5 +49,26 @@ int vy_dev_limits_query(const struct vy_dev_cl *cl, cl_kernel kern,
  */
 int vy_dev_launch_limits(const char *spec, struct vy_dev_limits *out,
 			 struct vy_err *e);
+
+/*
+ * The seed's MegakernelCaps (policy-telemetry.md §3.2) of one device, as
+ * vyre-launch --list-devices shows it and vy_dev_cl_open enforces it:
+ *   supported         the megakernel can run there: a little-endian device
+ *                     (the wire is little-endian, protocol.md Q14) with
+ *                     OpenCL C 1.2 or later (the kernels' language)
+ *   max_worker_count  the most work-groups a persistent launch may have:
+ *                     resident_worker_groups above (compute units, one
+ *                     fewer on a CPU device with several); 0 when not
+ *                     supported, as upstream's unsupported()
+ * @reason says why a device is not supported ("" when it is).
+ */
+struct vy_dev_caps {
+	bool supported;
+	uint32_t max_worker_count;
+	char reason[192];
+};
+
+/* The caps of the device @d describes (no OpenCL call). */
+void vy_dev_caps_of(const struct vy_dev_cl_devinfo *d, struct vy_dev_caps *out);
 
 #endif

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "device/cl.h"
+#include "device/caps.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -211,6 +212,7 @@ int vy_dev_cl_open(struct vy_dev_cl *cl, const char *spec, struct vy_err *e)
 	cl_device_id d[VY_CL_MAX_DEVICES];
 	unsigned pi[VY_CL_MAX_DEVICES], di[VY_CL_MAX_DEVICES];
 	struct vy_dev_cl_devinfo info;
+	struct vy_dev_caps caps;
 	int n, pick = -1;
 	cl_int rc;
 
@@ -260,10 +262,12 @@ int vy_dev_cl_open(struct vy_dev_cl *cl, const char *spec, struct vy_err *e)
 				       "no OpenCL device %u:%u", wp, wd);
 	}
 	devinfo(p[pick], d[pick], pi[pick], di[pick], &cl->info);
-	if (!cl->info.little_endian)
+	vy_dev_caps_of(&cl->info, &caps);
+	if (!caps.supported)
 		return vy_errf(e, VY_E_UNSUPPORTED,
-			       "pick a little-endian device with -d",
-			       "device '%s' is big-endian", cl->info.name);
+			       "pick a supported device with -d (--list-devices shows them)",
+			       "device '%s' is not supported: %s", cl->info.name,
+			       caps.reason);
 	cl->platform = p[pick];
 	cl->device = d[pick];
 	cl->ctx = clCreateContext(NULL, 1, &cl->device, NULL, NULL, &rc);

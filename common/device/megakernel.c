@@ -47,6 +47,7 @@ struct vy_mk {
 	uint64_t seq;
 	uint64_t t_progress;	/* last completion, or nothing in flight */
 	struct vy_dev_mk_stats st;
+	struct vy_dev_progcache_result pcache;
 };
 
 static int clerr(struct vy_err *e, const char *call, cl_int rc)
@@ -159,8 +160,10 @@ static int build_program(struct vy_mk *mk, const char *src, size_t len,
 	int err;
 
 	if (!cfg->user_src)
-		return vy_dev_cl_build(&mk->cl, src, len, VY_MK_BUILD_OPTIONS,
-				       &mk->prog, e);
+		return vy_dev_progcache_build(&mk->cl, src, len,
+					      VY_MK_BUILD_OPTIONS,
+					      !cfg->no_cache, &mk->prog,
+					      &mk->pcache, e);
 	olen = sizeof(VY_MK_BUILD_OPTIONS " -DVY_USER_OPS ") +
 	       (cfg->user_options ? strlen(cfg->user_options) : 0);
 	all = malloc(len + 1 + cfg->user_len);
@@ -175,8 +178,9 @@ static int build_program(struct vy_mk *mk, const char *src, size_t len,
 	memcpy(all + len + 1, cfg->user_src, cfg->user_len);
 	snprintf(opts, olen, "%s -DVY_USER_OPS %s", VY_MK_BUILD_OPTIONS,
 		 cfg->user_options ? cfg->user_options : "");
-	err = vy_dev_cl_build(&mk->cl, all, len + 1 + cfg->user_len, opts,
-			      &mk->prog, e);
+	err = vy_dev_progcache_build(&mk->cl, all, len + 1 + cfg->user_len,
+				     opts, !cfg->no_cache, &mk->prog,
+				     &mk->pcache, e);
 	free(all);
 	free(opts);
 	return err;
@@ -323,6 +327,7 @@ void vy_dev_mk_get_info(const struct vy_mk *mk, struct vy_dev_mk_info *out)
 	out->priority = mk->cfg.priority;
 	out->transport = mk->t.kind;
 	out->dev = mk->cl.info;
+	out->progcache = mk->pcache;
 }
 
 static int launch(struct vy_mk *mk, cl_event *ev, struct vy_err *e)
@@ -341,15 +346,24 @@ static int launch(struct vy_mk *mk, cl_event *ev, struct vy_err *e)
 	return 0;
 }
 
-int vy_dev_mk_start(struct vy_mk *mk, struct vy_err *e)
+int vy_dev_mk_upload(struct vy_mk *mk, struct vy_err *e)
 {
-	int err;
-
 	for (int i = 0; i < VY_TB_COUNT; i++) {
-		err = vy_dev_transport_push(&mk->t, i, 0, mk->t.b[i].len, 1, e);
+		int err = vy_dev_transport_push(&mk->t, i, 0, mk->t.b[i].len, 1,
+						e);
+
 		if (err)
 			return err;
 	}
+	return 0;
+}
+
+int vy_dev_mk_start(struct vy_mk *mk, struct vy_err *e)
+{
+	int err = vy_dev_mk_upload(mk, e);
+
+	if (err)
+		return err;
 	mk->t_progress = vy_now_ns();
 	if (!mk->cfg.persistent)
 		return 0;

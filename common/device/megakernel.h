@@ -44,6 +44,7 @@
 #include "device/cl.h"
 #include "wire/dump.h"
 #include "wire/err.h"
+#include "device/progcache.h"
 #include "device/transport.h"
 
 #define VY_MK_DEFAULT_SLOTS 256u
@@ -81,6 +82,8 @@ struct vy_dev_mk_params {
 	const char *user_src;
 	size_t user_len;
 	const char *user_options;	/* extra build options; may be NULL */
+	int no_cache;			/* build from source, bypassing the
+					   compiled-program cache (progcache.h) */
 };
 
 /* How long vy_dev_mk_stop waits for a kernel after SHUTDOWN (every driver). */
@@ -168,6 +171,12 @@ int vy_dev_mk_set_user_buf(struct vy_mk *mk, cl_mem mem, uint64_t bytes,
 
 /* Upload the images; in persistent mode launch the kernel. */
 int vy_dev_mk_start(struct vy_mk *mk, struct vy_err *e);
+/*
+ * Upload the images and nothing else: what vyre-launch does for an empty
+ * work list, which the seed answers without dispatching, so that the
+ * snapshot shows the buffers as initialised.  Errors: the transport's.
+ */
+int vy_dev_mk_upload(struct vy_mk *mk, struct vy_err *e);
 
 /*
  * The limits the geometry must keep (caps.h), with the kernel's own
@@ -191,6 +200,7 @@ struct vy_dev_mk_info {
 	int persistent, priority;
 	enum vy_dev_transport_kind transport;
 	struct vy_dev_cl_devinfo dev;
+	struct vy_dev_progcache_result progcache;	/* how the kernel was built */
 };
 void vy_dev_mk_get_info(const struct vy_mk *mk, struct vy_dev_mk_info *out);
 

@@ -611,6 +611,31 @@ static int setup_device(struct pipe *p, struct vy_err *e)
 	return 0;
 }
 
+/* Bytes of the device buffers the run made, for the residency evidence. */
+static uint64_t device_bytes(const struct pipe *p)
+{
+	cl_mem m[] = { p->staging, p->devring, p->descbuf, p->resbuf,
+		       p->dfabuf };
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		size_t sz = 0;
+
+		if (m[i] && clGetMemObjectInfo(m[i], CL_MEM_SIZE, sizeof(sz),
+					       &sz, NULL) == CL_SUCCESS)
+			n += sz;
+	}
+	if (p->mk) {
+		for (int i = 0; i < VY_TB_COUNT; i++) {
+			size_t len = 0;
+
+			vy_dev_mk_image(p->mk, (enum vy_dev_tbuf_id)i, &len);
+			n += len;
+		}
+	}
+	return n;
+}
+
 static int setup_buffers(struct pipe *p, struct vy_err *e)
 {
 	uint64_t bytes = (uint64_t)p->hs * p->chunk;
@@ -689,6 +714,7 @@ static int setup_buffers(struct pipe *p, struct vy_err *e)
 		return vy_errf(e, VY_E_NOMEM, NULL, "out of memory");
 	for (i = 0; i < p->ds; i++)
 		p->dfree[i] = 1;
+	p->m->device_bytes += device_bytes(p);
 	if (p->mk)
 		return vy_dev_mk_set_user_buf(p->mk, p->shared ? p->staging :
 								 p->devring,
@@ -1808,6 +1834,8 @@ int vy_dev_stream_run(const struct vy_dev_stream_opts *o, struct vy_dev_stream_i
 		if (!ret)
 			ret = r2;
 		session_metrics(&p);
+		if (o->on_session_end)
+			o->on_session_end(o->arg, p.mk);
 	}
 	fill_metrics(&p);
 out:

@@ -152,6 +152,9 @@ struct vy_dev_stream_metrics {
 	uint64_t inflight_max;
 	uint64_t inflight_ns;		/* integral: qd_avg = /io_busy_ns */
 	uint64_t cpu_copy_bytes;	/* bytes moved by a CPU memcpy */
+	uint64_t device_bytes;		/* device buffers this run made (slots,
+					   descriptors, results, DFA, and the
+					   session's buffers under --persistent) */
 	uint64_t direct_files;		/* inputs read with O_DIRECT */
 	unsigned qd, dev_slots, groups, wg;
 	uint64_t chunk;
@@ -216,6 +219,12 @@ struct vy_dev_stream_opts {
 	 * the run with that error.
 	 */
 	int (*on_session)(void *arg, struct vy_mk *mk, struct vy_err *e);
+	/*
+	 * --persistent: called once the session's kernel has stopped and
+	 * before it is closed, so that a report can snapshot and decode its
+	 * control and ring (report/stream.h evidence).  May be NULL.
+	 */
+	void (*on_session_end)(void *arg, struct vy_mk *mk);
 	/* a notice for the user (fallbacks); may be NULL */
 	void (*on_notice)(void *arg, const char *msg);
 	/* called about every 200 ms with the metrics so far; may be NULL */

@@ -10,6 +10,7 @@
 #include "policy/policy.h"
 #include "policy/cache.h"
 #include "policy/cache_priv.h"
+#include "policy/field_priv.h"
 
 #include <stddef.h>
 #include <string.h>
@@ -184,15 +185,14 @@ int vy_pol_request_field_index(const char *name)
 	return -1;
 }
 
-uint64_t vy_pol_request_get(const struct vy_pol_launch_request *r, int idx)
+uint64_t vy_pol_field_get(const void *base, size_t off, unsigned bits)
 {
-	const struct vy_pol_request_field *f = &vy_request_fields[idx];
-	const char *p = (const char *)r + f->offset;
+	const char *p = (const char *)base + off;
 	uint16_t v16;
 	uint32_t v32;
 	uint64_t v64;
 
-	switch (f->bits) {
+	switch (bits) {
 	case 16:
 		memcpy(&v16, p, sizeof(v16));
 		return v16;
@@ -205,20 +205,19 @@ uint64_t vy_pol_request_get(const struct vy_pol_launch_request *r, int idx)
 	}
 }
 
-int vy_pol_request_set(struct vy_pol_launch_request *r, int idx, uint64_t v,
-		   struct vy_err *e)
+int vy_pol_field_set(void *base, size_t off, unsigned bits, const char *name,
+		     uint64_t v, struct vy_err *e)
 {
-	const struct vy_pol_request_field *f = &vy_request_fields[idx];
-	char *p = (char *)r + f->offset;
+	char *p = (char *)base + off;
 	uint16_t v16;
 	uint32_t v32;
 
-	switch (f->bits) {
+	switch (bits) {
 	case 16:
 		if (v > UINT16_MAX)
 			return vy_errf(e, VY_E_INVAL,
 				       "basis points are at most 10000; the field is a u16",
-				       "%s: %llu does not fit 16 bits", f->name,
+				       "%s: %llu does not fit 16 bits", name,
 				       (unsigned long long)v);
 		v16 = (uint16_t)v;
 		memcpy(p, &v16, sizeof(v16));
@@ -226,7 +225,7 @@ int vy_pol_request_set(struct vy_pol_launch_request *r, int idx, uint64_t v,
 	case 32:
 		if (v > UINT32_MAX)
 			return vy_errf(e, VY_E_INVAL, NULL,
-				       "%s: %llu does not fit 32 bits", f->name,
+				       "%s: %llu does not fit 32 bits", name,
 				       (unsigned long long)v);
 		v32 = (uint32_t)v;
 		memcpy(p, &v32, sizeof(v32));
@@ -235,6 +234,20 @@ int vy_pol_request_set(struct vy_pol_launch_request *r, int idx, uint64_t v,
 		memcpy(p, &v, sizeof(v));
 		return 0;
 	}
+}
+
+uint64_t vy_pol_request_get(const struct vy_pol_launch_request *r, int idx)
+{
+	return vy_pol_field_get(r, vy_request_fields[idx].offset,
+				vy_request_fields[idx].bits);
+}
+
+int vy_pol_request_set(struct vy_pol_launch_request *r, int idx, uint64_t v,
+		   struct vy_err *e)
+{
+	const struct vy_pol_request_field *f = &vy_request_fields[idx];
+
+	return vy_pol_field_set(r, f->offset, f->bits, f->name, v, e);
 }
 
 /* ---- policy ------------------------------------------------------ */

@@ -5,6 +5,7 @@
  * Prometheus text or annotated hex.
  */
 #include "report/decode.h"
+#include "report/evidence.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -79,12 +80,37 @@ static void count_io(struct vy_rep_decode *r)
 	}
 }
 
+/*
+ * --debug-log strict reads the buffers as the seed's readback does
+ * (MegakernelReadback::from_outputs): the debug log is exactly 1028
+ * bytes, and with all four buffers their lengths pass the whole check.
+ */
+static int strict_readback(struct vy_rep_decode *r, struct vy_err *e)
+{
+	uint64_t lens[VY_BUF_COUNT] = { r->control_len, r->ring_len,
+					r->debug_len, r->io_len };
+	int ret;
+
+	if (r->debug_len != VY_DEBUG_BUFFER_BYTES)
+		return rebase_err(r, e, vy_errf(e,
+			VY_E_READBACK_DEBUG_LOG_SIZE,
+			"use --debug-log lenient to read it anyway",
+			"%zu bytes, a readback debug log has exactly %u (strict)",
+			r->debug_len, VY_DEBUG_BUFFER_BYTES),
+			VY_BUF_DEBUG_LOG, "debug log");
+	if (!r->io)
+		return 0;
+	ret = vy_validate_readback(lens, VY_BUF_COUNT, r->ring_len / 64, e);
+	return ret ? rebase_err(r, e, ret, VY_BUF_IO_QUEUE, "readback") : 0;
+}
+
 int vy_rep_decode_build(struct vy_rep_decode *r,
 			const struct vy_rep_decode_opts *o,
 			const struct vy_rep_decode *prev, struct vy_err *e)
 {
 	unsigned flags = 0;
 	size_t need;
+	uint64_t t0;
 	int ret;
 
 	r->opts = o;
@@ -102,10 +128,12 @@ int vy_rep_decode_build(struct vy_rep_decode *r,
 	ret = vy_tel_ring_validate(r->ring_len, e);
 	if (ret)
 		return rebase_err(r, e, ret, VY_BUF_RING, "ring");
+	t0 = vy_now_ns();
 	ret = vy_tel_decode(&r->tel, &r->scratch, r->control,
 				  r->control_len, r->ring, r->ring_len,
 				  o->window_opcodes, o->n_window_opcodes, flags,
 				  e);
+	r->decode_ns = vy_now_ns() - t0;
 	if (ret)
 		return rebase_err(r, e, ret, VY_BUF_RING, "ring");
 	vy_tel_runtime_counters_fill(&r->tel, &r->counters);
@@ -132,6 +160,11 @@ int vy_rep_decode_build(struct vy_rep_decode *r,
 					    &r->health, NULL);
 			r->health.suspected_stall = false;
 		}
+	}
+	if (r->debug && o->debug_mode == VY_READ_STRICT) {
+		ret = strict_readback(r, e);
+		if (ret)
+			return ret;
 	}
 	if (r->debug) {
 		ret = vy_debug_log_parse(r->debug, r->debug_len, o->debug_mode,
@@ -560,6 +593,16 @@ json_t *vy_rep_decode_json(const struct vy_rep_decode *r)
 	return vy_rep_decode_json_flags(r, 0);
 }
 
+static json_t *readback_obj(const struct vy_rep_decode *r)
+{
+	uint64_t lens[VY_BUF_COUNT] = { r->control_len, r->ring_len,
+					r->debug_len, r->io_len };
+	bool present[VY_BUF_COUNT] = { true, true, r->debug != NULL,
+				       r->io != NULL };
+
+	return vy_rep_readback_json(lens, present);
+}
+
 json_t *vy_rep_decode_json_flags(const struct vy_rep_decode *r,
 				 unsigned flags)
 {
@@ -632,6 +675,10 @@ json_t *vy_rep_decode_json_flags(const struct vy_rep_decode *r,
 			"total_slots", vy_rep_json_u64(s->total_slots),
 			"active_slots", vy_rep_json_u64(s->active_slots)));
 	}
+	json_object_set_new(doc, "decode_capacity_evidence",
+			    vy_rep_decode_capacity_json(&r->tel, &r->scratch,
+							r->decode_ns));
+	json_object_set_new(doc, "readback", readback_obj(r));
 	json_object_set_new(doc, "anomalies", anomalies(r));
 	return doc;
 }

@@ -72,6 +72,7 @@ struct vy_rep_decode {
 	struct vy_tel tel;
 	struct vy_tel_scratch scratch;
 	struct vy_tel_runtime_counters counters;
+	uint64_t decode_ns;		/* time vy_tel_decode took */
 	size_t *idx;			/* scratch: active windows / slots */
 	size_t idx_cap;
 	/* health since the previous snapshot */

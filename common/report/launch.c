@@ -6,6 +6,7 @@
 #include "report/launch.h"
 #include "report/decode.h"
 #include "report/emit.h"
+#include "report/launch_seed.h"
 #include "report/recommend.h"
 
 #include <errno.h>
@@ -98,7 +99,8 @@ int vy_rep_launch_setup(struct vy_mk *mk, uint32_t workgroups,
 						      g.workgroup_size, e);
 	if (err == VY_E_INVAL)
 		snprintf(e->hint, sizeof(e->hint),
-			 "leave it out to run the launch policy's %u work-groups of %u lanes",
+			 "the device's max_worker_count is %u and its work-group size limit %u (--list-devices); leave it out to run the launch policy's %u work-groups of %u lanes",
+			 l.resident_worker_groups, l.max_workgroup_size_x,
 			 g.workgroups, g.workgroup_size);
 	if (lim)
 		*lim = l;
@@ -180,29 +182,69 @@ void vy_rep_recommend_print(FILE *f, enum vy_rep_format fmt,
 	}
 }
 
-int vy_rep_device_list(FILE *f, struct vy_err *e)
+static const char *dev_type(const struct vy_dev_cl_devinfo *d)
+{
+	return d->is_gpu ? "gpu" : d->is_cpu ? "cpu" : "other";
+}
+
+static json_t *device_json(const struct vy_dev_cl_devinfo *d)
+{
+	struct vy_dev_caps c;
+	char id[16];
+
+	vy_dev_caps_of(d, &c);
+	snprintf(id, sizeof(id), "%u:%u", d->platform_idx, d->device_idx);
+	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:b,s:s,s:{s:b,s:I,s:s}}",
+		"id", id, "type", dev_type(d), "name", d->name,
+		"platform", d->platform, "version", d->version,
+		"compute_units", (json_int_t)d->compute_units,
+		"max_workgroup_size", (json_int_t)d->max_workgroup_size,
+		"global_mem_bytes", (json_int_t)d->global_mem_bytes,
+		"max_alloc_bytes", (json_int_t)d->max_alloc_bytes,
+		"unified_memory", d->unified_memory,
+		"transport",
+		vy_dev_transport_name(vy_dev_transport_choose(d)),
+		"caps", "supported", c.supported, "max_worker_count",
+		(json_int_t)c.max_worker_count, "reason", c.reason);
+}
+
+int vy_rep_device_list(FILE *f, enum vy_rep_format fmt, struct vy_err *e)
 {
 	struct vy_dev_cl_devinfo d[64];
 	int n = vy_dev_cl_list(d, 64, e);
+	json_t *doc, *arr;
 
 	if (n <= 0)
 		return n;
-	fprintf(f, "%-5s %-4s %-5s %-8s %-9s %-8s %-9s %s\n", "ID", "TYPE",
-		"CUS", "MAX_WG", "MEM_MIB", "UNIFIED", "TRANSPORT",
-		"NAME (PLATFORM)");
+	if (fmt == VY_FMT_JSON) {
+		arr = json_array();
+		for (int i = 0; i < n && i < 64; i++)
+			json_array_append_new(arr, device_json(&d[i]));
+		doc = json_pack("{s:o}", "devices", arr);
+		vy_rep_emit_json(f, doc, "vyre-launch-devices/1", 1);
+		json_decref(doc);
+		return n;
+	}
+	fprintf(f, "%-5s %-4s %-5s %-8s %-9s %-8s %-9s %-9s %-11s %s\n", "ID",
+		"TYPE", "CUS", "MAX_WG", "MEM_MIB", "UNIFIED", "TRANSPORT",
+		"SUPPORTED", "MAX_WORKERS", "NAME (PLATFORM)");
 	for (int i = 0; i < n && i < 64; i++) {
+		struct vy_dev_caps c;
 		char id[16];
 
+		vy_dev_caps_of(&d[i], &c);
 		snprintf(id, sizeof(id), "%u:%u", d[i].platform_idx,
 			 d[i].device_idx);
-		fprintf(f, "%-5s %-4s %-5u %-8llu %-9llu %-8s %-9s %s (%s)\n",
-			id, d[i].is_gpu ? "gpu" : d[i].is_cpu ? "cpu" : "other",
-			d[i].compute_units,
+		fprintf(f, "%-5s %-4s %-5u %-8llu %-9llu %-8s %-9s %-9s %-11u %s (%s)\n",
+			id, dev_type(&d[i]), d[i].compute_units,
 			(unsigned long long)d[i].max_workgroup_size,
 			(unsigned long long)(d[i].global_mem_bytes >> 20),
 			d[i].unified_memory ? "yes" : "no",
 			vy_dev_transport_name(vy_dev_transport_choose(&d[i])),
+			c.supported ? "yes" : "no", c.max_worker_count,
 			d[i].name, d[i].platform);
+		if (!c.supported)
+			fprintf(f, "%-5s not supported: %s\n", "", c.reason);
 	}
 	return n;
 }
@@ -359,41 +401,6 @@ static uint32_t ctl_word(const struct vy_rep_launch *rp, uint32_t w)
 	return vy_word(rp->snap->buf[VY_BUF_CONTROL].data, w);
 }
 
-/*
- * What the policy makes of the finished run: the launch request with what
- * the telemetry saw (hot opcodes, slots, queue depth, frontier density).
- */
-static int classify(const struct vy_rep_launch *rp,
-		    struct vy_tel_runtime_counters *rc,
-		    struct vy_pol_launch_recommendation *rec)
-{
-	struct vy_pol_launch_policy pol = vy_pol_launch_policy_standard();
-	const struct vy_snapshot *s = rp->snap;
-	struct vy_pol_launch_request req;
-	struct vy_tel tel;
-	struct vy_err e;
-	int ok = 0;
-
-	vy_tel_init(&tel);
-	if (!vy_tel_decode(&tel, NULL, s->buf[VY_BUF_CONTROL].data,
-			   s->buf[VY_BUF_CONTROL].len, s->buf[VY_BUF_RING].data,
-			   s->buf[VY_BUF_RING].len, NULL, 0, VY_TEL_NO_SLOTS,
-			   &e)) {
-		vy_tel_runtime_counters_fill(&tel, rc);
-		vy_rep_launch_request(&rp->lim, rp->info.slots, rp->info.persistent,
-			      &req);
-		req.queue_len = rp->r->items > UINT32_MAX ?
-					UINT32_MAX : (uint32_t)rp->r->items;
-		req.hot_opcode_count = vy_tel_hot_opcode_count(&tel);
-		req.graph_node_count = rc->total_slots;
-		req.graph_edge_count = rc->queue_depth;
-		req.frontier_density_bps = rc->frontier_density_bps;
-		ok = !vy_pol_recommend(&pol, &req, NULL, rec, &e);
-	}
-	vy_tel_free(&tel);
-	return ok;
-}
-
 static json_t *printf_records(const struct vy_rep_launch *rp)
 {
 	const struct vy_dump_buf *d = &rp->snap->buf[VY_BUF_DEBUG_LOG];
@@ -415,37 +422,6 @@ static json_t *printf_records(const struct vy_rep_launch *rp)
 static void set_u64(json_t *o, const char *k, uint64_t v)
 {
 	json_object_set_new(o, k, vy_rep_json_u64(v));
-}
-
-static json_t *telemetry_json(const struct vy_rep_launch *rp)
-{
-	struct vy_pol_launch_recommendation rec;
-	struct vy_tel_runtime_counters rc;
-	json_t *tel = json_object();
-	int have_rec;
-
-	memset(&rc, 0, sizeof(rc));
-	have_rec = classify(rp, &rc, &rec);
-	set_u64(tel, "bytes_uploaded", rp->st.t.bytes_uploaded);
-	set_u64(tel, "bytes_read_back", rp->st.t.bytes_read_back);
-	set_u64(tel, "bytes_moved",
-		rp->st.t.bytes_uploaded + rp->st.t.bytes_read_back);
-	set_u64(tel, "kernel_launches", rp->st.launches);
-	set_u64(tel, "sync_points", rp->st.t.sync_points);
-	set_u64(tel, "transfer_commands", rp->st.t.commands);
-	json_object_set_new(tel, "occupancy_proxy_bps",
-			    json_integer(rc.occupancy_proxy_bps));
-	json_object_set_new(tel, "frontier_density_bps",
-			    json_integer(rc.frontier_density_bps));
-	if (have_rec) {
-		json_object_set_new(tel, "topology", json_string(
-			vy_pol_topology_name(rec.topology)));
-		json_object_set_new(tel, "pressure", json_string(
-			vy_pol_pressure_name(rec.pressure)));
-		json_object_set_new(tel, "execution_mode", json_string(
-			vy_pol_exec_mode_name(rec.execution_mode)));
-	}
-	return tel;
 }
 
 json_t *vy_rep_launch_json(struct vy_rep_launch *rp)
@@ -491,7 +467,7 @@ json_t *vy_rep_launch_json(struct vy_rep_launch *rp)
 		"max_workgroup_size_x", (json_int_t)req.max_workgroup_size_x,
 		"resident_workgroups",
 		(json_int_t)rp->lim.resident_worker_groups));
-	json_object_set_new(doc, "telemetry", telemetry_json(rp));
+	vy_rep_launch_seed_json(doc, rp, rp->seed);
 	vy_rep_sort_u64(r->lat_ns, r->nlat);
 	set_u64(lat, "count", r->nlat);
 	set_u64(lat, "p50_ns", vy_rep_percentile(r->lat_ns, r->nlat, 0.50));
@@ -516,7 +492,7 @@ static void table_value(FILE *f, const char *name, json_t *v)
 	if (json_is_string(v))
 		fprintf(f, "%-30s %s\n", name, json_string_value(v));
 	else if (json_is_real(v))
-		fprintf(f, "%-30s %.0f\n", name, json_real_value(v));
+		fprintf(f, "%-30s %.9g\n", name, json_real_value(v));
 	else
 		fprintf(f, "%-30s %lld\n", name,
 			(long long)json_integer_value(v));
@@ -567,8 +543,18 @@ void vy_rep_launch_table(FILE *f, json_t *doc)
 				snprintf(name, sizeof(name), "%s.%s", key, k2);
 				table_value(f, name, v2);
 			}
-		} else if (json_is_array(v)) {
+		} else if (json_is_array(v) && !strcmp(key, "printf")) {
 			table_printf(f, v);
+		} else if (json_is_array(v)) {
+			/* region_lineage: the bitsets, space-separated */
+			size_t i;
+			json_t *x;
+
+			fprintf(f, "%-30s [", key);
+			json_array_foreach(v, i, x)
+				fprintf(f, "%s%lld", i ? " " : "",
+					(long long)json_integer_value(x));
+			fprintf(f, "]\n");
 		} else {
 			table_value(f, key, v);
 		}

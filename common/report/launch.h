@@ -94,11 +94,14 @@ void vy_rep_recommend_print(FILE *f, enum vy_rep_format fmt,
 			    const struct vy_rep_device_cap *dev);
 
 /*
- * The OpenCL devices with their limits and transport, one line each under
- * a header line.  Returns the number of devices (0: nothing printed) or a
- * negative VY_E_* code.
+ * The OpenCL devices with their limits, transport and caps (caps.h: the
+ * seed's supported and max_worker_count): @fmt VY_FMT_TABLE prints one
+ * line each under a header line (and a "not supported: why" line under
+ * an unsupported one), VY_FMT_JSON one "vyre-launch-devices/1" document
+ * with a "devices" array.  Returns the number of devices (0: nothing
+ * printed) or a negative VY_E_* code.
  */
-int vy_rep_device_list(FILE *f, struct vy_err *e);
+int vy_rep_device_list(FILE *f, enum vy_rep_format fmt, struct vy_err *e);
 
 /* ---- the work source ------------------------------------------------ */
 
@@ -164,6 +167,8 @@ int vy_rep_dump_dir(const char *dir, const struct vy_snapshot *s,
 
 /* ---- the run report --------------------------------------------------- */
 
+struct vy_rep_launch_seed;
+
 /* Everything the report says.  The caller owns every pointer. */
 struct vy_rep_launch {
 	struct vy_dev_mk_info info;	/* what ran */
@@ -174,6 +179,8 @@ struct vy_rep_launch {
 	const char *work;		/* "synthetic", a file, "<stdin>" */
 	struct vy_dev_limits lim;	/* the device's limits */
 	struct vy_pol_launch_geometry chosen;	/* the policy's geometry */
+	const struct vy_rep_launch_seed *seed;	/* launch_seed.h; NULL: the
+						   seed's members read 0 */
 };
 
 /*

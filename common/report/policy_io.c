@@ -469,11 +469,14 @@ int vy_rep_rec_checks(FILE *err, const char *prog,
 }
 
 int vy_rep_recommend_batch(FILE *in, const char *in_name, FILE *out,
-			   FILE *err, const char *prog, bool hysteresis,
+			   FILE *err, const char *prog,
+			   const struct vy_pol_launch_policy *pol,
+			   bool hysteresis, bool verbose,
 			   const struct vy_pol_rec_check *checks,
 			   size_t nchecks)
 {
-	struct vy_pol_launch_policy p = vy_pol_launch_policy_standard();
+	struct vy_pol_launch_policy p = pol ? *pol :
+					vy_pol_launch_policy_standard();
 	struct vy_pol_launch_cache *cache = vy_pol_launch_cache_thread();
 	char line_out[VY_REC_LINE_MAX];
 	char *line = NULL;
@@ -534,6 +537,14 @@ int vy_rep_recommend_batch(FILE *in, const char *in_name, FILE *out,
 			negative = 1;
 	}
 	free(line);
+	if (verbose) {
+		struct vy_pol_launch_cache_stats cs =
+			vy_pol_launch_cache_stats(cache);
+
+		fprintf(err, "%s: launch cache: %zu entries, %llu hits, %llu misses\n",
+			prog, cs.entries, (unsigned long long)cs.hits,
+			(unsigned long long)cs.misses);
+	}
 	if (ferror(in)) {
 		fprintf(err, "%s: read error on %s\n", prog, in_name);
 		return VY_EXIT_IO;

@@ -97,14 +97,18 @@ int vy_rep_rec_checks(FILE *err, const char *prog,
 
 /*
  * vyre-recommend --batch: one JSON request per line of @in, one JSON
- * Lines answer (or error line) per request on @out, through the thread's
- * recommendation cache; with @hysteresis a line without a previous
- * topology takes the last answer's.  Returns the exit status: 0, 1 (a
- * check or a negative answer), 3 (bad lines), 4 (read or write error,
- * said on @err with @in_name).
+ * Lines answer (or error line) per request on @out, under the policy
+ * @pol (NULL: the standard one), through the thread's recommendation
+ * cache; with @hysteresis a line without a previous topology takes the
+ * last answer's; with @verbose the cache's entries, hits and misses go to
+ * @err at the end.  Returns the exit status: 0, 1 (a check or a negative
+ * answer), 3 (bad lines), 4 (read or write error, said on @err with
+ * @in_name).
  */
 int vy_rep_recommend_batch(FILE *in, const char *in_name, FILE *out,
-			   FILE *err, const char *prog, bool hysteresis,
+			   FILE *err, const char *prog,
+			   const struct vy_pol_launch_policy *pol,
+			   bool hysteresis, bool verbose,
 			   const struct vy_pol_rec_check *checks,
 			   size_t nchecks);
 

@@ -205,13 +205,15 @@ void vy_rep_stream_metrics_line(FILE *f, const char *prog,
 
 int vy_rep_stream_document(FILE *f, enum vy_rep_format fmt,
 			   enum vy_dev_scan op, json_t *inputs,
-			   const struct vy_dev_stream_metrics *m)
+			   const struct vy_dev_stream_metrics *m,
+			   json_t *evidence)
 {
 	json_t *doc;
 	int ret;
 
 	if (fmt != VY_FMT_JSON && fmt != VY_FMT_JSONL) {
 		json_decref(inputs);
+		json_decref(evidence);
 		return 0;
 	}
 	doc = json_object();
@@ -223,6 +225,8 @@ int vy_rep_stream_document(FILE *f, enum vy_rep_format fmt,
 		json_decref(inputs);
 	}
 	json_object_set_new(doc, "metrics", vy_rep_stream_metrics_json(m));
+	if (evidence)
+		json_object_set_new(doc, "runtime_io_evidence", evidence);
 	ret = vy_rep_emit_json(f, doc, "vyre-stream/1", fmt == VY_FMT_JSON);
 	json_decref(doc);
 	return ret;

@@ -50,12 +50,14 @@ void vy_rep_stream_metrics_line(FILE *f, const char *prog,
 
 /*
  * The closing document: --format json {"op", "inputs" (@inputs, stolen),
- * "metrics"}, jsonl {"metrics"}; nothing for table.  Returns
- * 0 or VY_E_IO (vy_rep_emit_json).
+ * "metrics", "runtime_io_evidence" (@evidence, stolen, left out when
+ * NULL; report/evidence.h)}, jsonl {"metrics", "runtime_io_evidence"};
+ * nothing for table.  Returns 0 or VY_E_IO (vy_rep_emit_json).
  */
 int vy_rep_stream_document(FILE *f, enum vy_rep_format fmt,
 			   enum vy_dev_scan op, json_t *inputs,
-			   const struct vy_dev_stream_metrics *m);
+			   const struct vy_dev_stream_metrics *m,
+			   json_t *evidence);
 
 /*
  * vy_dev_stream_opts.on_session for vyre-stream --persistent: the launch
