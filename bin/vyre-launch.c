@@ -19,6 +19,7 @@
 #include "wire/protocol.h"
 #include "telemetry/telemetry.h"
 #include "wire/util.h"
+#include "wire/out.h"
 #include "wire/workfile.h"
 
 #define PROG "vyre-launch"
@@ -112,15 +113,7 @@ static int parse_u32(const char *s, uint32_t *out, int allow_zero)
 
 static int parse_seconds(const char *s, double *out)
 {
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || v <= 0 || v > 86400)
-		return -1;
-	*out = v;
-	return 0;
+	return vy_parse_seconds(s, 0, 86400, out) ? -1 : 0;
 }
 
 enum {
@@ -353,8 +346,12 @@ static int list_devices(void)
 	return VY_EXIT_OK;
 }
 
+/* --snapshot FILE: replaced only when the run ends (wire/out.h) */
+static struct vy_out snap_out;
+
 static int fail(struct vy_mk *mk, const struct vy_err *e, int err)
 {
+	vy_out_abort(&snap_out);
 	vy_rep_err(stderr, PROG, e);
 	vy_dev_mk_close(mk);
 	return vy_err_exit(err);
@@ -377,6 +374,7 @@ int main(int argc, char **argv)
 	json_t *doc;
 	int rc, err, status = VY_EXIT_OK;
 
+	vy_rep_stdout_check_at_exit(PROG);
 	vy_err_clear(&e);
 	memset(&rp, 0, sizeof(rp));
 	rc = parse_args(argc, argv, &o);
@@ -394,18 +392,12 @@ int main(int argc, char **argv)
 	if (err)
 		return fail(NULL, &e, err);
 	if (o.snapshot) {
-		so.name = o.snapshot;
-		if (!strcmp(o.snapshot, "-")) {
-			so.f = stdout;
+		if (vy_out_open(&snap_out, o.snapshot, &e))
+			return fail(NULL, &e, VY_E_IO);
+		so.f = snap_out.f;
+		so.name = snap_out.name;
+		if (so.f == stdout)
 			rf = stderr;
-		} else {
-			so.f = fopen(o.snapshot, "wb");
-			if (!so.f) {
-				fprintf(stderr, PROG ": %s: %s\n", o.snapshot,
-					strerror(errno));
-				return VY_EXIT_IO;
-			}
-		}
 	}
 	err = vy_dev_mk_open(&mk, &o.cfg, &e);
 	if (!err)
@@ -441,12 +433,12 @@ int main(int argc, char **argv)
 	if (vy_dev_mk_snapshot(mk, &snap, &e))
 		return fail(mk, &e, VY_E_DEVICE);
 	if (so.f) {
-		if (vy_rep_snapshot_write(&so, &snap, &e)) {
+		if (vy_rep_snapshot_write(&so, &snap, &e) ||
+		    vy_out_commit(&snap_out, &e)) {
 			vy_rep_err(stderr, PROG, &e);
+			vy_out_abort(&snap_out);
 			status = VY_EXIT_IO;
 		}
-		if (so.f != stdout)
-			fclose(so.f);
 	}
 	if (o.dump_dir && vy_rep_dump_dir(o.dump_dir, &snap, &e)) {
 		vy_rep_err(stderr, PROG, &e);

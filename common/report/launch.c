@@ -324,6 +324,13 @@ int vy_rep_snapshot_write(void *arg, const struct vy_snapshot *s,
 	struct vy_rep_snapout *so = arg;
 	int err = vy_dump_write(so->f, s, e);
 
+	if (err == VY_E_IO) {
+		char msg[sizeof(e->msg)];
+
+		/* name the file: "write error: ..." alone says too little */
+		snprintf(msg, sizeof(msg), "%s", e->msg);
+		return vy_errf(e, VY_E_IO, NULL, "%s: %s", so->name, msg);
+	}
 	if (!err && fflush(so->f))
 		err = vy_errf(e, VY_E_IO, NULL, "%s: %s", so->name,
 			      strerror(errno));
