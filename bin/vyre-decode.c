@@ -165,6 +165,7 @@ int main(int argc, char **argv)
 	int opt, i;
 	uint64_t v;
 
+	vy_rep_stdout_check_at_exit(PROG);
 	c.prog = PROG;
 	c.out = stdout;
 	c.err = stderr;

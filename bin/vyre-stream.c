@@ -480,7 +480,10 @@ out:
 
 int main(int argc, char **argv)
 {
-	int rc = stream_main(argc, argv);
+	int rc;
+
+	vy_rep_stdout_check_at_exit(prog);
+	rc = stream_main(argc, argv);
 
 	json_decref(A.inputs);
 	vy_dev_dfa_free(&A.dfa);

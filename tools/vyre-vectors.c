@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report/emit.h"
 #include "wire/util.h"
 #include "vectors.h"
 
@@ -678,6 +679,7 @@ int main(int argc, char **argv)
 	struct totals t = { 0 };
 	int opt, verbose = 0, i, bad_file = 0;
 
+	vy_rep_stdout_check_at_exit(prog);
 	while ((opt = getopt_long(argc, argv, "k:i:vlh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'k': only_kind = optarg; break;

@@ -2,10 +2,13 @@
 #include "report/emit.h"
 #include "wire/util.h"
 
+#include <errno.h>
 #include <inttypes.h>
+#include <stdio_ext.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *const fmt_names[] = {
 	[VY_FMT_TABLE] = "table", [VY_FMT_JSON] = "json",
@@ -177,4 +180,39 @@ int vy_rep_opt_list(const char *prog, const char *opt, const char *s, uint32_t *
 		out[(*n)++] = (uint32_t)v;
 	}
 	return 0;
+}
+
+static const char *stdout_prog = "vyre";
+
+/*
+ * As gnulib's close_stdout: stdio keeps a failed write in the stream's
+ * error flag and a buffered one until exit, so only the last flush and
+ * close can tell.  A closed stdout that was never written is no error.
+ */
+static void stdout_check(void)
+{
+	int pending = __fpending(stdout) != 0, failed = ferror(stdout), err;
+
+	errno = 0;
+	/* a retry of what is still buffered tells the errno an earlier
+	 * failed write did not keep */
+	if (fflush(stdout))
+		err = errno;
+	else
+		err = 0;
+	if (fclose(stdout) == 0 && !failed && !err)
+		return;
+	if (!err)
+		err = errno;
+	if (!failed && err == EBADF && !pending)
+		return;
+	fprintf(stderr, "%s: standard output: %s\n", stdout_prog,
+		err ? strerror(err) : "write error");
+	_exit(VY_EXIT_IO);
+}
+
+void vy_rep_stdout_check_at_exit(const char *prog)
+{
+	stdout_prog = prog;
+	atexit(stdout_check);
 }

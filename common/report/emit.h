@@ -107,6 +107,14 @@ static inline char *vy_rep_put_u64(char *p, uint64_t v)
 }
 
 /*
+ * Make a write error on standard output an error (vyre(7), EXIT STATUS):
+ * at exit, flush and close stdout; when that or an earlier write failed
+ * (a full disk, a closed descriptor), print "PROG: standard output:
+ * strerror" and end with status 4.  Call once, first thing in main.
+ */
+void vy_rep_stdout_check_at_exit(const char *prog);
+
+/*
  * Option values: a number (decimal or 0x hex, K M G T suffixes) at most
  * @max, or a comma list of at most @max u32 numbers into @out (@n of
  * them).  On a bad value the "PROG: OPT: ..." line and a hint go to
