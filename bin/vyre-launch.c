@@ -209,8 +209,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
 						 optarg);
 			break;
 		case O_TENANTS:
-			if (parse_u32(optarg, &o->cfg.tenant_count, 1))
-				return vy_rep_usage_err(PROG, "bad --tenants '%s'", optarg);
+			/* 0 would mask every slot out and stall the run */
+			if (parse_u32(optarg, &o->cfg.tenant_count, 0) ||
+			    o->cfg.tenant_count > VY_CTL_TENANT_MASK_SLOTS)
+				return vy_rep_usage_err(PROG, "bad --tenants '%s' (1..%u)",
+						 optarg, VY_CTL_TENANT_MASK_SLOTS);
 			break;
 		case O_OBS:
 			if (parse_u32(optarg, &o->cfg.observable_slots, 1) ||
@@ -240,6 +243,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 				*colon = '\0';
 				if (vy_opcode_parse(colon + 1, &o->synthetic_op))
 					return vy_rep_usage_err(PROG, "unknown opcode in --synthetic '%s'",
+							 optarg);
+				if (!vy_workfile_opcode_ok(o->synthetic_op))
+					return vy_rep_usage_err(PROG, "reserved opcode in --synthetic '%s' (vyre(7), OPCODES)",
 							 optarg);
 			}
 			if (vy_parse_u64(buf, UINT64_MAX / 2, 1, &o->synthetic))
@@ -372,7 +378,7 @@ int main(int argc, char **argv)
 	struct sigaction sa;
 	FILE *rf = stdout;
 	json_t *doc;
-	int rc, err, status = VY_EXIT_OK;
+	int rc, err, status = VY_EXIT_OK, out_failed = 0;
 
 	vy_rep_stdout_check_at_exit(PROG);
 	vy_err_clear(&e);
@@ -437,12 +443,12 @@ int main(int argc, char **argv)
 		    vy_out_commit(&snap_out, &e)) {
 			vy_rep_err(stderr, PROG, &e);
 			vy_out_abort(&snap_out);
-			status = VY_EXIT_IO;
+			out_failed = 1;
 		}
 	}
 	if (o.dump_dir && vy_rep_dump_dir(o.dump_dir, &snap, &e)) {
 		vy_rep_err(stderr, PROG, &e);
-		status = VY_EXIT_IO;
+		out_failed = 1;
 	}
 	/* items the source never handed out are remaining too */
 	r.remaining += vy_rep_work_left(&src);
@@ -463,6 +469,9 @@ int main(int argc, char **argv)
 		status = vy_rep_launch_verdict(stderr, PROG, &rp, o.timeout_s,
 					       o.stall_s, vy_dev_mk_inflight(mk),
 					       stop_sig);
+	/* a lost output outranks a clean verdict (the verdict was printed) */
+	if (out_failed && status == VY_EXIT_OK)
+		status = VY_EXIT_IO;
 	free(r.lat_ns);
 	vy_tel_printf_formats_free(&pf);
 	vy_rep_work_free(&src);

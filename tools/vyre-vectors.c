@@ -709,9 +709,13 @@ int main(int argc, char **argv)
 		json_error_t jerr;
 		json_t *root, *cs;
 
-		if (vy_read_file(argv[i], &buf, &len, &e)) {
+		int rerr = vy_read_file(argv[i], &buf, &len, &e);
+
+		if (rerr) {
 			fprintf(stderr, "%s: %s\n", prog, e.msg);
-			bad_file = 1;
+			/* an unreadable file is an I/O error (4), not bad data */
+			if (vy_err_exit(rerr) > bad_file)
+				bad_file = vy_err_exit(rerr);
 			continue;
 		}
 		text = quote_big_ints((const char *)buf, len);
@@ -723,7 +727,8 @@ int main(int argc, char **argv)
 				argv[i], root ? 0 : jerr.position,
 				root ? "not a JSON array of cases" : jerr.text);
 			json_decref(root);
-			bad_file = 1;
+			if (bad_file < 3)
+				bad_file = 3;
 			continue;
 		}
 		json_array_foreach(root, k, cs)
@@ -737,6 +742,6 @@ int main(int argc, char **argv)
 	else
 		printf("%u passed, %u failed\n", t.pass, t.fail);
 	if (bad_file)
-		return 3;
+		return bad_file;
 	return t.fail ? 1 : 0;
 }

@@ -32,16 +32,16 @@ static void on_signal(int sig)
 	raise(sig);
 }
 
-/* Only where the program kept the default: its own handler ends the run
- * through vy_out_abort or vy_out_commit. */
+/*
+ * Only where the signal still has its default action, checked at every
+ * open: a program's own handler ends the run through vy_out_abort or
+ * vy_out_commit, and a library's crash handler (LLVM in PoCL) is left
+ * alone.
+ */
 static void install_cleanup(void)
 {
-	static int done;
 	struct sigaction sa, old;
 
-	if (done)
-		return;
-	done = 1;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
@@ -88,6 +88,18 @@ static char *follow(const char *path)
 	if (r)
 		sprintf(r, "%.*s/%s", (int)(slash - path), path, link);
 	return r;
+}
+
+/*
+ * /dev/stdout, /dev/fd/N and the like name a descriptor the caller
+ * already holds: replacing the file behind it would leave that descriptor
+ * on an unlinked inode, so they are written directly whatever they are.
+ */
+static int fd_name(const char *path)
+{
+	return !strcmp(path, "/dev/stdout") || !strcmp(path, "/dev/stderr") ||
+	       !strncmp(path, "/dev/fd/", 8) ||
+	       !strncmp(path, "/proc/self/fd/", 14);
 }
 
 static void out_free(struct vy_out *o)
@@ -167,7 +179,7 @@ int vy_out_open(struct vy_out *o, const char *path, struct vy_err *e)
 		return io_err(e, path, EISDIR);
 	}
 	install_cleanup();
-	if (have_old && !S_ISREG(st.st_mode))
+	if ((have_old && !S_ISREG(st.st_mode)) || fd_name(path))
 		fd = open(o->target, O_WRONLY | O_CLOEXEC);
 	else
 		fd = open_tmp(o, &st, have_old);

@@ -10,7 +10,9 @@
  *                       0666 less the umask
  *   a symbolic link     followed; its target is replaced the same way
  *   anything else       (device, FIFO, socket) written directly, never
- *                       replaced, so -o /dev/null stays a device
+ *                       replaced, so -o /dev/null stays a device; so are
+ *                       /dev/stdout, /dev/stderr and /dev/fd/N whatever
+ *                       they point to
  *   a directory         refused
  *
  * Until vy_out_commit the old file is untouched; vy_out_abort, an error

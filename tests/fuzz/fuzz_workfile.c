@@ -3,8 +3,9 @@
  * fuzz_workfile - the vyre-launch(1) work-file grammar, text and binary.
  *
  * Input: the bytes of a work file.  Checks: no crash, overread or leak;
- * on success the slot count matches the items that are not fences and
- * every line number is within the text; on error the result is empty
+ * on success the slot count matches the items that are not fences,
+ * every line number is within the text and no slot carries a reserved
+ * opcode (vyre(7): the host refuses them); on error the result is empty
  * and the message starts with the name.
  */
 #include <stdint.h>
@@ -35,6 +36,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (i = 0; i < wf.n; i++) {
 			CHECK(wf.items[i].line >= 1 && wf.items[i].line <= lines);
 			slots += !wf.items[i].fence;
+			CHECK(wf.items[i].fence ||
+			      vy_workfile_opcode_ok(wf.items[i].w[1]));
 		}
 		CHECK(slots == wf.slots);
 	} else {
@@ -46,6 +49,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (vy_workfile_parse_binary(data, size, "b", &wf, &e) == 0) {
 		CHECK(size % 64 == 0 && wf.n == size / 64);
 		CHECK(wf.slots == wf.n);
+		for (i = 0; i < wf.n; i++)
+			CHECK(vy_workfile_opcode_ok(wf.items[i].w[1]));
 	} else {
 		CHECK(wf.n == 0 && e.msg[0]);
 	}
