@@ -312,7 +312,7 @@ int vy_rep_data_layout(const char *data_path, struct vy_dev_mk_resource *res,
 
 int vy_rep_data_load(struct vy_mk *mk, const char *path, struct vy_err *e)
 {
-	size_t dlen, n = 0;
+	size_t dlen;
 	uint8_t *img = vy_dev_mk_image(mk, VY_TB_DATA, &dlen);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
@@ -321,21 +321,12 @@ int vy_rep_data_load(struct vy_mk *mk, const char *path, struct vy_err *e)
 			       strerror(errno));
 	/* straight into the image, never more than fits: /dev/zero or a
 	 * pipe cannot make this read grow */
-	while (n < dlen) {
-		ssize_t got = read(fd, img + n, dlen - n);
+	if (vy_read_full(fd, img, dlen) < 0) {
+		int err = errno;
 
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			int err = errno;
-
-			close(fd);
-			return vy_errf(e, VY_E_IO, NULL, "%s: %s", path,
-				       strerror(err));
-		}
-		if (!got)
-			break;
-		n += (size_t)got;
+		close(fd);
+		return vy_errf(e, VY_E_IO, NULL, "%s: %s", path,
+			       strerror(err));
 	}
 	close(fd);
 	return 0;

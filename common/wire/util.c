@@ -11,6 +11,24 @@
 #include <time.h>
 #include <unistd.h>
 
+ssize_t vy_read_full(int fd, void *buf, size_t len)
+{
+	size_t n = 0;
+
+	while (n < len) {
+		ssize_t got = read(fd, (uint8_t *)buf + n, len - n);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return -1;
+		if (!got)
+			break;
+		n += (size_t)got;
+	}
+	return (ssize_t)n;
+}
+
 /*
  * Whole-file reads are bounded (vyre(7), LIMITS): a regular file larger
  * than @max is refused from its size before anything is allocated, and a
@@ -48,6 +66,7 @@ static int read_fd(int fd, const char *name, size_t max, uint8_t **out,
 	if (!buf)
 		return vy_errf(e, VY_E_NOMEM, NULL, "%s: out of memory", name);
 	for (;;) {
+		size_t want;
 		ssize_t got;
 
 		if (n == cap) {
@@ -66,9 +85,8 @@ static int read_fd(int fd, const char *name, size_t max, uint8_t **out,
 			buf = nb;
 			cap = ncap;
 		}
-		got = read(fd, buf + n, cap - n);
-		if (got < 0 && errno == EINTR)
-			continue;
+		want = cap - n;
+		got = vy_read_full(fd, buf + n, want);
 		if (got < 0) {
 			int err = errno;
 
@@ -76,9 +94,9 @@ static int read_fd(int fd, const char *name, size_t max, uint8_t **out,
 			return vy_errf(e, VY_E_IO, NULL, "%s: %s", name,
 				       strerror(err));
 		}
-		if (got == 0)
-			break;
 		n += (size_t)got;
+		if ((size_t)got < want)
+			break;		/* end of input */
 	}
 	if (n > max) {
 		free(buf);

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "wire/err.h"
 
@@ -77,6 +78,13 @@ static inline void vy_set_word(uint8_t *buf, size_t idx, uint32_t v)
  */
 int vy_read_file_max(const char *path, size_t max, uint8_t **out,
 		     size_t *len, struct vy_err *e);
+
+/*
+ * read(2) @fd until @len bytes or the end of input, retrying EINTR.
+ * Returns the bytes read (less than @len only at the end), or -1 with
+ * errno set.
+ */
+ssize_t vy_read_full(int fd, void *buf, size_t len);
 
 /* vy_read_file_max with the VY_READ_MAX limit. */
 int vy_read_file(const char *path, uint8_t **out, size_t *len,

@@ -14,12 +14,7 @@
 
 #include "policy/check.h"
 #include "policy/policy.h"
-
-#define CHECK(x)                       \
-	do {                           \
-		if (!(x))              \
-			abort();       \
-	} while (0)
+#include "check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -15,12 +15,7 @@
 #include <string.h>
 
 #include "wire/util.h"
-
-#define CHECK(x)                       \
-	do {                           \
-		if (!(x))              \
-			abort();       \
-	} while (0)
+#include "check.h"
 
 /* Reference: digits only, wide arithmetic with an overflow flag. */
 static int ref_parse(const char *s, uint64_t max, int suffix, uint64_t *out)

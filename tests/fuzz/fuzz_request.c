@@ -15,12 +15,7 @@
 #include "policy/cache.h"
 #include "policy/policy.h"
 #include "report/recommend.h"
-
-#define CHECK(x)                       \
-	do {                           \
-		if (!(x))              \
-			abort();       \
-	} while (0)
+#include "check.h"
 
 static void valid_line(const char *buf, size_t len)
 {

@@ -13,12 +13,7 @@
 #include <string.h>
 
 #include "wire/workfile.h"
-
-#define CHECK(x)                       \
-	do {                           \
-		if (!(x))              \
-			abort();       \
-	} while (0)
+#include "check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
