@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * wire/out.h: the one output helper.  Each test works in its own
- * mkdtemp folder; nothing outside it is written.
+ * Output and text safety: wire/out.h, the one output helper (each test
+ * works in its own mkdtemp folder; nothing outside it is written), and
+ * the UTF-8 rule for device names of wire/dump.h.
  */
 #include <dirent.h>
 #include <signal.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "wire/dump.h"
 #include "wire/out.h"
 #include "wire/util.h"
 
@@ -167,4 +169,43 @@ VY_TEST(out_directory_refused)
 	VY_CHECK(vy_out_open(&o, dir, &e) == VY_E_IO);
 	VY_CHECK(strstr(e.msg, "Is a directory") != NULL);
 	cleanup(dir);
+}
+
+/* vyre-dump(5): a device name is UTF-8; neither side lets another through */
+VY_TEST(dump_device_name_must_be_utf8)
+{
+	struct vy_snapshot s, back;
+	struct vy_err e;
+	uint8_t *buf = NULL, *t, *tmp;
+	size_t len, nsec, hl;
+	uint64_t off;
+
+	memset(&s, 0, sizeof(s));
+	snprintf(s.device, sizeof(s.device), "\xff\xfe");
+	VY_CHECK(vy_dump_encode(&s, &buf, &len, &e) == VY_E_INVAL);
+	VY_CHECK(strstr(e.msg, "UTF-8") != NULL);
+	free(buf);
+
+	snprintf(s.device, sizeof(s.device), "ab");
+	VY_CHECK(vy_dump_encode(&s, &buf, &len, &e) == 0);
+	VY_CHECK(vy_dump_parse(buf, len, 0, &back, NULL, &e) == 0);
+	/* patch the device payload to invalid bytes, checksums kept right,
+	 * so only the UTF-8 rule can refuse it */
+	nsec = vy_le32(buf + 12);
+	hl = buf[6] | buf[7] << 8;
+	t = buf + hl + 32 * (nsec - 1);
+	off = vy_le64(t + 8);
+	VY_CHECK_EQ_U64(vy_le64(t + 16), 2);
+	buf[off] = 0xff;
+	buf[off + 1] = 0xfe;
+	vy_put_le64(t + 24, vy_dump_checksum(buf + off, 2));
+	tmp = malloc(hl + 32 * nsec);
+	VY_CHECK(tmp != NULL);
+	memcpy(tmp, buf, hl + 32 * nsec);
+	memset(tmp + 72, 0, 8);
+	vy_put_le64(buf + 72, vy_dump_checksum(tmp, hl + 32 * nsec));
+	free(tmp);
+	VY_CHECK(vy_dump_parse(buf, len, 0, &back, NULL, &e) == VY_E_FORMAT);
+	VY_CHECK(strstr(e.msg, "not valid UTF-8") != NULL);
+	free(buf);
 }
