@@ -91,6 +91,10 @@ static int parse_windows(struct vy_rep_decode_ctx *c, char *arg, uint32_t *ops)
 {
 	char *tok, *save = NULL;
 
+	/* strtok_r skips empty fields: "" and "," would name no opcode */
+	if (!*arg || strstr(arg, ",,") || *arg == ',' ||
+	    arg[strlen(arg) - 1] == ',')
+		return vy_rep_usage_err(PROG, "--windows: '%s' has an empty opcode", arg);
 	for (tok = strtok_r(arg, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
 		uint32_t op;
@@ -165,6 +169,7 @@ int main(int argc, char **argv)
 	int opt, i;
 	uint64_t v;
 
+	vy_rep_stdout_check_at_exit(PROG);
 	c.prog = PROG;
 	c.out = stdout;
 	c.err = stderr;
@@ -276,7 +281,7 @@ int main(int argc, char **argv)
 	if (printf_path) {
 		vy_err_clear(&e);
 		if (vy_rep_printf_formats_load(printf_path, &pf, &e)) {
-			vy_rep_decode_fail(&c, printf_path, &e);
+			vy_rep_decode_fail(&c, NULL, &e);
 			return c.exit;
 		}
 		c.o.formats = &pf;

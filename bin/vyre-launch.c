@@ -20,6 +20,7 @@
 #include "wire/protocol.h"
 #include "telemetry/telemetry.h"
 #include "wire/util.h"
+#include "wire/out.h"
 #include "wire/workfile.h"
 
 #define PROG "vyre-launch"
@@ -121,15 +122,7 @@ static int parse_u32(const char *s, uint32_t *out, int allow_zero)
 
 static int parse_seconds(const char *s, double *out)
 {
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || v <= 0 || v > 86400)
-		return -1;
-	*out = v;
-	return 0;
+	return vy_parse_seconds(s, 0, 86400, out) ? -1 : 0;
 }
 
 enum {
@@ -229,8 +222,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
 						 optarg);
 			break;
 		case O_TENANTS:
-			if (parse_u32(optarg, &o->cfg.tenant_count, 1))
-				return vy_rep_usage_err(PROG, "bad --tenants '%s'", optarg);
+			/* 0 would mask every slot out and stall the run */
+			if (parse_u32(optarg, &o->cfg.tenant_count, 0) ||
+			    o->cfg.tenant_count > VY_CTL_TENANT_MASK_SLOTS)
+				return vy_rep_usage_err(PROG, "bad --tenants '%s' (1..%u)",
+						 optarg, VY_CTL_TENANT_MASK_SLOTS);
 			break;
 		case O_OBS:
 			if (parse_u32(optarg, &o->cfg.observable_slots, 1) ||
@@ -260,6 +256,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 				*colon = '\0';
 				if (vy_opcode_parse(colon + 1, &o->synthetic_op))
 					return vy_rep_usage_err(PROG, "unknown opcode in --synthetic '%s'",
+							 optarg);
+				if (!vy_workfile_opcode_ok(o->synthetic_op))
+					return vy_rep_usage_err(PROG, "reserved opcode in --synthetic '%s' (vyre(7), OPCODES)",
 							 optarg);
 			}
 			if (vy_parse_u64(buf, UINT64_MAX / 2, 1, &o->synthetic))
@@ -379,8 +378,12 @@ static int list_devices(enum vy_rep_format fmt)
 	return VY_EXIT_OK;
 }
 
+/* --snapshot FILE: replaced only when the run ends (wire/out.h) */
+static struct vy_out snap_out;
+
 static int fail(struct vy_mk *mk, const struct vy_err *e, int err)
 {
+	vy_out_abort(&snap_out);
 	vy_rep_err(stderr, PROG, e);
 	vy_dev_mk_close(mk);
 	return vy_err_exit(err);
@@ -403,8 +406,9 @@ int main(int argc, char **argv)
 	struct sigaction sa;
 	FILE *rf = stdout;
 	json_t *doc;
-	int rc, err, status = VY_EXIT_OK;
+	int rc, err, status = VY_EXIT_OK, out_failed = 0;
 
+	vy_rep_stdout_check_at_exit(PROG);
 	vy_err_clear(&e);
 	memset(&rp, 0, sizeof(rp));
 	memset(&seed, 0, sizeof(seed));
@@ -423,18 +427,12 @@ int main(int argc, char **argv)
 	if (err)
 		return fail(NULL, &e, err);
 	if (o.snapshot) {
-		so.name = o.snapshot;
-		if (!strcmp(o.snapshot, "-")) {
-			so.f = stdout;
+		if (vy_out_open(&snap_out, o.snapshot, &e))
+			return fail(NULL, &e, VY_E_IO);
+		so.f = snap_out.f;
+		so.name = snap_out.name;
+		if (so.f == stdout)
 			rf = stderr;
-		} else {
-			so.f = fopen(o.snapshot, "wb");
-			if (!so.f) {
-				fprintf(stderr, PROG ": %s: %s\n", o.snapshot,
-					strerror(errno));
-				return VY_EXIT_IO;
-			}
-		}
 	}
 	err = vy_dev_mk_open(&mk, &o.cfg, &e);
 	/* queue_plan_ns: the host's queue shaping, not device set-up */
@@ -485,16 +483,16 @@ int main(int argc, char **argv)
 	if (vy_dev_mk_snapshot(mk, &snap, &e))
 		return fail(mk, &e, VY_E_DEVICE);
 	if (so.f) {
-		if (vy_rep_snapshot_write(&so, &snap, &e)) {
+		if (vy_rep_snapshot_write(&so, &snap, &e) ||
+		    vy_out_commit(&snap_out, &e)) {
 			vy_rep_err(stderr, PROG, &e);
-			status = VY_EXIT_IO;
+			vy_out_abort(&snap_out);
+			out_failed = 1;
 		}
-		if (so.f != stdout)
-			fclose(so.f);
 	}
 	if (o.dump_dir && vy_rep_dump_dir(o.dump_dir, &snap, &e)) {
 		vy_rep_err(stderr, PROG, &e);
-		status = VY_EXIT_IO;
+		out_failed = 1;
 	}
 	/* items the source never handed out are remaining too */
 	r.remaining += vy_rep_work_left(&src);
@@ -516,6 +514,9 @@ int main(int argc, char **argv)
 		status = vy_rep_launch_verdict(stderr, PROG, &rp, o.timeout_s,
 					       o.stall_s, vy_dev_mk_inflight(mk),
 					       stop_sig);
+	/* a lost output outranks a clean verdict (the verdict was printed) */
+	if (out_failed && status == VY_EXIT_OK)
+		status = VY_EXIT_IO;
 	free(r.lat_ns);
 	vy_tel_printf_formats_free(&pf);
 	vy_rep_work_free(&src);

@@ -571,6 +571,7 @@ int main(int argc, char **argv)
 	struct opts o;
 	int ret;
 
+	vy_rep_stdout_check_at_exit(prog);
 	ret = parse_args(argc, argv, &o);
 	if (ret)
 		return ret;

@@ -87,12 +87,16 @@ static void usage(FILE *f)
 "  -V, --version       print the version\n"
 "\n"
 "Exit: 0 ok, 1 an input failed or --verify found a mismatch, 2 usage,\n"
-"4 I/O error, 5 device error, 6 the persistent kernel stalled, 130 interrupted.\n");
+"4 I/O error, 5 device error, 6 the persistent kernel stalled, 130/143 after\n"
+"SIGINT/SIGTERM.\n");
 }
+
+/* 128 + the signal number: 130 after SIGINT, 143 after SIGTERM (vyre(7)) */
+static volatile sig_atomic_t stop_signo;
 
 static void on_sig(int sig)
 {
-	(void)sig;
+	stop_signo = sig;
 	stop_flag = 1;
 }
 
@@ -378,13 +382,21 @@ static int stream_main(int argc, char **argv)
 		}
 	}
 	if (patfile) {
+		size_t before = npats;
+
 		ret = read_list(patfile, &A.patbuf, &e);
 		if (ret < 0) {
 			vy_rep_err(stderr, prog, &e);
-			return VY_EXIT_IO;
+			return vy_err_exit(ret);
 		}
 		if (add_lines(A.patbuf, &A.pats, &npats, 0))
 			return VY_EXIT_IO;
+		/* an empty list must not fall back to checksums silently */
+		if (npats == before) {
+			fprintf(stderr, "%s: %s: no patterns (every line is "
+				"empty)\n", prog, patfile);
+			return VY_EXIT_DATA;
+		}
 	}
 	if (!op_set && npats)
 		o.op.op = VY_SCAN_GREP;
@@ -417,7 +429,7 @@ static int stream_main(int argc, char **argv)
 		ret = read_list(files_from, &A.listbuf, &e);
 		if (ret < 0) {
 			vy_rep_err(stderr, prog, &e);
-			return VY_EXIT_IO;
+			return vy_err_exit(ret);
 		}
 		if (add_lines(A.listbuf, &A.paths, &npaths, 0))
 			return VY_EXIT_IO;
@@ -481,7 +493,7 @@ static int stream_main(int argc, char **argv)
 		vy_rep_stream_metrics_line(stderr, prog, &m);
 	if (ret == VY_E_STREAM_INTERRUPTED) {
 		fprintf(stderr, "%s: interrupted\n", prog);
-		rc = 130;
+		rc = 128 + (stop_signo ? stop_signo : SIGINT);
 	} else {
 		rc = c.failed || c.mismatch ? VY_EXIT_NEGATIVE : VY_EXIT_OK;
 	}
@@ -493,7 +505,10 @@ out:
 
 int main(int argc, char **argv)
 {
-	int rc = stream_main(argc, argv);
+	int rc;
+
+	vy_rep_stdout_check_at_exit(prog);
+	rc = stream_main(argc, argv);
 
 	json_decref(A.inputs);
 	vy_dev_dfa_free(&A.dfa);

@@ -7,6 +7,7 @@
 #   FUZZ_BUILD     build directory (default build-fuzz)
 #   FUZZ_JOBS      libFuzzer -jobs/-workers per target (default 1)
 #   FUZZ_CC        compiler (default clang)
+#   FUZZ_TARGETS   names to run, e.g. "number workfile" (default: all)
 #
 # Crash reproducers land in build-fuzz/artifacts/NAME/; replay one with
 # build-fuzz/NAME FILE.  New corpus inputs found in this run are left in
@@ -63,6 +64,10 @@ for src in tests/fuzz/fuzz_*.c; do
 	[ -f "$src" ] || continue
 	name=$(basename "$src" .c)
 	short=${name#fuzz_}
+	case " ${FUZZ_TARGETS:-$short} " in
+	*" $short "*) ;;
+	*) continue ;;
+	esac
 	bin=$FUZZ_BUILD/$name
 	echo "# $name: build"
 	# shellcheck disable=SC2086

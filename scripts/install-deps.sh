@@ -3,7 +3,8 @@
 # when everything is already there.
 set -e
 PKGS="make gcc clang libclang-rt-14-dev ocl-icd-opencl-dev opencl-headers
-pocl-opencl-icd clinfo liburing-dev libjansson-dev libxxhash-dev mandoc jq"
+pocl-opencl-icd clinfo liburing-dev libjansson-dev libxxhash-dev mandoc
+time jq"
 missing=""
 for p in $PKGS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |

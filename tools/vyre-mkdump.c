@@ -572,6 +572,7 @@ int main(int argc, char **argv)
 	size_t len = 0, last = 0;
 	int ret, i;
 
+	vy_rep_stdout_check_at_exit(prog);
 	ret = parse_args(argc, argv, &o);
 	if (ret)
 		return ret;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report/emit.h"
 #include "wire/util.h"
 #include "vectors.h"
 
@@ -678,6 +679,7 @@ int main(int argc, char **argv)
 	struct totals t = { 0 };
 	int opt, verbose = 0, i, bad_file = 0;
 
+	vy_rep_stdout_check_at_exit(prog);
 	while ((opt = getopt_long(argc, argv, "k:i:vlh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'k': only_kind = optarg; break;
@@ -707,9 +709,13 @@ int main(int argc, char **argv)
 		json_error_t jerr;
 		json_t *root, *cs;
 
-		if (vy_read_file(argv[i], &buf, &len, &e)) {
+		int rerr = vy_read_file(argv[i], &buf, &len, &e);
+
+		if (rerr) {
 			fprintf(stderr, "%s: %s\n", prog, e.msg);
-			bad_file = 1;
+			/* an unreadable file is an I/O error (4), not bad data */
+			if (vy_err_exit(rerr) > bad_file)
+				bad_file = vy_err_exit(rerr);
 			continue;
 		}
 		text = quote_big_ints((const char *)buf, len);
@@ -721,7 +727,8 @@ int main(int argc, char **argv)
 				argv[i], root ? 0 : jerr.position,
 				root ? "not a JSON array of cases" : jerr.text);
 			json_decref(root);
-			bad_file = 1;
+			if (bad_file < 3)
+				bad_file = 3;
 			continue;
 		}
 		json_array_foreach(root, k, cs)
@@ -735,6 +742,6 @@ int main(int argc, char **argv)
 	else
 		printf("%u passed, %u failed\n", t.pass, t.fail);
 	if (bad_file)
-		return 3;
+		return bad_file;
 	return t.fail ? 1 : 0;
 }

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "device/cl.h"
@@ -791,6 +792,16 @@ static void fs_failed(struct pipe *p, struct fstate *fs, size_t f, int err)
 		p->cur++;
 }
 
+/* sysfs and procfs: st_size is not what a read returns */
+static int pseudo_fs(int fd)
+{
+	struct statfs sf;
+
+	return fstatfs(fd, &sf) == 0 &&
+	       (sf.f_type == 0x62656572 /* SYSFS_MAGIC */ ||
+		sf.f_type == 0x9fa0 /* PROC_SUPER_MAGIC */);
+}
+
 /* Open input @f and decide how to read it.  0, or -1 when it failed. */
 static int open_input(struct pipe *p, struct fstate *fs, size_t f)
 {
@@ -818,9 +829,11 @@ static int open_input(struct pipe *p, struct fstate *fs, size_t f)
 		fs_failed(p, fs, f, EISDIR);
 		return -1;
 	}
-	if (!S_ISREG(st.st_mode) || st.st_size == 0 || fd == STDIN_FILENO) {
+	if (!S_ISREG(st.st_mode) || st.st_size == 0 || fd == STDIN_FILENO ||
+	    pseudo_fs(fd)) {
 		/*
-		 * pipes, terminals, sockets, /proc files, and standard input
+		 * pipes, terminals, sockets, /proc and /sys files (sysfs
+		 * says 4096 whatever it holds), and standard input
 		 * whatever it is (it may not start at offset 0): read to EOF
 		 */
 		fs->stream = 1;

@@ -484,6 +484,13 @@ int vy_rep_printf_formats_load(const char *path,
 		return err;
 	err = vy_tel_printf_formats_parse(pf, (const char *)buf, len, e);
 	free(buf);
+	if (err) {
+		char msg[sizeof(e->msg)];
+
+		/* every message of this function names the file once */
+		snprintf(msg, sizeof(msg), "%s", e->msg);
+		vy_errf(e, err, NULL, "%s: %s", path, msg);
+	}
 	return err;
 }
 
@@ -611,7 +618,7 @@ json_t *vy_rep_decode_json_flags(const struct vy_rep_decode *r,
 	size_t i, n;
 
 	json_object_set_new(snap, "index", vy_rep_json_u64(r->index));
-	json_object_set_new(snap, "source", json_string(r->source));
+	vy_rep_json_set_name(snap, "source", r->source);
 	if (r->has_meta) {
 		json_object_set_new(snap, "offset", vy_rep_json_u64(r->offset));
 		json_object_set_new(snap, "sequence", vy_rep_json_u64(r->sequence));

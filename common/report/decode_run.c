@@ -364,11 +364,20 @@ static int load_raw(struct vy_rep_decode_ctx *c, struct rawfile *rf)
 	vy_err_clear(&e);
 	if (!strcmp(rf->path, "-") || stat(rf->path, &st) ||
 	    !S_ISREG(st.st_mode) || st.st_size == 0) {
-		if (vy_read_file(rf->path, &rf->data, &rf->len, &e)) {
-			vy_rep_decode_fail(c, rf->path, &e);
+		/* the reader's message names the file already */
+		if (vy_read_file_max(rf->path, VY_DUMP_MAX_BYTES, &rf->data,
+				     &rf->len, &e)) {
+			vy_rep_decode_fail(c, NULL, &e);
 			return -1;
 		}
 		return 0;
+	}
+	if ((uint64_t)st.st_size > VY_DUMP_MAX_BYTES) {
+		vy_errf(&e, VY_E_FORMAT, NULL,
+			"larger than the %u-byte limit (%u MiB)",
+			VY_DUMP_MAX_BYTES, VY_DUMP_MAX_BYTES >> 20);
+		vy_rep_decode_fail(c, rf->path, &e);
+		return -1;
 	}
 	fd = open(rf->path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -418,6 +427,16 @@ int vy_rep_decode_raw(struct vy_rep_decode_ctx *c, const char *paths[VY_BUF_COUN
 			vy_errf(&e, VY_E_FORMAT,
 				"pass a VYRD snapshot as a positional argument",
 				"offset 0: is a VYRD snapshot, not a raw buffer");
+			vy_rep_decode_fail(c, rf[b].path, &e);
+			ret = -1;
+		}
+		/* the snapshot reader's slot limit holds for raw rings too */
+		if (!ret && b == VY_BUF_RING && rf[b].path &&
+		    rf[b].len / VY_SLOT_BYTES > VY_MAX_ENCODED_RING_SLOTS) {
+			vy_errf(&e, VY_E_TOO_LARGE, NULL,
+				"ring file: %zu slots is over the limit of %u",
+				rf[b].len / VY_SLOT_BYTES,
+				VY_MAX_ENCODED_RING_SLOTS);
 			vy_rep_decode_fail(c, rf[b].path, &e);
 			ret = -1;
 		}

@@ -2,10 +2,13 @@
 #include "report/emit.h"
 #include "wire/util.h"
 
+#include <errno.h>
 #include <inttypes.h>
+#include <stdio_ext.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *const fmt_names[] = {
 	[VY_FMT_TABLE] = "table", [VY_FMT_JSON] = "json",
@@ -177,4 +180,104 @@ int vy_rep_opt_list(const char *prog, const char *opt, const char *s, uint32_t *
 		out[(*n)++] = (uint32_t)v;
 	}
 	return 0;
+}
+
+static const char *stdout_prog = "vyre";
+
+/*
+ * As gnulib's close_stdout: stdio keeps a failed write in the stream's
+ * error flag and a buffered one until exit, so only the last flush and
+ * close can tell.  A closed stdout that was never written is no error.
+ */
+static void stdout_check(void)
+{
+	int pending = __fpending(stdout) != 0, failed = ferror(stdout), err;
+
+	errno = 0;
+	/* a retry of what is still buffered tells the errno an earlier
+	 * failed write did not keep */
+	if (fflush(stdout))
+		err = errno;
+	else
+		err = 0;
+	if (fclose(stdout) == 0 && !failed && !err)
+		return;
+	if (!err)
+		err = errno;
+	if (!failed && err == EBADF && !pending)
+		return;
+	fprintf(stderr, "%s: standard output: %s\n", stdout_prog,
+		err ? strerror(err) : "write error");
+	_exit(VY_EXIT_IO);
+}
+
+void vy_rep_stdout_check_at_exit(const char *prog)
+{
+	stdout_prog = prog;
+	atexit(stdout_check);
+}
+
+json_t *vy_rep_json_text(const char *s)
+{
+	size_t n = strlen(s), i = 0, k;
+	char *buf, *p;
+	json_t *j;
+
+	if (vy_utf8_valid(s, n))
+		return json_string(s);
+	buf = malloc(4 * n + 1);
+	if (!buf)
+		return NULL;
+	for (p = buf; i < n; i += k) {
+		k = vy_utf8_seq((const uint8_t *)s + i, n - i);
+		if (k) {
+			memcpy(p, s + i, k);
+			p += k;
+		} else {
+			k = 1;
+			p += sprintf(p, "\\x%02x", (unsigned char)s[i]);
+		}
+	}
+	*p = '\0';
+	j = json_string(buf);
+	free(buf);
+	return j;
+}
+
+void vy_rep_json_set_name(json_t *o, const char *key, const char *s)
+{
+	size_t n = strlen(s);
+	char hkey[64], *hex;
+
+	json_object_set_new(o, key, vy_rep_json_text(s));
+	if (vy_utf8_valid(s, n))
+		return;
+	hex = malloc(2 * n + 1);
+	if (!hex)
+		return;
+	for (size_t i = 0; i < n; i++)
+		sprintf(hex + 2 * i, "%02x", (unsigned char)s[i]);
+	hex[2 * n] = '\0';
+	snprintf(hkey, sizeof(hkey), "%s_hex", key);
+	json_object_set_new(o, hkey, json_string(hex));
+	free(hex);
+}
+
+void vy_rep_table_field(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		switch (c) {
+		case '\\': fputs("\\\\", f); break;
+		case '\t': fputs("\\t", f); break;
+		case '\n': fputs("\\n", f); break;
+		case '\r': fputs("\\r", f); break;
+		default:
+			if (c < 0x20 || c == 0x7f)
+				fprintf(f, "\\x%02x", c);
+			else
+				fputc(c, f);
+		}
+	}
 }

@@ -107,6 +107,35 @@ static inline char *vy_rep_put_u64(char *p, uint64_t v)
 }
 
 /*
+ * A JSON string for @s that is always valid UTF-8 (vyre(7), JSON TEXT):
+ * valid UTF-8 is kept as is; each byte that is not part of a valid
+ * sequence is written as the four characters \xHH.  New reference.
+ */
+json_t *vy_rep_json_text(const char *s);
+
+/*
+ * Set member @key of @o to vy_rep_json_text(@s); when @s is not valid
+ * UTF-8 also set @key + "_hex" to all its bytes in lowercase hex, so a
+ * name can always be matched with the file it came from.
+ */
+void vy_rep_json_set_name(json_t *o, const char *key, const char *s);
+
+/*
+ * Write @s as one field of a tab-separated table line: backslash, tab,
+ * newline, carriage return and other control bytes become C escapes
+ * (\\ \t \n \r \xHH), so one record stays one line (vyre(7)).
+ */
+void vy_rep_table_field(FILE *f, const char *s);
+
+/*
+ * Make a write error on standard output an error (vyre(7), EXIT STATUS):
+ * at exit, flush and close stdout; when that or an earlier write failed
+ * (a full disk, a closed descriptor), print "PROG: standard output:
+ * strerror" and end with status 4.  Call once, first thing in main.
+ */
+void vy_rep_stdout_check_at_exit(const char *prog);
+
+/*
  * Option values: a number (decimal or 0x hex, K M G T suffixes) at most
  * @max, or a comma list of at most @max u32 numbers into @out (@n of
  * them).  On a bad value the "PROG: OPT: ..." line and a hint go to

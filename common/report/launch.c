@@ -10,9 +10,11 @@
 #include "report/recommend.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "wire/protocol.h"
 #include "wire/util.h"
@@ -327,6 +329,12 @@ int vy_rep_data_layout(const char *data_path, struct vy_dev_mk_resource *res,
 		if (stat(data_path, &sb))
 			return vy_errf(e, VY_E_IO, NULL, "%s: %s", data_path,
 				       strerror(errno));
+		/* the whole-file input limit (vyre(7), LIMITS) */
+		if ((uint64_t)sb.st_size > VY_READ_MAX)
+			return vy_errf(e, VY_E_FORMAT, NULL,
+				       "%s: larger than the %zu-byte limit "
+				       "(%zu MiB)", data_path, VY_READ_MAX,
+				       VY_READ_MAX >> 20);
 		w = ((uint64_t)sb.st_size + 3) / 4;
 	}
 	for (size_t i = 0; i < nres; i++) {
@@ -346,15 +354,23 @@ int vy_rep_data_layout(const char *data_path, struct vy_dev_mk_resource *res,
 
 int vy_rep_data_load(struct vy_mk *mk, const char *path, struct vy_err *e)
 {
-	size_t dlen, len;
+	size_t dlen;
 	uint8_t *img = vy_dev_mk_image(mk, VY_TB_DATA, &dlen);
-	uint8_t *buf;
-	int err = vy_read_file(path, &buf, &len, e);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-	if (err)
-		return err;
-	memcpy(img, buf, len < dlen ? len : dlen);
-	free(buf);
+	if (fd < 0)
+		return vy_errf(e, VY_E_IO, NULL, "%s: %s", path,
+			       strerror(errno));
+	/* straight into the image, never more than fits: /dev/zero or a
+	 * pipe cannot make this read grow */
+	if (vy_read_full(fd, img, dlen) < 0) {
+		int err = errno;
+
+		close(fd);
+		return vy_errf(e, VY_E_IO, NULL, "%s: %s", path,
+			       strerror(err));
+	}
+	close(fd);
 	return 0;
 }
 
@@ -366,6 +382,13 @@ int vy_rep_snapshot_write(void *arg, const struct vy_snapshot *s,
 	struct vy_rep_snapout *so = arg;
 	int err = vy_dump_write(so->f, s, e);
 
+	if (err == VY_E_IO) {
+		char msg[sizeof(e->msg)];
+
+		/* name the file: "write error: ..." alone says too little */
+		snprintf(msg, sizeof(msg), "%s", e->msg);
+		return vy_errf(e, VY_E_IO, NULL, "%s: %s", so->name, msg);
+	}
 	if (!err && fflush(so->f))
 		err = vy_errf(e, VY_E_IO, NULL, "%s: %s", so->name,
 			      strerror(errno));
@@ -433,14 +456,14 @@ json_t *vy_rep_launch_json(struct vy_rep_launch *rp)
 	char dev[300];
 
 	vy_dev_cl_describe(&rp->info.dev, dev, sizeof(dev));
-	json_object_set_new(doc, "device", json_string(dev));
+	json_object_set_new(doc, "device", vy_rep_json_text(dev));
 	json_object_set_new(doc, "transport", json_string(
 		vy_dev_transport_name(rp->info.transport)));
 	json_object_set_new(doc, "mode", json_string(
 		rp->info.persistent ? "persistent" : "once"));
 	json_object_set_new(doc, "scheduler", json_string(
 		rp->info.priority ? "priority" : "any_lane"));
-	json_object_set_new(doc, "work", json_string(rp->work));
+	vy_rep_json_set_name(doc, "work", rp->work);
 	json_object_set_new(doc, "end",
 			    json_string(vy_dev_mk_end_name(r->end)));
 	set_u64(doc, "items_processed", r->processed);

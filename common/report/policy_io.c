@@ -14,9 +14,12 @@
 #include "report/recommend.h"
 #include "policy/cache.h"
 #include "report/emit.h"
+#include "wire/util.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ---- request parsing --------------------------------------------- */
@@ -342,13 +345,20 @@ size_t vy_rep_recommendation_jsonl(char *buf, const struct vy_pol_launch_recomme
 }
 
 /* A JSON string body; stops early rather than overflow @lim. */
+/*
+ * A JSON string body that is always valid UTF-8 (vyre-recommend(1)): a
+ * byte that does not start a valid sequence becomes U+FFFD, and a
+ * sequence that does not fit before @lim is left out whole, never split.
+ */
 static char *put_escaped(char *p, const char *s, const char *lim)
 {
 	static const char hex[] = "0123456789abcdef";
+	size_t left = strlen(s), k;
 
-	for (; *s && p + 6 < lim; s++) {
+	for (; *s && p + 6 < lim; s += k, left -= k) {
 		unsigned char c = (unsigned char)*s;
 
+		k = 1;
 		if (c == '"' || c == '\\') {
 			*p++ = '\\';
 			*p++ = (char)c;
@@ -356,8 +366,14 @@ static char *put_escaped(char *p, const char *s, const char *lim)
 			p = vy_rep_put_str(p, "\\u00");
 			*p++ = hex[c >> 4];
 			*p++ = hex[c & 15];
-		} else {
+		} else if (c < 0x80) {
 			*p++ = (char)c;
+		} else if (!(k = vy_utf8_seq((const uint8_t *)s, left))) {
+			k = 1;
+			p = vy_rep_put_str(p, "\\ufffd");
+		} else {
+			memcpy(p, s, k);
+			p += k;
 		}
 	}
 	return p;
@@ -468,6 +484,35 @@ int vy_rep_rec_checks(FILE *err, const char *prog,
 	return failed;
 }
 
+/*
+ * One input line of at most VY_REC_IN_MAX bytes into @buf (NUL bytes
+ * kept: the length counts).  A longer line is read to its end and
+ * reported as too long, so memory stays bounded and lines keep pairing
+ * with answers.  Returns the length, -1 at the end, -2 on a read error
+ * (errno set), -3 for a line that was too long.
+ */
+static ssize_t read_line(FILE *in, char *buf)
+{
+	size_t n = 0;
+	int c, over = 0;
+
+	errno = 0;
+	while ((c = getc(in)) != EOF) {
+		if (n < VY_REC_IN_MAX)
+			buf[n++] = (char)c;
+		else
+			over = 1;
+		if (c == '\n')
+			break;
+	}
+	if (ferror(in))
+		return -2;
+	if (c == EOF && !n && !over)
+		return -1;
+	buf[n] = '\0';
+	return over ? -3 : (ssize_t)n;
+}
+
 int vy_rep_recommend_batch(FILE *in, const char *in_name, FILE *out,
 			   FILE *err, const char *prog,
 			   const struct vy_pol_launch_policy *pol,
@@ -479,15 +524,18 @@ int vy_rep_recommend_batch(FILE *in, const char *in_name, FILE *out,
 					vy_pol_launch_policy_standard();
 	struct vy_pol_launch_cache *cache = vy_pol_launch_cache_thread();
 	char line_out[VY_REC_LINE_MAX];
-	char *line = NULL;
-	size_t cap = 0;
+	char *line = malloc(VY_REC_IN_MAX + 1);
 	ssize_t n;
 	uint64_t lineno = 0;
 	bool have_last = false;
 	enum vy_pol_topology last = VY_TOPO_EMPTY;
 	int bad_data = 0, negative = 0;
 
-	while ((n = getline(&line, &cap, in)) >= 0) {
+	if (!line) {
+		fprintf(err, "%s: %s: out of memory\n", prog, in_name);
+		return VY_EXIT_IO;
+	}
+	while ((n = read_line(in, line)) != -1) {
 		struct vy_pol_launch_recommendation rec;
 		struct vy_pol_launch_request r;
 		enum vy_pol_topology prev;
@@ -497,7 +545,20 @@ int vy_rep_recommend_batch(FILE *in, const char *in_name, FILE *out,
 		int ret;
 
 		lineno++;
-		for (k = 0; k < (size_t)n && strchr(" \t\r\n", line[k]); k++)
+		if (n == -2)
+			break;
+		if (n == -3) {
+			vy_errf(&e, VY_E_FORMAT, NULL, "longer than %d bytes",
+				VY_REC_IN_MAX);
+			len = vy_rep_policy_error_jsonl(line_out, VY_E_FORMAT,
+							e.msg, NULL, lineno);
+			fwrite(line_out, 1, len, out);
+			bad_data = 1;
+			continue;
+		}
+		/* a NUL is not blank: it gets its error line like any byte */
+		for (k = 0; k < (size_t)n && line[k] && strchr(" \t\r\n", line[k]);
+		     k++)
 			;
 		if (k == (size_t)n)
 			continue;
@@ -545,12 +606,14 @@ int vy_rep_recommend_batch(FILE *in, const char *in_name, FILE *out,
 			prog, cs.entries, (unsigned long long)cs.hits,
 			(unsigned long long)cs.misses);
 	}
-	if (ferror(in)) {
-		fprintf(err, "%s: read error on %s\n", prog, in_name);
+	if (n == -2 || ferror(in)) {
+		fprintf(err, "%s: %s: read error: %s\n", prog, in_name,
+			strerror(errno ? errno : EIO));
 		return VY_EXIT_IO;
 	}
-	if (fflush(out)) {
-		fprintf(err, "%s: write error on stdout\n", prog);
+	if (fflush(out) || ferror(out)) {
+		fprintf(err, "%s: standard output: %s\n", prog,
+			strerror(errno ? errno : EIO));
 		return VY_EXIT_IO;
 	}
 	if (bad_data)

@@ -24,6 +24,9 @@
 /* Room for one vy_rep_recommendation_jsonl() or vy_rep_policy_error_jsonl() line. */
 #define VY_REC_LINE_MAX 1024
 
+/* The longest --batch input line, in bytes (vyre-recommend(1)). */
+#define VY_REC_IN_MAX 65536
+
 struct json_t;
 
 /*

@@ -43,7 +43,8 @@ void vy_rep_stream_table_line(FILE *f, const struct vy_dev_stream_input *in,
 	if (in->status)
 		return;
 	vy_dev_result_format(&in->res, op, buf, sizeof(buf));
-	fprintf(f, "%s\t%" PRIu64 "\t%s\n", in->path, in->res.bytes, buf);
+	vy_rep_table_field(f, in->path);
+	fprintf(f, "\t%" PRIu64 "\t%s\n", in->res.bytes, buf);
 }
 
 json_t *vy_rep_stream_input_json(const struct vy_dev_stream_input *in,
@@ -51,11 +52,11 @@ json_t *vy_rep_stream_input_json(const struct vy_dev_stream_input *in,
 {
 	json_t *o = json_object();
 
-	json_object_set_new(o, "path", json_string(in->path));
+	vy_rep_json_set_name(o, "path", in->path);
 	json_object_set_new(o, "status",
 			    json_string(in->status ? "error" : "ok"));
 	if (in->status) {
-		json_object_set_new(o, "error", json_string(in->err.msg));
+		json_object_set_new(o, "error", vy_rep_json_text(in->err.msg));
 		json_object_set_new(o, "code",
 				    json_string(vy_err_name(in->status)));
 	} else {
@@ -155,7 +156,7 @@ json_t *vy_rep_stream_metrics_json(const struct vy_dev_stream_metrics *m)
 	json_object_set_new(o, "transport",
 			    json_string(m->transport ? m->transport : "none"));
 	json_object_set_new(o, "persistent", json_boolean(m->persistent));
-	json_object_set_new(o, "device", json_string(m->device));
+	json_object_set_new(o, "device", vy_rep_json_text(m->device));
 	if (m->persistent) {
 		json_t *s = json_object();
 

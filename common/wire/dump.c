@@ -298,6 +298,9 @@ static int check_for_write(const struct vy_snapshot *s, unsigned *nsec,
 	if (dlen > VY_DUMP_DEVICE_MAX)
 		return vy_errf(e, VY_E_INVAL, NULL,
 			       "device name is not NUL-terminated");
+	if (!vy_utf8_valid(s->device, dlen))
+		return vy_errf(e, VY_E_INVAL, NULL,
+			       "device name is not valid UTF-8");
 	if (dlen)
 		n++;
 	*nsec = n;
@@ -661,6 +664,12 @@ int vy_dump_parse(const uint8_t *data, size_t len, uint64_t base,
 					       "without NUL (has %" PRIu64 ")",
 					       base + off, i,
 					       VY_DUMP_DEVICE_MAX, slen);
+			/* vyre-dump(5): the name is UTF-8, so JSON can carry it */
+			if (!vy_utf8_valid(data + off, (size_t)slen))
+				return vy_errf(e, VY_E_FORMAT, NULL,
+					       "offset %" PRIu64 ": device "
+					       "section %" PRIu32 " is not valid "
+					       "UTF-8", base + off, i);
 			memcpy(out->device, data + off, (size_t)slen);
 			out->device[slen] = '\0';
 			continue;

@@ -155,30 +155,18 @@ static bool name_eq(const char *a, size_t alen, const char *b)
 	}
 }
 
-/* Decimal or 0x hex (no octal, no sign, no spaces) of @len chars. */
+/* @len chars through the one number parser (vyre(7), NUMBERS). */
 static int parse_u32(const char *s, size_t len, uint32_t *out)
 {
-	unsigned base = 10, d;
-	uint64_t v = 0;
-	size_t i = 0;
+	char buf[24];
+	uint64_t v;
 
-	if (len > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		base = 16;
-		i = 2;
-	}
-	if (i == len)
+	if (len >= sizeof(buf) || memchr(s, '\0', len))
 		return VY_E_INVAL;
-	for (; i < len; i++) {
-		if (s[i] >= '0' && s[i] <= '9')
-			d = (unsigned)(s[i] - '0');
-		else if (base == 16 && isxdigit((unsigned char)s[i]))
-			d = (unsigned)(tolower((unsigned char)s[i]) - 'a' + 10);
-		else
-			return VY_E_INVAL;
-		v = v * base + d;
-		if (v > UINT32_MAX)
-			return VY_E_INVAL;
-	}
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	if (vy_parse_u64(buf, UINT32_MAX, 0, &v))
+		return VY_E_INVAL;
 	*out = (uint32_t)v;
 	return 0;
 }

@@ -163,6 +163,10 @@ static int wf_line(struct vy_workfile *wf, const char *name, unsigned line,
 	if (!packed && wf_opcode(tok[0].s, tok[0].len, &it->w[1]))
 		return WF_ERR(e, name, line, tok[0].col,
 			      "unknown opcode '%.*s'", tok[0].s, tok[0].len);
+	if (!packed && !vy_workfile_opcode_ok(it->w[1]))
+		return WF_ERR(e, name, line, tok[0].col,
+			      "opcode '%.*s' is reserved (vyre(7), OPCODES)",
+			      tok[0].s, tok[0].len);
 	if (packed) {
 		struct vy_packed_op ops[64];
 		uint32_t args[64][12];
@@ -240,12 +244,14 @@ int vy_workfile_parse(const char *text, size_t len, const char *name,
 		const char *nl = memchr(text + i, '\n', len - i);
 		size_t l = nl ? (size_t)(nl - (text + i)) : len - i;
 
-		if (memchr(text + i, '\0', l)) {
+		const char *nul = memchr(text + i, '\0', l);
+
+		if (nul) {
 			vy_workfile_free(out);
 			return vy_errf(e, VY_E_WORKFILE,
 				       "use --binary for raw slot records",
-				       "%s:%u:1: NUL byte in a text work file",
-				       name, line);
+				       "%s:%u:%zu: NUL byte in a text work file",
+				       name, line, (size_t)(nul - (text + i)) + 1);
 		}
 		err = wf_line(out, name, line, text + i, l, e);
 		if (err) {
@@ -280,9 +286,22 @@ int vy_workfile_parse_binary(const uint8_t *buf, size_t len,
 		for (int k = 1; k < 16; k++)
 			it->w[k] = vy_word(buf + r * VY_SLOT_BYTES, k);
 		it->line = (uint32_t)r + 1;
+		if (!vy_workfile_opcode_ok(it->w[1])) {
+			vy_workfile_free(out);
+			return vy_errf(e, VY_E_WORKFILE,
+				       "vyre(7), OPCODES: the host refuses them",
+				       "%s: record %zu: opcode 0x%x is reserved",
+				       name, r + 1, vy_word(buf + r * VY_SLOT_BYTES, 1));
+		}
 		out->slots++;
 	}
 	return 0;
+}
+
+bool vy_workfile_opcode_ok(uint32_t op)
+{
+	/* load_miss is reserved but written raw on purpose (vyre(7)) */
+	return vy_opcode_is_publishable(op) || op == VY_OP_LOAD_MISS;
 }
 
 void vy_workfile_synthetic(uint32_t opcode, uint64_t i, struct vy_wf_item *out)

@@ -26,6 +26,7 @@
 #ifndef VY_WORKFILE_H
 #define VY_WORKFILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -57,6 +58,13 @@ int vy_workfile_parse_binary(const uint8_t *buf, size_t len,
  * (ATOMIC_ADD adds 1 to control word 150, STORE_U32 stores 1 there).
  */
 void vy_workfile_synthetic(uint32_t opcode, uint64_t i, struct vy_wf_item *out);
+
+/*
+ * Whether a work item may carry opcode @op: a publishable one
+ * (vy_opcode_is_publishable) or load_miss, which is written raw; the
+ * parsers and --synthetic refuse the rest of the reserved range.
+ */
+bool vy_workfile_opcode_ok(uint32_t op);
 
 void vy_workfile_free(struct vy_workfile *wf);
 

@@ -33,6 +33,43 @@ VY_TEST(util_parse_u64_suffixes)
 	VY_CHECK(vy_parse_u64("12x", UINT64_MAX, 1, &v) != 0);
 	VY_CHECK(vy_parse_u64("5G", 0xFFFFFFFFu, 1, &v) != 0);
 	VY_CHECK(vy_parse_u64("99999999999999999999", UINT64_MAX, 1, &v) != 0);
+	VY_CHECK(vy_parse_u64("18446744073709551615", UINT64_MAX, 0, &v) == 0);
+	VY_CHECK_EQ_U64(v, UINT64_MAX);
+	VY_CHECK(vy_parse_u64("18446744073709551616", UINT64_MAX, 0, &v) != 0);
+	/* a leading zero is decimal, never octal (vyre(7), NUMBERS) */
+	VY_CHECK(vy_parse_u64("010", UINT64_MAX, 0, &v) == 0);
+	VY_CHECK_EQ_U64(v, 10);
+	VY_CHECK(vy_parse_u64("09", UINT64_MAX, 0, &v) == 0);
+	VY_CHECK_EQ_U64(v, 9);
+	VY_CHECK(vy_parse_u64("0x", UINT64_MAX, 0, &v) != 0);
+	VY_CHECK(vy_parse_u64("0xg", UINT64_MAX, 0, &v) != 0);
+	VY_CHECK(vy_parse_u64(" 1", UINT64_MAX, 0, &v) != 0);
+	VY_CHECK(vy_parse_u64("+1", UINT64_MAX, 0, &v) != 0);
+	VY_CHECK(vy_parse_u64("1 ", UINT64_MAX, 0, &v) != 0);
+	VY_CHECK(vy_parse_u64("nan", UINT64_MAX, 0, &v) != 0);
+	VY_CHECK(vy_parse_u64("0xFFFFFFFFFFFFFFFF", UINT64_MAX, 0, &v) == 0);
+	VY_CHECK(vy_parse_u64("0x10000000000000000", UINT64_MAX, 0, &v) != 0);
+	VY_CHECK(vy_parse_u64("16T", UINT64_MAX, 1, &v) == 0);
+	VY_CHECK_EQ_U64(v, 16ULL << 40);
+}
+
+VY_TEST(util_parse_seconds)
+{
+	double d = -1;
+
+	VY_CHECK(vy_parse_seconds("10", 0, 86400, &d) == 0 && d == 10);
+	VY_CHECK(vy_parse_seconds("0.5", 0, 86400, &d) == 0 && d == 0.5);
+	VY_CHECK(vy_parse_seconds("86400", 0, 86400, &d) == 0);
+	VY_CHECK(vy_parse_seconds("86401", 0, 86400, &d) != 0);
+	VY_CHECK(vy_parse_seconds("0", 0, 86400, &d) != 0);
+	VY_CHECK(vy_parse_seconds("NaN", 0, 86400, &d) != 0);
+	VY_CHECK(vy_parse_seconds("nan", 0, 86400, &d) != 0);
+	VY_CHECK(vy_parse_seconds("inf", 0, 86400, &d) != 0);
+	VY_CHECK(vy_parse_seconds("1e3", 0, 86400, &d) != 0);
+	VY_CHECK(vy_parse_seconds("-1", 0, 86400, &d) != 0);
+	VY_CHECK(vy_parse_seconds(".", 0, 86400, &d) != 0);
+	VY_CHECK(vy_parse_seconds("", 0, 86400, &d) != 0);
+	VY_CHECK(vy_parse_seconds("99999999999999999999", 0, 86400, &d) != 0);
 }
 
 VY_TEST(err_names_and_exit_classes)

@@ -247,11 +247,12 @@ static int directive(struct tctx *t, char *line)
 	}
 	if (!strcmp(w[0], "record")) {
 		json_t *a = array_of(object_of(t->cur, "debug"), "records");
-		json_t *r = json_array();
+		json_t *r;
 
 		if (n < 2 || n > 5)
 			return terr(t, "line %u: '%s' takes FMT [A [B [SLOT]]]",
 				    w[0]);
+		r = json_array();
 		for (i = 1; i < n; i++)
 			json_array_append_new(r, json_string(w[i]));
 		json_array_append_new(a, r);
@@ -318,6 +319,12 @@ int mk_text_to_json(const char *text, size_t len, json_t **out,
 		hash = strchr(line, '#');
 		if (hash)
 			*hash = '\0';
+		/* every value becomes a JSON string, which must be UTF-8 */
+		if (!vy_utf8_valid(line, strlen(line))) {
+			free(line);
+			ret = terr(&t, "line %u: not valid UTF-8%s", "");
+			break;
+		}
 		ret = directive(&t, line);
 		free(line);
 		pos += l + 1;
