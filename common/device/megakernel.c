@@ -37,6 +37,13 @@ struct vy_mk {
 	uint32_t nstaged, ninflight, cursor;
 	uint32_t *stbuf;
 	uint64_t published_total;
+	/*
+	 * ticket claim: slots are staged in ring order; sequence numbers of
+	 * the next slot to stage, the next to publish, and the oldest that
+	 * may still be in flight (slot = sequence % slots)
+	 */
+	int ticket;
+	uint64_t tk_next, tk_pub, tk_tail;
 	uint32_t lm_inflight;
 	uint32_t *is_lm;
 	vy_dev_mk_io_fn iofn;
@@ -122,7 +129,8 @@ static int set_args(struct vy_mk *mk, struct vy_err *e)
 		rc |= clSetKernelArg(mk->kern, a++, sizeof(cl_uint), &words[i]);
 	}
 	u[0] = (mk->cfg.persistent ? VY_MODE_PERSISTENT : 0) |
-	       (mk->cfg.priority ? VY_MODE_PRIORITY : 0);
+	       (mk->cfg.priority ? VY_MODE_PRIORITY : 0) |
+	       (mk->ticket ? VY_MODE_TICKET : 0);
 	u[1] = mk->cfg.max_iters ? mk->cfg.max_iters : 0xFFFFFFFFu;
 	u[2] = mk->cfg.persistent ? mk->cfg.idle_max : 0;
 	u[3] = mk->cfg.io_poll_max ? mk->cfg.io_poll_max :
@@ -201,6 +209,7 @@ int vy_dev_mk_open(struct vy_mk **out, const struct vy_dev_mk_params *cfg,
 	mk->cfg = *cfg;
 	mk->slots = cfg->slots ? cfg->slots : VY_MK_DEFAULT_SLOTS;
 	mk->iofn = default_io;
+	mk->ticket = cfg->persistent && !cfg->priority && !cfg->scan_claim;
 	if (!vy_ring_byte_len(mk->slots, &ringlen) ||
 	    mk->slots > VY_MAX_ENCODED_RING_SLOTS) {
 		free(mk);
@@ -385,6 +394,11 @@ int vy_dev_mk_set_user_buf(struct vy_mk *mk, cl_mem mem, uint64_t bytes,
 
 int64_t vy_dev_mk_free_slot(struct vy_mk *mk)
 {
+	if (mk->ticket) {
+		uint32_t s = (uint32_t)(mk->tk_next % mk->slots);
+
+		return mk->state[s] == SLOT_FREE ? (int64_t)s : -1;
+	}
 	for (uint32_t k = 0; k < mk->slots; k++) {
 		uint32_t s = mk->cursor + k;
 
@@ -441,6 +455,12 @@ int vy_dev_mk_stage(struct vy_mk *mk, uint32_t slot, const uint32_t words[16],
 	if (mk->state[slot] != SLOT_FREE)
 		return vy_errf(e, VY_E_SLOT_NOT_PUBLISHABLE, NULL,
 			       "slot %u is still in flight", slot);
+	if (mk->ticket && slot != mk->tk_next % mk->slots)
+		return vy_errf(e, VY_E_SLOT_NOT_PUBLISHABLE,
+			       "take slots from vy_dev_mk_free_slot",
+			       "slot %u is not the next in ring order (%u) that the ticket claim needs",
+			       slot, (uint32_t)(mk->tk_next % mk->slots));
+	mk->tk_next++;
 	for (int i = 1; i < 16; i++)
 		vy_set_word(ring + (size_t)slot * VY_SLOT_BYTES, i, words[i]);
 	mk->state[slot] = SLOT_STAGED;
@@ -503,10 +523,30 @@ int vy_dev_mk_flush(struct vy_mk *mk, struct vy_err *e)
 
 		while (j < mk->nstaged && mk->staged[j] == mk->staged[j - 1] + 1)
 			j++;
-		err = vy_dev_transport_publish(&mk->t, mk->staged[i], j - i, e);
+		if (mk->ticket)
+			err = vy_dev_transport_publish_rows(&mk->t,
+							    mk->staged[i],
+							    j - i, e);
+		else
+			err = vy_dev_transport_publish(&mk->t, mk->staged[i],
+						       j - i, e);
 		if (err)
 			return err;
 		i = j;
+	}
+	if (mk->ticket) {
+		/* the head moves after every row it covers (in order) */
+		uint32_t wrap = 0xFFFFFFFFu / mk->slots * mk->slots;
+
+		err = vy_dev_transport_write_word(&mk->t, VY_TB_CONTROL,
+						  VY_CTL_PUBLISH_HEAD,
+						  (uint32_t)((mk->tk_pub +
+							      mk->nstaged) %
+							     wrap),
+						  e);
+		if (err)
+			return err;
+		mk->tk_pub += mk->nstaged;
 	}
 	t0 = vy_now_ns() - t0;
 	for (i = 0; i < mk->nstaged; i++) {
@@ -625,10 +665,27 @@ static int finish_slots(struct vy_mk *mk, uint32_t first, uint32_t n,
 }
 
 /* The span of in-flight slots; 0 when none is in flight. */
-static int inflight_span(const struct vy_mk *mk, uint32_t *lo, uint32_t *hi)
+static int inflight_span(struct vy_mk *mk, uint32_t *lo, uint32_t *hi)
 {
 	uint32_t a = mk->slots, b = 0;
 
+	if (mk->ticket) {
+		/* in flight: sequence numbers [tk_tail, tk_pub), no scan */
+		while (mk->tk_tail < mk->tk_pub &&
+		       mk->state[mk->tk_tail % mk->slots] != SLOT_INFLIGHT)
+			mk->tk_tail++;
+		if (mk->tk_tail == mk->tk_pub)
+			return 0;
+		a = (uint32_t)(mk->tk_tail % mk->slots);
+		b = (uint32_t)((mk->tk_pub - 1) % mk->slots);
+		if (mk->tk_pub - mk->tk_tail >= mk->slots || a > b) {
+			a = 0;
+			b = mk->slots - 1;
+		}
+		*lo = a;
+		*hi = b;
+		return 1;
+	}
 	for (uint32_t s = 0; s < mk->slots; s++)
 		if (mk->state[s] == SLOT_INFLIGHT) {
 			if (s < a)

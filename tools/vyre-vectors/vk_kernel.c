@@ -158,6 +158,8 @@ static int vk_run(const json_t *in, int persistent, struct vk_result *res,
 	    vy_dev_transport_parse(getenv("VYRE_TRANSPORT"), &cfg.transport, e))
 		return err = VY_E_INVAL;
 	cfg.persistent = persistent;
+	/* cases place slots at the indices they name */
+	cfg.scan_claim = 1;
 	if (vv_member_u32(in, "tenant_count", 1, &cfg.tenant_count) ||
 	    vv_member_u32(in, "observable_slots", 0, &cfg.observable_slots) ||
 	    vv_member_u32(in, "slot_count", 1, &cfg.slots))
