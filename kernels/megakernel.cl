@@ -492,8 +492,13 @@ static void vy_ticket_loop(const struct vy_bufs *b, gvu *ring, uint nslots,
 
 	for (uint i = lid; i < VY_OP_METRIC_LIMIT; i += wgsize)
 		l->metric[i] = 0u;
+	/*
+	 * Every lane passes the same three barriers in every iteration and
+	 * leaves only at its end, on values all lanes read from the group's
+	 * words (PoCL compiles barriers in loops of this shape only).
+	 */
 	for (uint it = 0; it < max_iters; it++) {
-		uint base, k, mine = 0, st[VY_TICKET_CLAIM_MAX], j = 0;
+		uint base, k, stop, mine = 0, st[VY_TICKET_CLAIM_MAX], j = 0;
 
 		if (lid == 0u) {
 			uint b0 = 0u;
@@ -508,16 +513,7 @@ static void vy_ticket_loop(const struct vy_bufs *b, gvu *ring, uint nslots,
 		barrier(CLK_LOCAL_MEM_FENCE);
 		base = l->base;
 		k = l->k;
-		if (l->stop)
-			return;
-		if (k == 0u) {
-			/* nobody writes the group's words before all read them */
-			barrier(CLK_LOCAL_MEM_FENCE);
-			if (idle_max && ++idle >= idle_max)
-				return;
-			continue;
-		}
-		idle = 0;
+		stop = l->stop;
 		for (uint i = lid; i < k; i += wgsize, j++) {
 			uint s = (uint)(((ulong)base + i) % nslots);
 			gvu *slot = ring + (ulong)s * VY_SLOT_WORDS;
@@ -543,20 +539,24 @@ static void vy_ticket_loop(const struct vy_bufs *b, gvu *ring, uint nslots,
 		if (mine)
 			atomic_add(&l->done, mine);
 		barrier(CLK_LOCAL_MEM_FENCE);
-		for (uint i = lid; i < VY_OP_METRIC_LIMIT; i += wgsize) {
-			uint v = l->metric[i];
+		if (k) {
+			for (uint i = lid; i < VY_OP_METRIC_LIMIT; i += wgsize) {
+				uint v = l->metric[i];
 
-			if (v) {
-				atomic_add(&c[VY_CTL_METRICS_BASE + i], v);
-				l->metric[i] = 0u;
+				if (v) {
+					atomic_add(&c[VY_CTL_METRICS_BASE + i], v);
+					l->metric[i] = 0u;
+				}
 			}
-		}
-		if (lid == 0u) {
-			if (l->fault)
-				atomic_add(&c[VY_CTL_FAULT_COUNT], l->fault);
-			mem_fence(CLK_GLOBAL_MEM_FENCE);
-			if (l->done)
-				atomic_add(&c[VY_CTL_DONE_COUNT], l->done);
+			if (lid == 0u) {
+				if (l->fault)
+					atomic_add(&c[VY_CTL_FAULT_COUNT],
+						   l->fault);
+				mem_fence(CLK_GLOBAL_MEM_FENCE);
+				if (l->done)
+					atomic_add(&c[VY_CTL_DONE_COUNT],
+						   l->done);
+			}
 		}
 		/* DONE_COUNT moves before any of the run's final statuses */
 		barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE);
@@ -567,6 +567,11 @@ static void vy_ticket_loop(const struct vy_bufs *b, gvu *ring, uint nslots,
 							       nslots)) *
 						  VY_SLOT_WORDS],
 					    st[j]);
+		if (stop)
+			break;
+		idle = k ? 0u : idle + 1u;
+		if (idle_max && idle >= idle_max)
+			break;
 	}
 }
 

@@ -38,6 +38,8 @@ struct bopts {
 	double timeout_s;
 	int json;
 	int breakdown;
+	uint32_t obs_linear;
+	int scan_claim;
 };
 
 static int open_session(const struct bopts *o, int persistent, uint32_t slots,
@@ -52,6 +54,8 @@ static int open_session(const struct bopts *o, int persistent, uint32_t slots,
 	cfg.slots = slots;
 	cfg.tenant_count = 1;
 	cfg.observe_blocking = blocking;
+	cfg.obs_linear_slots = o->obs_linear;
+	cfg.scan_claim = o->scan_claim;
 	err = vy_dev_mk_open(mk, &cfg, e);
 	if (!err)
 		err = vy_rep_launch_setup(*mk, o->workgroups,
@@ -274,6 +278,10 @@ static void usage(FILE *f)
 		"      --workgroup-size N     lanes per work-group (default: policy)\n"
 		"      --timeout SEC          bound of each measurement (default: 60)\n"
 		"      --breakdown            per-batch counts and host times on stderr\n"
+		"      --obs-linear N         status reads of up to N slots read whole\n"
+		"                             rows (default: 64; copy transport)\n"
+		"      --scan-claim           persistent: the scanning claim instead of\n"
+		"                             the ticket claim (the comparison baseline)\n"
 		"  -j, --json                 JSON lines instead of a Markdown table\n"
 		"  -h, --help                 this help\n"
 		"  -V, --version              version\n");
@@ -292,6 +300,8 @@ int main(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "breakdown", no_argument, NULL, 'B' },
+		{ "obs-linear", required_argument, NULL, 'O' },
+		{ "scan-claim", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -362,6 +372,14 @@ int main(int argc, char **argv)
 			break;
 		case 'B':
 			o.breakdown = 1;
+			break;
+		case 'O':
+			if (vy_parse_u64(optarg, 1u << 20, 0, &v) || !v)
+				goto bad;
+			o.obs_linear = (uint32_t)v;
+			break;
+		case 'S':
+			o.scan_claim = 1;
 			break;
 		case 'h':
 			usage(stdout);

@@ -238,7 +238,8 @@ int vy_dev_mk_open(struct vy_mk **out, const struct vy_dev_mk_params *cfg,
 	lens[VY_TB_DEBUG] = VY_DEBUG_BUFFER_BYTES;
 	lens[VY_TB_IO] = VY_IO_QUEUE_BYTES;
 	lens[VY_TB_DATA] = (size_t)cfg->data_words * 4;
-	err = vy_dev_transport_init(&mk->t, &mk->cl, cfg->transport, lens, e);
+	err = vy_dev_transport_init(&mk->t, &mk->cl, cfg->transport, lens,
+				    cfg->obs_linear_slots, e);
 	if (err)
 		goto fail;
 	mk->t.watch_blocking = cfg->observe_blocking;

@@ -72,6 +72,8 @@ struct vy_dev_mk_params {
 	 * be staged (callers that choose their own slot numbers).
 	 */
 	int scan_claim;
+	uint32_t obs_linear_slots;	/* copy: vy_dev_transport_init's
+					   @obs_linear; 0 = its default */
 	int observe_blocking;		/* copy: one blocking status read per
 					   look instead of the queued
 					   non-blocking ones (comparisons) */

@@ -75,7 +75,8 @@ static int pinned(struct vy_dev_transport *t, size_t len, cl_mem *mem,
 
 int vy_dev_transport_init(struct vy_dev_transport *t, struct vy_dev_cl *cl,
 		      enum vy_dev_transport_kind kind,
-		      const size_t lens[VY_TB_COUNT], struct vy_err *e)
+		      const size_t lens[VY_TB_COUNT], uint32_t obs_linear,
+		      struct vy_err *e)
 {
 	cl_int rc;
 	int err;
@@ -150,9 +151,11 @@ int vy_dev_transport_init(struct vy_dev_transport *t, struct vy_dev_cl *cl,
 	for (uint32_t i = 0; i < t->slots; i++)
 		t->ones[i] = VY_STATUS_PUBLISHED;
 	if (t->kind == VY_TRANSPORT_COPY) {
-		size_t lin = (t->slots < VY_OBS_LINEAR_SLOTS ?
-				      t->slots : VY_OBS_LINEAR_SLOTS) *
-			     (size_t)VY_SLOT_WORDS;
+		size_t lin;
+
+		t->obs_linear = obs_linear ? obs_linear : VY_OBS_LINEAR_SLOTS;
+		lin = (t->slots < t->obs_linear ? t->slots : t->obs_linear) *
+		      (size_t)VY_SLOT_WORDS;
 
 		t->obs_words = lin > t->slots ? lin : t->slots;
 		err = pinned(t, VY_OBS_MAX * t->obs_words * 4, &t->obs_mem,
@@ -591,7 +594,7 @@ int vy_dev_transport_observe_begin(struct vy_dev_transport *t, uint32_t first,
 	o->n = n;
 	o->ticket = ticket;
 	o->dst = t->obs_area + (size_t)i * t->obs_words;
-	o->stride = n > 1 && n <= VY_OBS_LINEAR_SLOTS ? VY_SLOT_WORDS : 1;
+	o->stride = n > 1 && n <= t->obs_linear ? VY_SLOT_WORDS : 1;
 	o->seen = 0;
 	o->looks = 0;
 	for (uint32_t k = 0; k < n; k++)

@@ -114,6 +114,9 @@ struct vy_dev_transport {
 	unsigned whead, wcount;
 	uint32_t slots;
 	int watch_blocking;		/* vy_dev_transport_watch reads blocking */
+	uint32_t obs_linear;		/* observations of spans up to this many
+					   slots read whole rows (set by init:
+					   VY_OBS_LINEAR_SLOTS or its caller's) */
 	int defer_flush;		/* publish leaves the flush to the next
 					   observation or vy_dev_transport_kick */
 	int unflushed;
@@ -136,10 +139,15 @@ enum vy_dev_transport_kind vy_dev_transport_choose(const struct vy_dev_cl_devinf
 /*
  * Create the five buffers (@lens in bytes; 0 becomes 4) with zeroed host
  * images.  @kind AUTO is resolved with vy_dev_transport_choose.
+ * @obs_linear: the longest span (slots) whose status observation reads
+ * whole 64-byte rows, one linear transfer, instead of the status words
+ * alone (a strided transfer); 0 = VY_OBS_LINEAR_SLOTS.  Copy: the pinned
+ * observation areas take VY_OBS_MAX x 64 bytes per such slot.
  */
 int vy_dev_transport_init(struct vy_dev_transport *t, struct vy_dev_cl *cl,
 		      enum vy_dev_transport_kind kind,
-		      const size_t lens[VY_TB_COUNT], struct vy_err *e);
+		      const size_t lens[VY_TB_COUNT], uint32_t obs_linear,
+		      struct vy_err *e);
 void vy_dev_transport_free(struct vy_dev_transport *t);
 
 /* The queue for this phase: cl->q when no kernel runs, else cl->q2. */
