@@ -40,6 +40,7 @@ struct bopts {
 	int breakdown;
 	uint32_t obs_linear;
 	int scan_claim;
+	int publish_dma;
 };
 
 static int open_session(const struct bopts *o, int persistent, uint32_t slots,
@@ -56,6 +57,7 @@ static int open_session(const struct bopts *o, int persistent, uint32_t slots,
 	cfg.observe_blocking = blocking;
 	cfg.obs_linear_slots = o->obs_linear;
 	cfg.scan_claim = o->scan_claim;
+	cfg.publish_dma = o->publish_dma;
 	err = vy_dev_mk_open(mk, &cfg, e);
 	if (!err)
 		err = vy_rep_launch_setup(*mk, o->workgroups,
@@ -196,6 +198,7 @@ static int bench_throughput(const struct bopts *o, int persistent,
 	struct vy_mk *mk;
 	uint64_t tag = 0, dl = vy_now_ns() + (uint64_t)(o->timeout_s * 1e9);
 	uint64_t rounds = o->throughput_items / batch, t0, last = 0;
+	uint64_t stage_ns = 0, drain_ns = 0;
 	struct vy_dev_mk_stats s0, s1;
 	uint32_t slots = batch < 256 ? 256 : batch;
 	int err;
@@ -216,12 +219,18 @@ static int bench_throughput(const struct bopts *o, int persistent,
 	vy_dev_mk_get_stats(mk, &s0);
 	t0 = vy_now_ns();
 	for (uint64_t r = 0; r < rounds && !err; r++) {
+		uint64_t a = vy_now_ns(), b;
+
 		err = stage_n(mk, batch, &tag, e);
+		b = vy_now_ns();
+		stage_ns += b - a;
 		if (!err)
 			err = persistent ? vy_dev_mk_flush(mk, e) :
 					   vy_dev_mk_dispatch(mk, dl, e);
+		a = vy_now_ns();
 		if (!err)
 			err = drain(mk, dl, &last, e);
+		drain_ns += vy_now_ns() - a;
 	}
 	vy_dev_mk_get_stats(mk, &s1);
 	if (!err) {
@@ -230,8 +239,10 @@ static int bench_throughput(const struct bopts *o, int persistent,
 		*ips = (double)(rounds * batch) * 1e9 / (double)(ns ? ns : 1);
 		if (o->breakdown)
 			fprintf(stderr,
-				"%s batch %u: %.1f commands, %.1f status reads, %.1f us publishing, %.1f us queuing reads per batch\n",
+				"%s batch %u: %.1f us staging, %.1f us waiting for completion, %.1f commands, %.1f status reads, %.1f us publishing, %.1f us queuing reads per batch\n",
 				persistent ? "persistent" : "relaunch", batch,
+				(double)stage_ns / 1e3 / rounds,
+				(double)drain_ns / 1e3 / rounds,
 				(double)(s1.t.commands - s0.t.commands) / rounds,
 				(double)(s1.status_reads - s0.status_reads) /
 					rounds,
@@ -280,6 +291,8 @@ static void usage(FILE *f)
 		"      --breakdown            per-batch counts and host times on stderr\n"
 		"      --obs-linear N         status reads of up to N slots read whole\n"
 		"                             rows (default: 64; copy transport)\n"
+		"      --publish-dma          persistent: publish slots with a copy from\n"
+		"                             the pinned buffer object (copy transport)\n"
 		"      --scan-claim           persistent: the scanning claim instead of\n"
 		"                             the ticket claim (the comparison baseline)\n"
 		"  -j, --json                 JSON lines instead of a Markdown table\n"
@@ -302,6 +315,7 @@ int main(int argc, char **argv)
 		{ "breakdown", no_argument, NULL, 'B' },
 		{ "obs-linear", required_argument, NULL, 'O' },
 		{ "scan-claim", no_argument, NULL, 'S' },
+		{ "publish-dma", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -380,6 +394,9 @@ int main(int argc, char **argv)
 			break;
 		case 'S':
 			o.scan_claim = 1;
+			break;
+		case 'P':
+			o.publish_dma = 1;
 			break;
 		case 'h':
 			usage(stdout);

@@ -387,11 +387,20 @@ int vy_dev_transport_publish_rows(struct vy_dev_transport *t, uint32_t first,
 		return 0;
 	}
 	t0 = vy_now_ns();
-	rc = clEnqueueWriteBuffer(vy_dev_transport_queue(t), b->mem, CL_FALSE,
-				  off, (size_t)n * VY_SLOT_BYTES, b->host + off,
-				  0, NULL, NULL);
+	if (t->publish_dma)
+		rc = clEnqueueCopyBuffer(vy_dev_transport_queue(t), b->pin,
+					 b->mem, off, off,
+					 (size_t)n * VY_SLOT_BYTES, 0, NULL,
+					 NULL);
+	else
+		rc = clEnqueueWriteBuffer(vy_dev_transport_queue(t), b->mem,
+					  CL_FALSE, off,
+					  (size_t)n * VY_SLOT_BYTES,
+					  b->host + off, 0, NULL, NULL);
 	if (rc != CL_SUCCESS)
-		return clerr(e, "clEnqueueWriteBuffer", rc);
+		return clerr(e, t->publish_dma ? "clEnqueueCopyBuffer" :
+						 "clEnqueueWriteBuffer",
+			     rc);
 	t->st.bytes_uploaded += (uint64_t)n * VY_SLOT_BYTES;
 	t->st.commands++;
 	t->st.enqueue_ns[0] += vy_now_ns() - t0;

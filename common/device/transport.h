@@ -114,6 +114,10 @@ struct vy_dev_transport {
 	unsigned whead, wcount;
 	uint32_t slots;
 	int watch_blocking;		/* vy_dev_transport_watch reads blocking */
+	int publish_dma;		/* copy: publish_rows copies from the
+					   pinned mirror's buffer object (a
+					   device-side copy, no driver staging)
+					   instead of writing from its pointer */
 	uint32_t obs_linear;		/* observations of spans up to this many
 					   slots read whole rows (set by init:
 					   VY_OBS_LINEAR_SLOTS or its caller's) */
