@@ -457,11 +457,11 @@ static uint vy_tk_wrap(uint nslots)
 }
 
 /* Lane 0: take the group's run of published tickets; returns its length. */
-static uint vy_tk_take(gvu *c, uint nslots, uint lanes, uint wgsize,
+static uint vy_tk_take(gvu *c, uint nslots, uint groups, uint wgsize,
 		       uint *base)
 {
 	uint wrap = vy_tk_wrap(nslots);
-	uint t = c[VY_CTL_CLAIM_TAIL], h, avail, per, k, nt;
+	uint t = c[VY_CTL_CLAIM_TAIL], h, avail, k, nt;
 
 	/* tail first: the head read after it is never behind it */
 	read_mem_fence(CLK_GLOBAL_MEM_FENCE);
@@ -471,9 +471,14 @@ static uint vy_tk_take(gvu *c, uint nslots, uint lanes, uint wgsize,
 	avail = h >= t ? h - t : h + (wrap - t);
 	if (avail == 0u || avail > nslots)
 		return 0;
-	/* a fair share for every lane, so one group does not take it all */
-	per = clamp(avail / (4u * lanes), 1u, (uint)VY_TICKET_CLAIM_MAX);
-	k = min(avail, per * wgsize);
+	/*
+	 * A group's share: what is published split over the groups plus one
+	 * (so a lone group still leaves the host slots to recycle while it
+	 * runs), at least a slot per lane, at most VY_TICKET_CLAIM_MAX per
+	 * lane: few compare-and-swaps on CLAIM_TAIL for a large batch.
+	 */
+	k = max(min(avail, wgsize), avail / (groups + 1u));
+	k = min(k, (uint)VY_TICKET_CLAIM_MAX * wgsize);
 	nt = k >= wrap - t ? k - (wrap - t) : t + k;
 	if (atomic_cmpxchg(&c[VY_CTL_CLAIM_TAIL], t, nt) != t)
 		return 0;
@@ -487,7 +492,7 @@ static void vy_ticket_loop(const struct vy_bufs *b, gvu *ring, uint nslots,
 {
 	gvu *c = b->control;
 	uint lid = (uint)get_local_id(0), wgsize = (uint)get_local_size(0);
-	uint lanes = (uint)get_global_size(0);
+	uint groups = (uint)get_num_groups(0);
 	uint idle = 0;
 
 	for (uint i = lid; i < VY_OP_METRIC_LIMIT; i += wgsize)
@@ -505,7 +510,7 @@ static void vy_ticket_loop(const struct vy_bufs *b, gvu *ring, uint nslots,
 
 			l->stop = c[VY_CTL_SHUTDOWN] != 0u;
 			l->k = l->stop ? 0u :
-				 vy_tk_take(c, nslots, lanes, wgsize, &b0);
+				 vy_tk_take(c, nslots, groups, wgsize, &b0);
 			l->base = b0;
 			l->done = 0u;
 			l->fault = 0u;

@@ -40,7 +40,6 @@ struct bopts {
 	int breakdown;
 	uint32_t obs_linear;
 	int scan_claim;
-	int publish_dma;
 };
 
 static int open_session(const struct bopts *o, int persistent, uint32_t slots,
@@ -57,7 +56,6 @@ static int open_session(const struct bopts *o, int persistent, uint32_t slots,
 	cfg.observe_blocking = blocking;
 	cfg.obs_linear_slots = o->obs_linear;
 	cfg.scan_claim = o->scan_claim;
-	cfg.publish_dma = o->publish_dma;
 	err = vy_dev_mk_open(mk, &cfg, e);
 	if (!err)
 		err = vy_rep_launch_setup(*mk, o->workgroups,
@@ -290,9 +288,7 @@ static void usage(FILE *f)
 		"      --timeout SEC          bound of each measurement (default: 60)\n"
 		"      --breakdown            per-batch counts and host times on stderr\n"
 		"      --obs-linear N         status reads of up to N slots read whole\n"
-		"                             rows (default: 64; copy transport)\n"
-		"      --publish-dma          persistent: publish slots with a copy from\n"
-		"                             the pinned buffer object (copy transport)\n"
+		"                             rows (default: 4096; copy transport)\n"
 		"      --scan-claim           persistent: the scanning claim instead of\n"
 		"                             the ticket claim (the comparison baseline)\n"
 		"  -j, --json                 JSON lines instead of a Markdown table\n"
@@ -315,7 +311,6 @@ int main(int argc, char **argv)
 		{ "breakdown", no_argument, NULL, 'B' },
 		{ "obs-linear", required_argument, NULL, 'O' },
 		{ "scan-claim", no_argument, NULL, 'S' },
-		{ "publish-dma", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -394,9 +389,6 @@ int main(int argc, char **argv)
 			break;
 		case 'S':
 			o.scan_claim = 1;
-			break;
-		case 'P':
-			o.publish_dma = 1;
 			break;
 		case 'h':
 			usage(stdout);

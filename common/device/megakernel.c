@@ -243,7 +243,6 @@ int vy_dev_mk_open(struct vy_mk **out, const struct vy_dev_mk_params *cfg,
 	if (err)
 		goto fail;
 	mk->t.watch_blocking = cfg->observe_blocking;
-	mk->t.publish_dma = cfg->publish_dma;
 	/* the status read that follows a publish flushes both */
 	mk->t.defer_flush = 1;
 	err = vy_encode_control_into(false, cfg->tenant_count,
@@ -545,12 +544,9 @@ int vy_dev_mk_flush(struct vy_mk *mk, struct vy_err *e)
 		/* the head moves after every row it covers (in order) */
 		uint32_t wrap = 0xFFFFFFFFu / mk->slots * mk->slots;
 
-		err = vy_dev_transport_write_word(&mk->t, VY_TB_CONTROL,
-						  VY_CTL_PUBLISH_HEAD,
-						  (uint32_t)((mk->tk_pub +
-							      mk->nstaged) %
-							     wrap),
-						  e);
+		err = vy_dev_transport_publish_head(
+			&mk->t, VY_CTL_PUBLISH_HEAD,
+			(uint32_t)((mk->tk_pub + mk->nstaged) % wrap), e);
 		if (err)
 			return err;
 		mk->tk_pub += mk->nstaged;

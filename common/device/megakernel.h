@@ -72,9 +72,6 @@ struct vy_dev_mk_params {
 	 * be staged (callers that choose their own slot numbers).
 	 */
 	int scan_claim;
-	int publish_dma;		/* copy, ticket claim: publish rows with a
-					   copy from the pinned mirror's buffer
-					   object (transport.h publish_dma) */
 	uint32_t obs_linear_slots;	/* copy: vy_dev_transport_init's
 					   @obs_linear; 0 = its default */
 	int observe_blocking;		/* copy: one blocking status read per

@@ -387,20 +387,11 @@ int vy_dev_transport_publish_rows(struct vy_dev_transport *t, uint32_t first,
 		return 0;
 	}
 	t0 = vy_now_ns();
-	if (t->publish_dma)
-		rc = clEnqueueCopyBuffer(vy_dev_transport_queue(t), b->pin,
-					 b->mem, off, off,
-					 (size_t)n * VY_SLOT_BYTES, 0, NULL,
-					 NULL);
-	else
-		rc = clEnqueueWriteBuffer(vy_dev_transport_queue(t), b->mem,
-					  CL_FALSE, off,
-					  (size_t)n * VY_SLOT_BYTES,
-					  b->host + off, 0, NULL, NULL);
+	rc = clEnqueueWriteBuffer(vy_dev_transport_queue(t), b->mem, CL_FALSE,
+				  off, (size_t)n * VY_SLOT_BYTES, b->host + off,
+				  0, NULL, NULL);
 	if (rc != CL_SUCCESS)
-		return clerr(e, t->publish_dma ? "clEnqueueCopyBuffer" :
-						 "clEnqueueWriteBuffer",
-			     rc);
+		return clerr(e, "clEnqueueWriteBuffer", rc);
 	t->st.bytes_uploaded += (uint64_t)n * VY_SLOT_BYTES;
 	t->st.commands++;
 	t->st.enqueue_ns[0] += vy_now_ns() - t0;
@@ -474,8 +465,8 @@ int vy_dev_transport_read_word(struct vy_dev_transport *t, enum vy_dev_tbuf_id i
 	return err;
 }
 
-int vy_dev_transport_write_word(struct vy_dev_transport *t, enum vy_dev_tbuf_id id,
-			    uint32_t w, uint32_t v, struct vy_err *e)
+static int write_word(struct vy_dev_transport *t, enum vy_dev_tbuf_id id,
+		      uint32_t w, uint32_t v, int flush, struct vy_err *e)
 {
 	uint32_t *p = (uint32_t *)t->b[id].host + w, *src;
 	cl_int rc;
@@ -508,9 +499,29 @@ int vy_dev_transport_write_word(struct vy_dev_transport *t, enum vy_dev_tbuf_id 
 		return clerr(e, "clEnqueueWriteBuffer", rc);
 	t->st.bytes_uploaded += 4;
 	t->st.commands++;
+	if (!flush && t->running) {
+		t->unflushed = 1;
+		return 0;
+	}
 	clFlush(vy_dev_transport_queue(t));
 	t->st.flushes++;
 	return 0;
+}
+
+int vy_dev_transport_write_word(struct vy_dev_transport *t, enum vy_dev_tbuf_id id,
+			    uint32_t w, uint32_t v, struct vy_err *e)
+{
+	return write_word(t, id, w, v, 1, e);
+}
+
+int vy_dev_transport_publish_head(struct vy_dev_transport *t, uint32_t w,
+				  uint32_t v, struct vy_err *e)
+{
+	uint64_t t0 = vy_now_ns();
+	int err = write_word(t, VY_TB_CONTROL, w, v, !t->defer_flush, e);
+
+	t->st.enqueue_ns[1] += vy_now_ns() - t0;
+	return err;
 }
 
 int vy_dev_transport_watch(struct vy_dev_transport *t, uint32_t w, uint32_t *out,

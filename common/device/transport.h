@@ -73,9 +73,13 @@ struct vy_dev_tbuf {
 #define VY_OBS_MAX 4
 /*
  * Spans up to this many slots are observed with one linear read (64-byte
- * rows); longer ones read only their status words (a strided read).
+ * rows); longer ones read only their status words (a strided read, whose
+ * 4-byte rows the H200's driver copies slowly: batch 4096 ran 19.7 M
+ * items/s with whole rows against 12.6 M with 64 here, 2026-12-04,
+ * docs/BENCHMARKS.md).  The pinned areas take VY_OBS_MAX x 64 bytes per
+ * slot up to this bound.
  */
-#define VY_OBS_LINEAR_SLOTS 64u
+#define VY_OBS_LINEAR_SLOTS 4096u
 
 struct vy_dev_transport_stats {
 	uint64_t bytes_uploaded;
@@ -114,10 +118,6 @@ struct vy_dev_transport {
 	unsigned whead, wcount;
 	uint32_t slots;
 	int watch_blocking;		/* vy_dev_transport_watch reads blocking */
-	int publish_dma;		/* copy: publish_rows copies from the
-					   pinned mirror's buffer object (a
-					   device-side copy, no driver staging)
-					   instead of writing from its pointer */
 	uint32_t obs_linear;		/* observations of spans up to this many
 					   slots read whole rows (set by init:
 					   VY_OBS_LINEAR_SLOTS or its caller's) */
@@ -189,6 +189,15 @@ int vy_dev_transport_publish(struct vy_dev_transport *t, uint32_t first, uint32_
  */
 int vy_dev_transport_publish_rows(struct vy_dev_transport *t, uint32_t first,
 				  uint32_t n, struct vy_err *e);
+
+/*
+ * Write control word @w = @v behind the rows publish_rows queued: the
+ * ticket claim's PUBLISH_HEAD.  As vy_dev_transport_write_word, but with
+ * defer_flush and a running kernel the flush is left to the status read
+ * that follows (or vy_dev_transport_kick): one flush per publish.
+ */
+int vy_dev_transport_publish_head(struct vy_dev_transport *t, uint32_t w,
+				  uint32_t v, struct vy_err *e);
 
 /*
  * Read the status words of slots [@first, @first + @n) into @out
