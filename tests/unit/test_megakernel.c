@@ -6,6 +6,34 @@
 #include "wire/protocol.h"
 #include "wire/util.h"
 
+/*
+ * An 8-slot persistent session on the default device, started with the
+ * rest of @p; NULL after recording a skip (no device) or a failure.
+ */
+static struct vy_mk *start_8(struct vy_dev_mk_params *p)
+{
+	struct vy_mk *mk = NULL;
+	struct vy_err e;
+	int err;
+
+	p->persistent = 1;
+	p->slots = 8;
+	p->tenant_count = 1;
+	err = vy_dev_mk_open(&mk, p, &e);
+	if (err == VY_E_NO_DEVICE) {
+		vy_test_skip("no OpenCL device");
+		return NULL;
+	}
+	if (!err)
+		err = vy_dev_mk_start(mk, &e);
+	if (err) {
+		vy_test_fail(__FILE__, __LINE__, "%s", e.msg);
+		vy_dev_mk_close(mk);
+		return NULL;
+	}
+	return mk;
+}
+
 /* One persistent session on the default device: stage, publish, finish. */
 VY_TEST(megakernel_persistent_roundtrip)
 {
@@ -15,18 +43,13 @@ VY_TEST(megakernel_persistent_roundtrip)
 	struct vy_err e;
 	uint32_t w[16] = { 0 }, v = 0;
 	uint64_t end;
-	int n = 0, err;
+	int n = 0;
 
-	p.persistent = 1;
-	p.slots = 8;
-	p.tenant_count = 1;
 	/* slot 3 first: the scanning claim takes any published slot */
 	p.scan_claim = 1;
-	err = vy_dev_mk_open(&mk, &p, &e);
-	if (err == VY_E_NO_DEVICE)
-		VY_SKIP("no OpenCL device");
-	VY_CHECK(err == 0);
-	VY_CHECK(vy_dev_mk_start(mk, &e) == 0);
+	mk = start_8(&p);
+	if (!mk)
+		return;
 	w[1] = VY_OP_ATOMIC_ADD;
 	w[4] = 7;
 	w[5] = 150;
@@ -67,18 +90,13 @@ static void ticket_laps(enum vy_dev_transport_kind kind)
 	uint32_t w[16] = { 0 }, v = 0;
 	uint64_t end, tag = 0;
 	unsigned seen[40] = { 0 };
-	int done = 0, twice = 0, err;
+	int done = 0, twice = 0;
 
-	p.persistent = 1;
-	p.slots = 8;
-	p.tenant_count = 1;
 	p.workgroup_size = 4;
 	p.transport = kind;
-	err = vy_dev_mk_open(&mk, &p, &e);
-	if (err == VY_E_NO_DEVICE)
-		VY_SKIP("no OpenCL device");
-	VY_CHECK(err == 0);
-	VY_CHECK(vy_dev_mk_start(mk, &e) == 0);
+	mk = start_8(&p);
+	if (!mk)
+		return;
 	w[1] = VY_OP_ATOMIC_ADD;
 	w[4] = 1;
 	w[5] = 150;
