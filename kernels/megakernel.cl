@@ -76,12 +76,12 @@ static int in_range(ulong idx, ulong n, uint words)
  * the op faulted (nothing was accessed: check, then act).
  */
 static int vy_dispatch(const struct vy_bufs *b, uint op, uint a0, uint a1,
-		       uint a2, uint slot_base)
+		       uint a2, uint slot_base, int count)
 {
 	gvu *c = b->control;
 	uint cw = b->control_words;
 
-	if (op < VY_OP_METRIC_LIMIT)
+	if (count && op < VY_OP_METRIC_LIMIT)
 		atomic_inc(&c[VY_CTL_METRICS_BASE + op]);
 	switch (op) {
 	case VY_OP_STORE_U32:
@@ -189,7 +189,7 @@ static int vy_packed(const struct vy_bufs *b, const uint *args,
 
 		for (uint k = 0; k < 3u; k++)
 			a[k] = off + k < next ? args[m + off + k] : 0u;
-		if (vy_dispatch(b, op, a[0], a[1], a[2], slot_base))
+		if (vy_dispatch(b, op, a[0], a[1], a[2], slot_base, 1))
 			return 1;
 	}
 	return 0;
@@ -246,38 +246,46 @@ static int vy_load_miss(const struct vy_bufs *b, uint resource)
 	return 1;
 }
 
+/*
+ * Run a claimed slot; returns 1 when it faulted.  @count: the top-level
+ * opcode's metric word moves here, before the op runs (upstream order);
+ * the ticket path passes 0 and counts a whole claim at once instead.
+ */
+static int vy_run(const struct vy_bufs *b, gvu *slot, uint slot_base,
+		  int claim_fault, int count)
+{
+	gvu *c = b->control;
+	uint args[12];
+	uint op = slot[1];
+	int user = -1;
+
+	if (claim_fault)
+		return 1;
+	for (uint k = 0; k < 12u; k++)
+		args[k] = slot[4 + k];
+#ifdef VY_USER_OPS
+	user = vy_user_op(b, op, args);
+#endif
+	if (user >= 0) {
+		/* counted like a built-in op: one metric, one DONE */
+		if (count && op < VY_OP_METRIC_LIMIT)
+			atomic_inc(&c[VY_CTL_METRICS_BASE + op]);
+		return user;
+	}
+	if (op == VY_OP_LOAD_MISS)
+		return vy_load_miss(b, args[0]);
+	if (op == VY_OP_PACKED_SLOT)
+		return vy_packed(b, args, slot_base);
+	return vy_dispatch(b, op, args[0], args[1], args[2], slot_base, count);
+}
+
 /* Execute a claimed slot and finish it (protocol.md §4.3, D4). */
 static void vy_execute(const struct vy_bufs *b, gvu *slot, uint slot_base,
 		       int claim_fault)
 {
 	gvu *c = b->control;
-	int fault = claim_fault;
+	int fault = vy_run(b, slot, slot_base, claim_fault, 1);
 
-	if (!fault) {
-		uint args[12];
-		uint op = slot[1];
-
-		for (uint k = 0; k < 12u; k++)
-			args[k] = slot[4 + k];
-		int user = -1;
-
-#ifdef VY_USER_OPS
-		user = vy_user_op(b, op, args);
-#endif
-		if (user >= 0) {
-			/* counted like a built-in op: one metric, one DONE */
-			if (op < 32u)
-				atomic_inc(&c[VY_CTL_METRICS_BASE + op]);
-			fault = user;
-		} else if (op == VY_OP_LOAD_MISS) {
-			fault = vy_load_miss(b, args[0]);
-		} else if (op == VY_OP_PACKED_SLOT) {
-			fault = vy_packed(b, args, slot_base);
-		} else {
-			fault = vy_dispatch(b, op, args[0], args[1], args[2],
-					    slot_base);
-		}
-	}
 	if (fault)
 		atomic_inc(&c[VY_CTL_FAULT_COUNT]);
 	mem_fence(CLK_GLOBAL_MEM_FENCE);
@@ -422,6 +430,156 @@ static uint vy_scan_priority(const struct vy_bufs *b, gvu *ring, uint nslots,
 	return 0;
 }
 
+/*
+ * Ticket claim (VY_MODE_TICKET, persistent): the host publishes slots in
+ * ring order and counts them in PUBLISH_HEAD; claimed slots are counted in
+ * CLAIM_TAIL, both modulo the largest multiple of the slot count below
+ * 2^32 (ticket p is slot p % slots).  Lane 0 of a work-group looks at the
+ * two words and takes the next run of published slots with one
+ * compare-and-swap of CLAIM_TAIL; the group's lanes run them.  So a claim
+ * costs the same for any ring size, an idle group costs two loads per
+ * iteration and no atomics, and DONE_COUNT, FAULT_COUNT and the metric
+ * words move once per claimed run (local sums) instead of once per item.
+ * Any group may take any run and nobody waits for a ticket not yet
+ * published (D2: a device that runs groups one after another still makes
+ * progress).  Each slot is still claimed PUBLISHED -> CLAIMED and ends
+ * DONE or FAULT after DONE_COUNT moved; a slot whose tenant may not run,
+ * or that is not PUBLISHED, keeps its status, as with the scanning claim.
+ */
+struct vy_tk_local {
+	uint base, k, stop, done, fault;
+	uint metric[VY_OP_METRIC_LIMIT];
+};
+
+static uint vy_tk_wrap(uint nslots)
+{
+	return 0xFFFFFFFFu / nslots * nslots;
+}
+
+/* Lane 0: take the group's run of published tickets; returns its length. */
+static uint vy_tk_take(gvu *c, uint nslots, uint groups, uint wgsize,
+		       uint *base)
+{
+	uint wrap = vy_tk_wrap(nslots);
+	uint t = c[VY_CTL_CLAIM_TAIL], h, avail, k, nt;
+
+	/* tail first: the head read after it is never behind it */
+	read_mem_fence(CLK_GLOBAL_MEM_FENCE);
+	h = c[VY_CTL_PUBLISH_HEAD];
+	if (t >= wrap || h >= wrap)
+		return 0;
+	avail = h >= t ? h - t : h + (wrap - t);
+	if (avail == 0u || avail > nslots)
+		return 0;
+	/*
+	 * A group's share: what is published split over the groups plus one
+	 * (so a lone group still leaves the host slots to recycle while it
+	 * runs), at least a slot per lane, at most VY_TICKET_CLAIM_MAX per
+	 * lane: few compare-and-swaps on CLAIM_TAIL for a large batch.
+	 */
+	k = max(min(avail, wgsize), avail / (groups + 1u));
+	k = min(k, (uint)VY_TICKET_CLAIM_MAX * wgsize);
+	nt = k >= wrap - t ? k - (wrap - t) : t + k;
+	if (atomic_cmpxchg(&c[VY_CTL_CLAIM_TAIL], t, nt) != t)
+		return 0;
+	*base = t;
+	return k;
+}
+
+static void vy_ticket_loop(const struct vy_bufs *b, gvu *ring, uint nslots,
+			   uint max_iters, uint idle_max,
+			   __local struct vy_tk_local *l)
+{
+	gvu *c = b->control;
+	uint lid = (uint)get_local_id(0), wgsize = (uint)get_local_size(0);
+	uint groups = (uint)get_num_groups(0);
+	uint idle = 0;
+
+	for (uint i = lid; i < VY_OP_METRIC_LIMIT; i += wgsize)
+		l->metric[i] = 0u;
+	/*
+	 * Every lane passes the same three barriers in every iteration and
+	 * leaves only at its end, on values all lanes read from the group's
+	 * words (PoCL compiles barriers in loops of this shape only).
+	 */
+	for (uint it = 0; it < max_iters; it++) {
+		uint base, k, stop, mine = 0, st[VY_TICKET_CLAIM_MAX], j = 0;
+
+		if (lid == 0u) {
+			uint b0 = 0u;
+
+			l->stop = c[VY_CTL_SHUTDOWN] != 0u;
+			l->k = l->stop ? 0u :
+				 vy_tk_take(c, nslots, groups, wgsize, &b0);
+			l->base = b0;
+			l->done = 0u;
+			l->fault = 0u;
+		}
+		barrier(CLK_LOCAL_MEM_FENCE);
+		base = l->base;
+		k = l->k;
+		stop = l->stop;
+		for (uint i = lid; i < k; i += wgsize, j++) {
+			uint s = (uint)(((ulong)base + i) % nslots);
+			gvu *slot = ring + (ulong)s * VY_SLOT_WORDS;
+			int auth = vy_authorize(b, slot);
+			uint op;
+			int fault;
+
+			st[j] = 0u;
+			if (auth <= 0 ||
+			    atomic_cmpxchg(&slot[0], VY_STATUS_PUBLISHED,
+					   VY_STATUS_CLAIMED) !=
+				    VY_STATUS_PUBLISHED)
+				continue;
+			op = slot[1];
+			fault = vy_run(b, slot, s * VY_SLOT_WORDS, auth == 2, 0);
+			if (auth != 2 && op < VY_OP_METRIC_LIMIT)
+				atomic_inc(&l->metric[op]);
+			if (fault)
+				atomic_inc(&l->fault);
+			st[j] = fault ? VY_STATUS_FAULT : VY_STATUS_DONE;
+			mine++;
+		}
+		if (mine)
+			atomic_add(&l->done, mine);
+		barrier(CLK_LOCAL_MEM_FENCE);
+		if (k) {
+			for (uint i = lid; i < VY_OP_METRIC_LIMIT; i += wgsize) {
+				uint v = l->metric[i];
+
+				if (v) {
+					atomic_add(&c[VY_CTL_METRICS_BASE + i], v);
+					l->metric[i] = 0u;
+				}
+			}
+			if (lid == 0u) {
+				if (l->fault)
+					atomic_add(&c[VY_CTL_FAULT_COUNT],
+						   l->fault);
+				mem_fence(CLK_GLOBAL_MEM_FENCE);
+				if (l->done)
+					atomic_add(&c[VY_CTL_DONE_COUNT],
+						   l->done);
+			}
+		}
+		/* DONE_COUNT moves before any of the run's final statuses */
+		barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE);
+		j = 0;
+		for (uint i = lid; i < k; i += wgsize, j++)
+			if (st[j])
+				atomic_xchg(&ring[(ulong)((uint)(((ulong)base + i) %
+							       nslots)) *
+						  VY_SLOT_WORDS],
+					    st[j]);
+		if (stop)
+			break;
+		idle = k ? 0u : idle + 1u;
+		if (idle_max && idle >= idle_max)
+			break;
+	}
+}
+
 __kernel void vy_megakernel(__global uint *control, uint control_words,
 			    __global uint *ring, uint slot_count,
 			    __global uint *debug, uint debug_words,
@@ -436,6 +594,7 @@ __kernel void vy_megakernel(__global uint *control, uint control_words,
 	uint lane = (uint)get_global_id(0);
 	uint lanes = (uint)get_global_size(0);
 	uint cursor, idle = 0;
+	__local struct vy_tk_local tk;
 
 	b.control = (gvu *)control;
 	b.control_words = control_words;
@@ -465,6 +624,11 @@ __kernel void vy_megakernel(__global uint *control, uint control_words,
 			if (vy_try_slot(&b, r, s, VY_STATUS_PUBLISHED, 0, 0) < 0)
 				return;
 		}
+		return;
+	}
+	if ((mode & VY_MODE_TICKET) && (mode & VY_MODE_PERSISTENT) &&
+	    !(mode & VY_MODE_PRIORITY)) {
+		vy_ticket_loop(&b, r, slot_count, max_iters, idle_max, &tk);
 		return;
 	}
 	/*

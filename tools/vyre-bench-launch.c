@@ -38,6 +38,8 @@ struct bopts {
 	double timeout_s;
 	int json;
 	int breakdown;
+	uint32_t obs_linear;
+	int scan_claim;
 };
 
 static int open_session(const struct bopts *o, int persistent, uint32_t slots,
@@ -52,6 +54,8 @@ static int open_session(const struct bopts *o, int persistent, uint32_t slots,
 	cfg.slots = slots;
 	cfg.tenant_count = 1;
 	cfg.observe_blocking = blocking;
+	cfg.obs_linear_slots = o->obs_linear;
+	cfg.scan_claim = o->scan_claim;
 	err = vy_dev_mk_open(mk, &cfg, e);
 	if (!err)
 		err = vy_rep_launch_setup(*mk, o->workgroups,
@@ -192,6 +196,7 @@ static int bench_throughput(const struct bopts *o, int persistent,
 	struct vy_mk *mk;
 	uint64_t tag = 0, dl = vy_now_ns() + (uint64_t)(o->timeout_s * 1e9);
 	uint64_t rounds = o->throughput_items / batch, t0, last = 0;
+	uint64_t stage_ns = 0, drain_ns = 0;
 	struct vy_dev_mk_stats s0, s1;
 	uint32_t slots = batch < 256 ? 256 : batch;
 	int err;
@@ -212,12 +217,18 @@ static int bench_throughput(const struct bopts *o, int persistent,
 	vy_dev_mk_get_stats(mk, &s0);
 	t0 = vy_now_ns();
 	for (uint64_t r = 0; r < rounds && !err; r++) {
+		uint64_t a = vy_now_ns(), b;
+
 		err = stage_n(mk, batch, &tag, e);
+		b = vy_now_ns();
+		stage_ns += b - a;
 		if (!err)
 			err = persistent ? vy_dev_mk_flush(mk, e) :
 					   vy_dev_mk_dispatch(mk, dl, e);
+		a = vy_now_ns();
 		if (!err)
 			err = drain(mk, dl, &last, e);
+		drain_ns += vy_now_ns() - a;
 	}
 	vy_dev_mk_get_stats(mk, &s1);
 	if (!err) {
@@ -226,8 +237,10 @@ static int bench_throughput(const struct bopts *o, int persistent,
 		*ips = (double)(rounds * batch) * 1e9 / (double)(ns ? ns : 1);
 		if (o->breakdown)
 			fprintf(stderr,
-				"%s batch %u: %.1f commands, %.1f status reads, %.1f us publishing, %.1f us queuing reads per batch\n",
+				"%s batch %u: %.1f us staging, %.1f us waiting for completion, %.1f commands, %.1f status reads, %.1f us publishing, %.1f us queuing reads per batch\n",
 				persistent ? "persistent" : "relaunch", batch,
+				(double)stage_ns / 1e3 / rounds,
+				(double)drain_ns / 1e3 / rounds,
 				(double)(s1.t.commands - s0.t.commands) / rounds,
 				(double)(s1.status_reads - s0.status_reads) /
 					rounds,
@@ -274,6 +287,10 @@ static void usage(FILE *f)
 		"      --workgroup-size N     lanes per work-group (default: policy)\n"
 		"      --timeout SEC          bound of each measurement (default: 60)\n"
 		"      --breakdown            per-batch counts and host times on stderr\n"
+		"      --obs-linear N         status reads of up to N slots read whole\n"
+		"                             rows (default: 4096; copy transport)\n"
+		"      --scan-claim           persistent: the scanning claim instead of\n"
+		"                             the ticket claim (the comparison baseline)\n"
 		"  -j, --json                 JSON lines instead of a Markdown table\n"
 		"  -h, --help                 this help\n"
 		"  -V, --version              version\n");
@@ -292,6 +309,8 @@ int main(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "breakdown", no_argument, NULL, 'B' },
+		{ "obs-linear", required_argument, NULL, 'O' },
+		{ "scan-claim", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -362,6 +381,14 @@ int main(int argc, char **argv)
 			break;
 		case 'B':
 			o.breakdown = 1;
+			break;
+		case 'O':
+			if (vy_parse_u64(optarg, 1u << 20, 0, &v) || !v)
+				goto bad;
+			o.obs_linear = (uint32_t)v;
+			break;
+		case 'S':
+			o.scan_claim = 1;
 			break;
 		case 'h':
 			usage(stdout);

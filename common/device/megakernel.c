@@ -37,6 +37,13 @@ struct vy_mk {
 	uint32_t nstaged, ninflight, cursor;
 	uint32_t *stbuf;
 	uint64_t published_total;
+	/*
+	 * ticket claim: slots are staged in ring order; sequence numbers of
+	 * the next slot to stage, the next to publish, and the oldest that
+	 * may still be in flight (slot = sequence % slots)
+	 */
+	int ticket;
+	uint64_t tk_next, tk_pub, tk_tail;
 	uint32_t lm_inflight;
 	uint32_t *is_lm;
 	vy_dev_mk_io_fn iofn;
@@ -123,7 +130,8 @@ static int set_args(struct vy_mk *mk, struct vy_err *e)
 		rc |= clSetKernelArg(mk->kern, a++, sizeof(cl_uint), &words[i]);
 	}
 	u[0] = (mk->cfg.persistent ? VY_MODE_PERSISTENT : 0) |
-	       (mk->cfg.priority ? VY_MODE_PRIORITY : 0);
+	       (mk->cfg.priority ? VY_MODE_PRIORITY : 0) |
+	       (mk->ticket ? VY_MODE_TICKET : 0);
 	u[1] = mk->cfg.max_iters ? mk->cfg.max_iters : 0xFFFFFFFFu;
 	u[2] = mk->cfg.persistent ? mk->cfg.idle_max : 0;
 	u[3] = mk->cfg.io_poll_max ? mk->cfg.io_poll_max :
@@ -205,6 +213,7 @@ int vy_dev_mk_open(struct vy_mk **out, const struct vy_dev_mk_params *cfg,
 	mk->cfg = *cfg;
 	mk->slots = cfg->slots ? cfg->slots : VY_MK_DEFAULT_SLOTS;
 	mk->iofn = default_io;
+	mk->ticket = cfg->persistent && !cfg->priority && !cfg->scan_claim;
 	if (!vy_ring_byte_len(mk->slots, &ringlen) ||
 	    mk->slots > VY_MAX_ENCODED_RING_SLOTS) {
 		free(mk);
@@ -233,7 +242,8 @@ int vy_dev_mk_open(struct vy_mk **out, const struct vy_dev_mk_params *cfg,
 	lens[VY_TB_DEBUG] = VY_DEBUG_BUFFER_BYTES;
 	lens[VY_TB_IO] = VY_IO_QUEUE_BYTES;
 	lens[VY_TB_DATA] = (size_t)cfg->data_words * 4;
-	err = vy_dev_transport_init(&mk->t, &mk->cl, cfg->transport, lens, e);
+	err = vy_dev_transport_init(&mk->t, &mk->cl, cfg->transport, lens,
+				    cfg->obs_linear_slots, e);
 	if (err)
 		goto fail;
 	mk->t.watch_blocking = cfg->observe_blocking;
@@ -399,6 +409,11 @@ int vy_dev_mk_set_user_buf(struct vy_mk *mk, cl_mem mem, uint64_t bytes,
 
 int64_t vy_dev_mk_free_slot(struct vy_mk *mk)
 {
+	if (mk->ticket) {
+		uint32_t s = (uint32_t)(mk->tk_next % mk->slots);
+
+		return mk->state[s] == SLOT_FREE ? (int64_t)s : -1;
+	}
 	for (uint32_t k = 0; k < mk->slots; k++) {
 		uint32_t s = mk->cursor + k;
 
@@ -455,8 +470,19 @@ int vy_dev_mk_stage(struct vy_mk *mk, uint32_t slot, const uint32_t words[16],
 	if (mk->state[slot] != SLOT_FREE)
 		return vy_errf(e, VY_E_SLOT_NOT_PUBLISHABLE, NULL,
 			       "slot %u is still in flight", slot);
+	if (mk->ticket && slot != mk->tk_next % mk->slots)
+		return vy_errf(e, VY_E_SLOT_NOT_PUBLISHABLE,
+			       "take slots from vy_dev_mk_free_slot",
+			       "slot %u is not the next in ring order (%u) that the ticket claim needs",
+			       slot, (uint32_t)(mk->tk_next % mk->slots));
+	mk->tk_next++;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* the wire is little-endian: the words as they are */
+	memcpy(ring + (size_t)slot * VY_SLOT_BYTES + 4, words + 1, 60);
+#else
 	for (int i = 1; i < 16; i++)
 		vy_set_word(ring + (size_t)slot * VY_SLOT_BYTES, i, words[i]);
+#endif
 	mk->state[slot] = SLOT_STAGED;
 	mk->tag[slot] = tag;
 	mk->is_lm[slot] = words[1] == VY_OP_LOAD_MISS;
@@ -499,7 +525,7 @@ static int cmp_u32(const void *a, const void *b)
 
 int vy_dev_mk_flush(struct vy_mk *mk, struct vy_err *e)
 {
-	uint64_t t0 = vy_now_ns();
+	uint64_t t0 = vy_now_ns(), t1;
 	uint32_t i = 0;
 	int err;
 
@@ -517,17 +543,36 @@ int vy_dev_mk_flush(struct vy_mk *mk, struct vy_err *e)
 
 		while (j < mk->nstaged && mk->staged[j] == mk->staged[j - 1] + 1)
 			j++;
-		err = vy_dev_transport_publish(&mk->t, mk->staged[i], j - i, e);
+		if (mk->ticket)
+			err = vy_dev_transport_publish_rows(&mk->t,
+							    mk->staged[i],
+							    j - i, e);
+		else
+			err = vy_dev_transport_publish(&mk->t, mk->staged[i],
+						       j - i, e);
 		if (err)
 			return err;
 		i = j;
 	}
-	t0 = vy_now_ns() - t0;
+	if (mk->ticket) {
+		/* the head moves after every row it covers (in order) */
+		uint32_t wrap = 0xFFFFFFFFu / mk->slots * mk->slots;
+
+		err = vy_dev_transport_publish_head(
+			&mk->t, VY_CTL_PUBLISH_HEAD,
+			(uint32_t)((mk->tk_pub + mk->nstaged) % wrap), e);
+		if (err)
+			return err;
+		mk->tk_pub += mk->nstaged;
+	}
+	t1 = vy_now_ns();
+	t0 = t1 - t0;
 	for (i = 0; i < mk->nstaged; i++) {
 		uint32_t s = mk->staged[i];
 
 		mk->state[s] = SLOT_INFLIGHT;
-		mk->t_pub[s] = vy_now_ns();
+		/* one clock read per flush: they all went out together */
+		mk->t_pub[s] = t1;
 		mk->pubseq[s] = mk->published_total + i;
 		mk->lm_inflight += mk->is_lm[s];
 	}
@@ -639,10 +684,27 @@ static int finish_slots(struct vy_mk *mk, uint32_t first, uint32_t n,
 }
 
 /* The span of in-flight slots; 0 when none is in flight. */
-static int inflight_span(const struct vy_mk *mk, uint32_t *lo, uint32_t *hi)
+static int inflight_span(struct vy_mk *mk, uint32_t *lo, uint32_t *hi)
 {
 	uint32_t a = mk->slots, b = 0;
 
+	if (mk->ticket) {
+		/* in flight: sequence numbers [tk_tail, tk_pub), no scan */
+		while (mk->tk_tail < mk->tk_pub &&
+		       mk->state[mk->tk_tail % mk->slots] != SLOT_INFLIGHT)
+			mk->tk_tail++;
+		if (mk->tk_tail == mk->tk_pub)
+			return 0;
+		a = (uint32_t)(mk->tk_tail % mk->slots);
+		b = (uint32_t)((mk->tk_pub - 1) % mk->slots);
+		if (mk->tk_pub - mk->tk_tail >= mk->slots || a > b) {
+			a = 0;
+			b = mk->slots - 1;
+		}
+		*lo = a;
+		*hi = b;
+		return 1;
+	}
 	for (uint32_t s = 0; s < mk->slots; s++)
 		if (mk->state[s] == SLOT_INFLIGHT) {
 			if (s < a)

@@ -65,6 +65,16 @@ struct vy_dev_mk_params {
 	uint32_t idle_max;		/* idle iterations before exit; 0 = none */
 	uint32_t io_poll_max;		/* LOAD_MISS poll bound; 0 = default */
 	uint32_t data_words;		/* data buffer words (D6); 0 = none */
+	/*
+	 * Persistent, without the priority scheduler, the kernel claims by
+	 * ticket (vyre(7), TICKET CLAIM): slots must then be staged in ring
+	 * order, which vy_dev_mk_free_slot hands out, and vy_dev_mk_stage
+	 * refuses any other slot.  1: the scanning claim, any free slot may
+	 * be staged (callers that choose their own slot numbers).
+	 */
+	int scan_claim;
+	uint32_t obs_linear_slots;	/* copy: vy_dev_transport_init's
+					   @obs_linear; 0 = its default */
 	int observe_blocking;		/* copy: one blocking status read per
 					   look instead of the queued
 					   non-blocking ones (comparisons) */
@@ -204,7 +214,10 @@ struct vy_dev_mk_info {
 };
 void vy_dev_mk_get_info(const struct vy_mk *mk, struct vy_dev_mk_info *out);
 
-/* A free slot (round robin), or -1 when every slot is in flight. */
+/*
+ * A free slot (round robin), or -1 when every slot is in flight.  With the
+ * ticket claim: the next slot in ring order, or -1 while it is in flight.
+ */
 int64_t vy_dev_mk_free_slot(struct vy_mk *mk);
 
 /*
@@ -221,8 +234,8 @@ uint32_t vy_dev_mk_inflight(const struct vy_mk *mk);
 /*
  * Stage @words (a 16-word slot image; word 0 is ignored) into free slot
  * @slot with @tag; it goes out with the next vy_dev_mk_flush (or vy_dev_mk_dispatch).
- * Errors: VY_E_SLOT_NOT_PUBLISHABLE (the slot is in flight),
- * VY_E_SLOT_OUT_OF_RANGE.
+ * Errors: VY_E_SLOT_NOT_PUBLISHABLE (the slot is in flight, or with the
+ * ticket claim not the next in ring order), VY_E_SLOT_OUT_OF_RANGE.
  */
 int vy_dev_mk_stage(struct vy_mk *mk, uint32_t slot, const uint32_t words[16],
 		uint64_t tag, struct vy_err *e);
@@ -240,7 +253,9 @@ int vy_dev_mk_stage_op(struct vy_mk *mk, uint32_t slot, uint32_t opcode,
 /*
  * Publish every staged slot (contiguous runs as single transfers; copy
  * with a running kernel: payload write, status write and one status read
- * behind them, one flush).
+ * behind them, one flush).  With the ticket claim: the slots with their
+ * PUBLISHED statuses in one write per contiguous run, then one write of
+ * PUBLISH_HEAD (control word 142), and the status read.
  */
 int vy_dev_mk_flush(struct vy_mk *mk, struct vy_err *e);
 

@@ -493,6 +493,8 @@ static int setup_session(struct pipe *p, struct vy_err *e)
 	cfg.device = o->device;
 	cfg.transport = p->shared ? VY_TRANSPORT_SHARED : VY_TRANSPORT_COPY;
 	cfg.persistent = 1;
+	/* a chunk's parts take whichever ring slots are free */
+	cfg.scan_claim = 1;
 	cfg.slots = p->ds * p->parts;
 	cfg.tenant_count = 1;
 	cfg.data_words = (uint32_t)words;

@@ -75,7 +75,8 @@ static int pinned(struct vy_dev_transport *t, size_t len, cl_mem *mem,
 
 int vy_dev_transport_init(struct vy_dev_transport *t, struct vy_dev_cl *cl,
 		      enum vy_dev_transport_kind kind,
-		      const size_t lens[VY_TB_COUNT], struct vy_err *e)
+		      const size_t lens[VY_TB_COUNT], uint32_t obs_linear,
+		      struct vy_err *e)
 {
 	cl_int rc;
 	int err;
@@ -150,9 +151,11 @@ int vy_dev_transport_init(struct vy_dev_transport *t, struct vy_dev_cl *cl,
 	for (uint32_t i = 0; i < t->slots; i++)
 		t->ones[i] = VY_STATUS_PUBLISHED;
 	if (t->kind == VY_TRANSPORT_COPY) {
-		size_t lin = (t->slots < VY_OBS_LINEAR_SLOTS ?
-				      t->slots : VY_OBS_LINEAR_SLOTS) *
-			     (size_t)VY_SLOT_WORDS;
+		size_t lin;
+
+		t->obs_linear = obs_linear ? obs_linear : VY_OBS_LINEAR_SLOTS;
+		lin = (t->slots < t->obs_linear ? t->slots : t->obs_linear) *
+		      (size_t)VY_SLOT_WORDS;
 
 		t->obs_words = lin > t->slots ? lin : t->slots;
 		err = pinned(t, VY_OBS_MAX * t->obs_words * 4, &t->obs_mem,
@@ -364,6 +367,38 @@ int vy_dev_transport_publish(struct vy_dev_transport *t, uint32_t first, uint32_
 	return 0;
 }
 
+int vy_dev_transport_publish_rows(struct vy_dev_transport *t, uint32_t first,
+				  uint32_t n, struct vy_err *e)
+{
+	struct vy_dev_tbuf *b = &t->b[VY_TB_RING];
+	uint32_t *w = (uint32_t *)b->host;
+	size_t off = (size_t)first * VY_SLOT_BYTES;
+	uint64_t t0;
+	cl_int rc;
+
+	if ((uint64_t)first + n > t->slots)
+		return vy_errf(e, VY_E_SLOT_OUT_OF_RANGE, NULL,
+			       "publish past the ring end");
+	for (uint32_t i = 0; i < n; i++)
+		__atomic_store_n(w + (size_t)(first + i) * VY_SLOT_WORDS,
+				 VY_STATUS_PUBLISHED, __ATOMIC_RELAXED);
+	if (t->kind == VY_TRANSPORT_SHARED || !n) {
+		__atomic_thread_fence(__ATOMIC_RELEASE);
+		return 0;
+	}
+	t0 = vy_now_ns();
+	rc = clEnqueueWriteBuffer(vy_dev_transport_queue(t), b->mem, CL_FALSE,
+				  off, (size_t)n * VY_SLOT_BYTES, b->host + off,
+				  0, NULL, NULL);
+	if (rc != CL_SUCCESS)
+		return clerr(e, "clEnqueueWriteBuffer", rc);
+	t->st.bytes_uploaded += (uint64_t)n * VY_SLOT_BYTES;
+	t->st.commands++;
+	t->st.enqueue_ns[0] += vy_now_ns() - t0;
+	t->unflushed = 1;
+	return 0;
+}
+
 void vy_dev_transport_kick(struct vy_dev_transport *t)
 {
 	if (t->unflushed)
@@ -430,8 +465,8 @@ int vy_dev_transport_read_word(struct vy_dev_transport *t, enum vy_dev_tbuf_id i
 	return err;
 }
 
-int vy_dev_transport_write_word(struct vy_dev_transport *t, enum vy_dev_tbuf_id id,
-			    uint32_t w, uint32_t v, struct vy_err *e)
+static int write_word(struct vy_dev_transport *t, enum vy_dev_tbuf_id id,
+		      uint32_t w, uint32_t v, int flush, struct vy_err *e)
 {
 	uint32_t *p = (uint32_t *)t->b[id].host + w, *src;
 	cl_int rc;
@@ -464,9 +499,29 @@ int vy_dev_transport_write_word(struct vy_dev_transport *t, enum vy_dev_tbuf_id 
 		return clerr(e, "clEnqueueWriteBuffer", rc);
 	t->st.bytes_uploaded += 4;
 	t->st.commands++;
+	if (!flush && t->running) {
+		t->unflushed = 1;
+		return 0;
+	}
 	clFlush(vy_dev_transport_queue(t));
 	t->st.flushes++;
 	return 0;
+}
+
+int vy_dev_transport_write_word(struct vy_dev_transport *t, enum vy_dev_tbuf_id id,
+			    uint32_t w, uint32_t v, struct vy_err *e)
+{
+	return write_word(t, id, w, v, 1, e);
+}
+
+int vy_dev_transport_publish_head(struct vy_dev_transport *t, uint32_t w,
+				  uint32_t v, struct vy_err *e)
+{
+	uint64_t t0 = vy_now_ns();
+	int err = write_word(t, VY_TB_CONTROL, w, v, !t->defer_flush, e);
+
+	t->st.enqueue_ns[1] += vy_now_ns() - t0;
+	return err;
 }
 
 int vy_dev_transport_watch(struct vy_dev_transport *t, uint32_t w, uint32_t *out,
@@ -559,7 +614,7 @@ int vy_dev_transport_observe_begin(struct vy_dev_transport *t, uint32_t first,
 	o->n = n;
 	o->ticket = ticket;
 	o->dst = t->obs_area + (size_t)i * t->obs_words;
-	o->stride = n > 1 && n <= VY_OBS_LINEAR_SLOTS ? VY_SLOT_WORDS : 1;
+	o->stride = n > 1 && n <= t->obs_linear ? VY_SLOT_WORDS : 1;
 	o->seen = 0;
 	o->looks = 0;
 	for (uint32_t k = 0; k < n; k++)

@@ -73,9 +73,13 @@ struct vy_dev_tbuf {
 #define VY_OBS_MAX 4
 /*
  * Spans up to this many slots are observed with one linear read (64-byte
- * rows); longer ones read only their status words (a strided read).
+ * rows); longer ones read only their status words (a strided read, whose
+ * 4-byte rows the H200's driver copies slowly: batch 4096 ran 19.7 M
+ * items/s with whole rows against 12.6 M with 64 here, 2026-12-04,
+ * docs/BENCHMARKS.md).  The pinned areas take VY_OBS_MAX x 64 bytes per
+ * slot up to this bound.
  */
-#define VY_OBS_LINEAR_SLOTS 64u
+#define VY_OBS_LINEAR_SLOTS 4096u
 
 struct vy_dev_transport_stats {
 	uint64_t bytes_uploaded;
@@ -114,6 +118,9 @@ struct vy_dev_transport {
 	unsigned whead, wcount;
 	uint32_t slots;
 	int watch_blocking;		/* vy_dev_transport_watch reads blocking */
+	uint32_t obs_linear;		/* observations of spans up to this many
+					   slots read whole rows (set by init:
+					   VY_OBS_LINEAR_SLOTS or its caller's) */
 	int defer_flush;		/* publish leaves the flush to the next
 					   observation or vy_dev_transport_kick */
 	int unflushed;
@@ -136,10 +143,15 @@ enum vy_dev_transport_kind vy_dev_transport_choose(const struct vy_dev_cl_devinf
 /*
  * Create the five buffers (@lens in bytes; 0 becomes 4) with zeroed host
  * images.  @kind AUTO is resolved with vy_dev_transport_choose.
+ * @obs_linear: the longest span (slots) whose status observation reads
+ * whole 64-byte rows, one linear transfer, instead of the status words
+ * alone (a strided transfer); 0 = VY_OBS_LINEAR_SLOTS.  Copy: the pinned
+ * observation areas take VY_OBS_MAX x 64 bytes per such slot.
  */
 int vy_dev_transport_init(struct vy_dev_transport *t, struct vy_dev_cl *cl,
 		      enum vy_dev_transport_kind kind,
-		      const size_t lens[VY_TB_COUNT], struct vy_err *e);
+		      const size_t lens[VY_TB_COUNT], uint32_t obs_linear,
+		      struct vy_err *e);
 void vy_dev_transport_free(struct vy_dev_transport *t);
 
 /* The queue for this phase: cl->q when no kernel runs, else cl->q2. */
@@ -166,6 +178,26 @@ int vy_dev_transport_pull(struct vy_dev_transport *t, enum vy_dev_tbuf_id id,
  */
 int vy_dev_transport_publish(struct vy_dev_transport *t, uint32_t first, uint32_t n,
 			 struct vy_err *e);
+
+/*
+ * Write ring slots [@first, @first + @n) whole, statuses PUBLISHED, in one
+ * transfer (shared: stores, then a release fence): for the ticket claim,
+ * whose kernel looks at a slot only once a later write of PUBLISH_HEAD
+ * covers it, so the status needs no write of its own.  Words 1..15 are
+ * already in the ring's host image.  Copy: non-blocking, flushed with the
+ * write that follows on the same queue.
+ */
+int vy_dev_transport_publish_rows(struct vy_dev_transport *t, uint32_t first,
+				  uint32_t n, struct vy_err *e);
+
+/*
+ * Write control word @w = @v behind the rows publish_rows queued: the
+ * ticket claim's PUBLISH_HEAD.  As vy_dev_transport_write_word, but with
+ * defer_flush and a running kernel the flush is left to the status read
+ * that follows (or vy_dev_transport_kick): one flush per publish.
+ */
+int vy_dev_transport_publish_head(struct vy_dev_transport *t, uint32_t w,
+				  uint32_t v, struct vy_err *e);
 
 /*
  * Read the status words of slots [@first, @first + @n) into @out

@@ -9,6 +9,9 @@
  * it allows (no pre-armed shutdown, every slot ends Done or Fault, no IO),
  * with word 0 = 1 added to the expected control (the runner's stop).
  * Mismatches of that second run are reported under "persistent.".
+ * A persistent run whose slots go to indices 0, 1, ... in order uses the
+ * ticket claim (vyre(7)); its words 142 and 143 are checked to count
+ * every published slot instead of being compared with the case.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,6 +113,8 @@ struct vk_result {
 	uint8_t *bufs[VY_BUF_COUNT];
 	size_t lens[VY_BUF_COUNT];
 	json_t *requests;
+	int ticket;		/* the run used the ticket claim */
+	uint64_t published;	/* slots it published */
 };
 
 static void vk_result_free(struct vk_result *r)
@@ -137,6 +142,27 @@ static int vk_drain(struct vy_mk *mk, struct vy_err *e)
 	return 0;
 }
 
+/*
+ * Do the case's slots go to indices 0, 1, 2, ... in order (no "index" of
+ * their own)?  Then a persistent run uses the ticket claim, which takes
+ * slots only in ring order; otherwise the scanning claim.
+ */
+static int vk_in_order(const json_t *in)
+{
+	const json_t *batches = json_object_get(in, "batches");
+	size_t nb = batches ? json_array_size(batches) : 1;
+
+	for (size_t b = 0; b < nb; b++) {
+		const json_t *slots = batches ? json_array_get(batches, b) :
+						json_object_get(in, "slots");
+
+		for (size_t i = 0; i < json_array_size(slots); i++)
+			if (json_object_get(json_array_get(slots, i), "index"))
+				return 0;
+	}
+	return 1;
+}
+
 static int vk_run(const json_t *in, int persistent, struct vk_result *res,
 		  struct vy_err *e)
 {
@@ -158,6 +184,8 @@ static int vk_run(const json_t *in, int persistent, struct vk_result *res,
 	    vy_dev_transport_parse(getenv("VYRE_TRANSPORT"), &cfg.transport, e))
 		return err = VY_E_INVAL;
 	cfg.persistent = persistent;
+	cfg.scan_claim = !vk_in_order(in);
+	res->ticket = persistent && !cfg.scan_claim;
 	if (vv_member_u32(in, "tenant_count", 1, &cfg.tenant_count) ||
 	    vv_member_u32(in, "observable_slots", 0, &cfg.observable_slots) ||
 	    vv_member_u32(in, "slot_count", 1, &cfg.slots))
@@ -234,6 +262,7 @@ static int vk_run(const json_t *in, int persistent, struct vk_result *res,
 		if (err)
 			goto out;
 	}
+	res->published = k;
 	if (persistent) {
 		err = vy_dev_mk_stop(mk, 5000000000ull, e);
 		if (err)
@@ -339,6 +368,10 @@ static json_t *vk_got(const json_t *in, const json_t *exp,
 					 json_array_get(expc, i), 0)) == w;
 		if (w == VY_CTL_FAULT_COUNT && !listed)
 			continue;
+		/* the ticket claim's own counters: vk_check_ticket */
+		if ((w == VY_CTL_PUBLISH_HEAD || w == VY_CTL_CLAIM_TAIL) &&
+		    r->ticket && !listed)
+			continue;
 		if (!listed && (w * 4 + 4 > ilen ||
 				vy_word(init, w) == vy_word(c, w)))
 			continue;
@@ -438,6 +471,30 @@ static int vk_persistent_variant(const json_t *in, const json_t *exp,
 	return 1;
 }
 
+/*
+ * A ticket-claim run: PUBLISH_HEAD and CLAIM_TAIL (not in the cases, which
+ * describe the 0.6.1 wire) must both count every slot published.
+ */
+static void vk_check_ticket(struct vv_case *c, const char *field,
+			    const struct vk_result *r)
+{
+	const uint8_t *ctl = r->bufs[VY_BUF_CONTROL];
+	char want[32], got[64];
+
+	if (!r->ticket)
+		return;
+	if (vy_word(ctl, VY_CTL_PUBLISH_HEAD) == r->published &&
+	    vy_word(ctl, VY_CTL_CLAIM_TAIL) == r->published)
+		return;
+	snprintf(want, sizeof(want), "%llu and %llu",
+		 (unsigned long long)r->published,
+		 (unsigned long long)r->published);
+	snprintf(got, sizeof(got), "%u and %u",
+		 vy_word(ctl, VY_CTL_PUBLISH_HEAD),
+		 vy_word(ctl, VY_CTL_CLAIM_TAIL));
+	vv_mismatch(c, field, want, got);
+}
+
 static int run_kernel(struct vv_case *c, json_t **got, struct vy_err *e)
 {
 	const char *mode = json_string_value(json_object_get(c->input, "mode"));
@@ -460,6 +517,7 @@ static int run_kernel(struct vv_case *c, json_t **got, struct vy_err *e)
 		return 0;
 	}
 	g = vk_got(c->input, c->expected, &r, e);
+	vk_check_ticket(c, "persistent.ticket_words", &r);
 	vk_result_free(&r);
 	if (!g)
 		return e->code;
@@ -471,6 +529,7 @@ static int run_kernel(struct vv_case *c, json_t **got, struct vy_err *e)
 			vv_mismatch(c, "persistent.run", "a run", e->msg);
 		} else {
 			g = vk_got(c->input, pexp, &r, e);
+			vk_check_ticket(c, "persistent.ticket_words", &r);
 			if (g)
 				vv_compare(c, "persistent", pexp, g);
 			json_decref(g);

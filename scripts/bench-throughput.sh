@@ -1,0 +1,109 @@
+#!/bin/sh
+# bench-throughput.sh - device throughput of the megakernel in one run
+# (docs/BENCHMARKS.md, "Throughput at scale"): REPS alternating runs of
+# vyre-bench-launch with the ticket claim and with the scanning claim
+# (--scan-claim, the baseline), and vyre-launch --synthetic on a 256-slot
+# and a 65536-slot ring.  Prints Markdown: medians over the runs, every
+# ratio taken against a baseline of the same run.
+#
+# Usage: sh scripts/bench-throughput.sh [vyre-bench-launch options]
+#   e.g. sh scripts/bench-throughput.sh -d gpu
+# Environment: BUILD (default build), REPS (3), ITEMS (throughput items per
+# point, 2000000), BATCHES (64,1024,4096,16384,65536), SYNTH (vyre-launch
+# --synthetic items, 2000000), DEVICE (-d for vyre-launch; default gpu when
+# one is listed, else cpu), OUTDIR (raw JSON lines; default a temporary
+# directory).
+set -e
+BUILD=${BUILD:-build}
+REPS=${REPS:-3}
+ITEMS=${ITEMS:-2000000}
+BATCHES=${BATCHES:-64,1024,4096,16384,65536}
+SYNTH=${SYNTH:-2000000}
+for p in vyre-bench-launch vyre-launch; do
+	if [ ! -x "$BUILD/$p" ]; then
+		echo "bench-throughput.sh: $BUILD/$p not built (run make)" >&2
+		exit 4
+	fi
+done
+if [ -z "$DEVICE" ]; then
+	DEVICE=cpu
+	"$BUILD/vyre-launch" --list-devices 2>/dev/null | grep -qi gpu &&
+		DEVICE=gpu
+fi
+OUTDIR=${OUTDIR:-$(mktemp -d)}
+mkdir -p "$OUTDIR"
+RAW=$OUTDIR/bench-throughput.jsonl
+: >"$RAW"
+
+# num KEY LINE: the number after "KEY": in a one-line JSON object
+num() { echo "$2" | sed -n "s/.*\"$1\":\([-0-9.e+]*\).*/\1/p"; }
+median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
+echo "command: REPS=$REPS ITEMS=$ITEMS BATCHES=$BATCHES SYNTH=$SYNTH sh scripts/bench-throughput.sh $*"
+echo
+
+r=0
+while [ "$r" -lt "$REPS" ]; do
+	for claim in ticket scan; do
+		opt=""
+		[ "$claim" = scan ] && opt=--scan-claim
+		# shellcheck disable=SC2086
+		timeout -s KILL 300 "$BUILD/vyre-bench-launch" -j "$@" $opt \
+			--throughput-items "$ITEMS" --batches "$BATCHES" |
+			sed "s/^{/{\"claim\":\"$claim\",\"rep\":$r,/" >>"$RAW"
+	done
+	for slots in 256 65536; do
+		l=$(timeout -s KILL 120 "$BUILD/vyre-launch" -d "$DEVICE" -j \
+			--slots "$slots" --synthetic "$SYNTH" | tr -d ' \n')
+		echo "{\"synthetic\":$slots,\"rep\":$r,\"items_per_second\":$(num items_per_second "$l"),\"end\":\"$(echo "$l" | sed -n 's/.*"end":"\([a-z_]*\)".*/\1/p')\"}" >>"$RAW"
+	done
+	r=$((r + 1))
+done
+
+head -n 1 "$RAW" | sed 's/.*"device":"\([^"]*\)".*"transport":"\([a-z]*\)".*"workgroups":\([0-9]*\),"workgroup_size":\([0-9]*\).*/device: \1; transport \2; persistent geometry \3 x \4 lanes/'
+echo
+echo "| round trip of one slot, median of $REPS | p50 µs | persistent / relaunch p50 (each run) |"
+echo "|---|---:|---|"
+for claim in ticket scan; do
+	rel=$(grep "\"claim\":\"$claim\"" "$RAW" | grep '"latency":"relaunch"')
+	per=$(grep "\"claim\":\"$claim\"" "$RAW" | grep '"latency":"persistent"')
+	ratios=$(r=0; while [ $r -lt "$REPS" ]; do
+		a=$(num p50_ns "$(echo "$per" | grep "\"rep\":$r,")")
+		b=$(num p50_ns "$(echo "$rel" | grep "\"rep\":$r,")")
+		awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f ", b ? a / b : 0 }'
+		r=$((r + 1)); done)
+	p=$(for l in $per; do num p50_ns "$l"; done | median)
+	q=$(for l in $rel; do num p50_ns "$l"; done | median)
+	echo "| persistent, $claim claim | $(awk -v v="$p" 'BEGIN { printf "%.1f", v / 1e3 }') | $ratios|"
+	echo "| relaunch (in the $claim runs) | $(awk -v v="$q" 'BEGIN { printf "%.1f", v / 1e3 }') | |"
+done
+echo
+echo "| batch | relaunch M items/s | persistent, scan claim | persistent, ticket claim | ticket / relaunch (median of per-run ratios) | ticket / scan |"
+echo "|---:|---:|---:|---:|---:|---:|"
+for b in $(echo "$BATCHES" | tr ',' ' '); do
+	t=$(grep '"claim":"ticket"' "$RAW" | grep "\"batch\":$b,")
+	s=$(grep '"claim":"scan"' "$RAW" | grep "\"batch\":$b,")
+	rel=$(for l in $t $s; do num relaunch_items_per_s "$l"; done | median)
+	tp=$(for l in $t; do num persistent_items_per_s "$l"; done | median)
+	sp=$(for l in $s; do num persistent_items_per_s "$l"; done | median)
+	rr=$(for l in $t; do
+		awk -v a="$(num persistent_items_per_s "$l")" \
+			-v b="$(num relaunch_items_per_s "$l")" \
+			'BEGIN { print b ? a / b : 0 }'; done | median)
+	awk -v b="$b" -v r="$rel" -v s="$sp" -v t="$tp" -v rr="$rr" 'BEGIN {
+		printf "| %s | %.2f | %.2f | %.2f | %.2f | %.2f |\n",
+		       b, r / 1e6, s / 1e6, t / 1e6, rr, s ? t / s : 0 }'
+done
+echo
+echo "| vyre-launch -d $DEVICE --synthetic $SYNTH | M items/s, median of $REPS | runs |"
+echo "|---|---:|---|"
+for slots in 256 65536; do
+	l=$(grep "\"synthetic\":$slots," "$RAW")
+	m=$(for x in $l; do num items_per_second "$x"; done | median)
+	all=$(for x in $l; do awk -v v="$(num items_per_second "$x")" 'BEGIN { printf "%.2f ", v / 1e6 }'; done)
+	ends=$(for x in $l; do echo "$x" | sed -n 's/.*"end":"\([a-z_]*\)".*/\1/p'; done | sort -u | tr '\n' ' ')
+	echo "| --slots $slots | $(awk -v v="$m" 'BEGIN { printf "%.2f", v / 1e6 }') | $all(end: $ends) |"
+done
+echo
+echo "raw: $RAW"
