@@ -35,6 +35,9 @@ struct vy_rep_decode_ctx {
 	enum vy_rep_format fmt;
 	const char *output;	/* --output, NULL = stdout */
 	bool strict, keep_going, follow;
+	bool forever;		/* --forever: --follow ignores the run's end */
+	long pid;		/* --pid: --follow ends when it is gone; 0 */
+	bool run_over;		/* a snapshot recorded the run's end */
 	unsigned poll_ms;
 	int exit;		/* worst failure so far (enum vy_exit) */
 	bool anomalous;
@@ -63,6 +66,9 @@ int vy_rep_decode_flush(struct vy_rep_decode_ctx *c);
 /*
  * Decode every snapshot of the stream on @fd (@name for messages); with
  * @against, keep the first as the baseline instead of printing it.
+ * Following a growing file ends, unless @c->forever, after a snapshot
+ * whose run section records the run's end or whose SHUTDOWN word is set,
+ * and at the end of the data once process @c->pid (when not 0) is gone.
  * Returns 0 to go on with the next input, -1 to stop.
  */
 int vy_rep_decode_stream(struct vy_rep_decode_ctx *c, int fd,
