@@ -15,6 +15,7 @@
 #include "report/decode.h"
 #include "report/emit.h"
 #include "report/launch.h"
+#include "report/launch_run.h"
 #include "device/megakernel.h"
 #include "wire/protocol.h"
 #include "telemetry/telemetry.h"
@@ -37,7 +38,7 @@ struct opts {
 	double timeout_s, stall_s;
 	uint64_t interval_ms;
 	const char *snapshot, *dump_dir, *printf_formats, *data_path;
-	int binary, list_devices;
+	int binary, list_devices, strict;
 	uint64_t synthetic;
 	uint32_t synthetic_op;
 	int have_synthetic;
@@ -91,12 +92,14 @@ static void usage(FILE *f)
 		"      --interval MS        also write a snapshot every MS ms to that stream\n"
 		"      --dump-dir DIR       write control.bin, ring.bin, debug.bin and io.bin\n"
 		"      --printf-formats FILE  render PRINTF records with \"ID FORMAT\" lines\n"
+		"      --strict             exit 1 when an item faulted (default: off)\n"
 		"  -f, --format FMT         report format: table or json (default: table)\n"
 		"  -j                       same as --format json\n"
 		"  -h, --help               show this help and exit\n"
 		"  -V, --version            show the version and exit\n"
 		"\n"
-		"Exit status: 0 ok, 2 usage or work-file syntax, 3 bad data, 4 I/O error,\n"
+		"Exit status: 0 ok, 1 items faulted (--strict), 2 usage or work-file syntax,\n"
+		"3 bad data, 4 I/O error,\n"
 		"5 device error, 6 timeout or stall, 130/143 after SIGINT/SIGTERM.\n");
 }
 
@@ -127,6 +130,7 @@ enum {
 	O_LIST = 256, O_TRANSPORT, O_KSRC, O_MODE, O_PRIORITY, O_SLOTS, O_WGS,
 	O_WGSIZE, O_TENANTS, O_OBS, O_MAXITERS, O_BATCH, O_BINARY, O_SYNTH,
 	O_DATA, O_RES, O_TIMEOUT, O_STALL, O_SNAP, O_INTERVAL, O_DUMP, O_PFMT,
+	O_STRICT,
 };
 
 static const struct option longopts[] = {
@@ -153,6 +157,7 @@ static const struct option longopts[] = {
 	{ "interval", required_argument, NULL, O_INTERVAL },
 	{ "dump-dir", required_argument, NULL, O_DUMP },
 	{ "printf-formats", required_argument, NULL, O_PFMT },
+	{ "strict", no_argument, NULL, O_STRICT },
 	{ "format", required_argument, NULL, 'f' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -300,6 +305,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case O_PFMT:
 			o->printf_formats = optarg;
 			break;
+		case O_STRICT:
+			o->strict = 1;
+			break;
 		case 'f':
 			if (vy_rep_format_parse(optarg,
 					    1u << VY_FMT_TABLE | 1u << VY_FMT_JSON,
@@ -371,6 +379,10 @@ int main(int argc, char **argv)
 	struct vy_tel_printf_formats pf = { 0 };
 	struct vy_rep_snapout so = { 0 };
 	struct vy_rep_launch rp;
+	struct vy_rep_runrec rr;
+	FILE *verdict;
+	char *vtext = NULL;
+	size_t vlen = 0;
 	struct vy_err e;
 	struct sigaction sa;
 	FILE *rf = stdout;
@@ -421,6 +433,13 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
+	err = vy_rep_runrec_init(&rr, argc, argv, &src, o.have_synthetic ?
+				 "synthetic" : strcmp(o.workfile, "-") ?
+				 o.workfile : "<stdin>", &e);
+	if (err)
+		return fail(mk, &e, err);
+	rr.mk = mk;
+	rr.so = &so;
 	memset(&ro, 0, sizeof(ro));
 	ro.next = vy_rep_work_next;
 	ro.arg = &src;
@@ -430,8 +449,8 @@ int main(int argc, char **argv)
 	ro.stop = &stop_sig;
 	ro.batch = o.batch;
 	if (o.interval_ms) {
-		ro.on_snapshot = vy_rep_snapshot_write;
-		ro.snap_arg = &so;
+		ro.on_snapshot = vy_rep_runrec_on_snapshot;
+		ro.snap_arg = &rr;
 	}
 	err = vy_dev_mk_run(mk, &ro, &r, &e);
 	if (err) {
@@ -440,6 +459,29 @@ int main(int argc, char **argv)
 	}
 	if (vy_dev_mk_snapshot(mk, &snap, &e))
 		return fail(mk, &e, VY_E_DEVICE);
+	/* items the source never handed out are remaining too */
+	r.remaining += vy_rep_work_left(&src);
+	vy_dev_mk_get_info(mk, &rp.info);
+	vy_dev_mk_get_stats(mk, &rp.st);
+	rp.r = &r;
+	rp.snap = &snap;
+	rp.pf = o.printf_formats ? &pf : NULL;
+	rp.work = rr.work;
+	/* the verdict is printed last, but the snapshot records its status */
+	verdict = open_memstream(&vtext, &vlen);
+	if (!err)
+		status = vy_rep_launch_verdict(verdict ? verdict : stderr, PROG,
+					       &rp, o.timeout_s, o.stall_s,
+					       vy_dev_mk_inflight(mk), stop_sig);
+	if (verdict)
+		fclose(verdict);
+	if (status == VY_EXIT_OK && o.strict && r.faulted)
+		status = VY_EXIT_NEGATIVE;
+	if (vy_rep_runrec_attach(&rr, &snap, vy_rep_run_end_of(r.end, err),
+				 (uint32_t)status, &e)) {
+		vy_rep_err(stderr, PROG, &e);
+		status = vy_err_exit(VY_E_NOMEM);
+	}
 	if (so.f) {
 		if (vy_rep_snapshot_write(&so, &snap, &e)) {
 			vy_rep_err(stderr, PROG, &e);
@@ -452,25 +494,24 @@ int main(int argc, char **argv)
 		vy_rep_err(stderr, PROG, &e);
 		status = VY_EXIT_IO;
 	}
-	/* items the source never handed out are remaining too */
-	r.remaining += vy_rep_work_left(&src);
-	vy_dev_mk_get_info(mk, &rp.info);
-	vy_dev_mk_get_stats(mk, &rp.st);
-	rp.r = &r;
-	rp.snap = &snap;
-	rp.pf = o.printf_formats ? &pf : NULL;
-	rp.work = o.have_synthetic ? "synthetic" :
-		  strcmp(o.workfile, "-") ? o.workfile : "<stdin>";
 	doc = vy_rep_launch_json(&rp);
-	if (o.format == VY_FMT_JSON)
+	if (o.format == VY_FMT_JSON) {
+		json_object_set_new(doc, "faulted_items",
+				    vy_rep_faults_json(&rr, &r));
 		vy_rep_emit_json(rf, doc, "vyre-launch/1", 1);
-	else
+	} else {
 		vy_rep_launch_table(rf, doc);
+		vy_rep_faults_table(rf, &rr, &r, 10);
+	}
 	json_decref(doc);
-	if (!err)
-		status = vy_rep_launch_verdict(stderr, PROG, &rp, o.timeout_s,
-					       o.stall_s, vy_dev_mk_inflight(mk),
-					       stop_sig);
+	if (vtext)
+		fputs(vtext, stderr);
+	if (status == VY_EXIT_NEGATIVE)
+		fprintf(stderr, PROG ": %llu items faulted (--strict)\n",
+			(unsigned long long)r.faulted);
+	free(vtext);
+	free(r.faults);
+	vy_rep_runrec_free(&rr);
 	free(r.lat_ns);
 	vy_tel_printf_formats_free(&pf);
 	vy_rep_work_free(&src);
