@@ -80,7 +80,8 @@ static void usage(FILE *f)
 "      --printf-formats FILE  PRINTF format strings, lines of \"ID FORMAT\"\n"
 "                          (default: records show fmt id and arguments)\n"
 "output:\n"
-"  -f, --format FMT        table, json, jsonl, csv, prom or hex (default table)\n"
+"  -f, --format FMT        table, json, jsonl, csv, prom, hex or svg (a\n"
+"                          picture of the ring and the stream) (default table)\n"
 "  -j                      same as --format json\n"
 "  -o, --output FILE       write to FILE atomically (default stdout)\n"
 "      --strict            exit 1 when the diagnosis has a finding of\n"
@@ -189,7 +190,7 @@ int main(int argc, char **argv)
 	       -1) {
 		switch (opt) {
 		case 'f':
-			if (vy_rep_format_parse(optarg, 0x3f, &c.fmt, &e))
+			if (vy_rep_format_parse(optarg, 0x7f, &c.fmt, &e))
 				return vy_rep_usage_err(PROG, "%s", e.msg);
 			break;
 		case 'j':
@@ -367,6 +368,11 @@ int main(int argc, char **argv)
 			if (ret && !c.keep_going)
 				break;
 		}
+	}
+	if (c.fmt == VY_FMT_SVG && c.decoded &&
+	    vy_rep_decode_svg_finish(&c) && c.exit < VY_EXIT_IO) {
+		fprintf(stderr, PROG ": cannot write the picture\n");
+		c.exit = VY_EXIT_IO;
 	}
 	if (c.fmt == VY_FMT_PROM && !c.output && !c.follow && c.last)
 		fwrite(c.last, 1, c.last_len, stdout);

@@ -113,7 +113,32 @@ static void render(struct vy_rep_decode_ctx *c, FILE *f, struct vy_rep_decode *r
 			fputc('\n', f);
 		vy_rep_decode_hex(f, r);
 		break;
+	case VY_FMT_SVG:
+		/* one picture of the whole stream, written at the end */
+		if (vy_rep_svg_add(&c->svg, r, NULL))
+			c->svg_error = true;
+		break;
 	}
+}
+
+int vy_rep_decode_svg_finish(struct vy_rep_decode_ctx *c)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int ret;
+
+	if (!c->svg.n_pts)
+		return 0;
+	if (!c->output)
+		return vy_rep_svg_write(c->out, &c->svg);
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return VY_E_NOMEM;
+	vy_rep_svg_write(f, &c->svg);
+	ret = fclose(f) ? VY_E_NOMEM : acc_append(c, buf, len) ? VY_E_NOMEM : 0;
+	free(buf);
+	return ret;
 }
 
 static int emit_report(struct vy_rep_decode_ctx *c, struct vy_rep_decode *r)
@@ -182,7 +207,7 @@ static int decode_one(struct vy_rep_decode_ctx *c, struct vy_rep_decode *r,
 		return ret;
 	c->index++;
 	c->decoded++;
-	if (emit_report(c, r)) {
+	if (emit_report(c, r) || c->svg_error) {
 		vy_errf(e, VY_E_IO, NULL, "%s: write error: %s",
 			c->output ? c->output : "<c->out>", strerror(errno));
 		c->write_error = true;
@@ -487,4 +512,5 @@ void vy_rep_decode_ctx_free(struct vy_rep_decode_ctx *c)
 	vy_rep_decode_free(&c->against);
 	free(c->acc);
 	free(c->last);
+	vy_rep_svg_free(&c->svg);
 }

@@ -16,6 +16,7 @@
 
 #include "report/decode.h"
 #include "report/emit.h"
+#include "report/svg.h"
 #include "wire/err.h"
 
 /* The "schema" of vyre-decode's JSON documents and lines. */
@@ -54,6 +55,8 @@ struct vy_rep_decode_ctx {
 	size_t acc_len, acc_cap;
 	char *last;		/* prom: the last exposition */
 	size_t last_len;
+	struct vy_rep_svg svg;	/* -f svg: what the picture will show */
+	bool svg_error;		/* out of memory keeping it */
 };
 
 /* Report @e for @file (NULL: the message names it) and keep its class. */
@@ -81,6 +84,12 @@ int vy_rep_decode_open(struct vy_rep_decode_ctx *c, const char *path,
 /* Decode one snapshot made of raw buffer files (NULL = absent). */
 int vy_rep_decode_raw(struct vy_rep_decode_ctx *c,
 		      const char *paths[VY_BUF_COUNT]);
+
+/*
+ * -f svg: write the picture of everything decoded (to @c->out, or into
+ * what --output will hold).  Nothing decoded: nothing written.
+ */
+int vy_rep_decode_svg_finish(struct vy_rep_decode_ctx *c);
 
 /* Free what the session holds (reports, output buffers). */
 void vy_rep_decode_ctx_free(struct vy_rep_decode_ctx *c);
