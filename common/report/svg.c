@@ -160,7 +160,9 @@ int vy_rep_svg_add(struct vy_rep_svg *v, const struct vy_rep_decode *r,
 	pt = &v->pts[v->n_pts++];
 	pt->index = r->index;
 	pt->queue_depth = r->counters.queue_depth;
-	pt->done_delta = r->has_health ? r->health.done_delta : 0;
+	/* the first snapshot: what was done since the start */
+	pt->done_delta = r->has_health ? r->health.done_delta :
+					 r->tel.control.done_count;
 	pt->faults = r->tel.occupancy.fault;
 	return 0;
 }
@@ -315,6 +317,7 @@ static void draw_timeline(FILE *f, const struct vy_rep_svg *v, unsigned y0)
 		if (p->faults > max)
 			max = p->faults;
 	}
+	max += max / 10 + 1;	/* headroom: a line at the top stays visible */
 	fprintf(f, "<text x=\"%u\" y=\"%u\" font-size=\"14\" "
 		   "font-weight=\"bold\">timeline of %zu snapshots</text>\n",
 		X0, y0 - 8, v->n_pts);
@@ -377,7 +380,7 @@ int vy_rep_svg_write(FILE *f, const struct vy_rep_svg *v)
 	grid_layout(v, &g);
 	grid_y = 30 + 20 * (unsigned)(v->n_diag + !!v->more_diag) + 56;
 	legend_y = grid_y + (unsigned)g.rows * g.side + 20;
-	height = legend_y + 50 + (v->n_pts > 1 ? 210 : 0);
+	height = legend_y + 50 + (v->n_pts > 1 ? 230 : 0);
 
 	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 		   "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%u\" "

@@ -31,7 +31,7 @@
 struct vy_rep_svg_point {
 	uint64_t index;			/* snapshot number */
 	uint32_t queue_depth;
-	uint32_t done_delta;		/* 0 for the first snapshot */
+	uint32_t done_delta;		/* the first: done_count */
 	uint32_t faults;		/* fault slots */
 };
 
