@@ -3,7 +3,8 @@
 # when everything is already there.
 set -e
 PKGS="make gcc clang libclang-rt-14-dev ocl-icd-opencl-dev opencl-headers
-pocl-opencl-icd clinfo liburing-dev libjansson-dev libxxhash-dev mandoc"
+pocl-opencl-icd clinfo liburing-dev libjansson-dev libxxhash-dev mandoc
+librsvg2-bin netpbm"
 missing=""
 for p in $PKGS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
