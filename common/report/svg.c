@@ -323,20 +323,22 @@ static void draw_timeline(FILE *f, const struct vy_rep_svg *v, unsigned y0)
 		X0, y0 - 8, v->n_pts);
 	fprintf(f, "<rect x=\"%u\" y=\"%u\" width=\"%u\" height=\"%u\" "
 		   "fill=\"#fafafa\" stroke=\"#999999\"/>\n", X0, y0, GW, h);
-	fprintf(f, "<text x=\"%u\" y=\"%u\" font-size=\"11\" "
-		   "text-anchor=\"end\">%" PRIu32 "</text>\n<text x=\"%u\" "
-		   "y=\"%u\" font-size=\"11\" text-anchor=\"end\">0</text>\n",
-		X0 - 4, y0 + 10, max, X0 - 4, y0 + h);
+	fprintf(f, "<text x=\"%u\" y=\"%u\" font-size=\"11\">%" PRIu32
+		   "</text>\n", X0 + 4, y0 + 12, max);
 	for (size_t i = 0; i < v->n_pts; i++) {
 		const struct vy_rep_svg_point *p = &v->pts[i];
 		double x = X0 + dx * (double)i, y = scale_y(p->done_delta, max,
 							    y0, h);
 
+		double left = x - bw / 2 < X0 ? X0 : x - bw / 2;
+		double right = x + bw / 2 > X0 + GW ? X0 + GW : x + bw / 2;
+
+		/* bars stay inside the chart at both ends */
 		if (p->done_delta)
 			fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
 				   "height=\"%.1f\" fill=\"#5cb85c\" "
-				   "fill-opacity=\"0.6\"/>\n", x - bw / 2, y,
-				bw, y0 + h - y);
+				   "fill-opacity=\"0.6\"/>\n", left, y,
+				right - left, y0 + h - y);
 	}
 	for (int line = 0; line < 2; line++) {
 		fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" "
