@@ -232,6 +232,13 @@ static void say_slots(struct vy_tel_diag *d, struct vy_tel_finding *f,
 }
 
 /* Live = waiting for or in the hands of a lane. */
+static bool is_live(uint32_t st)
+{
+	return st == VY_STATUS_PUBLISHED || st == VY_STATUS_CLAIMED ||
+	       st == VY_STATUS_WAIT_IO || st == VY_STATUS_YIELD ||
+	       st == VY_STATUS_REQUEUE;
+}
+
 static uint32_t count_live(const uint8_t *ring, size_t n, uint32_t *claimed)
 {
 	uint32_t live = 0;
@@ -240,9 +247,7 @@ static uint32_t count_live(const uint8_t *ring, size_t n, uint32_t *claimed)
 	for (size_t s = 0; s < n; s++) {
 		uint32_t st = slot_word(ring, s, VY_SLOT_STATUS_WORD);
 
-		live += st == VY_STATUS_PUBLISHED || st == VY_STATUS_CLAIMED ||
-			st == VY_STATUS_WAIT_IO || st == VY_STATUS_YIELD ||
-			st == VY_STATUS_REQUEUE;
+		live += is_live(st);
 		*claimed += st == VY_STATUS_CLAIMED;
 	}
 	return live;
@@ -342,6 +347,13 @@ int vy_tel_diagnose(const struct vy_tel_diag_input *in, struct vy_tel_diag *d,
 	if ((live && still) || (run && (run->end == VY_RUN_STALL ||
 					run->end == VY_RUN_TIMEOUT))) {
 		f = add(d, VY_TEL_DIAG_STALLED, VY_TEL_SEV_ERROR);
+		for (size_t s = 0; s < nslots; s++)
+			if (is_live(slot_word(in->ring, s, VY_SLOT_STATUS_WORD)) &&
+			    push_slot(d, (uint32_t)s))
+				goto nomem;
+		f->n_slots = d->n_slots - f->slot0;
+		if (group_tenants(d, f, in->ring))
+			goto nomem;
 		say(f, "stalled: %" PRIu32 " slot%s still to run", live,
 		    live == 1 ? "" : "s");
 		if (still)
