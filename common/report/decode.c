@@ -30,7 +30,6 @@ void vy_rep_decode_free(struct vy_rep_decode *r)
 	vy_tel_scratch_free(&r->scratch);
 	vy_tel_sketch_telemetry_free(&r->sketch);
 	vy_tel_diag_free(&r->diag);
-	free(r->status8);
 	free(r->tenant_rows);
 	free(r->idx);
 	vy_rep_decode_init(r);
@@ -83,13 +82,14 @@ static void count_io(struct vy_rep_decode *r)
 	}
 }
 
-/* The diagnosis of @r against @prev, then @r's statuses for the next. */
+/*
+ * The diagnosis of @r against @prev (its claimed map); with @count it
+ * also counts the ring's occupancy (vy_tel_decode did not read the ring).
+ */
 static int diagnose(struct vy_rep_decode *r, const struct vy_rep_decode *prev,
-		    struct vy_err *e)
+		    bool count, struct vy_err *e)
 {
 	struct vy_tel_diag_input in;
-	size_t n = r->ring_len / VY_SLOT_BYTES;
-	int ret;
 
 	memset(&in, 0, sizeof(in));
 	in.control = r->control;
@@ -98,32 +98,19 @@ static int diagnose(struct vy_rep_decode *r, const struct vy_rep_decode *prev,
 	in.ring_len = r->ring_len;
 	in.run = r->has_meta ? &r->run : NULL;
 	in.has_prev = prev != NULL;
-	in.counter_reset = r->counter_reset;
-	in.prev_done_count = r->prev_done_count;
-	if (prev && prev->n_status8) {
-		in.prev_status = prev->status8;
-		in.prev_slots = prev->n_status8;
+	if (prev) {
+		/* as vy_tel_health will say: a reset is a new epoch */
+		in.prev_done_count = prev->tel.control.done_count;
+		in.counter_reset = r->tel.control.done_count <
+				   in.prev_done_count;
+	}
+	if (prev && prev->diag.n_claimed_map) {
+		in.prev_claimed = prev->diag.claimed_map;
+		in.prev_slots = prev->diag.n_claimed_map;
 	}
 	in.debug_dropped = r->has_debug ? r->dbg.dropped : 0;
-	ret = vy_tel_diagnose(&in, &r->diag, e);
-	if (ret)
-		return ret;
-	if (n > r->status8_cap) {
-		uint8_t *p = realloc(r->status8, n);
-
-		if (!p)
-			return vy_errf(e, VY_E_NOMEM, NULL, "out of memory");
-		r->status8 = p;
-		r->status8_cap = n;
-	}
-	for (size_t i = 0; i < n; i++) {
-		uint32_t st = vy_word(r->ring, i * VY_SLOT_WORDS +
-					       VY_SLOT_STATUS_WORD);
-
-		r->status8[i] = st > 254 ? 255 : (uint8_t)st;
-	}
-	r->n_status8 = n;
-	return 0;
+	in.occ = count ? NULL : &r->tel.occupancy;
+	return vy_tel_diagnose(&in, &r->diag, e);
 }
 
 int vy_rep_decode_build(struct vy_rep_decode *r,
@@ -131,6 +118,7 @@ int vy_rep_decode_build(struct vy_rep_decode *r,
 			const struct vy_rep_decode *prev, struct vy_err *e)
 {
 	unsigned flags = 0;
+	bool summary;
 	size_t need;
 	int ret;
 
@@ -149,12 +137,33 @@ int vy_rep_decode_build(struct vy_rep_decode *r,
 	ret = vy_tel_ring_validate(r->ring_len, e);
 	if (ret)
 		return rebase_err(r, e, ret, VY_BUF_RING, "ring");
+	/*
+	 * The summary needs no slot rows and no windows: then the diagnosis
+	 * pass counts the occupancy too, and the ring is read once.
+	 */
+	summary = (flags & VY_TEL_NO_SLOTS) && !o->n_window_opcodes;
 	ret = vy_tel_decode(&r->tel, &r->scratch, r->control,
-				  r->control_len, r->ring, r->ring_len,
+				  r->control_len, summary ? NULL : r->ring,
+				  summary ? 0 : r->ring_len,
 				  o->window_opcodes, o->n_window_opcodes, flags,
 				  e);
 	if (ret)
 		return rebase_err(r, e, ret, VY_BUF_RING, "ring");
+	if (r->debug) {
+		ret = vy_debug_log_parse(r->debug, r->debug_len, o->debug_mode,
+					 &r->dbg, e);
+		if (ret)
+			return rebase_err(r, e, ret, VY_BUF_DEBUG_LOG,
+					  "debug log");
+		r->has_debug = true;
+	}
+	ret = diagnose(r, prev, summary, e);
+	if (ret)
+		return ret;
+	if (summary) {
+		r->tel.occupancy = r->diag.occ;
+		r->tel.ring_slot_count = r->ring_len / VY_SLOT_BYTES;
+	}
 	vy_tel_runtime_counters_fill(&r->tel, &r->counters);
 	need = (r->tel.n_slots > r->tel.n_windows ? r->tel.n_slots :
 						      r->tel.n_windows) + 1;
@@ -180,14 +189,6 @@ int vy_rep_decode_build(struct vy_rep_decode *r,
 			r->health.suspected_stall = false;
 		}
 	}
-	if (r->debug) {
-		ret = vy_debug_log_parse(r->debug, r->debug_len, o->debug_mode,
-					 &r->dbg, e);
-		if (ret)
-			return rebase_err(r, e, ret, VY_BUF_DEBUG_LOG,
-					  "debug log");
-		r->has_debug = true;
-	}
 	if (r->io) {
 		ret = vy_validate_io_queue(r->io_len, e);
 		if (ret)
@@ -196,9 +197,6 @@ int vy_rep_decode_build(struct vy_rep_decode *r,
 		r->has_io = true;
 		count_io(r);
 	}
-	ret = diagnose(r, prev, e);
-	if (ret)
-		return ret;
 	if (o->tenants) {
 		free(r->tenant_rows);
 		r->tenant_rows = NULL;
@@ -723,14 +721,17 @@ json_t *vy_rep_diagnosis_json(const struct vy_rep_decode *r)
 			     f->kind == VY_TEL_DIAG_CLAIMED_UNFINISHED;
 		json_t *it = items ? json_array() : NULL;
 
-		for (size_t k = 0; k < f->n_slots; k++) {
+		/* bounded: all rows are one --slots away */
+		for (size_t k = 0; k < f->n_slots && k < VY_REP_DIAG_JSON_MAX;
+		     k++) {
 			uint32_t s = d->slots[f->slot0 + k];
 
 			json_array_append_new(slots, json_integer(s));
 			if (it)
 				json_array_append_new(it, item_json(r, s));
 		}
-		for (size_t k = 0; k < f->n_tenants; k++)
+		for (size_t k = 0; k < f->n_tenants &&
+				   k < VY_REP_DIAG_JSON_MAX; k++)
 			json_array_append_new(ten, json_integer(
 				d->tenants[f->tenant0 + k]));
 		o = json_pack("{s:s, s:s, s:o, s:o, s:s}",
@@ -740,6 +741,13 @@ json_t *vy_rep_diagnosis_json(const struct vy_rep_decode *r)
 			      "message", f->message);
 		if (it)
 			json_object_set_new(o, "items", it);
+		if (f->n_slots > VY_REP_DIAG_JSON_MAX ||
+		    f->n_tenants > VY_REP_DIAG_JSON_MAX) {
+			json_object_set_new(o, "slot_count",
+					    json_integer((json_int_t)f->n_slots));
+			json_object_set_new(o, "tenant_count", json_integer(
+				(json_int_t)f->n_tenants));
+		}
 		json_array_append_new(a, o);
 	}
 	return a;

@@ -95,11 +95,9 @@ struct vy_rep_decode {
 	uint32_t io_slots;
 	uint32_t io_status[6];		/* empty, published, claimed, done, ok, error */
 	uint32_t io_other;		/* any other status value */
-	/* what went wrong (vy_tel_diagnose), and the slot statuses the
+	/* what went wrong (vy_tel_diagnose); its claimed map is what the
 	   next snapshot's diagnosis compares with */
 	struct vy_tel_diag diag;
-	uint8_t *status8;		/* one byte per slot, 255 = above */
-	size_t n_status8, status8_cap;
 	/* --tenants */
 	struct vy_tel_tenant_row *tenant_rows;
 	size_t n_tenant_rows;
@@ -168,7 +166,13 @@ int vy_rep_decode_slot_lines(FILE *f, const struct vy_rep_decode *r,
  * when there is no finding), then the run section's line when present.
  */
 int vy_rep_decode_diagnosis(FILE *f, const struct vy_rep_decode *r);
-/* The diagnosis as the JSON array "diagnosis" holds.  New reference. */
+/*
+ * The diagnosis as the JSON array "diagnosis" holds: each finding's
+ * slots, items and tenants arrays list at most VY_REP_DIAG_JSON_MAX
+ * entries; a longer finding also carries "slot_count" and "tenant_count".
+ * New reference.
+ */
+#define VY_REP_DIAG_JSON_MAX 1000
 json_t *vy_rep_diagnosis_json(const struct vy_rep_decode *r);
 /* Human summary (table format). */
 int vy_rep_decode_table(FILE *f, const struct vy_rep_decode *r);

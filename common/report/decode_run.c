@@ -302,6 +302,7 @@ int vy_rep_decode_stream(struct vy_rep_decode_ctx *c, int fd, const char *name,
 	int ret, result = 0, gone_seen = 0;
 
 	vy_tel_stream_init(&s, fd, name);
+	c->run_over = false;	/* each followed file ends with its own run */
 	for (;;) {
 		bool from_next;
 

@@ -43,6 +43,11 @@ void vy_tel_diag_free(struct vy_tel_diag *d)
 	free(d->slots);
 	free(d->tenants);
 	free(d->tenant_slots);
+	free(d->claimed_map);
+	for (int l = 0; l < 4; l++) {
+		free(d->list[l]);
+		free(d->tab[l]);
+	}
 	vy_tel_diag_init(d);
 }
 
@@ -61,74 +66,20 @@ static uint32_t slot_word(const uint8_t *ring, size_t slot, unsigned w)
 	return vy_word(ring, slot * VY_SLOT_WORDS + w);
 }
 
-static int push_slot(struct vy_tel_diag *d, uint32_t slot)
+static int grow(uint32_t **v, size_t *cap, size_t need)
 {
-	if (d->n_slots == d->slots_cap) {
-		size_t nc = d->slots_cap ? d->slots_cap * 2 : 64;
-		uint32_t *p = realloc(d->slots, nc * sizeof(*p));
+	size_t nc = *cap ? *cap : 64;
+	uint32_t *p;
 
-		if (!p)
-			return VY_E_NOMEM;
-		d->slots = p;
-		d->slots_cap = nc;
-	}
-	d->slots[d->n_slots++] = slot;
-	return 0;
-}
-
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/*
- * The tenants of finding @f's slots, ascending, with their slot counts.
- * Sorting keeps this O(n log n) however many tenants a ring holds.
- */
-static int group_tenants(struct vy_tel_diag *d, struct vy_tel_finding *f,
-			 const uint8_t *ring)
-{
-	uint32_t *t;
-	size_t i, k = 0;
-
-	if (!f->n_slots)
+	if (need <= *cap)
 		return 0;
-	t = malloc(f->n_slots * sizeof(*t));
-	if (!t)
+	while (nc < need)
+		nc *= 2;
+	p = realloc(*v, nc * sizeof(*p));
+	if (!p)
 		return VY_E_NOMEM;
-	for (i = 0; i < f->n_slots; i++)
-		t[i] = slot_word(ring, d->slots[f->slot0 + i],
-				 VY_SLOT_TENANT_WORD);
-	qsort(t, f->n_slots, sizeof(*t), cmp_u32);
-	f->tenant0 = d->n_tenants;
-	for (i = 0; i < f->n_slots; i++) {
-		if (i && t[i] == t[i - 1]) {
-			d->tenant_slots[d->n_tenants - 1]++;
-			continue;
-		}
-		if (d->n_tenants == d->tenants_cap) {
-			size_t nc = d->tenants_cap ? d->tenants_cap * 2 : 16;
-			uint32_t *p = realloc(d->tenants, nc * sizeof(*p));
-			uint32_t *q;
-
-			if (p)
-				d->tenants = p;
-			q = p ? realloc(d->tenant_slots, nc * sizeof(*q)) : NULL;
-			if (!q) {
-				free(t);
-				return VY_E_NOMEM;
-			}
-			d->tenant_slots = q;
-			d->tenants_cap = nc;
-		}
-		d->tenants[d->n_tenants] = t[i];
-		d->tenant_slots[d->n_tenants++] = 1;
-		k++;
-	}
-	f->n_tenants = k;
-	free(t);
+	*v = p;
+	*cap = nc;
 	return 0;
 }
 
@@ -137,6 +88,87 @@ static int cmp_u64(const void *a, const void *b)
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 
 	return x < y ? -1 : x > y;
+}
+
+/*
+ * Count one slot of tenant @t in list @l's open-addressing table; the
+ * last tenant seen is cached, since neighbouring slots mostly share one.
+ */
+static int tab_add(struct vy_tel_diag *d, int l, uint32_t t)
+{
+	size_t mask, i;
+
+	if (d->tab_last[l] && (d->tab_last[l][0] >> 32) == (uint64_t)t + 1) {
+		d->tab_last[l][0]++;
+		return 0;
+	}
+	if ((d->tab_used[l] + 1) * 2 > d->tab_cap[l]) {
+		size_t nc = d->tab_cap[l] ? d->tab_cap[l] * 2 : 64;
+		uint64_t *old = d->tab[l], *nt = calloc(nc, sizeof(*nt));
+		size_t oc = d->tab_cap[l];
+
+		if (!nt)
+			return VY_E_NOMEM;
+		d->tab[l] = nt;
+		d->tab_cap[l] = nc;
+		/* re-insert: entries are (tenant + 1) << 32 | count */
+		for (size_t k = 0; k < oc; k++) {
+			if (!old[k])
+				continue;
+			i = (size_t)vy_tel_splitmix64(old[k] >> 32) & (nc - 1);
+			while (nt[i])
+				i = (i + 1) & (nc - 1);
+			nt[i] = old[k];
+		}
+		free(old);
+	}
+	mask = d->tab_cap[l] - 1;
+	i = (size_t)vy_tel_splitmix64((uint64_t)t + 1) & mask;
+	for (;;) {
+		uint64_t *c = &d->tab[l][i];
+
+		if (!*c) {
+			*c = ((uint64_t)t + 1) << 32 | 1;
+			d->tab_used[l]++;
+			d->tab_last[l] = c;
+			return 0;
+		}
+		if ((*c >> 32) == (uint64_t)t + 1) {
+			(*c)++;
+			d->tab_last[l] = c;
+			return 0;
+		}
+		i = (i + 1) & mask;
+	}
+}
+
+/*
+ * The tenants of finding @f (list @l's, counted during the scan),
+ * ascending, with their slot counts: only the distinct tenants are sorted.
+ */
+static int group_tenants(struct vy_tel_diag *d, struct vy_tel_finding *f,
+			 int l)
+{
+	uint64_t *t = d->tab[l];
+	size_t k = 0;
+
+	f->tenant0 = d->n_tenants;
+	f->n_tenants = 0;
+	if (!t)
+		return 0;
+	for (size_t i = 0; i < d->tab_cap[l]; i++)
+		if (t[i])
+			t[k++] = t[i];
+	qsort(t, k, sizeof(*t), cmp_u64);
+	if (grow(&d->tenants, &d->tenants_cap, d->n_tenants + k) ||
+	    grow(&d->tenant_slots, &d->tenant_slots_cap, d->n_tenants + k))
+		return VY_E_NOMEM;
+	for (size_t i = 0; i < k; i++) {
+		d->tenants[d->n_tenants] = (uint32_t)((t[i] >> 32) - 1);
+		d->tenant_slots[d->n_tenants++] = (uint32_t)t[i];
+	}
+	f->n_tenants = k;
+	return 0;
 }
 
 static struct vy_tel_finding *add(struct vy_tel_diag *d,
@@ -155,6 +187,22 @@ static struct vy_tel_finding *add(struct vy_tel_diag *d,
 	return f;
 }
 
+/* Give finding @f the slots of list @l, and their tenants. */
+static int take_list(struct vy_tel_diag *d, struct vy_tel_finding *f, int l,
+		     const uint8_t *ring)
+{
+	if (grow(&d->slots, &d->slots_cap, d->n_slots + d->list_n[l]))
+		return VY_E_NOMEM;
+	f->slot0 = d->n_slots;
+	if (d->list_n[l])
+		memcpy(d->slots + d->n_slots, d->list[l],
+		       d->list_n[l] * sizeof(uint32_t));
+	d->n_slots += d->list_n[l];
+	f->n_slots = d->list_n[l];
+	(void)ring;
+	return group_tenants(d, f, l);
+}
+
 static void say(struct vy_tel_finding *f, const char *fmt, ...)
 {
 	size_t len = strlen(f->message);
@@ -165,17 +213,6 @@ static void say(struct vy_tel_finding *f, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(f->message + len, sizeof(f->message) - len, fmt, ap);
 	va_end(ap);
-}
-
-/* Drop a finding that found nothing (the last one added). */
-static void drop_if_empty(struct vy_tel_diag *d, struct vy_tel_finding *f)
-{
-	if (f->n_slots || f->n_tenants)
-		return;
-	d->n--;
-	d->worst_error = false;
-	for (size_t i = 0; i < d->n; i++)
-		d->worst_error |= d->f[i].severity == VY_TEL_SEV_ERROR;
 }
 
 /* "slot 4 (store_u32, tenant 0, args 9,0,0, line 3)" */
@@ -196,25 +233,6 @@ static void say_slot(struct vy_tel_finding *f, const uint8_t *ring,
 	if (line)
 		say(f, ", line %" PRIu32, line);
 	say(f, ")");
-}
-
-/* Slots of status @st (and, with @prev, claimed there too) into @f. */
-static int collect(struct vy_tel_diag *d, struct vy_tel_finding *f,
-		   const struct vy_tel_diag_input *in, uint32_t st,
-		   const uint8_t *prev)
-{
-	size_t n = in->ring_len / VY_SLOT_BYTES;
-
-	for (size_t s = 0; s < n; s++) {
-		if (slot_word(in->ring, s, VY_SLOT_STATUS_WORD) != st)
-			continue;
-		if (prev && prev[s] != st)
-			continue;
-		if (push_slot(d, (uint32_t)s))
-			return VY_E_NOMEM;
-		f->n_slots++;
-	}
-	return group_tenants(d, f, in->ring);
 }
 
 static void say_slots(struct vy_tel_diag *d, struct vy_tel_finding *f,
@@ -239,48 +257,101 @@ static bool is_live(uint32_t st)
 	       st == VY_STATUS_REQUEUE;
 }
 
-static uint32_t count_live(const uint8_t *ring, size_t n, uint32_t *claimed)
+/* The lists one pass over the ring fills. */
+enum { L_LIVE, L_FAULT, L_BLOCKED, L_CLAIMED };
+
+/* Slot @slot of tenant @tenant goes to list @l. */
+static int push(struct vy_tel_diag *d, int l, uint32_t slot, uint32_t tenant)
 {
-	uint32_t live = 0;
-
-	*claimed = 0;
-	for (size_t s = 0; s < n; s++) {
-		uint32_t st = slot_word(ring, s, VY_SLOT_STATUS_WORD);
-
-		live += is_live(st);
-		*claimed += st == VY_STATUS_CLAIMED;
-	}
-	return live;
+	if (d->list_n[l] == d->list_cap[l] &&
+	    grow(&d->list[l], &d->list_cap[l], d->list_n[l] + 1))
+		return VY_E_NOMEM;
+	d->list[l][d->list_n[l]++] = slot;
+	return tab_add(d, l, tenant);
 }
 
-static int diag_blocked(struct vy_tel_diag *d,
-			const struct vy_tel_diag_input *in)
+/*
+ * One pass over the ring: the slots of each list that @want asks for,
+ * and the claimed map for the next snapshot.  Claimed slots count when
+ * @claim_all (the run ended), else when claimed before too.
+ */
+static int scan(struct vy_tel_diag *d, const struct vy_tel_diag_input *in,
+		unsigned want, bool claimed_map, bool claim_all,
+		struct vy_tel_ring_occupancy *count)
 {
-	struct vy_tel_finding *f = add(d, VY_TEL_DIAG_BLOCKED_TENANTS,
-				       VY_TEL_SEV_ERROR);
 	size_t n = in->ring_len / VY_SLOT_BYTES;
+	uint64_t cnt[9] = { 0 };
 
+	for (int l = 0; l < 4; l++) {
+		d->list_n[l] = 0;
+		if (d->tab_used[l])
+			memset(d->tab[l], 0, d->tab_cap[l] * sizeof(uint64_t));
+		d->tab_used[l] = 0;
+		d->tab_last[l] = NULL;
+	}
+	d->n_claimed_map = 0;
+	if (claimed_map) {
+		if (n > d->claimed_map_cap) {
+			uint8_t *p = realloc(d->claimed_map, n);
+
+			if (!p)
+				return VY_E_NOMEM;
+			d->claimed_map = p;
+			d->claimed_map_cap = n;
+		}
+		memset(d->claimed_map, 0, n);
+		d->n_claimed_map = n;
+	}
+	if (!want && !claimed_map && !count)
+		return 0;
 	for (size_t s = 0; s < n; s++) {
+		uint32_t st = slot_word(in->ring, s, VY_SLOT_STATUS_WORD);
 		uint32_t t;
 		bool inside;
 
-		if (slot_word(in->ring, s, VY_SLOT_STATUS_WORD) !=
-		    VY_STATUS_PUBLISHED)
+		cnt[st < 8 ? st : 8]++;
+		if (st == VY_STATUS_EMPTY || st == VY_STATUS_DONE)
 			continue;
+		/* same cache line as the status: no second ring read */
 		t = slot_word(in->ring, s, VY_SLOT_TENANT_WORD);
-		if (vy_tel_tenant_mask(in->control, in->control_len, t,
-				       &inside))
-			continue;
-		if (push_slot(d, (uint32_t)s))
+		if ((want & 1u << L_LIVE) && is_live(st) &&
+		    push(d, L_LIVE, (uint32_t)s, t))
 			return VY_E_NOMEM;
-		f->n_slots++;
+		if (st == VY_STATUS_FAULT && (want & 1u << L_FAULT) &&
+		    push(d, L_FAULT, (uint32_t)s, t))
+			return VY_E_NOMEM;
+		if (st == VY_STATUS_PUBLISHED && (want & 1u << L_BLOCKED) &&
+		    !vy_tel_tenant_mask(in->control, in->control_len, t,
+					&inside) &&
+		    push(d, L_BLOCKED, (uint32_t)s, t))
+			return VY_E_NOMEM;
+		if (st != VY_STATUS_CLAIMED)
+			continue;
+		if (claimed_map)
+			d->claimed_map[s] = 1;
+		if ((want & 1u << L_CLAIMED) &&
+		    (claim_all || in->prev_claimed[s]) &&
+		    push(d, L_CLAIMED, (uint32_t)s, t))
+			return VY_E_NOMEM;
 	}
-	if (group_tenants(d, f, in->ring))
-		return VY_E_NOMEM;
-	if (!f->n_tenants) {
-		drop_if_empty(d, f);
-		return 0;
+	if (count) {
+		/* at most 2^32 - 1 slots (validated): every count fits */
+		count->empty = (uint32_t)cnt[0];
+		count->published = (uint32_t)cnt[1];
+		count->claimed = (uint32_t)cnt[2];
+		count->done = (uint32_t)cnt[3];
+		count->wait_io = (uint32_t)cnt[4];
+		count->yield_count = (uint32_t)cnt[5];
+		count->requeue = (uint32_t)cnt[6];
+		count->fault = (uint32_t)cnt[7];
+		count->unknown = (uint32_t)cnt[8];
 	}
+	return 0;
+}
+
+static void say_blocked(struct vy_tel_diag *d, struct vy_tel_finding *f,
+			const struct vy_tel_diag_input *in)
+{
 	say(f, "blocked tenant%s", f->n_tenants == 1 ? "" : "s");
 	for (size_t i = 0; i < f->n_tenants && i < LIST_MAX; i++)
 		say(f, "%s %" PRIu32 " (%" PRIu32 " slot%s)", i ? "," : "",
@@ -292,7 +363,6 @@ static int diag_blocked(struct vy_tel_diag *d,
 	say(f, ": published, but the tenant mask allows no lane (mask word "
 	       "control[%" PRIu32 " + tenant] is 0)",
 	    vy_word(in->control, VY_CTL_TENANT_BASE));
-	return 0;
 }
 
 static int diag_starvation(struct vy_tel_diag *d,
@@ -301,27 +371,30 @@ static int diag_starvation(struct vy_tel_diag *d,
 	uint32_t starve = vy_word(in->control, VY_CTL_PRIORITY_STARVATION);
 	size_t n = in->ring_len / VY_SLOT_BYTES;
 	struct vy_tel_finding *f;
+	size_t waiting = 0;
 
 	if (starve < VY_STARVATION_THRESHOLD)
 		return 0;
-	f = add(d, VY_TEL_DIAG_PRIORITY_STARVATION, VY_TEL_SEV_WARNING);
+	/* rare: a pass of its own keeps the common pass lean */
 	for (size_t s = 0; s < n; s++) {
 		if (slot_word(in->ring, s, VY_SLOT_STATUS_WORD) !=
 			    VY_STATUS_PUBLISHED ||
 		    slot_word(in->ring, s, VY_SLOT_PRIORITY_WORD) <
 			    VY_PRIO_NORMAL)
 			continue;
-		if (push_slot(d, (uint32_t)s))
+		if (grow(&d->slots, &d->slots_cap, d->n_slots + 1))
 			return VY_E_NOMEM;
-		f->n_slots++;
+		d->slots[d->n_slots++] = (uint32_t)s;
+		waiting++;
 	}
-	if (!f->n_slots) {
-		drop_if_empty(d, f);
+	if (!waiting)
 		return 0;
-	}
+	f = add(d, VY_TEL_DIAG_PRIORITY_STARVATION, VY_TEL_SEV_WARNING);
+	f->slot0 = d->n_slots - waiting;
+	f->n_slots = waiting;
 	say(f, "priority starvation: %" PRIu32 " claims in a row at priority "
 	       "high or above while %zu slot%s of priority normal or lower "
-	       "wait", starve, f->n_slots, f->n_slots == 1 ? "" : "s");
+	       "wait", starve, waiting, waiting == 1 ? "" : "s");
 	return 0;
 }
 
@@ -330,37 +403,64 @@ int vy_tel_diagnose(const struct vy_tel_diag_input *in, struct vy_tel_diag *d,
 {
 	const struct vy_dump_run *run = in->run && in->run->present ?
 					in->run : NULL;
-	size_t nslots = in->ring_len / VY_SLOT_BYTES;
 	uint32_t done = vy_word(in->control, VY_CTL_DONE_COUNT);
-	uint32_t claimed, live = count_live(in->ring, nslots, &claimed);
+	const struct vy_tel_ring_occupancy *o = in->occ;
 	bool ended = run && run->end != VY_RUN_RUNNING;
 	bool still = in->has_prev && !in->counter_reset &&
 		     done == in->prev_done_count;
+	bool run_stall = run && (run->end == VY_RUN_STALL ||
+				 run->end == VY_RUN_TIMEOUT);
+	bool stalled, check_claimed;	/* claimed_unfinished applies */
+	uint32_t live;
+	unsigned want = 0;
 	struct vy_tel_finding *f;
 
 	d->n = 0;
 	d->n_slots = 0;
 	d->n_tenants = 0;
 	d->worst_error = false;
-
+	check_claimed = ended || (still && in->prev_claimed &&
+				  in->prev_slots == in->ring_len /
+							    VY_SLOT_BYTES);
+	if (!o) {
+		/* one pass counts and lists: ask for every list that may be
+		   needed (an unneeded one stays empty or is ignored) */
+		want = 1u << L_FAULT | 1u << L_BLOCKED |
+		       (still || run_stall ? 1u << L_LIVE : 0) |
+		       (check_claimed ? 1u << L_CLAIMED : 0);
+		if (scan(d, in, want, true, ended || !in->prev_claimed,
+			 &d->occ))
+			goto nomem;
+		o = &d->occ;
+		if (!o->claimed)
+			d->n_claimed_map = 0;
+	} else {
+		want = (o->fault ? 1u << L_FAULT : 0) |
+		       (o->published ? 1u << L_BLOCKED : 0) |
+		       ((still && o->published + o->claimed + o->wait_io +
+			 o->yield_count + o->requeue) || run_stall ?
+			1u << L_LIVE : 0) |
+		       (check_claimed && o->claimed ? 1u << L_CLAIMED : 0);
+		if (scan(d, in, want, o->claimed > 0,
+			 ended || !in->prev_claimed, NULL))
+			goto nomem;
+		d->occ = *o;
+	}
+	live = o->published + o->claimed + o->wait_io + o->yield_count +
+	       o->requeue;
 	/* Faults elsewhere do not make a ring that does not drain healthy. */
-	if ((live && still) || (run && (run->end == VY_RUN_STALL ||
-					run->end == VY_RUN_TIMEOUT))) {
+	stalled = (live && still) || run_stall;
+
+	if (stalled) {
 		f = add(d, VY_TEL_DIAG_STALLED, VY_TEL_SEV_ERROR);
-		for (size_t s = 0; s < nslots; s++)
-			if (is_live(slot_word(in->ring, s, VY_SLOT_STATUS_WORD)) &&
-			    push_slot(d, (uint32_t)s))
-				goto nomem;
-		f->n_slots = d->n_slots - f->slot0;
-		if (group_tenants(d, f, in->ring))
+		if (take_list(d, f, L_LIVE, in->ring))
 			goto nomem;
 		say(f, "stalled: %" PRIu32 " slot%s still to run", live,
 		    live == 1 ? "" : "s");
 		if (still)
 			say(f, ", nothing drained since the previous snapshot "
 			       "(done_count %" PRIu32 ")", done);
-		if (run && (run->end == VY_RUN_STALL ||
-			    run->end == VY_RUN_TIMEOUT))
+		if (run_stall)
 			say(f, "%s the run ended in %s (exit %" PRIu32 ")",
 			    still ? ";" : ",",
 			    vy_dump_run_end_name(run->end), run->exit_status);
@@ -377,44 +477,34 @@ int vy_tel_diagnose(const struct vy_tel_diag_input *in, struct vy_tel_diag *d,
 		    "the kernel exited with work left", run->exit_status,
 		    live ? " with work left" : "");
 	}
-
-	f = add(d, VY_TEL_DIAG_FAULTED, VY_TEL_SEV_ERROR);
-	if (collect(d, f, in, VY_STATUS_FAULT, NULL))
-		goto nomem;
-	if (f->n_slots) {
+	if (d->list_n[L_FAULT]) {
+		f = add(d, VY_TEL_DIAG_FAULTED, VY_TEL_SEV_ERROR);
+		if (take_list(d, f, L_FAULT, in->ring))
+			goto nomem;
 		say(f, "%zu faulted slot%s", f->n_slots,
 		    f->n_slots == 1 ? "" : "s");
 		say_slots(d, f, in);
-	} else {
-		drop_if_empty(d, f);
 	}
-
-	if (diag_blocked(d, in))
-		goto nomem;
-
+	if (d->list_n[L_BLOCKED]) {
+		f = add(d, VY_TEL_DIAG_BLOCKED_TENANTS, VY_TEL_SEV_ERROR);
+		if (take_list(d, f, L_BLOCKED, in->ring))
+			goto nomem;
+		say_blocked(d, f, in);
+	}
 	if (vy_word(in->control, VY_CTL_SHUTDOWN) && live) {
 		f = add(d, VY_TEL_DIAG_SHUTDOWN_WITH_WORK, VY_TEL_SEV_WARNING);
 		say(f, "shutdown with work left: SHUTDOWN is set while %" PRIu32
 		       " slot%s are published or claimed", live,
 		    live == 1 ? "" : "s");
 	}
-
-	if (claimed && (ended || (still && in->prev_status &&
-				  in->prev_slots == nslots))) {
+	if (d->list_n[L_CLAIMED]) {
 		f = add(d, VY_TEL_DIAG_CLAIMED_UNFINISHED, VY_TEL_SEV_ERROR);
-		if (collect(d, f, in, VY_STATUS_CLAIMED,
-			    ended ? NULL : in->prev_status))
+		if (take_list(d, f, L_CLAIMED, in->ring))
 			goto nomem;
-		if (f->n_slots) {
-			say(f, "claimed but never finished (a lane died or "
-			       "loops): %zu slot%s", f->n_slots,
-			    f->n_slots == 1 ? "" : "s");
-			say_slots(d, f, in);
-		} else {
-			drop_if_empty(d, f);
-		}
+		say(f, "claimed but never finished (a lane died or loops): "
+		       "%zu slot%s", f->n_slots, f->n_slots == 1 ? "" : "s");
+		say_slots(d, f, in);
 	}
-
 	if (in->counter_reset) {
 		f = add(d, VY_TEL_DIAG_COUNTER_RESET, VY_TEL_SEV_WARNING);
 		say(f, "counter reset: done_count went from %" PRIu32 " back "

@@ -32,6 +32,9 @@
  *                       135) is non-zero while slots of priority NORMAL or
  *                       lower wait published
  *
+ * Cost: no ring pass when the status counts show nothing to list; else
+ * one pass, and tenants are counted in a hash table (O(slots)).
+ *
  * Ownership: struct vy_tel_diag owns its arrays; reuse it across
  * snapshots, release with vy_tel_diag_free().  Nothing here prints.
  */
@@ -42,6 +45,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "telemetry/telemetry.h"
 #include "wire/dump.h"
 #include "wire/err.h"
 
@@ -80,8 +84,20 @@ struct vy_tel_diag {
 	size_t n_slots, slots_cap;
 	uint32_t *tenants;		/* pool of tenant ids */
 	uint32_t *tenant_slots;		/* slot count per pooled tenant */
-	size_t n_tenants, tenants_cap;
+	size_t n_tenants, tenants_cap, tenant_slots_cap;
 	bool worst_error;		/* any finding of severity error */
+	struct vy_tel_ring_occupancy occ;	/* the ring's status counts */
+	/* one byte per slot, 1 = claimed (the next snapshot's prev_claimed);
+	   n_claimed_map 0 when no slot is claimed */
+	uint8_t *claimed_map;
+	size_t n_claimed_map, claimed_map_cap;
+	/* private: the slots of each kind found in the one pass, and the
+	   tenant counting table */
+	uint32_t *list[4];
+	size_t list_n[4], list_cap[4];
+	uint64_t *tab[4];		/* (tenant + 1) << 32 | count; 0 free */
+	size_t tab_cap[4], tab_used[4];
+	uint64_t *tab_last[4];		/* the entry counted last */
 };
 
 /* What one snapshot says, and what came before it. */
@@ -94,9 +110,13 @@ struct vy_tel_diag_input {
 	bool has_prev;			/* a previous snapshot of the run */
 	bool counter_reset;		/* its done_count was above this one */
 	uint32_t prev_done_count;
-	const uint8_t *prev_status;	/* its slot statuses, one byte each
-					   (255 for anything above), or NULL */
-	size_t prev_slots;		/* entries of prev_status */
+	const uint8_t *prev_claimed;	/* its vy_tel_diag.claimed_map, or
+					   NULL */
+	size_t prev_slots;		/* entries of prev_claimed */
+	/* the ring's status counts (vy_tel_decode's), or NULL: counted here
+	   in the same one pass (vy_tel_diag.occ).  With them the ring is
+	   read only when a finding needs slots. */
+	const struct vy_tel_ring_occupancy *occ;
 	uint32_t debug_dropped;		/* records dropped by the debug log */
 };
 

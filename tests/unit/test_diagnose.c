@@ -179,7 +179,7 @@ VY_TEST(diagnose_blocked_tenants_shutdown_and_summary)
 
 VY_TEST(diagnose_claimed_across_snapshots_reset_overflow_starvation)
 {
-	uint8_t prev[8] = { 0, VY_STATUS_CLAIMED, VY_STATUS_PUBLISHED };
+	uint8_t prev[8] = { 0, 1, 0 };	/* claimed map: slot 1 */
 	struct vy_tel_diag d;
 	struct vy_tel_diag_input in;
 	const struct vy_tel_finding *f;
@@ -192,7 +192,7 @@ VY_TEST(diagnose_claimed_across_snapshots_reset_overflow_starvation)
 	in = input();
 	in.has_prev = true;
 	in.prev_done_count = 9;
-	in.prev_status = prev;
+	in.prev_claimed = prev;
 	in.prev_slots = 8;
 	VY_CHECK(vy_tel_diagnose(&in, &d, NULL) == 0);
 	f = find(&d, VY_TEL_DIAG_CLAIMED_UNFINISHED);
