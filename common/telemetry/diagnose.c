@@ -334,18 +334,8 @@ static int scan(struct vy_tel_diag *d, const struct vy_tel_diag_input *in,
 		    push(d, L_CLAIMED, (uint32_t)s, t))
 			return VY_E_NOMEM;
 	}
-	if (count) {
-		/* at most 2^32 - 1 slots (validated): every count fits */
-		count->empty = (uint32_t)cnt[0];
-		count->published = (uint32_t)cnt[1];
-		count->claimed = (uint32_t)cnt[2];
-		count->done = (uint32_t)cnt[3];
-		count->wait_io = (uint32_t)cnt[4];
-		count->yield_count = (uint32_t)cnt[5];
-		count->requeue = (uint32_t)cnt[6];
-		count->fault = (uint32_t)cnt[7];
-		count->unknown = (uint32_t)cnt[8];
-	}
+	if (count)
+		vy_tel_occupancy_from_counts(count, cnt);
 	return 0;
 }
 
