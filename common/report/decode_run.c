@@ -39,6 +39,8 @@ void vy_rep_decode_fail(struct vy_rep_decode_ctx *c, const char *file, const str
 
 static int acc_append(struct vy_rep_decode_ctx *c, const char *p, size_t n)
 {
+	if (!n)		/* -f svg adds nothing per snapshot; acc may be NULL */
+		return 0;
 	if (c->acc_len + n > c->acc_cap) {
 		size_t ncap = c->acc_cap ? c->acc_cap : 65536;
 		char *q;
