@@ -48,6 +48,13 @@ vyre-mkdump -o "$T/ok.vyrd" -e '{"slot_count": 4, "ring": [{"status": "done"}]}'
 expect_rc "healthy ring" 0 vyre-decode --strict "$T/ok.vyrd"
 check "healthy ring: first line says ok" "$(head -n 1 "$OUT")" = "diagnosis    ok: no stall, fault or blocked tenant"
 
+# two snapshots, nothing drained, faults present: not "progressing"
+cat "$T/old.vyrd" "$T/old.vyrd" >"$T/still.vyrd"
+expect_rc "faults do not hide a ring that does not drain" 0 vyre-decode "$T/still.vyrd"
+contains "health line: NOT DRAINING" "$OUT" "fault_slots 3, requeue_slots 0, gpu_idle_ppm 250000, NOT DRAINING"
+contains "diagnosis: stalled, nothing drained" "$OUT" "diagnosis    error: stalled: 2 slots still to run, nothing drained since the previous snapshot (done_count 4)"
+expect_rc "--strict fails on it" 1 vyre-decode --strict "$T/still.vyrd"
+
 # selectors
 expect_rc "--slots faulted" 0 vyre-decode --slots faulted "$T/pm.vyrd"
 contains "--slots faulted lists them" "$OUT" "slots        3 (faulted)"
