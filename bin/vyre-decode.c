@@ -57,15 +57,22 @@ static void usage(FILE *f)
 "      --io FILE           raw IO-queue buffer (raw mode; default: none)\n"
 "      --against OLD       health of every snapshot against the last\n"
 "                          snapshot of OLD (default: against the previous)\n"
-"      --follow            keep reading a growing snapshot file until\n"
+"      --follow            keep reading a growing snapshot file until a\n"
+"                          snapshot records the run's end (or SHUTDOWN), or\n"
 "                          SIGINT/SIGTERM (a pipe ends when its writer does)\n"
+"      --pid PID           with --follow: also end once process PID is gone\n"
+"                          (default: none)\n"
+"      --forever           with --follow: ignore the run's end (default off)\n"
 "      --poll MS           --follow polling interval (default 200)\n"
 "      --keep-going        skip corrupt snapshots and say how many\n"
 "                          (default: stop at the first)\n"
 "decoding:\n"
 "  -w, --windows OPS       route-window opcodes, comma-separated names or\n"
 "                          numbers (default: none, no windows)\n"
-"      --slots WHICH       slot rows: all, active or none (default none)\n"
+"      --slots WHICH       slot rows: all, active, faulted, tenant=N or none\n"
+"                          (default none)\n"
+"      --tenants           per-tenant summary: published, claimed, done,\n"
+"                          faulted and mask state (default off)\n"
 "      --opcode OP         list the active slots of opcode OP (default off)\n"
 "      --sketch DxW        Count-Min sketches of depth D, width W (default off)\n"
 "      --debug-log MODE    strict or lenient debug-log reading (default\n"
@@ -73,11 +80,13 @@ static void usage(FILE *f)
 "      --printf-formats FILE  PRINTF format strings, lines of \"ID FORMAT\"\n"
 "                          (default: records show fmt id and arguments)\n"
 "output:\n"
-"  -f, --format FMT        table, json, jsonl, csv, prom or hex (default table)\n"
+"  -f, --format FMT        table, json, jsonl, csv, prom, hex or svg (a\n"
+"                          picture of the ring and the stream) (default table)\n"
 "  -j                      same as --format json\n"
 "  -o, --output FILE       write to FILE atomically (default stdout)\n"
-"      --strict            exit 1 when a slot faulted, a stall is suspected\n"
-"                          or the debug log overflowed (default off)\n"
+"      --strict            exit 1 when the diagnosis has a finding of\n"
+"                          severity error: a stall, faulted slots, blocked\n"
+"                          tenants, ... (default off)\n"
 "  -h, --help              this help\n"
 "  -V, --version           version\n"
 "\n"
@@ -130,7 +139,8 @@ static int parse_sketch(struct vy_rep_decode_ctx *c, const char *arg)
 enum {
 	OPT_CONTROL = 256, OPT_RING, OPT_DEBUG, OPT_IO, OPT_AGAINST,
 	OPT_FOLLOW, OPT_POLL, OPT_KEEP_GOING, OPT_SLOTS, OPT_OPCODE,
-	OPT_SKETCH, OPT_DEBUG_LOG, OPT_PRINTF, OPT_STRICT,
+	OPT_SKETCH, OPT_DEBUG_LOG, OPT_PRINTF, OPT_STRICT, OPT_PID,
+	OPT_FOREVER, OPT_TENANTS,
 };
 
 static const struct option longopts[] = {
@@ -151,6 +161,9 @@ static const struct option longopts[] = {
 	{ "debug-log", required_argument, NULL, OPT_DEBUG_LOG },
 	{ "printf-formats", required_argument, NULL, OPT_PRINTF },
 	{ "strict", no_argument, NULL, OPT_STRICT },
+	{ "pid", required_argument, NULL, OPT_PID },
+	{ "forever", no_argument, NULL, OPT_FOREVER },
+	{ "tenants", no_argument, NULL, OPT_TENANTS },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -182,7 +195,7 @@ int main(int argc, char **argv)
 	       -1) {
 		switch (opt) {
 		case 'f':
-			if (vy_rep_format_parse(optarg, 0x3f, &c.fmt, &e))
+			if (vy_rep_format_parse(optarg, 0x7f, &c.fmt, &e))
 				return vy_rep_usage_err(PROG, "%s", e.msg);
 			break;
 		case 'j':
@@ -229,9 +242,28 @@ int main(int argc, char **argv)
 				c.o.slots = VY_TEL_SLOTS_ACTIVE;
 			else if (!strcmp(optarg, "none"))
 				c.o.slots = VY_TEL_SLOTS_NONE;
-			else
+			else if (!strcmp(optarg, "faulted"))
+				c.o.slots = VY_TEL_SLOTS_FAULTED;
+			else if (!strncmp(optarg, "tenant=", 7) &&
+				 !vy_parse_u64(optarg + 7, UINT32_MAX, 0, &v)) {
+				c.o.slots = VY_TEL_SLOTS_TENANT;
+				c.o.slot_tenant = (uint32_t)v;
+			} else
 				return vy_rep_usage_err(PROG, "--slots: '%s' is not all, "
-						 "active or none", optarg);
+						 "active, faulted, tenant=N or "
+						 "none", optarg);
+			break;
+		case OPT_TENANTS:
+			c.o.tenants = true;
+			break;
+		case OPT_PID:
+			if (vy_parse_u64(optarg, 0x7fffffff, 0, &v) || !v)
+				return vy_rep_usage_err(PROG, "--pid: '%s' is not a "
+						 "process id", optarg);
+			c.pid = (long)v;
+			break;
+		case OPT_FOREVER:
+			c.forever = true;
 			break;
 		case OPT_OPCODE:
 			if (vy_opcode_parse(optarg, &c.o.opcode))
@@ -275,6 +307,8 @@ int main(int argc, char **argv)
 	if (raw_mode && optind < argc)
 		return vy_rep_usage_err(PROG, "'%s': give snapshots or raw buffers "
 				 "(--control/--ring), not both", argv[optind]);
+	if ((c.pid || c.forever) && !c.follow)
+		return vy_rep_usage_err(PROG, "--pid and --forever go with --follow");
 	if (raw_mode && c.follow)
 		return vy_rep_usage_err(PROG, "--follow reads snapshot streams, not raw buffers");
 
@@ -339,6 +373,11 @@ int main(int argc, char **argv)
 			if (ret && !c.keep_going)
 				break;
 		}
+	}
+	if (c.fmt == VY_FMT_SVG && c.decoded &&
+	    vy_rep_decode_svg_finish(&c) && c.exit < VY_EXIT_IO) {
+		fprintf(stderr, PROG ": cannot write the picture\n");
+		c.exit = VY_EXIT_IO;
 	}
 	if (c.fmt == VY_FMT_PROM && !c.output && !c.follow && c.last)
 		fwrite(c.last, 1, c.last_len, stdout);

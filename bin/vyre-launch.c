@@ -16,6 +16,7 @@
 #include "report/emit.h"
 #include "report/launch.h"
 #include "report/launch_seed.h"
+#include "report/launch_run.h"
 #include "device/megakernel.h"
 #include "wire/protocol.h"
 #include "telemetry/telemetry.h"
@@ -39,7 +40,7 @@ struct opts {
 	double timeout_s, stall_s;
 	uint64_t interval_ms;
 	const char *snapshot, *dump_dir, *printf_formats, *data_path;
-	int binary, list_devices, dedupe;
+	int binary, list_devices, dedupe, strict;
 	uint64_t budget_bytes;		/* --device-memory-budget; 0 = none */
 	uint64_t synthetic;
 	uint32_t synthetic_op;
@@ -101,12 +102,14 @@ static void usage(FILE *f)
 		"      --interval MS        also write a snapshot every MS ms to that stream\n"
 		"      --dump-dir DIR       write control.bin, ring.bin, debug.bin and io.bin\n"
 		"      --printf-formats FILE  render PRINTF records with \"ID FORMAT\" lines\n"
+		"      --strict             exit 1 when an item faulted (default: off)\n"
 		"  -f, --format FMT         report format: table or json (default: table)\n"
 		"  -j                       same as --format json\n"
 		"  -h, --help               show this help and exit\n"
 		"  -V, --version            show the version and exit\n"
 		"\n"
-		"Exit status: 0 ok, 2 usage or work-file syntax, 3 bad data, 4 I/O error,\n"
+		"Exit status: 0 ok, 1 items faulted (--strict), 2 usage or work-file syntax,\n"
+		"3 bad data, 4 I/O error,\n"
 		"5 device error, 6 timeout or stall, 130/143 after SIGINT/SIGTERM.\n");
 }
 
@@ -130,6 +133,7 @@ enum {
 	O_WGSIZE, O_TENANTS, O_OBS, O_MAXITERS, O_BATCH, O_BINARY, O_SYNTH,
 	O_DATA, O_RES, O_TIMEOUT, O_STALL, O_SNAP, O_INTERVAL, O_DUMP, O_PFMT,
 	O_NOCACHE, O_BUDGET, O_DEDUPE,
+	O_STRICT,
 };
 
 static const struct option longopts[] = {
@@ -159,6 +163,7 @@ static const struct option longopts[] = {
 	{ "no-cache", no_argument, NULL, O_NOCACHE },
 	{ "device-memory-budget", required_argument, NULL, O_BUDGET },
 	{ "dedupe", no_argument, NULL, O_DEDUPE },
+	{ "strict", no_argument, NULL, O_STRICT },
 	{ "format", required_argument, NULL, 'f' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -323,6 +328,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case O_DEDUPE:
 			o->dedupe = 1;
 			break;
+		case O_STRICT:
+			o->strict = 1;
+			break;
 		case 'f':
 			if (vy_rep_format_parse(optarg,
 					    1u << VY_FMT_TABLE | 1u << VY_FMT_JSON,
@@ -402,6 +410,10 @@ int main(int argc, char **argv)
 	struct vy_rep_launch rp;
 	struct vy_rep_launch_seed seed;
 	uint64_t t_plan;
+	struct vy_rep_runrec rr;
+	FILE *verdict;
+	char *vtext = NULL;
+	size_t vlen = 0;
 	struct vy_err e;
 	struct sigaction sa;
 	FILE *rf = stdout;
@@ -426,14 +438,14 @@ int main(int argc, char **argv)
 		err = vy_rep_printf_formats_load(o.printf_formats, &pf, &e);
 	if (err)
 		return fail(NULL, &e, err);
-	if (o.snapshot) {
-		if (vy_out_open(&snap_out, o.snapshot, &e))
-			return fail(NULL, &e, VY_E_IO);
-		so.f = snap_out.f;
-		so.name = snap_out.name;
-		if (so.f == stdout)
-			rf = stderr;
-	}
+	/* one final snapshot replaces FILE at the end; a stream grows in it */
+	if (o.snapshot && (o.interval_ms ? vy_out_open_live :
+			   vy_out_open)(&snap_out, o.snapshot, &e))
+		return fail(NULL, &e, VY_E_IO);
+	so.f = snap_out.f;
+	so.name = snap_out.name;
+	if (so.f == stdout)
+		rf = stderr;
 	err = vy_dev_mk_open(&mk, &o.cfg, &e);
 	/* queue_plan_ns: the host's queue shaping, not device set-up */
 	t_plan = vy_now_ns();
@@ -457,6 +469,13 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
+	err = vy_rep_runrec_init(&rr, argc, argv, &src, o.have_synthetic ?
+				 "synthetic" : strcmp(o.workfile, "-") ?
+				 o.workfile : "<stdin>", &e);
+	if (err)
+		return fail(mk, &e, err);
+	rr.mk = mk;
+	rr.so = &so;
 	memset(&ro, 0, sizeof(ro));
 	ro.next = vy_rep_work_next;
 	ro.arg = &src;
@@ -466,8 +485,8 @@ int main(int argc, char **argv)
 	ro.stop = &stop_sig;
 	ro.batch = o.batch;
 	if (o.interval_ms) {
-		ro.on_snapshot = vy_rep_snapshot_write;
-		ro.snap_arg = &so;
+		ro.on_snapshot = vy_rep_runrec_on_snapshot;
+		ro.snap_arg = &rr;
 	}
 	/* an empty work list: the seed's default report, no dispatch */
 	if (seed.initial_items == 0) {
@@ -482,6 +501,30 @@ int main(int argc, char **argv)
 	}
 	if (vy_dev_mk_snapshot(mk, &snap, &e))
 		return fail(mk, &e, VY_E_DEVICE);
+	/* items the source never handed out are remaining too */
+	r.remaining += vy_rep_work_left(&src);
+	vy_dev_mk_get_info(mk, &rp.info);
+	vy_dev_mk_get_stats(mk, &rp.st);
+	rp.r = &r;
+	rp.seed = &seed;
+	rp.snap = &snap;
+	rp.pf = o.printf_formats ? &pf : NULL;
+	rp.work = rr.work;
+	/* the verdict is printed last, but the snapshot records its status */
+	verdict = open_memstream(&vtext, &vlen);
+	if (!err)
+		status = vy_rep_launch_verdict(verdict ? verdict : stderr, PROG,
+					       &rp, o.timeout_s, o.stall_s,
+					       vy_dev_mk_inflight(mk), stop_sig);
+	if (verdict)
+		fclose(verdict);
+	if (status == VY_EXIT_OK && o.strict && r.faulted)
+		status = VY_EXIT_NEGATIVE;
+	if (vy_rep_runrec_attach(&rr, &snap, vy_rep_run_end_of(r.end, err),
+				 (uint32_t)status, &e)) {
+		vy_rep_err(stderr, PROG, &e);
+		status = vy_err_exit(VY_E_NOMEM);
+	}
 	if (so.f) {
 		if (vy_rep_snapshot_write(&so, &snap, &e) ||
 		    vy_out_commit(&snap_out, &e)) {
@@ -494,26 +537,24 @@ int main(int argc, char **argv)
 		vy_rep_err(stderr, PROG, &e);
 		out_failed = 1;
 	}
-	/* items the source never handed out are remaining too */
-	r.remaining += vy_rep_work_left(&src);
-	vy_dev_mk_get_info(mk, &rp.info);
-	vy_dev_mk_get_stats(mk, &rp.st);
-	rp.r = &r;
-	rp.seed = &seed;
-	rp.snap = &snap;
-	rp.pf = o.printf_formats ? &pf : NULL;
-	rp.work = o.have_synthetic ? "synthetic" :
-		  strcmp(o.workfile, "-") ? o.workfile : "<stdin>";
 	doc = vy_rep_launch_json(&rp);
-	if (o.format == VY_FMT_JSON)
+	if (o.format == VY_FMT_JSON) {
+		json_object_set_new(doc, "faulted_items",
+				    vy_rep_faults_json(&rr, &r));
 		vy_rep_emit_json(rf, doc, "vyre-launch/1", 1);
-	else
+	} else {
 		vy_rep_launch_table(rf, doc);
+		vy_rep_faults_table(rf, &rr, &r, 10);
+	}
 	json_decref(doc);
-	if (!err)
-		status = vy_rep_launch_verdict(stderr, PROG, &rp, o.timeout_s,
-					       o.stall_s, vy_dev_mk_inflight(mk),
-					       stop_sig);
+	if (vtext)
+		fputs(vtext, stderr);
+	if (status == VY_EXIT_NEGATIVE)
+		fprintf(stderr, PROG ": %llu items faulted (--strict)\n",
+			(unsigned long long)r.faulted);
+	free(vtext);
+	free(r.faults);
+	vy_rep_runrec_free(&rr);
 	/* a lost output outranks a clean verdict (the verdict was printed) */
 	if (out_failed && status == VY_EXIT_OK)
 		status = VY_EXIT_IO;

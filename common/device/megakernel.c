@@ -458,6 +458,11 @@ uint32_t vy_dev_mk_inflight(const struct vy_mk *mk)
 	return mk->ninflight + mk->nstaged;
 }
 
+uint64_t vy_dev_mk_slot_tag(const struct vy_mk *mk, uint32_t slot)
+{
+	return slot < mk->slots ? mk->tag[slot] : 0;
+}
+
 int vy_dev_mk_stage(struct vy_mk *mk, uint32_t slot, const uint32_t words[16],
 		uint64_t tag, struct vy_err *e)
 {
@@ -1073,7 +1078,7 @@ struct run_state {
 	struct vy_dev_mk_run_result *r;
 	uint32_t w[16];
 	int have, fence, eof;
-	size_t lat_cap;
+	size_t lat_cap, fault_cap;
 	struct vy_dev_mk_done done[256];
 };
 
@@ -1150,8 +1155,24 @@ static int run_collect(struct run_state *st, int n)
 		r->lat_ns[r->nlat++] = st->done[i].latency_ns;
 	}
 	r->processed += (uint64_t)n;
-	for (int i = 0; i < n && i < (int)VY_ARRAY_SIZE(st->done); i++)
-		r->faulted += st->done[i].status == VY_STATUS_FAULT;
+	for (int i = 0; i < n && i < (int)VY_ARRAY_SIZE(st->done); i++) {
+		if (st->done[i].status != VY_STATUS_FAULT)
+			continue;
+		r->faulted++;
+		/* kept for post-mortems: which items faulted, where */
+		if (r->nfaults == st->fault_cap) {
+			size_t nc = st->fault_cap ? st->fault_cap * 2 : 64;
+			struct vy_dev_mk_fault *p =
+				realloc(r->faults, nc * sizeof(*p));
+
+			if (!p)
+				return VY_E_NOMEM;
+			r->faults = p;
+			st->fault_cap = nc;
+		}
+		r->faults[r->nfaults].tag = st->done[i].tag;
+		r->faults[r->nfaults++].slot = st->done[i].slot;
+	}
 	return 0;
 }
 

@@ -230,6 +230,11 @@ int64_t vy_dev_mk_free_slot(struct vy_mk *mk);
 int64_t vy_dev_mk_free_slot_prio(struct vy_mk *mk, uint32_t prio);
 /* Slots in flight. */
 uint32_t vy_dev_mk_inflight(const struct vy_mk *mk);
+/*
+ * The tag slot @slot was last staged with (vy_dev_mk_run: the item
+ * number from 0); 0 for a slot never staged or out of range.
+ */
+uint64_t vy_dev_mk_slot_tag(const struct vy_mk *mk, uint32_t slot);
 
 /*
  * Stage @words (a 16-word slot image; word 0 is ignored) into free slot
@@ -383,6 +388,12 @@ struct vy_dev_mk_run_opts {
 	uint32_t batch;		/* most items published per round; 0 = ring */
 };
 
+/* One faulted item: its tag (the item number from 0) and its slot. */
+struct vy_dev_mk_fault {
+	uint64_t tag;
+	uint32_t slot;
+};
+
 struct vy_dev_mk_run_result {
 	enum vy_dev_mk_end end;
 	uint64_t items;		/* taken from the source */
@@ -393,6 +404,9 @@ struct vy_dev_mk_run_result {
 	uint64_t wall_ns;
 	uint64_t *lat_ns;	/* per finished item; malloc'd */
 	size_t nlat;
+	struct vy_dev_mk_fault *faults;	/* every FAULT, in completion
+					   order; malloc'd (free it) */
+	size_t nfaults;
 };
 
 /*

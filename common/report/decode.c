@@ -22,6 +22,7 @@ void vy_rep_decode_init(struct vy_rep_decode *r)
 	vy_tel_init(&r->tel);
 	vy_tel_scratch_init(&r->scratch);
 	vy_tel_sketch_telemetry_init(&r->sketch);
+	vy_tel_diag_init(&r->diag);
 }
 
 void vy_rep_decode_free(struct vy_rep_decode *r)
@@ -29,6 +30,8 @@ void vy_rep_decode_free(struct vy_rep_decode *r)
 	vy_tel_free(&r->tel);
 	vy_tel_scratch_free(&r->scratch);
 	vy_tel_sketch_telemetry_free(&r->sketch);
+	vy_tel_diag_free(&r->diag);
+	free(r->tenant_rows);
 	free(r->idx);
 	vy_rep_decode_init(r);
 }
@@ -104,11 +107,43 @@ static int strict_readback(struct vy_rep_decode *r, struct vy_err *e)
 	return ret ? rebase_err(r, e, ret, VY_BUF_IO_QUEUE, "readback") : 0;
 }
 
+/*
+ * The diagnosis of @r against @prev (its claimed map); with @count it
+ * also counts the ring's occupancy (vy_tel_decode did not read the ring).
+ */
+static int diagnose(struct vy_rep_decode *r, const struct vy_rep_decode *prev,
+		    bool count, struct vy_err *e)
+{
+	struct vy_tel_diag_input in;
+
+	memset(&in, 0, sizeof(in));
+	in.control = r->control;
+	in.control_len = r->control_len;
+	in.ring = r->ring;
+	in.ring_len = r->ring_len;
+	in.run = r->has_meta ? &r->run : NULL;
+	in.has_prev = prev != NULL;
+	if (prev) {
+		/* as vy_tel_health will say: a reset is a new epoch */
+		in.prev_done_count = prev->tel.control.done_count;
+		in.counter_reset = r->tel.control.done_count <
+				   in.prev_done_count;
+	}
+	if (prev && prev->diag.n_claimed_map) {
+		in.prev_claimed = prev->diag.claimed_map;
+		in.prev_slots = prev->diag.n_claimed_map;
+	}
+	in.debug_dropped = r->has_debug ? r->dbg.dropped : 0;
+	in.occ = count ? NULL : &r->tel.occupancy;
+	return vy_tel_diagnose(&in, &r->diag, e);
+}
+
 int vy_rep_decode_build(struct vy_rep_decode *r,
 			const struct vy_rep_decode_opts *o,
 			const struct vy_rep_decode *prev, struct vy_err *e)
 {
 	unsigned flags = 0;
+	bool summary;
 	size_t need;
 	uint64_t t0;
 	int ret;
@@ -129,13 +164,40 @@ int vy_rep_decode_build(struct vy_rep_decode *r,
 	if (ret)
 		return rebase_err(r, e, ret, VY_BUF_RING, "ring");
 	t0 = vy_now_ns();
+	/*
+	 * The summary needs no slot rows and no windows: then the diagnosis
+	 * pass counts the occupancy too, and the ring is read once.
+	 */
+	summary = (flags & VY_TEL_NO_SLOTS) && !o->n_window_opcodes;
 	ret = vy_tel_decode(&r->tel, &r->scratch, r->control,
-				  r->control_len, r->ring, r->ring_len,
+				  r->control_len, summary ? NULL : r->ring,
+				  summary ? 0 : r->ring_len,
 				  o->window_opcodes, o->n_window_opcodes, flags,
 				  e);
-	r->decode_ns = vy_now_ns() - t0;
 	if (ret)
 		return rebase_err(r, e, ret, VY_BUF_RING, "ring");
+	if (r->debug && o->debug_mode == VY_READ_STRICT) {
+		ret = strict_readback(r, e);
+		if (ret)
+			return ret;
+	}
+	if (r->debug) {
+		ret = vy_debug_log_parse(r->debug, r->debug_len, o->debug_mode,
+					 &r->dbg, e);
+		if (ret)
+			return rebase_err(r, e, ret, VY_BUF_DEBUG_LOG,
+					  "debug log");
+		r->has_debug = true;
+	}
+	ret = diagnose(r, prev, summary, e);
+	if (ret)
+		return ret;
+	if (summary) {
+		r->tel.occupancy = r->diag.occ;
+		r->tel.ring_slot_count = r->ring_len / VY_SLOT_BYTES;
+	}
+	/* the whole decode: on the summary path the diagnosis read the ring */
+	r->decode_ns = vy_now_ns() - t0;
 	vy_tel_runtime_counters_fill(&r->tel, &r->counters);
 	need = (r->tel.n_slots > r->tel.n_windows ? r->tel.n_slots :
 						      r->tel.n_windows) + 1;
@@ -161,19 +223,6 @@ int vy_rep_decode_build(struct vy_rep_decode *r,
 			r->health.suspected_stall = false;
 		}
 	}
-	if (r->debug && o->debug_mode == VY_READ_STRICT) {
-		ret = strict_readback(r, e);
-		if (ret)
-			return ret;
-	}
-	if (r->debug) {
-		ret = vy_debug_log_parse(r->debug, r->debug_len, o->debug_mode,
-					 &r->dbg, e);
-		if (ret)
-			return rebase_err(r, e, ret, VY_BUF_DEBUG_LOG,
-					  "debug log");
-		r->has_debug = true;
-	}
 	if (r->io) {
 		ret = vy_validate_io_queue(r->io_len, e);
 		if (ret)
@@ -181,6 +230,16 @@ int vy_rep_decode_build(struct vy_rep_decode *r,
 					  "io queue");
 		r->has_io = true;
 		count_io(r);
+	}
+	if (o->tenants) {
+		free(r->tenant_rows);
+		r->tenant_rows = NULL;
+		ret = vy_tel_tenant_summary(r->control, r->control_len,
+					    r->ring, r->ring_len,
+					    &r->tenant_rows, &r->n_tenant_rows,
+					    e);
+		if (ret)
+			return ret;
 	}
 	if (o->sketch_depth) {
 		ret = vy_tel_sketch(&r->tel, o->sketch_depth,
@@ -194,18 +253,50 @@ int vy_rep_decode_build(struct vy_rep_decode *r,
 
 bool vy_rep_decode_anomalous(const struct vy_rep_decode *r)
 {
-	return r->tel.occupancy.fault > 0 ||
-	       (r->has_health && r->health.suspected_stall) ||
-	       (r->has_debug && r->dbg.dropped > 0);
+	return r->diag.worst_error;
 }
 
 static bool slot_selected(const struct vy_rep_decode *r,
 			  const struct vy_tel_ring_slot *s)
 {
-	if (r->opts->slots == VY_TEL_SLOTS_ALL)
+	switch (r->opts->slots) {
+	case VY_TEL_SLOTS_ALL:
 		return true;
-	return r->opts->slots == VY_TEL_SLOTS_ACTIVE &&
-	       vy_slot_status_is_active(s->status);
+	case VY_TEL_SLOTS_ACTIVE:
+		return vy_slot_status_is_active(s->status);
+	case VY_TEL_SLOTS_FAULTED:
+		return s->status == VY_STATUS_FAULT;
+	case VY_TEL_SLOTS_TENANT:
+		return s->status != VY_STATUS_EMPTY &&
+		       s->tenant_id == r->opts->slot_tenant;
+	default:
+		return false;
+	}
+}
+
+/* What the "slots" line says was selected. */
+static void slots_what(const struct vy_rep_decode *r, char *buf, size_t len)
+{
+	switch (r->opts->slots) {
+	case VY_TEL_SLOTS_ALL:
+		snprintf(buf, len, "(all)");
+		break;
+	case VY_TEL_SLOTS_FAULTED:
+		snprintf(buf, len, "(faulted)");
+		break;
+	case VY_TEL_SLOTS_TENANT:
+		snprintf(buf, len, "(tenant %" PRIu32 ")",
+			 r->opts->slot_tenant);
+		break;
+	default:
+		/* Faulted slots are not active: say they were left out. */
+		if (r->tel.occupancy.fault)
+			snprintf(buf, len, "(active; %" PRIu32 " faulted not "
+				 "shown: --slots faulted)",
+				 r->tel.occupancy.fault);
+		else
+			snprintf(buf, len, "(active)");
+	}
 }
 
 /* ---- names ---- */
@@ -595,6 +686,152 @@ static json_t *anomalies(const struct vy_rep_decode *r)
 	return a;
 }
 
+static json_t *str_n(const char *p, uint32_t n)
+{
+	json_t *j = json_stringn(p ? p : "", n);
+
+	/* not UTF-8: keep the bytes readable rather than drop the key */
+	return j ? j : json_string("?");
+}
+
+static json_t *run_json(const struct vy_dump_run *run)
+{
+	return json_pack("{s:s, s:i, s:o, s:o, s:o, s:o, s:o, s:b}",
+			 "end", vy_dump_run_end_name(run->end),
+			 "exit_status", (json_int_t)run->exit_status,
+			 "start_ns", vy_rep_json_u64(run->start_ns),
+			 "wall_ns", vy_rep_json_u64(run->wall_ns),
+			 "tool", str_n(run->tool, run->tool_len),
+			 "cmdline", str_n(run->cmdline, run->cmdline_len),
+			 "work", str_n(run->work, run->work_len),
+			 "slot_lines", run->line_count > 0);
+}
+
+static json_t *tenants_json(const struct vy_rep_decode *r)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < r->n_tenant_rows; i++) {
+		const struct vy_tel_tenant_row *t = &r->tenant_rows[i];
+
+		json_array_append_new(a, json_pack(
+			"{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:b}",
+			"tenant", (json_int_t)t->tenant,
+			"published", (json_int_t)t->published,
+			"claimed", (json_int_t)t->claimed,
+			"done", (json_int_t)t->done,
+			"faulted", (json_int_t)t->faulted,
+			"other", (json_int_t)t->other,
+			"mask", (json_int_t)t->mask,
+			"blocked", t->mask == 0));
+	}
+	return a;
+}
+
+/* {slot, opcode, tenant, args, line} of ring slot @s. */
+static json_t *item_json(const struct vy_rep_decode *r, uint32_t s)
+{
+	size_t b = (size_t)s * VY_SLOT_WORDS;
+	char op[24];
+	json_t *j;
+
+	vy_opcode_format(vy_word(r->ring, b + VY_SLOT_OPCODE_WORD), op,
+			 sizeof(op));
+	j = json_pack("{s:i, s:s, s:i, s:[i,i,i]}", "slot", (json_int_t)s,
+		      "opcode", op, "tenant",
+		      (json_int_t)vy_word(r->ring, b + VY_SLOT_TENANT_WORD),
+		      "args",
+		      (json_int_t)vy_word(r->ring, b + VY_SLOT_ARG0_WORD),
+		      (json_int_t)vy_word(r->ring, b + VY_SLOT_ARG0_WORD + 1),
+		      (json_int_t)vy_word(r->ring, b + VY_SLOT_ARG0_WORD + 2));
+	if (r->has_meta && vy_dump_run_line(&r->run, s))
+		json_object_set_new(j, "line", json_integer(
+			vy_dump_run_line(&r->run, s)));
+	return j;
+}
+
+json_t *vy_rep_diagnosis_json(const struct vy_rep_decode *r)
+{
+	const struct vy_tel_diag *d = &r->diag;
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < d->n; i++) {
+		const struct vy_tel_finding *f = &d->f[i];
+		json_t *slots = json_array(), *ten = json_array(), *o;
+		bool items = f->kind == VY_TEL_DIAG_FAULTED ||
+			     f->kind == VY_TEL_DIAG_CLAIMED_UNFINISHED;
+		json_t *it = items ? json_array() : NULL;
+
+		/* bounded: all rows are one --slots away */
+		for (size_t k = 0; k < f->n_slots && k < VY_REP_DIAG_JSON_MAX;
+		     k++) {
+			uint32_t s = d->slots[f->slot0 + k];
+
+			json_array_append_new(slots, json_integer(s));
+			if (it)
+				json_array_append_new(it, item_json(r, s));
+		}
+		for (size_t k = 0; k < f->n_tenants &&
+				   k < VY_REP_DIAG_JSON_MAX; k++)
+			json_array_append_new(ten, json_integer(
+				d->tenants[f->tenant0 + k]));
+		o = json_pack("{s:s, s:s, s:o, s:o, s:s}",
+			      "kind", vy_tel_diag_kind_name(f->kind),
+			      "severity", vy_tel_severity_name(f->severity),
+			      "slots", slots, "tenants", ten,
+			      "message", f->message);
+		if (it)
+			json_object_set_new(o, "items", it);
+		if (f->n_slots > VY_REP_DIAG_JSON_MAX ||
+		    f->n_tenants > VY_REP_DIAG_JSON_MAX) {
+			json_object_set_new(o, "slot_count",
+					    json_integer((json_int_t)f->n_slots));
+			json_object_set_new(o, "tenant_count", json_integer(
+				(json_int_t)f->n_tenants));
+		}
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+int vy_rep_decode_diagnosis(FILE *f, const struct vy_rep_decode *r)
+{
+	const struct vy_tel_diag *d = &r->diag;
+
+	if (!d->n)
+		fprintf(f, "diagnosis    ok: no stall, fault or blocked "
+			   "tenant\n");
+	for (size_t i = 0; i < d->n; i++)
+		fprintf(f, "diagnosis    %s: %s\n",
+			vy_tel_severity_name(d->f[i].severity),
+			d->f[i].message);
+	if (r->has_meta && r->run.present) {
+		const struct vy_dump_run *u = &r->run;
+		char when[64];
+
+		if (u->end == VY_RUN_RUNNING)
+			fprintf(f, "run          running");
+		else
+			fprintf(f, "run          ended %s (exit %" PRIu32 ")",
+				vy_dump_run_end_name(u->end), u->exit_status);
+		fprintf(f, " after %.3f s", (double)u->wall_ns / 1e9);
+		if (u->start_ns) {
+			format_time(u->start_ns, when, sizeof(when));
+			fprintf(f, ", started %s", when);
+		}
+		if (u->work_len)
+			fprintf(f, ", work %.*s", (int)u->work_len, u->work);
+		if (u->tool_len || u->cmdline_len)
+			fprintf(f, "; %.*s%s%.*s", (int)u->tool_len,
+				u->tool ? u->tool : "",
+				u->tool_len && u->cmdline_len ? ": " : "",
+				(int)u->cmdline_len,
+				u->cmdline ? u->cmdline : "");
+		fputc('\n', f);
+	}
+	return ferror(f) ? VY_E_IO : 0;
+}
+
 json_t *vy_rep_decode_json(const struct vy_rep_decode *r)
 {
 	return vy_rep_decode_json_flags(r, 0);
@@ -686,7 +923,15 @@ json_t *vy_rep_decode_json_flags(const struct vy_rep_decode *r,
 			    vy_rep_decode_capacity_json(&r->tel, &r->scratch,
 							r->decode_ns));
 	json_object_set_new(doc, "readback", readback_obj(r));
+	if (o->tenants)
+		json_object_set_new(doc, "tenants", tenants_json(r));
+	if (r->has_meta && r->run.present)
+		json_object_set_new(doc, "run", run_json(&r->run));
+	if (o->slots == VY_TEL_SLOTS_ACTIVE && r->tel.occupancy.fault)
+		json_object_set_new(doc, "faulted_slots_not_shown",
+				    json_integer(r->tel.occupancy.fault));
 	json_object_set_new(doc, "anomalies", anomalies(r));
+	json_object_set_new(doc, "diagnosis", vy_rep_diagnosis_json(r));
 	return doc;
 }
 
@@ -746,11 +991,12 @@ static const char *opname(uint32_t op, char *buf, size_t len)
 static void table_slots(FILE *f, const struct vy_rep_decode *r)
 {
 	size_t i, n = 0;
+	char what[96];
 
 	for (i = 0; i < r->tel.n_slots; i++)
 		n += slot_selected(r, &r->tel.slots[i]);
-	fprintf(f, "slots        %zu %s\n", n,
-		r->opts->slots == VY_TEL_SLOTS_ALL ? "(all)" : "(active)");
+	slots_what(r, what, sizeof(what));
+	fprintf(f, "slots        %zu %s\n", n, what);
 	if (!n)
 		return;
 	fprintf(f, "  %10s  %-10s  %10s  %-12s  %10s  %10s  %10s\n", "SLOT",
@@ -771,6 +1017,25 @@ static void table_slots(FILE *f, const struct vy_rep_decode *r)
 			s->slot_idx, st, s->tenant_id,
 			opname(s->opcode, op, sizeof(op)), s->args_prefix[0],
 			s->args_prefix[1], s->args_prefix[2]);
+	}
+}
+
+static void table_tenants(FILE *f, const struct vy_rep_decode *r)
+{
+	fprintf(f, "tenants      %zu\n", r->n_tenant_rows);
+	if (!r->n_tenant_rows)
+		return;
+	fprintf(f, "  %10s  %9s  %9s  %9s  %9s  %10s  %s\n", "TENANT",
+		"PUBLISHED", "CLAIMED", "DONE", "FAULTED", "MASK", "STATE");
+	for (size_t i = 0; i < r->n_tenant_rows; i++) {
+		const struct vy_tel_tenant_row *t = &r->tenant_rows[i];
+
+		fprintf(f, "  %10" PRIu32 "  %9" PRIu32 "  %9" PRIu32 "  %9"
+			   PRIu32 "  %9" PRIu32 "  0x%08" PRIx32 "  %s\n",
+			t->tenant, t->published, t->claimed, t->done,
+			t->faulted, t->mask,
+			t->mask ? "allowed" : t->mask_inside ? "blocked" :
+			"blocked (mask outside the control buffer)");
 	}
 }
 
@@ -898,7 +1163,9 @@ int vy_rep_decode_health_line(FILE *f, const struct vy_rep_decode *r)
 			r->health.queue_depth, r->health.fault_slots,
 			r->health.requeue_slots, r->health.gpu_idle_ppm,
 			r->health.suspected_stall ? "STALL SUSPECTED" :
-						    "progressing");
+			r->health.done_delta == 0 &&
+			r->health.queue_depth > r->health.fault_slots ?
+			"NOT DRAINING" : "progressing");
 	return ferror(f) ? VY_E_IO : 0;
 }
 
@@ -975,6 +1242,8 @@ int vy_rep_decode_table(FILE *f, const struct vy_rep_decode *r)
 	}
 	if (r->opts->slots != VY_TEL_SLOTS_NONE)
 		table_slots(f, r);
+	if (r->opts->tenants)
+		table_tenants(f, r);
 	if (r->has_debug)
 		table_debug(f, r);
 	if (r->has_io)

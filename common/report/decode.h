@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "telemetry/diagnose.h"
 #include "telemetry/telemetry.h"
 #include "wire/dump.h"
 #include "wire/protocol.h"
@@ -34,12 +35,16 @@ enum vy_rep_slots {
 	VY_TEL_SLOTS_NONE = 0,
 	VY_TEL_SLOTS_ACTIVE,	/* active statuses only */
 	VY_TEL_SLOTS_ALL,
+	VY_TEL_SLOTS_FAULTED,	/* status fault only */
+	VY_TEL_SLOTS_TENANT,	/* non-empty slots of opts.slot_tenant */
 };
 
 struct vy_rep_decode_opts {
 	const uint32_t *window_opcodes;	/* --windows */
 	size_t n_window_opcodes;
 	enum vy_rep_slots slots;	/* --slots */
+	uint32_t slot_tenant;		/* --slots tenant=N */
+	bool tenants;			/* --tenants: per-tenant summary */
 	bool have_opcode;		/* --opcode */
 	uint32_t opcode;
 	size_t sketch_depth;		/* --sketch DxW; 0 = none */
@@ -57,6 +62,7 @@ struct vy_rep_decode {
 	uint64_t sequence;
 	uint64_t capture_ns;
 	const char *device;		/* "" when unknown */
+	struct vy_dump_run run;		/* run section (borrowed), if present */
 	/* borrowed raw buffers (debug/io NULL when absent) */
 	const uint8_t *control;
 	size_t control_len;
@@ -90,6 +96,12 @@ struct vy_rep_decode {
 	uint32_t io_slots;
 	uint32_t io_status[6];		/* empty, published, claimed, done, ok, error */
 	uint32_t io_other;		/* any other status value */
+	/* what went wrong (vy_tel_diagnose); its claimed map is what the
+	   next snapshot's diagnosis compares with */
+	struct vy_tel_diag diag;
+	/* --tenants */
+	struct vy_tel_tenant_row *tenant_rows;
+	size_t n_tenant_rows;
 	/* sketch */
 	bool has_sketch;
 	struct vy_tel_sketch_telemetry sketch;
@@ -112,8 +124,8 @@ int vy_rep_decode_build(struct vy_rep_decode *r,
 			const struct vy_rep_decode_opts *o,
 			const struct vy_rep_decode *prev, struct vy_err *e);
 
-/* True when --strict should fail: a faulted slot, a suspected stall, or
- * debug records dropped. */
+/* True when --strict should fail: a diagnosis finding of severity error
+ * (a stall, faulted slots, blocked tenants, debug records dropped, ...). */
 bool vy_rep_decode_anomalous(const struct vy_rep_decode *r);
 
 /* The report as one JSON object (no "schema"; vy_rep_emit_json adds it). */
@@ -150,6 +162,19 @@ void vy_rep_watchdog_json_add(json_t *j, const struct vy_tel_watchdog *w);
 /* One compact JSON line per slot row selected by opts->slots. */
 int vy_rep_decode_slot_lines(FILE *f, const struct vy_rep_decode *r,
 			     const char *schema);
+/*
+ * The diagnosis as table lines ("diagnosis    error: ..."; one "ok" line
+ * when there is no finding), then the run section's line when present.
+ */
+int vy_rep_decode_diagnosis(FILE *f, const struct vy_rep_decode *r);
+/*
+ * The diagnosis as the JSON array "diagnosis" holds: each finding's
+ * slots, items and tenants arrays list at most VY_REP_DIAG_JSON_MAX
+ * entries; a longer finding also carries "slot_count" and "tenant_count".
+ * New reference.
+ */
+#define VY_REP_DIAG_JSON_MAX 1000
+json_t *vy_rep_diagnosis_json(const struct vy_rep_decode *r);
 /* Human summary (table format). */
 int vy_rep_decode_table(FILE *f, const struct vy_rep_decode *r);
 /* One health line: "health 0 -> 1: ..." (table); only if has_health. */

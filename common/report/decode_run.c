@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -38,6 +39,8 @@ void vy_rep_decode_fail(struct vy_rep_decode_ctx *c, const char *file, const str
 
 static int acc_append(struct vy_rep_decode_ctx *c, const char *p, size_t n)
 {
+	if (!n)		/* -f svg adds nothing per snapshot; acc may be NULL */
+		return 0;
 	if (c->acc_len + n > c->acc_cap) {
 		size_t ncap = c->acc_cap ? c->acc_cap : 65536;
 		char *q;
@@ -80,6 +83,7 @@ static void render(struct vy_rep_decode_ctx *c, FILE *f, struct vy_rep_decode *r
 	case VY_FMT_TABLE:
 		if (c->decoded > 1)
 			fputc('\n', f);
+		vy_rep_decode_diagnosis(f, r);
 		vy_rep_decode_health_line(f, r);
 		vy_rep_decode_table(f, r);
 		break;
@@ -111,7 +115,32 @@ static void render(struct vy_rep_decode_ctx *c, FILE *f, struct vy_rep_decode *r
 			fputc('\n', f);
 		vy_rep_decode_hex(f, r);
 		break;
+	case VY_FMT_SVG:
+		/* one picture of the whole stream, written at the end */
+		if (vy_rep_svg_add(&c->svg, r, NULL))
+			c->svg_error = true;
+		break;
 	}
+}
+
+int vy_rep_decode_svg_finish(struct vy_rep_decode_ctx *c)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int ret;
+
+	if (!c->svg.n_pts)
+		return 0;
+	if (!c->output)
+		return vy_rep_svg_write(c->out, &c->svg);
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return VY_E_NOMEM;
+	vy_rep_svg_write(f, &c->svg);
+	ret = fclose(f) ? VY_E_NOMEM : acc_append(c, buf, len) ? VY_E_NOMEM : 0;
+	free(buf);
+	return ret;
 }
 
 static int emit_report(struct vy_rep_decode_ctx *c, struct vy_rep_decode *r)
@@ -180,7 +209,7 @@ static int decode_one(struct vy_rep_decode_ctx *c, struct vy_rep_decode *r,
 		return ret;
 	c->index++;
 	c->decoded++;
-	if (emit_report(c, r)) {
+	if (emit_report(c, r) || c->svg_error) {
 		vy_errf(e, VY_E_IO, NULL, "%s: write error: %s",
 			c->output ? c->output : "<c->out>", strerror(errno));
 		c->write_error = true;
@@ -209,6 +238,7 @@ static int report_from_snapshot(struct vy_rep_decode *r,
 	r->sequence = s->sequence;
 	r->capture_ns = s->capture_ns;
 	r->device = s->device;
+	r->run = s->run;
 	for (b = 0; b < VY_BUF_COUNT; b++) {
 		const struct vy_dump_buf *d = &s->buf[b];
 
@@ -242,6 +272,21 @@ static void sleep_ms(unsigned ms)
 	nanosleep(&ts, NULL);
 }
 
+/* The snapshot says the run is over: its recorded end, or SHUTDOWN. */
+static bool run_ended(const struct vy_snapshot *s,
+		      const struct vy_rep_decode *r)
+{
+	if (s->run.present)
+		return s->run.end != VY_RUN_RUNNING;
+	return r->tel.control.shutdown;
+}
+
+/* --pid: the writer no longer exists (as tail --pid checks it). */
+static bool writer_gone(const struct vy_rep_decode_ctx *c)
+{
+	return c->pid > 0 && kill((pid_t)c->pid, 0) && errno == ESRCH;
+}
+
 /*
  * Decode every snapshot of the stream on @fd.  Returns 0 to go on with
  * the next input, -1 to stop (an error without --keep-going).
@@ -256,9 +301,10 @@ int vy_rep_decode_stream(struct vy_rep_decode_ctx *c, int fd, const char *name,
 	uint64_t skipped = 0, seen = 0;
 	bool follow = c->follow && !into_against &&
 		      !fstat(fd, &st) && S_ISREG(st.st_mode);
-	int ret, result = 0;
+	int ret, result = 0, gone_seen = 0;
 
 	vy_tel_stream_init(&s, fd, name);
+	c->run_over = false;	/* each followed file ends with its own run */
 	for (;;) {
 		bool from_next;
 
@@ -267,8 +313,14 @@ int vy_rep_decode_stream(struct vy_rep_decode_ctx *c, int fd, const char *name,
 			break;
 		ret = vy_tel_stream_next(&s, follow, &snap, &e);
 		if (ret == 2) {
-			if (*c->stop)
+			if (*c->stop || (follow && c->run_over))
 				break;
+			if (follow && writer_gone(c)) {
+				/* it may have written more before it went */
+				if (gone_seen++)
+					break;
+				continue;
+			}
 			if (follow)
 				sleep_ms(c->poll_ms);
 			continue;
@@ -291,6 +343,8 @@ int vy_rep_decode_stream(struct vy_rep_decode_ctx *c, int fd, const char *name,
 					c->have_against = true;
 			} else if (!ret) {
 				ret = decode_one(c, r, &e);
+				if (!ret && !c->forever && run_ended(&snap, r))
+					c->run_over = true;
 			}
 			seen++;
 			if (!ret)
@@ -444,6 +498,7 @@ int vy_rep_decode_raw(struct vy_rep_decode_ctx *c, const char *paths[VY_BUF_COUN
 	if (!ret) {
 		r->source = paths[VY_BUF_RING];
 		r->has_meta = false;
+		memset(&r->run, 0, sizeof(r->run));
 		r->control = rf[VY_BUF_CONTROL].data;
 		r->control_len = rf[VY_BUF_CONTROL].len;
 		r->ring = rf[VY_BUF_RING].data ? rf[VY_BUF_RING].data :
@@ -479,4 +534,5 @@ void vy_rep_decode_ctx_free(struct vy_rep_decode_ctx *c)
 	vy_rep_decode_free(&c->against);
 	free(c->acc);
 	free(c->last);
+	vy_rep_svg_free(&c->svg);
 }

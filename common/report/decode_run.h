@@ -16,6 +16,7 @@
 
 #include "report/decode.h"
 #include "report/emit.h"
+#include "report/svg.h"
 #include "wire/err.h"
 
 /* The "schema" of vyre-decode's JSON documents and lines. */
@@ -35,6 +36,9 @@ struct vy_rep_decode_ctx {
 	enum vy_rep_format fmt;
 	const char *output;	/* --output, NULL = stdout */
 	bool strict, keep_going, follow;
+	bool forever;		/* --forever: --follow ignores the run's end */
+	long pid;		/* --pid: --follow ends when it is gone; 0 */
+	bool run_over;		/* a snapshot recorded the run's end */
 	unsigned poll_ms;
 	int exit;		/* worst failure so far (enum vy_exit) */
 	bool anomalous;
@@ -51,6 +55,8 @@ struct vy_rep_decode_ctx {
 	size_t acc_len, acc_cap;
 	char *last;		/* prom: the last exposition */
 	size_t last_len;
+	struct vy_rep_svg svg;	/* -f svg: what the picture will show */
+	bool svg_error;		/* out of memory keeping it */
 };
 
 /* Report @e for @file (NULL: the message names it) and keep its class. */
@@ -63,6 +69,9 @@ int vy_rep_decode_flush(struct vy_rep_decode_ctx *c);
 /*
  * Decode every snapshot of the stream on @fd (@name for messages); with
  * @against, keep the first as the baseline instead of printing it.
+ * Following a growing file ends, unless @c->forever, after a snapshot
+ * whose run section records the run's end or whose SHUTDOWN word is set,
+ * and at the end of the data once process @c->pid (when not 0) is gone.
  * Returns 0 to go on with the next input, -1 to stop.
  */
 int vy_rep_decode_stream(struct vy_rep_decode_ctx *c, int fd,
@@ -75,6 +84,12 @@ int vy_rep_decode_open(struct vy_rep_decode_ctx *c, const char *path,
 /* Decode one snapshot made of raw buffer files (NULL = absent). */
 int vy_rep_decode_raw(struct vy_rep_decode_ctx *c,
 		      const char *paths[VY_BUF_COUNT]);
+
+/*
+ * -f svg: write the picture of everything decoded (to @c->out, or into
+ * what --output will hold).  Nothing decoded: nothing written.
+ */
+int vy_rep_decode_svg_finish(struct vy_rep_decode_ctx *c);
 
 /* Free what the session holds (reports, output buffers). */
 void vy_rep_decode_ctx_free(struct vy_rep_decode_ctx *c);

@@ -14,6 +14,7 @@ static const char *const fmt_names[] = {
 	[VY_FMT_TABLE] = "table", [VY_FMT_JSON] = "json",
 	[VY_FMT_JSONL] = "jsonl", [VY_FMT_CSV] = "csv",
 	[VY_FMT_PROM] = "prom",	  [VY_FMT_HEX] = "hex",
+	[VY_FMT_SVG] = "svg",
 };
 
 const char *vy_rep_format_name(enum vy_rep_format f)

@@ -26,6 +26,7 @@ enum vy_rep_format {
 	VY_FMT_CSV,
 	VY_FMT_PROM,
 	VY_FMT_HEX,
+	VY_FMT_SVG,
 };
 
 /*

@@ -331,6 +331,12 @@ static void count_ring_fast(struct vy_tel_ring_occupancy *o, const uint8_t *ring
 
 		cnt[st < 8 ? st : 8]++;
 	}
+	vy_tel_occupancy_from_counts(o, cnt);
+}
+
+void vy_tel_occupancy_from_counts(struct vy_tel_ring_occupancy *o,
+				  const uint64_t cnt[9])
+{
 	/* n <= UINT32_MAX (validated), so every count fits a u32. */
 	o->empty = (uint32_t)cnt[0];
 	o->published = (uint32_t)cnt[1];

@@ -80,6 +80,13 @@ struct vy_tel_ring_occupancy {
 	uint32_t unknown;
 };
 
+/*
+ * Fill @o from counts indexed by raw status 0..7, with index 8 for every
+ * status above 7 (each count at most UINT32_MAX: a validated ring).
+ */
+void vy_tel_occupancy_from_counts(struct vy_tel_ring_occupancy *o,
+				  const uint64_t cnt[9]);
+
 /* Saturating u32 sum of all nine counts. */
 uint32_t vy_tel_occupancy_total_slots(const struct vy_tel_ring_occupancy *o);
 /* Saturating sum of everything except empty and done (fault, unknown in). */

@@ -214,6 +214,8 @@ static const char *sec_name(uint32_t type)
 		return "io";
 	case VY_DUMP_SEC_DEVICE:
 		return "device";
+	case VY_DUMP_SEC_RUN:
+		return "run";
 	default:
 		return "unknown";
 	}
@@ -233,6 +235,158 @@ static uint32_t le16(const uint8_t *p)
 static size_t align_up(size_t v)
 {
 	return (v + VY_DUMP_ALIGN - 1) & ~(size_t)(VY_DUMP_ALIGN - 1);
+}
+
+/* ---- the run section ------------------------------------------------ */
+
+static const char *const run_end_names[VY_RUN_END_COUNT] = {
+	"running", "ok", "timeout", "stall", "signal", "device_error",
+	"kernel_exit",
+};
+
+const char *vy_dump_run_end_name(uint32_t end)
+{
+	return end < VY_RUN_END_COUNT ? run_end_names[end] : "?";
+}
+
+int vy_dump_run_end_parse(const char *name, uint32_t *out)
+{
+	for (uint32_t i = 0; i < VY_RUN_END_COUNT; i++)
+		if (!strcmp(name, run_end_names[i])) {
+			*out = i;
+			return 0;
+		}
+	return VY_E_INVAL;
+}
+
+uint32_t vy_dump_run_line(const struct vy_dump_run *r, uint32_t slot)
+{
+	if (!r->present || slot >= r->line_count || !r->lines)
+		return 0;
+	return vy_le32(r->lines + (size_t)slot * 4);
+}
+
+/* Bytes of the strings with their padding to a multiple of 4. */
+static size_t run_strings_len(const struct vy_dump_run *r)
+{
+	size_t n = (size_t)r->tool_len + r->cmdline_len + r->work_len;
+
+	return (n + 3) & ~(size_t)3;
+}
+
+static size_t run_payload_len(const struct vy_dump_run *r)
+{
+	return VY_DUMP_RUN_FIXED + run_strings_len(r) +
+	       (size_t)r->line_count * 4;
+}
+
+/* A string field of the run section: bounded and without NUL. */
+static int run_str_ok(const char *p, uint32_t len)
+{
+	return len <= VY_DUMP_RUN_STR_MAX && (!len || (p && !memchr(p, 0, len)));
+}
+
+static int check_run(const struct vy_snapshot *s, struct vy_err *e)
+{
+	const struct vy_dump_run *r = &s->run;
+
+	if (r->end >= VY_RUN_END_COUNT)
+		return vy_errf(e, VY_E_INVAL, NULL, "run section: end %" PRIu32
+			       " is not a run end", r->end);
+	if (!run_str_ok(r->tool, r->tool_len) ||
+	    !run_str_ok(r->cmdline, r->cmdline_len) ||
+	    !run_str_ok(r->work, r->work_len))
+		return vy_errf(e, VY_E_INVAL, NULL, "run section: a string is "
+			       "over %d bytes or holds NUL",
+			       VY_DUMP_RUN_STR_MAX);
+	if (r->line_count && (r->line_count != s->geo.slot_count || !r->lines))
+		return vy_errf(e, VY_E_INVAL, NULL, "run section: %" PRIu32
+			       " lines for %" PRIu32 " slots", r->line_count,
+			       s->geo.slot_count);
+	return 0;
+}
+
+/* Write the run payload of @r at @p (run_payload_len bytes, zeroed). */
+static void put_run(uint8_t *p, const struct vy_dump_run *r)
+{
+	uint8_t *q = p + VY_DUMP_RUN_FIXED;
+
+	vy_put_le32(p + 0, r->end);
+	vy_put_le32(p + 4, r->exit_status);
+	vy_put_le64(p + 8, r->start_ns);
+	vy_put_le64(p + 16, r->wall_ns);
+	vy_put_le32(p + 24, r->tool_len);
+	vy_put_le32(p + 28, r->cmdline_len);
+	vy_put_le32(p + 32, r->work_len);
+	vy_put_le32(p + 36, r->line_count);
+	if (r->tool_len)
+		memcpy(q, r->tool, r->tool_len);
+	q += r->tool_len;
+	if (r->cmdline_len)
+		memcpy(q, r->cmdline, r->cmdline_len);
+	q += r->cmdline_len;
+	if (r->work_len)
+		memcpy(q, r->work, r->work_len);
+	q = p + VY_DUMP_RUN_FIXED + run_strings_len(r);
+	if (r->line_count)
+		memcpy(q, r->lines, (size_t)r->line_count * 4);
+}
+
+/* Parse the run payload at @p (@len bytes, stream offset @at) into @r. */
+static int parse_run(const uint8_t *p, uint64_t len, uint64_t at,
+		     uint32_t slot_count, struct vy_dump_run *r,
+		     struct vy_err *e)
+{
+	uint64_t need;
+
+	if (r->present)
+		return vy_errf(e, VY_E_FORMAT, NULL, "offset %" PRIu64
+			       ": a second run section", at);
+	if (len < VY_DUMP_RUN_FIXED)
+		return vy_errf(e, VY_E_FORMAT, NULL, "offset %" PRIu64
+			       ": run section of %" PRIu64 " bytes is shorter "
+			       "than its %d fixed bytes", at, len,
+			       VY_DUMP_RUN_FIXED);
+	r->end = vy_le32(p);
+	r->exit_status = vy_le32(p + 4);
+	r->start_ns = vy_le64(p + 8);
+	r->wall_ns = vy_le64(p + 16);
+	r->tool_len = vy_le32(p + 24);
+	r->cmdline_len = vy_le32(p + 28);
+	r->work_len = vy_le32(p + 32);
+	r->line_count = vy_le32(p + 36);
+	if (r->end >= VY_RUN_END_COUNT)
+		return vy_errf(e, VY_E_FORMAT, NULL, "offset %" PRIu64
+			       ": run end %" PRIu32 " is not 0..%d", at,
+			       r->end, VY_RUN_END_COUNT - 1);
+	if (r->tool_len > VY_DUMP_RUN_STR_MAX ||
+	    r->cmdline_len > VY_DUMP_RUN_STR_MAX ||
+	    r->work_len > VY_DUMP_RUN_STR_MAX)
+		return vy_errf(e, VY_E_FORMAT, NULL, "offset %" PRIu64
+			       ": run section string over %d bytes", at + 24,
+			       VY_DUMP_RUN_STR_MAX);
+	if (r->line_count && r->line_count != slot_count)
+		return vy_errf(e, VY_E_FORMAT, NULL, "offset %" PRIu64
+			       ": run section has %" PRIu32 " slot lines for "
+			       "%" PRIu32 " slots", at + 36, r->line_count,
+			       slot_count);
+	need = run_payload_len(r);
+	if (need != len)
+		return vy_errf(e, VY_E_FORMAT, NULL, "offset %" PRIu64
+			       ": run section is %" PRIu64 " bytes, its "
+			       "fields need %" PRIu64, at, len, need);
+	r->tool = (const char *)p + VY_DUMP_RUN_FIXED;
+	r->cmdline = r->tool + r->tool_len;
+	r->work = r->cmdline + r->cmdline_len;
+	if (memchr(r->tool, 0, (size_t)r->tool_len + r->cmdline_len +
+				       r->work_len))
+		return vy_errf(e, VY_E_FORMAT, NULL, "offset %" PRIu64
+			       ": run section string holds NUL",
+			       at + VY_DUMP_RUN_FIXED);
+	r->lines = r->line_count ? p + VY_DUMP_RUN_FIXED + run_strings_len(r) :
+				   NULL;
+	r->present = 1;
+	return 0;
 }
 
 /* Header checksum: header + table with bytes 72..79 read as zero. */
@@ -303,6 +457,12 @@ static int check_for_write(const struct vy_snapshot *s, unsigned *nsec,
 			       "device name is not valid UTF-8");
 	if (dlen)
 		n++;
+	if (s->run.present) {
+		ret = check_run(s, e);
+		if (ret)
+			return ret;
+		n++;
+	}
 	*nsec = n;
 	return 0;
 }
@@ -322,6 +482,8 @@ static size_t layout_len(const struct vy_snapshot *s, unsigned nsec)
 			return 0;
 	}
 	total = align_up(total) + strnlen(s->device, VY_DUMP_DEVICE_MAX);
+	if (s->run.present)
+		total = align_up(total) + run_payload_len(&s->run);
 	total = align_up(total);
 	return total > VY_DUMP_MAX_BYTES ? 0 : total;
 }
@@ -401,6 +563,21 @@ int vy_dump_encode(const struct vy_snapshot *s, uint8_t **out, size_t *len,
 		off = align_up(off);
 		put_section(p, idx++, VY_DUMP_SEC_DEVICE, off, s->device,
 			    dlen);
+		off += dlen;
+	}
+	if (s->run.present) {
+		size_t rlen = run_payload_len(&s->run);
+		uint8_t *tmp = calloc(1, rlen);
+
+		if (!tmp) {
+			free(p);
+			return vy_errf(e, VY_E_NOMEM, NULL,
+				       "out of memory for the run section");
+		}
+		off = align_up(off);
+		put_run(tmp, &s->run);
+		put_section(p, idx++, VY_DUMP_SEC_RUN, off, tmp, rlen);
+		free(tmp);
 	}
 	vy_put_le64(p + H_CHECKSUM,
 		    header_checksum(p, VY_DUMP_HEADER_LEN +
@@ -672,6 +849,12 @@ int vy_dump_parse(const uint8_t *data, size_t len, uint64_t base,
 					       "UTF-8", base + off, i);
 			memcpy(out->device, data + off, (size_t)slen);
 			out->device[slen] = '\0';
+			continue;
+		case VY_DUMP_SEC_RUN:
+			ret = parse_run(data + off, slen, base + off,
+					out->geo.slot_count, &out->run, e);
+			if (ret)
+				return ret;
 			continue;
 		default:
 			out->unknown_sections++;

@@ -69,7 +69,67 @@ enum vy_dump_sec {
 	VY_DUMP_SEC_DEBUG = 3,		/* debug log bytes */
 	VY_DUMP_SEC_IO = 4,		/* IO queue bytes */
 	VY_DUMP_SEC_DEVICE = 5,		/* device name, UTF-8, no NUL */
+	VY_DUMP_SEC_RUN = 6,		/* how the run went (struct vy_dump_run) */
 };
+
+/*
+ * The run section (type 6): how the run that took the snapshot ended (or
+ * "running" for a periodic snapshot), for post-mortems.  Payload, all
+ * integers little-endian:
+ *	 0 u32 end (enum vy_dump_run_end)   4 u32 exit_status
+ *	 8 u64 start_ns (wall clock, ns since the Unix epoch)
+ *	16 u64 wall_ns (run time up to this snapshot)
+ *	24 u32 tool_len  28 u32 cmdline_len  32 u32 work_len
+ *	36 u32 line_count (0, or the snapshot's slot_count)
+ *	40 tool, cmdline, work bytes (UTF-8, no NUL, each at most
+ *	   VY_DUMP_RUN_STR_MAX), then zero padding to a multiple of 4,
+ *	   then line_count u32: the work-file line that made each slot's
+ *	   last item (0 = none, e.g. never published or synthetic work).
+ * The payload is exactly that long.  Older files have no run section and
+ * still decode (vy_snapshot.run.present is 0).
+ */
+enum vy_dump_run_end {
+	VY_RUN_RUNNING = 0,		/* a snapshot taken during the run */
+	VY_RUN_OK = 1,			/* every item finished */
+	VY_RUN_TIMEOUT = 2,		/* the run's time bound ran out */
+	VY_RUN_STALL = 3,		/* the watchdog saw no progress */
+	VY_RUN_SIGNAL = 4,		/* stopped by SIGINT/SIGTERM */
+	VY_RUN_DEVICE_ERROR = 5,	/* the device or runtime failed */
+	VY_RUN_KERNEL_EXIT = 6,		/* the kernel ended with work left */
+	VY_RUN_END_COUNT
+};
+
+#define VY_DUMP_RUN_FIXED 40		/* bytes before the strings */
+#define VY_DUMP_RUN_STR_MAX 4096	/* tool, cmdline and work, each */
+
+/*
+ * A run section, as parsed or as to be written.  Strings and lines are
+ * borrowed (not NUL-terminated when parsed: use the lengths); lines holds
+ * line_count little-endian u32 (read them with vy_dump_run_line).
+ */
+struct vy_dump_run {
+	int present;
+	uint32_t end;			/* enum vy_dump_run_end */
+	uint32_t exit_status;
+	uint64_t start_ns;
+	uint64_t wall_ns;
+	const char *tool;		/* "vyre-launch 0.1.0" */
+	uint32_t tool_len;
+	const char *cmdline;		/* argv joined by blanks */
+	uint32_t cmdline_len;
+	const char *work;		/* work file name, "synthetic", "<stdin>" */
+	uint32_t work_len;
+	const uint8_t *lines;		/* line_count LE u32 */
+	uint32_t line_count;
+};
+
+/* "running", "ok", "timeout", "stall", "signal", "device_error",
+ * "kernel_exit"; "?" out of range. */
+const char *vy_dump_run_end_name(uint32_t end);
+/* Parse such a name; 0 or VY_E_INVAL. */
+int vy_dump_run_end_parse(const char *name, uint32_t *out);
+/* The work-file line of slot @slot, 0 when none or not recorded. */
+uint32_t vy_dump_run_line(const struct vy_dump_run *r, uint32_t slot);
 
 /* What a file or stream holds (vy_dump_detect). */
 enum vy_dump_kind {
@@ -108,6 +168,7 @@ struct vy_snapshot {
 	struct vy_dump_geometry geo;
 	char device[VY_DUMP_DEVICE_MAX + 1];	/* NUL-terminated; "" = none */
 	struct vy_dump_buf buf[VY_BUF_COUNT];	/* indexed by VY_BUF_* */
+	struct vy_dump_run run;		/* run section; run.present = 0: none */
 	/* set by parsers only: */
 	uint32_t section_count;		/* table entries, known or not */
 	uint32_t unknown_sections;	/* entries of unknown type, skipped */
@@ -169,8 +230,10 @@ size_t vy_dump_encoded_len(const struct vy_snapshot *s);
 /*
  * Encode @s as one VYRD snapshot into a malloc'd buffer (*@out, *@len;
  * the caller frees).  Sections are written in the order control, ring,
- * debug, io, device (absent ones omitted; the device section only when
- * the name is not empty).  @s must pass the reader's checks: every present
+ * debug, io, device, run (absent ones omitted; the device section only
+ * when the name is not empty, the run section when run.present: its
+ * line_count must be 0 or geo.slot_count, its strings at most
+ * VY_DUMP_RUN_STR_MAX bytes without NUL).  @s must pass the reader's checks: every present
  * buffer meets vy_dump_check_buf, geo.slot_count equals ring bytes / 64
  * when a ring is present, geo.observable_slots equals control words - 160
  * when control is present (vy_snapshot_fill_geometry sets both).
@@ -218,6 +281,9 @@ enum vy_dump_kind vy_dump_detect(const uint8_t *data, size_t len);
  *   bytes, M left"); payload checksum (VY_E_BAD_CHECKSUM); a known type
  *   twice, device name empty, over 255 bytes or holding NUL (VY_E_FORMAT);
  *   buffer size rules (vy_dump_check_buf);
+ *   run section: twice, shorter than its fields say or longer, end out
+ *   of range, a string holding NUL or over VY_DUMP_RUN_STR_MAX,
+ *   line_count neither 0 nor slot_count (VY_E_FORMAT);
  *   total_len past @len              VY_E_TRUNCATED
  *   geometry: slot_count != ring/64, observable_slots != control/4-160
  *                                    VY_E_FORMAT (offset 40 / 52)

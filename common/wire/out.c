@@ -2,6 +2,7 @@
 #include "wire/out.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -149,7 +150,8 @@ static int open_tmp(struct vy_out *o, const struct stat *old, int have_old)
 	return fd;
 }
 
-int vy_out_open(struct vy_out *o, const char *path, struct vy_err *e)
+static int out_open(struct vy_out *o, const char *path, bool live,
+		    struct vy_err *e)
 {
 	struct stat st;
 	int fd, have_old, err;
@@ -181,6 +183,9 @@ int vy_out_open(struct vy_out *o, const char *path, struct vy_err *e)
 	install_cleanup();
 	if ((have_old && !S_ISREG(st.st_mode)) || fd_name(path))
 		fd = open(o->target, O_WRONLY | O_CLOEXEC);
+	else if (live)
+		fd = open(o->target, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+			  0666);
 	else
 		fd = open_tmp(o, &st, have_old);
 	if (fd < 0) {
@@ -198,6 +203,16 @@ int vy_out_open(struct vy_out *o, const char *path, struct vy_err *e)
 		return io_err(e, path, err);
 	}
 	return 0;
+}
+
+int vy_out_open(struct vy_out *o, const char *path, struct vy_err *e)
+{
+	return out_open(o, path, false, e);
+}
+
+int vy_out_open_live(struct vy_out *o, const char *path, struct vy_err *e)
+{
+	return out_open(o, path, true, e);
 }
 
 static void sync_dir(const char *target)

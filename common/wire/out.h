@@ -41,6 +41,13 @@ struct vy_out {
 int vy_out_open(struct vy_out *o, const char *path, struct vy_err *e);
 
 /*
+ * A stream that others read while it grows (vyre-launch --snapshot FILE
+ * with --interval, for vyre-decode --follow): a regular file is written in
+ * place, created or truncated here, so it cannot be replaced atomically;
+ * everything else as vy_out_open.  Commit flushes, fsyncs and closes.
+ */
+int vy_out_open_live(struct vy_out *o, const char *path, struct vy_err *e);
+/*
  * fwrite @len bytes to o->f, keeping the first errno for vy_out_commit
  * (stdio's error flag alone loses it).  Returns 0 or -1.
  */

@@ -18,7 +18,7 @@ expect_err() {
 # usage errors: exit 2 and "try --help"
 expect_err "unknown option" 2 "try --help" vyre-decode --bogus
 expect_err "bad format" 2 "--format: unknown format 'xml'" vyre-decode --format xml "$RUN"
-expect_err "bad --slots" 2 "--slots: 'some' is not all, active or none" vyre-decode --slots some "$RUN"
+expect_err "bad --slots" 2 "--slots: 'some' is not all, active, faulted, tenant=N or none" vyre-decode --slots some "$RUN"
 expect_err "bad --sketch" 2 "is not DEPTHxWIDTH" vyre-decode --sketch 3by4 "$RUN"
 expect_err "zero --sketch" 2 "has a zero dimension" vyre-decode --sketch 0x4 "$RUN"
 expect_err "bad --windows" 2 "--windows: unknown opcode 'frob'" vyre-decode -w 2,frob "$RUN"

@@ -38,6 +38,23 @@ static void same_snapshot(const struct vy_snapshot *a,
 	check(a->flags == b->flags);
 	check(!memcmp(&a->geo, &b->geo, sizeof(a->geo)));
 	check(!strcmp(a->device, b->device));
+	check(a->run.present == b->run.present);
+	if (a->run.present) {
+		const struct vy_dump_run *x = &a->run, *y = &b->run;
+
+		check(x->end == y->end && x->exit_status == y->exit_status);
+		check(x->start_ns == y->start_ns && x->wall_ns == y->wall_ns);
+		check(x->tool_len == y->tool_len &&
+		      !memcmp(x->tool, y->tool, x->tool_len));
+		check(x->cmdline_len == y->cmdline_len &&
+		      !memcmp(x->cmdline, y->cmdline, x->cmdline_len));
+		check(x->work_len == y->work_len &&
+		      !memcmp(x->work, y->work, x->work_len));
+		check(x->line_count == y->line_count);
+		if (x->line_count)
+			check(!memcmp(x->lines, y->lines,
+				      (size_t)x->line_count * 4));
+	}
 	for (i = 0; i < VY_BUF_COUNT; i++) {
 		check(a->buf[i].present == b->buf[i].present);
 		check(a->buf[i].len == b->buf[i].len);

@@ -15,6 +15,7 @@
 
 #include "telemetry/telemetry.h"
 #include "report/decode.h"
+#include "report/svg.h"
 #include "wire/util.h"
 
 #define CHECK(x)                       \
@@ -54,7 +55,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&o, 0, sizeof(o));
 	o.window_opcodes = ops;
 	o.n_window_opcodes = opt % 4;
-	o.slots = (enum vy_rep_slots)((opt >> 2) % 3);
+	o.slots = (enum vy_rep_slots)((opt >> 2) % 5);
+	o.slot_tenant = 1;
+	o.tenants = opt & 0x8;
 	o.have_opcode = opt & 0x10;
 	o.opcode = 2;
 	o.sketch_depth = (opt & 0x20) ? 3 : 0;
@@ -96,6 +99,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	vy_rep_decode_csv(sink, &prev);
 	vy_rep_decode_prom(sink, &prev);
 	vy_rep_decode_hex(sink, &prev);
+	vy_rep_decode_diagnosis(sink, &prev);
+	/* the same ring twice with nothing drained: live slots are a stall */
+	if (prev.tel.occupancy.published || prev.tel.occupancy.claimed)
+		CHECK(prev.diag.n && prev.diag.f[0].kind == VY_TEL_DIAG_STALLED);
+	{
+		struct vy_rep_svg v;
+
+		vy_rep_svg_init(&v);
+		if (vy_rep_svg_add(&v, &r, NULL) == 0 &&
+		    vy_rep_svg_add(&v, &prev, NULL) == 0)
+			CHECK(vy_rep_svg_write(sink, &v) == 0);
+		vy_rep_svg_free(&v);
+	}
 	vy_rep_decode_anomalous(&prev);
 out:
 	vy_rep_decode_free(&r);

@@ -810,3 +810,159 @@ VY_TEST(dump_write_file_and_fd)
 	fclose(f);
 	free(p);
 }
+
+/* ---- the run section (type 6) ---- */
+
+static const uint8_t run_lines4[16] = { 0, 0, 0, 0, 7, 0, 0, 0,
+					0, 0, 0, 0, 0x2c, 0x01, 0, 0 };
+
+static void with_run(struct vy_snapshot *s)
+{
+	full_snapshot(s);
+	s->run.present = 1;
+	s->run.end = VY_RUN_STALL;
+	s->run.exit_status = 6;
+	s->run.start_ns = 1700000000000000000ULL;
+	s->run.wall_ns = 3000000000ULL;
+	s->run.tool = "vyre-launch 9";
+	s->run.tool_len = 13;
+	s->run.cmdline = "vyre-launch x.work";
+	s->run.cmdline_len = 18;
+	s->run.work = "x.work";
+	s->run.work_len = 6;
+	s->run.lines = run_lines4;
+	s->run.line_count = 4;
+}
+
+VY_TEST(dump_run_section_roundtrip)
+{
+	struct vy_snapshot s, r;
+	struct vy_err e;
+	uint8_t *p;
+	size_t n;
+
+	with_run(&s);
+	VY_CHECK(vy_dump_encode(&s, &p, &n, &e) == 0);
+	VY_CHECK_EQ_U64(n, vy_dump_encoded_len(&s));
+	VY_CHECK(vy_dump_parse(p, n, 0, &r, NULL, &e) == 0);
+	VY_CHECK_EQ_U64(r.section_count, 6);
+	VY_CHECK_EQ_U64(r.unknown_sections, 0);
+	VY_CHECK(r.run.present);
+	VY_CHECK_EQ_U64(r.run.end, VY_RUN_STALL);
+	VY_CHECK_EQ_U64(r.run.exit_status, 6);
+	VY_CHECK_EQ_U64(r.run.start_ns, 1700000000000000000ULL);
+	VY_CHECK_EQ_U64(r.run.wall_ns, 3000000000ULL);
+	VY_CHECK_EQ_U64(r.run.tool_len, 13);
+	VY_CHECK(!memcmp(r.run.tool, "vyre-launch 9", 13));
+	VY_CHECK(!memcmp(r.run.cmdline, "vyre-launch x.work", 18));
+	VY_CHECK(!memcmp(r.run.work, "x.work", 6));
+	VY_CHECK_EQ_U64(vy_dump_run_line(&r.run, 0), 0);
+	VY_CHECK_EQ_U64(vy_dump_run_line(&r.run, 1), 7);
+	VY_CHECK_EQ_U64(vy_dump_run_line(&r.run, 3), 300);
+	VY_CHECK_EQ_U64(vy_dump_run_line(&r.run, 4), 0);
+	VY_CHECK_STR(vy_dump_run_end_name(r.run.end), "stall");
+	free(p);
+	/* without it (older files): present 0, lines 0 */
+	full_snapshot(&s);
+	VY_CHECK(vy_dump_encode(&s, &p, &n, &e) == 0);
+	VY_CHECK(vy_dump_parse(p, n, 0, &r, NULL, &e) == 0);
+	VY_CHECK(!r.run.present);
+	VY_CHECK_EQ_U64(vy_dump_run_line(&r.run, 1), 0);
+	free(p);
+}
+
+VY_TEST(dump_run_section_writer_checks)
+{
+	struct vy_snapshot s;
+	struct vy_err e;
+	uint8_t *p;
+	size_t n;
+
+	with_run(&s);
+	s.run.line_count = 3;		/* not the slot count */
+	VY_CHECK(vy_dump_encode(&s, &p, &n, &e) == VY_E_INVAL);
+	with_run(&s);
+	s.run.end = VY_RUN_END_COUNT;
+	VY_CHECK(vy_dump_encode(&s, &p, &n, &e) == VY_E_INVAL);
+	with_run(&s);
+	s.run.work = "a\0b";
+	s.run.work_len = 3;
+	VY_CHECK(vy_dump_encode(&s, &p, &n, &e) == VY_E_INVAL);
+	VY_CHECK_EQ_U64(vy_dump_encoded_len(&s), 0);
+}
+
+/* A hand-built run payload: fixed part, @strs bytes, @lines u32. */
+static size_t run_payload(uint8_t *out, uint32_t end, uint32_t tl,
+			  uint32_t cl, uint32_t wl, uint32_t nl)
+{
+	size_t n = 40 + ((tl + cl + wl + 3) & ~3u) + 4 * (size_t)nl;
+
+	memset(out, 'a', n);
+	vy_put_le32(out, end);
+	vy_put_le32(out + 4, 6);
+	memset(out + 8, 0, 16);
+	vy_put_le32(out + 24, tl);
+	vy_put_le32(out + 28, cl);
+	vy_put_le32(out + 32, wl);
+	vy_put_le32(out + 36, nl);
+	memset(out + 40 + tl + cl + wl, 0, n - 40 - tl - cl - wl);
+	return n;
+}
+
+VY_TEST(dump_run_section_malformed)
+{
+	static uint8_t pay[512];
+	struct tsec sec[3] = {
+		{ VY_DUMP_SEC_CONTROL, t_control, sizeof(t_control) },
+		{ VY_DUMP_SEC_RING, t_ring, sizeof(t_ring) },
+		{ VY_DUMP_SEC_RUN, pay, 0 },
+	};
+	struct vy_snapshot r;
+	struct vy_err e;
+	size_t len;
+
+	fill_buffers();
+	sec[2].len = run_payload(pay, VY_RUN_OK, 3, 2, 1, 4);
+	len = build(big, sec, 3, 4, 4);
+	VY_CHECK(parse_err(big, len, &e) == 0);
+	VY_CHECK(vy_dump_parse(big, len, 0, &r, NULL, &e) == 0 &&
+		 r.run.present && r.run.line_count == 4);
+	/* end out of range */
+	sec[2].len = run_payload(pay, 7, 3, 2, 1, 4);
+	len = build(big, sec, 3, 4, 4);
+	VY_CHECK(parse_err(big, len, &e) == VY_E_FORMAT);
+	VY_CHECK(strstr(e.msg, "run end 7") != NULL);
+	/* lines for another ring size */
+	sec[2].len = run_payload(pay, VY_RUN_OK, 3, 2, 1, 3);
+	len = build(big, sec, 3, 4, 4);
+	VY_CHECK(parse_err(big, len, &e) == VY_E_FORMAT);
+	VY_CHECK(strstr(e.msg, "3 slot lines for 4 slots") != NULL);
+	/* shorter than its fields say */
+	sec[2].len = run_payload(pay, VY_RUN_OK, 3, 2, 1, 4) - 4;
+	len = build(big, sec, 3, 4, 4);
+	VY_CHECK(parse_err(big, len, &e) == VY_E_FORMAT);
+	/* shorter than the fixed part */
+	sec[2].len = 20;
+	len = build(big, sec, 3, 4, 4);
+	VY_CHECK(parse_err(big, len, &e) == VY_E_FORMAT);
+	/* a string over the limit */
+	sec[2].len = run_payload(pay, VY_RUN_OK, 3, 2, 1, 4);
+	vy_put_le32(pay + 24, VY_DUMP_RUN_STR_MAX + 1);
+	len = build(big, sec, 3, 4, 4);
+	VY_CHECK(parse_err(big, len, &e) == VY_E_FORMAT);
+	/* NUL inside a string */
+	sec[2].len = run_payload(pay, VY_RUN_OK, 3, 2, 1, 4);
+	pay[41] = 0;
+	len = build(big, sec, 3, 4, 4);
+	VY_CHECK(parse_err(big, len, &e) == VY_E_FORMAT);
+	/* twice */
+	{
+		struct tsec two[4] = { sec[0], sec[1], sec[2], sec[2] };
+
+		sec[2].len = run_payload(pay, VY_RUN_OK, 3, 2, 1, 4);
+		two[2] = two[3] = sec[2];
+		len = build(big, two, 4, 4, 4);
+		VY_CHECK(parse_err(big, len, &e) == VY_E_FORMAT);
+		VY_CHECK(strstr(e.msg, "second run section") != NULL);
+	}
+}

@@ -11,12 +11,15 @@
  */
 #include "desc.h"
 
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "wire/protocol.h"
+#include <inttypes.h>
+
 #include "wire/util.h"
 
 #define PATH_MAX_LEN 160
@@ -583,6 +586,134 @@ static int get_sections(const json_t *o, const char *path, unsigned *mask,
 	return 0;
 }
 
+/* One "lines" entry: [SLOT, LINE] or "SLOT:LINE". */
+static int run_line(const json_t *v, const char *path, uint32_t slots,
+		    uint32_t *slot, uint32_t *line, struct vy_err *e)
+{
+	char q[PATH_MAX_LEN];
+	int ret;
+
+	if (json_is_array(v) && json_array_size(v) == 2) {
+		idx(q, path, 0);
+		ret = get_u32(json_array_get(v, 0), q, slot, e);
+		idx(q, path, 1);
+		if (!ret)
+			ret = get_u32(json_array_get(v, 1), q, line, e);
+	} else if (json_is_string(v) && strchr(json_string_value(v), ':')) {
+		char tmp[64];
+		char *colon;
+		uint64_t a, b;
+
+		snprintf(tmp, sizeof(tmp), "%s", json_string_value(v));
+		colon = strchr(tmp, ':');
+		*colon = '\0';
+		if (vy_parse_u64(tmp, UINT32_MAX, 0, &a) ||
+		    vy_parse_u64(colon + 1, UINT32_MAX, 0, &b))
+			return bad(e, path, "'%s' is not SLOT:LINE",
+				   json_string_value(v));
+		*slot = (uint32_t)a;
+		*line = (uint32_t)b;
+		ret = 0;
+	} else {
+		return bad(e, path, "expected [SLOT, LINE] or \"SLOT:LINE\"");
+	}
+	if (!ret && *slot >= slots)
+		return bad(e, path, "slot %" PRIu32 " is outside the %" PRIu32
+			   "-slot ring", *slot, slots);
+	return ret;
+}
+
+/* The run section: {"end", "exit_status", "start_ns", "wall_ns", "tool",
+ * "cmdline", "work", "lines"}. */
+static int build_run(const json_t *o, const char *path, uint32_t slots,
+		     struct mk_snap *ms, struct vy_err *e)
+{
+	static const char *const keys[] = {
+		"end", "exit_status", "start_ns", "wall_ns", "tool",
+		"cmdline", "work", "lines", NULL,
+	};
+	static const char *const strs[] = { "tool", "cmdline", "work" };
+	struct vy_dump_run *r = &ms->snap.run;
+	const char **dst[3] = { &r->tool, &r->cmdline, &r->work };
+	uint32_t *lens[3] = { &r->tool_len, &r->cmdline_len, &r->work_len };
+	char p[PATH_MAX_LEN];
+	const json_t *v;
+	size_t total = 0, at = 0, i;
+	int ret;
+
+	if (!json_is_object(o))
+		return bad(e, path, "expected an object");
+	ret = check_keys(o, path, keys, e);
+	if (ret)
+		return ret;
+	r->present = 1;
+	r->end = VY_RUN_OK;
+	if ((v = json_object_get(o, "end"))) {
+		sub(p, path, "end");
+		if (!json_is_string(v) ||
+		    vy_dump_run_end_parse(json_string_value(v), &r->end))
+			return bad(e, p, "expected running, ok, timeout, stall, "
+				   "signal, device_error or kernel_exit");
+	}
+	ret = opt_u32(o, path, "exit_status", &r->exit_status, e);
+	if (!ret && (v = json_object_get(o, "start_ns"))) {
+		sub(p, path, "start_ns");
+		ret = get_u64(v, p, UINT64_MAX, &r->start_ns, e);
+	}
+	if (!ret && (v = json_object_get(o, "wall_ns"))) {
+		sub(p, path, "wall_ns");
+		ret = get_u64(v, p, UINT64_MAX, &r->wall_ns, e);
+	}
+	if (ret)
+		return ret;
+	for (i = 0; i < 3; i++) {
+		v = json_object_get(o, strs[i]);
+		if (!v)
+			continue;
+		sub(p, path, strs[i]);
+		if (!json_is_string(v) ||
+		    json_string_length(v) > VY_DUMP_RUN_STR_MAX ||
+		    strlen(json_string_value(v)) != json_string_length(v))
+			return bad(e, p, "expected a string of at most %d "
+				   "bytes without NUL", VY_DUMP_RUN_STR_MAX);
+		total += json_string_length(v);
+	}
+	ms->run_strs = malloc(total + 1);
+	if (!ms->run_strs)
+		return vy_errf(e, VY_E_NOMEM, NULL, "out of memory");
+	for (i = 0; i < 3; i++) {
+		v = json_object_get(o, strs[i]);
+		*dst[i] = ms->run_strs + at;
+		*lens[i] = v ? (uint32_t)json_string_length(v) : 0;
+		if (v)
+			memcpy(ms->run_strs + at, json_string_value(v),
+			       *lens[i]);
+		at += *lens[i];
+	}
+	if ((v = json_object_get(o, "lines"))) {
+		sub(p, path, "lines");
+		if (!json_is_array(v))
+			return bad(e, p, "expected an array of [SLOT, LINE]");
+		ms->run_lines = calloc(slots ? slots : 1, 4);
+		if (!ms->run_lines)
+			return vy_errf(e, VY_E_NOMEM, NULL, "out of memory");
+		for (i = 0; i < json_array_size(v); i++) {
+			char q[PATH_MAX_LEN];
+			uint32_t slot = 0, line = 0;
+
+			idx(q, p, i);
+			ret = run_line(json_array_get(v, i), q, slots, &slot,
+				       &line, e);
+			if (ret)
+				return ret;
+			vy_put_le32(ms->run_lines + (size_t)slot * 4, line);
+		}
+		r->lines = ms->run_lines;
+		r->line_count = slots;
+	}
+	return 0;
+}
+
 static int build_snap(const json_t *o, const char *path, size_t index,
 		      struct mk_snap *ms, struct vy_err *e)
 {
@@ -590,7 +721,8 @@ static int build_snap(const json_t *o, const char *path, size_t index,
 		"slot_count", "observable_slots", "tenant_count",
 		"workgroup_size_x", "workgroups", "shutdown",
 		"priority_offsets", "capture_ns", "sequence", "device",
-		"sections", "control_words", "ring", "debug", "io", NULL,
+		"sections", "control_words", "ring", "debug", "io", "run",
+		NULL,
 	};
 	char p[PATH_MAX_LEN];
 	struct geo_in g = {
@@ -672,6 +804,10 @@ static int build_snap(const json_t *o, const char *path, size_t index,
 	s->geo.tenant_count = g.tenants;
 	s->geo.workgroup_size_x = g.wgx;
 	s->geo.workgroups = g.wgs;
+	if ((v = json_object_get(o, "run"))) {
+		sub(p, path, "run");
+		return build_run(v, p, g.slots, ms, e);
+	}
 	return 0;
 }
 
@@ -681,8 +817,12 @@ void mk_desc_free(struct mk_desc *d)
 	int b;
 
 	for (i = 0; i < d->n; i++)
+	{
 		for (b = 0; b < VY_BUF_COUNT; b++)
 			free(d->snaps[i].bufs[b]);
+		free(d->snaps[i].run_strs);
+		free(d->snaps[i].run_lines);
+	}
 	free(d->snaps);
 	d->snaps = NULL;
 	d->n = 0;

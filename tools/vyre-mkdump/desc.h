@@ -18,6 +18,8 @@
 struct mk_snap {
 	struct vy_snapshot snap;
 	uint8_t *bufs[VY_BUF_COUNT];	/* owned; NULL when empty/absent */
+	char *run_strs;			/* owned: the run section's strings */
+	uint8_t *run_lines;		/* owned: its slot lines */
 };
 
 struct mk_desc {

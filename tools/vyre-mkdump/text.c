@@ -128,7 +128,7 @@ static int kv_object(struct tctx *t, char **w, size_t n, json_t **out)
 				    w[i]);
 		}
 		*eq = '\0';
-		if (!strcmp(w[i], "args"))
+		if (!strcmp(w[i], "args") || !strcmp(w[i], "lines"))
 			json_object_set_new(o, w[i], list(eq + 1));
 		else
 			json_object_set_new(o, w[i], json_string(eq + 1));
@@ -224,6 +224,14 @@ static int directive(struct tctx *t, char *line)
 		json_array_append_new(a, pair);
 		note(t, "$.snapshots[%zu].control_words[%zu]", cur_index(t),
 		     json_array_size(a) - 1);
+		return 0;
+	}
+	if (!strcmp(w[0], "run")) {
+		ret = kv_object(t, w + 1, n - 1, &o);
+		if (ret)
+			return ret;
+		json_object_set_new(t->cur, "run", o);
+		note(t, "$.snapshots[%zu].run", cur_index(t), 0);
 		return 0;
 	}
 	if (!strcmp(w[0], "slot") || !strcmp(w[0], "io")) {
