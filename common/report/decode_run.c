@@ -368,7 +368,7 @@ int vy_rep_decode_stream(struct vy_rep_decode_ctx *c, int fd, const char *name,
 			vy_tel_stream_skip(&s);
 		}
 	}
-	if (!result && seen == 0 && skipped == 0 && !c->follow) {
+	if (!result && seen == 0 && skipped == 0 && !*c->stop) {
 		vy_errf(&e, VY_E_TRUNCATED, "give a file that holds at least one VYRD snapshot",
 			"offset 0: empty input, no snapshot");
 		vy_rep_decode_fail(c, name, &e);

@@ -61,3 +61,8 @@ check "pipe: SIGTERM while blocked in read ends with 0" "$?" -eq 0
 n=$(wc -l <"$T/q.out")
 check "pipe: the snapshot before the signal was printed" "$n" -eq 2
 kill "$wpid" 2>/dev/null
+
+# an empty pipe holds no snapshot, with --follow as without (exit 3)
+run sh -c ': | vyre-decode --follow'
+check "--follow of an empty pipe exits 3 like without --follow" "$RC" -eq 3
+contains "--follow of an empty pipe says why" "$ERR" "empty input, no snapshot"
