@@ -180,13 +180,49 @@ void vy_rep_recommend_print(FILE *f, enum vy_rep_format fmt,
 	}
 }
 
-int vy_rep_device_list(FILE *f, struct vy_err *e)
+/* --list-devices -j: one document, a "devices" array of the table's rows. */
+static int device_list_json(FILE *f, const struct vy_dev_cl_devinfo *d, int n)
+{
+	json_t *doc = json_object(), *arr = json_array();
+	int i, ret;
+
+	for (i = 0; i < n; i++) {
+		char id[16];
+
+		snprintf(id, sizeof(id), "%u:%u", d[i].platform_idx,
+			 d[i].device_idx);
+		json_array_append_new(arr, json_pack(
+			"{s:s, s:s, s:I, s:I, s:I, s:b, s:s, s:s, s:s}",
+			"id", id,
+			"type", d[i].is_gpu ? "gpu" : d[i].is_cpu ? "cpu" : "other",
+			"compute_units", (json_int_t)d[i].compute_units,
+			"max_workgroup_size", (json_int_t)d[i].max_workgroup_size,
+			"global_mem_bytes", (json_int_t)d[i].global_mem_bytes,
+			"unified_memory", d[i].unified_memory,
+			"transport",
+			vy_dev_transport_name(vy_dev_transport_choose(&d[i])),
+			"name", d[i].name, "platform", d[i].platform));
+	}
+	json_object_set_new(doc, "devices", arr);
+	ret = vy_rep_emit_json(f, doc, "vyre-devices/1", 1);
+	json_decref(doc);
+	return ret;
+}
+
+int vy_rep_device_list(FILE *f, enum vy_rep_format fmt, struct vy_err *e)
 {
 	struct vy_dev_cl_devinfo d[64];
 	int n = vy_dev_cl_list(d, 64, e);
 
 	if (n <= 0)
 		return n;
+	if (n > 64)
+		n = 64;
+	if (fmt == VY_FMT_JSON) {
+		if (device_list_json(f, d, n))
+			return vy_errf(e, VY_E_IO, NULL, "<stdout>: write error");
+		return n;
+	}
 	fprintf(f, "%-5s %-4s %-5s %-8s %-9s %-8s %-9s %s\n", "ID", "TYPE",
 		"CUS", "MAX_WG", "MEM_MIB", "UNIFIED", "TRANSPORT",
 		"NAME (PLATFORM)");

@@ -95,10 +95,11 @@ void vy_rep_recommend_print(FILE *f, enum vy_rep_format fmt,
 
 /*
  * The OpenCL devices with their limits and transport, one line each under
- * a header line.  Returns the number of devices (0: nothing printed) or a
- * negative VY_E_* code.
+ * a header line (@fmt VY_FMT_TABLE), or one "vyre-devices/1" JSON
+ * document (VY_FMT_JSON).  Returns the number of devices (0: nothing
+ * printed) or a negative VY_E_* code.
  */
-int vy_rep_device_list(FILE *f, struct vy_err *e);
+int vy_rep_device_list(FILE *f, enum vy_rep_format fmt, struct vy_err *e);
 
 /* ---- the work source ------------------------------------------------ */
 

@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: MIT */
+#include "report/cli.h"
+#include "wire/err.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *const opt_names[] = {
+	['f'] = "-f/--format", ['j'] = "-j", ['o'] = "-o/--output",
+	['q'] = "-q/--quiet", ['v'] = "-v/--verbose", ['d'] = "-d/--device",
+};
+
+static unsigned opt_bit(int c)
+{
+	switch (c) {
+	case 'f':
+	case 'j':
+		return VY_REP_CLI_FORMAT;
+	case 'o':
+		return VY_REP_CLI_OUTPUT;
+	case 'q':
+		return VY_REP_CLI_QUIET;
+	case 'v':
+		return VY_REP_CLI_VERBOSE;
+	case 'd':
+		return VY_REP_CLI_DEVICE;
+	}
+	return 0;
+}
+
+void vy_rep_cli_version(const char *prog)
+{
+	printf("%s %s\n", prog, VY_VERSION);
+}
+
+void vy_rep_cli_init(struct vy_rep_cli *cli, const char *prog, unsigned takes,
+		     unsigned formats, enum vy_rep_format def_fmt,
+		     void (*usage)(FILE *f), char **argv)
+{
+	memset(cli, 0, sizeof(*cli));
+	cli->prog = prog;
+	cli->takes = takes;
+	cli->formats = formats;
+	cli->fmt = def_fmt;
+	cli->usage = usage;
+	cli->argv = argv;
+	opterr = 0;
+}
+
+int vy_rep_cli_opt(struct vy_rep_cli *cli, int c, const char *arg)
+{
+	struct vy_err e;
+	unsigned bit = opt_bit(c);
+
+	if (bit && !(cli->takes & bit))
+		return vy_rep_usage_err(cli->prog, "%s: not an option of %s "
+					"(vyre(7) lists which programs take it)",
+					opt_names[c], cli->prog);
+	switch (c) {
+	case 'f':
+		if (vy_rep_format_parse(arg, cli->formats, &cli->fmt, &e))
+			return vy_rep_usage_err(cli->prog, "%s", e.msg);
+		cli->fmt_set = true;
+		return VY_REP_CLI_NEXT;
+	case 'j':
+		if (!(cli->formats & 1u << VY_FMT_JSON))
+			return vy_rep_usage_err(cli->prog, "-j: %s writes no JSON",
+						cli->prog);
+		cli->fmt = VY_FMT_JSON;
+		cli->fmt_set = true;
+		return VY_REP_CLI_NEXT;
+	case 'o':
+		cli->output = arg;
+		return VY_REP_CLI_NEXT;
+	case 'q':
+		cli->quiet = true;
+		return VY_REP_CLI_NEXT;
+	case 'v':
+		cli->verbose++;
+		return VY_REP_CLI_NEXT;
+	case 'd':
+		cli->device = arg;
+		return VY_REP_CLI_NEXT;
+	case 'h':
+		cli->usage(stdout);
+		return VY_EXIT_OK;
+	case 'V':
+		vy_rep_cli_version(cli->prog);
+		return VY_EXIT_OK;
+	case '?':
+		if (optopt)
+			return vy_rep_usage_err(cli->prog, "-%c: unknown option",
+						optopt);
+		return vy_rep_usage_err(cli->prog, "%s: unknown option",
+					cli->argv[optind - 1]);
+	case ':':
+		return vy_rep_usage_err(cli->prog, "%s: needs a value",
+					cli->argv[optind - 1]);
+	}
+	return VY_REP_CLI_MINE;
+}
+
+int vy_rep_cli_open_output(const struct vy_rep_cli *cli)
+{
+	if (!cli->output || !strcmp(cli->output, "-"))
+		return 0;
+	if (!freopen(cli->output, "w", stdout)) {
+		fprintf(stderr, "%s: %s: %s\n", cli->prog, cli->output,
+			strerror(errno));
+		return VY_EXIT_IO;
+	}
+	return 0;
+}
+
+int vy_rep_cli_close_output(const struct vy_rep_cli *cli, int status)
+{
+	const char *name = cli->output && strcmp(cli->output, "-") ?
+				   cli->output : "<stdout>";
+
+	if ((fflush(stdout) || ferror(stdout)) && status < VY_EXIT_IO) {
+		fprintf(stderr, "%s: %s: write error: %s\n", cli->prog, name,
+			strerror(errno ? errno : EIO));
+		return VY_EXIT_IO;
+	}
+	return status;
+}
