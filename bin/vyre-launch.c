@@ -9,9 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "device/cl.h"
 #include "wire/dump.h"
+#include "report/cli.h"
 #include "report/decode.h"
 #include "report/emit.h"
 #include "report/launch.h"
@@ -43,7 +45,7 @@ struct opts {
 	int have_synthetic;
 	uint32_t batch;
 	uint32_t workgroups, workgroup_size;	/* 0 = the launch policy's */
-	enum vy_rep_format format;
+	struct vy_rep_cli cli;
 	struct vy_dev_mk_resource res[MAX_RESOURCES];
 	size_t nres;
 	const char *workfile;
@@ -59,13 +61,14 @@ static void usage(FILE *f)
 		"  -d, --device SPEC        PLATFORM:DEVICE, cpu or gpu (default: the first\n"
 		"                           GPU, else the first CPU device, e.g. PoCL)\n"
 		"      --list-devices       list OpenCL devices with their limits and exit\n"
+"                           (a table, or JSON with -j)\n"
 		"      --transport KIND     shared, copy or auto (default: auto = shared on\n"
 		"                           CPU/unified-memory devices, copy otherwise)\n"
 		"      --kernel-source FILE use this kernel source instead of the embedded one\n"
 		"Kernel:\n"
 		"      --mode MODE          persistent or once (default: persistent)\n"
 		"      --priority           use the priority scheduler (writes default offsets)\n"
-		"      --slots N            ring slots (default: 256)\n"
+		"      --ring-slots N       ring slots (default: 256)\n"
 		"      --workgroups N       work-groups (default: the launch policy; more than\n"
 		"                           can be resident is refused)\n"
 		"      --workgroup-size N   lanes per work-group (default: the launch policy;\n"
@@ -73,7 +76,7 @@ static void usage(FILE *f)
 		"      --tenants N          tenant_count of the control buffer (default: 1)\n"
 		"      --observables N      observable words (default: 256)\n"
 		"      --max-iters N        kernel iteration bound (default: 4294967295)\n"
-		"      --batch N            most items published per round (default: the ring)\n"
+		"      --publish-batch N    most items published per round (default: the ring)\n"
 		"Work:\n"
 		"      --binary             WORKFILE holds raw 64-byte slot records\n"
 		"      --synthetic N[:OP]   generate N items of opcode OP (default: atomic_add,\n"
@@ -86,13 +89,16 @@ static void usage(FILE *f)
 		"      --stall SEC          stop when nothing finishes for SEC seconds with\n"
 		"                           work in flight, exit 6 (default: 3)\n"
 		"Output:\n"
-		"      --snapshot FILE|-    write the final VYRD snapshot to FILE (- = stdout;\n"
-		"                           the report then goes to stderr)\n"
+		"      --snapshot FILE|-    write the final VYRD snapshot to FILE (- = stdout,\n"
+		"                           refused on a terminal; the report then goes to\n"
+		"                           stderr unless -o)\n"
 		"      --interval MS        also write a snapshot every MS ms to that stream\n"
 		"      --dump-dir DIR       write control.bin, ring.bin, debug.bin and io.bin\n"
 		"      --printf-formats FILE  render PRINTF records with \"ID FORMAT\" lines\n"
 		"  -f, --format FMT         report format: table or json (default: table)\n"
 		"  -j                       same as --format json\n"
+		"  -o, --output FILE        write the report to FILE (default: stdout)\n"
+		"  -q, --quiet              no report unless -o; errors still go to stderr\n"
 		"  -h, --help               show this help and exit\n"
 		"  -V, --version            show the version and exit\n"
 		"\n"
@@ -124,25 +130,25 @@ static int parse_seconds(const char *s, double *out)
 }
 
 enum {
-	O_LIST = 256, O_TRANSPORT, O_KSRC, O_MODE, O_PRIORITY, O_SLOTS, O_WGS,
-	O_WGSIZE, O_TENANTS, O_OBS, O_MAXITERS, O_BATCH, O_BINARY, O_SYNTH,
+	O_LIST = 256, O_TRANSPORT, O_KSRC, O_MODE, O_PRIORITY, O_RING_SLOTS,
+	O_WGS, O_WGSIZE, O_TENANTS, O_OBS, O_MAXITERS, O_PUBLISH_BATCH, O_BINARY, O_SYNTH,
 	O_DATA, O_RES, O_TIMEOUT, O_STALL, O_SNAP, O_INTERVAL, O_DUMP, O_PFMT,
 };
 
 static const struct option longopts[] = {
-	{ "device", required_argument, NULL, 'd' },
+	VY_REP_CLI_LONGOPTS,
 	{ "list-devices", no_argument, NULL, O_LIST },
 	{ "transport", required_argument, NULL, O_TRANSPORT },
 	{ "kernel-source", required_argument, NULL, O_KSRC },
 	{ "mode", required_argument, NULL, O_MODE },
 	{ "priority", no_argument, NULL, O_PRIORITY },
-	{ "slots", required_argument, NULL, O_SLOTS },
+	{ "ring-slots", required_argument, NULL, O_RING_SLOTS },
 	{ "workgroups", required_argument, NULL, O_WGS },
 	{ "workgroup-size", required_argument, NULL, O_WGSIZE },
 	{ "tenants", required_argument, NULL, O_TENANTS },
 	{ "observables", required_argument, NULL, O_OBS },
 	{ "max-iters", required_argument, NULL, O_MAXITERS },
-	{ "batch", required_argument, NULL, O_BATCH },
+	{ "publish-batch", required_argument, NULL, O_PUBLISH_BATCH },
 	{ "binary", no_argument, NULL, O_BINARY },
 	{ "synthetic", required_argument, NULL, O_SYNTH },
 	{ "data", required_argument, NULL, O_DATA },
@@ -153,9 +159,6 @@ static const struct option longopts[] = {
 	{ "interval", required_argument, NULL, O_INTERVAL },
 	{ "dump-dir", required_argument, NULL, O_DUMP },
 	{ "printf-formats", required_argument, NULL, O_PFMT },
-	{ "format", required_argument, NULL, 'f' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -171,12 +174,21 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	o->cfg.observable_slots = 256;
 	o->timeout_s = 10;
 	o->stall_s = 3;
-	o->format = VY_FMT_TABLE;
-	while ((c = getopt_long(argc, argv, "d:f:jhV", longopts, NULL)) != -1) {
+	vy_rep_cli_init(&o->cli, PROG,
+			VY_REP_CLI_FORMAT | VY_REP_CLI_OUTPUT | VY_REP_CLI_QUIET |
+				VY_REP_CLI_DEVICE,
+			1u << VY_FMT_TABLE | 1u << VY_FMT_JSON, VY_FMT_TABLE,
+			usage, argv);
+	while ((c = getopt_long(argc, argv, VY_REP_CLI_SHORT, longopts,
+				NULL)) != -1) {
+		int rc = vy_rep_cli_opt(&o->cli, c, optarg);
+
+		if (rc != VY_REP_CLI_MINE) {
+			if (rc != VY_REP_CLI_NEXT)
+				return rc;
+			continue;
+		}
 		switch (c) {
-		case 'd':
-			o->cfg.device = optarg;
-			break;
 		case O_LIST:
 			o->list_devices = 1;
 			break;
@@ -200,10 +212,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case O_PRIORITY:
 			o->cfg.priority = 1;
 			break;
-		case O_SLOTS:
+		case O_RING_SLOTS:
 			if (parse_u32(optarg, &o->cfg.slots, 0) ||
 			    o->cfg.slots > VY_MAX_ENCODED_RING_SLOTS)
-				return vy_rep_usage_err(PROG, "bad --slots '%s' (1..1048576)",
+				return vy_rep_usage_err(PROG, "bad --ring-slots '%s' (1..1048576)",
 						 optarg);
 			break;
 		case O_WGS:
@@ -230,9 +242,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			if (parse_u32(optarg, &o->cfg.max_iters, 0))
 				return vy_rep_usage_err(PROG, "bad --max-iters '%s'", optarg);
 			break;
-		case O_BATCH:
+		case O_PUBLISH_BATCH:
 			if (parse_u32(optarg, &o->batch, 0))
-				return vy_rep_usage_err(PROG, "bad --batch '%s'", optarg);
+				return vy_rep_usage_err(PROG, "bad --publish-batch '%s'",
+							optarg);
 			break;
 		case O_BINARY:
 			o->binary = 1;
@@ -300,27 +313,12 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case O_PFMT:
 			o->printf_formats = optarg;
 			break;
-		case 'f':
-			if (vy_rep_format_parse(optarg,
-					    1u << VY_FMT_TABLE | 1u << VY_FMT_JSON,
-					    &o->format, &e))
-				return vy_rep_usage_err(PROG, "unknown format '%s' (table or json)",
-						 optarg);
-			break;
-		case 'j':
-			o->format = VY_FMT_JSON;
-			break;
-		case 'h':
-			usage(stdout);
-			return VY_EXIT_OK;
-		case 'V':
-			printf(PROG " %s\n", VY_VERSION);
-			return VY_EXIT_OK;
 		default:
-			fprintf(stderr, PROG ": hint: try --help\n");
-			return VY_EXIT_USAGE;
+			return vy_rep_usage_err(PROG, "%s: unknown option",
+						argv[optind - 1]);
 		}
 	}
+	o->cfg.device = o->cli.device;
 	if (o->list_devices)
 		return -1;
 	if (optind < argc)
@@ -336,10 +334,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	return -1;
 }
 
-static int list_devices(void)
+static int list_devices(enum vy_rep_format fmt)
 {
 	struct vy_err e;
-	int n = vy_rep_device_list(stdout, &e);
+	int n = vy_rep_device_list(stdout, fmt, &e);
 
 	if (n < 0) {
 		vy_rep_err(stderr, PROG, &e);
@@ -383,7 +381,7 @@ int main(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	if (o.list_devices)
-		return list_devices();
+		return list_devices(o.cli.fmt);
 	err = vy_rep_work_load(&src, o.have_synthetic ? NULL : o.workfile,
 			       o.binary, o.synthetic, o.synthetic_op, &e);
 	if (!err)
@@ -396,6 +394,9 @@ int main(int argc, char **argv)
 	if (o.snapshot) {
 		so.name = o.snapshot;
 		if (!strcmp(o.snapshot, "-")) {
+			/* as vyre-mkdump: binary never goes to a terminal */
+			if (isatty(STDOUT_FILENO))
+				return vy_rep_usage_err(PROG, "--snapshot -: standard output is a terminal; redirect it or give a FILE");
 			so.f = stdout;
 			rf = stderr;
 		} else {
@@ -462,10 +463,24 @@ int main(int argc, char **argv)
 	rp.work = o.have_synthetic ? "synthetic" :
 		  strcmp(o.workfile, "-") ? o.workfile : "<stdin>";
 	doc = vy_rep_launch_json(&rp);
-	if (o.format == VY_FMT_JSON)
+	if (o.cli.output) {
+		rf = fopen(o.cli.output, "w");
+		if (!rf) {
+			fprintf(stderr, PROG ": %s: %s\n", o.cli.output,
+				strerror(errno));
+			status = VY_EXIT_IO;
+		}
+	} else if (o.cli.quiet) {
+		rf = NULL;
+	}
+	if (rf && o.cli.fmt == VY_FMT_JSON)
 		vy_rep_emit_json(rf, doc, "vyre-launch/1", 1);
-	else
+	else if (rf)
 		vy_rep_launch_table(rf, doc);
+	if (rf && o.cli.output && fclose(rf)) {
+		fprintf(stderr, PROG ": %s: write error\n", o.cli.output);
+		status = VY_EXIT_IO;
+	}
 	json_decref(doc);
 	if (!err)
 		status = vy_rep_launch_verdict(stderr, PROG, &rp, o.timeout_s,
