@@ -170,7 +170,7 @@ run sh -c "printf '%s\n' '$T/hello' | vyre-stream -q --chunk 64K --files-from -"
 contains "--files-from - reads paths from stdin" "$OUT" "$T/hello"
 
 # the pread fallback
-VYRE_STREAM_NO_URING=1 run vyre-stream -q --chunk 64K --verify $files
+VYRE_STREAM_NO_URING=1 run vyre-stream --chunk 64K --verify $files
 if [ "$RC" -eq 0 ] && cmp -s "$OUT" "$T/sum64k"; then
 	ok "pread fallback gives the same results"
 else
@@ -178,6 +178,8 @@ else
 fi
 contains "fallback notice names the sysctl" "$ERR" "kernel.io_uring_disabled"
 contains "fallback notice names seccomp" "$ERR" "seccomp"
+VYRE_STREAM_NO_URING=1 run vyre-stream -q --chunk 64K $files
+check "-q silences the fallback notice" ! -s "$ERR"
 VYRE_STREAM_NO_URING=1 expect_rc "--engine uring forced without io_uring exits 4" 4 \
 	vyre-stream --engine uring "$T/hello"
 expect_rc "--engine pread" 0 vyre-stream --chunk 64K --engine pread "$T/hello"
