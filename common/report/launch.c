@@ -153,7 +153,9 @@ void vy_rep_device_cap_table(FILE *f, const struct vy_rep_device_cap *c)
 
 void vy_rep_recommend_print(FILE *f, enum vy_rep_format fmt,
 			    const struct vy_pol_launch_recommendation *rec,
-			    const struct vy_rep_device_cap *dev)
+			    const struct vy_rep_device_cap *dev,
+			    const struct vy_pol_rec_check *checks,
+			    size_t nchecks)
 {
 	json_t *doc;
 
@@ -164,6 +166,10 @@ void vy_rep_recommend_print(FILE *f, enum vy_rep_format fmt,
 		if (dev)
 			json_object_set_new(doc, "device",
 					    vy_rep_device_cap_json(dev));
+		if (nchecks)
+			json_object_set_new(doc, "checks",
+					    vy_rep_rec_checks_json(checks, nchecks,
+								   rec));
 		vy_rep_emit_json(f, doc, VY_RECOMMEND_SCHEMA,
 			     fmt == VY_FMT_JSON);
 		json_decref(doc);
@@ -176,6 +182,7 @@ void vy_rep_recommend_print(FILE *f, enum vy_rep_format fmt,
 		vy_rep_recommendation_table(f, rec);
 		if (dev)
 			vy_rep_device_cap_table(f, dev);
+		vy_rep_rec_checks_table(f, checks, nchecks, rec);
 		break;
 	}
 }

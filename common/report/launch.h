@@ -17,6 +17,7 @@
 
 #include "device/caps.h"
 #include "device/megakernel.h"
+#include "policy/check.h"
 #include "policy/launch.h"
 #include "report/emit.h"
 #include "telemetry/telemetry.h"
@@ -87,11 +88,15 @@ void vy_rep_device_cap_table(FILE *f, const struct vy_rep_device_cap *c);
 
 /*
  * vyre-recommend's answer in @fmt (table, json, jsonl or csv), with the
- * device's part when @dev is not NULL.
+ * device's part when @dev is not NULL and the results of the @nchecks
+ * --check gates (a "checks" array in JSON, "check" lines in the table;
+ * CSV keeps its one row).
  */
 void vy_rep_recommend_print(FILE *f, enum vy_rep_format fmt,
 			    const struct vy_pol_launch_recommendation *rec,
-			    const struct vy_rep_device_cap *dev);
+			    const struct vy_rep_device_cap *dev,
+			    const struct vy_pol_rec_check *checks,
+			    size_t nchecks);
 
 /*
  * The OpenCL devices with their limits and transport, one line each under

@@ -468,6 +468,40 @@ int vy_rep_rec_checks(FILE *err, const char *prog,
 	return failed;
 }
 
+json_t *vy_rep_rec_checks_json(const struct vy_pol_rec_check *checks, size_t n,
+				const struct vy_pol_launch_recommendation *rec)
+{
+	json_t *arr = json_array();
+	char actual[64];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		bool ok = vy_pol_rec_check_eval(&checks[i], rec, actual,
+						sizeof(actual));
+
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:b}",
+						     "expr", checks[i].text,
+						     "actual", actual, "ok", ok));
+	}
+	return arr;
+}
+
+void vy_rep_rec_checks_table(FILE *f, const struct vy_pol_rec_check *checks,
+			     size_t n,
+			     const struct vy_pol_launch_recommendation *rec)
+{
+	char actual[64];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		bool ok = vy_pol_rec_check_eval(&checks[i], rec, actual,
+						sizeof(actual));
+
+		fprintf(f, "%-28s %s %s (actual %s)\n", "check", checks[i].text,
+			ok ? "ok" : "FAILED", actual);
+	}
+}
+
 int vy_rep_recommend_batch(FILE *in, const char *in_name, FILE *out,
 			   FILE *err, const char *prog, bool hysteresis,
 			   const struct vy_pol_rec_check *checks,
@@ -482,7 +516,7 @@ int vy_rep_recommend_batch(FILE *in, const char *in_name, FILE *out,
 	uint64_t lineno = 0;
 	bool have_last = false;
 	enum vy_pol_topology last = VY_TOPO_EMPTY;
-	int bad_data = 0, negative = 0;
+	int bad_data = 0, negative = 0, refused = 0;
 
 	while ((n = getline(&line, &cap, in)) >= 0) {
 		struct vy_pol_launch_recommendation rec;
@@ -520,8 +554,8 @@ int vy_rep_recommend_batch(FILE *in, const char *in_name, FILE *out,
 			len = vy_rep_policy_error_jsonl(line_out, ret, e.msg, &rec,
 						    lineno);
 			fwrite(line_out, 1, len, out);
-			if (vy_err_exit(ret) == VY_EXIT_NEGATIVE)
-				negative = 1;
+			if (vy_err_exit(ret) == VY_EXIT_REFUSED)
+				refused = 1;
 			else
 				bad_data = 1;
 			continue;
@@ -544,5 +578,7 @@ int vy_rep_recommend_batch(FILE *in, const char *in_name, FILE *out,
 	}
 	if (bad_data)
 		return VY_EXIT_DATA;
+	if (refused)
+		return VY_EXIT_REFUSED;
 	return negative ? VY_EXIT_NEGATIVE : VY_EXIT_OK;
 }
