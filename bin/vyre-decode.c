@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "wire/dump.h"
+#include "report/cli.h"
 #include "report/emit.h"
 #include "wire/err.h"
 #include "wire/protocol.h"
@@ -76,6 +77,8 @@ static void usage(FILE *f)
 "  -f, --format FMT        table, json, jsonl, csv, prom or hex (default table)\n"
 "  -j                      same as --format json\n"
 "  -o, --output FILE       write to FILE atomically (default stdout)\n"
+"  -q, --quiet             no report on stdout (unless -o); with --strict a\n"
+"                          quiet gate: the exit status answers\n"
 "      --strict            exit 1 when a slot faulted, a stall is suspected\n"
 "                          or the debug log overflowed (default off)\n"
 "  -h, --help              this help\n"
@@ -133,6 +136,7 @@ static const struct option longopts[] = {
 	{ "format", required_argument, NULL, 'f' },
 	{ "output", required_argument, NULL, 'o' },
 	{ "windows", required_argument, NULL, 'w' },
+	{ "quiet", no_argument, NULL, 'q' },
 	{ "control", required_argument, NULL, OPT_CONTROL },
 	{ "ring", required_argument, NULL, OPT_RING },
 	{ "debug", required_argument, NULL, OPT_DEBUG },
@@ -161,7 +165,7 @@ int main(int argc, char **argv)
 	struct vy_tel_printf_formats pf = { 0 };
 	struct sigaction sa;
 	struct vy_err e;
-	bool raw_mode;
+	bool raw_mode, quiet = false;
 	int opt, i;
 	uint64_t v;
 
@@ -173,7 +177,7 @@ int main(int argc, char **argv)
 	c.poll_ms = 200;
 	c.o.window_opcodes = window_ops;
 	c.o.debug_mode = VY_READ_LENIENT;
-	while ((opt = getopt_long(argc, argv, "f:jo:w:hV", longopts, NULL)) !=
+	while ((opt = getopt_long(argc, argv, "f:jo:qw:hV", longopts, NULL)) !=
 	       -1) {
 		switch (opt) {
 		case 'f':
@@ -185,6 +189,9 @@ int main(int argc, char **argv)
 			break;
 		case 'o':
 			c.output = optarg;
+			break;
+		case 'q':
+			quiet = true;
 			break;
 		case 'w':
 			if (parse_windows(&c, optarg, window_ops))
@@ -257,12 +264,17 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return VY_EXIT_OK;
 		case 'V':
-			printf(PROG " " VY_VERSION "\n");
+			vy_rep_cli_version(PROG);
 			return VY_EXIT_OK;
 		default:
 			fprintf(stderr, PROG ": hint: try --help\n");
 			return VY_EXIT_USAGE;
 		}
+	}
+	/* the report is the only thing on stdout: send it nowhere */
+	if (quiet && !c.output && !freopen("/dev/null", "w", stdout)) {
+		fprintf(stderr, PROG ": /dev/null: %s\n", strerror(errno));
+		return VY_EXIT_IO;
 	}
 	raw_mode = raw[0] || raw[1] || raw[2] || raw[3];
 	if (raw_mode && (!raw[VY_BUF_CONTROL] || !raw[VY_BUF_RING]))
