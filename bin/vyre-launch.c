@@ -482,10 +482,15 @@ int main(int argc, char **argv)
 		status = VY_EXIT_IO;
 	}
 	json_decref(doc);
-	if (!err)
-		status = vy_rep_launch_verdict(stderr, PROG, &rp, o.timeout_s,
-					       o.stall_s, vy_dev_mk_inflight(mk),
-					       stop_sig);
+	if (!err) {
+		int v = vy_rep_launch_verdict(stderr, PROG, &rp, o.timeout_s,
+					      o.stall_s, vy_dev_mk_inflight(mk),
+					      stop_sig);
+
+		/* a failed write of the report stands unless the run failed */
+		if (v != VY_EXIT_OK || status == VY_EXIT_OK)
+			status = v;
+	}
 	free(r.lat_ns);
 	vy_tel_printf_formats_free(&pf);
 	vy_rep_work_free(&src);

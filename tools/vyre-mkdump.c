@@ -57,7 +57,7 @@ struct opts {
 static void usage(FILE *f)
 {
 	fprintf(f,
-"Usage: %s [OPTION]... [DESCRIPTION]\n"
+"usage: %s [OPTION]... [DESCRIPTION]\n"
 "       %s --check [--raw=BUF] FILE...\n"
 "Build VYRD snapshots (vyre-dump(5)) or raw buffer files from a\n"
 "description in JSON or in the text form (vyre-mkdump(1)).\n"
@@ -90,10 +90,11 @@ static void usage(FILE *f)
 
 static int usage_error(const char *fmt, const char *a)
 {
-	fprintf(stderr, "%s: ", prog);
-	fprintf(stderr, fmt, a);
-	fprintf(stderr, "\n%s: try --help\n", prog);
-	return VY_EXIT_USAGE;
+	char msg[512];
+
+	/* the one wording of usage errors (vyre(7) OPTIONS) */
+	snprintf(msg, sizeof(msg), fmt, a);
+	return vy_rep_usage_err(prog, "%s", msg);
 }
 
 static int parse_corrupt(const char *s, struct corrupt *c)

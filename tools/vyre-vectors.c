@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report/emit.h"
 #include "wire/util.h"
 #include "vectors.h"
 
@@ -678,7 +679,8 @@ int main(int argc, char **argv)
 	struct totals t = { 0 };
 	int opt, verbose = 0, i, bad_file = 0;
 
-	while ((opt = getopt_long(argc, argv, "k:i:vlh", opts, NULL)) != -1) {
+	opterr = 0;	/* mistakes are worded by vy_rep_usage_err */
+	while ((opt = getopt_long(argc, argv, "k:i:vlhV", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'k': only_kind = optarg; break;
 		case 'i': only_id = optarg; break;
@@ -690,14 +692,12 @@ int main(int argc, char **argv)
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("vyre-vectors %s\n", VY_VERSION); return 0;
 		default:
-			fprintf(stderr, "%s: try --help\n", prog);
-			return 2;
+			return vy_rep_usage_err(prog, "%s: unknown option",
+						argv[optind - 1]);
 		}
 	}
 	if (optind >= argc) {
-		fprintf(stderr, "%s: no vector file given\n%s: try --help\n",
-			prog, prog);
-		return 2;
+		return vy_rep_usage_err(prog, "no vector file given");
 	}
 	for (i = optind; i < argc; i++) {
 		struct vy_err e;
