@@ -316,13 +316,26 @@ json_t *vy_rep_counters_json(const struct vy_tel_runtime_counters *c)
 	return j;
 }
 
+/* The opcode's name, or null for an opcode without one. */
+static json_t *opcode_name_json(uint32_t op)
+{
+	const char *name = vy_opcode_name(op);
+
+	return name ? json_string(name) : json_null();
+}
+
 json_t *vy_rep_window_json(const struct vy_tel_window_telemetry *w)
 {
 	json_t *j = json_object();
+	char buf[32];
 
 	json_object_set_new(j, "ticket", json_integer(w->ticket));
 	json_object_set_new(j, "tenant_id", json_integer(w->tenant_id));
 	json_object_set_new(j, "opcode", json_integer(w->opcode));
+	/* window opcodes are given and read in hex (-w 0xf101) */
+	snprintf(buf, sizeof(buf), "0x%x", w->opcode);
+	json_object_set_new(j, "opcode_hex", json_string(buf));
+	json_object_set_new(j, "opcode_name", opcode_name_json(w->opcode));
 	json_object_set_new(j, "required_slots",
 			    json_integer(w->required_slots));
 	json_object_set_new(j, "lookahead_slots",
@@ -405,6 +418,7 @@ static json_t *slot_obj(const struct vy_tel_ring_slot *s)
 		json_object_set_new(j, "status_raw", json_integer(s->status));
 	json_object_set_new(j, "tenant_id", json_integer(s->tenant_id));
 	json_object_set_new(j, "opcode", json_integer(s->opcode));
+	json_object_set_new(j, "opcode_name", opcode_name_json(s->opcode));
 	json_object_set_new(j, "args_prefix",
 			    u32_array(s->args_prefix, 3));
 	return j;
@@ -644,6 +658,7 @@ int vy_rep_decode_slot_lines(FILE *f, const struct vy_rep_decode *r,
 			     const char *schema)
 {
 	char head[160], line[512], *p;
+	const char *name;
 	size_t i, hl;
 
 	hl = (size_t)snprintf(head, sizeof(head),
@@ -670,6 +685,16 @@ int vy_rep_decode_slot_lines(FILE *f, const struct vy_rep_decode *r,
 		p = vy_rep_put_u32(p, s->tenant_id);
 		p = vy_rep_put_str(p, ",\"opcode\":");
 		p = vy_rep_put_u32(p, s->opcode);
+		/* opcode names need no escaping */
+		name = vy_opcode_name(s->opcode);
+		p = vy_rep_put_str(p, ",\"opcode_name\":");
+		if (name) {
+			*p++ = '"';
+			p = vy_rep_put_str(p, name);
+			*p++ = '"';
+		} else {
+			p = vy_rep_put_str(p, "null");
+		}
 		p = vy_rep_put_str(p, ",\"args_prefix\":[");
 		p = vy_rep_put_u32(p, s->args_prefix[0]);
 		*p++ = ',';

@@ -508,7 +508,8 @@ json_t *vy_rep_launch_json(struct vy_rep_launch *rp)
 	json_object_set_new(doc, "scheduler", json_string(
 		rp->info.priority ? "priority" : "any_lane"));
 	json_object_set_new(doc, "work", json_string(rp->work));
-	json_object_set_new(doc, "end",
+	/* not "end": jq reads {end} as a keyword */
+	json_object_set_new(doc, "end_reason",
 			    json_string(vy_dev_mk_end_name(r->end)));
 	set_u64(doc, "items_processed", r->processed);
 	set_u64(doc, "items_remaining", r->remaining);

@@ -141,3 +141,12 @@ check "csv --output leaves stdout empty" ! -s "$OUT"
 check "csv --output equals stdout" -z "$(cmp "$T/stdout.csv" "$T/out.csv" 2>&1)"
 expect_rc "against names both files" 0 vyre-decode --against "$G/decode-reset.vyrd" "$G/decode-fault.vyrd"
 contains "against table line" "$OUT" "health $G/decode-reset.vyrd#1 -> $G/decode-fault.vyrd#0: done_count reset 2 -> 1"
+
+# Opcode names beside the numbers; window opcodes given in hex come back
+# in hex too.
+expect_rc "json windows" 0 vyre-decode -j -w 0xf101 "$RUN"
+contains "window opcode in hex" "$OUT" '"opcode_hex": "0xf101"'
+expect_rc "jsonl slot records" 0 vyre-decode -f jsonl --slots all "$G/decode-fault.vyrd"
+contains "jsonl slot record has the opcode name" "$OUT" '"opcode":1,"opcode_name":"store_u32"'
+expect_rc "json slot objects" 0 vyre-decode -j --slots all "$G/decode-fault.vyrd"
+contains "json slot object has the opcode name" "$OUT" '"opcode_name": "store_u32"'

@@ -40,7 +40,7 @@ contains "--list-devices shows a transport" "$OUT" "TRANSPORT"
 word() { od -An -tu4 -j $(($2 * 4)) -N4 "$1" | tr -d ' '; }
 
 expect_rc "sample work file runs" 0 vyre-launch --dump-dir "$T/d0" tests/data/sample.work
-contains "sample report says ok" "$OUT" "end                            ok"
+contains "sample report says ok" "$OUT" "end_reason                     ok"
 check "sample: store_u32 landed" "$(word "$T/d0/control.bin" 150)" = 43981
 check "sample: two atomic adds" "$(word "$T/d0/control.bin" 151)" = 10
 check "sample: packed ops ran" "$(word "$T/d0/control.bin" 154)" = 1
@@ -96,7 +96,7 @@ for sig in INT TERM; do
 	want=130
 	[ $sig = TERM ] && want=143
 	check "SIG$sig exits $want" "$rc" -eq "$want"
-	contains "SIG$sig report says signal" "$T/sig.out" "end                            signal"
+	contains "SIG$sig report says signal" "$T/sig.out" "end_reason                     signal"
 	if [ -x "$BUILD/vyre-decode" ]; then
 		expect_rc "SIG$sig snapshot is valid" 0 vyre-decode "$T/sig.vyrd"
 	else
