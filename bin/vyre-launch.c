@@ -4,6 +4,7 @@
  * synthetic work), stream it through the ring, write snapshots and a report.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 
 #include "device/cl.h"
 #include "wire/dump.h"
+#include "report/bench.h"
 #include "report/cli.h"
 #include "report/decode.h"
 #include "report/emit.h"
@@ -49,12 +51,16 @@ struct opts {
 	struct vy_dev_mk_resource res[MAX_RESOURCES];
 	size_t nres;
 	const char *workfile;
+	uint32_t repeat;		/* --repeat N, default 1 */
+	int compare;			/* --compare A.json B.json */
+	const char *compare_a, *compare_b;
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: " PROG " [options] [WORKFILE|-]\n"
+		"       " PROG " --compare [-j] A.json B.json\n"
 		"Run work on the vyre megakernel and report what happened.\n"
 		"\n"
 		"Device:\n"
@@ -98,7 +104,15 @@ static void usage(FILE *f)
 		"  -f, --format FMT         report format: table or json (default: table)\n"
 		"  -j                       same as --format json\n"
 		"  -o, --output FILE        write the report to FILE (default: stdout)\n"
-		"  -q, --quiet              no report unless -o; errors still go to stderr\n"
+		"  -q, --quiet              no report unless -o, no progress line or early\n"
+		"                           timeout warning; errors still go to stderr\n"
+		"Benchmarking:\n"
+		"      --repeat N           run N times (1..1000, default 1); the report is\n"
+		"                           the last run's plus median, min and max of each\n"
+		"                           figure (spread_*)\n"
+		"      --compare A.json B.json  print every figure of two saved -j reports\n"
+		"                           side by side with B/A, and exit\n"
+		"  A progress line (items, rate, elapsed) goes to stderr when it is a terminal.\n"
 		"  -h, --help               show this help and exit\n"
 		"  -V, --version            show the version and exit\n"
 		"\n"
@@ -133,6 +147,7 @@ enum {
 	O_LIST = 256, O_TRANSPORT, O_KSRC, O_MODE, O_PRIORITY, O_RING_SLOTS,
 	O_WGS, O_WGSIZE, O_TENANTS, O_OBS, O_MAXITERS, O_PUBLISH_BATCH, O_BINARY, O_SYNTH,
 	O_DATA, O_RES, O_TIMEOUT, O_STALL, O_SNAP, O_INTERVAL, O_DUMP, O_PFMT,
+	O_REPEAT, O_COMPARE,
 };
 
 static const struct option longopts[] = {
@@ -159,6 +174,8 @@ static const struct option longopts[] = {
 	{ "interval", required_argument, NULL, O_INTERVAL },
 	{ "dump-dir", required_argument, NULL, O_DUMP },
 	{ "printf-formats", required_argument, NULL, O_PFMT },
+	{ "repeat", required_argument, NULL, O_REPEAT },
+	{ "compare", no_argument, NULL, O_COMPARE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -313,14 +330,36 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case O_PFMT:
 			o->printf_formats = optarg;
 			break;
+		case O_REPEAT:
+			if (parse_u32(optarg, &o->repeat, 0) || o->repeat > 1000)
+				return vy_rep_usage_err(PROG, "bad --repeat '%s' (1..1000)",
+							optarg);
+			break;
+		case O_COMPARE:
+			o->compare = 1;
+			break;
 		default:
 			return vy_rep_usage_err(PROG, "%s: unknown option",
 						argv[optind - 1]);
 		}
 	}
 	o->cfg.device = o->cli.device;
+	if (o->compare && o->cli.fmt != VY_FMT_TABLE &&
+	    o->cli.fmt != VY_FMT_JSON)
+		return vy_rep_usage_err(PROG, "--compare writes a table or json");
+	if (!o->repeat)
+		o->repeat = 1;
 	if (o->list_devices)
 		return -1;
+	if (o->compare) {
+		if (argc - optind != 2)
+			return vy_rep_usage_err(PROG, "--compare takes two reports: A.json B.json");
+		o->compare_a = argv[optind];
+		o->compare_b = argv[optind + 1];
+		return -1;
+	}
+	if (o->repeat > 1 && o->snapshot)
+		return vy_rep_usage_err(PROG, "--repeat runs several times; --snapshot keeps one run: leave one out");
 	if (optind < argc)
 		o->workfile = argv[optind++];
 	if (optind < argc)
@@ -358,10 +397,51 @@ static int fail(struct vy_mk *mk, const struct vy_err *e, int err)
 	return vy_err_exit(err);
 }
 
-int main(int argc, char **argv)
+/* The progress line: on a terminal, unless -q. */
+struct progress {
+	uint64_t total;		/* items the run was given; 0: unknown */
+	double timeout_s;
+	int shown, warned;
+};
+
+static void on_progress(void *arg, const struct vy_dev_mk_run_result *r,
+			uint64_t elapsed_ns)
 {
-	struct opts o;
-	struct vy_rep_work src;
+	struct progress *p = arg;
+	double secs = elapsed_ns / 1e9;
+	double rate = secs > 0 ? r->processed / secs : 0;
+
+	/*
+	 * A run that cannot finish says so as soon as the rate is known,
+	 * not after the timeout: the time it needs at this rate.
+	 */
+	if (!p->warned && p->total && rate > 0 &&
+	    (secs >= 1.0 || secs >= p->timeout_s / 4)) {
+		double need = p->total / rate;
+
+		p->warned = 1;
+		if (need > p->timeout_s) {
+			fprintf(stderr, "%s" PROG ": at %.2f M items/s, %" PRIu64
+				" items need about %.0f s, more than --timeout %g\n"
+				PROG ": hint: give --timeout %.0f, or fewer items\n",
+				p->shown ? "\r\033[K" : "", rate / 1e6, p->total,
+				need, p->timeout_s, need * 1.5 + 1);
+			p->shown = 0;
+		}
+	}
+	if (!isatty(STDERR_FILENO))
+		return;
+	fprintf(stderr, "\r\033[K" PROG ": %" PRIu64, r->processed);
+	if (p->total)
+		fprintf(stderr, " of %" PRIu64, p->total);
+	fprintf(stderr, " items, %.2f M items/s, %.1f s", rate / 1e6, secs);
+	p->shown = 1;
+}
+
+/* One run: open, run, snapshot, report.  *@doc: the report (or NULL). */
+static int run_once(struct opts *o, struct vy_rep_work *src, json_t **doc,
+		    FILE *snapf)
+{
 	struct vy_mk *mk = NULL;
 	struct vy_dev_mk_run_opts ro;
 	struct vy_dev_mk_run_result r;
@@ -369,131 +449,189 @@ int main(int argc, char **argv)
 	struct vy_tel_printf_formats pf = { 0 };
 	struct vy_rep_snapout so = { 0 };
 	struct vy_rep_launch rp;
+	struct progress prog = { 0 };
+	struct vy_err e;
+	uint64_t t_setup, t_run;
+	int err, status = VY_EXIT_OK;
+
+	*doc = NULL;
+	vy_err_clear(&e);
+	memset(&rp, 0, sizeof(rp));
+	prog.total = vy_rep_work_left(src);
+	prog.timeout_s = o->timeout_s;
+	if (o->printf_formats) {
+		err = vy_rep_printf_formats_load(o->printf_formats, &pf, &e);
+		if (err)
+			return fail(NULL, &e, err);
+	}
+	so.name = o->snapshot;
+	so.f = snapf;
+	t_setup = vy_now_ns();
+	err = vy_dev_mk_open(&mk, &o->cfg, &e);
+	if (!err)
+		err = vy_rep_launch_setup(mk, o->workgroups, o->workgroup_size,
+					  &rp.lim, &rp.chosen, &e);
+	if (!err && o->data_path)
+		err = vy_rep_data_load(mk, o->data_path, &e);
+	if (err) {
+		vy_tel_printf_formats_free(&pf);
+		return fail(mk, &e, err);
+	}
+	vy_dev_mk_set_resources(mk, o->res, o->nres);
+	rp.setup_ns = vy_now_ns() - t_setup;
+
+	memset(&ro, 0, sizeof(ro));
+	ro.next = vy_rep_work_next;
+	ro.arg = src;
+	ro.timeout_ns = (uint64_t)(o->timeout_s * 1e9);
+	ro.stall_ns = (uint64_t)(o->stall_s * 1e9);
+	ro.interval_ns = o->interval_ms * 1000000ull;
+	ro.stop = &stop_sig;
+	ro.batch = o->batch;
+	if (o->interval_ms) {
+		ro.on_snapshot = vy_rep_snapshot_write;
+		ro.snap_arg = &so;
+	}
+	if (!o->cli.quiet) {
+		ro.on_progress = on_progress;
+		ro.progress_arg = &prog;
+	}
+	t_run = vy_now_ns();
+	err = vy_dev_mk_run(mk, &ro, &r, &e);
+	if (prog.shown)
+		fputs("\r\033[K", stderr);
+	if (err) {
+		vy_rep_err(stderr, PROG, &e);
+		status = vy_err_exit(err);
+	}
+	if (vy_dev_mk_snapshot(mk, &snap, &e)) {
+		vy_tel_printf_formats_free(&pf);
+		return fail(mk, &e, VY_E_DEVICE);
+	}
+	/* the run as a user times it: start, work, stop, final snapshot */
+	r.wall_ns = vy_now_ns() - t_run;
+	if (so.f && vy_rep_snapshot_write(&so, &snap, &e)) {
+		vy_rep_err(stderr, PROG, &e);
+		status = VY_EXIT_IO;
+	}
+	if (o->dump_dir && vy_rep_dump_dir(o->dump_dir, &snap, &e)) {
+		vy_rep_err(stderr, PROG, &e);
+		status = VY_EXIT_IO;
+	}
+	/* items the source never handed out are remaining too */
+	r.remaining += vy_rep_work_left(src);
+	vy_dev_mk_get_info(mk, &rp.info);
+	vy_dev_mk_get_stats(mk, &rp.st);
+	rp.r = &r;
+	rp.snap = &snap;
+	rp.pf = o->printf_formats ? &pf : NULL;
+	rp.work = o->have_synthetic ? "synthetic" :
+		  strcmp(o->workfile, "-") ? o->workfile : "<stdin>";
+	rp.items_given = prog.total;
+	*doc = vy_rep_launch_json(&rp);
+	if (!err) {
+		int v = vy_rep_launch_verdict(stderr, PROG, &rp, o->timeout_s,
+					      o->stall_s, vy_dev_mk_inflight(mk),
+					      stop_sig);
+
+		/* a failed write stands unless the run itself failed */
+		if (v != VY_EXIT_OK || status == VY_EXIT_OK)
+			status = v;
+	}
+	vy_tel_printf_formats_free(&pf);
+	vy_dev_mk_close(mk);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+	struct vy_rep_work src;
+	struct vy_rep_runs runs;
 	struct vy_err e;
 	struct sigaction sa;
-	FILE *rf = stdout;
-	json_t *doc;
+	FILE *rf = stdout, *snapf = NULL;
+	json_t *doc = NULL;
+	uint32_t i;
 	int rc, err, status = VY_EXIT_OK;
 
 	vy_err_clear(&e);
-	memset(&rp, 0, sizeof(rp));
 	rc = parse_args(argc, argv, &o);
 	if (rc >= 0)
 		return rc;
 	if (o.list_devices)
 		return list_devices(o.cli.fmt);
+	if (o.compare)
+		return vy_rep_launch_compare(stdout, PROG, o.compare_a,
+					     o.compare_b, o.cli.fmt);
 	err = vy_rep_work_load(&src, o.have_synthetic ? NULL : o.workfile,
 			       o.binary, o.synthetic, o.synthetic_op, &e);
 	if (!err)
 		err = vy_rep_data_layout(o.data_path, o.res, o.nres,
 					 &o.cfg.data_words, &e);
-	if (!err && o.printf_formats)
-		err = vy_rep_printf_formats_load(o.printf_formats, &pf, &e);
 	if (err)
 		return fail(NULL, &e, err);
 	if (o.snapshot) {
-		so.name = o.snapshot;
 		if (!strcmp(o.snapshot, "-")) {
 			/* as vyre-mkdump: binary never goes to a terminal */
-			if (isatty(STDOUT_FILENO))
+			if (isatty(STDOUT_FILENO)) {
+				vy_rep_work_free(&src);
 				return vy_rep_usage_err(PROG, "--snapshot -: standard output is a terminal; redirect it or give a FILE");
-			so.f = stdout;
+			}
+			snapf = stdout;
 			rf = stderr;
 		} else {
-			so.f = fopen(o.snapshot, "wb");
-			if (!so.f) {
+			snapf = fopen(o.snapshot, "wb");
+			if (!snapf) {
 				fprintf(stderr, PROG ": %s: %s\n", o.snapshot,
 					strerror(errno));
+				vy_rep_work_free(&src);
 				return VY_EXIT_IO;
 			}
 		}
 	}
-	err = vy_dev_mk_open(&mk, &o.cfg, &e);
-	if (!err)
-		err = vy_rep_launch_setup(mk, o.workgroups, o.workgroup_size,
-					  &rp.lim, &rp.chosen, &e);
-	if (!err && o.data_path)
-		err = vy_rep_data_load(mk, o.data_path, &e);
-	if (err)
-		return fail(mk, &e, err);
-	vy_dev_mk_set_resources(mk, o.res, o.nres);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	memset(&ro, 0, sizeof(ro));
-	ro.next = vy_rep_work_next;
-	ro.arg = &src;
-	ro.timeout_ns = (uint64_t)(o.timeout_s * 1e9);
-	ro.stall_ns = (uint64_t)(o.stall_s * 1e9);
-	ro.interval_ns = o.interval_ms * 1000000ull;
-	ro.stop = &stop_sig;
-	ro.batch = o.batch;
-	if (o.interval_ms) {
-		ro.on_snapshot = vy_rep_snapshot_write;
-		ro.snap_arg = &so;
+	vy_rep_runs_init(&runs, o.repeat, argc, argv);
+	for (i = 0; i < o.repeat && !stop_sig; i++) {
+		json_decref(doc);
+		if (i)
+			vy_rep_work_rewind(&src);
+		status = run_once(&o, &src, &doc, snapf);
+		if (!doc)
+			break;
+		vy_rep_runs_add(&runs, doc);
+		if (status != VY_EXIT_OK)
+			break;
 	}
-	err = vy_dev_mk_run(mk, &ro, &r, &e);
-	if (err) {
-		vy_rep_err(stderr, PROG, &e);
-		status = vy_err_exit(err);
-	}
-	if (vy_dev_mk_snapshot(mk, &snap, &e))
-		return fail(mk, &e, VY_E_DEVICE);
-	if (so.f) {
-		if (vy_rep_snapshot_write(&so, &snap, &e)) {
-			vy_rep_err(stderr, PROG, &e);
+	if (snapf && snapf != stdout)
+		fclose(snapf);
+	if (doc) {
+		vy_rep_runs_finish(&runs, doc);
+		if (o.cli.output) {
+			rf = fopen(o.cli.output, "w");
+			if (!rf) {
+				fprintf(stderr, PROG ": %s: %s\n", o.cli.output,
+					strerror(errno));
+				status = VY_EXIT_IO;
+			}
+		} else if (o.cli.quiet) {
+			rf = NULL;
+		}
+		if (rf && o.cli.fmt == VY_FMT_JSON)
+			vy_rep_emit_json(rf, doc, "vyre-launch/1", 1);
+		else if (rf)
+			vy_rep_launch_table(rf, doc);
+		if (rf && o.cli.output && fclose(rf)) {
+			fprintf(stderr, PROG ": %s: write error\n", o.cli.output);
 			status = VY_EXIT_IO;
 		}
-		if (so.f != stdout)
-			fclose(so.f);
-	}
-	if (o.dump_dir && vy_rep_dump_dir(o.dump_dir, &snap, &e)) {
-		vy_rep_err(stderr, PROG, &e);
-		status = VY_EXIT_IO;
-	}
-	/* items the source never handed out are remaining too */
-	r.remaining += vy_rep_work_left(&src);
-	vy_dev_mk_get_info(mk, &rp.info);
-	vy_dev_mk_get_stats(mk, &rp.st);
-	rp.r = &r;
-	rp.snap = &snap;
-	rp.pf = o.printf_formats ? &pf : NULL;
-	rp.work = o.have_synthetic ? "synthetic" :
-		  strcmp(o.workfile, "-") ? o.workfile : "<stdin>";
-	doc = vy_rep_launch_json(&rp);
-	if (o.cli.output) {
-		rf = fopen(o.cli.output, "w");
-		if (!rf) {
-			fprintf(stderr, PROG ": %s: %s\n", o.cli.output,
-				strerror(errno));
-			status = VY_EXIT_IO;
-		}
-	} else if (o.cli.quiet) {
-		rf = NULL;
-	}
-	if (rf && o.cli.fmt == VY_FMT_JSON)
-		vy_rep_emit_json(rf, doc, "vyre-launch/1", 1);
-	else if (rf)
-		vy_rep_launch_table(rf, doc);
-	if (rf && o.cli.output && fclose(rf)) {
-		fprintf(stderr, PROG ": %s: write error\n", o.cli.output);
-		status = VY_EXIT_IO;
 	}
 	json_decref(doc);
-	if (!err) {
-		int v = vy_rep_launch_verdict(stderr, PROG, &rp, o.timeout_s,
-					      o.stall_s, vy_dev_mk_inflight(mk),
-					      stop_sig);
-
-		/* a failed write of the report stands unless the run failed */
-		if (v != VY_EXIT_OK || status == VY_EXIT_OK)
-			status = v;
-	}
-	free(r.lat_ns);
-	vy_tel_printf_formats_free(&pf);
+	vy_rep_runs_free(&runs);
 	vy_rep_work_free(&src);
-	vy_dev_mk_close(mk);
 	return status;
 }

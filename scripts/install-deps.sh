@@ -5,7 +5,7 @@
 set -e
 PKGS="make gcc clang libclang-rt-14-dev ocl-icd-opencl-dev opencl-headers
 pocl-opencl-icd clinfo liburing-dev libjansson-dev libxxhash-dev mandoc
-prometheus"
+prometheus time"
 missing=""
 for p in $PKGS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |

@@ -307,6 +307,12 @@ int vy_rep_work_next(void *arg, uint32_t w[16], int *fence,
 	return 1;
 }
 
+void vy_rep_work_rewind(struct vy_rep_work *w)
+{
+	w->next = 0;
+	w->synth_i = 0;
+}
+
 uint64_t vy_rep_work_left(const struct vy_rep_work *w)
 {
 	uint64_t n = 0;
@@ -511,6 +517,7 @@ json_t *vy_rep_launch_json(struct vy_rep_launch *rp)
 	/* not "end": jq reads {end} as a keyword */
 	json_object_set_new(doc, "end_reason",
 			    json_string(vy_dev_mk_end_name(r->end)));
+	set_u64(doc, "items_given", rp->items_given);
 	set_u64(doc, "items_processed", r->processed);
 	set_u64(doc, "items_remaining", r->remaining);
 	set_u64(doc, "items_faulted", r->faulted);
@@ -518,7 +525,7 @@ json_t *vy_rep_launch_json(struct vy_rep_launch *rp)
 	set_u64(doc, "wall_ns", r->wall_ns);
 	json_object_set_new(doc, "items_per_second",
 			    json_real(secs > 0 ? r->processed / secs : 0));
-	set_u64(doc, "queue_plan_ns", rp->st.plan_ns);
+	set_u64(doc, "setup_ns", rp->setup_ns);
 	set_u64(doc, "queue_publish_ns", rp->st.publish_ns);
 	set_u64(doc, "backend_dispatch_ns", rp->st.dispatch_ns);
 	json_object_set_new(doc, "geometry", json_pack(
@@ -536,12 +543,12 @@ json_t *vy_rep_launch_json(struct vy_rep_launch *rp)
 		"resident_workgroups",
 		(json_int_t)rp->lim.resident_worker_groups));
 	json_object_set_new(doc, "telemetry", telemetry_json(rp));
-	vy_rep_sort_u64(r->lat_ns, r->nlat);
-	set_u64(lat, "count", r->nlat);
-	set_u64(lat, "p50_ns", vy_rep_percentile(r->lat_ns, r->nlat, 0.50));
-	set_u64(lat, "p90_ns", vy_rep_percentile(r->lat_ns, r->nlat, 0.90));
-	set_u64(lat, "p99_ns", vy_rep_percentile(r->lat_ns, r->nlat, 0.99));
-	set_u64(lat, "max_ns", r->nlat ? r->lat_ns[r->nlat - 1] : 0);
+	/* from the fixed-size histogram: percentiles within 6.25 % */
+	set_u64(lat, "count", r->lat.n);
+	set_u64(lat, "p50_ns", vy_hist_quantile(&r->lat, 0.50));
+	set_u64(lat, "p90_ns", vy_hist_quantile(&r->lat, 0.90));
+	set_u64(lat, "p99_ns", vy_hist_quantile(&r->lat, 0.99));
+	set_u64(lat, "max_ns", r->lat.max);
 	json_object_set_new(doc, "latency", lat);
 	json_object_set_new(doc, "control", json_pack(
 		"{s:I,s:I,s:I,s:I}",

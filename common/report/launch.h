@@ -134,6 +134,9 @@ int vy_rep_work_next(void *arg, uint32_t w[16], int *fence,
 /* Items not yet handed out (fences do not count). */
 uint64_t vy_rep_work_left(const struct vy_rep_work *w);
 
+/* Hand the same items out again from the first (--repeat). */
+void vy_rep_work_rewind(struct vy_rep_work *w);
+
 /*
  * The data buffer of a run: --data's file (@data_path, may be NULL) at
  * word 0, then room for each resource file (LOAD_MISS answers) in order;
@@ -174,17 +177,19 @@ int vy_rep_dump_dir(const char *dir, const struct vy_snapshot *s,
 struct vy_rep_launch {
 	struct vy_dev_mk_info info;	/* what ran */
 	struct vy_dev_mk_stats st;
-	struct vy_dev_mk_run_result *r;	/* lat_ns is sorted by the report */
+	struct vy_dev_mk_run_result *r;
 	const struct vy_snapshot *snap;	/* the final snapshot */
 	const struct vy_tel_printf_formats *pf;	/* NULL: no formats */
 	const char *work;		/* "synthetic", a file, "<stdin>" */
 	struct vy_dev_limits lim;	/* the device's limits */
 	struct vy_pol_launch_geometry chosen;	/* the policy's geometry */
+	uint64_t setup_ns;		/* device open, kernel build, geometry */
+	uint64_t items_given;		/* items the source held at the start */
 };
 
 /*
  * The report as a JSON object (schema added by the writer); the same keys
- * as vyre-launch(1) lists.  Sorts @rp->r->lat_ns.  New reference.
+ * as vyre-launch(1) lists.  New reference.
  */
 json_t *vy_rep_launch_json(struct vy_rep_launch *rp);
 
