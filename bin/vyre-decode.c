@@ -177,7 +177,8 @@ int main(int argc, char **argv)
 	c.poll_ms = 200;
 	c.o.window_opcodes = window_ops;
 	c.o.debug_mode = VY_READ_LENIENT;
-	while ((opt = getopt_long(argc, argv, "f:jo:qw:hV", longopts, NULL)) !=
+	opterr = 0;	/* mistakes are worded by vy_rep_usage_err */
+	while ((opt = getopt_long(argc, argv, ":f:jo:qw:hV", longopts, NULL)) !=
 	       -1) {
 		switch (opt) {
 		case 'f':
@@ -266,9 +267,15 @@ int main(int argc, char **argv)
 		case 'V':
 			vy_rep_cli_version(PROG);
 			return VY_EXIT_OK;
+		case ':':
+			return vy_rep_usage_err(PROG, "%s: needs a value",
+						argv[optind - 1]);
 		default:
-			fprintf(stderr, PROG ": hint: try --help\n");
-			return VY_EXIT_USAGE;
+			if (optopt)
+				return vy_rep_usage_err(PROG, "-%c: unknown option",
+							optopt);
+			return vy_rep_usage_err(PROG, "%s: unknown option",
+						argv[optind - 1]);
 		}
 	}
 	/* the report is the only thing on stdout: send it nowhere */

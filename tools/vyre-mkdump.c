@@ -202,10 +202,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			printf("%s %s\n", prog, VY_VERSION);
 			exit(VY_EXIT_OK);
 		case ':':
-			return usage_error("option '%s' needs a value",
+			return usage_error("%s: needs a value",
 					   argv[optind - 1]);
 		default:
-			return usage_error("unknown option '%s'",
+			return usage_error("%s: unknown option",
 					   argv[optind - 1]);
 		}
 	}

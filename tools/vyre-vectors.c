@@ -680,7 +680,7 @@ int main(int argc, char **argv)
 	int opt, verbose = 0, i, bad_file = 0;
 
 	opterr = 0;	/* mistakes are worded by vy_rep_usage_err */
-	while ((opt = getopt_long(argc, argv, "k:i:vlhV", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":k:i:vlhV", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'k': only_kind = optarg; break;
 		case 'i': only_id = optarg; break;
@@ -691,6 +691,9 @@ int main(int argc, char **argv)
 			return 0;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("vyre-vectors %s\n", VY_VERSION); return 0;
+		case ':':
+			return vy_rep_usage_err(prog, "%s: needs a value",
+						argv[optind - 1]);
 		default:
 			return vy_rep_usage_err(prog, "%s: unknown option",
 						argv[optind - 1]);

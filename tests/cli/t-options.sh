@@ -83,3 +83,9 @@ expect_rc "stream --direct (now --o-direct) exits 2" 2 vyre-stream --direct on /
 # No arguments where some are required: 2.
 expect_rc "recommend with no arguments exits 2" 2 vyre-recommend
 expect_rc "launch with no work exits 2" 2 vyre-launch
+# A missing value is worded the same everywhere.
+for p in "vyre-launch --timeout" "vyre-decode --poll" "vyre-recommend --check" \
+	"vyre-stream --chunk" "vyre-mkdump --raw" "vyre-vectors --kind"; do
+	expect_rc "${p% *} ${p#* } without a value exits 2" 2 $p
+	contains "${p% *}: '${p#* }: needs a value'" "$ERR" "${p% *}: ${p#* }: needs a value"
+done
