@@ -101,7 +101,8 @@ static void usage(FILE *f)
 		"      --interval MS        also write a snapshot every MS ms to that stream\n"
 		"      --dump-dir DIR       write control.bin, ring.bin, debug.bin and io.bin\n"
 		"      --printf-formats FILE  render PRINTF records with \"ID FORMAT\" lines\n"
-		"  -f, --format FMT         report format: table or json (default: table)\n"
+		"  -f, --format FMT         report format: table, json or jsonl (one line)\n"
+		"                           (default: table)\n"
 		"  -j                       same as --format json\n"
 		"  -o, --output FILE        write the report to FILE (default: stdout)\n"
 		"  -q, --quiet              no report unless -o, no progress line or early\n"
@@ -194,8 +195,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	vy_rep_cli_init(&o->cli, PROG,
 			VY_REP_CLI_FORMAT | VY_REP_CLI_OUTPUT | VY_REP_CLI_QUIET |
 				VY_REP_CLI_DEVICE,
-			1u << VY_FMT_TABLE | 1u << VY_FMT_JSON, VY_FMT_TABLE,
-			usage, argv);
+			1u << VY_FMT_TABLE | 1u << VY_FMT_JSON |
+				1u << VY_FMT_JSONL, VY_FMT_TABLE, usage, argv);
 	while ((c = getopt_long(argc, argv, VY_REP_CLI_SHORT, longopts,
 				NULL)) != -1) {
 		int rc = vy_rep_cli_opt(&o->cli, c, optarg);
@@ -344,9 +345,6 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		}
 	}
 	o->cfg.device = o->cli.device;
-	if (o->compare && o->cli.fmt != VY_FMT_TABLE &&
-	    o->cli.fmt != VY_FMT_JSON)
-		return vy_rep_usage_err(PROG, "--compare writes a table or json");
 	if (!o->repeat)
 		o->repeat = 1;
 	if (o->list_devices)
@@ -560,7 +558,8 @@ int main(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	if (o.list_devices)
-		return list_devices(o.cli.fmt);
+		return list_devices(o.cli.fmt == VY_FMT_TABLE ? VY_FMT_TABLE :
+							       VY_FMT_JSON);
 	if (o.compare)
 		return vy_rep_launch_compare(stdout, PROG, o.compare_a,
 					     o.compare_b, o.cli.fmt);
@@ -621,8 +620,9 @@ int main(int argc, char **argv)
 		} else if (o.cli.quiet) {
 			rf = NULL;
 		}
-		if (rf && o.cli.fmt == VY_FMT_JSON)
-			vy_rep_emit_json(rf, doc, "vyre-launch/1", 1);
+		if (rf && o.cli.fmt != VY_FMT_TABLE)
+			vy_rep_emit_json(rf, doc, "vyre-launch/1",
+					 o.cli.fmt == VY_FMT_JSON);
 		else if (rf)
 			vy_rep_launch_table(rf, doc);
 		if (rf && o.cli.output && fclose(rf)) {

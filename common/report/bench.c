@@ -226,7 +226,7 @@ int vy_rep_launch_compare(FILE *f, const char *prog, const char *a,
 		json_decref(da);
 		return rc;
 	}
-	if (fmt == VY_FMT_JSON) {
+	if (fmt == VY_FMT_JSON || fmt == VY_FMT_JSONL) {
 		json_t *doc = json_object();
 
 		rows = json_array();
@@ -234,7 +234,8 @@ int vy_rep_launch_compare(FILE *f, const char *prog, const char *a,
 		json_object_set_new(doc, "a", json_string(a));
 		json_object_set_new(doc, "b", json_string(b));
 		json_object_set_new(doc, "figures", rows);
-		rc = vy_rep_emit_json(f, doc, "vyre-launch-compare/1", 1) ?
+		rc = vy_rep_emit_json(f, doc, "vyre-launch-compare/1",
+				      fmt == VY_FMT_JSON) ?
 			     VY_EXIT_IO : 0;
 		json_decref(doc);
 	} else {

@@ -45,7 +45,7 @@ void vy_rep_runs_free(struct vy_rep_runs *rs);
 
 /*
  * vyre-launch --compare: read two vyre-launch/1 reports and write every
- * number both have, A, B and B/A, as a table or (@fmt json) a
+ * number both have, A, B and B/A, as a table or (@fmt json; jsonl on one line) a
  * vyre-launch-compare/1 document.  Returns the exit status: 0, 3 (not a
  * vyre-launch report), 4 (cannot read), after "PROG: FILE: what".
  */

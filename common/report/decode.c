@@ -662,7 +662,8 @@ int vy_rep_decode_slot_lines(FILE *f, const struct vy_rep_decode *r,
 	size_t i, hl;
 
 	hl = (size_t)snprintf(head, sizeof(head),
-			      "{\"schema\":\"%.64s\",\"record\":\"slot\","
+			      "{\"schema\":\"%.64s\",\"version\":\"" VY_VERSION
+			      "\",\"record\":\"slot\","
 			      "\"snapshot\":%" PRIu64 ",\"slot_idx\":",
 			      schema, r->index);
 	if (hl >= sizeof(head))

@@ -306,6 +306,7 @@ size_t vy_rep_recommendation_jsonl(char *buf, const struct vy_pol_launch_recomme
 	char *p = buf;
 
 	p = vy_rep_put_str(p, "{\"schema\":\"" VY_RECOMMEND_SCHEMA
+		       "\",\"version\":\"" VY_VERSION
 		       "\",\"geometry\":{\"workgroup_size_x\":");
 	p = vy_rep_put_u64(p, r->geometry.workgroup_size_x);
 	p = vy_rep_put_str(p, ",\"slot_count\":");
@@ -370,6 +371,7 @@ size_t vy_rep_policy_error_jsonl(char *buf, int code, const char *msg,
 	char *p = buf;
 
 	p = vy_rep_put_str(p, "{\"schema\":\"" VY_RECOMMEND_SCHEMA
+		       "\",\"version\":\"" VY_VERSION
 		       "\",\"error\":{\"code\":\"");
 	p = vy_rep_put_str(p, vy_err_name(code));
 	p = vy_rep_put_str(p, "\",\"message\":\"");

@@ -43,6 +43,9 @@ for p in launch decode recommend stream; do
 		check "vyre-$p $j: schema then version" \
 			"$(sed -n '2p;3p' "$OUT" | tr -d ' \n')" = "\"schema\":\"vyre-$p/1\",\"version\":\"0.1.0\","
 	done
+	expect_rc "vyre-$p -f jsonl exits 0" 0 $c -f jsonl
+	check "vyre-$p -f jsonl: one document a line, schema and version first" \
+		"$(head -n 1 "$OUT" | cut -c1-$((37 + ${#p})))" = "{\"schema\":\"vyre-$p/1\",\"version\":\"0.1.0\""
 	expect_rc "vyre-$p -f bogus exits 2" 2 $c -f bogus
 	contains "vyre-$p -f bogus names the formats" "$ERR" "unknown format 'bogus'"
 	rm -f "$T/o.json"
