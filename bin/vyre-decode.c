@@ -133,10 +133,8 @@ enum {
 };
 
 static const struct option longopts[] = {
-	{ "format", required_argument, NULL, 'f' },
-	{ "output", required_argument, NULL, 'o' },
+	VY_REP_CLI_LONGOPTS,
 	{ "windows", required_argument, NULL, 'w' },
-	{ "quiet", no_argument, NULL, 'q' },
 	{ "control", required_argument, NULL, OPT_CONTROL },
 	{ "ring", required_argument, NULL, OPT_RING },
 	{ "debug", required_argument, NULL, OPT_DEBUG },
@@ -151,8 +149,6 @@ static const struct option longopts[] = {
 	{ "debug-log", required_argument, NULL, OPT_DEBUG_LOG },
 	{ "printf-formats", required_argument, NULL, OPT_PRINTF },
 	{ "strict", no_argument, NULL, OPT_STRICT },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -165,7 +161,8 @@ int main(int argc, char **argv)
 	struct vy_tel_printf_formats pf = { 0 };
 	struct sigaction sa;
 	struct vy_err e;
-	bool raw_mode, quiet = false;
+	struct vy_rep_cli cli;
+	bool raw_mode;
 	int opt, i;
 	uint64_t v;
 
@@ -177,23 +174,19 @@ int main(int argc, char **argv)
 	c.poll_ms = 200;
 	c.o.window_opcodes = window_ops;
 	c.o.debug_mode = VY_READ_LENIENT;
-	opterr = 0;	/* mistakes are worded by vy_rep_usage_err */
-	while ((opt = getopt_long(argc, argv, ":f:jo:qw:hV", longopts, NULL)) !=
-	       -1) {
+	vy_rep_cli_init(&cli, PROG,
+			VY_REP_CLI_FORMAT | VY_REP_CLI_OUTPUT | VY_REP_CLI_QUIET,
+			0x3f, VY_FMT_TABLE, usage, argv);
+	while ((opt = getopt_long(argc, argv, VY_REP_CLI_SHORT "w:", longopts,
+				  NULL)) != -1) {
+		int rc = vy_rep_cli_opt(&cli, opt, optarg);
+
+		if (rc != VY_REP_CLI_MINE) {
+			if (rc != VY_REP_CLI_NEXT)
+				return rc;
+			continue;
+		}
 		switch (opt) {
-		case 'f':
-			if (vy_rep_format_parse(optarg, 0x3f, &c.fmt, &e))
-				return vy_rep_usage_err(PROG, "%s", e.msg);
-			break;
-		case 'j':
-			c.fmt = VY_FMT_JSON;
-			break;
-		case 'o':
-			c.output = optarg;
-			break;
-		case 'q':
-			quiet = true;
-			break;
 		case 'w':
 			if (parse_windows(&c, optarg, window_ops))
 				return VY_EXIT_USAGE;
@@ -261,25 +254,15 @@ int main(int argc, char **argv)
 		case OPT_STRICT:
 			c.strict = true;
 			break;
-		case 'h':
-			usage(stdout);
-			return VY_EXIT_OK;
-		case 'V':
-			vy_rep_cli_version(PROG);
-			return VY_EXIT_OK;
-		case ':':
-			return vy_rep_usage_err(PROG, "%s: needs a value",
-						argv[optind - 1]);
 		default:
-			if (optopt)
-				return vy_rep_usage_err(PROG, "-%c: unknown option",
-							optopt);
 			return vy_rep_usage_err(PROG, "%s: unknown option",
 						argv[optind - 1]);
 		}
 	}
+	c.fmt = cli.fmt;
+	c.output = cli.output;
 	/* the report is the only thing on stdout: send it nowhere */
-	if (quiet && !c.output && !freopen("/dev/null", "w", stdout)) {
+	if (cli.quiet && !c.output && !freopen("/dev/null", "w", stdout)) {
 		fprintf(stderr, PROG ": /dev/null: %s\n", strerror(errno));
 		return VY_EXIT_IO;
 	}

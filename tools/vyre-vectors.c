@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report/cli.h"
 #include "report/emit.h"
 #include "wire/util.h"
 #include "vectors.h"
@@ -656,7 +657,7 @@ static void usage(FILE *f)
 "                    mismatches\n"
 "  -l, --list-kinds  list the kinds this build implements\n"
 "  -h, --help        this help\n"
-"      --version     print the version\n"
+"  -V, --version     print the version\n"
 "\n"
 "Each mismatch is printed as 'FILE: ID: FIELD: expected E, got G'; the\n"
 "last line is 'N passed, N failed' (', N skipped' where any). A kind with\n"
@@ -667,33 +668,36 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
+		VY_REP_CLI_LONGOPTS,
 		{ "kind", required_argument, NULL, 'k' },
 		{ "id", required_argument, NULL, 'i' },
-		{ "verbose", no_argument, NULL, 'v' },
 		{ "list-kinds", no_argument, NULL, 'l' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
 		{ 0 }
 	};
+	struct vy_rep_cli cli;
 	const char *only_kind = NULL, *only_id = NULL;
 	struct totals t = { 0 };
 	int opt, verbose = 0, i, bad_file = 0;
 
-	opterr = 0;	/* mistakes are worded by vy_rep_usage_err */
-	while ((opt = getopt_long(argc, argv, ":k:i:vlhV", opts, NULL)) != -1) {
+	vy_rep_cli_init(&cli, prog, VY_REP_CLI_VERBOSE, 0, VY_FMT_TABLE, usage,
+			argv);
+	while ((opt = getopt_long(argc, argv, VY_REP_CLI_SHORT "k:i:l", opts,
+				  NULL)) != -1) {
+		int rc = vy_rep_cli_opt(&cli, opt, optarg);
+
+		if (rc != VY_REP_CLI_MINE) {
+			if (rc != VY_REP_CLI_NEXT)
+				return rc;
+			verbose = cli.verbose > 0;
+			continue;
+		}
 		switch (opt) {
 		case 'k': only_kind = optarg; break;
 		case 'i': only_id = optarg; break;
-		case 'v': verbose = 1; break;
 		case 'l':
 			for (i = 0; i < (int)nkinds; i++)
 				printf("%s\n", kinds[i].kind);
 			return 0;
-		case 'h': usage(stdout); return 0;
-		case 'V': printf("vyre-vectors %s\n", VY_VERSION); return 0;
-		case ':':
-			return vy_rep_usage_err(prog, "%s: needs a value",
-						argv[optind - 1]);
 		default:
 			return vy_rep_usage_err(prog, "%s: unknown option",
 						argv[optind - 1]);
