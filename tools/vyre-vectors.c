@@ -4,7 +4,8 @@
  *
  * Prints each mismatch as "FILE: ID: FIELD: expected E, got G" and closes
  * with "N passed, N failed" (", N skipped" where any).  Exit 0 when nothing
- * failed, 1 when a case failed, 2 on usage, 3 on an unreadable vector file.
+ * failed, 1 when a case failed, 2 on usage, 3 on a malformed vector file,
+ * 4 on one that cannot be read.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -662,7 +663,8 @@ static void usage(FILE *f)
 "Each mismatch is printed as 'FILE: ID: FIELD: expected E, got G'; the\n"
 "last line is 'N passed, N failed' (', N skipped' where any). A kind with\n"
 "no implementation is counted as skipped. Exit 0 when nothing failed,\n"
-"1 when a case failed, 2 on usage errors, 3 on an unreadable file.\n");
+"1 when a case failed, 2 on usage errors, 3 on a file that is not a JSON\n"
+"array of cases, 4 on a file that cannot be read.\n");
 }
 
 int main(int argc, char **argv)
@@ -710,13 +712,17 @@ int main(int argc, char **argv)
 		struct vy_err e;
 		uint8_t *buf;
 		size_t len, k;
+		int ret;
 		char *text;
 		json_error_t jerr;
 		json_t *root, *cs;
 
-		if (vy_read_file(argv[i], &buf, &len, &e)) {
+		ret = vy_read_file(argv[i], &buf, &len, &e);
+		if (ret) {
+			/* missing or unreadable: 4, as in every program */
 			fprintf(stderr, "%s: %s\n", prog, e.msg);
-			bad_file = 1;
+			if (vy_err_exit(ret) > bad_file)
+				bad_file = vy_err_exit(ret);
 			continue;
 		}
 		text = quote_big_ints((const char *)buf, len);
@@ -728,7 +734,8 @@ int main(int argc, char **argv)
 				argv[i], root ? 0 : jerr.position,
 				root ? "not a JSON array of cases" : jerr.text);
 			json_decref(root);
-			bad_file = 1;
+			if (VY_EXIT_DATA > bad_file)
+				bad_file = VY_EXIT_DATA;
 			continue;
 		}
 		json_array_foreach(root, k, cs)
@@ -742,6 +749,6 @@ int main(int argc, char **argv)
 	else
 		printf("%u passed, %u failed\n", t.pass, t.fail);
 	if (bad_file)
-		return 3;
+		return bad_file;
 	return t.fail ? 1 : 0;
 }

@@ -92,3 +92,8 @@ for p in "vyre-launch --timeout" "vyre-decode --poll" "vyre-recommend --check" \
 	expect_rc "${p% *} ${p#* } without a value exits 2" 2 $p
 	contains "${p% *}: '${p#* }: needs a value'" "$ERR" "${p% *}: ${p#* }: needs a value"
 done
+# A missing input exits 4 in the tools too.
+expect_rc "vyre-mkdump missing input exits 4" 4 vyre-mkdump -o "$T/x.vyrd" "$T/missing-input"
+expect_rc "vyre-mkdump --check missing input exits 4" 4 vyre-mkdump --check "$T/missing-input"
+expect_rc "vyre-vectors missing input exits 4" 4 vyre-vectors "$T/missing-input"
+contains "vyre-vectors names the missing file" "$ERR" "$T/missing-input"

@@ -3,7 +3,7 @@
 
 expect_rc "vyre-vectors without files exits 2" 2 vyre-vectors
 expect_rc "vyre-vectors unknown option exits 2" 2 vyre-vectors --bogus
-expect_rc "vyre-vectors missing file exits 3" 3 vyre-vectors "$T/nope.json"
+expect_rc "vyre-vectors missing file exits 4" 4 vyre-vectors "$T/nope.json"
 
 printf '[{"id":"x1","source":"derived","kind":"no_such_kind","input":{},"expected":{}}]' >"$T/unk.json"
 expect_rc "unknown kind is not a failure" 0 vyre-vectors "$T/unk.json"
