@@ -482,10 +482,11 @@ static json_t *telemetry_json(const struct vy_rep_launch *rp)
 	set_u64(tel, "kernel_launches", rp->st.launches);
 	set_u64(tel, "sync_points", rp->st.t.sync_points);
 	set_u64(tel, "transfer_commands", rp->st.t.commands);
-	json_object_set_new(tel, "occupancy_proxy_bps",
-			    json_integer(rc.occupancy_proxy_bps));
-	json_object_set_new(tel, "frontier_density_bps",
-			    json_integer(rc.frontier_density_bps));
+	/* ratios, not basis points: "bps" reads as bytes per second */
+	json_object_set_new(tel, "occupancy_proxy_ratio",
+			    json_real(rc.occupancy_proxy_bps / 1e4));
+	json_object_set_new(tel, "frontier_density_ratio",
+			    json_real(rc.frontier_density_bps / 1e4));
 	if (have_rec) {
 		json_object_set_new(tel, "topology", json_string(
 			vy_pol_topology_name(rec.topology)));

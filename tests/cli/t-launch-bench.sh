@@ -65,3 +65,8 @@ if [ -x /usr/bin/time ]; then
 else
 	skip "peak RSS does not grow with the items" "/usr/bin/time missing"
 fi
+
+# Ratios, not basis points ("bps" reads as bytes per second).
+expect_rc "report of a small run" 0 $L --synthetic 1K
+contains "occupancy as a ratio" "$OUT" "telemetry.occupancy_proxy_ratio"
+check "no *_bps figure in the report" -z "$(grep _bps "$OUT")"
