@@ -70,3 +70,11 @@ fi
 expect_rc "report of a small run" 0 $L --synthetic 1K
 contains "occupancy as a ratio" "$OUT" "telemetry.occupancy_proxy_ratio"
 check "no *_bps figure in the report" -z "$(grep _bps "$OUT")"
+
+# A binary snapshot is never written to a terminal.
+if command -v script >/dev/null 2>&1; then
+	script -qec "vyre-launch -d cpu --synthetic 10 --snapshot -; echo rc=\$?" /dev/null >"$T/snap.tty" 2>&1
+	contains "--snapshot - to a terminal exits 2" "$T/snap.tty" "rc=2"
+	contains "--snapshot - to a terminal says why" "$T/snap.tty" "standard output is a terminal"
+	check "no VYRD bytes on the terminal" -z "$(grep -a VYRD "$T/snap.tty")"
+fi
