@@ -177,16 +177,11 @@ int main(int argc, char **argv)
 	vy_rep_cli_init(&cli, PROG,
 			VY_REP_CLI_FORMAT | VY_REP_CLI_OUTPUT | VY_REP_CLI_QUIET,
 			0x3f, VY_FMT_TABLE, usage, argv);
-	while ((opt = getopt_long(argc, argv, VY_REP_CLI_SHORT "w:", longopts,
-				  NULL)) != -1) {
-		int rc = vy_rep_cli_opt(&cli, opt, optarg);
-
-		if (rc != VY_REP_CLI_MINE) {
-			if (rc != VY_REP_CLI_NEXT)
-				return rc;
-			continue;
-		}
+	while ((opt = vy_rep_cli_next(&cli, argc, argv, VY_REP_CLI_SHORT "w:",
+				      longopts)) != VY_REP_CLI_END) {
 		switch (opt) {
+		case VY_REP_CLI_EXIT:
+			return cli.exit;
 		case 'w':
 			if (parse_windows(&c, optarg, window_ops))
 				return VY_EXIT_USAGE;

@@ -197,16 +197,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
 				VY_REP_CLI_DEVICE,
 			1u << VY_FMT_TABLE | 1u << VY_FMT_JSON |
 				1u << VY_FMT_JSONL, VY_FMT_TABLE, usage, argv);
-	while ((c = getopt_long(argc, argv, VY_REP_CLI_SHORT, longopts,
-				NULL)) != -1) {
-		int rc = vy_rep_cli_opt(&o->cli, c, optarg);
-
-		if (rc != VY_REP_CLI_MINE) {
-			if (rc != VY_REP_CLI_NEXT)
-				return rc;
-			continue;
-		}
+	while ((c = vy_rep_cli_next(&o->cli, argc, argv, VY_REP_CLI_SHORT,
+				    longopts)) != VY_REP_CLI_END) {
 		switch (c) {
+		case VY_REP_CLI_EXIT:
+			return o->cli.exit;
 		case O_LIST:
 			o->list_devices = 1;
 			break;

@@ -202,19 +202,12 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			1u << VY_FMT_TABLE | 1u << VY_FMT_JSON |
 				1u << VY_FMT_JSONL | 1u << VY_FMT_CSV,
 			VY_FMT_TABLE, usage, argv);
-	while ((c = getopt_long(argc, argv, VY_REP_CLI_SHORT, opts, NULL)) !=
-	       -1) {
-		ret = vy_rep_cli_opt(&o->cli, c, optarg);
-		if (ret == VY_EXIT_OK)
-			exit(VY_EXIT_OK);	/* after --help, --version */
-		if (ret != VY_REP_CLI_MINE) {
-			if (ret != VY_REP_CLI_NEXT)
-				return ret;
-			if (c == 'd') {
-				o->use_device = true;
-				o->device = optarg;
-			}
-			continue;
+	while ((c = vy_rep_cli_next(&o->cli, argc, argv, VY_REP_CLI_SHORT,
+				    opts)) != VY_REP_CLI_END) {
+		if (c == VY_REP_CLI_EXIT) {
+			if (o->cli.exit == VY_EXIT_OK)
+				exit(VY_EXIT_OK);	/* after --help, --version */
+			return o->cli.exit;
 		}
 		if (c >= OPT_FIELD && c < OPT_FIELD + VY_REQUEST_FIELDS) {
 			const struct vy_pol_request_field *f =
@@ -300,6 +293,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		}
 	}
 	o->fmt = o->cli.fmt;
+	if (o->cli.device) {	/* -d SPEC */
+		o->use_device = true;
+		o->device = o->cli.device;
+	}
 	if (o->cli.verbose)
 		o->explain = true;
 	if (o->batch) {

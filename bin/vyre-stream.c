@@ -261,15 +261,11 @@ static int stream_main(int argc, char **argv)
 				VY_REP_CLI_DEVICE,
 			1u << VY_FMT_TABLE | 1u << VY_FMT_JSON |
 				1u << VY_FMT_JSONL, VY_FMT_TABLE, usage, argv);
-	while ((opt = getopt_long(argc, argv, VY_REP_CLI_SHORT "b:e:", longopts,
-				  NULL)) != -1) {
-		ret = vy_rep_cli_opt(&cli, opt, optarg);
-		if (ret != VY_REP_CLI_MINE) {
-			if (ret != VY_REP_CLI_NEXT)
-				return ret;
-			continue;
-		}
+	while ((opt = vy_rep_cli_next(&cli, argc, argv, VY_REP_CLI_SHORT "b:e:",
+				      longopts)) != VY_REP_CLI_END) {
 		switch (opt) {
+		case VY_REP_CLI_EXIT:
+			return cli.exit;
 		case OPT_OP:
 			ret = pick(optarg, ops, 4);
 			if (ret < 0)

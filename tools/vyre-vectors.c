@@ -683,17 +683,11 @@ int main(int argc, char **argv)
 
 	vy_rep_cli_init(&cli, prog, VY_REP_CLI_VERBOSE, 0, VY_FMT_TABLE, usage,
 			argv);
-	while ((opt = getopt_long(argc, argv, VY_REP_CLI_SHORT "k:i:l", opts,
-				  NULL)) != -1) {
-		int rc = vy_rep_cli_opt(&cli, opt, optarg);
-
-		if (rc != VY_REP_CLI_MINE) {
-			if (rc != VY_REP_CLI_NEXT)
-				return rc;
-			verbose = cli.verbose > 0;
-			continue;
-		}
+	while ((opt = vy_rep_cli_next(&cli, argc, argv, VY_REP_CLI_SHORT "k:i:l",
+				      opts)) != VY_REP_CLI_END) {
 		switch (opt) {
+		case VY_REP_CLI_EXIT:
+			return cli.exit;
 		case 'k': only_kind = optarg; break;
 		case 'i': only_id = optarg; break;
 		case 'l':
@@ -705,9 +699,9 @@ int main(int argc, char **argv)
 						argv[optind - 1]);
 		}
 	}
-	if (optind >= argc) {
+	verbose = cli.verbose > 0;
+	if (optind >= argc)
 		return vy_rep_usage_err(prog, "no vector file given");
-	}
 	for (i = optind; i < argc; i++) {
 		struct vy_err e;
 		uint8_t *buf;

@@ -101,6 +101,23 @@ int vy_rep_cli_opt(struct vy_rep_cli *cli, int c, const char *arg)
 	return VY_REP_CLI_MINE;
 }
 
+int vy_rep_cli_next(struct vy_rep_cli *cli, int argc, char **argv,
+		    const char *shortopts, const struct option *longopts)
+{
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		rc = vy_rep_cli_opt(cli, c, optarg);
+		if (rc == VY_REP_CLI_MINE)
+			return c;
+		if (rc != VY_REP_CLI_NEXT) {
+			cli->exit = rc;
+			return VY_REP_CLI_EXIT;
+		}
+	}
+	return VY_REP_CLI_END;
+}
+
 int vy_rep_cli_open_output(const struct vy_rep_cli *cli)
 {
 	if (!cli->output || !strcmp(cli->output, "-"))

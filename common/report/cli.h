@@ -61,8 +61,13 @@ struct vy_rep_cli {
 	int verbose;			/* -v count */
 	const char *output;		/* -o FILE; NULL: standard output */
 	const char *device;		/* -d SPEC; NULL: the default */
+	int exit;			/* after VY_REP_CLI_EXIT */
 };
 
+/* vy_rep_cli_next: the options are over. */
+#define VY_REP_CLI_END (-1)
+/* vy_rep_cli_next: return @cli->exit from main now. */
+#define VY_REP_CLI_EXIT (-3)
 /* vy_rep_cli_opt: @c is none of the shared options (the program's own). */
 #define VY_REP_CLI_MINE (-2)
 /* vy_rep_cli_opt: handled; go on parsing. */
@@ -84,6 +89,16 @@ void vy_rep_cli_init(struct vy_rep_cli *cli, const char *prog, unsigned takes,
  * value, an option the program does not take, or getopt's '?' / ':'.
  */
 int vy_rep_cli_opt(struct vy_rep_cli *cli, int c, const char *arg);
+
+/*
+ * getopt_long over @argv with @shortopts (VY_REP_CLI_SHORT and the
+ * program's letters) and @longopts, handing every shared option to
+ * vy_rep_cli_opt: returns the next option that is the program's own,
+ * VY_REP_CLI_END after the last, or VY_REP_CLI_EXIT with @cli->exit the
+ * status to exit with (0 after --help or --version, 2 after a mistake).
+ */
+int vy_rep_cli_next(struct vy_rep_cli *cli, int argc, char **argv,
+		    const char *shortopts, const struct option *longopts);
 
 /* "PROG VERSION" on standard output, the --version line of every program. */
 void vy_rep_cli_version(const char *prog);
