@@ -57,7 +57,11 @@ run vyre-launch -d cpu --synthetic 2M --timeout 100
 check "no progress line when stderr is not a terminal" ! -s "$ERR"
 
 # Latencies go to a fixed-size histogram: 20x the items, same memory.
-if [ -x /usr/bin/time ]; then
+# (not under make sanitize: ASan's quarantine keeps freed memory, 9 MB
+# more at 2 M items there, with no growth in the plain build)
+if [ -n "$VY_SANITIZE" ]; then
+	skip "peak RSS does not grow with the items" "ASan quarantine (make sanitize)"
+elif [ -x /usr/bin/time ]; then
 	/usr/bin/time -f %M vyre-launch -q -d cpu --synthetic 100K --timeout 100 2>"$T/m1"
 	/usr/bin/time -f %M vyre-launch -q -d cpu --synthetic 2M --timeout 100 2>"$T/m2"
 	a=$(tail -n1 "$T/m1") b=$(tail -n1 "$T/m2")
