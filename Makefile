@@ -5,7 +5,8 @@
 #   make demo       install deps, build, run the main job on the default device
 #   make sanitize   build with clang ASan+UBSan into build-san and run the tests
 #   make fuzz       run the libFuzzer targets, time-boxed (FUZZ_SECONDS each)
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= STRIP=-s (STRIP= keeps symbols)
+#   make uninstall  removes what make install put there
 #   V=1             show full commands
 
 CC ?= gcc
@@ -17,6 +18,8 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 SHARED ?= ../shared
 FUZZ_SECONDS ?= 20
+# install strips the programs; STRIP= keeps their symbols.
+STRIP ?= -s
 VERSION := 0.1.0
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
@@ -43,7 +46,7 @@ endif
 .SECONDEXPANSION:
 .SECONDARY:
 .DEFAULT_GOAL := all
-.PHONY: all check demo sanitize fuzz install deps clean test-bins lint-man gen
+.PHONY: all check demo sanitize fuzz install uninstall completions deps clean test-bins lint-man gen
 
 WINGS := wire telemetry policy device report
 COMMON_SRC := $(foreach w,$(WINGS),$(wildcard common/$(w)/*.c))
@@ -65,7 +68,7 @@ MAN := $(wildcard man/*.[0-9])
 
 all: $(PROGS) $(TOOLS)
 
-test-bins: all $(BUILD)/unit-tests $(FUZZ_REPLAY)
+test-bins: all completions $(BUILD)/unit-tests $(FUZZ_REPLAY)
 
 $(BUILD)/obj/%.o: %.c $(COMMON_HDR) $(WIRE_H) | $(BUILD)/gen
 	$(call say,CC,$<)
@@ -164,13 +167,40 @@ fuzz: deps
 lint-man:
 	$(Q)for m in $(MAN); do mandoc -T lint -W warning $$m || exit 1; done
 
-install: all
+# Installed programs: every bin/ program and every tool but the bench ones.
+INSTALL_BINS := $(PROGS) $(filter-out $(BUILD)/vyre-bench-%,$(TOOLS))
+
+# bash and zsh completions, from the option table each program's --help
+# prints (scripts/gen-completions.sh).
+COMPL := $(BUILD)/completions
+BASHCOMP := $(PREFIX)/share/bash-completion/completions
+ZSHCOMP := $(PREFIX)/share/zsh/site-functions
+
+completions: $(COMPL)/zsh/_vyre
+
+$(COMPL)/zsh/_vyre: $(INSTALL_BINS) scripts/gen-completions.sh
+	$(call say,GEN,$(COMPL))
+	$(Q)sh scripts/gen-completions.sh $(BUILD) $(COMPL) $(notdir $(INSTALL_BINS))
+
+install: all completions
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
-		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man7
-	install -m 755 $(PROGS) $(filter-out $(BUILD)/vyre-bench-%,$(TOOLS)) \
-		$(DESTDIR)$(PREFIX)/bin/
+		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man7 \
+		$(DESTDIR)$(BASHCOMP) $(DESTDIR)$(ZSHCOMP)
+	install -m 755 $(STRIP) $(INSTALL_BINS) $(DESTDIR)$(PREFIX)/bin/
 	for m in $(MAN); do s=$${m##*.}; \
 		install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; done
+	install -m 644 $(addprefix $(COMPL)/bash/,$(notdir $(INSTALL_BINS))) \
+		$(DESTDIR)$(BASHCOMP)/
+	install -m 644 $(COMPL)/zsh/_vyre $(DESTDIR)$(ZSHCOMP)/
+
+# Removes exactly what install put there (the directories stay: they are
+# shared with other packages).
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(INSTALL_BINS)))
+	for m in $(MAN); do s=$${m##*.}; \
+		rm -f $(DESTDIR)$(PREFIX)/share/man/man$$s/$${m##*/}; done
+	rm -f $(addprefix $(DESTDIR)$(BASHCOMP)/,$(notdir $(INSTALL_BINS))) \
+		$(DESTDIR)$(ZSHCOMP)/_vyre
 
 clean:
 	rm -rf build build-san build-fuzz

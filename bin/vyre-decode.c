@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "wire/dump.h"
+#include "report/cli.h"
 #include "report/emit.h"
 #include "wire/err.h"
 #include "wire/protocol.h"
@@ -84,6 +85,8 @@ static void usage(FILE *f)
 "                          picture of the ring and the stream) (default table)\n"
 "  -j                      same as --format json\n"
 "  -o, --output FILE       write to FILE atomically (default stdout)\n"
+"  -q, --quiet             no report on stdout (unless -o); with --strict a\n"
+"                          quiet gate: the exit status answers\n"
 "      --strict            exit 1 when the diagnosis has a finding of\n"
 "                          severity error: a stall, faulted slots, blocked\n"
 "                          tenants, ... (default off)\n"
@@ -144,8 +147,7 @@ enum {
 };
 
 static const struct option longopts[] = {
-	{ "format", required_argument, NULL, 'f' },
-	{ "output", required_argument, NULL, 'o' },
+	VY_REP_CLI_LONGOPTS,
 	{ "windows", required_argument, NULL, 'w' },
 	{ "control", required_argument, NULL, OPT_CONTROL },
 	{ "ring", required_argument, NULL, OPT_RING },
@@ -164,8 +166,6 @@ static const struct option longopts[] = {
 	{ "pid", required_argument, NULL, OPT_PID },
 	{ "forever", no_argument, NULL, OPT_FOREVER },
 	{ "tenants", no_argument, NULL, OPT_TENANTS },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -178,6 +178,7 @@ int main(int argc, char **argv)
 	struct vy_tel_printf_formats pf = { 0 };
 	struct sigaction sa;
 	struct vy_err e;
+	struct vy_rep_cli cli;
 	bool raw_mode;
 	int opt, i;
 	uint64_t v;
@@ -191,19 +192,14 @@ int main(int argc, char **argv)
 	c.poll_ms = 200;
 	c.o.window_opcodes = window_ops;
 	c.o.debug_mode = VY_READ_LENIENT;
-	while ((opt = getopt_long(argc, argv, "f:jo:w:hV", longopts, NULL)) !=
-	       -1) {
+	vy_rep_cli_init(&cli, PROG,
+			VY_REP_CLI_FORMAT | VY_REP_CLI_OUTPUT | VY_REP_CLI_QUIET,
+			0x7f, VY_FMT_TABLE, usage, argv);
+	while ((opt = vy_rep_cli_next(&cli, argc, argv, VY_REP_CLI_SHORT "w:",
+				      longopts)) != VY_REP_CLI_END) {
 		switch (opt) {
-		case 'f':
-			if (vy_rep_format_parse(optarg, 0x7f, &c.fmt, &e))
-				return vy_rep_usage_err(PROG, "%s", e.msg);
-			break;
-		case 'j':
-			c.fmt = VY_FMT_JSON;
-			break;
-		case 'o':
-			c.output = optarg;
-			break;
+		case VY_REP_CLI_EXIT:
+			return cli.exit;
 		case 'w':
 			if (parse_windows(&c, optarg, window_ops))
 				return VY_EXIT_USAGE;
@@ -290,16 +286,17 @@ int main(int argc, char **argv)
 		case OPT_STRICT:
 			c.strict = true;
 			break;
-		case 'h':
-			usage(stdout);
-			return VY_EXIT_OK;
-		case 'V':
-			printf(PROG " " VY_VERSION "\n");
-			return VY_EXIT_OK;
 		default:
-			fprintf(stderr, PROG ": hint: try --help\n");
-			return VY_EXIT_USAGE;
+			return vy_rep_usage_err(PROG, "%s: unknown option",
+						argv[optind - 1]);
 		}
+	}
+	c.fmt = cli.fmt;
+	c.output = cli.output;
+	/* the report is the only thing on stdout: send it nowhere */
+	if (cli.quiet && !c.output && !freopen("/dev/null", "w", stdout)) {
+		fprintf(stderr, PROG ": /dev/null: %s\n", strerror(errno));
+		return VY_EXIT_IO;
 	}
 	raw_mode = raw[0] || raw[1] || raw[2] || raw[3];
 	if (raw_mode && (!raw[VY_BUF_CONTROL] || !raw[VY_BUF_RING]))

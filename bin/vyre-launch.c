@@ -4,14 +4,18 @@
  * synthetic work), stream it through the ring, write snapshots and a report.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "device/cl.h"
 #include "wire/dump.h"
+#include "report/bench.h"
+#include "report/cli.h"
 #include "report/decode.h"
 #include "report/emit.h"
 #include "report/launch.h"
@@ -41,28 +45,36 @@ struct opts {
 	uint64_t interval_ms;
 	const char *snapshot, *dump_dir, *printf_formats, *data_path;
 	int binary, list_devices, dedupe, strict;
+	int deduped, out_failed;	/* the work list was deduplicated; an
+					   output was lost */
+	uint64_t deduped_items;
 	uint64_t budget_bytes;		/* --device-memory-budget; 0 = none */
 	uint64_t synthetic;
 	uint32_t synthetic_op;
 	int have_synthetic;
 	uint32_t batch;
 	uint32_t workgroups, workgroup_size;	/* 0 = the launch policy's */
-	enum vy_rep_format format;
+	struct vy_rep_cli cli;
 	struct vy_dev_mk_resource res[MAX_RESOURCES];
 	size_t nres;
 	const char *workfile;
+	uint32_t repeat;		/* --repeat N, default 1 */
+	int compare;			/* --compare A.json B.json */
+	const char *compare_a, *compare_b;
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: " PROG " [options] [WORKFILE|-]\n"
+		"       " PROG " --compare [-j] A.json B.json\n"
 		"Run work on the vyre megakernel and report what happened.\n"
 		"\n"
 		"Device:\n"
 		"  -d, --device SPEC        PLATFORM:DEVICE, cpu or gpu (default: the first\n"
 		"                           GPU, else the first CPU device, e.g. PoCL)\n"
 		"      --list-devices       list OpenCL devices with their limits and exit\n"
+"                           (a table, or JSON with -j)\n"
 		"      --transport KIND     shared, copy or auto (default: auto = shared on\n"
 		"                           CPU/unified-memory devices, copy otherwise)\n"
 		"      --kernel-source FILE use this kernel source instead of the embedded one\n"
@@ -74,7 +86,7 @@ static void usage(FILE *f)
 		"Kernel:\n"
 		"      --mode MODE          persistent or once (default: persistent)\n"
 		"      --priority           use the priority scheduler (writes default offsets)\n"
-		"      --slots N            ring slots (default: 256)\n"
+		"      --ring-slots N       ring slots (default: 256)\n"
 		"      --workgroups N       work-groups (default: the launch policy; more than\n"
 		"                           can be resident is refused)\n"
 		"      --workgroup-size N   lanes per work-group (default: the launch policy;\n"
@@ -82,7 +94,7 @@ static void usage(FILE *f)
 		"      --tenants N          tenant_count of the control buffer (default: 1)\n"
 		"      --observables N      observable words (default: 256)\n"
 		"      --max-iters N        kernel iteration bound (default: 4294967295)\n"
-		"      --batch N            most items published per round (default: the ring)\n"
+		"      --publish-batch N    most items published per round (default: the ring)\n"
 		"Work:\n"
 		"      --binary             WORKFILE holds raw 64-byte slot records\n"
 		"      --dedupe             drop work items identical in every word to an\n"
@@ -97,20 +109,32 @@ static void usage(FILE *f)
 		"      --stall SEC          stop when nothing finishes for SEC seconds with\n"
 		"                           work in flight, exit 6 (default: 3)\n"
 		"Output:\n"
-		"      --snapshot FILE|-    write the final VYRD snapshot to FILE (- = stdout;\n"
-		"                           the report then goes to stderr)\n"
+		"      --snapshot FILE|-    write the final VYRD snapshot to FILE (- = stdout,\n"
+		"                           refused on a terminal; the report then goes to\n"
+		"                           stderr unless -o)\n"
 		"      --interval MS        also write a snapshot every MS ms to that stream\n"
 		"      --dump-dir DIR       write control.bin, ring.bin, debug.bin and io.bin\n"
 		"      --printf-formats FILE  render PRINTF records with \"ID FORMAT\" lines\n"
 		"      --strict             exit 1 when an item faulted (default: off)\n"
-		"  -f, --format FMT         report format: table or json (default: table)\n"
+		"  -f, --format FMT         report format: table, json or jsonl (one line)\n"
+		"                           (default: table)\n"
 		"  -j                       same as --format json\n"
+		"  -o, --output FILE        write the report to FILE (default: stdout)\n"
+		"  -q, --quiet              no report unless -o, no progress line or early\n"
+		"                           timeout warning; errors still go to stderr\n"
+		"Benchmarking:\n"
+		"      --repeat N           run N times (1..1000, default 1); the report is\n"
+		"                           the last run's plus median, min and max of each\n"
+		"                           figure (spread_*)\n"
+		"      --compare A.json B.json  print every figure of two saved -j reports\n"
+		"                           side by side with B/A, and exit\n"
+		"  A progress line (items, rate, elapsed) goes to stderr when it is a terminal.\n"
 		"  -h, --help               show this help and exit\n"
 		"  -V, --version            show the version and exit\n"
 		"\n"
 		"Exit status: 0 ok, 1 items faulted (--strict), 2 usage or work-file syntax,\n"
-		"3 bad data, 4 I/O error,\n"
-		"5 device error, 6 timeout or stall, 130/143 after SIGINT/SIGTERM.\n");
+		"3 bad data, 4 I/O error, 5 device error, 6 timeout or stall, 7 refused\n"
+		"by the policy (--device-memory-budget), 130/143 after SIGINT/SIGTERM.\n");
 }
 
 static int parse_u32(const char *s, uint32_t *out, int allow_zero)
@@ -129,27 +153,26 @@ static int parse_seconds(const char *s, double *out)
 }
 
 enum {
-	O_LIST = 256, O_TRANSPORT, O_KSRC, O_MODE, O_PRIORITY, O_SLOTS, O_WGS,
-	O_WGSIZE, O_TENANTS, O_OBS, O_MAXITERS, O_BATCH, O_BINARY, O_SYNTH,
+	O_LIST = 256, O_TRANSPORT, O_KSRC, O_MODE, O_PRIORITY, O_RING_SLOTS,
+	O_WGS, O_WGSIZE, O_TENANTS, O_OBS, O_MAXITERS, O_PUBLISH_BATCH, O_BINARY, O_SYNTH,
 	O_DATA, O_RES, O_TIMEOUT, O_STALL, O_SNAP, O_INTERVAL, O_DUMP, O_PFMT,
-	O_NOCACHE, O_BUDGET, O_DEDUPE,
-	O_STRICT,
+	O_NOCACHE, O_BUDGET, O_DEDUPE, O_STRICT, O_REPEAT, O_COMPARE,
 };
 
 static const struct option longopts[] = {
-	{ "device", required_argument, NULL, 'd' },
+	VY_REP_CLI_LONGOPTS,
 	{ "list-devices", no_argument, NULL, O_LIST },
 	{ "transport", required_argument, NULL, O_TRANSPORT },
 	{ "kernel-source", required_argument, NULL, O_KSRC },
 	{ "mode", required_argument, NULL, O_MODE },
 	{ "priority", no_argument, NULL, O_PRIORITY },
-	{ "slots", required_argument, NULL, O_SLOTS },
+	{ "ring-slots", required_argument, NULL, O_RING_SLOTS },
 	{ "workgroups", required_argument, NULL, O_WGS },
 	{ "workgroup-size", required_argument, NULL, O_WGSIZE },
 	{ "tenants", required_argument, NULL, O_TENANTS },
 	{ "observables", required_argument, NULL, O_OBS },
 	{ "max-iters", required_argument, NULL, O_MAXITERS },
-	{ "batch", required_argument, NULL, O_BATCH },
+	{ "publish-batch", required_argument, NULL, O_PUBLISH_BATCH },
 	{ "binary", no_argument, NULL, O_BINARY },
 	{ "synthetic", required_argument, NULL, O_SYNTH },
 	{ "data", required_argument, NULL, O_DATA },
@@ -164,9 +187,8 @@ static const struct option longopts[] = {
 	{ "device-memory-budget", required_argument, NULL, O_BUDGET },
 	{ "dedupe", no_argument, NULL, O_DEDUPE },
 	{ "strict", no_argument, NULL, O_STRICT },
-	{ "format", required_argument, NULL, 'f' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
+	{ "repeat", required_argument, NULL, O_REPEAT },
+	{ "compare", no_argument, NULL, O_COMPARE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -182,12 +204,16 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	o->cfg.observable_slots = 256;
 	o->timeout_s = 10;
 	o->stall_s = 3;
-	o->format = VY_FMT_TABLE;
-	while ((c = getopt_long(argc, argv, "d:f:jhV", longopts, NULL)) != -1) {
+	vy_rep_cli_init(&o->cli, PROG,
+			VY_REP_CLI_FORMAT | VY_REP_CLI_OUTPUT | VY_REP_CLI_QUIET |
+				VY_REP_CLI_DEVICE,
+			1u << VY_FMT_TABLE | 1u << VY_FMT_JSON |
+				1u << VY_FMT_JSONL, VY_FMT_TABLE, usage, argv);
+	while ((c = vy_rep_cli_next(&o->cli, argc, argv, VY_REP_CLI_SHORT,
+				    longopts)) != VY_REP_CLI_END) {
 		switch (c) {
-		case 'd':
-			o->cfg.device = optarg;
-			break;
+		case VY_REP_CLI_EXIT:
+			return o->cli.exit;
 		case O_LIST:
 			o->list_devices = 1;
 			break;
@@ -211,10 +237,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case O_PRIORITY:
 			o->cfg.priority = 1;
 			break;
-		case O_SLOTS:
+		case O_RING_SLOTS:
 			if (parse_u32(optarg, &o->cfg.slots, 0) ||
 			    o->cfg.slots > VY_MAX_ENCODED_RING_SLOTS)
-				return vy_rep_usage_err(PROG, "bad --slots '%s' (1..1048576)",
+				return vy_rep_usage_err(PROG, "bad --ring-slots '%s' (1..1048576)",
 						 optarg);
 			break;
 		case O_WGS:
@@ -244,9 +270,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			if (parse_u32(optarg, &o->cfg.max_iters, 0))
 				return vy_rep_usage_err(PROG, "bad --max-iters '%s'", optarg);
 			break;
-		case O_BATCH:
+		case O_PUBLISH_BATCH:
 			if (parse_u32(optarg, &o->batch, 0))
-				return vy_rep_usage_err(PROG, "bad --batch '%s'", optarg);
+				return vy_rep_usage_err(PROG, "bad --publish-batch '%s'",
+							optarg);
 			break;
 		case O_BINARY:
 			o->binary = 1;
@@ -331,29 +358,33 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case O_STRICT:
 			o->strict = 1;
 			break;
-		case 'f':
-			if (vy_rep_format_parse(optarg,
-					    1u << VY_FMT_TABLE | 1u << VY_FMT_JSON,
-					    &o->format, &e))
-				return vy_rep_usage_err(PROG, "unknown format '%s' (table or json)",
-						 optarg);
+		case O_REPEAT:
+			if (parse_u32(optarg, &o->repeat, 0) || o->repeat > 1000)
+				return vy_rep_usage_err(PROG, "bad --repeat '%s' (1..1000)",
+							optarg);
 			break;
-		case 'j':
-			o->format = VY_FMT_JSON;
+		case O_COMPARE:
+			o->compare = 1;
 			break;
-		case 'h':
-			usage(stdout);
-			return VY_EXIT_OK;
-		case 'V':
-			printf(PROG " %s\n", VY_VERSION);
-			return VY_EXIT_OK;
 		default:
-			fprintf(stderr, PROG ": hint: try --help\n");
-			return VY_EXIT_USAGE;
+			return vy_rep_usage_err(PROG, "%s: unknown option",
+						argv[optind - 1]);
 		}
 	}
+	o->cfg.device = o->cli.device;
+	if (!o->repeat)
+		o->repeat = 1;
 	if (o->list_devices)
 		return -1;
+	if (o->compare) {
+		if (argc - optind != 2)
+			return vy_rep_usage_err(PROG, "--compare takes two reports: A.json B.json");
+		o->compare_a = argv[optind];
+		o->compare_b = argv[optind + 1];
+		return -1;
+	}
+	if (o->repeat > 1 && o->snapshot)
+		return vy_rep_usage_err(PROG, "--repeat runs several times; --snapshot keeps one run: leave one out");
 	if (optind < argc)
 		o->workfile = argv[optind++];
 	if (optind < argc)
@@ -397,156 +428,187 @@ static int fail(struct vy_mk *mk, const struct vy_err *e, int err)
 	return vy_err_exit(err);
 }
 
-int main(int argc, char **argv)
+/* The progress line: on a terminal, unless -q. */
+struct progress {
+	uint64_t total;		/* items the run was given; 0: unknown */
+	double timeout_s;
+	int shown, warned;
+};
+
+static void on_progress(void *arg, const struct vy_dev_mk_run_result *r,
+			uint64_t elapsed_ns)
 {
-	struct opts o;
-	struct vy_rep_work src;
+	struct progress *p = arg;
+	double secs = elapsed_ns / 1e9;
+	double rate = secs > 0 ? r->processed / secs : 0;
+
+	/*
+	 * A run that cannot finish says so as soon as the rate is known,
+	 * not after the timeout: the time it needs at this rate.
+	 */
+	if (!p->warned && p->total && rate > 0 &&
+	    (secs >= 1.0 || secs >= p->timeout_s / 4)) {
+		double need = p->total / rate;
+
+		p->warned = 1;
+		if (need > p->timeout_s) {
+			fprintf(stderr, "%s" PROG ": at %.2f M items/s, %" PRIu64
+				" items need about %.0f s, more than --timeout %g\n"
+				PROG ": hint: give --timeout %.0f, or fewer items\n",
+				p->shown ? "\r\033[K" : "", rate / 1e6, p->total,
+				need, p->timeout_s, need * 1.5 + 1);
+			p->shown = 0;
+		}
+	}
+	if (!isatty(STDERR_FILENO))
+		return;
+	fprintf(stderr, "\r\033[K" PROG ": %" PRIu64, r->processed);
+	if (p->total)
+		fprintf(stderr, " of %" PRIu64, p->total);
+	fprintf(stderr, " items, %.2f M items/s, %.1f s", rate / 1e6, secs);
+	p->shown = 1;
+}
+
+/* One run: open, run, snapshot, report.  *@doc: the report (or NULL). */
+static int run_once(struct opts *o, struct vy_rep_work *src, json_t **doc,
+		    struct vy_rep_snapout *so, int argc, char **argv)
+{
 	struct vy_mk *mk = NULL;
 	struct vy_dev_mk_run_opts ro;
 	struct vy_dev_mk_run_result r;
 	struct vy_snapshot snap;
 	struct vy_tel_printf_formats pf = { 0 };
-	struct vy_rep_snapout so = { 0 };
 	struct vy_rep_launch rp;
 	struct vy_rep_launch_seed seed;
-	uint64_t t_plan;
 	struct vy_rep_runrec rr;
+	struct progress prog = { 0 };
+	struct vy_err e;
 	FILE *verdict;
 	char *vtext = NULL;
 	size_t vlen = 0;
-	struct vy_err e;
-	struct sigaction sa;
-	FILE *rf = stdout;
-	json_t *doc;
-	int rc, err, status = VY_EXIT_OK, out_failed = 0;
+	uint64_t t_setup, t_plan, t_run;
+	int err, status = VY_EXIT_OK;
 
-	vy_rep_stdout_check_at_exit(PROG);
+	*doc = NULL;
 	vy_err_clear(&e);
 	memset(&rp, 0, sizeof(rp));
 	memset(&seed, 0, sizeof(seed));
-	rc = parse_args(argc, argv, &o);
-	if (rc >= 0)
-		return rc;
-	if (o.list_devices)
-		return list_devices(o.format);
-	err = vy_rep_work_load(&src, o.have_synthetic ? NULL : o.workfile,
-			       o.binary, o.synthetic, o.synthetic_op, &e);
-	if (!err)
-		err = vy_rep_data_layout(o.data_path, o.res, o.nres,
-					 &o.cfg.data_words, &e);
-	if (!err && o.printf_formats)
-		err = vy_rep_printf_formats_load(o.printf_formats, &pf, &e);
-	if (err)
-		return fail(NULL, &e, err);
-	/* one final snapshot replaces FILE at the end; a stream grows in it */
-	if (o.snapshot && (o.interval_ms ? vy_out_open_live :
-			   vy_out_open)(&snap_out, o.snapshot, &e))
-		return fail(NULL, &e, VY_E_IO);
-	so.f = snap_out.f;
-	so.name = snap_out.name;
-	if (so.f == stdout)
-		rf = stderr;
-	err = vy_dev_mk_open(&mk, &o.cfg, &e);
+	memset(&r, 0, sizeof(r));
+	if (o->printf_formats) {
+		err = vy_rep_printf_formats_load(o->printf_formats, &pf, &e);
+		if (err)
+			return fail(NULL, &e, err);
+	}
+	t_setup = vy_now_ns();
+	err = vy_dev_mk_open(&mk, &o->cfg, &e);
 	/* queue_plan_ns: the host's queue shaping, not device set-up */
 	t_plan = vy_now_ns();
-	seed.initial_items = vy_rep_work_count(&src);
-	seed.budget_bytes = o.budget_bytes;
-	if (!err && o.dedupe)
-		err = vy_rep_work_dedupe(&src, &seed.deduped_items, &e);
+	/* a repeated run's work list was deduplicated by the first */
+	seed.initial_items = vy_rep_work_count(src) + o->deduped_items;
+	seed.budget_bytes = o->budget_bytes;
+	if (!err && o->dedupe && !o->deduped)
+		err = vy_rep_work_dedupe(src, &o->deduped_items, &e);
+	o->deduped = 1;
+	seed.deduped_items = o->deduped_items;
 	if (!err)
-		err = vy_rep_launch_setup(mk, o.workgroups, o.workgroup_size,
+		err = vy_rep_launch_setup(mk, o->workgroups, o->workgroup_size,
 					  &rp.lim, &rp.chosen, &e);
 	if (!err)
 		err = vy_rep_launch_seed_plan(mk, &rp.lim, &seed, &e);
 	seed.queue_plan_ns = vy_now_ns() - t_plan;
-	if (!err && o.data_path)
-		err = vy_rep_data_load(mk, o.data_path, &e);
-	if (err)
+	if (!err && o->data_path)
+		err = vy_rep_data_load(mk, o->data_path, &e);
+	if (!err)
+		err = vy_rep_runrec_init(&rr, argc, argv, src, o->have_synthetic ?
+					 "synthetic" : strcmp(o->workfile, "-") ?
+					 o->workfile : "<stdin>", &e);
+	if (err) {
+		vy_tel_printf_formats_free(&pf);
 		return fail(mk, &e, err);
-	vy_dev_mk_set_resources(mk, o.res, o.nres);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-
-	err = vy_rep_runrec_init(&rr, argc, argv, &src, o.have_synthetic ?
-				 "synthetic" : strcmp(o.workfile, "-") ?
-				 o.workfile : "<stdin>", &e);
-	if (err)
-		return fail(mk, &e, err);
+	}
+	vy_dev_mk_set_resources(mk, o->res, o->nres);
+	rp.setup_ns = vy_now_ns() - t_setup;
 	rr.mk = mk;
-	rr.so = &so;
+	rr.so = so;
+	prog.total = vy_rep_work_left(src);
+	prog.timeout_s = o->timeout_s;
+
 	memset(&ro, 0, sizeof(ro));
 	ro.next = vy_rep_work_next;
-	ro.arg = &src;
-	ro.timeout_ns = (uint64_t)(o.timeout_s * 1e9);
-	ro.stall_ns = (uint64_t)(o.stall_s * 1e9);
-	ro.interval_ns = o.interval_ms * 1000000ull;
+	ro.arg = src;
+	ro.timeout_ns = (uint64_t)(o->timeout_s * 1e9);
+	ro.stall_ns = (uint64_t)(o->stall_s * 1e9);
+	ro.interval_ns = o->interval_ms * 1000000ull;
 	ro.stop = &stop_sig;
-	ro.batch = o.batch;
-	if (o.interval_ms) {
+	ro.batch = o->batch;
+	if (o->interval_ms) {
 		ro.on_snapshot = vy_rep_runrec_on_snapshot;
 		ro.snap_arg = &rr;
 	}
-	/* an empty work list: the seed's default report, no dispatch */
-	if (seed.initial_items == 0) {
-		memset(&r, 0, sizeof(r));
-		err = vy_dev_mk_upload(mk, &e);
-	} else {
-		err = vy_dev_mk_run(mk, &ro, &r, &e);
+	if (!o->cli.quiet) {
+		ro.on_progress = on_progress;
+		ro.progress_arg = &prog;
 	}
+	t_run = vy_now_ns();
+	/* an empty work list: the seed's default report, no dispatch */
+	if (seed.initial_items == 0)
+		err = vy_dev_mk_upload(mk, &e);
+	else
+		err = vy_dev_mk_run(mk, &ro, &r, &e);
+	if (prog.shown)
+		fputs("\r\033[K", stderr);
 	if (err) {
 		vy_rep_err(stderr, PROG, &e);
 		status = vy_err_exit(err);
 	}
-	if (vy_dev_mk_snapshot(mk, &snap, &e))
+	if (vy_dev_mk_snapshot(mk, &snap, &e)) {
+		vy_rep_runrec_free(&rr);
+		free(r.faults);
+		vy_tel_printf_formats_free(&pf);
 		return fail(mk, &e, VY_E_DEVICE);
+	}
+	/* the run as a user times it: start, work, stop, final snapshot */
+	r.wall_ns = vy_now_ns() - t_run;
 	/* items the source never handed out are remaining too */
-	r.remaining += vy_rep_work_left(&src);
+	r.remaining += vy_rep_work_left(src);
 	vy_dev_mk_get_info(mk, &rp.info);
 	vy_dev_mk_get_stats(mk, &rp.st);
 	rp.r = &r;
 	rp.seed = &seed;
 	rp.snap = &snap;
-	rp.pf = o.printf_formats ? &pf : NULL;
+	rp.pf = o->printf_formats ? &pf : NULL;
 	rp.work = rr.work;
+	rp.items_given = prog.total;
 	/* the verdict is printed last, but the snapshot records its status */
 	verdict = open_memstream(&vtext, &vlen);
-	if (!err)
-		status = vy_rep_launch_verdict(verdict ? verdict : stderr, PROG,
-					       &rp, o.timeout_s, o.stall_s,
-					       vy_dev_mk_inflight(mk), stop_sig);
+	if (!err) {
+		int v = vy_rep_launch_verdict(verdict ? verdict : stderr, PROG,
+					      &rp, o->timeout_s, o->stall_s,
+					      vy_dev_mk_inflight(mk), stop_sig);
+
+		status = v;
+	}
 	if (verdict)
 		fclose(verdict);
-	if (status == VY_EXIT_OK && o.strict && r.faulted)
+	if (status == VY_EXIT_OK && o->strict && r.faulted)
 		status = VY_EXIT_NEGATIVE;
 	if (vy_rep_runrec_attach(&rr, &snap, vy_rep_run_end_of(r.end, err),
 				 (uint32_t)status, &e)) {
 		vy_rep_err(stderr, PROG, &e);
 		status = vy_err_exit(VY_E_NOMEM);
 	}
-	if (so.f) {
-		if (vy_rep_snapshot_write(&so, &snap, &e) ||
-		    vy_out_commit(&snap_out, &e)) {
-			vy_rep_err(stderr, PROG, &e);
-			vy_out_abort(&snap_out);
-			out_failed = 1;
-		}
-	}
-	if (o.dump_dir && vy_rep_dump_dir(o.dump_dir, &snap, &e)) {
+	if (so->f && vy_rep_snapshot_write(so, &snap, &e)) {
 		vy_rep_err(stderr, PROG, &e);
-		out_failed = 1;
+		vy_out_abort(&snap_out);
+		so->f = NULL;
+		o->out_failed = 1;
 	}
-	doc = vy_rep_launch_json(&rp);
-	if (o.format == VY_FMT_JSON) {
-		json_object_set_new(doc, "faulted_items",
-				    vy_rep_faults_json(&rr, &r));
-		vy_rep_emit_json(rf, doc, "vyre-launch/1", 1);
-	} else {
-		vy_rep_launch_table(rf, doc);
-		vy_rep_faults_table(rf, &rr, &r, 10);
+	if (o->dump_dir && vy_rep_dump_dir(o->dump_dir, &snap, &e)) {
+		vy_rep_err(stderr, PROG, &e);
+		o->out_failed = 1;
 	}
-	json_decref(doc);
+	*doc = vy_rep_launch_json(&rp);
+	json_object_set_new(*doc, "faulted_items", vy_rep_faults_json(&rr, &r));
 	if (vtext)
 		fputs(vtext, stderr);
 	if (status == VY_EXIT_NEGATIVE)
@@ -555,12 +617,98 @@ int main(int argc, char **argv)
 	free(vtext);
 	free(r.faults);
 	vy_rep_runrec_free(&rr);
-	/* a lost output outranks a clean verdict (the verdict was printed) */
-	if (out_failed && status == VY_EXIT_OK)
-		status = VY_EXIT_IO;
-	free(r.lat_ns);
 	vy_tel_printf_formats_free(&pf);
-	vy_rep_work_free(&src);
 	vy_dev_mk_close(mk);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+	struct vy_rep_work src;
+	struct vy_rep_runs runs;
+	struct vy_rep_snapout so = { 0 };
+	struct vy_err e;
+	struct sigaction sa;
+	FILE *rf;
+	json_t *doc = NULL;
+	uint32_t i;
+	int rc, err, status = VY_EXIT_OK;
+
+	vy_rep_stdout_check_at_exit(PROG);
+	vy_err_clear(&e);
+	rc = parse_args(argc, argv, &o);
+	if (rc >= 0)
+		return rc;
+	if (o.list_devices)
+		return list_devices(o.cli.fmt == VY_FMT_TABLE ? VY_FMT_TABLE :
+							       VY_FMT_JSON);
+	if (o.compare)
+		return vy_rep_launch_compare(stdout, PROG, o.compare_a,
+					     o.compare_b, o.cli.fmt);
+	/* as vyre-mkdump: binary never goes to a terminal */
+	if (o.snapshot && !strcmp(o.snapshot, "-") && isatty(STDOUT_FILENO))
+		return vy_rep_usage_err(PROG, "--snapshot -: standard output is a terminal; redirect it or give a FILE");
+	err = vy_rep_work_load(&src, o.have_synthetic ? NULL : o.workfile,
+			       o.binary, o.synthetic, o.synthetic_op, &e);
+	if (!err)
+		err = vy_rep_data_layout(o.data_path, o.res, o.nres,
+					 &o.cfg.data_words, &e);
+	if (err)
+		return fail(NULL, &e, err);
+	/* one final snapshot replaces FILE at the end; a stream grows in it */
+	if (o.snapshot && (o.interval_ms ? vy_out_open_live :
+			   vy_out_open)(&snap_out, o.snapshot, &e)) {
+		vy_rep_work_free(&src);
+		return fail(NULL, &e, VY_E_IO);
+	}
+	so.f = snap_out.f;
+	so.name = snap_out.name;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	vy_rep_runs_init(&runs, o.repeat, argc, argv);
+	for (i = 0; i < o.repeat && !stop_sig; i++) {
+		json_decref(doc);
+		if (i)
+			vy_rep_work_rewind(&src);
+		status = run_once(&o, &src, &doc, &so, argc, argv);
+		if (!doc)
+			break;
+		vy_rep_runs_add(&runs, doc);
+		if (status != VY_EXIT_OK)
+			break;
+	}
+	if (snap_out.f && vy_out_commit(&snap_out, &e)) {
+		vy_rep_err(stderr, PROG, &e);
+		o.out_failed = 1;
+	}
+	if (doc) {
+		vy_rep_runs_finish(&runs, doc);
+		rc = vy_rep_cli_open_output(&o.cli, false);
+		rf = o.cli.f;
+		/* the snapshot has standard output: the report goes to stderr */
+		if (!o.cli.out_open && so.f == stdout)
+			rf = stderr;
+		if (rc)
+			o.out_failed = 1;
+		else if (o.cli.quiet && !o.cli.out_open)
+			rf = NULL;
+		if (rf && o.cli.fmt != VY_FMT_TABLE)
+			vy_rep_emit_json(rf, doc, "vyre-launch/1",
+					 o.cli.fmt == VY_FMT_JSON);
+		else if (rf)
+			vy_rep_launch_table(rf, doc);
+		if (!rc && vy_rep_cli_close_output(&o.cli, VY_EXIT_OK))
+			o.out_failed = 1;
+	}
+	json_decref(doc);
+	vy_rep_runs_free(&runs);
+	vy_rep_work_free(&src);
+	/* a lost output outranks a clean verdict (the verdict was printed) */
+	if (o.out_failed && status == VY_EXIT_OK)
+		status = VY_EXIT_IO;
 	return status;
 }

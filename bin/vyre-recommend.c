@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "wire/dump.h"
+#include "report/cli.h"
 #include "report/emit.h"
 #include "policy/cache.h"
 #include "report/recommend.h"
@@ -35,7 +36,6 @@ enum {
 	OPT_HYSTERESIS,
 	OPT_EXPLAIN,
 	OPT_CHECK,
-	OPT_VERSION,
 	OPT_POLICY,
 	OPT_SHOW_POLICY,
 	OPT_AUTOTUNE,
@@ -54,6 +54,7 @@ struct opts {
 	uint32_t windows[MAX_WINDOWS];
 	size_t nwindows;
 	bool batch, hysteresis, explain;
+	struct vy_rep_cli cli;
 	enum vy_rep_format fmt;
 	struct vy_pol_rec_check checks[MAX_CHECKS];
 	size_t nchecks;
@@ -100,7 +101,7 @@ static void usage(FILE *f)
 "                                     none); empty, sparse_frontier,\n"
 "                                     hybrid_frontier, dense_frontier,\n"
 "                                     fused_dense, memory_constrained\n"
-"      --device[=PLATFORM:DEVICE]     take the three adapter limits from an\n"
+"  -d, --device[=PLATFORM:DEVICE]     take the three adapter limits from an\n"
 "                                     OpenCL device (default device: first GPU,\n"
 "                                     else CPU; also cpu, gpu, P:D) and cap\n"
 "                                     worker groups at the work-groups that are\n"
@@ -121,9 +122,12 @@ static void usage(FILE *f)
 "  -f, --format FORMAT                table, json, jsonl or csv (default table;\n"
 "                                     --batch: jsonl)\n"
 "  -j                                 same as --format json\n"
-"      --explain                      say which rule picked the topology,\n"
+"  -o, --output FILE                  write the answer to FILE (default stdout)\n"
+"  -v, --verbose, --explain           say which rule picked the topology,\n"
 "                                     pressure, mode and sizes (stdout after a\n"
-"                                     table, else stderr)\n"
+"                                     table, else stderr); -v with --batch: the\n"
+"                                     recommendation cache's entries, hits and\n"
+"                                     misses on stderr\n"
 "      --policy FILE.json             launch policy thresholds from FILE (members\n"
 "                                     as --show-policy -j writes them; those\n"
 "                                     left out keep the standard policy)\n"
@@ -131,17 +135,19 @@ static void usage(FILE *f)
 "      --autotune REPORTS             pick a geometry from vyre-launch -j\n"
 "                                     reports (JSON values one after another;\n"
 "                                     - = stdin) and print the next probe\n"
-"  -v, --verbose                      with --batch: the recommendation cache's\n"
-"                                     entries, hits and misses on stderr\n"
 "      --check EXPR                   gate: FIELD OP VALUE, e.g.\n"
 "                                     worker_groups<=256 (repeatable; OP one of\n"
-"                                     = == != < <= > >=)\n"
+"                                     = == != < <= > >=); the results are in\n"
+"                                     the table and the JSON (\"checks\")\n"
+"  -q, --quiet                        no answer: nothing when every check\n"
+"                                     holds, only the failed checks else\n"
 "  -h, --help                         this help\n"
-"      --version                      print the version\n"
+"  -V, --version                      print the version\n"
 "\n"
-"Exit status: 0 ok and every check holds; 1 a check failed or the policy\n"
-"refused (zero limit, out of memory); 2 usage or a malformed expression;\n"
-"3 bad input data; 4 I/O error; 5 device error.  See vyre-recommend(1).\n");
+"Exit status: 0 ok and every check holds; 1 a check failed; 2 usage, a\n"
+"malformed expression or no request at all; 3 bad input data; 4 I/O error;\n"
+"5 device error; 7 the policy refused (zero limit, out of memory).\n"
+"See vyre-recommend(1).\n");
 }
 
 /* "cpu", "gpu", "P" or "P:D". */
@@ -167,11 +173,11 @@ static bool looks_like_device(const char *s)
 
 static int parse_args(int argc, char **argv, struct opts *o)
 {
+	static const struct option shared[] = { VY_REP_CLI_LONGOPTS };
 	static struct option opts[VY_REQUEST_FIELDS + 24];
 	static char names[VY_REQUEST_FIELDS][64];
 	struct vy_err e;
 	int i, n = 0, c, ret;
-	bool fmt_set = false;
 
 	for (i = 0; i < VY_REQUEST_FIELDS; i++) {
 		char *k;
@@ -197,7 +203,6 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	opts[n++] = (struct option){ "batch", no_argument, NULL, OPT_BATCH };
 	opts[n++] = (struct option){ "hysteresis", no_argument, NULL,
 				     OPT_HYSTERESIS };
-	opts[n++] = (struct option){ "format", required_argument, NULL, 'f' };
 	opts[n++] = (struct option){ "explain", no_argument, NULL,
 				     OPT_EXPLAIN };
 	opts[n++] = (struct option){ "check", required_argument, NULL,
@@ -208,17 +213,26 @@ static int parse_args(int argc, char **argv, struct opts *o)
 				     OPT_SHOW_POLICY };
 	opts[n++] = (struct option){ "autotune", required_argument, NULL,
 				     OPT_AUTOTUNE };
-	opts[n++] = (struct option){ "verbose", no_argument, NULL, 'v' };
-	opts[n++] = (struct option){ "help", no_argument, NULL, 'h' };
-	opts[n++] = (struct option){ "version", no_argument, NULL,
-				     OPT_VERSION };
+	/* after "device" above: its argument is optional here */
+	for (i = 0; i < (int)(sizeof(shared) / sizeof(shared[0])); i++)
+		opts[n++] = shared[i];
 	opts[n] = (struct option){ 0 };
 
 	memset(o, 0, sizeof(*o));
-	o->fmt = VY_FMT_TABLE;
-	opterr = 0;
 	o->policy = vy_pol_launch_policy_standard();
-	while ((c = getopt_long(argc, argv, ":f:jhv", opts, NULL)) != -1) {
+	vy_rep_cli_init(&o->cli, prog,
+			VY_REP_CLI_FORMAT | VY_REP_CLI_OUTPUT | VY_REP_CLI_QUIET |
+				VY_REP_CLI_VERBOSE | VY_REP_CLI_DEVICE,
+			1u << VY_FMT_TABLE | 1u << VY_FMT_JSON |
+				1u << VY_FMT_JSONL | 1u << VY_FMT_CSV,
+			VY_FMT_TABLE, usage, argv);
+	while ((c = vy_rep_cli_next(&o->cli, argc, argv, VY_REP_CLI_SHORT,
+				    opts)) != VY_REP_CLI_END) {
+		if (c == VY_REP_CLI_EXIT) {
+			if (o->cli.exit == VY_EXIT_OK)
+				exit(VY_EXIT_OK);	/* after --help, --version */
+			return o->cli.exit;
+		}
 		if (c >= OPT_FIELD && c < OPT_FIELD + VY_REQUEST_FIELDS) {
 			const struct vy_pol_request_field *f =
 				&vy_request_fields[c - OPT_FIELD];
@@ -284,21 +298,6 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case OPT_HYSTERESIS:
 			o->hysteresis = true;
 			break;
-		case 'f':
-			if (vy_rep_format_parse(optarg,
-					    1u << VY_FMT_TABLE | 1u << VY_FMT_JSON |
-						    1u << VY_FMT_JSONL |
-						    1u << VY_FMT_CSV,
-					    &o->fmt, &e)) {
-				vy_rep_err(stderr, prog, &e);
-				return VY_EXIT_USAGE;
-			}
-			fmt_set = true;
-			break;
-		case 'j':
-			o->fmt = VY_FMT_JSON;
-			fmt_set = true;
-			break;
 		case OPT_EXPLAIN:
 			o->explain = true;
 			break;
@@ -311,9 +310,6 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case OPT_AUTOTUNE:
 			o->autotune = optarg;
 			break;
-		case 'v':
-			o->verbose = true;
-			break;
 		case OPT_CHECK:
 			if (o->nchecks == MAX_CHECKS)
 				return vy_rep_usage_err(prog, "--check: more than 64 checks");
@@ -324,20 +320,21 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			}
 			o->nchecks++;
 			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
-		case OPT_VERSION:
-			printf("vyre-recommend %s\n", VY_VERSION);
-			exit(0);
-		case ':':
-			return vy_rep_usage_err(prog, "%s: missing argument",
-					   argv[optind - 1]);
 		default:
 			return vy_rep_usage_err(prog, "unknown option '%s'",
 					   argv[optind - 1]);
 		}
 	}
+	o->fmt = o->cli.fmt;
+	if (o->cli.device) {	/* -d SPEC */
+		o->use_device = true;
+		o->device = o->cli.device;
+	}
+	/* -v: with --batch the cache's figures, else as --explain */
+	if (o->cli.verbose && o->batch)
+		o->verbose = true;
+	else if (o->cli.verbose)
+		o->explain = true;
 	if (o->batch) {
 		const char *bad = NULL;
 
@@ -357,7 +354,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		if (bad)
 			return vy_rep_usage_err(prog, "%s cannot be used with --batch%s", bad,
 					   " (each line is a whole request)");
-		if (fmt_set && o->fmt != VY_FMT_JSONL)
+		if (o->cli.fmt_set && o->fmt != VY_FMT_JSONL)
 			return vy_rep_usage_err(prog, "--batch writes JSON Lines; drop --format %s",
 					   vy_rep_format_name(o->fmt));
 		o->fmt = VY_FMT_JSONL;
@@ -368,11 +365,15 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			return vy_rep_usage_err(prog, "--hysteresis needs --batch");
 		if (o->nwindows && !o->from)
 			return vy_rep_usage_err(prog, "--windows needs --from");
+		for (i = 0; i < VY_REQUEST_FIELDS && !o->set[i]; i++)
+			;
+		/* an all-zero request is refused by the policy: say why */
+		if (i == VY_REQUEST_FIELDS && !o->direct && !o->use_device &&
+		    !o->from && !o->show_policy && !o->autotune)
+			return vy_rep_usage_err(prog, "no request: give --device, --direct QUEUE,WORKERS,WGX, --from SNAPSHOT, request field flags or --batch");
 	}
 	if (optind < argc)
 		return vy_rep_usage_err(prog, "unexpected argument '%s'", argv[optind]);
-	if (o->verbose && !o->batch)
-		return vy_rep_usage_err(prog, "-v needs --batch");
 	if (o->autotune && (o->batch || o->show_policy))
 		return vy_rep_usage_err(prog, "--autotune cannot be used with --batch or --show-policy");
 	if (o->policy_path) {
@@ -488,7 +489,8 @@ static int run_single(const struct opts *o)
 	    ret == VY_E_GRID_ZERO_MAX_INVOCATIONS_PER_WORKGROUP)
 		snprintf(e.hint, sizeof(e.hint), "%s",
 			 "give the adapter limits: --device, --direct QUEUE,WORKERS,WGX, or the --max-* flags");
-	if (ret && (o->fmt == VY_FMT_JSON || o->fmt == VY_FMT_JSONL)) {
+	if (ret && (o->fmt == VY_FMT_JSON || o->fmt == VY_FMT_JSONL) &&
+	    (!o->cli.quiet || o->cli.output)) {
 		char line[VY_REC_LINE_MAX];
 
 		fwrite(line, 1, vy_rep_policy_error_jsonl(line, ret, e.msg, &rec, 0),
@@ -496,9 +498,10 @@ static int run_single(const struct opts *o)
 	}
 	if (ret)
 		vy_rep_err(stderr, prog, &e);
-	else
+	else if (!o->cli.quiet || o->cli.output)
 		vy_rep_recommend_print(stdout, o->fmt, &rec,
-				       dev.used ? &dev.c : NULL);
+				       dev.used ? &dev.c : NULL, o->checks,
+				       o->nchecks);
 	if (o->explain) {
 		if (o->from)
 			vy_rep_feedback_explain(ret ? stderr : xf, o->from, &fb);
@@ -575,11 +578,14 @@ int main(int argc, char **argv)
 	ret = parse_args(argc, argv, &o);
 	if (ret)
 		return ret;
-	if (o.show_policy) {
+	ret = vy_rep_cli_open_output(&o.cli, true);
+	if (ret)
+		return ret;
+	if (o.show_policy)
 		vy_rep_policy_print(stdout, o.fmt, &o.policy);
-		return fflush(stdout) ? VY_EXIT_IO : VY_EXIT_OK;
-	}
-	if (o.autotune)
-		return run_autotune(&o);
-	return o.batch ? run_batch(&o) : run_single(&o);
+	else if (o.autotune)
+		ret = run_autotune(&o);
+	else
+		ret = o.batch ? run_batch(&o) : run_single(&o);
+	return vy_rep_cli_close_output(&o.cli, ret);
 }

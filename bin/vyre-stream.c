@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "report/cli.h"
 #include "report/emit.h"
 #include "report/stream.h"
 #include "wire/err.h"
@@ -30,7 +31,7 @@ struct ctx {
 	int quiet;
 	int progress;
 	int progress_shown;
-	int failed;
+	int failed;		/* the worst exit status of a failed input */
 	int mismatch;
 	json_t *inputs;		/* --format json */
 	struct vy_rep_stream_evidence ev;	/* --persistent session's end */
@@ -56,14 +57,14 @@ static void usage(FILE *f)
 "                      single character (implies --op count)\n"
 "  -e, --pattern PAT   a literal pattern for --op grep; repeat for a set\n"
 "                      (implies --op grep)\n"
-"  -f, --patterns-from FILE  one literal pattern per line\n"
+"  --patterns-from FILE  one literal pattern per line\n"
 "  --files-from LIST   read input paths from LIST, one per line (- = stdin)\n"
 "  --chunk SIZE        bytes per chunk, a power of two 64K-64M (default 4M)\n"
 "  --qd N              reads in flight = pinned host slots (default 32)\n"
 "  --dev-slots N       device chunk slots, copy transport (default 8)\n"
 "  --engine E          auto, uring or pread (default auto: io_uring, else\n"
 "                      pread with a notice)\n"
-"  --direct MODE       O_DIRECT: auto (files of at least a chunk, when the\n"
+"  --o-direct MODE     O_DIRECT: auto (files of at least a chunk, when the\n"
 "                      buffers are aligned), on (every regular file) or off\n"
 "                      (default auto)\n"
 "  --no-register       do not register the buffers with io_uring\n"
@@ -78,17 +79,19 @@ static void usage(FILE *f)
 "  -d, --device SPEC   OpenCL device: P:D, P, cpu or gpu (default: first GPU,\n"
 "                      else first CPU device)\n"
 "  --verify            recompute every result on the CPU; a mismatch exits 1\n"
-"  --format F          table (tab-separated lines), json or jsonl (default\n"
-"                      table); -j = json\n"
+"  -f, --format F      table (tab-separated lines), json or jsonl (default\n"
+"                      table)\n"
+"  -j                  same as --format json\n"
+"  -o, --output FILE   write the results to FILE (default: stdout)\n"
 "  --progress          show a progress line on stderr even when it is not a\n"
 "                      terminal (default: only on a terminal)\n"
-"  -q, --quiet         no metrics line on stderr\n"
+"  -q, --quiet         no metrics, notice or progress lines on stderr\n"
 "  -h, --help          this help\n"
 "  -V, --version       print the version\n"
 "\n"
-"Exit: 0 ok, 1 an input failed or --verify found a mismatch, 2 usage,\n"
-"4 I/O error, 5 device error, 6 the persistent kernel stalled, 130/143 after\n"
-"SIGINT/SIGTERM.\n");
+"Exit: 0 ok, 1 --verify found a mismatch, 2 usage, 4 an input could not be\n"
+"read (the others are still processed) or another I/O error, 5 device\n"
+"error, 6 the persistent kernel stalled, 130/143 after SIGINT/SIGTERM.\n");
 }
 
 /* 128 + the signal number: 130 after SIGINT, 143 after SIGTERM (vyre(7)) */
@@ -110,7 +113,8 @@ static void on_result(void *arg, size_t idx, struct vy_dev_stream_input *in)
 		c->progress_shown = 0;
 	}
 	if (in->status) {
-		c->failed = 1;
+		if (vy_err_exit(in->status) > c->failed)
+			c->failed = vy_err_exit(in->status);
 		fprintf(stderr, "%s: %s\n", prog, in->err.msg);
 	} else if (in->verified < 0) {
 		c->mismatch = 1;
@@ -122,7 +126,10 @@ static void on_result(void *arg, size_t idx, struct vy_dev_stream_input *in)
 
 static void on_notice(void *arg, const char *msg)
 {
-	(void)arg;
+	struct ctx *c = arg;
+
+	if (c->quiet)
+		return;
 	fprintf(stderr, "%s: %s\n", prog, msg);
 }
 
@@ -198,41 +205,31 @@ static int read_list(const char *path, char **buf, struct vy_err *e)
 enum {
 	OPT_OP = 256, OPT_FILES_FROM, OPT_CHUNK, OPT_QD, OPT_DEV_SLOTS,
 	OPT_ENGINE, OPT_DIRECT, OPT_NO_REGISTER, OPT_INLINE, OPT_TRANSPORT,
-	OPT_PERSISTENT, OPT_VERIFY, OPT_FORMAT, OPT_PROGRESS,
+	OPT_PERSISTENT, OPT_VERIFY, OPT_PROGRESS, OPT_PATTERNS_FROM,
 };
 
 static const struct option longopts[] = {
+	VY_REP_CLI_LONGOPTS,
 	{ "op", required_argument, NULL, OPT_OP },
 	{ "byte", required_argument, NULL, 'b' },
 	{ "pattern", required_argument, NULL, 'e' },
-	{ "patterns-from", required_argument, NULL, 'f' },
+	{ "patterns-from", required_argument, NULL, OPT_PATTERNS_FROM },
 	{ "files-from", required_argument, NULL, OPT_FILES_FROM },
 	{ "chunk", required_argument, NULL, OPT_CHUNK },
 	{ "qd", required_argument, NULL, OPT_QD },
 	{ "dev-slots", required_argument, NULL, OPT_DEV_SLOTS },
 	{ "engine", required_argument, NULL, OPT_ENGINE },
-	{ "direct", required_argument, NULL, OPT_DIRECT },
+	{ "o-direct", required_argument, NULL, OPT_DIRECT },
 	{ "no-register", no_argument, NULL, OPT_NO_REGISTER },
 	{ "inline-reads", no_argument, NULL, OPT_INLINE },
 	{ "transport", required_argument, NULL, OPT_TRANSPORT },
 	{ "persistent", no_argument, NULL, OPT_PERSISTENT },
-	{ "device", required_argument, NULL, 'd' },
 	{ "verify", no_argument, NULL, OPT_VERIFY },
-	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
 
-static int bad_usage(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "%s: ", prog);
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\n%s: try --help\n", prog);
-	return VY_EXIT_USAGE;
-}
+#define bad_usage(...) vy_rep_usage_err(prog, __VA_ARGS__)
 
 static int pick(const char *arg, const char *const *names, int n)
 {
@@ -262,6 +259,7 @@ static int stream_main(int argc, char **argv)
 	struct vy_dev_stream_opts o;
 	struct vy_dev_stream_metrics m;
 	struct ctx c = { .fmt = VY_FMT_TABLE, .op = VY_SCAN_CHECKSUM };
+	struct vy_rep_cli cli;
 	struct vy_err e = { 0 };
 	struct sigaction sa;
 	size_t npaths = 0, npats = 0, i;
@@ -270,9 +268,16 @@ static int stream_main(int argc, char **argv)
 	uint64_t v;
 
 	vy_dev_stream_opts_init(&o);
-	while ((opt = getopt_long(argc, argv, "b:e:f:d:jqhV", longopts,
-				  NULL)) != -1) {
+	vy_rep_cli_init(&cli, prog,
+			VY_REP_CLI_FORMAT | VY_REP_CLI_OUTPUT | VY_REP_CLI_QUIET |
+				VY_REP_CLI_DEVICE,
+			1u << VY_FMT_TABLE | 1u << VY_FMT_JSON |
+				1u << VY_FMT_JSONL, VY_FMT_TABLE, usage, argv);
+	while ((opt = vy_rep_cli_next(&cli, argc, argv, VY_REP_CLI_SHORT "b:e:",
+				      longopts)) != VY_REP_CLI_END) {
 		switch (opt) {
+		case VY_REP_CLI_EXIT:
+			return cli.exit;
 		case OPT_OP:
 			ret = pick(optarg, ops, 4);
 			if (ret < 0)
@@ -297,7 +302,7 @@ static int stream_main(int argc, char **argv)
 			A.pats[npats++] = optarg;
 			break;
 		}
-		case 'f':
+		case OPT_PATTERNS_FROM:
 			patfile = optarg;
 			break;
 		case OPT_FILES_FROM:
@@ -331,7 +336,7 @@ static int stream_main(int argc, char **argv)
 		case OPT_DIRECT:
 			ret = pick(optarg, directs, 3);
 			if (ret < 0)
-				return bad_usage("unknown --direct '%s' (auto, on, off)",
+				return bad_usage("unknown --o-direct '%s' (auto, on, off)",
 						 optarg);
 			o.direct = (enum vy_dev_direct_mode)ret;
 			break;
@@ -349,38 +354,19 @@ static int stream_main(int argc, char **argv)
 		case OPT_PERSISTENT:
 			o.persistent = 1;
 			break;
-		case 'd':
-			o.device = optarg;
-			break;
 		case OPT_VERIFY:
 			o.verify = 1;
-			break;
-		case 'j':
-			c.fmt = VY_FMT_JSON;
-			break;
-		case OPT_FORMAT:
-			if (vy_rep_format_parse(optarg, 1u << VY_FMT_TABLE |
-					    1u << VY_FMT_JSON |
-					    1u << VY_FMT_JSONL, &c.fmt, &e))
-				return bad_usage("%s", e.msg);
 			break;
 		case OPT_PROGRESS:
 			force_progress = 1;
 			break;
-		case 'q':
-			c.quiet = 1;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			printf("vyre-stream %s\n", VY_VERSION);
-			return 0;
 		default:
-			fprintf(stderr, "%s: try --help\n", prog);
-			return VY_EXIT_USAGE;
+			return bad_usage("%s: unknown option", argv[optind - 1]);
 		}
 	}
+	c.fmt = cli.fmt;
+	c.quiet = cli.quiet;
+	o.device = cli.device;
 	if (patfile) {
 		size_t before = npats;
 
@@ -407,9 +393,9 @@ static int stream_main(int argc, char **argv)
 	if (o.op.op != VY_SCAN_COUNT && have_byte)
 		return bad_usage("%s", "--byte is for --op count");
 	if (o.op.op == VY_SCAN_GREP && !npats)
-		return bad_usage("%s", "--op grep needs -e PATTERN or -f FILE");
+		return bad_usage("%s", "--op grep needs -e PATTERN or --patterns-from FILE");
 	if (o.op.op != VY_SCAN_GREP && npats)
-		return bad_usage("%s", "-e and -f are for --op grep");
+		return bad_usage("%s", "-e and --patterns-from are for --op grep");
 	c.op = o.op.op;
 	if (o.op.op == VY_SCAN_GREP) {
 		A.plens = calloc(npats, sizeof(*A.plens));
@@ -459,7 +445,10 @@ static int stream_main(int argc, char **argv)
 	for (i = 0; i < npaths; i++)
 		A.in[i].path = A.paths[i];
 
-	c.progress = force_progress || isatty(STDERR_FILENO);
+	c.progress = force_progress || (!c.quiet && isatty(STDERR_FILENO));
+	ret = vy_rep_cli_open_output(&cli, true);
+	if (ret)
+		return ret;
 	if (c.fmt == VY_FMT_JSON)
 		c.inputs = A.inputs = json_array();
 	memset(&sa, 0, sizeof(sa));
@@ -495,12 +484,11 @@ static int stream_main(int argc, char **argv)
 		fprintf(stderr, "%s: interrupted\n", prog);
 		rc = 128 + (stop_signo ? stop_signo : SIGINT);
 	} else {
-		rc = c.failed || c.mismatch ? VY_EXIT_NEGATIVE : VY_EXIT_OK;
+		rc = c.failed ? c.failed :
+		     c.mismatch ? VY_EXIT_NEGATIVE : VY_EXIT_OK;
 	}
 out:
-	if (fflush(stdout) && !rc)
-		rc = VY_EXIT_IO;
-	return rc;
+	return vy_rep_cli_close_output(&cli, rc);
 }
 
 int main(int argc, char **argv)

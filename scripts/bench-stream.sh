@@ -3,11 +3,11 @@
 # in one run on the same files and device (docs/BENCHMARKS.md, stream):
 #   (a) io_uring reads alone, (b) host-to-device copies alone,
 #   (c) naive read() + blocking clEnqueueWriteBuffer   (vyre-bench-stream)
-# for page-cache-hot input (--direct off, files read twice first), once
+# for page-cache-hot input (--o-direct off, files read twice first), once
 # with reads issued inline in the submitting thread (vyre-stream
 # --inline-reads, vyre-bench-stream's default) and once on io_uring's
 # worker threads (vyre-stream's default, vyre-bench-stream --async-reads),
-# and for O_DIRECT (--direct on).  Each figure is the median of REPS runs.
+# and for O_DIRECT (--o-direct on).  Each figure is the median of REPS runs.
 #
 # Usage: sh scripts/bench-stream.sh [DIR [FILES [MIB_PER_FILE]]]
 #   DIR           where the input files go (default $TMPDIR or /tmp)
@@ -74,13 +74,13 @@ run_mode() { # run_mode hot-inline|hot-async|direct
 	r=0
 	while [ $r -lt "$REPS" ]; do
 		l=$(timeout 300 "$BUILD/vyre-bench-stream" $DEVOPT --chunk "$CHUNK" \
-			--qd "$QD" --dev-slots "$DEV_SLOTS" --direct $d $as $files)
+			--qd "$QD" --dev-slots "$DEV_SLOTS" --o-direct $d $as $files)
 		echo "{\"mode\":\"$mode\",\"baselines\":$l}" >>"$RAW"
 		num read_gbps "$l" >>"$DIR/a"
 		num h2d_gbps "$l" >>"$DIR/b"
 		num naive_gbps "$l" >>"$DIR/c"
 		l=$(timeout 300 "$BUILD/vyre-stream" $DEVOPT --chunk "$CHUNK" \
-			--qd "$QD" --dev-slots "$DEV_SLOTS" --direct $d $ss \
+			--qd "$QD" --dev-slots "$DEV_SLOTS" --o-direct $d $ss \
 			$STREAM_OPTS --format jsonl $files | tail -n 1)
 		echo "{\"mode\":\"$mode\",\"stream\":$l}" >>"$RAW"
 		num gbps_end_to_end "$l" >>"$DIR/e"

@@ -55,8 +55,8 @@ while [ "$r" -lt "$REPS" ]; do
 	done
 	for slots in 256 65536; do
 		l=$(timeout -s KILL 120 "$BUILD/vyre-launch" -d "$DEVICE" -j \
-			--slots "$slots" --synthetic "$SYNTH" | tr -d ' \n')
-		echo "{\"synthetic\":$slots,\"rep\":$r,\"items_per_second\":$(num items_per_second "$l"),\"end\":\"$(echo "$l" | sed -n 's/.*"end":"\([a-z_]*\)".*/\1/p')\"}" >>"$RAW"
+			--ring-slots "$slots" --synthetic "$SYNTH" | tr -d ' \n')
+		echo "{\"synthetic\":$slots,\"rep\":$r,\"items_per_second\":$(num items_per_second "$l"),\"end_reason\":\"$(echo "$l" | sed -n 's/.*"end_reason":"\([a-z_]*\)".*/\1/p')\"}" >>"$RAW"
 	done
 	r=$((r + 1))
 done
@@ -102,8 +102,8 @@ for slots in 256 65536; do
 	l=$(grep "\"synthetic\":$slots," "$RAW")
 	m=$(for x in $l; do num items_per_second "$x"; done | median)
 	all=$(for x in $l; do awk -v v="$(num items_per_second "$x")" 'BEGIN { printf "%.2f ", v / 1e6 }'; done)
-	ends=$(for x in $l; do echo "$x" | sed -n 's/.*"end":"\([a-z_]*\)".*/\1/p'; done | sort -u | tr '\n' ' ')
-	echo "| --slots $slots | $(awk -v v="$m" 'BEGIN { printf "%.2f", v / 1e6 }') | $all(end: $ends) |"
+	ends=$(for x in $l; do echo "$x" | sed -n 's/.*"end_reason":"\([a-z_]*\)".*/\1/p'; done | sort -u | tr '\n' ' ')
+	echo "| --ring-slots $slots | $(awk -v v="$m" 'BEGIN { printf "%.2f", v / 1e6 }') | $all(end: $ends) |"
 done
 echo
 echo "raw: $RAW"

@@ -21,6 +21,6 @@ else
 fi
 echo
 echo "== 20000 synthetic items streamed through a 64-slot ring"
-"$BUILD/vyre-launch" --slots 64 --synthetic 20000 --timeout 60 |
+"$BUILD/vyre-launch" --ring-slots 64 --synthetic 20000 --timeout 60 |
 	grep -E '^(end|items_|latency\.p|control\.done)'
 exit "$rc"

@@ -22,7 +22,7 @@ while [ $i -lt 60 ]; do
 	*) echo "atomic_add 1 150" ;;
 	esac
 done >"$W/small.work"
-timeout 120 vyre-launch --slots 64 --tenants 3 --batch 4 --interval 20 \
+timeout 120 vyre-launch --ring-slots 64 --tenants 3 --publish-batch 4 --interval 20 \
 	--stall 1 --snapshot "$W/small.vyrd" "$W/small.work" >/dev/null || :
 (cd "$W" && vyre-decode -f svg -o "$DOCS/postmortem-64.svg" small.vyrd)
 
@@ -34,7 +34,7 @@ awk 'BEGIN {
 		else if (i > 120000 && i <= 120064) print "atomic_add 1 151 tenant=9";
 		else print "atomic_add 1 150";
 }' >"$W/big.work"
-timeout 300 vyre-launch --slots 1048576 --tenants 3 --interval 200 \
+timeout 300 vyre-launch --ring-slots 1048576 --tenants 3 --interval 200 \
 	--stall 2 --timeout 120 --snapshot "$W/big.vyrd" "$W/big.work" \
 	>/dev/null || :
 (cd "$W" && vyre-decode -f svg -o "$DOCS/postmortem-1m.svg" big.vyrd)

@@ -1,10 +1,11 @@
 #!/bin/sh
 # Install what vyre needs from Debian, if it is missing. Idempotent; quiet
-# when everything is already there.
+# when everything is already there.  prometheus is a test dependency:
+# make check runs its promtool over every Prometheus textfile the tests make.
 set -e
 PKGS="make gcc clang libclang-rt-14-dev ocl-icd-opencl-dev opencl-headers
 pocl-opencl-icd clinfo liburing-dev libjansson-dev libxxhash-dev mandoc
-time jq librsvg2-bin netpbm"
+time jq librsvg2-bin netpbm prometheus"
 missing=""
 for p in $PKGS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |

@@ -58,7 +58,7 @@ struct opts {
 static void usage(FILE *f)
 {
 	fprintf(f,
-"Usage: %s [OPTION]... [DESCRIPTION]\n"
+"usage: %s [OPTION]... [DESCRIPTION]\n"
 "       %s --check [--raw=BUF] FILE...\n"
 "Build VYRD snapshots (vyre-dump(5)) or raw buffer files from a\n"
 "description in JSON or in the text form (vyre-mkdump(1)).\n"
@@ -91,10 +91,11 @@ static void usage(FILE *f)
 
 static int usage_error(const char *fmt, const char *a)
 {
-	fprintf(stderr, "%s: ", prog);
-	fprintf(stderr, fmt, a);
-	fprintf(stderr, "\n%s: try --help\n", prog);
-	return VY_EXIT_USAGE;
+	char msg[512];
+
+	/* the one wording of usage errors (vyre(7) OPTIONS) */
+	snprintf(msg, sizeof(msg), fmt, a);
+	return vy_rep_usage_err(prog, "%s", msg);
 }
 
 static int parse_corrupt(const char *s, struct corrupt *c)
@@ -202,10 +203,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			printf("%s %s\n", prog, VY_VERSION);
 			exit(VY_EXIT_OK);
 		case ':':
-			return usage_error("option '%s' needs a value",
+			return usage_error("%s: needs a value",
 					   argv[optind - 1]);
 		default:
-			return usage_error("unknown option '%s'",
+			return usage_error("%s: unknown option",
 					   argv[optind - 1]);
 		}
 	}

@@ -4,7 +4,8 @@
  *
  * Prints each mismatch as "FILE: ID: FIELD: expected E, got G" and closes
  * with "N passed, N failed" (", N skipped" where any).  Exit 0 when nothing
- * failed, 1 when a case failed, 2 on usage, 3 on an unreadable vector file.
+ * failed, 1 when a case failed, 2 on usage, 3 on a malformed vector file,
+ * 4 on one that cannot be read.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report/cli.h"
 #include "report/emit.h"
 #include "wire/util.h"
 #include "vectors.h"
@@ -656,66 +658,66 @@ static void usage(FILE *f)
 "                    mismatches\n"
 "  -l, --list-kinds  list the kinds this build implements\n"
 "  -h, --help        this help\n"
-"      --version     print the version\n"
+"  -V, --version     print the version\n"
 "\n"
 "Each mismatch is printed as 'FILE: ID: FIELD: expected E, got G'; the\n"
 "last line is 'N passed, N failed' (', N skipped' where any). A kind with\n"
 "no implementation is counted as skipped. Exit 0 when nothing failed,\n"
-"1 when a case failed, 2 on usage errors, 3 on an unreadable file.\n");
+"1 when a case failed, 2 on usage errors, 3 on a file that is not a JSON\n"
+"array of cases, 4 on a file that cannot be read.\n");
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
+		VY_REP_CLI_LONGOPTS,
 		{ "kind", required_argument, NULL, 'k' },
 		{ "id", required_argument, NULL, 'i' },
-		{ "verbose", no_argument, NULL, 'v' },
 		{ "list-kinds", no_argument, NULL, 'l' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
 		{ 0 }
 	};
+	struct vy_rep_cli cli;
 	const char *only_kind = NULL, *only_id = NULL;
 	struct totals t = { 0 };
 	int opt, verbose = 0, i, bad_file = 0;
 
 	vy_rep_stdout_check_at_exit(prog);
-	while ((opt = getopt_long(argc, argv, "k:i:vlh", opts, NULL)) != -1) {
+	vy_rep_cli_init(&cli, prog, VY_REP_CLI_VERBOSE, 0, VY_FMT_TABLE, usage,
+			argv);
+	while ((opt = vy_rep_cli_next(&cli, argc, argv, VY_REP_CLI_SHORT "k:i:l",
+				      opts)) != VY_REP_CLI_END) {
 		switch (opt) {
+		case VY_REP_CLI_EXIT:
+			return cli.exit;
 		case 'k': only_kind = optarg; break;
 		case 'i': only_id = optarg; break;
-		case 'v': verbose = 1; break;
 		case 'l':
 			for (i = 0; i < (int)nkinds; i++)
 				printf("%s\n", kinds[i].kind);
 			return 0;
-		case 'h': usage(stdout); return 0;
-		case 'V': printf("vyre-vectors %s\n", VY_VERSION); return 0;
 		default:
-			fprintf(stderr, "%s: try --help\n", prog);
-			return 2;
+			return vy_rep_usage_err(prog, "%s: unknown option",
+						argv[optind - 1]);
 		}
 	}
-	if (optind >= argc) {
-		fprintf(stderr, "%s: no vector file given\n%s: try --help\n",
-			prog, prog);
-		return 2;
-	}
+	verbose = cli.verbose > 0;
+	if (optind >= argc)
+		return vy_rep_usage_err(prog, "no vector file given");
 	for (i = optind; i < argc; i++) {
 		struct vy_err e;
 		uint8_t *buf;
 		size_t len, k;
+		int ret;
 		char *text;
 		json_error_t jerr;
 		json_t *root, *cs;
 
-		int rerr = vy_read_file(argv[i], &buf, &len, &e);
-
-		if (rerr) {
+		ret = vy_read_file(argv[i], &buf, &len, &e);
+		if (ret) {
+			/* missing or unreadable: 4, as in every program */
 			fprintf(stderr, "%s: %s\n", prog, e.msg);
-			/* an unreadable file is an I/O error (4), not bad data */
-			if (vy_err_exit(rerr) > bad_file)
-				bad_file = vy_err_exit(rerr);
+			if (vy_err_exit(ret) > bad_file)
+				bad_file = vy_err_exit(ret);
 			continue;
 		}
 		text = quote_big_ints((const char *)buf, len);
@@ -727,8 +729,8 @@ int main(int argc, char **argv)
 				argv[i], root ? 0 : jerr.position,
 				root ? "not a JSON array of cases" : jerr.text);
 			json_decref(root);
-			if (bad_file < 3)
-				bad_file = 3;
+			if (VY_EXIT_DATA > bad_file)
+				bad_file = VY_EXIT_DATA;
 			continue;
 		}
 		json_array_foreach(root, k, cs)

@@ -1078,7 +1078,7 @@ struct run_state {
 	struct vy_dev_mk_run_result *r;
 	uint32_t w[16];
 	int have, fence, eof;
-	size_t lat_cap, fault_cap;
+	size_t fault_cap;
 	struct vy_dev_mk_done done[256];
 };
 
@@ -1142,18 +1142,8 @@ static int run_collect(struct run_state *st, int n)
 {
 	struct vy_dev_mk_run_result *r = st->r;
 
-	for (int i = 0; i < n && i < (int)VY_ARRAY_SIZE(st->done); i++) {
-		if (r->nlat == st->lat_cap) {
-			size_t nc = st->lat_cap ? st->lat_cap * 2 : 1024;
-			uint64_t *p = realloc(r->lat_ns, nc * sizeof(*p));
-
-			if (!p)
-				return VY_E_NOMEM;
-			r->lat_ns = p;
-			st->lat_cap = nc;
-		}
-		r->lat_ns[r->nlat++] = st->done[i].latency_ns;
-	}
+	for (int i = 0; i < n && i < (int)VY_ARRAY_SIZE(st->done); i++)
+		vy_hist_add(&r->lat, st->done[i].latency_ns);
 	r->processed += (uint64_t)n;
 	for (int i = 0; i < n && i < (int)VY_ARRAY_SIZE(st->done); i++) {
 		if (st->done[i].status != VY_STATUS_FAULT)
@@ -1197,7 +1187,7 @@ int vy_dev_mk_run(struct vy_mk *mk, const struct vy_dev_mk_run_opts *o,
 	      struct vy_dev_mk_run_result *r, struct vy_err *e)
 {
 	struct run_state st;
-	uint64_t t0, now, next_snap;
+	uint64_t t0, now, next_snap, next_progress;
 	struct vy_snapshot snap;
 	int err, n;
 
@@ -1211,6 +1201,7 @@ int vy_dev_mk_run(struct vy_mk *mk, const struct vy_dev_mk_run_opts *o,
 		return err;
 	t0 = vy_now_ns();
 	next_snap = t0 + o->interval_ns;
+	next_progress = t0 + VY_MK_PROGRESS_NS;
 	for (;;) {
 		int filled;
 
@@ -1268,6 +1259,10 @@ int vy_dev_mk_run(struct vy_mk *mk, const struct vy_dev_mk_run_opts *o,
 		    VY_MK_END_STALL) {
 			r->end = VY_MK_END_STALL;
 			break;
+		}
+		if (o->on_progress && now >= next_progress) {
+			o->on_progress(o->progress_arg, r, now - t0);
+			next_progress = now + VY_MK_PROGRESS_NS;
 		}
 		if (o->interval_ns && o->on_snapshot && now >= next_snap) {
 			err = vy_dev_mk_snapshot(mk, &snap, e);

@@ -42,6 +42,7 @@
 #include <stdint.h>
 
 #include "device/cl.h"
+#include "wire/hist.h"
 #include "wire/dump.h"
 #include "wire/err.h"
 #include "device/progcache.h"
@@ -370,6 +371,8 @@ enum vy_dev_mk_end vy_dev_mk_watchdog(struct vy_mk *mk, uint64_t stall_ns,
 /* "ok", "timeout", "stall", "signal", "kernel_exit". */
 const char *vy_dev_mk_end_name(enum vy_dev_mk_end end);
 
+struct vy_dev_mk_run_result;
+
 struct vy_dev_mk_run_opts {
 	/*
 	 * The next work item: return 1 with @w filled (a 16-word slot image)
@@ -386,6 +389,15 @@ struct vy_dev_mk_run_opts {
 	void *snap_arg;
 	const volatile int *stop;	/* checked every round; may be NULL */
 	uint32_t batch;		/* most items published per round; 0 = ring */
+	/*
+	 * Called about every VY_MK_PROGRESS_NS with the result so far
+	 * (items, processed) and the ns since the kernel started; may be
+	 * NULL.  It must not call back into the session.
+	 */
+	void (*on_progress)(void *progress_arg,
+			    const struct vy_dev_mk_run_result *r,
+			    uint64_t elapsed_ns);
+	void *progress_arg;
 };
 
 /* One faulted item: its tag (the item number from 0) and its slot. */
@@ -393,6 +405,7 @@ struct vy_dev_mk_fault {
 	uint64_t tag;
 	uint32_t slot;
 };
+#define VY_MK_PROGRESS_NS 250000000ull	/* 4 progress calls a second */
 
 struct vy_dev_mk_run_result {
 	enum vy_dev_mk_end end;
@@ -402,8 +415,8 @@ struct vy_dev_mk_run_result {
 	uint64_t remaining;	/* taken but not finished (the caller adds
 				   what its source still holds) */
 	uint64_t wall_ns;
-	uint64_t *lat_ns;	/* per finished item; malloc'd */
-	size_t nlat;
+	struct vy_hist lat;	/* latency of each finished item, ns: fixed
+				   size, whatever the item count */
 	struct vy_dev_mk_fault *faults;	/* every FAULT, in completion
 					   order; malloc'd (free it) */
 	size_t nfaults;
@@ -415,7 +428,7 @@ struct vy_dev_mk_run_result {
  * run one dispatch per ring-full (once), honour fences, and end on the
  * first of: all done, timeout, stall, stop, kernel exit.  A persistent
  * kernel is then stopped (SHUTDOWN, bounded wait).  Returns 0 with @r
- * filled (@r->end says how it ended) or an error; free @r->lat_ns.
+ * filled (@r->end says how it ended) or an error.
  */
 int vy_dev_mk_run(struct vy_mk *mk, const struct vy_dev_mk_run_opts *o,
 	      struct vy_dev_mk_run_result *r, struct vy_err *e);

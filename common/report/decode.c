@@ -440,13 +440,26 @@ json_t *vy_rep_counters_json(const struct vy_tel_runtime_counters *c)
 	return j;
 }
 
+/* The opcode's name, or null for an opcode without one. */
+static json_t *opcode_name_json(uint32_t op)
+{
+	const char *name = vy_opcode_name(op);
+
+	return name ? json_string(name) : json_null();
+}
+
 json_t *vy_rep_window_json(const struct vy_tel_window_telemetry *w)
 {
 	json_t *j = json_object();
+	char buf[32];
 
 	json_object_set_new(j, "ticket", json_integer(w->ticket));
 	json_object_set_new(j, "tenant_id", json_integer(w->tenant_id));
 	json_object_set_new(j, "opcode", json_integer(w->opcode));
+	/* window opcodes are given and read in hex (-w 0xf101) */
+	snprintf(buf, sizeof(buf), "0x%x", w->opcode);
+	json_object_set_new(j, "opcode_hex", json_string(buf));
+	json_object_set_new(j, "opcode_name", opcode_name_json(w->opcode));
 	json_object_set_new(j, "required_slots",
 			    json_integer(w->required_slots));
 	json_object_set_new(j, "lookahead_slots",
@@ -529,6 +542,7 @@ static json_t *slot_obj(const struct vy_tel_ring_slot *s)
 		json_object_set_new(j, "status_raw", json_integer(s->status));
 	json_object_set_new(j, "tenant_id", json_integer(s->tenant_id));
 	json_object_set_new(j, "opcode", json_integer(s->opcode));
+	json_object_set_new(j, "opcode_name", opcode_name_json(s->opcode));
 	json_object_set_new(j, "args_prefix",
 			    u32_array(s->args_prefix, 3));
 	return j;
@@ -943,10 +957,12 @@ int vy_rep_decode_slot_lines(FILE *f, const struct vy_rep_decode *r,
 			     const char *schema)
 {
 	char head[160], line[512], *p;
+	const char *name;
 	size_t i, hl;
 
 	hl = (size_t)snprintf(head, sizeof(head),
-			      "{\"schema\":\"%.64s\",\"record\":\"slot\","
+			      "{\"schema\":\"%.64s\",\"version\":\"" VY_VERSION
+			      "\",\"record\":\"slot\","
 			      "\"snapshot\":%" PRIu64 ",\"slot_idx\":",
 			      schema, r->index);
 	if (hl >= sizeof(head))
@@ -969,6 +985,16 @@ int vy_rep_decode_slot_lines(FILE *f, const struct vy_rep_decode *r,
 		p = vy_rep_put_u32(p, s->tenant_id);
 		p = vy_rep_put_str(p, ",\"opcode\":");
 		p = vy_rep_put_u32(p, s->opcode);
+		/* opcode names need no escaping */
+		name = vy_opcode_name(s->opcode);
+		p = vy_rep_put_str(p, ",\"opcode_name\":");
+		if (name) {
+			*p++ = '"';
+			p = vy_rep_put_str(p, name);
+			*p++ = '"';
+		} else {
+			p = vy_rep_put_str(p, "null");
+		}
 		p = vy_rep_put_str(p, ",\"args_prefix\":[");
 		p = vy_rep_put_u32(p, s->args_prefix[0]);
 		*p++ = ',';
@@ -1382,6 +1408,14 @@ static void prom_one(FILE *f, const char *name, const char *type,
 	fprintf(f, "%s %" PRIu64 "\n", name, v);
 }
 
+/* A ratio 0..1 from a fixed-point value with @scale units per whole. */
+static void prom_ratio(FILE *f, const char *name, const char *help,
+		       uint64_t v, double scale)
+{
+	prom_head(f, name, "gauge", help);
+	fprintf(f, "%s %.6g\n", name, (double)v / scale);
+}
+
 int vy_rep_decode_prom(FILE *f, const struct vy_rep_decode *r)
 {
 	const struct vy_tel_control_snapshot *c = &r->tel.control;
@@ -1391,12 +1425,15 @@ int vy_rep_decode_prom(FILE *f, const struct vy_rep_decode *r)
 	uint32_t i;
 
 	occ_counts(o, occ);
-	if (r->has_meta) {
+	/* node_exporter textfile rules: no sample for an unknown time */
+	if (r->has_meta && r->capture_ns) {
 		prom_head(f, "vyre_snapshot_capture_timestamp_seconds", "gauge",
 			  "Wall-clock time of the capture.");
 		fprintf(f, "vyre_snapshot_capture_timestamp_seconds %" PRIu64
 			   ".%09" PRIu64 "\n",
 			r->capture_ns / 1000000000u, r->capture_ns % 1000000000u);
+	}
+	if (r->has_meta) {
 		prom_one(f, "vyre_snapshot_sequence", "gauge",
 			 "Capture number within the run.", r->sequence);
 	}
@@ -1409,28 +1446,30 @@ int vy_rep_decode_prom(FILE *f, const struct vy_rep_decode *r)
 	for (i = 0; i < 9; i++)
 		fprintf(f, "vyre_ring_slots{status=\"%s\"} %" PRIu32 "\n",
 			occ_names[i], occ[i]);
-	prom_one(f, "vyre_ring_slots_total", "gauge",
+	prom_one(f, "vyre_ring_size_slots", "gauge",
 		 "Slots in the ring.", k->total_slots);
 	prom_one(f, "vyre_queue_depth", "gauge",
 		 "Slots in flight: published, claimed, wait_io, yield, "
 		 "requeue, fault, unknown.", k->queue_depth);
-	prom_one(f, "vyre_gpu_idle_ppm", "gauge",
-		 "Empty slots in parts per million of the ring.",
-		 k->gpu_idle_ppm);
-	prom_one(f, "vyre_frontier_density_bps", "gauge",
-		 "Queue depth in basis points of the ring.",
-		 k->frontier_density_bps);
-	prom_one(f, "vyre_occupancy_proxy_bps", "gauge",
-		 "Non-empty slots in basis points of the ring.",
-		 k->occupancy_proxy_bps);
+	prom_ratio(f, "vyre_gpu_idle_ratio",
+		   "Empty slots as a fraction of the ring.", k->gpu_idle_ppm,
+		   1e6);
+	prom_ratio(f, "vyre_frontier_density_ratio",
+		   "Queue depth as a fraction of the ring.",
+		   k->frontier_density_bps, 1e4);
+	prom_ratio(f, "vyre_occupancy_proxy_ratio",
+		   "Non-empty slots as a fraction of the ring.",
+		   k->occupancy_proxy_bps, 1e4);
 	prom_one(f, "vyre_unreclaimed_done_slots", "gauge",
 		 "Done slots not yet reclaimed by the host.",
 		 k->unreclaimed_done_slots);
-	prom_head(f, "vyre_metric_dispatches_total", "counter",
-		  "Per-opcode METRICS control words (non-zero ones).");
+	prom_head(f, "vyre_opcode_executions_total", "counter",
+		  "Executions per opcode, the METRICS control words "
+		  "(non-zero ones).");
 	for (i = 0; i < c->n_metrics; i++)
-		fprintf(f, "vyre_metric_dispatches_total{metric=\"%" PRIu32
-			   "\"} %" PRIu32 "\n",
+		fprintf(f, "vyre_opcode_executions_total{opcode=\"%s\","
+			   "opcode_value=\"%" PRIu32 "\"} %" PRIu32 "\n",
+			vy_opcode_name(c->metrics[i].index),
 			c->metrics[i].index, c->metrics[i].count);
 	prom_head(f, "vyre_tenant_fairness_total", "counter",
 		  "TENANT_FAIRNESS control words.");
@@ -1455,7 +1494,7 @@ int vy_rep_decode_prom(FILE *f, const struct vy_rep_decode *r)
 		prom_one(f, "vyre_health_done_delta", "gauge",
 			 "DONE_COUNT increase since the previous snapshot.",
 			 r->health.done_delta);
-		prom_one(f, "vyre_health_counter_reset", "gauge",
+		prom_one(f, "vyre_health_done_count_reset", "gauge",
 			 "1 when DONE_COUNT moved backwards (new epoch).",
 			 r->counter_reset);
 		prom_one(f, "vyre_health_suspected_stall", "gauge",
@@ -1466,7 +1505,7 @@ int vy_rep_decode_prom(FILE *f, const struct vy_rep_decode *r)
 		prom_one(f, "vyre_debug_records", "gauge",
 			 "PRINTF records stored in the debug log.",
 			 r->dbg.stored);
-		prom_one(f, "vyre_debug_records_dropped", "gauge",
+		prom_one(f, "vyre_debug_records_dropped_total", "counter",
 			 "PRINTF records lost to debug-log overflow.",
 			 r->dbg.dropped);
 	}

@@ -68,14 +68,18 @@ int vy_rep_emit_json(FILE *f, json_t *doc, const char *schema, int pretty)
 	int ret = 0;
 
 	if (schema && json_is_object(doc)) {
-		/* "schema" first: rebuild the object in order. */
+		/*
+		 * "schema" and the tool "version" first, so a reader knows
+		 * both before anything else: rebuild the object in order.
+		 */
 		json_t *o = json_object();
 		const char *key;
 		json_t *v;
 
 		json_object_set_new(o, "schema", json_string(schema));
+		json_object_set_new(o, "version", json_string(VY_VERSION));
 		json_object_foreach(doc, key, v)
-			if (strcmp(key, "schema"))
+			if (strcmp(key, "schema") && strcmp(key, "version"))
 				json_object_set(o, key, v);
 		text = json_dumps(o, (pretty ? JSON_INDENT(2) : JSON_COMPACT) |
 					     JSON_PRESERVE_ORDER);

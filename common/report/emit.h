@@ -3,8 +3,8 @@
  * emit.h - output formats and diagnostics shared by the programs.
  *
  * Programs choose a format with --format (-j = json).  JSON documents are
- * built with jansson and written by vy_rep_emit_json, which appends the
- * "schema" member.  64-bit counters stay JSON integers (values above
+ * built with jansson and written by vy_rep_emit_json, which puts the
+ * "schema" and "version" members first.  64-bit counters stay JSON integers (values above
  * INT64_MAX are written as exact unsigned digits by vy_rep_json_u64).
  * Diagnostics: vy_rep_err prints "PROG: MSG" and, where the error has a
  * hint, "PROG: hint: HINT" to the given stream (stderr in the programs).
@@ -46,8 +46,8 @@ const char *vy_rep_format_name(enum vy_rep_format f);
 json_t *vy_rep_json_u64(uint64_t v);
 
 /*
- * Write @doc (an object) to @f with "schema": @schema set first when
- * @schema is not NULL.  @pretty: indented (json) or one line (jsonl).
+ * Write @doc (an object) to @f with "schema": @schema and "version": the
+ * toolkit's version (VY_VERSION) first when @schema is not NULL.  @pretty: indented (json) or one line (jsonl).
  * A newline follows.  Returns 0 or VY_E_IO.  Steals no reference.
  */
 int vy_rep_emit_json(FILE *f, json_t *doc, const char *schema, int pretty);

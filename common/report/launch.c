@@ -157,7 +157,9 @@ void vy_rep_device_cap_table(FILE *f, const struct vy_rep_device_cap *c)
 
 void vy_rep_recommend_print(FILE *f, enum vy_rep_format fmt,
 			    const struct vy_pol_launch_recommendation *rec,
-			    const struct vy_rep_device_cap *dev)
+			    const struct vy_rep_device_cap *dev,
+			    const struct vy_pol_rec_check *checks,
+			    size_t nchecks)
 {
 	json_t *doc;
 
@@ -168,6 +170,10 @@ void vy_rep_recommend_print(FILE *f, enum vy_rep_format fmt,
 		if (dev)
 			json_object_set_new(doc, "device",
 					    vy_rep_device_cap_json(dev));
+		if (nchecks)
+			json_object_set_new(doc, "checks",
+					    vy_rep_rec_checks_json(checks, nchecks,
+								   rec));
 		vy_rep_emit_json(f, doc, VY_RECOMMEND_SCHEMA,
 			     fmt == VY_FMT_JSON);
 		json_decref(doc);
@@ -180,6 +186,7 @@ void vy_rep_recommend_print(FILE *f, enum vy_rep_format fmt,
 		vy_rep_recommendation_table(f, rec);
 		if (dev)
 			vy_rep_device_cap_table(f, dev);
+		vy_rep_rec_checks_table(f, checks, nchecks, rec);
 		break;
 	}
 }
@@ -196,9 +203,10 @@ static json_t *device_json(const struct vy_dev_cl_devinfo *d)
 
 	vy_dev_caps_of(d, &c);
 	snprintf(id, sizeof(id), "%u:%u", d->platform_idx, d->device_idx);
-	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:b,s:s,s:{s:b,s:I,s:s}}",
-		"id", id, "type", dev_type(d), "name", d->name,
-		"platform", d->platform, "version", d->version,
+	return json_pack("{s:s,s:s,s:o,s:o,s:o,s:I,s:I,s:I,s:I,s:b,s:s,s:{s:b,s:I,s:s}}",
+		"id", id, "type", dev_type(d), "name", vy_rep_json_text(d->name),
+		"platform", vy_rep_json_text(d->platform),
+		"version", vy_rep_json_text(d->version),
 		"compute_units", (json_int_t)d->compute_units,
 		"max_workgroup_size", (json_int_t)d->max_workgroup_size,
 		"global_mem_bytes", (json_int_t)d->global_mem_bytes,
@@ -218,13 +226,19 @@ int vy_rep_device_list(FILE *f, enum vy_rep_format fmt, struct vy_err *e)
 
 	if (n <= 0)
 		return n;
+	if (n > 64)
+		n = 64;
 	if (fmt == VY_FMT_JSON) {
+		int ret;
+
 		arr = json_array();
-		for (int i = 0; i < n && i < 64; i++)
+		for (int i = 0; i < n; i++)
 			json_array_append_new(arr, device_json(&d[i]));
 		doc = json_pack("{s:o}", "devices", arr);
-		vy_rep_emit_json(f, doc, "vyre-launch-devices/1", 1);
+		ret = vy_rep_emit_json(f, doc, "vyre-launch-devices/1", 1);
 		json_decref(doc);
+		if (ret)
+			return vy_errf(e, VY_E_IO, NULL, "standard output: write error");
 		return n;
 	}
 	fprintf(f, "%-5s %-4s %-5s %-8s %-9s %-8s %-9s %-9s %-11s %s\n", "ID",
@@ -306,6 +320,12 @@ int vy_rep_work_next(void *arg, uint32_t w[16], int *fence,
 	memcpy(w, s->wf.items[s->next].w, sizeof(it.w));
 	s->next++;
 	return 1;
+}
+
+void vy_rep_work_rewind(struct vy_rep_work *w)
+{
+	w->next = 0;
+	w->synth_i = 0;
 }
 
 uint64_t vy_rep_work_left(const struct vy_rep_work *w)
@@ -464,8 +484,10 @@ json_t *vy_rep_launch_json(struct vy_rep_launch *rp)
 	json_object_set_new(doc, "scheduler", json_string(
 		rp->info.priority ? "priority" : "any_lane"));
 	vy_rep_json_set_name(doc, "work", rp->work);
-	json_object_set_new(doc, "end",
+	/* not "end": jq reads {end} as a keyword */
+	json_object_set_new(doc, "end_reason",
 			    json_string(vy_dev_mk_end_name(r->end)));
+	set_u64(doc, "items_given", rp->items_given);
 	set_u64(doc, "items_processed", r->processed);
 	set_u64(doc, "items_remaining", r->remaining);
 	set_u64(doc, "items_faulted", r->faulted);
@@ -473,7 +495,7 @@ json_t *vy_rep_launch_json(struct vy_rep_launch *rp)
 	set_u64(doc, "wall_ns", r->wall_ns);
 	json_object_set_new(doc, "items_per_second",
 			    json_real(secs > 0 ? r->processed / secs : 0));
-	set_u64(doc, "queue_plan_ns", rp->st.plan_ns);
+	set_u64(doc, "setup_ns", rp->setup_ns);
 	set_u64(doc, "queue_publish_ns", rp->st.publish_ns);
 	set_u64(doc, "backend_dispatch_ns", rp->st.dispatch_ns);
 	json_object_set_new(doc, "geometry", json_pack(
@@ -491,12 +513,12 @@ json_t *vy_rep_launch_json(struct vy_rep_launch *rp)
 		"resident_workgroups",
 		(json_int_t)rp->lim.resident_worker_groups));
 	vy_rep_launch_seed_json(doc, rp, rp->seed);
-	vy_rep_sort_u64(r->lat_ns, r->nlat);
-	set_u64(lat, "count", r->nlat);
-	set_u64(lat, "p50_ns", vy_rep_percentile(r->lat_ns, r->nlat, 0.50));
-	set_u64(lat, "p90_ns", vy_rep_percentile(r->lat_ns, r->nlat, 0.90));
-	set_u64(lat, "p99_ns", vy_rep_percentile(r->lat_ns, r->nlat, 0.99));
-	set_u64(lat, "max_ns", r->nlat ? r->lat_ns[r->nlat - 1] : 0);
+	/* from the fixed-size histogram: percentiles within 6.25 % */
+	set_u64(lat, "count", r->lat.n);
+	set_u64(lat, "p50_ns", vy_hist_quantile(&r->lat, 0.50));
+	set_u64(lat, "p90_ns", vy_hist_quantile(&r->lat, 0.90));
+	set_u64(lat, "p99_ns", vy_hist_quantile(&r->lat, 0.99));
+	set_u64(lat, "max_ns", r->lat.max);
 	json_object_set_new(doc, "latency", lat);
 	json_object_set_new(doc, "control", json_pack(
 		"{s:I,s:I,s:I,s:I}",
@@ -550,6 +572,30 @@ static void table_printf(FILE *f, json_t *recs)
 	}
 }
 
+/* "faulted_items" (launch_run.h): the first @max, then how many more */
+static void table_faults(FILE *f, json_t *a, const char *work, size_t max)
+{
+	size_t i;
+	json_t *x;
+
+	json_array_foreach(a, i, x) {
+		json_int_t line = json_integer_value(json_object_get(x, "line"));
+
+		if (i == max)
+			break;
+		fprintf(f, "%-30s item %" JSON_INTEGER_FORMAT ", slot %"
+			JSON_INTEGER_FORMAT, "faulted_item",
+			json_integer_value(json_object_get(x, "item")),
+			json_integer_value(json_object_get(x, "slot")));
+		if (line)
+			fprintf(f, ", %s line %" JSON_INTEGER_FORMAT, work, line);
+		fputc('\n', f);
+	}
+	if (json_array_size(a) > max)
+		fprintf(f, "%-30s %zu more (all of them in -j)\n",
+			"faulted_item", json_array_size(a) - max);
+}
+
 void vy_rep_launch_table(FILE *f, json_t *doc)
 {
 	const char *key;
@@ -568,6 +614,9 @@ void vy_rep_launch_table(FILE *f, json_t *doc)
 			}
 		} else if (json_is_array(v) && !strcmp(key, "printf")) {
 			table_printf(f, v);
+		} else if (json_is_array(v) && !strcmp(key, "faulted_items")) {
+			table_faults(f, v, json_string_value(json_object_get(
+						   doc, "work")), 10);
 		} else if (json_is_array(v)) {
 			/* region_lineage: the bitsets, space-separated */
 			size_t i;

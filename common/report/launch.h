@@ -17,6 +17,7 @@
 
 #include "device/caps.h"
 #include "device/megakernel.h"
+#include "policy/check.h"
 #include "policy/launch.h"
 #include "report/emit.h"
 #include "telemetry/telemetry.h"
@@ -87,11 +88,15 @@ void vy_rep_device_cap_table(FILE *f, const struct vy_rep_device_cap *c);
 
 /*
  * vyre-recommend's answer in @fmt (table, json, jsonl or csv), with the
- * device's part when @dev is not NULL.
+ * device's part when @dev is not NULL and the results of the @nchecks
+ * --check gates (a "checks" array in JSON, "check" lines in the table;
+ * CSV keeps its one row).
  */
 void vy_rep_recommend_print(FILE *f, enum vy_rep_format fmt,
 			    const struct vy_pol_launch_recommendation *rec,
-			    const struct vy_rep_device_cap *dev);
+			    const struct vy_rep_device_cap *dev,
+			    const struct vy_pol_rec_check *checks,
+			    size_t nchecks);
 
 /*
  * The OpenCL devices with their limits, transport and caps (caps.h: the
@@ -130,6 +135,9 @@ int vy_rep_work_next(void *arg, uint32_t w[16], int *fence,
 
 /* Items not yet handed out (fences do not count). */
 uint64_t vy_rep_work_left(const struct vy_rep_work *w);
+
+/* Hand the same items out again from the first (--repeat). */
+void vy_rep_work_rewind(struct vy_rep_work *w);
 
 /*
  * The data buffer of a run: --data's file (@data_path, may be NULL) at
@@ -173,7 +181,7 @@ struct vy_rep_launch_seed;
 struct vy_rep_launch {
 	struct vy_dev_mk_info info;	/* what ran */
 	struct vy_dev_mk_stats st;
-	struct vy_dev_mk_run_result *r;	/* lat_ns is sorted by the report */
+	struct vy_dev_mk_run_result *r;
 	const struct vy_snapshot *snap;	/* the final snapshot */
 	const struct vy_tel_printf_formats *pf;	/* NULL: no formats */
 	const char *work;		/* "synthetic", a file, "<stdin>" */
@@ -181,11 +189,13 @@ struct vy_rep_launch {
 	struct vy_pol_launch_geometry chosen;	/* the policy's geometry */
 	const struct vy_rep_launch_seed *seed;	/* launch_seed.h; NULL: the
 						   seed's members read 0 */
+	uint64_t setup_ns;		/* device open, kernel build, geometry */
+	uint64_t items_given;		/* items the source held at the start */
 };
 
 /*
  * The report as a JSON object (schema added by the writer); the same keys
- * as vyre-launch(1) lists.  Sorts @rp->r->lat_ns.  New reference.
+ * as vyre-launch(1) lists.  New reference.
  */
 json_t *vy_rep_launch_json(struct vy_rep_launch *rp);
 

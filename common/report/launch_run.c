@@ -163,21 +163,3 @@ json_t *vy_rep_faults_json(const struct vy_rep_runrec *rr,
 	}
 	return a;
 }
-
-void vy_rep_faults_table(FILE *f, const struct vy_rep_runrec *rr,
-			 const struct vy_dev_mk_run_result *r, size_t max)
-{
-	for (size_t i = 0; i < r->nfaults && i < max; i++) {
-		const struct vy_dev_mk_fault *x = &r->faults[i];
-		uint32_t line = vy_rep_runrec_item_line(rr, x->tag);
-
-		fprintf(f, "%-30s item %" PRIu64 ", slot %" PRIu32,
-			"faulted_item", x->tag, x->slot);
-		if (line)
-			fprintf(f, ", %s line %" PRIu32, rr->work, line);
-		fputc('\n', f);
-	}
-	if (r->nfaults > max)
-		fprintf(f, "%-30s %zu more (all of them in -j)\n",
-			"faulted_item", r->nfaults - max);
-}

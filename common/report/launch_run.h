@@ -65,12 +65,10 @@ uint32_t vy_rep_run_end_of(enum vy_dev_mk_end end, int err);
 
 /*
  * The faulted items of @r: [{item, slot, line}] in completion order
- * (new reference), and the first @max of them as "faulted  item N, line
- * L, slot S" lines on @f.
+ * (new reference): the report's "faulted_items" (vy_rep_launch_table
+ * prints the first 10 as "faulted_item  item N, slot S, WORK line L").
  */
 json_t *vy_rep_faults_json(const struct vy_rep_runrec *rr,
 			   const struct vy_dev_mk_run_result *r);
-void vy_rep_faults_table(FILE *f, const struct vy_rep_runrec *rr,
-			 const struct vy_dev_mk_run_result *r, size_t max);
 
 #endif

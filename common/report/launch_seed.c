@@ -178,8 +178,11 @@ out:
 	set_u64(o, "resident_allocations", t.resident_allocations);
 	set_u64(o, "kernel_launches", t.kernel_launches);
 	set_u64(o, "sync_points", t.sync_points);
-	set_u64(o, "occupancy_proxy_bps", t.occupancy_proxy_bps);
-	set_u64(o, "frontier_density_bps", t.frontier_density_bps);
+	/* ratios, not basis points: "bps" reads as bytes per second */
+	json_object_set_new(o, "occupancy_proxy_ratio",
+			    json_real(t.occupancy_proxy_bps / 1e4));
+	json_object_set_new(o, "frontier_density_ratio",
+			    json_real(t.frontier_density_bps / 1e4));
 	set_u64(o, "readback_buffers", t.readback_buffers);
 	json_object_set_new(o, "compiled_pipeline_cache_hit",
 			    json_boolean(t.compiled_pipeline_cache_hit));
@@ -209,7 +212,6 @@ static json_t *runtime_json(const struct vy_rep_launch *rp)
 	set_u64(o, "transfer_commands", rp->st.t.commands);
 	set_u64(o, "blocking_waits", rp->st.t.sync_points);
 	set_u64(o, "status_reads", rp->st.status_reads);
-	set_u64(o, "setup_ns", rp->st.plan_ns);
 	set_u64(o, "program_build_ns", pc->build_ns);
 	json_object_set_new(o, "program_cache",
 			    json_string(vy_dev_progcache_state_name(pc->state)));

@@ -309,6 +309,7 @@ size_t vy_rep_recommendation_jsonl(char *buf, const struct vy_pol_launch_recomme
 	char *p = buf;
 
 	p = vy_rep_put_str(p, "{\"schema\":\"" VY_RECOMMEND_SCHEMA
+		       "\",\"version\":\"" VY_VERSION
 		       "\",\"geometry\":{\"workgroup_size_x\":");
 	p = vy_rep_put_u64(p, r->geometry.workgroup_size_x);
 	p = vy_rep_put_str(p, ",\"slot_count\":");
@@ -386,6 +387,7 @@ size_t vy_rep_policy_error_jsonl(char *buf, int code, const char *msg,
 	char *p = buf;
 
 	p = vy_rep_put_str(p, "{\"schema\":\"" VY_RECOMMEND_SCHEMA
+		       "\",\"version\":\"" VY_VERSION
 		       "\",\"error\":{\"code\":\"");
 	p = vy_rep_put_str(p, vy_err_name(code));
 	p = vy_rep_put_str(p, "\",\"message\":\"");
@@ -484,6 +486,40 @@ int vy_rep_rec_checks(FILE *err, const char *prog,
 	return failed;
 }
 
+json_t *vy_rep_rec_checks_json(const struct vy_pol_rec_check *checks, size_t n,
+				const struct vy_pol_launch_recommendation *rec)
+{
+	json_t *arr = json_array();
+	char actual[64];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		bool ok = vy_pol_rec_check_eval(&checks[i], rec, actual,
+						sizeof(actual));
+
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:b}",
+						     "expr", checks[i].text,
+						     "actual", actual, "ok", ok));
+	}
+	return arr;
+}
+
+void vy_rep_rec_checks_table(FILE *f, const struct vy_pol_rec_check *checks,
+			     size_t n,
+			     const struct vy_pol_launch_recommendation *rec)
+{
+	char actual[64];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		bool ok = vy_pol_rec_check_eval(&checks[i], rec, actual,
+						sizeof(actual));
+
+		fprintf(f, "%-28s %s %s (actual %s)\n", "check", checks[i].text,
+			ok ? "ok" : "FAILED", actual);
+	}
+}
+
 /*
  * One input line of at most VY_REC_IN_MAX bytes into @buf (NUL bytes
  * kept: the length counts).  A longer line is read to its end and
@@ -529,7 +565,7 @@ int vy_rep_recommend_batch(FILE *in, const char *in_name, FILE *out,
 	uint64_t lineno = 0;
 	bool have_last = false;
 	enum vy_pol_topology last = VY_TOPO_EMPTY;
-	int bad_data = 0, negative = 0;
+	int bad_data = 0, negative = 0, refused = 0;
 
 	if (!line) {
 		fprintf(err, "%s: %s: out of memory\n", prog, in_name);
@@ -584,8 +620,8 @@ int vy_rep_recommend_batch(FILE *in, const char *in_name, FILE *out,
 			len = vy_rep_policy_error_jsonl(line_out, ret, e.msg, &rec,
 						    lineno);
 			fwrite(line_out, 1, len, out);
-			if (vy_err_exit(ret) == VY_EXIT_NEGATIVE)
-				negative = 1;
+			if (vy_err_exit(ret) == VY_EXIT_REFUSED)
+				refused = 1;
 			else
 				bad_data = 1;
 			continue;
@@ -618,5 +654,7 @@ int vy_rep_recommend_batch(FILE *in, const char *in_name, FILE *out,
 	}
 	if (bad_data)
 		return VY_EXIT_DATA;
+	if (refused)
+		return VY_EXIT_REFUSED;
 	return negative ? VY_EXIT_NEGATIVE : VY_EXIT_OK;
 }

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "policy/policy.h"
 #include "policy/check.h"
 #include "policy/feedback.h"
@@ -97,6 +99,16 @@ int vy_rep_rec_checks(FILE *err, const char *prog,
 		      const struct vy_pol_rec_check *checks, size_t n,
 		      const struct vy_pol_launch_recommendation *rec,
 		      uint64_t line);
+
+/*
+ * The --check results as a JSON array of {"expr", "actual", "ok"} (a new
+ * reference), or as table lines "check EXPR ok|FAILED (actual V)".
+ */
+json_t *vy_rep_rec_checks_json(const struct vy_pol_rec_check *checks, size_t n,
+				const struct vy_pol_launch_recommendation *rec);
+void vy_rep_rec_checks_table(FILE *f, const struct vy_pol_rec_check *checks,
+			     size_t n,
+			     const struct vy_pol_launch_recommendation *rec);
 
 /*
  * vyre-recommend --batch: one JSON request per line of @in, one JSON

@@ -76,6 +76,13 @@ int vy_rep_policy_parse(const char *text, size_t len,
 					      VY_POLICY_SCHEMA);
 			continue;
 		}
+		/* the toolkit version the writer added: any is read */
+		if (!strcmp(k, "version")) {
+			if (!json_is_string(v))
+				err = vy_errf(e, VY_E_FORMAT, NULL,
+					      "version is not a string");
+			continue;
+		}
 		if (strcmp(k, "sizing")) {
 			err = set_member(p, k, v, e);
 			continue;
@@ -138,7 +145,7 @@ static int u64_member(json_t *o, const char *k, uint64_t *out)
 static int candidate(json_t *doc, struct vy_rep_candidate *c)
 {
 	json_t *g = json_object_get(doc, "geometry");
-	const char *end = json_string_value(json_object_get(doc, "end"));
+	const char *end = json_string_value(json_object_get(doc, "end_reason"));
 	uint64_t wg, wgs;
 
 	if (!end || !json_is_object(g) || u64_member(g, "workgroups", &wg) ||

@@ -61,7 +61,7 @@ struct vy_rep_autotune {
 /*
  * Read vyre-launch -j reports from @in (@name for messages): JSON values
  * one after another (JSON Lines, or pretty documents concatenated), each
- * with "end", "items_processed", "wall_ns" and "geometry" {"workgroups",
+ * with "end_reason", "items_processed", "wall_ns" and "geometry" {"workgroups",
  * "workgroup_size"}.  Pick the cheapest by the seed's autotune rule and
  * take one natural-gradient step (identity metric, learning rate 1) on
  * the least-squares slopes of the relative cost over log2 of both sizes

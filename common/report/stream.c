@@ -176,16 +176,22 @@ json_t *vy_rep_stream_metrics_json(const struct vy_dev_stream_metrics *m)
 void vy_rep_stream_metrics_line(FILE *f, const char *prog,
 				const struct vy_dev_stream_metrics *m)
 {
+	char h2d[32] = "none";
+
+	/* the shared transport copies nothing: no rate to print */
+	if (m->h2d_bytes)
+		snprintf(h2d, sizeof(h2d), "%.2f GB/s",
+			 vy_rep_gbps(m->h2d_bytes, m->h2d_ns));
 	fprintf(f,
 		"%s: %" PRIu64 " files, %" PRIu64 " bytes in %.3f s: "
-		"%.2f GB/s end to end, read %.2f GB/s, h2d %.2f GB/s; "
+		"%.2f GB/s end to end, read %.2f GB/s, h2d %s; "
 		"qd %u (avg %.1f, max %" PRIu64 "), stall io %.3f s, "
 		"device %.3f s; short reads %" PRIu64 ", retries %" PRIu64
 		", cpu copy %" PRIu64 " bytes; engine %s%s%s, o_direct %" PRIu64
 		"/%" PRIu64 ", transport %s%s, %" PRIu64 " launches; %s\n",
 		prog, m->files, m->bytes, (double)m->wall_ns / 1e9,
 		vy_rep_gbps(m->bytes, m->wall_ns), vy_rep_gbps(m->bytes, m->io_busy_ns),
-		vy_rep_gbps(m->h2d_bytes, m->h2d_ns), m->qd,
+		h2d, m->qd,
 		m->io_busy_ns ? (double)m->inflight_ns / (double)m->io_busy_ns :
 				0.0,
 		m->inflight_max, (double)m->stall_io_ns / 1e9,

@@ -27,6 +27,12 @@ enum vy_exit {
 	VY_EXIT_IO = 4,		/* I/O or OS error */
 	VY_EXIT_DEVICE = 5,	/* device or runtime error */
 	VY_EXIT_TIMEOUT = 6,	/* timeout or stall */
+	/*
+	 * The launch policy refused the request (zero limit, out of memory,
+	 * overflow): kept apart from 1 so a CI job can tell "this cannot
+	 * run" from "a --check gate failed".
+	 */
+	VY_EXIT_REFUSED = 7,
 };
 
 enum vy_errcode {

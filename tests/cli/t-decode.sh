@@ -62,6 +62,23 @@ check "prom --output leaves stdout empty" ! -s "$OUT"
 contains "prom file written" "$T/vyre.prom" "vyre_health_suspected_stall 1"
 check "no temporary file left" -z "$(ls "$T" | grep tmp)"
 
+# Every Prometheus textfile passes promtool (node_exporter's rules): the
+# run, a reset (health), a fault, a debug-log overflow, raw buffers.
+for v in run reset fault overflow; do
+	vyre-decode -f prom -w atomic_add "$G/decode-$v.vyrd" >"$T/p-$v.prom" 2>/dev/null
+	if promtool check metrics <"$T/p-$v.prom" >"$T/pt.out" 2>&1; then
+		ok "promtool check metrics: decode-$v"
+	else
+		notok "promtool check metrics: decode-$v" "$(head -5 "$T/pt.out")"
+	fi
+done
+check "no capture_timestamp sample for an unknown time" \
+	"$(grep -c '^vyre_snapshot_capture_timestamp_seconds 0$' "$T"/p-*.prom | grep -v ':0$' | wc -l)" -eq 0
+contains "opcode names as label values" "$T/p-run.prom" 'vyre_opcode_executions_total{opcode="atomic_add",opcode_value="2"}'
+contains "ratios, not basis points" "$T/p-run.prom" "# TYPE vyre_occupancy_proxy_ratio gauge"
+expect_rc "-q --strict: a quiet gate" 1 vyre-decode -q --strict "$G/decode-fault.vyrd"
+check "-q prints no report" ! -s "$OUT"
+
 expect_rc "hex of raw buffers" 0 vyre-decode -f hex --control "$G/decode-ctl.bin" \
 	--ring "$G/decode-ring.bin" --debug "$G/decode-debug.bin" --io "$G/decode-io.bin"
 golden "hex output" "$OUT" decode-raw.hex
@@ -126,3 +143,12 @@ check "csv --output leaves stdout empty" ! -s "$OUT"
 check "csv --output equals stdout" -z "$(cmp "$T/stdout.csv" "$T/out.csv" 2>&1)"
 expect_rc "against names both files" 0 vyre-decode --against "$G/decode-reset.vyrd" "$G/decode-fault.vyrd"
 contains "against table line" "$OUT" "health $G/decode-reset.vyrd#1 -> $G/decode-fault.vyrd#0: done_count reset 2 -> 1"
+
+# Opcode names beside the numbers; window opcodes given in hex come back
+# in hex too.
+expect_rc "json windows" 0 vyre-decode -j -w 0xf101 "$RUN"
+contains "window opcode in hex" "$OUT" '"opcode_hex": "0xf101"'
+expect_rc "jsonl slot records" 0 vyre-decode -f jsonl --slots all "$G/decode-fault.vyrd"
+contains "jsonl slot record has the opcode name" "$OUT" '"opcode":1,"opcode_name":"store_u32"'
+expect_rc "json slot objects" 0 vyre-decode -j --slots all "$G/decode-fault.vyrd"
+contains "json slot object has the opcode name" "$OUT" '"opcode_name": "store_u32"'

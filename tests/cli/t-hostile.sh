@@ -126,7 +126,7 @@ for f in "$ZERO" "$T/sparse"; do
 	big "decode --printf-formats $n" 3 vyre-decode --printf-formats "$f" "$RUN"
 	big "launch work file $n" 3 vyre-launch "$f"
 	big "mkdump description $n" 3 vyre-mkdump -o "$T/x.vyrd" "$f"
-	big "stream -f $n" 3 vyre-stream -f "$f" "$T/f.txt"
+	big "stream --patterns-from $n" 3 vyre-stream --patterns-from "$f" "$T/f.txt"
 	big "stream --files-from $n" 3 vyre-stream --files-from "$f"
 	big "vectors $n" 3 vyre-vectors "$f"
 done
@@ -155,7 +155,7 @@ done
 for v in 0 30 99999 -1 010x 18446744073709551616; do
 	expect_err "--tenants $v" 2 "bad --tenants" vyre-launch --tenants "$v" "$T/w.work"
 done
-expect_err "--slots overflow" 2 "bad --slots" vyre-launch --slots 99999999999999999999 "$T/w.work"
+expect_err "--ring-slots overflow" 2 "bad --ring-slots" vyre-launch --ring-slots 99999999999999999999 "$T/w.work"
 expect_rc "--synthetic 010 is ten" 0 vyre-launch -j --synthetic 010
 contains "--synthetic 010: ten items, not eight" "$OUT" '"items_processed": 10,'
 printf 'store_u32 010 150\n' >"$T/oct.work"
@@ -247,7 +247,7 @@ check "SIGTERM during -o: old file or a whole new one" \
 
 # --- 16. smaller ones ---------------------------------------------------------
 : >"$T/empty"
-expect_err "stream -f with no patterns" 3 "no patterns" vyre-stream -f "$T/empty" "$T/f.txt"
+expect_err "stream --patterns-from with no patterns" 3 "no patterns" vyre-stream --patterns-from "$T/empty" "$T/f.txt"
 if [ -r /sys/kernel/mm/transparent_hugepage/enabled ]; then
 	expect_rc "stream a /sys file" 0 vyre-stream /sys/kernel/mm/transparent_hugepage/enabled
 else

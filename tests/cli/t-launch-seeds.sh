@@ -42,7 +42,7 @@ for k in items_processed items_remaining wall_time queue_plan_ns \
 	check "report has $k" "$(jq "has(\"$k\")" "$OUT")" = true
 done
 for k in bytes_uploaded bytes_read_back bytes_moved resident_allocations \
-	kernel_launches sync_points occupancy_proxy_bps frontier_density_bps \
+	kernel_launches sync_points occupancy_proxy_ratio frontier_density_ratio \
 	readback_buffers compiled_pipeline_cache_hit resident_input_cache_hit \
 	topology pressure execution_mode hit_capacity \
 	estimated_peak_device_bytes device_memory_budget_bytes; do
@@ -50,17 +50,17 @@ for k in bytes_uploaded bytes_read_back bytes_moved resident_allocations \
 done
 check "report has exactly 17 telemetry members" "$(jq '.telemetry | length' "$OUT")" = 17
 # the seed's meanings: four ABI buffers each way, 9 items in 256 slots
-# of 64 lanes: floor(9 * 10000 / 256) = 351
+# of 64 lanes: floor(9 * 10000 / 256) = 351 basis points, as a ratio
 up=$(jq '.telemetry.bytes_uploaded' "$OUT")
 check "bytes_uploaded = bytes_read_back (the four ABI buffers)" "$up" = "$(jq '.telemetry.bytes_read_back' "$OUT")"
 check "bytes_moved = uploaded + read back" "$(jq '.telemetry.bytes_moved' "$OUT")" = $((up * 2))
 check "readback_buffers is 4" "$(jq '.telemetry.readback_buffers' "$OUT")" = 4
-check "frontier_density_bps is the seed's formula" "$(jq '.telemetry.frontier_density_bps' "$OUT")" = 351
-check "occupancy_proxy_bps is the seed's formula" "$(jq '.telemetry.occupancy_proxy_bps' "$OUT")" = 351
+check "frontier_density_ratio is the seed's formula" "$(jq '.telemetry.frontier_density_ratio' "$OUT")" = 0.0351
+check "occupancy_proxy_ratio is the seed's formula" "$(jq '.telemetry.occupancy_proxy_ratio' "$OUT")" = 0.0351
 check "one launch, at least one sync point" "$(jq -c '[.telemetry.kernel_launches, .telemetry.sync_points >= 1]' "$OUT")" = '[1,true]'
 check "no lineage in this runtime" "$(jq -c '[.lineage_ns, .lineage_items, .region_lineage]' "$OUT")" = '[0,0,[]]'
 check "first run misses the program cache" "$(jq -c '[.telemetry.compiled_pipeline_cache_hit, .runtime.program_cache]' "$OUT")" = '[false,"miss"]'
-check "queue_plan_ns is the host's shaping, below set-up" "$(jq '.queue_plan_ns < .runtime.setup_ns' "$OUT")" = true
+check "queue_plan_ns is the host's shaping, below set-up" "$(jq '.queue_plan_ns < .setup_ns' "$OUT")" = true
 n=$(ls "$XDG_CACHE_HOME"/vyre/*.clbin 2>/dev/null | wc -l)
 check "the first run stored one cache entry" "$n" = 1
 
@@ -89,7 +89,7 @@ done
 wait
 okc=0
 for i in 1 2 3; do
-	[ "$(jq -r .end "$T/c$i.json" 2>/dev/null)" = ok ] && okc=$((okc + 1))
+	[ "$(jq -r .end_reason "$T/c$i.json" 2>/dev/null)" = ok ] && okc=$((okc + 1))
 done
 check "three concurrent cold runs all end ok" "$okc" = 3
 expect_rc "after them the entry is whole" 0 vyre-launch -j tests/data/sample.work
@@ -113,7 +113,7 @@ check "--dedupe: the distinct store ran" "$(word "$T/dd/control.bin" 152)" = 7
 expect_rc "a large budget runs" 0 vyre-launch -j --device-memory-budget 1G tests/data/sample.work
 check "the budget is in the report" "$(jq '.telemetry.device_memory_budget_bytes' "$OUT")" = 1073741824
 peak=$(jq '.telemetry.estimated_peak_device_bytes' "$OUT")
-expect_rc "a budget below the peak is refused" 1 vyre-launch -j --device-memory-budget 4096 --dump-dir "$T/nb" tests/data/sample.work
+expect_rc "a budget below the peak is refused (exit 7)" 7 vyre-launch -j --device-memory-budget 4096 --dump-dir "$T/nb" tests/data/sample.work
 contains "the refusal names the budget" "$ERR" "device-memory-budget"
 check "nothing ran: no dump written" ! -e "$T/nb/control.bin"
 expect_rc "a budget of exactly the peak runs" 0 vyre-launch -j --device-memory-budget "$peak" tests/data/sample.work
@@ -121,6 +121,6 @@ expect_rc "a budget of exactly the peak runs" 0 vyre-launch -j --device-memory-b
 # an empty work list: the seed's default report, nothing dispatched
 printf 'fence\n' >"$T/empty.work"
 expect_rc "an empty work list exits 0" 0 vyre-launch -j --dump-dir "$T/de" "$T/empty.work"
-check "no launch, no items" "$(jq -c '[.end, .telemetry.kernel_launches, .published_items, .items_processed]' "$OUT")" = '["ok",0,0,0]'
+check "no launch, no items" "$(jq -c '[.end_reason, .telemetry.kernel_launches, .published_items, .items_processed]' "$OUT")" = '["ok",0,0,0]'
 check "the default telemetry (all zero, empty, interpreter)" "$(jq -c '.telemetry | [.bytes_moved, .sync_points, .readback_buffers, .topology, .pressure, .execution_mode]' "$OUT")" = '[0,0,0,"empty","empty","interpreter"]'
 check "the snapshot is still written" -s "$T/de/control.bin"

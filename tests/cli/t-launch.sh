@@ -40,7 +40,7 @@ contains "--list-devices shows a transport" "$OUT" "TRANSPORT"
 word() { od -An -tu4 -j $(($2 * 4)) -N4 "$1" | tr -d ' '; }
 
 expect_rc "sample work file runs" 0 vyre-launch --dump-dir "$T/d0" tests/data/sample.work
-contains "sample report says ok" "$OUT" "end                            ok"
+contains "sample report says ok" "$OUT" "end_reason                     ok"
 check "sample: store_u32 landed" "$(word "$T/d0/control.bin" 150)" = 43981
 check "sample: two atomic adds" "$(word "$T/d0/control.bin" 151)" = 10
 check "sample: packed ops ran" "$(word "$T/d0/control.bin" 154)" = 1
@@ -51,16 +51,16 @@ check "once mode: same result" "$(word "$T/d1/control.bin" 151)" = 10
 
 # a work file larger than the ring: every item exactly once
 awk 'BEGIN { for (i = 0; i < 3000; i++) print "atomic_add 1 150"; print "fence"; for (i = 0; i < 500; i++) print "atomic_add 2 151" }' >"$T/big.work"
-expect_rc "3500 items through a 64-slot ring" 0 vyre-launch --slots 64 -j --dump-dir "$T/d2" "$T/big.work"
+expect_rc "3500 items through a 64-slot ring" 0 vyre-launch --ring-slots 64 -j --dump-dir "$T/d2" "$T/big.work"
 check "big: word 150 counts 3000 adds" "$(word "$T/d2/control.bin" 150)" = 3000
 check "big: word 151 counts 500 adds of 2" "$(word "$T/d2/control.bin" 151)" = 1000
 check "big: DONE_COUNT is 3500" "$(word "$T/d2/control.bin" 1)" = 3500
 contains "big: json report has the schema" "$OUT" '"schema": "vyre-launch/1"'
 contains "big: nothing remaining" "$OUT" '"items_remaining": 0'
-expect_rc "big work file in once mode" 0 vyre-launch --mode once --slots 64 --dump-dir "$T/d3" "$T/big.work"
+expect_rc "big work file in once mode" 0 vyre-launch --mode once --ring-slots 64 --dump-dir "$T/d3" "$T/big.work"
 check "once big: word 150 counts 3000 adds" "$(word "$T/d3/control.bin" 150)" = 3000
 
-expect_rc "synthetic 20000 items" 0 vyre-launch --synthetic 20000 --slots 128 --dump-dir "$T/d4"
+expect_rc "synthetic 20000 items" 0 vyre-launch --synthetic 20000 --ring-slots 128 --dump-dir "$T/d4"
 check "synthetic: word 150 counts 20000" "$(word "$T/d4/control.bin" 150)" = 20000
 
 # binary work: raw 64-byte slot records (store_u32 77 -> word 155)
@@ -96,7 +96,7 @@ for sig in INT TERM; do
 	want=130
 	[ $sig = TERM ] && want=143
 	check "SIG$sig exits $want" "$rc" -eq "$want"
-	contains "SIG$sig report says signal" "$T/sig.out" "end                            signal"
+	contains "SIG$sig report says signal" "$T/sig.out" "end_reason                     signal"
 	if [ -x "$BUILD/vyre-decode" ]; then
 		expect_rc "SIG$sig snapshot is valid" 0 vyre-decode "$T/sig.vyrd"
 	else
@@ -126,7 +126,7 @@ expect_rc "--resource without = exits 2" 2 vyre-launch --resource 7 "$T/miss.wor
 # for the same ring, and the policy's choice is reported beside it
 member() { sed -n "/\"$1\"/,/}/s/.*\"$2\": *\([0-9]*\).*/\\1/p" "$3" | head -1; }
 for slots in 8 256 4096; do
-	expect_rc "launch -j, $slots slots" 0 vyre-launch -j --slots $slots --synthetic 100
+	expect_rc "launch -j, $slots slots" 0 vyre-launch -j --ring-slots $slots --synthetic 100
 	cp "$OUT" "$T/geo.json"
 	lg=$(member geometry workgroups "$T/geo.json")
 	ls=$(member geometry workgroup_size "$T/geo.json")
@@ -173,9 +173,9 @@ contains "build failure is reported" "$ERR" "program build failed"
 # the copy transport (second/third queues) on a CPU device needs a compute
 # unit the kernel leaves free: only with two or more CPUs
 if [ "$(nproc)" -ge 2 ]; then
-	expect_rc "copy transport, persistent" 0 vyre-launch --transport copy --slots 64 --synthetic 3000 --timeout 60 --dump-dir "$T/d8"
+	expect_rc "copy transport, persistent" 0 vyre-launch --transport copy --ring-slots 64 --synthetic 3000 --timeout 60 --dump-dir "$T/d8"
 	check "copy transport: every item once" "$(word "$T/d8/control.bin" 150)" = 3000
-	expect_rc "copy transport, once" 0 vyre-launch --transport copy --mode once --slots 64 --dump-dir "$T/d9" "$T/big.work"
+	expect_rc "copy transport, once" 0 vyre-launch --transport copy --mode once --ring-slots 64 --dump-dir "$T/d9" "$T/big.work"
 	check "copy transport once: word 150" "$(word "$T/d9/control.bin" 150)" = 3000
 	expect_rc "copy transport serves LOAD_MISS" 0 vyre-launch -j --transport copy --resource 7="$T/res7.bin" --dump-dir "$T/d10" "$T/miss.work"
 	check "copy transport: dfa_step read the resource" "$(word "$T/d10/control.bin" 161)" = 42

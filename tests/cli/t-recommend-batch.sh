@@ -25,7 +25,7 @@ contains "zero limit line" "$OUT" '"code":"E_GRID_ZERO_MAX_WORKGROUP_SIZE_X"'
 contains "malformed line numbered" "$OUT" '"code":"E_FORMAT","message":"unknown field '"'"'bogus'"'"'","line":9'
 
 head -n 2 "$T/mixed.jsonl" >"$T/policy.jsonl"
-expect_rc "policy errors only exit 1" 1 vyre-recommend --batch <"$T/policy.jsonl"
+expect_rc "policy refusals only exit 7" 7 vyre-recommend --batch <"$T/policy.jsonl"
 head -n 1 "$T/mixed.jsonl" >"$T/good.jsonl"
 expect_rc "all good exits 0 (stdin)" 0 vyre-recommend --batch - <"$T/good.jsonl"
 check "one line out" "$(wc -l <"$OUT")" -eq 1
@@ -59,7 +59,7 @@ expect_rc "batch checks hold" 0 vyre-recommend --batch --check 'worker_groups<=6
 if [ -x "$BUILD/vyre-bench-policy" ]; then
 	vyre-bench-policy gen 2000 >"$T/gen.jsonl"
 	run vyre-recommend --batch "$T/gen.jsonl"
-	check "generated batch: policy errors only (exit 1)" "$RC" -eq 1
+	check "generated batch: policy refusals only (exit 7)" "$RC" -eq 7
 	check "generated batch: 2000 answers" "$(wc -l <"$OUT")" -eq 2000
 	check "generated batch: no malformed line" "$(grep -c E_FORMAT "$OUT")" -eq 0
 	expect_rc "bench tool usage error exits 2" 2 vyre-bench-policy gen

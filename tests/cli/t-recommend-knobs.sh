@@ -15,7 +15,7 @@ done
 expect_rc "--show-policy -j" 0 vyre-recommend --show-policy -j
 cp "$OUT" "$T/std.json"
 contains "policy document has its schema" "$T/std.json" '"schema": "vyre-recommend-policy/1"'
-check "12 thresholds and the sizing object" "$(jq 'del(.schema) | length' "$T/std.json")" = 13
+check "12 thresholds and the sizing object" "$(jq 'del(.schema, .version) | length' "$T/std.json")" = 13
 check "sizing has its 5 members" "$(jq '.sizing | length' "$T/std.json")" = 5
 expect_rc "--policy reads --show-policy's output" 0 vyre-recommend --policy "$T/std.json" --show-policy -j
 check "and writes it back unchanged" "$(cmp "$OUT" "$T/std.json" && echo same)" = same
@@ -58,10 +58,10 @@ expect_rc "missing policy file exits 4" 4 vyre-recommend --policy "$T/none.json"
 cat "$T/req.jsonl" "$T/req.jsonl" >"$T/req2.jsonl"
 expect_rc "--batch -v" 0 vyre-recommend --batch -v "$T/req2.jsonl"
 contains "-v prints the cache statistics" "$ERR" "vyre-recommend: launch cache: 1 entries, 1 hits, 1 misses"
-expect_rc "-v without --batch exits 2" 2 vyre-recommend -v --direct 1,1,1
+expect_rc "-v without --batch explains" 0 vyre-recommend -v --direct 1,1,1
 
 # --autotune over reports the toolkit wrote (hand-made here: no device needed)
-rep() { printf '{"end": "%s", "items_processed": %s, "wall_ns": %s,\n "geometry": {"slots": 256, "workgroups": %s, "workgroup_size": %s}}\n' "$@"; }
+rep() { printf '{"end_reason": "%s", "items_processed": %s, "wall_ns": %s,\n "geometry": {"slots": 256, "workgroups": %s, "workgroup_size": %s}}\n' "$@"; }
 { rep ok 1000 4000000 1 32; rep ok 1000 2000000 1 64; rep ok 1000 3000000 1 128; rep timeout 10 100 1 256; } >"$T/runs.json"
 expect_rc "--autotune" 0 vyre-recommend --autotune "$T/runs.json" -j
 check "the cheapest finished run is chosen" "$(jq -c '[.best, .geometry.workgroups, .geometry.workgroup_size]' "$OUT")" = '[1,1,64]'
@@ -73,12 +73,12 @@ expect_rc "--autotune on a falling cost" 0 vyre-recommend --autotune "$T/down.js
 check "the step doubles the work-group size" "$(jq -c '.natural_gradient.next_probe | [.workgroups, .workgroup_size]' "$OUT")" = '[1,128]'
 expect_rc "--autotune from stdin, table" 0 sh -c "vyre-recommend --autotune - <'$T/runs.json'"
 contains "table marks the best" "$OUT" "1 x 64, 2000.0 ns/item (best)"
-echo '{"end": "ok"}' >"$T/short.json"
+echo '{"end_reason": "ok"}' >"$T/short.json"
 expect_rc "a report without geometry exits 3" 3 vyre-recommend --autotune "$T/short.json"
 contains "names the report" "$ERR" "short.json: report 1 lacks"
 : >"$T/empty.json"
 expect_rc "no reports exits 3" 3 vyre-recommend --autotune "$T/empty.json"
-printf '{"end": "ok",' >"$T/cut.json"
+printf '{"end_reason": "ok",' >"$T/cut.json"
 expect_rc "a cut report exits 3" 3 vyre-recommend --autotune "$T/cut.json"
 
 if ! have_device; then

@@ -53,18 +53,18 @@ contains "dense graph, hot opcodes: fused" "$OUT" '"topology":"fused_dense"'
 contains "queue 64K gives jit" "$OUT" '"execution_mode":"jit"'
 
 # Policy errors: exit 1; JSON formats also carry the error object.
-expect_rc "out of memory exits 1" 1 vyre-recommend --direct 1024,64,256 \
+expect_rc "out of memory (a refusal) exits 7" 7 vyre-recommend --direct 1024,64,256 \
 	--expected-hits-per-item 4 --resident-device-bytes 1K \
 	--device-memory-budget-bytes 64K -j
 contains "oom message on stderr" "$ERR" "requested 132096 bytes, available 65536"
 contains "oom object has requested" "$OUT" '"requested":132096,"available":65536'
 contains "oom code" "$OUT" '"code":"E_DEVICE_OUT_OF_MEMORY"'
-expect_rc "zero limits exit 1" 1 vyre-recommend --queue-len 100
+expect_rc "zero limits (a refusal) exit 7" 7 vyre-recommend --queue-len 100
 contains "zero limit message" "$ERR" "vyre-recommend: max_workgroup_size_x is 0"
 contains "zero limit hint" "$ERR" "vyre-recommend: hint: give the adapter limits"
-expect_rc "direct(q,0,x) exits 1" 1 vyre-recommend --direct 100,0,256 --format jsonl
+expect_rc "direct(q,0,x) (a refusal) exits 7" 7 vyre-recommend --direct 100,0,256 --format jsonl
 contains "direct(q,0,x) code" "$OUT" E_GRID_ZERO_MAX_WORKGROUPS_PER_DIMENSION
-expect_rc "hit capacity overflow exits 1" 1 vyre-recommend --direct 2147483648,64,256
+expect_rc "hit capacity overflow (a refusal) exits 7" 7 vyre-recommend --direct 2147483648,64,256
 
 # CI gates.
 expect_rc "checks that hold exit 0" 0 vyre-recommend --direct 300,64,256 \
@@ -82,7 +82,7 @@ contains "output still printed" "$OUT" "worker_groups"
 expect_rc "malformed check exits 2" 2 vyre-recommend --direct 300,64,256 --check 'worker_groups<<3'
 expect_rc "unordered enum check exits 2" 2 vyre-recommend --direct 300,64,256 --check 'topology<dense_frontier'
 expect_rc "unknown check field exits 2" 2 vyre-recommend --direct 300,64,256 --check 'workers=3'
-expect_rc "policy error with checks exits 1" 1 vyre-recommend --queue-len 5 --check 'worker_groups>0'
+expect_rc "policy refusal with checks exits 7, not the gate status 1" 7 vyre-recommend --queue-len 5 --check 'worker_groups>0'
 
 # Hysteresis: 300 bps raw is sparse; a previous hybrid holds down to 250.
 expect_rc "hysteresis hold" 0 vyre-recommend --direct 12,64,256 \
@@ -98,7 +98,7 @@ expect_rc "explain" 0 vyre-recommend --direct 12,256,256 --graph-node-count 400 
 golden "explain golden" "$OUT" recommend-explain.txt
 expect_rc "explain with json" 0 vyre-recommend --direct 300,64,256 -j --explain
 contains "explain goes to stderr with json" "$ERR" "topology: sparse_frontier, because frontier density 0 bps"
-expect_rc "explain of an error" 1 vyre-recommend --direct 1024,64,256 \
+expect_rc "explain of an error" 7 vyre-recommend --direct 1024,64,256 \
 	--expected-hits-per-item 4 --resident-device-bytes 1K \
 	--device-memory-budget-bytes 64K --explain
 contains "explain says where it stopped" "$ERR" "stopped: E_DEVICE_OUT_OF_MEMORY"
@@ -158,3 +158,21 @@ if command -v mandoc >/dev/null; then
 else
 	skip "vyre-recommend.1 lints clean" "no mandoc"
 fi
+
+# No request at all is a usage error (2), not a policy refusal (7).
+expect_rc "no arguments exits 2" 2 vyre-recommend
+contains "no arguments says what to give" "$ERR" "vyre-recommend: no request: give --device"
+# CI gates: the check results are in the JSON; -q prints nothing on
+# success and only the failed checks on failure.
+expect_rc "-j --check with a failing gate exits 1" 1 vyre-recommend --direct 300,64,256 -j \
+	--check 'worker_groups<=256' --check 'worker_groups>1000'
+tr -d ' \n' <"$OUT" >"$T/chk.json"
+contains "-j has the passing check" "$T/chk.json" '{"expr":"worker_groups<=256","actual":"64","ok":true}'
+contains "-j has the failing check" "$T/chk.json" '{"expr":"worker_groups>1000","actual":"64","ok":false}'
+expect_rc "-q with checks that hold exits 0" 0 vyre-recommend -q --direct 300,64,256 --check 'worker_groups<=256'
+check "-q prints nothing on success" ! -s "$OUT" -a ! -s "$ERR"
+expect_rc "-q with a failing check exits 1" 1 vyre-recommend -q --direct 300,64,256 --check 'worker_groups>1000' --check 'worker_groups>0'
+check "-q: no report on stdout" ! -s "$OUT"
+check "-q: only the failed check on stderr" "$(cat "$ERR")" = "vyre-recommend: check failed: worker_groups>1000 (actual 64)"
+expect_rc "table shows the check results" 0 vyre-recommend --direct 300,64,256 --check 'worker_groups<=256'
+contains "table check line" "$OUT" "worker_groups<=256 ok (actual 64)"

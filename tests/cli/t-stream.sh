@@ -6,7 +6,7 @@ expect_rc "vyre-stream unknown option exits 2" 2 vyre-stream --bogus
 contains "unknown option says try --help" "$ERR" "try --help"
 expect_rc "vyre-stream --help exits 0" 0 vyre-stream --help
 for o in --op --byte --pattern --patterns-from --files-from --chunk --qd \
-	--dev-slots --engine --direct --no-register --inline-reads --transport --persistent \
+	--dev-slots --engine --o-direct --no-register --inline-reads --transport --persistent \
 	--device --verify --format --progress --quiet --version; do
 	if ! grep -q -F -- "$o" "$OUT"; then
 		notok "--help lists $o"
@@ -63,7 +63,7 @@ contains "checksum is s1 then s2 (vyre-stream(1))" "$OUT" \
 # the checksum does not depend on chunk, engine, transport, O_DIRECT
 # shellcheck disable=SC2086
 for v in "--chunk 128K" "--engine pread" "--transport copy" \
-	"--transport shared" "--direct on" "--direct off" "--no-register" \
+	"--transport shared" "--o-direct on" "--o-direct off" "--no-register" \
 	"--qd 1 --dev-slots 1" "--inline-reads" "--persistent" \
 	"--persistent --transport copy"; do
 	# shellcheck disable=SC2086
@@ -122,7 +122,7 @@ awk -v c=$C 'BEGIN { s = ""; while (length(s) < c - 2) s = s "."; printf "%sNEED
 expect_rc "grep across a chunk boundary" 0 vyre-stream -q --chunk 64K -e NEEDLE --verify "$T/bnd"
 check "match across the chunk boundary counted" "$(cut -f3 "$OUT")" -eq 1
 printf 'xyz\nhello\n' >"$T/pats"
-expect_rc "grep -f FILE" 0 vyre-stream -q --chunk 64K -f "$T/pats" "$f"
+expect_rc "grep --patterns-from FILE" 0 vyre-stream -q --chunk 64K --patterns-from "$T/pats" "$f"
 check "-f equals -e" "$(cut -f3 "$OUT")" -eq "$(grep -o -F -e xyz -e hello "$f" | wc -l)"
 
 # pipes: one read in flight, same result as the file
@@ -153,12 +153,12 @@ done
 contains "SIGINT says interrupted" "$T/int.err" "vyre-stream: interrupted"
 
 # a missing file and a directory among good ones: reported, rest go on
-expect_rc "missing file among good ones exits 1" 1 \
+expect_rc "missing file among good ones exits 4" 4 \
 	vyre-stream -q --chunk 64K "$T/f1" "$T/missing" "$T/hello"
 contains "missing file named on stderr" "$ERR" \
 	"vyre-stream: $T/missing: No such file or directory"
 check "good inputs still reported" "$(wc -l <"$OUT")" -eq 2
-expect_rc "directory as input exits 1" 1 vyre-stream -q --chunk 64K "$T" "$T/hello"
+expect_rc "directory as input exits 4" 4 vyre-stream -q --chunk 64K "$T" "$T/hello"
 contains "directory named on stderr" "$ERR" "vyre-stream: $T: Is a directory"
 contains "the file after the directory is reported" "$OUT" "$T/hello"
 
@@ -170,7 +170,7 @@ run sh -c "printf '%s\n' '$T/hello' | vyre-stream -q --chunk 64K --files-from -"
 contains "--files-from - reads paths from stdin" "$OUT" "$T/hello"
 
 # the pread fallback
-VYRE_STREAM_NO_URING=1 run vyre-stream -q --chunk 64K --verify $files
+VYRE_STREAM_NO_URING=1 run vyre-stream --chunk 64K --verify $files
 if [ "$RC" -eq 0 ] && cmp -s "$OUT" "$T/sum64k"; then
 	ok "pread fallback gives the same results"
 else
@@ -178,6 +178,8 @@ else
 fi
 contains "fallback notice names the sysctl" "$ERR" "kernel.io_uring_disabled"
 contains "fallback notice names seccomp" "$ERR" "seccomp"
+VYRE_STREAM_NO_URING=1 run vyre-stream -q --chunk 64K $files
+check "-q silences the fallback notice" ! -s "$ERR"
 VYRE_STREAM_NO_URING=1 expect_rc "--engine uring forced without io_uring exits 4" 4 \
 	vyre-stream --engine uring "$T/hello"
 expect_rc "--engine pread" 0 vyre-stream --chunk 64K --engine pread "$T/hello"
@@ -214,7 +216,7 @@ if [ "$RC" -eq 0 ]; then
 fi
 
 # machine output
-expect_rc "--format json with a failure exits 1" 1 vyre-stream --chunk 64K -j "$T/hello" "$T/missing"
+expect_rc "--format json with a failure exits 4" 4 vyre-stream --chunk 64K -j "$T/hello" "$T/missing"
 tr -d ' \n' <"$OUT" >"$T/flat.json"
 bad=0
 for k in '"schema":"vyre-stream/1"' '"result":"000000006c6c65d7000000006c6c6646"' \

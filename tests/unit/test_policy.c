@@ -290,6 +290,7 @@ VY_TEST(policy_jsonl_matches_json)
 	b = vy_rep_recommendation_json(&rec);
 	VY_CHECK(a != NULL);
 	json_object_set_new(b, "schema", json_string(VY_RECOMMEND_SCHEMA));
+	json_object_set_new(b, "version", json_string(VY_VERSION));
 	VY_CHECK(json_equal(a, b));
 	VY_CHECK(strstr(line, "\"topology\":\"memory_constrained\"") != NULL);
 	json_decref(a);

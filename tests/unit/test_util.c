@@ -98,7 +98,7 @@ VY_TEST(emit_json_u64_and_schema)
 	VY_CHECK(vy_rep_emit_json(f, o, "t/1", 0) == 0);
 	fclose(f);
 	json_decref(o);
-	VY_CHECK_STR(buf, "{\"schema\":\"t/1\",\"big\":18446744073709551615,"
+	VY_CHECK_STR(buf, "{\"schema\":\"t/1\",\"version\":\"" VY_VERSION "\",\"big\":18446744073709551615,"
 			  "\"small\":7}\n");
 	free(buf);
 }
