@@ -3,8 +3,6 @@
  * vyre-launch - run work on the megakernel: read a work file (or generate
  * synthetic work), stream it through the ring, write snapshots and a report.
  */
-#include <errno.h>
-#include <inttypes.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,23 +11,17 @@
 #include <unistd.h>
 
 #include "device/cl.h"
-#include "wire/dump.h"
 #include "report/bench.h"
 #include "report/cli.h"
-#include "report/decode.h"
 #include "report/emit.h"
 #include "report/launch.h"
-#include "report/launch_seed.h"
-#include "report/launch_run.h"
-#include "device/megakernel.h"
+#include "report/launch_exec.h"
 #include "wire/protocol.h"
-#include "telemetry/telemetry.h"
 #include "wire/util.h"
 #include "wire/out.h"
 #include "wire/workfile.h"
 
 #define PROG "vyre-launch"
-#define MAX_RESOURCES 64
 
 static volatile int stop_sig;
 
@@ -38,30 +30,6 @@ static void on_signal(int sig)
 	stop_sig = sig;
 }
 
-struct opts {
-	struct vy_dev_mk_params cfg;
-	const char *transport, *mode;
-	double timeout_s, stall_s;
-	uint64_t interval_ms;
-	const char *snapshot, *dump_dir, *printf_formats, *data_path;
-	int binary, list_devices, dedupe, strict;
-	int deduped, out_failed;	/* the work list was deduplicated; an
-					   output was lost */
-	uint64_t deduped_items;
-	uint64_t budget_bytes;		/* --device-memory-budget; 0 = none */
-	uint64_t synthetic;
-	uint32_t synthetic_op;
-	int have_synthetic;
-	uint32_t batch;
-	uint32_t workgroups, workgroup_size;	/* 0 = the launch policy's */
-	struct vy_rep_cli cli;
-	struct vy_dev_mk_resource res[MAX_RESOURCES];
-	size_t nres;
-	const char *workfile;
-	uint32_t repeat;		/* --repeat N, default 1 */
-	int compare;			/* --compare A.json B.json */
-	const char *compare_a, *compare_b;
-};
 
 static void usage(FILE *f)
 {
@@ -193,7 +161,7 @@ static const struct option longopts[] = {
 };
 
 /* Returns -1 to go on, or an exit status. */
-static int parse_args(int argc, char **argv, struct opts *o)
+static int parse_args(int argc, char **argv, struct vy_rep_launch_opts *o)
 {
 	struct vy_err e;
 	int c;
@@ -312,7 +280,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			*eq = '\0';
 			if (parse_u32(optarg, &id, 1))
 				return vy_rep_usage_err(PROG, "bad resource id '%s'", optarg);
-			if (o->nres == MAX_RESOURCES)
+			if (o->nres == VY_REP_LAUNCH_MAX_RESOURCES)
 				return vy_rep_usage_err(PROG, "more than 64 resources");
 			o->res[o->nres].id = id;
 			o->res[o->nres].path = eq + 1;
@@ -417,217 +385,14 @@ static int list_devices(enum vy_rep_format fmt)
 	return VY_EXIT_OK;
 }
 
-/* --snapshot FILE: replaced only when the run ends (wire/out.h) */
-static struct vy_out snap_out;
-
-static int fail(struct vy_mk *mk, const struct vy_err *e, int err)
-{
-	vy_out_abort(&snap_out);
-	vy_rep_err(stderr, PROG, e);
-	vy_dev_mk_close(mk);
-	return vy_err_exit(err);
-}
-
-/* The progress line: on a terminal, unless -q. */
-struct progress {
-	uint64_t total;		/* items the run was given; 0: unknown */
-	double timeout_s;
-	int shown, warned;
-};
-
-static void on_progress(void *arg, const struct vy_dev_mk_run_result *r,
-			uint64_t elapsed_ns)
-{
-	struct progress *p = arg;
-	double secs = elapsed_ns / 1e9;
-	double rate = secs > 0 ? r->processed / secs : 0;
-
-	/*
-	 * A run that cannot finish says so as soon as the rate is known,
-	 * not after the timeout: the time it needs at this rate.
-	 */
-	if (!p->warned && p->total && rate > 0 &&
-	    (secs >= 1.0 || secs >= p->timeout_s / 4)) {
-		double need = p->total / rate;
-
-		p->warned = 1;
-		if (need > p->timeout_s) {
-			fprintf(stderr, "%s" PROG ": at %.2f M items/s, %" PRIu64
-				" items need about %.0f s, more than --timeout %g\n"
-				PROG ": hint: give --timeout %.0f, or fewer items\n",
-				p->shown ? "\r\033[K" : "", rate / 1e6, p->total,
-				need, p->timeout_s, need * 1.5 + 1);
-			p->shown = 0;
-		}
-	}
-	if (!isatty(STDERR_FILENO))
-		return;
-	fprintf(stderr, "\r\033[K" PROG ": %" PRIu64, r->processed);
-	if (p->total)
-		fprintf(stderr, " of %" PRIu64, p->total);
-	fprintf(stderr, " items, %.2f M items/s, %.1f s", rate / 1e6, secs);
-	p->shown = 1;
-}
-
-/* One run: open, run, snapshot, report.  *@doc: the report (or NULL). */
-static int run_once(struct opts *o, struct vy_rep_work *src, json_t **doc,
-		    struct vy_rep_snapout *so, int argc, char **argv)
-{
-	struct vy_mk *mk = NULL;
-	struct vy_dev_mk_run_opts ro;
-	struct vy_dev_mk_run_result r;
-	struct vy_snapshot snap;
-	struct vy_tel_printf_formats pf = { 0 };
-	struct vy_rep_launch rp;
-	struct vy_rep_launch_seed seed;
-	struct vy_rep_runrec rr;
-	struct progress prog = { 0 };
-	struct vy_err e;
-	FILE *verdict;
-	char *vtext = NULL;
-	size_t vlen = 0;
-	uint64_t t_setup, t_plan, t_run;
-	int err, status = VY_EXIT_OK;
-
-	*doc = NULL;
-	vy_err_clear(&e);
-	memset(&rp, 0, sizeof(rp));
-	memset(&seed, 0, sizeof(seed));
-	memset(&r, 0, sizeof(r));
-	if (o->printf_formats) {
-		err = vy_rep_printf_formats_load(o->printf_formats, &pf, &e);
-		if (err)
-			return fail(NULL, &e, err);
-	}
-	t_setup = vy_now_ns();
-	err = vy_dev_mk_open(&mk, &o->cfg, &e);
-	/* queue_plan_ns: the host's queue shaping, not device set-up */
-	t_plan = vy_now_ns();
-	/* a repeated run's work list was deduplicated by the first */
-	seed.initial_items = vy_rep_work_count(src) + o->deduped_items;
-	seed.budget_bytes = o->budget_bytes;
-	if (!err && o->dedupe && !o->deduped)
-		err = vy_rep_work_dedupe(src, &o->deduped_items, &e);
-	o->deduped = 1;
-	seed.deduped_items = o->deduped_items;
-	if (!err)
-		err = vy_rep_launch_setup(mk, o->workgroups, o->workgroup_size,
-					  &rp.lim, &rp.chosen, &e);
-	if (!err)
-		err = vy_rep_launch_seed_plan(mk, &rp.lim, &seed, &e);
-	seed.queue_plan_ns = vy_now_ns() - t_plan;
-	if (!err && o->data_path)
-		err = vy_rep_data_load(mk, o->data_path, &e);
-	if (!err)
-		err = vy_rep_runrec_init(&rr, argc, argv, src, o->have_synthetic ?
-					 "synthetic" : strcmp(o->workfile, "-") ?
-					 o->workfile : "<stdin>", &e);
-	if (err) {
-		vy_tel_printf_formats_free(&pf);
-		return fail(mk, &e, err);
-	}
-	vy_dev_mk_set_resources(mk, o->res, o->nres);
-	rp.setup_ns = vy_now_ns() - t_setup;
-	rr.mk = mk;
-	rr.so = so;
-	prog.total = vy_rep_work_left(src);
-	prog.timeout_s = o->timeout_s;
-
-	memset(&ro, 0, sizeof(ro));
-	ro.next = vy_rep_work_next;
-	ro.arg = src;
-	ro.timeout_ns = (uint64_t)(o->timeout_s * 1e9);
-	ro.stall_ns = (uint64_t)(o->stall_s * 1e9);
-	ro.interval_ns = o->interval_ms * 1000000ull;
-	ro.stop = &stop_sig;
-	ro.batch = o->batch;
-	if (o->interval_ms) {
-		ro.on_snapshot = vy_rep_runrec_on_snapshot;
-		ro.snap_arg = &rr;
-	}
-	if (!o->cli.quiet) {
-		ro.on_progress = on_progress;
-		ro.progress_arg = &prog;
-	}
-	t_run = vy_now_ns();
-	/* an empty work list: the seed's default report, no dispatch */
-	if (seed.initial_items == 0)
-		err = vy_dev_mk_upload(mk, &e);
-	else
-		err = vy_dev_mk_run(mk, &ro, &r, &e);
-	if (prog.shown)
-		fputs("\r\033[K", stderr);
-	if (err) {
-		vy_rep_err(stderr, PROG, &e);
-		status = vy_err_exit(err);
-	}
-	if (vy_dev_mk_snapshot(mk, &snap, &e)) {
-		vy_rep_runrec_free(&rr);
-		free(r.faults);
-		vy_tel_printf_formats_free(&pf);
-		return fail(mk, &e, VY_E_DEVICE);
-	}
-	/* the run as a user times it: start, work, stop, final snapshot */
-	r.wall_ns = vy_now_ns() - t_run;
-	/* items the source never handed out are remaining too */
-	r.remaining += vy_rep_work_left(src);
-	vy_dev_mk_get_info(mk, &rp.info);
-	vy_dev_mk_get_stats(mk, &rp.st);
-	rp.r = &r;
-	rp.seed = &seed;
-	rp.snap = &snap;
-	rp.pf = o->printf_formats ? &pf : NULL;
-	rp.work = rr.work;
-	rp.items_given = prog.total;
-	/* the verdict is printed last, but the snapshot records its status */
-	verdict = open_memstream(&vtext, &vlen);
-	if (!err) {
-		int v = vy_rep_launch_verdict(verdict ? verdict : stderr, PROG,
-					      &rp, o->timeout_s, o->stall_s,
-					      vy_dev_mk_inflight(mk), stop_sig);
-
-		status = v;
-	}
-	if (verdict)
-		fclose(verdict);
-	if (status == VY_EXIT_OK && o->strict && r.faulted)
-		status = VY_EXIT_NEGATIVE;
-	if (vy_rep_runrec_attach(&rr, &snap, vy_rep_run_end_of(r.end, err),
-				 (uint32_t)status, &e)) {
-		vy_rep_err(stderr, PROG, &e);
-		status = vy_err_exit(VY_E_NOMEM);
-	}
-	if (so->f && vy_rep_snapshot_write(so, &snap, &e)) {
-		vy_rep_err(stderr, PROG, &e);
-		vy_out_abort(&snap_out);
-		so->f = NULL;
-		o->out_failed = 1;
-	}
-	if (o->dump_dir && vy_rep_dump_dir(o->dump_dir, &snap, &e)) {
-		vy_rep_err(stderr, PROG, &e);
-		o->out_failed = 1;
-	}
-	*doc = vy_rep_launch_json(&rp);
-	json_object_set_new(*doc, "faulted_items", vy_rep_faults_json(&rr, &r));
-	if (vtext)
-		fputs(vtext, stderr);
-	if (status == VY_EXIT_NEGATIVE)
-		fprintf(stderr, PROG ": %llu items faulted (--strict)\n",
-			(unsigned long long)r.faulted);
-	free(vtext);
-	free(r.faults);
-	vy_rep_runrec_free(&rr);
-	vy_tel_printf_formats_free(&pf);
-	vy_dev_mk_close(mk);
-	return status;
-}
-
 int main(int argc, char **argv)
 {
-	struct opts o;
+	struct vy_rep_launch_opts o;
 	struct vy_rep_work src;
 	struct vy_rep_runs runs;
 	struct vy_rep_snapout so = { 0 };
+	/* --snapshot FILE: replaced only when the run ends (wire/out.h) */
+	struct vy_out snap_out = { 0 };
 	struct vy_err e;
 	struct sigaction sa;
 	FILE *rf;
@@ -654,13 +419,16 @@ int main(int argc, char **argv)
 	if (!err)
 		err = vy_rep_data_layout(o.data_path, o.res, o.nres,
 					 &o.cfg.data_words, &e);
-	if (err)
-		return fail(NULL, &e, err);
+	if (err) {
+		vy_rep_err(stderr, PROG, &e);
+		return vy_err_exit(err);
+	}
 	/* one final snapshot replaces FILE at the end; a stream grows in it */
 	if (o.snapshot && (o.interval_ms ? vy_out_open_live :
 			   vy_out_open)(&snap_out, o.snapshot, &e)) {
 		vy_rep_work_free(&src);
-		return fail(NULL, &e, VY_E_IO);
+		vy_rep_err(stderr, PROG, &e);
+		return VY_EXIT_IO;
 	}
 	so.f = snap_out.f;
 	so.name = snap_out.name;
@@ -669,12 +437,17 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
+	o.err = stderr;
+	o.stop = &stop_sig;
+	o.snap_out = &snap_out;
+	o.argc = argc;
+	o.argv = argv;
 	vy_rep_runs_init(&runs, o.repeat, argc, argv);
 	for (i = 0; i < o.repeat && !stop_sig; i++) {
 		json_decref(doc);
 		if (i)
 			vy_rep_work_rewind(&src);
-		status = run_once(&o, &src, &doc, &so, argc, argv);
+		status = vy_rep_launch_run(&o, &src, &so, &doc);
 		if (!doc)
 			break;
 		vy_rep_runs_add(&runs, doc);

@@ -15,6 +15,7 @@
 #include "policy/cache.h"
 #include "report/recommend.h"
 #include "report/recommend_knobs.h"
+#include "report/recommend_run.h"
 #include "device/caps.h"
 #include "device/megakernel.h"
 #include "report/launch.h"
@@ -22,8 +23,6 @@
 
 static const char *prog = "vyre-recommend";
 
-#define MAX_CHECKS 64
-#define MAX_WINDOWS 256
 #define OPT_FIELD 1000	/* + request field index */
 
 enum {
@@ -41,35 +40,6 @@ enum {
 	OPT_AUTOTUNE,
 };
 
-struct opts {
-	struct vy_pol_launch_request req;	/* from the field flags */
-	bool set[VY_REQUEST_FIELDS];
-	bool direct;
-	uint32_t direct_args[3];
-	bool has_prev;
-	enum vy_pol_topology prev;
-	bool use_device;
-	const char *device;
-	const char *from;
-	uint32_t windows[MAX_WINDOWS];
-	size_t nwindows;
-	bool batch, hysteresis, explain;
-	struct vy_rep_cli cli;
-	enum vy_rep_format fmt;
-	struct vy_pol_rec_check checks[MAX_CHECKS];
-	size_t nchecks;
-	const char *input;
-	const char *policy_path;	/* --policy */
-	struct vy_pol_launch_policy policy;	/* standard() or --policy's */
-	bool show_policy, verbose;
-	const char *autotune;		/* --autotune */
-};
-
-/* What --device found and did. */
-struct devinfo {
-	bool used;
-	struct vy_rep_device_cap c;
-};
 
 static void usage(FILE *f)
 {
@@ -171,7 +141,7 @@ static bool looks_like_device(const char *s)
 	return *p == '\0';
 }
 
-static int parse_args(int argc, char **argv, struct opts *o)
+static int parse_args(int argc, char **argv, struct vy_rep_recommend_opts *o)
 {
 	static const struct option shared[] = { VY_REP_CLI_LONGOPTS };
 	static struct option opts[VY_REQUEST_FIELDS + 24];
@@ -288,7 +258,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_WINDOWS:
 			ret = vy_rep_opt_list(prog, "--windows", optarg, o->windows,
-					 MAX_WINDOWS, &o->nwindows);
+					 VY_REP_REC_MAX_WINDOWS, &o->nwindows);
 			if (ret)
 				return ret;
 			break;
@@ -311,7 +281,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			o->autotune = optarg;
 			break;
 		case OPT_CHECK:
-			if (o->nchecks == MAX_CHECKS)
+			if (o->nchecks == VY_REP_REC_MAX_CHECKS)
 				return vy_rep_usage_err(prog, "--check: more than 64 checks");
 			if (vy_pol_rec_check_parse(optarg, &o->checks[o->nchecks],
 					       &e)) {
@@ -391,79 +361,16 @@ static int parse_args(int argc, char **argv, struct opts *o)
 
 /* ---- the request ------------------------------------------------- */
 
-/* With --device, --queue-len is the ring vyre-launch --slots would give. */
-static uint32_t ring_slots(const struct opts *o)
-{
-	int fq = vy_pol_request_field_index("queue_len");
-
-	return o->set[fq] ? (uint32_t)vy_pol_request_get(&o->req, fq) :
-			    VY_MK_DEFAULT_SLOTS;
-}
-
-static int build_request(const struct opts *o, struct vy_pol_launch_request *r,
-			 struct devinfo *dev, struct vy_pol_launch_feedback *fbo,
-			 struct vy_err *e)
-{
-	const int fw = vy_pol_request_field_index("requested_worker_groups");
-	const int fx = vy_pol_request_field_index("max_workgroup_size_x");
-	const int fg = vy_pol_request_field_index("max_compute_workgroups_per_dimension");
-	const int fi = vy_pol_request_field_index("max_compute_invocations_per_workgroup");
-	const int fq = vy_pol_request_field_index("queue_len");
-	struct vy_pol_launch_feedback fb;
-	struct vy_dump_geometry geo;
-	int i, ret;
-
-	if (o->direct)
-		*r = vy_pol_launch_request_direct(o->direct_args[0],
-					      o->direct_args[1],
-					      o->direct_args[2]);
-	else
-		memset(r, 0, sizeof(*r));
-	if (o->use_device) {
-		/* the request vyre-launch makes, for a ring of --queue-len */
-		ret = vy_dev_launch_limits(o->device, &dev->c.lim, e);
-		if (ret)
-			return ret;
-		dev->used = true;
-		vy_rep_launch_request(&dev->c.lim, ring_slots(o), true, r);
-	}
-	for (i = 0; i < VY_REQUEST_FIELDS; i++)
-		if (o->set[i] && !(dev->used && i == fq))
-			vy_pol_request_set(r, i, vy_pol_request_get(&o->req, i), NULL);
-	if (!o->from)
-		return 0;
-	memset(&geo, 0, sizeof(geo));
-	ret = vy_pol_launch_feedback_load(o->from, o->windows, o->nwindows, &fb,
-				      &geo, e);
-	if (ret)
-		return ret;
-	/* What the capture shows stands in for what the flags leave out. */
-	if (!o->set[fq] && !o->direct)
-		r->queue_len = fb.queue_depth;
-	if (!o->set[fx] && !o->direct && !dev->used && geo.workgroup_size_x) {
-		r->max_workgroup_size_x = geo.workgroup_size_x;
-		r->max_compute_invocations_per_workgroup = o->set[fi] ?
-			r->max_compute_invocations_per_workgroup :
-			geo.workgroup_size_x;
-	}
-	if (!o->set[fg] && !o->direct && !dev->used && geo.workgroups)
-		r->max_compute_workgroups_per_dimension = geo.workgroups;
-	if (!o->set[fw] && !o->direct && geo.workgroups)
-		r->requested_worker_groups = geo.workgroups;
-	*fbo = fb;
-	return vy_pol_launch_request_fill_from_feedback(r, &fb, e);
-}
-
 /* ---- output ------------------------------------------------------ */
 
-static int run_single(const struct opts *o)
+static int run_single(const struct vy_rep_recommend_opts *o)
 {
 	struct vy_pol_launch_policy p = o->policy;
 	struct vy_pol_launch_recommendation rec;
 	struct vy_pol_launch_request r;
 	struct vy_pol_launch_trace trace;
 	struct vy_pol_launch_feedback fb;
-	struct devinfo dev;
+	struct vy_rep_rec_devinfo dev;
 	struct vy_err e;
 	FILE *xf = o->fmt == VY_FMT_TABLE ? stdout : stderr;
 	int ret;
@@ -472,7 +379,7 @@ static int run_single(const struct opts *o)
 	memset(&rec, 0, sizeof(rec));
 	vy_err_clear(&e);
 	memset(&fb, 0, sizeof(fb));
-	ret = build_request(o, &r, &dev, &fb, &e);
+	ret = vy_rep_recommend_request(o, &r, &dev, &fb, &e);
 	if (ret == VY_E_NO_DEVICE)
 		snprintf(e.hint, sizeof(e.hint), "%s",
 			 "vyre-launch --list-devices shows the indices");
@@ -483,7 +390,7 @@ static int run_single(const struct opts *o)
 	ret = vy_pol_recommend_traced(&p, &r, o->has_prev ? &o->prev : NULL,
 					 &trace, &rec, &e);
 	if (ret == 0 && dev.used)
-		vy_rep_device_cap(ring_slots(o), &rec, &dev.c);
+		vy_rep_device_cap(vy_rep_recommend_ring_slots(o), &rec, &dev.c);
 	if (ret == VY_E_GRID_ZERO_MAX_WORKGROUP_SIZE_X ||
 	    ret == VY_E_GRID_ZERO_MAX_WORKGROUPS_PER_DIMENSION ||
 	    ret == VY_E_GRID_ZERO_MAX_INVOCATIONS_PER_WORKGROUP)
@@ -518,7 +425,7 @@ static int run_single(const struct opts *o)
 	return ret ? VY_EXIT_NEGATIVE : VY_EXIT_OK;
 }
 
-static int run_batch(const struct opts *o)
+static int run_batch(const struct vy_rep_recommend_opts *o)
 {
 	static char obuf[1 << 20];
 	FILE *in = stdin;
@@ -541,37 +448,9 @@ static int run_batch(const struct opts *o)
 	return ret;
 }
 
-static int run_autotune(const struct opts *o)
-{
-	struct vy_rep_autotune a;
-	struct vy_err e;
-	FILE *in = stdin;
-	int ret;
-
-	if (strcmp(o->autotune, "-")) {
-		in = fopen(o->autotune, "r");
-		if (!in) {
-			fprintf(stderr, "%s: %s: %m\n", prog, o->autotune);
-			return VY_EXIT_IO;
-		}
-	}
-	ret = vy_rep_autotune_read(in, strcmp(o->autotune, "-") ?
-					       o->autotune : "<stdin>",
-				   &a, &e);
-	if (in != stdin)
-		fclose(in);
-	if (ret) {
-		vy_rep_err(stderr, prog, &e);
-		return ret == VY_E_INVAL ? VY_EXIT_DATA : vy_err_exit(ret);
-	}
-	vy_rep_autotune_print(stdout, o->fmt, &a);
-	vy_rep_autotune_free(&a);
-	return fflush(stdout) ? VY_EXIT_IO : VY_EXIT_OK;
-}
-
 int main(int argc, char **argv)
 {
-	struct opts o;
+	struct vy_rep_recommend_opts o;
 	int ret;
 
 	vy_rep_stdout_check_at_exit(prog);
@@ -584,7 +463,8 @@ int main(int argc, char **argv)
 	if (o.show_policy)
 		vy_rep_policy_print(stdout, o.fmt, &o.policy);
 	else if (o.autotune)
-		ret = run_autotune(&o);
+		ret = vy_rep_autotune_run(stdout, stderr, prog, o.autotune,
+					  o.fmt);
 	else
 		ret = o.batch ? run_batch(&o) : run_single(&o);
 	return vy_rep_cli_close_output(&o.cli, ret);

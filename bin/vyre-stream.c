@@ -160,48 +160,6 @@ static int parse_byte(const char *s, uint8_t *out)
 	return 0;
 }
 
-/* Split @buf (NUL-terminated, modified) into non-empty lines. */
-static int add_lines(char *buf, const char ***list, size_t *n, int keep_empty)
-{
-	char *s = buf, *nl;
-
-	while (*s) {
-		const char **nlst;
-
-		nl = strchr(s, '\n');
-		if (nl)
-			*nl = '\0';
-		if (*s || keep_empty) {
-			nlst = realloc(*list, (*n + 1) * sizeof(**list));
-			if (!nlst)
-				return -1;
-			*list = nlst;
-			(*list)[(*n)++] = s;
-		}
-		if (!nl)
-			break;
-		s = nl + 1;
-	}
-	return 0;
-}
-
-static int read_list(const char *path, char **buf, struct vy_err *e)
-{
-	uint8_t *data;
-	size_t len;
-	int ret = vy_read_file(path, &data, &len, e);
-
-	if (ret < 0)
-		return ret;
-	*buf = realloc(data, len + 1);
-	if (!*buf) {
-		free(data);
-		return vy_errf(e, VY_E_NOMEM, NULL, "out of memory");
-	}
-	(*buf)[len] = '\0';
-	return 0;
-}
-
 enum {
 	OPT_OP = 256, OPT_FILES_FROM, OPT_CHUNK, OPT_QD, OPT_DEV_SLOTS,
 	OPT_ENGINE, OPT_DIRECT, OPT_NO_REGISTER, OPT_INLINE, OPT_TRANSPORT,
@@ -370,13 +328,11 @@ static int stream_main(int argc, char **argv)
 	if (patfile) {
 		size_t before = npats;
 
-		ret = read_list(patfile, &A.patbuf, &e);
+		ret = vy_rep_read_lines(patfile, &A.patbuf, &A.pats, &npats, &e);
 		if (ret < 0) {
 			vy_rep_err(stderr, prog, &e);
 			return vy_err_exit(ret);
 		}
-		if (add_lines(A.patbuf, &A.pats, &npats, 0))
-			return VY_EXIT_IO;
 		/* an empty list must not fall back to checksums silently */
 		if (npats == before) {
 			fprintf(stderr, "%s: %s: no patterns (every line is "
@@ -412,13 +368,12 @@ static int stream_main(int argc, char **argv)
 		o.op.dfa = &A.dfa;
 	}
 	if (files_from) {
-		ret = read_list(files_from, &A.listbuf, &e);
+		ret = vy_rep_read_lines(files_from, &A.listbuf, &A.paths,
+					&npaths, &e);
 		if (ret < 0) {
 			vy_rep_err(stderr, prog, &e);
 			return vy_err_exit(ret);
 		}
-		if (add_lines(A.listbuf, &A.paths, &npaths, 0))
-			return VY_EXIT_IO;
 	}
 	for (; optind < argc; optind++) {
 		const char **np = realloc(A.paths,

@@ -5,6 +5,7 @@
  */
 #include "report/recommend_knobs.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -384,4 +385,32 @@ void vy_rep_autotune_print(FILE *f, enum vy_rep_format fmt,
 		(json_int_t)a->next_workgroup_size);
 	vy_rep_emit_json(f, doc, VY_AUTOTUNE_SCHEMA, fmt == VY_FMT_JSON);
 	json_decref(doc);
+}
+
+int vy_rep_autotune_run(FILE *out, FILE *err, const char *prog,
+			const char *path, enum vy_rep_format fmt)
+{
+	struct vy_rep_autotune a;
+	struct vy_err e;
+	FILE *in = stdin;
+	int ret;
+
+	if (strcmp(path, "-")) {
+		in = fopen(path, "r");
+		if (!in) {
+			fprintf(err, "%s: %s: %s\n", prog, path, strerror(errno));
+			return VY_EXIT_IO;
+		}
+	}
+	ret = vy_rep_autotune_read(in, strcmp(path, "-") ? path : "<stdin>",
+				   &a, &e);
+	if (in != stdin)
+		fclose(in);
+	if (ret) {
+		vy_rep_err(err, prog, &e);
+		return ret == VY_E_INVAL ? VY_EXIT_DATA : vy_err_exit(ret);
+	}
+	vy_rep_autotune_print(out, fmt, &a);
+	vy_rep_autotune_free(&a);
+	return fflush(out) ? VY_EXIT_IO : VY_EXIT_OK;
 }

@@ -78,4 +78,13 @@ void vy_rep_autotune_free(struct vy_rep_autotune *a);
 void vy_rep_autotune_print(FILE *f, enum vy_rep_format fmt,
 			   const struct vy_rep_autotune *a);
 
+/*
+ * vyre-recommend --autotune @path (- = stdin): read the reports and print
+ * the choice on @out in @fmt; errors as "PROG: ..." on @err.  Returns the
+ * exit status: 0, 3 for no or a malformed report, 4 for an unreadable
+ * file or a failed write.
+ */
+int vy_rep_autotune_run(FILE *out, FILE *err, const char *prog,
+			const char *path, enum vy_rep_format fmt);
+
 #endif

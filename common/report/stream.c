@@ -4,8 +4,11 @@
  */
 #include "report/stream.h"
 #include "report/launch.h"
+#include "wire/util.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
 
 double vy_rep_gbps(uint64_t bytes, uint64_t ns)
 {
@@ -243,4 +246,40 @@ int vy_rep_stream_session(void *arg, struct vy_mk *mk, struct vy_err *e)
 {
 	(void)arg;
 	return vy_rep_launch_setup(mk, 0, 0, NULL, NULL, e);
+}
+
+int vy_rep_read_lines(const char *path, char **buf, const char ***list,
+		      size_t *n, struct vy_err *e)
+{
+	uint8_t *data;
+	size_t len;
+	char *s, *nl;
+	int ret = vy_read_file(path, &data, &len, e);
+
+	if (ret < 0)
+		return ret;
+	*buf = realloc(data, len + 1);
+	if (!*buf) {
+		free(data);
+		return vy_errf(e, VY_E_NOMEM, NULL, "out of memory");
+	}
+	(*buf)[len] = '\0';
+	for (s = *buf; *s; s = nl + 1) {
+		nl = strchr(s, '\n');
+		if (nl)
+			*nl = '\0';
+		if (*s) {
+			const char **nlst = realloc(*list,
+						    (*n + 1) * sizeof(**list));
+
+			if (!nlst)
+				return vy_errf(e, VY_E_NOMEM, NULL,
+					       "out of memory");
+			*list = nlst;
+			(*list)[(*n)++] = s;
+		}
+		if (!nl)
+			break;
+	}
+	return 0;
 }

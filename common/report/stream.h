@@ -69,4 +69,13 @@ int vy_rep_stream_session(void *arg, struct vy_mk *mk, struct vy_err *e);
 /* Bytes per nanosecond = GB/s; 0 for no time. */
 double vy_rep_gbps(uint64_t bytes, uint64_t ns);
 
+/*
+ * Read @path whole (the limits of vy_read_file) into *@buf (malloc'd,
+ * NUL-terminated; free it after the list) and append a pointer to each
+ * non-empty line to *@list (realloc'd), counting in *@n: --patterns-from
+ * and --files-from.  Errors: those of vy_read_file, VY_E_NOMEM.
+ */
+int vy_rep_read_lines(const char *path, char **buf, const char ***list,
+		      size_t *n, struct vy_err *e);
+
 #endif
