@@ -111,8 +111,7 @@ void vy_rep_runs_finish(const struct vy_rep_runs *rs, json_t *doc)
 
 	json_object_set_new(doc, "started_at", json_string(rs->started_at));
 	if (rs->command_line)
-		json_object_set_new(doc, "command_line",
-				    json_string(rs->command_line));
+		vy_rep_json_set_name(doc, "command_line", rs->command_line);
 	json_object_set_new(doc, "repeat", json_integer(rs->n));
 	if (rs->n < 2)
 		return;
@@ -231,8 +230,8 @@ int vy_rep_launch_compare(FILE *f, const char *prog, const char *a,
 
 		rows = json_array();
 		compare_rows(f, rows, "", da, db);
-		json_object_set_new(doc, "a", json_string(a));
-		json_object_set_new(doc, "b", json_string(b));
+		vy_rep_json_set_name(doc, "a", a);
+		vy_rep_json_set_name(doc, "b", b);
 		json_object_set_new(doc, "figures", rows);
 		rc = vy_rep_emit_json(f, doc, "vyre-launch-compare/1",
 				      fmt == VY_FMT_JSON) ?

@@ -55,6 +55,13 @@ for p in launch decode recommend stream; do
 	expect_rc "vyre-$p -q exits 0" 0 $c -q
 	check "vyre-$p -q: nothing on stderr" ! -s "$ERR"
 	expect_rc "vyre-$p -o into a missing directory exits 4" 4 $c -o "$T/no/dir/x"
+	# -o is written as every output path (vyre(7), OUTPUT FILES)
+	chmod 600 "$T/o.json"
+	expect_rc "vyre-$p -o over an old file exits 0" 0 $c -j -o "$T/o.json"
+	check "vyre-$p -o keeps the old file's mode" "$(stat -c %a "$T/o.json")" = 600
+	check "vyre-$p -o leaves no temporary file" -z "$(ls "$T" | grep '\.tmp')"
+	expect_rc "vyre-$p -o /dev/full exits 4" 4 $c -j -o /dev/full
+	expect_rc "vyre-$p >/dev/full exits 4" 4 sh -c "$c -j >/dev/full"
 	case $p in
 	launch) m="vyre-launch -d cpu" ;;
 	recommend) m="vyre-recommend --from" ;;
