@@ -72,7 +72,7 @@ static void usage(FILE *f)
 "                          numbers (default: none, no windows)\n"
 "      --slots WHICH       slot rows: all, active, faulted, tenant=N or none\n"
 "                          (default none)\n"
-"      --tenants           per-tenant summary: published, claimed, done,\n"
+"      --tenant-summary    per-tenant summary: published, claimed, done,\n"
 "                          faulted and mask state (default off)\n"
 "      --opcode OP         list the active slots of opcode OP (default off)\n"
 "      --sketch DxW        Count-Min sketches of depth D, width W (default off)\n"
@@ -165,7 +165,7 @@ static const struct option longopts[] = {
 	{ "strict", no_argument, NULL, OPT_STRICT },
 	{ "pid", required_argument, NULL, OPT_PID },
 	{ "forever", no_argument, NULL, OPT_FOREVER },
-	{ "tenants", no_argument, NULL, OPT_TENANTS },
+	{ "tenant-summary", no_argument, NULL, OPT_TENANTS },
 	{ NULL, 0, NULL, 0 },
 };
 

@@ -78,6 +78,6 @@ echo "|---|---|---|---|---|"
 for c in cold driver warm; do
 	s=$(median 1 "$W/$c") b=$(median 2 "$W/$c")
 	hit=$(cut -d' ' -f3 "$W/$c" | sort -u | tr '\n' ' ' | sed 's/ $//')
-	r=$(awk -v a="$s" -v b="$cs" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }')
+	r=$(awk -v a="$s" -v b="$cs" 'BEGIN { r = 0; if (b > 0) r = a / b; printf "%.3f", r }')
 	echo "| $c | $hit | $s | $b | ${r}x |"
 done

@@ -178,11 +178,12 @@ out:
 	set_u64(o, "resident_allocations", t.resident_allocations);
 	set_u64(o, "kernel_launches", t.kernel_launches);
 	set_u64(o, "sync_points", t.sync_points);
-	/* ratios, not basis points: "bps" reads as bytes per second */
-	json_object_set_new(o, "occupancy_proxy_ratio",
-			    json_real(t.occupancy_proxy_bps / 1e4));
-	json_object_set_new(o, "frontier_density_ratio",
-			    json_real(t.frontier_density_bps / 1e4));
+	/*
+	 * The seed's names and units (basis points, 1/10000): this object is
+	 * upstream's MegakernelTelemetry member for member.
+	 */
+	set_u64(o, "occupancy_proxy_bps", t.occupancy_proxy_bps);
+	set_u64(o, "frontier_density_bps", t.frontier_density_bps);
 	set_u64(o, "readback_buffers", t.readback_buffers);
 	json_object_set_new(o, "compiled_pipeline_cache_hit",
 			    json_boolean(t.compiled_pipeline_cache_hit));

@@ -42,7 +42,7 @@ for k in items_processed items_remaining wall_time queue_plan_ns \
 	check "report has $k" "$(jq "has(\"$k\")" "$OUT")" = true
 done
 for k in bytes_uploaded bytes_read_back bytes_moved resident_allocations \
-	kernel_launches sync_points occupancy_proxy_ratio frontier_density_ratio \
+	kernel_launches sync_points occupancy_proxy_bps frontier_density_bps \
 	readback_buffers compiled_pipeline_cache_hit resident_input_cache_hit \
 	topology pressure execution_mode hit_capacity \
 	estimated_peak_device_bytes device_memory_budget_bytes; do
@@ -55,8 +55,8 @@ up=$(jq '.telemetry.bytes_uploaded' "$OUT")
 check "bytes_uploaded = bytes_read_back (the four ABI buffers)" "$up" = "$(jq '.telemetry.bytes_read_back' "$OUT")"
 check "bytes_moved = uploaded + read back" "$(jq '.telemetry.bytes_moved' "$OUT")" = $((up * 2))
 check "readback_buffers is 4" "$(jq '.telemetry.readback_buffers' "$OUT")" = 4
-check "frontier_density_ratio is the seed's formula" "$(jq '.telemetry.frontier_density_ratio' "$OUT")" = 0.0351
-check "occupancy_proxy_ratio is the seed's formula" "$(jq '.telemetry.occupancy_proxy_ratio' "$OUT")" = 0.0351
+check "frontier_density_bps is the seed's formula" "$(jq '.telemetry.frontier_density_bps' "$OUT")" = 351
+check "occupancy_proxy_bps is the seed's formula" "$(jq '.telemetry.occupancy_proxy_bps' "$OUT")" = 351
 check "one launch, at least one sync point" "$(jq -c '[.telemetry.kernel_launches, .telemetry.sync_points >= 1]' "$OUT")" = '[1,true]'
 check "no lineage in this runtime" "$(jq -c '[.lineage_ns, .lineage_items, .region_lineage]' "$OUT")" = '[0,0,[]]'
 check "first run misses the program cache" "$(jq -c '[.telemetry.compiled_pipeline_cache_hit, .runtime.program_cache]' "$OUT")" = '[false,"miss"]'

@@ -64,11 +64,11 @@ contains "--slots tenant=3 lists its slot" "$OUT" "slots        1 (tenant 3)"
 expect_rc "--slots active" 0 vyre-decode --slots active "$T/pm.vyrd"
 contains "--slots active says what it leaves out" "$OUT" "slots        2 (active; 3 faulted not shown: --slots faulted)"
 expect_rc "bad --slots tenant=" 2 vyre-decode --slots tenant=x "$T/pm.vyrd"
-expect_rc "--tenants" 0 vyre-decode --tenants "$T/pm.vyrd"
-contains "--tenants: blocked tenant" "$OUT" "         4          1          0          0          0  0x00000000  blocked"
-contains "--tenants: allowed tenant" "$OUT" "         0          0          0          1          2  0xffffffff  allowed"
-expect_rc "--tenants -j" 0 vyre-decode --tenants -j "$T/pm.vyrd"
-contains "--tenants -j: blocked" "$OUT" '"blocked": true'
+expect_rc "--tenant-summary" 0 vyre-decode --tenant-summary "$T/pm.vyrd"
+contains "--tenant-summary: blocked tenant" "$OUT" "         4          1          0          0          0  0x00000000  blocked"
+contains "--tenant-summary: allowed tenant" "$OUT" "         0          0          0          1          2  0xffffffff  allowed"
+expect_rc "--tenant-summary -j" 0 vyre-decode --tenant-summary -j "$T/pm.vyrd"
+contains "--tenant-summary -j: blocked" "$OUT" '"blocked": true'
 
 # a malformed run section is bad data, exit 3, naming the offset
 vyre-mkdump -o "$T/bad.vyrd" "$T/pm.txt"
