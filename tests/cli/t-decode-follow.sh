@@ -44,6 +44,11 @@ sleep 1
 contains "textfile replaced after the second" "$T/vyre.prom" "vyre_drained_slots_total 2"
 n=$(grep -c '^vyre_epoch ' "$T/vyre.prom")
 check "textfile holds one exposition" "$n" -eq 1
+if promtool check metrics <"$T/vyre.prom" >"$T/pt.out" 2>&1; then
+	ok "promtool check metrics: the followed textfile"
+else
+	notok "promtool check metrics: the followed textfile" "$(head -5 "$T/pt.out")"
+fi
 kill -INT "$pid"
 wait "$pid"
 check "SIGINT ends with exit 0" "$?" -eq 0

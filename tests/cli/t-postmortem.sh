@@ -19,6 +19,14 @@ EOD
 expect_rc "mkdump writes a run section" 0 vyre-mkdump -o "$T/pm.vyrd" "$T/pm.txt"
 expect_rc "mkdump --check reads it" 0 vyre-mkdump --check "$T/pm.vyrd"
 expect_rc "decode of a stalled run exits 0" 0 vyre-decode "$T/pm.vyrd"
+# the post-mortem's Prometheus textfile (faults, blocked tenants, a
+# recorded end) passes promtool too
+vyre-decode -f prom "$T/pm.vyrd" >"$T/pm.prom" 2>/dev/null
+if promtool check metrics <"$T/pm.prom" >"$T/pt.out" 2>&1; then
+	ok "promtool check metrics: a failed run"
+else
+	notok "promtool check metrics: a failed run" "$(head -5 "$T/pt.out")"
+fi
 head -n 10 "$OUT" >"$T/head"
 contains "first lines name the stall" "$T/head" "diagnosis    error: stalled: 2 slots still to run, the run ended in stall (exit 6)"
 contains "first lines name the faulted slots with lines" "$T/head" "3 faulted slots: slot 1 (store_u32, tenant 0, args 7,9999,0, line 2); slot 2 (store_u32, tenant 1, args 7,10000,0, line 3); slot 5"
