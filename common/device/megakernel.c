@@ -106,10 +106,29 @@ int vy_dev_mk_set_geometry(struct vy_mk *mk, uint32_t wgs, uint32_t wgsize,
 	return 0;
 }
 
+/*
+ * VYRE_TEST_DEVICE_FAIL=STAGE makes STAGE ("setup": the limits query
+ * after the device opened; "readback": the snapshot's copies) fail as a
+ * device error would, so the test suite can check what a run leaves
+ * behind then (vyre(7), ENVIRONMENT).  Nothing else reads it.
+ */
+static int test_fail(const char *stage, struct vy_err *e)
+{
+	const char *v = getenv("VYRE_TEST_DEVICE_FAIL");
+
+	if (!v || strcmp(v, stage))
+		return 0;
+	return vy_errf(e, VY_E_DEVICE, NULL,
+		       "%s: device error (simulated by VYRE_TEST_DEVICE_FAIL)",
+		       stage);
+}
+
 int vy_dev_mk_limits(const struct vy_mk *mk, struct vy_dev_limits *out,
 		     struct vy_err *e)
 {
-	return vy_dev_limits_query(&mk->cl, mk->kern, out, e);
+	int err = test_fail("setup", e);
+
+	return err ? err : vy_dev_limits_query(&mk->cl, mk->kern, out, e);
 }
 
 static int set_args(struct vy_mk *mk, struct vy_err *e)
@@ -932,21 +951,25 @@ int vy_dev_mk_snapshot(struct vy_mk *mk, struct vy_snapshot *s, struct vy_err *e
 	static const enum vy_dev_tbuf_id map[VY_BUF_COUNT] = {
 		VY_TB_CONTROL, VY_TB_RING, VY_TB_DEBUG, VY_TB_IO
 	};
-	int err;
+	int err, first;
 
 	vy_snapshot_init(s);
-	err = vy_dev_mk_flush(mk, e);
-	if (err)
-		return err;
-	if (mk->running)
+	first = vy_dev_mk_flush(mk, e);
+	if (!first && mk->running)
 		vy_dev_mk_running(mk);
+	if (!first)
+		first = test_fail("readback", e);
 	for (int i = 0; i < VY_BUF_COUNT; i++) {
 		struct vy_dev_tbuf *b = &mk->t.b[map[i]];
 
-		if (mk->t.kind == VY_TRANSPORT_COPY) {
+		/*
+		 * After a device error the host image is the last copy read
+		 * back: a post-mortem still gets it, marked by the error.
+		 */
+		if (!first && mk->t.kind == VY_TRANSPORT_COPY) {
 			err = vy_dev_transport_pull(&mk->t, map[i], 0, b->len, e);
 			if (err)
-				return err;
+				first = err;
 		}
 		for (size_t w = 0; w < b->len / 4; w++)
 			((uint32_t *)mk->snap[i])[w] = __atomic_load_n(
@@ -960,7 +983,7 @@ int vy_dev_mk_snapshot(struct vy_mk *mk, struct vy_snapshot *s, struct vy_err *e
 	s->capture_ns = vy_wall_ns();
 	s->sequence = mk->seq++;
 	snprintf(s->device, sizeof(s->device), "%s", mk->cl.info.name);
-	return 0;
+	return first;
 }
 
 void vy_dev_mk_get_stats(const struct vy_mk *mk, struct vy_dev_mk_stats *out)

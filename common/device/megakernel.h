@@ -298,7 +298,10 @@ int vy_dev_mk_running(struct vy_mk *mk);
 /*
  * Capture the four ABI buffers into @s (borrowing the session's snapshot
  * copies, valid until the next capture): geometry, device name, capture
- * time and sequence number are set.
+ * time and sequence number are set.  When the device fails (the flush or
+ * a copy back), @s is still filled, from the host's last copy of each
+ * buffer, and the device error is returned: a caller can keep it for a
+ * post-mortem.
  */
 int vy_dev_mk_snapshot(struct vy_mk *mk, struct vy_snapshot *s, struct vy_err *e);
 

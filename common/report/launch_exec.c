@@ -21,6 +21,35 @@ static int fail(struct vy_rep_launch_opts *o, struct vy_mk *mk,
 	return vy_err_exit(err);
 }
 
+/*
+ * A device error after the device opened: the final snapshot still goes
+ * out (the host's last copy of each buffer when the device cannot be read
+ * back), its run section saying device_error, so that a post-mortem has
+ * it; vyre-launch(1).  @e0 is the error; returns the exit status.
+ */
+static int fail_device(struct vy_rep_launch_opts *o, struct vy_mk *mk,
+		       struct vy_rep_runrec *rr, struct vy_rep_snapout *so,
+		       const struct vy_err *e0)
+{
+	struct vy_snapshot snap;
+	struct vy_err e;
+
+	vy_rep_err(o->err, o->cli.prog, e0);
+	vy_err_clear(&e);
+	vy_dev_mk_snapshot(mk, &snap, &e);
+	if (so->f && (vy_rep_runrec_attach(rr, &snap, VY_RUN_DEVICE_ERROR,
+					   VY_EXIT_DEVICE, &e) ||
+		      vy_rep_snapshot_write(so, &snap, &e))) {
+		vy_rep_err(o->err, o->cli.prog, &e);
+		vy_out_abort(o->snap_out);
+		so->f = NULL;
+		o->out_failed = 1;
+	}
+	vy_rep_runrec_free(rr);
+	vy_dev_mk_close(mk);
+	return VY_EXIT_DEVICE;
+}
+
 /* The progress line: on a terminal, unless -q. */
 struct progress {
 	FILE *err;
@@ -106,14 +135,6 @@ int vy_rep_launch_run(struct vy_rep_launch_opts *o, struct vy_rep_work *src,
 	o->deduped = 1;
 	seed.deduped_items = o->deduped_items;
 	if (!err)
-		err = vy_rep_launch_setup(mk, o->workgroups, o->workgroup_size,
-					  &rp.lim, &rp.chosen, &e);
-	if (!err)
-		err = vy_rep_launch_seed_plan(mk, &rp.lim, &seed, &e);
-	seed.queue_plan_ns = vy_now_ns() - t_plan;
-	if (!err && o->data_path)
-		err = vy_rep_data_load(mk, o->data_path, &e);
-	if (!err)
 		err = vy_rep_runrec_init(&rr, o->argc, o->argv, src, o->have_synthetic ?
 					 "synthetic" : strcmp(o->workfile, "-") ?
 					 o->workfile : "<stdin>", &e);
@@ -121,10 +142,24 @@ int vy_rep_launch_run(struct vy_rep_launch_opts *o, struct vy_rep_work *src,
 		vy_tel_printf_formats_free(&pf);
 		return fail(o, mk, &e, err);
 	}
-	vy_dev_mk_set_resources(mk, o->res, o->nres);
-	rp.setup_ns = vy_now_ns() - t_setup;
 	rr.mk = mk;
 	rr.so = so;
+	err = vy_rep_launch_setup(mk, o->workgroups, o->workgroup_size,
+				  &rp.lim, &rp.chosen, &e);
+	if (!err)
+		err = vy_rep_launch_seed_plan(mk, &rp.lim, &seed, &e);
+	seed.queue_plan_ns = vy_now_ns() - t_plan;
+	if (!err && o->data_path)
+		err = vy_rep_data_load(mk, o->data_path, &e);
+	if (err) {
+		vy_tel_printf_formats_free(&pf);
+		if (vy_err_exit(err) == VY_EXIT_DEVICE)
+			return fail_device(o, mk, &rr, so, &e);
+		vy_rep_runrec_free(&rr);
+		return fail(o, mk, &e, err);
+	}
+	vy_dev_mk_set_resources(mk, o->res, o->nres);
+	rp.setup_ns = vy_now_ns() - t_setup;
 	prog.err = o->err;
 	prog.prog = o->cli.prog;
 	prog.total = vy_rep_work_left(src);
@@ -159,10 +194,9 @@ int vy_rep_launch_run(struct vy_rep_launch_opts *o, struct vy_rep_work *src,
 		status = vy_err_exit(err);
 	}
 	if (vy_dev_mk_snapshot(mk, &snap, &e)) {
-		vy_rep_runrec_free(&rr);
 		free(r.faults);
 		vy_tel_printf_formats_free(&pf);
-		return fail(o, mk, &e, VY_E_DEVICE);
+		return fail_device(o, mk, &rr, so, &e);
 	}
 	/* the run as a user times it: start, work, stop, final snapshot */
 	r.wall_ns = vy_now_ns() - t_run;

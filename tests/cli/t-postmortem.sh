@@ -189,3 +189,23 @@ sleep 0.5
 expect_rc "decode --follow of a live file ends with the run" 0 timeout 30 vyre-decode --follow --poll 50 "$T/live.vyrd"
 contains "the followed file's last snapshot has the end" "$OUT" "run          ended stall (exit 6)"
 wait
+
+# A device error after the device opened still leaves a final snapshot that
+# says so (VYRE_TEST_DEVICE_FAIL simulates one: at set-up, and when the
+# buffers cannot be read back, where the host's last copy is kept).
+printf 'atomic_add 1 150\natomic_add 1 150\n' >"$T/de.work"
+for stage in setup readback; do
+	echo old >"$T/de-$stage.vyrd"
+	expect_rc "device error at $stage exits 5" 5 env VYRE_TEST_DEVICE_FAIL=$stage \
+		vyre-launch --snapshot "$T/de-$stage.vyrd" "$T/de.work"
+	contains "device error at $stage is named" "$ERR" "$stage: device error"
+	expect_rc "device error at $stage: a final snapshot was written" 0 \
+		vyre-decode -j "$T/de-$stage.vyrd"
+	contains "device error at $stage: the run section says device_error" \
+		"$OUT" '"end": "device_error"'
+	expect_rc "device error at $stage fails --strict" 1 \
+		vyre-decode --strict "$T/de-$stage.vyrd"
+done
+vyre-decode -j "$T/de-readback.vyrd" >"$T/de.json"
+check "readback failure keeps the host's view of the run (done_count 2)" \
+	"$(jq '.control.done_count' "$T/de.json")" -eq 2
