@@ -381,8 +381,9 @@ int main(int argc, char **argv)
 	if (c.output && (c.decoded || c.exit == 0))
 		vy_rep_decode_flush(&c);
 	if (fflush(stdout) && c.exit < VY_EXIT_IO) {
-		fprintf(stderr, PROG ": <stdout>: write error: %s\n",
-			strerror(errno));
+		fprintf(stderr, PROG ": standard output: %s\n",
+			strerror(errno ? errno : EIO));
+		vy_rep_stdout_error_reported();
 		c.exit = VY_EXIT_IO;
 	}
 	if (c.exit == 0 && c.strict && c.anomalous)

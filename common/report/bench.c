@@ -244,7 +244,9 @@ int vy_rep_launch_compare(FILE *f, const char *prog, const char *a,
 	json_decref(da);
 	json_decref(db);
 	if (fflush(f) || ferror(f)) {
-		fprintf(stderr, "%s: <stdout>: write error\n", prog);
+		fprintf(stderr, "%s: standard output: %s\n", prog,
+			strerror(errno ? errno : EIO));
+		vy_rep_stdout_error_reported();
 		rc = VY_EXIT_IO;
 	}
 	return rc;

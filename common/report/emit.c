@@ -188,6 +188,7 @@ int vy_rep_opt_list(const char *prog, const char *opt, const char *s, uint32_t *
 }
 
 static const char *stdout_prog = "vyre";
+static int stdout_told;	/* the error was already printed */
 
 /*
  * As gnulib's close_stdout: stdio keeps a failed write in the stream's
@@ -211,9 +212,15 @@ static void stdout_check(void)
 		err = errno;
 	if (!failed && err == EBADF && !pending)
 		return;
-	fprintf(stderr, "%s: standard output: %s\n", stdout_prog,
-		err ? strerror(err) : "write error");
+	if (!stdout_told)
+		fprintf(stderr, "%s: standard output: %s\n", stdout_prog,
+			err ? strerror(err) : "write error");
 	_exit(VY_EXIT_IO);
+}
+
+void vy_rep_stdout_error_reported(void)
+{
+	stdout_told = 1;
 }
 
 void vy_rep_stdout_check_at_exit(const char *prog)

@@ -135,6 +135,12 @@ void vy_rep_table_field(FILE *f, const char *s);
  * strerror" and end with status 4.  Call once, first thing in main.
  */
 void vy_rep_stdout_check_at_exit(const char *prog);
+/*
+ * A writer that has already printed the standard output error (with its
+ * errno) calls this: the at-exit check then ends with status 4 without a
+ * second message.
+ */
+void vy_rep_stdout_error_reported(void);
 
 /*
  * Option values: a number (decimal or 0x hex, K M G T suffixes) at most

@@ -650,6 +650,7 @@ int vy_rep_recommend_batch(FILE *in, const char *in_name, FILE *out,
 	if (fflush(out) || ferror(out)) {
 		fprintf(err, "%s: standard output: %s\n", prog,
 			strerror(errno ? errno : EIO));
+		vy_rep_stdout_error_reported();
 		return VY_EXIT_IO;
 	}
 	if (bad_data)

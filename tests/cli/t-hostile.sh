@@ -95,7 +95,12 @@ if [ "$ROOT" -eq 1 ]; then
 		"vyre-recommend --direct 8,8,256" "vyre-vectors --list-kinds"; do
 		# shellcheck disable=SC2086
 		expect_err "$c >full" 4 "standard output: " sh -c "$c >'$T/full'"
+		check "$c >full: one message" "$(grep -c 'standard output: ' "$ERR")" -eq 1
 	done
+	printf '{"queue_len":5}\n' >"$T/one.jsonl"
+	expect_err "recommend --batch >full" 4 "standard output: " \
+		sh -c "vyre-recommend --batch '$T/one.jsonl' >'$T/full'"
+	check "recommend --batch >full: one message" "$(wc -l <"$ERR")" -eq 1
 else
 	skip_dev "stdout on a full device"
 fi
