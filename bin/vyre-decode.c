@@ -380,12 +380,8 @@ int main(int argc, char **argv)
 		fwrite(c.last, 1, c.last_len, stdout);
 	if (c.output && (c.decoded || c.exit == 0))
 		vy_rep_decode_flush(&c);
-	if (fflush(stdout) && c.exit < VY_EXIT_IO) {
-		fprintf(stderr, PROG ": standard output: %s\n",
-			strerror(errno ? errno : EIO));
-		vy_rep_stdout_error_reported();
-		c.exit = VY_EXIT_IO;
-	}
+	if (fflush(stdout) && c.exit < VY_EXIT_IO)
+		c.exit = vy_rep_stdout_error(stderr, PROG);
 	if (c.exit == 0 && c.strict && c.anomalous)
 		c.exit = VY_EXIT_NEGATIVE;
 out:

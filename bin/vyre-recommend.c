@@ -4,7 +4,6 @@
  * megakernel, from flags, a device, a captured snapshot or JSON Lines;
  * with --check gates for CI.  The logic is in common/policy*.c.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -418,12 +417,8 @@ static int run_single(const struct vy_rep_recommend_opts *o)
 	}
 	if (ret)
 		return vy_err_exit(ret);
-	if (fflush(stdout)) {
-		fprintf(stderr, "%s: standard output: %s\n", prog,
-			strerror(errno ? errno : EIO));
-		vy_rep_stdout_error_reported();
-		return VY_EXIT_IO;
-	}
+	if (fflush(stdout))
+		return vy_rep_stdout_error(stderr, prog);
 	ret = vy_rep_rec_checks(stderr, prog, o->checks, o->nchecks, &rec, 0);
 	return ret ? VY_EXIT_NEGATIVE : VY_EXIT_OK;
 }

@@ -243,11 +243,7 @@ int vy_rep_launch_compare(FILE *f, const char *prog, const char *a,
 	}
 	json_decref(da);
 	json_decref(db);
-	if (fflush(f) || ferror(f)) {
-		fprintf(stderr, "%s: standard output: %s\n", prog,
-			strerror(errno ? errno : EIO));
-		vy_rep_stdout_error_reported();
-		rc = VY_EXIT_IO;
-	}
+	if (fflush(f) || ferror(f))
+		rc = vy_rep_stdout_error(stderr, prog);
 	return rc;
 }

@@ -218,9 +218,13 @@ static void stdout_check(void)
 	_exit(VY_EXIT_IO);
 }
 
-void vy_rep_stdout_error_reported(void)
+int vy_rep_stdout_error(FILE *err, const char *prog)
 {
+	int saved = errno ? errno : EIO;
+
+	fprintf(err, "%s: standard output: %s\n", prog, strerror(saved));
 	stdout_told = 1;
+	return VY_EXIT_IO;
 }
 
 void vy_rep_stdout_check_at_exit(const char *prog)

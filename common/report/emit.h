@@ -136,11 +136,12 @@ void vy_rep_table_field(FILE *f, const char *s);
  */
 void vy_rep_stdout_check_at_exit(const char *prog);
 /*
- * A writer that has already printed the standard output error (with its
- * errno) calls this: the at-exit check then ends with status 4 without a
- * second message.
+ * A failed write or flush of standard output seen by a writer: print
+ * "PROG: standard output: strerror(errno)" to @err now, while errno still
+ * tells why, and return VY_EXIT_IO; the at-exit check then ends with
+ * status 4 without a second message.
  */
-void vy_rep_stdout_error_reported(void);
+int vy_rep_stdout_error(FILE *err, const char *prog);
 
 /*
  * Option values: a number (decimal or 0x hex, K M G T suffixes) at most

@@ -647,12 +647,8 @@ int vy_rep_recommend_batch(FILE *in, const char *in_name, FILE *out,
 			strerror(errno ? errno : EIO));
 		return VY_EXIT_IO;
 	}
-	if (fflush(out) || ferror(out)) {
-		fprintf(err, "%s: standard output: %s\n", prog,
-			strerror(errno ? errno : EIO));
-		vy_rep_stdout_error_reported();
-		return VY_EXIT_IO;
-	}
+	if (fflush(out) || ferror(out))
+		return vy_rep_stdout_error(err, prog);
 	if (bad_data)
 		return VY_EXIT_DATA;
 	if (refused)
