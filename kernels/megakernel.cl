@@ -572,6 +572,14 @@ static void vy_ticket_loop(const struct vy_bufs *b, gvu *ring, uint nslots,
 							       nslots)) *
 						  VY_SLOT_WORDS],
 					    st[j]);
+		/*
+		 * RETIRED moves after every DONE status of the run is stored:
+		 * a host that reads RETIRED equal to what it published may
+		 * reuse every slot without reading a status.
+		 */
+		barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE);
+		if (lid == 0u && l->done > l->fault)
+			atomic_add(&c[VY_CTL_RETIRED], l->done - l->fault);
 		if (stop)
 			break;
 		idle = k ? 0u : idle + 1u;

@@ -44,6 +44,17 @@ struct vy_mk {
 	 */
 	int ticket;
 	uint64_t tk_next, tk_pub, tk_tail;
+	/*
+	 * Completion by counter (ticket claim): RETIRED at start and what
+	 * was published then, the DONE slots the host has freed since (both
+	 * modulo 2^32), the last RETIRED seen and looks since it moved, and
+	 * whether the next look reads the statuses.
+	 */
+	int tk_count;
+	uint32_t rt_base, done_freed, rt_last;
+	uint64_t rt_moved;		/* when RETIRED last moved (ns) */
+	uint64_t pub_base;
+	int tk_scan;
 	uint32_t lm_inflight;
 	uint32_t *is_lm;
 	vy_dev_mk_io_fn iofn;
@@ -56,6 +67,13 @@ struct vy_mk {
 	struct vy_dev_mk_stats st;
 	struct vy_dev_progcache_result pcache;
 };
+
+/*
+ * How long RETIRED may stand still, while slots are in flight, before a
+ * look reads the statuses: a slot that faulted or may not run never
+ * counts in RETIRED, so only the statuses find it.
+ */
+#define TK_STILL_NS 100000u
 
 static int clerr(struct vy_err *e, const char *call, cl_int rc)
 {
@@ -233,6 +251,7 @@ int vy_dev_mk_open(struct vy_mk **out, const struct vy_dev_mk_params *cfg,
 	mk->slots = cfg->slots ? cfg->slots : VY_MK_DEFAULT_SLOTS;
 	mk->iofn = default_io;
 	mk->ticket = cfg->persistent && !cfg->priority && !cfg->scan_claim;
+	mk->tk_count = mk->ticket && !cfg->status_completion;
 	if (!vy_ring_byte_len(mk->slots, &ringlen) ||
 	    mk->slots > VY_MAX_ENCODED_RING_SLOTS) {
 		free(mk);
@@ -396,6 +415,12 @@ int vy_dev_mk_start(struct vy_mk *mk, struct vy_err *e)
 	mk->t_progress = vy_now_ns();
 	if (!mk->cfg.persistent)
 		return 0;
+	mk->rt_base = vy_word(mk->t.b[VY_TB_CONTROL].host, VY_CTL_RETIRED);
+	mk->rt_last = mk->rt_base;
+	mk->pub_base = mk->published_total;
+	mk->done_freed = 0;
+	mk->rt_moved = vy_now_ns();
+	mk->tk_scan = 0;
 	err = launch(mk, &mk->kev, e);
 	if (err)
 		return err;
@@ -514,6 +539,63 @@ int vy_dev_mk_stage(struct vy_mk *mk, uint32_t slot, const uint32_t words[16],
 	return 0;
 }
 
+/* Where bulk staging goes next: ring order (ticket), else the cursor. */
+static uint32_t bulk_first(const struct vy_mk *mk)
+{
+	return mk->ticket ? (uint32_t)(mk->tk_next % mk->slots) : mk->cursor;
+}
+
+uint32_t vy_dev_mk_reserve(struct vy_mk *mk, uint32_t n, uint8_t **rows)
+{
+	uint32_t first, k;
+
+	*rows = NULL;
+	if (mk->cfg.priority)
+		return 0;
+	first = bulk_first(mk);
+	if (n > mk->slots - first)
+		n = mk->slots - first;	/* contiguous: up to the ring's end */
+	for (k = 0; k < n && mk->state[first + k] == SLOT_FREE; k++)
+		;
+	if (k)
+		*rows = mk->t.b[VY_TB_RING].host + (size_t)first * VY_SLOT_BYTES;
+	return k;
+}
+
+int vy_dev_mk_commit(struct vy_mk *mk, uint32_t n, uint64_t tag0,
+		     struct vy_err *e)
+{
+	const uint8_t *ring = mk->t.b[VY_TB_RING].host;
+	uint32_t first;
+
+	if (mk->cfg.priority)
+		return vy_errf(e, VY_E_INVAL, "use vy_dev_mk_stage",
+			       "bulk staging does not place slots by priority");
+	first = bulk_first(mk);
+	if (n > mk->slots - first)
+		return vy_errf(e, VY_E_SLOT_NOT_PUBLISHABLE, NULL,
+			       "%u slots from slot %u pass the ring's end", n,
+			       first);
+	for (uint32_t i = 0; i < n; i++)
+		if (mk->state[first + i] != SLOT_FREE)
+			return vy_errf(e, VY_E_SLOT_NOT_PUBLISHABLE, NULL,
+				       "slot %u is still in flight", first + i);
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t s = first + i;
+
+		mk->state[s] = SLOT_STAGED;
+		mk->tag[s] = tag0 + i;
+		mk->is_lm[s] = vy_word(ring + (size_t)s * VY_SLOT_BYTES,
+				       VY_SLOT_OPCODE_WORD) == VY_OP_LOAD_MISS;
+		mk->staged[mk->nstaged++] = s;
+	}
+	if (mk->ticket)
+		mk->tk_next += n;
+	else
+		mk->cursor = first + n == mk->slots ? 0 : first + n;
+	return 0;
+}
+
 int vy_dev_mk_stage_op(struct vy_mk *mk, uint32_t slot, uint32_t opcode,
 		       const uint32_t *args, size_t nargs, uint64_t tag,
 		       struct vy_err *e)
@@ -555,11 +637,15 @@ int vy_dev_mk_flush(struct vy_mk *mk, struct vy_err *e)
 
 	if (!mk->nstaged)
 		return 0;
-	/* staged in round-robin order, so nearly always sorted already */
-	for (i = 1; i < mk->nstaged; i++)
+	/*
+	 * Staged in round-robin order, so nearly always sorted already; in
+	 * ring order with the ticket claim, where a wrap only starts a new
+	 * run (PUBLISH_HEAD moves after all of them).
+	 */
+	for (i = 1; i < mk->nstaged && !mk->ticket; i++)
 		if (mk->staged[i] < mk->staged[i - 1])
 			break;
-	if (i < mk->nstaged)
+	if (!mk->ticket && i < mk->nstaged)
 		qsort(mk->staged, mk->nstaged, sizeof(uint32_t), cmp_u32);
 	i = 0;
 	while (i < mk->nstaged) {
@@ -695,6 +781,7 @@ static int finish_slots(struct vy_mk *mk, uint32_t first, uint32_t n,
 		mk->lm_inflight -= mk->is_lm[s];
 		mk->st.completed++;
 		mk->st.faulted += v == VY_STATUS_FAULT;
+		mk->done_freed += v == VY_STATUS_DONE;
 		if (out && (size_t)k < max) {
 			out[k].tag = mk->tag[s];
 			out[k].slot = s;
@@ -740,6 +827,75 @@ static int inflight_span(struct vy_mk *mk, uint32_t *lo, uint32_t *hi)
 	return a <= b;
 }
 
+/*
+ * Ticket claim: every slot published before @ticket ended DONE (RETIRED
+ * said so): free them in sequence order without reading a status.
+ */
+static int finish_all(struct vy_mk *mk, uint64_t ticket,
+		      struct vy_dev_mk_done *out, size_t max)
+{
+	uint32_t *ring = (uint32_t *)mk->t.b[VY_TB_RING].host;
+	uint64_t now = vy_now_ns();
+	int k = 0;
+
+	mk->st.counter_frees++;
+	for (uint64_t q = mk->tk_tail; q < ticket && q < mk->tk_pub; q++) {
+		uint32_t s = (uint32_t)(q % mk->slots);
+
+		if (mk->state[s] != SLOT_INFLIGHT || mk->pubseq[s] >= ticket)
+			continue;
+		/* copy: the host image shows what a status read would */
+		if (mk->t.kind == VY_TRANSPORT_COPY)
+			ring[(size_t)s * VY_SLOT_WORDS] = VY_STATUS_DONE;
+		mk->state[s] = SLOT_FREE;
+		mk->ninflight--;
+		mk->lm_inflight -= mk->is_lm[s];
+		mk->st.completed++;
+		mk->done_freed++;
+		if (out && (size_t)k < max) {
+			out[k].tag = mk->tag[s];
+			out[k].slot = s;
+			out[k].status = VY_STATUS_DONE;
+			out[k].latency_ns = now - mk->t_pub[s];
+			out[k].done_ns = now;
+		}
+		k++;
+	}
+	return k;
+}
+
+/*
+ * Ticket claim: RETIRED @w as read after everything published before
+ * @ticket.  All of it DONE: free it.  Otherwise the next look reads the
+ * statuses (which frees whatever is final, in any order) once a quarter
+ * of the ring has retired unfreed, or once RETIRED has stood still for
+ * TK_STILL_NS; until then a look stays one word.  A caller that drains
+ * everything so pays one status read at most; one that keeps the ring
+ * full gets slots back a quarter ring at a time.
+ */
+static int tk_counters(struct vy_mk *mk, uint32_t w, uint64_t ticket,
+		       struct vy_dev_mk_done *out, size_t max)
+{
+	uint32_t rt = w - mk->rt_base;
+	int32_t unfreed = (int32_t)(rt - mk->done_freed);
+	uint32_t quarter = mk->slots / 4u;
+	uint64_t now = vy_now_ns();
+
+	mk->st.counter_looks++;
+	if (rt == (uint32_t)(ticket - mk->pub_base))
+		return finish_all(mk, ticket, out, max);
+	if (w != mk->rt_last) {
+		mk->rt_last = w;
+		mk->rt_moved = now;
+	}
+	if ((unfreed > 0 && (uint32_t)unfreed >= (quarter ? quarter : 1u)) ||
+	    now - mk->rt_moved >= TK_STILL_NS) {
+		mk->tk_scan = 1;
+		mk->rt_moved = now;
+	}
+	return 0;
+}
+
 /* Free every in-flight slot whose status is final (one blocking read). */
 static int collect(struct vy_mk *mk, struct vy_dev_mk_done *out, size_t max,
 		   struct vy_err *e)
@@ -749,6 +905,19 @@ static int collect(struct vy_mk *mk, struct vy_dev_mk_done *out, size_t max,
 
 	if (!inflight_span(mk, &lo, &hi))
 		return 0;
+	if (mk->tk_count && !mk->tk_scan) {
+		int k;
+
+		err = vy_dev_transport_read_word(&mk->t, VY_TB_CONTROL,
+						 VY_CTL_RETIRED, mk->stbuf, e);
+		if (err)
+			return err;
+		k = tk_counters(mk, mk->stbuf[0], mk->published_total, out,
+				max);
+		if (k || !mk->tk_scan)
+			return k;
+	}
+	mk->tk_scan = 0;
 	err = vy_dev_transport_statuses(&mk->t, lo, hi - lo + 1, mk->stbuf, e);
 	if (err)
 		return err;
@@ -778,8 +947,16 @@ static int observe_pump(struct vy_mk *mk, struct vy_err *e)
 		if (vy_dev_transport_observe_pending(&mk->t) >= VY_MK_OBS_DEPTH)
 			break;
 		t0 = vy_now_ns();
-		r = vy_dev_transport_observe_begin(&mk->t, lo, hi - lo + 1,
-					       mk->published_total, e);
+		if (mk->tk_count && !mk->tk_scan) {
+			r = vy_dev_transport_observe_words(
+				&mk->t, VY_CTL_RETIRED, 1, mk->published_total,
+				e);
+		} else {
+			mk->tk_scan = 0;
+			r = vy_dev_transport_observe_begin(
+				&mk->t, lo, hi - lo + 1, mk->published_total,
+				e);
+		}
 		mk->st.observe_ns += vy_now_ns() - t0;
 		if (r)
 			return r;
@@ -798,15 +975,17 @@ static int observe(struct vy_mk *mk, struct vy_dev_mk_done *out, size_t max,
 {
 	uint32_t first, n;
 	uint64_t ticket;
-	int r;
+	int r, words;
 
 	r = observe_pump(mk, e);
 	if (r)
 		return r;
-	r = vy_dev_transport_observe_end(&mk->t, &first, &n, &ticket, mk->stbuf,
-				     e);
+	r = vy_dev_transport_observe_end(&mk->t, &first, &n, &ticket, &words,
+					 mk->stbuf, e);
 	if (r <= 0)
 		return r;
+	if (words)
+		return tk_counters(mk, mk->stbuf[0], ticket, out, max);
 	return finish_slots(mk, first, n, ticket, mk->stbuf, out, max);
 }
 

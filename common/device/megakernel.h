@@ -80,6 +80,15 @@ struct vy_dev_mk_params {
 					   look instead of the queued
 					   non-blocking ones (comparisons) */
 	/*
+	 * The ticket claim observes completion by counter: a look reads
+	 * control word 144 (RETIRED) and, when it shows everything published
+	 * has ended DONE, frees it all without a status read; statuses are
+	 * read only once a quarter of what is in flight has retired, or when
+	 * RETIRED stands still (a fault, a tenant that may not run).
+	 * 1: read the statuses on every look (comparisons).
+	 */
+	int status_completion;
+	/*
 	 * A plug-in's opcodes (vyre-stream's 8-11): OpenCL C appended to the
 	 * megakernel source, built with -DVY_USER_OPS and @user_options.  It
 	 * defines
@@ -141,6 +150,8 @@ struct vy_dev_mk_stats {
 	uint64_t plan_ns, publish_ns, dispatch_ns;
 	uint64_t observe_ns;		/* host time queuing status reads */
 	uint64_t polls, status_reads;
+	uint64_t counter_looks;		/* ticket: counter words examined */
+	uint64_t counter_frees;		/* ticket: looks that freed all */
 	uint64_t io_served, io_errors;
 	struct vy_dev_transport_stats t;
 };
@@ -245,6 +256,24 @@ uint64_t vy_dev_mk_slot_tag(const struct vy_mk *mk, uint32_t slot);
  */
 int vy_dev_mk_stage(struct vy_mk *mk, uint32_t slot, const uint32_t words[16],
 		uint64_t tag, struct vy_err *e);
+
+/*
+ * Bulk staging: vy_dev_mk_reserve points *@rows at the host image of the
+ * next slots (in ring order with the ticket claim, else from the round
+ * robin cursor; 64-byte rows, slot after slot) and returns how many of
+ * them, up to @n, are free and contiguous (0 while the next slot is in
+ * flight).  The caller writes words 1..15 of each row in place,
+ * little-endian (never word 0, the status), and then hands the first @n
+ * of them over with vy_dev_mk_commit, tagged @tag0, @tag0 + 1, ...; they
+ * go out with the next vy_dev_mk_flush (or vy_dev_mk_dispatch).  No copy of
+ * the items is made: a producer that builds items in place stages them
+ * at the cost of writing them.  With the priority scheduler (which places
+ * slots by priority) reserve returns 0 and commit fails (VY_E_INVAL);
+ * commit of slots that are not free is VY_E_SLOT_NOT_PUBLISHABLE.
+ */
+uint32_t vy_dev_mk_reserve(struct vy_mk *mk, uint32_t n, uint8_t **rows);
+int vy_dev_mk_commit(struct vy_mk *mk, uint32_t n, uint64_t tag0,
+		     struct vy_err *e);
 
 /*
  * Stage one operation into free slot @slot through the protocol

@@ -465,6 +465,27 @@ int vy_dev_transport_read_word(struct vy_dev_transport *t, enum vy_dev_tbuf_id i
 	return err;
 }
 
+int vy_dev_transport_read_words(struct vy_dev_transport *t,
+				enum vy_dev_tbuf_id id, uint32_t w, uint32_t n,
+				uint32_t *out, struct vy_err *e)
+{
+	uint32_t *p = (uint32_t *)t->b[id].host + w;
+	int err;
+
+	if (((size_t)w + n) * 4 > t->b[id].len)
+		return vy_errf(e, VY_E_INVAL, NULL, "words %u..%u past the buffer",
+			       w, w + n - 1);
+	if (t->kind == VY_TRANSPORT_COPY) {
+		err = vy_dev_transport_pull(t, id, (size_t)w * 4,
+					    (size_t)n * 4, e);
+		if (err)
+			return err;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		out[i] = __atomic_load_n(p + i, __ATOMIC_ACQUIRE);
+	return 0;
+}
+
 static int write_word(struct vy_dev_transport *t, enum vy_dev_tbuf_id id,
 		      uint32_t w, uint32_t v, int flush, struct vy_err *e)
 {
@@ -595,12 +616,62 @@ int vy_dev_transport_finish(struct vy_dev_transport *t, struct vy_err *e)
 /* landing checks of an event-less observation before the queue is drained */
 #define VY_OBS_PATIENCE (1u << 22)
 
+/* The next observation record, its destination filled with the sentinel. */
+static struct vy_dev_obs *obs_next(struct vy_dev_transport *t, uint32_t first,
+				   uint32_t n, uint64_t ticket, uint32_t stride,
+				   int words)
+{
+	unsigned i = (t->ohead + t->ocount) % VY_OBS_MAX;
+	struct vy_dev_obs *o = &t->obs[i];
+
+	o->first = first;
+	o->n = n;
+	o->ticket = ticket;
+	o->dst = t->obs_area + (size_t)i * t->obs_words;
+	o->stride = stride;
+	o->words = words;
+	o->seen = 0;
+	o->looks = 0;
+	for (uint32_t k = 0; k < n; k++)
+		__atomic_store_n(&o->dst[(size_t)k * o->stride], OBS_SENTINEL,
+				 __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return o;
+}
+
+int vy_dev_transport_observe_words(struct vy_dev_transport *t, uint32_t w,
+				   uint32_t n, uint64_t ticket,
+				   struct vy_err *e)
+{
+	struct vy_dev_obs *o;
+	uint64_t t0;
+	cl_int rc;
+
+	if (t->kind != VY_TRANSPORT_COPY || !t->running || !n ||
+	    n > t->obs_words || t->ocount >= VY_OBS_MAX ||
+	    ((size_t)w + n) * 4 > t->b[VY_TB_CONTROL].len)
+		return vy_errf(e, VY_E_INVAL, NULL,
+			       "control observation out of place");
+	o = obs_next(t, w, n, ticket, 1, 1);
+	t0 = vy_now_ns();
+	rc = clEnqueueReadBuffer(t->cl->q2, t->b[VY_TB_CONTROL].mem, CL_FALSE,
+				 (size_t)w * 4, (size_t)n * 4, o->dst, 0, NULL,
+				 NULL);
+	if (rc != CL_SUCCESS)
+		return clerr(e, "clEnqueueReadBuffer (control words)", rc);
+	t->st.bytes_read_back += 4ull * n;
+	t->st.commands++;
+	t->st.enqueue_ns[2] += vy_now_ns() - t0;
+	qflush(t);
+	t->ocount++;
+	return 0;
+}
+
 int vy_dev_transport_observe_begin(struct vy_dev_transport *t, uint32_t first,
 			       uint32_t n, uint64_t ticket, struct vy_err *e)
 {
 	struct vy_dev_tbuf *b = &t->b[VY_TB_RING];
 	struct vy_dev_obs *o;
-	unsigned i;
 	cl_int rc;
 	uint64_t t0;
 
@@ -608,19 +679,8 @@ int vy_dev_transport_observe_begin(struct vy_dev_transport *t, uint32_t first,
 	    t->ocount >= VY_OBS_MAX || (uint64_t)first + n > t->slots)
 		return vy_errf(e, VY_E_INVAL, NULL,
 			       "status observation out of place");
-	i = (t->ohead + t->ocount) % VY_OBS_MAX;
-	o = &t->obs[i];
-	o->first = first;
-	o->n = n;
-	o->ticket = ticket;
-	o->dst = t->obs_area + (size_t)i * t->obs_words;
-	o->stride = n > 1 && n <= t->obs_linear ? VY_SLOT_WORDS : 1;
-	o->seen = 0;
-	o->looks = 0;
-	for (uint32_t k = 0; k < n; k++)
-		__atomic_store_n(&o->dst[(size_t)k * o->stride], OBS_SENTINEL,
-				 __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	o = obs_next(t, first, n, ticket,
+		     n > 1 && n <= t->obs_linear ? VY_SLOT_WORDS : 1, 0);
 	t0 = vy_now_ns();
 	if (o->stride == 1 && n > 1) {
 		size_t origin[3] = { 0, first, 0 }, host_origin[3] = { 0, 0, 0 };
@@ -649,8 +709,8 @@ int vy_dev_transport_observe_begin(struct vy_dev_transport *t, uint32_t first,
 }
 
 int vy_dev_transport_observe_end(struct vy_dev_transport *t, uint32_t *first,
-			     uint32_t *n, uint64_t *ticket, uint32_t *out,
-			     struct vy_err *e)
+			     uint32_t *n, uint64_t *ticket, int *words,
+			     uint32_t *out, struct vy_err *e)
 {
 	struct vy_dev_obs *o;
 	cl_int rc;
@@ -682,6 +742,7 @@ int vy_dev_transport_observe_end(struct vy_dev_transport *t, uint32_t *first,
 	*first = o->first;
 	*n = o->n;
 	*ticket = o->ticket;
+	*words = o->words;
 	t->ohead = (t->ohead + 1) % VY_OBS_MAX;
 	t->ocount--;
 	return 1;

@@ -98,6 +98,7 @@ struct vy_dev_obs {
 	uint64_t ticket;	/* what the caller passed to begin */
 	uint32_t *dst;		/* pinned destination */
 	uint32_t stride;	/* words between two statuses in @dst */
+	int words;		/* control words, not statuses */
 	uint32_t seen;		/* statuses [0, seen) have landed */
 	uint32_t looks;		/* landing checks so far */
 };
@@ -210,6 +211,14 @@ int vy_dev_transport_statuses(struct vy_dev_transport *t, uint32_t first, uint32
 int vy_dev_transport_read_word(struct vy_dev_transport *t, enum vy_dev_tbuf_id id,
 			   uint32_t w, uint32_t *out, struct vy_err *e);
 
+/*
+ * Read words [@w, @w + @n) of buffer @id into @out (shared: atomic loads;
+ * copy: one blocking read).
+ */
+int vy_dev_transport_read_words(struct vy_dev_transport *t,
+				enum vy_dev_tbuf_id id, uint32_t w, uint32_t n,
+				uint32_t *out, struct vy_err *e);
+
 /* Write word @w of buffer @id (host image too); copy: non-blocking, flushed. */
 int vy_dev_transport_write_word(struct vy_dev_transport *t, enum vy_dev_tbuf_id id,
 			    uint32_t w, uint32_t v, struct vy_err *e);
@@ -239,13 +248,23 @@ void vy_dev_transport_watch_reset(struct vy_dev_transport *t);
 int vy_dev_transport_observe_begin(struct vy_dev_transport *t, uint32_t first,
 			       uint32_t n, uint64_t ticket, struct vy_err *e);
 /*
- * Has the oldest observation landed?  1 with *@first, *@n, *@ticket set
- * and the statuses in @out (room for the ring's slot count), 0 when it has
- * not yet, or an error.
+ * As observe_begin, but of control words [@w, @w + @n) (the ticket
+ * claim's counters): one read of 4 * @n bytes instead of a status per
+ * slot.  A word that holds the sentinel 0xFFFFFFFF is only seen to land
+ * once the queue is drained (a slow look, never a wrong one).
+ */
+int vy_dev_transport_observe_words(struct vy_dev_transport *t, uint32_t w,
+				   uint32_t n, uint64_t ticket,
+				   struct vy_err *e);
+/*
+ * Has the oldest observation landed?  1 with *@first, *@n, *@ticket set,
+ * *@words 1 for an observe_words one (then *@first is the first word), and
+ * the statuses or words in @out (room for the ring's slot count), 0 when
+ * it has not yet, or an error.
  */
 int vy_dev_transport_observe_end(struct vy_dev_transport *t, uint32_t *first,
-			     uint32_t *n, uint64_t *ticket, uint32_t *out,
-			     struct vy_err *e);
+			     uint32_t *n, uint64_t *ticket, int *words,
+			     uint32_t *out, struct vy_err *e);
 /* Flush a publish that defer_flush left unflushed. */
 void vy_dev_transport_kick(struct vy_dev_transport *t);
 /* Observations in flight. */

@@ -91,6 +91,7 @@ static void ticket_laps(enum vy_dev_transport_kind kind)
 	uint64_t end, tag = 0;
 	unsigned seen[40] = { 0 };
 	int done = 0, twice = 0;
+	struct vy_dev_mk_stats st;
 
 	p.workgroup_size = 4;
 	p.transport = kind;
@@ -131,9 +132,15 @@ static void ticket_laps(enum vy_dev_transport_kind kind)
 	VY_CHECK_EQ_U64(v, 40);
 	VY_CHECK(vy_dev_mk_read_control(mk, VY_CTL_CLAIM_TAIL, &v, &e) == 0);
 	VY_CHECK_EQ_U64(v, 40);
+	VY_CHECK(vy_dev_mk_read_control(mk, VY_CTL_RETIRED, &v, &e) == 0);
+	VY_CHECK_EQ_U64(v, 40);
 	VY_CHECK(vy_dev_mk_read_control(mk, VY_CTL_METRICS_BASE +
 					VY_OP_ATOMIC_ADD, &v, &e) == 0);
 	VY_CHECK_EQ_U64(v, 40);
+	/* completion was seen by counter: looks at RETIRED freed slots */
+	vy_dev_mk_get_stats(mk, &st);
+	VY_CHECK(st.counter_looks > 0);
+	VY_CHECK(st.counter_frees > 0);
 	VY_CHECK(vy_dev_mk_stop(mk, 5000000000ull, &e) == 0);
 	vy_dev_mk_close(mk);
 }
@@ -143,6 +150,165 @@ VY_TEST(megakernel_ticket_claim_laps)
 	ticket_laps(VY_TRANSPORT_SHARED);
 	/* rows and head through the in-order queue of a running kernel */
 	ticket_laps(VY_TRANSPORT_COPY);
+}
+
+/*
+ * Bulk staging (reserve/commit) with the ticket claim: rows written in
+ * place, reserve stops at the ring's end and at a slot in flight, and
+ * five laps of an 8-slot ring run every item exactly once.
+ */
+static void bulk_laps(enum vy_dev_transport_kind kind)
+{
+	struct vy_dev_mk_params p = { 0 };
+	struct vy_mk *mk;
+	struct vy_dev_mk_done d[16];
+	struct vy_err e;
+	uint32_t v = 0;
+	uint64_t end, tag = 0;
+	unsigned seen[40] = { 0 };
+	int done = 0, twice = 0;
+	uint8_t *rows;
+
+	p.workgroup_size = 4;
+	p.transport = kind;
+	mk = start_8(&p);
+	if (!mk)
+		return;
+	VY_CHECK_EQ_U64(vy_dev_mk_reserve(mk, 100, &rows), 8);
+	VY_CHECK(vy_dev_mk_commit(mk, 9, 0, &e) == VY_E_SLOT_NOT_PUBLISHABLE);
+	end = vy_now_ns() + 20000000000ull;
+	while (done < 40 && vy_now_ns() < end) {
+		uint32_t k;
+		int n;
+
+		/* 3 at a time: commits cross the ring's end mid-batch */
+		while (tag < 40 &&
+		       (k = vy_dev_mk_reserve(mk, tag + 3 > 40 ? 40 - tag : 3,
+					      &rows)) > 0) {
+			for (uint32_t i = 0; i < k; i++) {
+				uint8_t *r = rows + (size_t)i * VY_SLOT_BYTES;
+
+				memset(r + 4, 0, VY_SLOT_BYTES - 4);
+				vy_set_word(r, 1, VY_OP_ATOMIC_ADD);
+				vy_set_word(r, 4, 1);
+				vy_set_word(r, 5, 150);
+			}
+			VY_CHECK(vy_dev_mk_commit(mk, k, tag, &e) == 0);
+			tag += k;
+		}
+		VY_CHECK(vy_dev_mk_flush(mk, &e) == 0);
+		n = vy_dev_mk_poll(mk, d, 16, &e);
+		VY_CHECK(n >= 0);
+		for (int i = 0; i < n && i < 16; i++) {
+			VY_CHECK(d[i].tag < 40);
+			VY_CHECK_EQ_U64(d[i].slot, d[i].tag % 8);
+			twice += seen[d[i].tag]++ != 0;
+		}
+		done += n;
+	}
+	VY_CHECK_EQ_U64(done, 40);
+	VY_CHECK_EQ_U64(twice, 0);
+	VY_CHECK(vy_dev_mk_read_control(mk, 150, &v, &e) == 0);
+	VY_CHECK_EQ_U64(v, 40);
+	VY_CHECK(vy_dev_mk_stop(mk, 5000000000ull, &e) == 0);
+	vy_dev_mk_close(mk);
+}
+
+VY_TEST(megakernel_bulk_stage_laps)
+{
+	bulk_laps(VY_TRANSPORT_SHARED);
+	bulk_laps(VY_TRANSPORT_COPY);
+}
+
+/*
+ * Completion by counter: a faulted slot never counts in RETIRED, so a
+ * look that finds RETIRED standing still reads the statuses; the fault
+ * is still reported, and the DONE slots beside it too.
+ */
+static void counter_fault(enum vy_dev_transport_kind kind)
+{
+	struct vy_dev_mk_params p = { 0 };
+	struct vy_mk *mk;
+	struct vy_dev_mk_done d[8];
+	struct vy_err e;
+	uint32_t w[16] = { 0 };
+	uint64_t end;
+	int done = 0, faults = 0;
+
+	p.workgroup_size = 4;
+	p.transport = kind;
+	mk = start_8(&p);
+	if (!mk)
+		return;
+	w[1] = VY_OP_NOP;
+	VY_CHECK(vy_dev_mk_stage(mk, 0, w, 0, &e) == 0);
+	w[1] = VY_OP_PACKED_SLOT;
+	w[4] = 0xFF;		/* 255 packed ops do not fit: FAULT */
+	VY_CHECK(vy_dev_mk_stage(mk, 1, w, 1, &e) == 0);
+	VY_CHECK(vy_dev_mk_flush(mk, &e) == 0);
+	end = vy_now_ns() + 10000000000ull;
+	while (vy_dev_mk_inflight(mk) && vy_now_ns() < end) {
+		int n = vy_dev_mk_poll(mk, d, 8, &e);
+
+		VY_CHECK(n >= 0);
+		for (int i = 0; i < n && i < 8; i++) {
+			faults += d[i].status == VY_STATUS_FAULT;
+			VY_CHECK_EQ_U64(d[i].status == VY_STATUS_FAULT,
+					d[i].tag == 1);
+		}
+		done += n;
+	}
+	VY_CHECK_EQ_U64(done, 2);
+	VY_CHECK_EQ_U64(faults, 1);
+	VY_CHECK(vy_dev_mk_stop(mk, 5000000000ull, &e) == 0);
+	vy_dev_mk_close(mk);
+}
+
+VY_TEST(megakernel_counter_completion_fault)
+{
+	counter_fault(VY_TRANSPORT_SHARED);
+	counter_fault(VY_TRANSPORT_COPY);
+}
+
+/* Once mode: bulk staging goes from the round-robin cursor. */
+VY_TEST(megakernel_bulk_stage_once)
+{
+	struct vy_dev_mk_params p = { 0 };
+	struct vy_mk *mk;
+	struct vy_err e;
+	uint8_t *rows;
+	uint32_t v = 0;
+	int err;
+
+	p.slots = 4;
+	p.tenant_count = 1;
+	err = vy_dev_mk_open(&mk, &p, &e);
+	if (err == VY_E_NO_DEVICE)
+		VY_SKIP("no OpenCL device");
+	VY_CHECK(err == 0);
+	VY_CHECK(vy_dev_mk_start(mk, &e) == 0);
+	for (int round = 0; round < 3; round++) {
+		VY_CHECK_EQ_U64(vy_dev_mk_reserve(mk, 3, &rows),
+				round == 1 ? 1 : 3);
+		for (int i = 0; i < 3; i++) {
+			uint8_t *r = rows + (size_t)i * VY_SLOT_BYTES;
+
+			if (round == 1 && i)
+				break;
+			memset(r + 4, 0, VY_SLOT_BYTES - 4);
+			vy_set_word(r, 1, VY_OP_ATOMIC_ADD);
+			vy_set_word(r, 4, 1);
+			vy_set_word(r, 5, 150);
+		}
+		VY_CHECK(vy_dev_mk_commit(mk, round == 1 ? 1 : 3, 0, &e) == 0);
+		VY_CHECK(vy_dev_mk_dispatch(mk, vy_now_ns() + 10000000000ull,
+					    &e) == 0);
+		VY_CHECK(vy_dev_mk_poll(mk, NULL, 0, &e) >= 0);
+		VY_CHECK_EQ_U64(vy_dev_mk_inflight(mk), 0);
+	}
+	VY_CHECK(vy_dev_mk_read_control(mk, 150, &v, &e) == 0);
+	VY_CHECK_EQ_U64(v, 7);
+	vy_dev_mk_close(mk);
 }
 
 /* Once mode: a slot of a tenant without a mask stays published. */

@@ -11,7 +11,8 @@
  * Mismatches of that second run are reported under "persistent.".
  * A persistent run whose slots go to indices 0, 1, ... in order uses the
  * ticket claim (vyre(7)); its words 142 and 143 are checked to count
- * every published slot instead of being compared with the case.
+ * every published slot, and word 144 (RETIRED) with word 141's change
+ * to count them too, instead of being compared with the case.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,6 +116,7 @@ struct vk_result {
 	json_t *requests;
 	int ticket;		/* the run used the ticket claim */
 	uint64_t published;	/* slots it published */
+	uint32_t fault0, retired0;	/* words 141 and 144 at the start */
 };
 
 static void vk_result_free(struct vk_result *r)
@@ -214,6 +216,8 @@ static int vk_run(const json_t *in, int persistent, struct vk_result *res,
 		if ((size_t)w * 4 + 4 <= ctl_len)
 			vy_set_word(ctl, w, (uint32_t)v);
 	}
+	res->fault0 = vy_word(ctl, VY_CTL_FAULT_COUNT);
+	res->retired0 = vy_word(ctl, VY_CTL_RETIRED);
 	if (cfg.data_words) {
 		uint8_t *d = vy_dev_mk_image(mk, VY_TB_DATA, NULL);
 
@@ -369,7 +373,8 @@ static json_t *vk_got(const json_t *in, const json_t *exp,
 		if (w == VY_CTL_FAULT_COUNT && !listed)
 			continue;
 		/* the ticket claim's own counters: vk_check_ticket */
-		if ((w == VY_CTL_PUBLISH_HEAD || w == VY_CTL_CLAIM_TAIL) &&
+		if ((w == VY_CTL_PUBLISH_HEAD || w == VY_CTL_CLAIM_TAIL ||
+		     w == VY_CTL_RETIRED) &&
 		    r->ticket && !listed)
 			continue;
 		if (!listed && (w * 4 + 4 > ilen ||
@@ -473,25 +478,32 @@ static int vk_persistent_variant(const json_t *in, const json_t *exp,
 
 /*
  * A ticket-claim run: PUBLISH_HEAD and CLAIM_TAIL (not in the cases, which
- * describe the 0.6.1 wire) must both count every slot published.
+ * describe the 0.6.1 wire) must both count every slot published, and
+ * RETIRED the ones that ended DONE: all but the run's faults, since a
+ * persistent case ends every slot DONE or FAULT.
  */
 static void vk_check_ticket(struct vv_case *c, const char *field,
 			    const struct vk_result *r)
 {
 	const uint8_t *ctl = r->bufs[VY_BUF_CONTROL];
-	char want[32], got[64];
+	char want[80], got[96];
 
 	if (!r->ticket)
 		return;
+	uint32_t faults = vy_word(ctl, VY_CTL_FAULT_COUNT) - r->fault0;
+	uint32_t retired = vy_word(ctl, VY_CTL_RETIRED) - r->retired0;
+
 	if (vy_word(ctl, VY_CTL_PUBLISH_HEAD) == r->published &&
-	    vy_word(ctl, VY_CTL_CLAIM_TAIL) == r->published)
+	    vy_word(ctl, VY_CTL_CLAIM_TAIL) == r->published &&
+	    (uint64_t)retired + faults == r->published)
 		return;
-	snprintf(want, sizeof(want), "%llu and %llu",
+	snprintf(want, sizeof(want), "%llu, %llu, %llu",
+		 (unsigned long long)r->published,
 		 (unsigned long long)r->published,
 		 (unsigned long long)r->published);
-	snprintf(got, sizeof(got), "%u and %u",
+	snprintf(got, sizeof(got), "%u, %u, %u retired + %u faults",
 		 vy_word(ctl, VY_CTL_PUBLISH_HEAD),
-		 vy_word(ctl, VY_CTL_CLAIM_TAIL));
+		 vy_word(ctl, VY_CTL_CLAIM_TAIL), retired, faults);
 	vv_mismatch(c, field, want, got);
 }
 
