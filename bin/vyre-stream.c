@@ -34,7 +34,7 @@ struct ctx {
 	int failed;		/* the worst exit status of a failed input */
 	int mismatch;
 	json_t *inputs;		/* --format json */
-	struct vy_rep_stream_evidence ev;	/* --persistent session's end */
+	struct vy_rep_stream_evidence ev;	/* control and ring at the end */
 };
 
 static void on_session_end(void *arg, struct vy_mk *mk)
@@ -42,6 +42,15 @@ static void on_session_end(void *arg, struct vy_mk *mk)
 	struct ctx *c = arg;
 
 	vy_rep_stream_evidence_capture(&c->ev, mk);
+}
+
+static void on_wire_end(void *arg, const uint8_t *control, size_t control_len,
+			const uint8_t *ring, size_t ring_len)
+{
+	struct ctx *c = arg;
+
+	vy_rep_stream_evidence_decode(&c->ev, control, control_len, ring,
+				      ring_len);
 }
 
 static void usage(FILE *f)
@@ -416,6 +425,7 @@ static int stream_main(int argc, char **argv)
 	o.on_notice = on_notice;
 	o.on_session = vy_rep_stream_session;
 	o.on_session_end = on_session_end;
+	o.on_wire_end = on_wire_end;
 	o.on_progress = on_progress;
 	o.arg = &c;
 	o.simulate_no_uring = getenv("VYRE_STREAM_NO_URING") != NULL;

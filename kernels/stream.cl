@@ -9,11 +9,16 @@
  *
  * OpenCL C 1.2.  Per batch: one launch covers a batch of chunks: work-group
  * get_group_id(0) = b * ng + g works on chunk b of the batch, part g of
- * ng.  The chunk's descriptor is desc[2 * (desc_base + b)] = slot (its
- * bytes start at data + slot * slot_bytes) and desc[... + 1] = valid
- * bytes.  Partial results go to res[(desc_base + b) * res_words ...]; the
- * host adds the parts up (and composes grep maps in sequence order).
- * Bytes past the valid length are never read.
+ * ng.  The chunk's descriptor is wire slot desc_base + b of the
+ * descriptor ring (16 words, wire.def): status PUBLISHED, opcode
+ * VY_STREAM_OP_CHECKSUM + op, tenant 0, a0 = device slot (its bytes start
+ * at data + slot * slot_bytes), a1 = valid bytes.  Partial results go to
+ * res[(desc_base + b) * res_words ...]; the host adds the parts up (and
+ * composes grep maps in sequence order).  Bytes past the valid length are
+ * never read.  A chunk ends as a megakernel slot does (protocol.md 5.4):
+ * the last of its ng groups counts METRICS[opcode] and DONE_COUNT in the
+ * control buffer and stores DONE (FAULT, with FAULT_COUNT, for a slot it
+ * rejects: another opcode, a device slot or length outside the buffer).
  *
  * The wire constants (VY_STATUS_*, VY_CTL_*, VY_STREAM_OP_*,
  * VY_STREAM_WG_MAX) come from common/wire/wire.def: the build puts the
@@ -213,57 +218,122 @@ static void do_grep(__global const uchar *p, uint len, __global uint *r,
 }
 
 /*
- * Per-batch kernels.  Work-group get_group_id(0) = b * ng + g works on
- * chunk b of the batch, part g of ng.  Descriptor desc_base + b: words
- * {slot, valid bytes}; the chunk starts at data + slot * slot_bytes.
+ * Is the chunk's slot @ws one this kernel (opcode @op) may run?  Every
+ * work-item decides the same (the host wrote the words before the launch;
+ * the kernel only ever writes the status), so a rejection skips the
+ * barriers of the whole group alike.
  */
-#define CHUNK_PROLOGUE                                                     \
+static int chunk_ok(__global const uint *ws, uint op, uint nslots,
+		    ulong slot_bytes)
+{
+	return ws[VY_SLOT_OPCODE_WORD] == op &&
+	       ws[VY_SLOT_ARG0_WORD] < nslots &&
+	       ws[VY_SLOT_ARG0_WORD + 1] <= slot_bytes;
+}
+
+/*
+ * The end of one group's part of the chunk at wire slot @ws, counted in
+ * @cnt: the group that finishes last (sees ng - 1) ends the slot as the
+ * megakernel's vy_execute does: metric, FAULT_COUNT, DONE_COUNT, then the
+ * final status, with fences between, so a reader that sees DONE also sees
+ * the counters.  It zeroes @cnt for the next chunk at this ring position
+ * (a later launch on the same in-order queue).
+ */
+static void chunk_finish(__global volatile uint *ws, __global volatile uint *ctl,
+			 __global volatile uint *cnt, uint ng, int ok)
+{
+	uint op;
+
+	barrier(CLK_GLOBAL_MEM_FENCE);
+	if (get_local_id(0))
+		return;
+	mem_fence(CLK_GLOBAL_MEM_FENCE);
+	if (atomic_inc(cnt) != ng - 1)
+		return;
+	*cnt = 0;
+	op = ws[VY_SLOT_OPCODE_WORD];
+	if (op < VY_OP_METRIC_LIMIT)
+		atomic_inc(&ctl[VY_CTL_METRICS_BASE + op]);
+	if (!ok)
+		atomic_inc(&ctl[VY_CTL_FAULT_COUNT]);
+	mem_fence(CLK_GLOBAL_MEM_FENCE);
+	atomic_inc(&ctl[VY_CTL_DONE_COUNT]);
+	mem_fence(CLK_GLOBAL_MEM_FENCE);
+	atomic_xchg(&ws[VY_SLOT_STATUS_WORD],
+		    ok ? VY_STATUS_DONE : VY_STATUS_FAULT);
+}
+
+/*
+ * Per-batch kernels.  Work-group get_group_id(0) = b * ng + g works on
+ * chunk b of the batch, part g of ng: ring slot desc_base + b, a0 the
+ * device slot (of @nslots; the chunk starts at data + slot * slot_bytes),
+ * a1 its valid bytes.  Lane 0 of each group claims the slot (PUBLISHED ->
+ * CLAIMED; the first group wins, the others see CLAIMED).  @cnt holds one
+ * finished-group counter per ring slot.
+ */
+#define CHUNK_PROLOGUE(OP)                                                 \
 	const uint b = get_group_id(0) / ng;                               \
 	const uint g = get_group_id(0) % ng;                               \
-	const uint slot = desc[2 * (desc_base + b)];                       \
-	const uint len = desc[2 * (desc_base + b) + 1];                    \
-	__global const uchar *p = data + (ulong)slot * slot_bytes;         \
-	__global uint *r = res + (ulong)(desc_base + b) * res_words
+	__global volatile uint *ws =                                       \
+		ring + (ulong)(desc_base + b) * VY_SLOT_WORDS;             \
+	const int ok = chunk_ok((__global const uint *)ws, (OP), nslots,   \
+				slot_bytes);                               \
+	const uint len = ws[VY_SLOT_ARG0_WORD + 1];                        \
+	__global const uchar *p =                                          \
+		data + (ulong)(ok ? ws[VY_SLOT_ARG0_WORD] : 0) * slot_bytes; \
+	__global uint *r = res + (ulong)(desc_base + b) * res_words;       \
+	if (get_local_id(0) == 0)                                          \
+		atomic_cmpxchg(&ws[VY_SLOT_STATUS_WORD], VY_STATUS_PUBLISHED,  \
+			       VY_STATUS_CLAIMED)
 
-__kernel void vs_checksum(__global const uchar *data, ulong slot_bytes,
-			  __global const uint *desc, uint desc_base,
-			  __global uint *res, uint res_words, uint ng)
+#define CHUNK_EPILOGUE                                                     \
+	chunk_finish(ws, ctl, cnt + desc_base + b, ng, ok)
+
+#define CHUNK_ARGS                                                         \
+	__global const uchar *data, ulong slot_bytes, uint nslots,         \
+	__global volatile uint *ring, uint desc_base, __global uint *res,  \
+	uint res_words, uint ng, __global volatile uint *ctl,              \
+	__global volatile uint *cnt
+
+__kernel void vs_checksum(CHUNK_ARGS)
 {
 	__local ulong l1[VY_STREAM_WG_MAX], l2[VY_STREAM_WG_MAX];
-	CHUNK_PROLOGUE;
+	CHUNK_PROLOGUE(VY_STREAM_OP_CHECKSUM);
 
-	do_checksum(p, len, r, g, ng, l1, l2);
+	if (ok)
+		do_checksum(p, len, r, g, ng, l1, l2);
+	CHUNK_EPILOGUE;
 }
 
-__kernel void vs_count(__global const uchar *data, ulong slot_bytes,
-		       __global const uint *desc, uint desc_base,
-		       __global uint *res, uint res_words, uint ng, uint byte)
+__kernel void vs_count(CHUNK_ARGS, uint byte)
 {
 	__local uint lc[VY_STREAM_WG_MAX];
-	CHUNK_PROLOGUE;
+	CHUNK_PROLOGUE(VY_STREAM_OP_COUNT);
 
-	do_count(p, len, r, g, ng, byte, lc);
+	if (ok)
+		do_count(p, len, r, g, ng, byte, lc);
+	CHUNK_EPILOGUE;
 }
 
-__kernel void vs_hist(__global const uchar *data, ulong slot_bytes,
-		      __global const uint *desc, uint desc_base,
-		      __global uint *res, uint res_words, uint ng)
+__kernel void vs_hist(CHUNK_ARGS)
 {
 	__local uint h[256];
-	CHUNK_PROLOGUE;
+	CHUNK_PROLOGUE(VY_STREAM_OP_HIST);
 
-	do_hist(p, len, r, g, ng, h);
+	if (ok)
+		do_hist(p, len, r, g, ng, h);
+	CHUNK_EPILOGUE;
 }
 
-__kernel void vs_grep(__global const uchar *data, ulong slot_bytes,
-		      __global const uint *desc, uint desc_base,
-		      __global uint *res, uint res_words, uint ng,
-		      __global const uint *dfa, uint nstates, uint maxlen)
+__kernel void vs_grep(CHUNK_ARGS, __global const uint *dfa, uint nstates,
+		      uint maxlen)
 {
 	__local uint lc[VY_STREAM_WG_MAX];
-	CHUNK_PROLOGUE;
+	CHUNK_PROLOGUE(VY_STREAM_OP_GREP);
 
-	do_grep(p, len, r, g, ng, dfa, nstates, maxlen, lc);
+	if (ok)
+		do_grep(p, len, r, g, ng, dfa, nstates, maxlen, lc);
+	CHUNK_EPILOGUE;
 }
 
 #endif /* !VY_USER_OPS */

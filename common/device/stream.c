@@ -334,7 +334,13 @@ struct pipe {
 	cl_kernel kern;
 	cl_mem staging;		/* host slots (ALLOC_HOST_PTR or USE_HOST_PTR) */
 	cl_mem devring;		/* device slots (copy transport) */
-	cl_mem descbuf, resbuf, dfabuf;
+	/*
+	 * The default path speaks the wire protocol: descbuf is a ring of
+	 * ndesc wire slots (one per chunk in flight), ctlbuf a control
+	 * buffer in the megakernel's layout, cntbuf one finished-group
+	 * counter per ring slot (the kernels' own, not part of the wire).
+	 */
+	cl_mem descbuf, ctlbuf, cntbuf, resbuf, dfabuf;
 	uint8_t *host;		/* mapped / allocated host slots */
 	uint8_t *host_alloc;	/* shared transport: our allocation */
 	int shared;
@@ -343,7 +349,9 @@ struct pipe {
 	uint64_t chunk;
 	struct hslot *hsl;
 	int *dfree;		/* device slot free flags */
-	uint32_t *desc;		/* host copy of descriptors: ndesc * 2 */
+	uint8_t *desc;		/* host copy of the ring: ndesc * 64 bytes */
+	uint8_t *ctl;		/* control image (encoded, then read back) */
+	size_t ctl_len;
 	struct chunk *chunks;	/* by descriptor position */
 	uint32_t *resh;		/* results mirror: ndesc * res_words */
 	unsigned desc_next;
@@ -617,8 +625,8 @@ static int setup_device(struct pipe *p, struct vy_err *e)
 /* Bytes of the device buffers the run made, for the residency evidence. */
 static uint64_t device_bytes(const struct pipe *p)
 {
-	cl_mem m[] = { p->staging, p->devring, p->descbuf, p->resbuf,
-		       p->dfabuf };
+	cl_mem m[] = { p->staging, p->devring, p->descbuf, p->ctlbuf,
+		       p->cntbuf, p->resbuf, p->dfabuf };
 	uint64_t n = 0;
 
 	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
@@ -637,6 +645,92 @@ static uint64_t device_bytes(const struct pipe *p)
 		}
 	}
 	return n;
+}
+
+/*
+ * The default path's wire buffers: an empty ring of ndesc slots, the
+ * control image the megakernel session starts from (vy_encode_control:
+ * one tenant, no observables; VY_CONTROL_MIN_BYTES), and the zeroed group
+ * counters.  Written once here; the kernels move the counters and
+ * statuses, and the host reads both back once, at the end (wire_end).
+ */
+static int setup_wire(struct pipe *p, struct vy_err *e)
+{
+	const size_t rlen = (size_t)p->ndesc * VY_SLOT_BYTES;
+	const cl_uint zero = 0;
+	size_t rl;
+	cl_int rc;
+	int ret;
+
+	ret = vy_encode_control(false, 1, 0, &p->ctl, &p->ctl_len, e);
+	if (ret < 0)
+		return ret;
+	ret = vy_encode_empty_ring(p->ndesc, &p->desc, &rl, e);
+	if (ret < 0)
+		return ret;
+	p->descbuf = clCreateBuffer(p->cl.ctx, CL_MEM_READ_WRITE, rlen, NULL,
+				    &rc);
+	if (!p->descbuf)
+		return clerr(e, "clCreateBuffer(descriptor ring)", rc);
+	p->ctlbuf = clCreateBuffer(p->cl.ctx, CL_MEM_READ_WRITE, p->ctl_len,
+				   NULL, &rc);
+	if (!p->ctlbuf)
+		return clerr(e, "clCreateBuffer(control)", rc);
+	p->cntbuf = clCreateBuffer(p->cl.ctx, CL_MEM_READ_WRITE,
+				   (size_t)p->ndesc * 4, NULL, &rc);
+	if (!p->cntbuf)
+		return clerr(e, "clCreateBuffer(group counters)", rc);
+	rc = clEnqueueWriteBuffer(p->qk, p->descbuf, CL_TRUE, 0, rlen, p->desc,
+				  0, NULL, NULL);
+	if (rc == CL_SUCCESS)
+		rc = clEnqueueWriteBuffer(p->qk, p->ctlbuf, CL_TRUE, 0,
+					  p->ctl_len, p->ctl, 0, NULL, NULL);
+	if (rc == CL_SUCCESS)
+		rc = clEnqueueFillBuffer(p->qk, p->cntbuf, &zero, sizeof(zero),
+					 0, (size_t)p->ndesc * 4, 0, NULL,
+					 NULL);
+	if (rc == CL_SUCCESS)
+		rc = clFinish(p->qk);
+	if (rc != CL_SUCCESS)
+		return clerr(e, "writing the wire buffers", rc);
+	return 0;
+}
+
+/*
+ * The kernel arguments that stay the same for the whole run (stream.cl,
+ * CHUNK_ARGS); a launch sets only its ring position, argument 4.
+ */
+static int set_kernel_args(struct pipe *p, struct vy_err *e)
+{
+	cl_mem data = p->shared ? p->staging : p->devring;
+	cl_ulong sb = p->chunk;
+	cl_uint nslots = p->shared ? p->hs : p->ds;
+	cl_uint rw = p->res_words, ng = p->ng;
+	cl_int rc;
+
+	rc = clSetKernelArg(p->kern, 0, sizeof(data), &data);
+	rc |= clSetKernelArg(p->kern, 1, sizeof(sb), &sb);
+	rc |= clSetKernelArg(p->kern, 2, sizeof(nslots), &nslots);
+	rc |= clSetKernelArg(p->kern, 3, sizeof(p->descbuf), &p->descbuf);
+	rc |= clSetKernelArg(p->kern, 5, sizeof(p->resbuf), &p->resbuf);
+	rc |= clSetKernelArg(p->kern, 6, sizeof(rw), &rw);
+	rc |= clSetKernelArg(p->kern, 7, sizeof(ng), &ng);
+	rc |= clSetKernelArg(p->kern, 8, sizeof(p->ctlbuf), &p->ctlbuf);
+	rc |= clSetKernelArg(p->kern, 9, sizeof(p->cntbuf), &p->cntbuf);
+	if (p->o->op.op == VY_SCAN_COUNT) {
+		cl_uint by = p->o->op.byte;
+
+		rc |= clSetKernelArg(p->kern, 10, sizeof(by), &by);
+	} else if (p->o->op.op == VY_SCAN_GREP) {
+		cl_uint ns = p->o->op.dfa->nstates, ml = p->o->op.dfa->maxlen;
+
+		rc |= clSetKernelArg(p->kern, 10, sizeof(p->dfabuf), &p->dfabuf);
+		rc |= clSetKernelArg(p->kern, 11, sizeof(ns), &ns);
+		rc |= clSetKernelArg(p->kern, 12, sizeof(ml), &ml);
+	}
+	if (rc != CL_SUCCESS)
+		return clerr(e, "clSetKernelArg", rc);
+	return 0;
 }
 
 static int setup_buffers(struct pipe *p, struct vy_err *e)
@@ -676,10 +770,10 @@ static int setup_buffers(struct pipe *p, struct vy_err *e)
 			return clerr(e, "clCreateBuffer(device slots)", rc);
 	}
 	if (!p->o->persistent) {
-		p->descbuf = clCreateBuffer(p->cl.ctx, CL_MEM_READ_ONLY,
-					    (size_t)p->ndesc * 8, NULL, &rc);
-		if (!p->descbuf)
-			return clerr(e, "clCreateBuffer(descriptors)", rc);
+		int ret = setup_wire(p, e);
+
+		if (ret < 0)
+			return ret;
 		p->resbuf = clCreateBuffer(p->cl.ctx, CL_MEM_WRITE_ONLY,
 					   (size_t)p->ndesc * p->res_words * 4,
 					   NULL, &rc);
@@ -706,24 +800,22 @@ static int setup_buffers(struct pipe *p, struct vy_err *e)
 	}
 	p->hsl = calloc(p->hs, sizeof(*p->hsl));
 	p->dfree = calloc(p->ds, sizeof(*p->dfree));
-	p->desc = calloc(p->ndesc, 8);
 	p->chunks = calloc(p->ndesc, sizeof(*p->chunks));
 	p->resh = calloc((size_t)p->ndesc * p->res_words, 4);
 	p->nb_max = p->ndesc;
 	p->batches = calloc(p->nb_max, sizeof(*p->batches));
 	p->done = calloc(p->hs, sizeof(*p->done));
-	if (!p->hsl || !p->dfree || !p->desc || !p->chunks || !p->resh ||
+	if (!p->hsl || !p->dfree || !p->chunks || !p->resh ||
 	    !p->batches || !p->done)
 		return vy_errf(e, VY_E_NOMEM, NULL, "out of memory");
 	for (i = 0; i < p->ds; i++)
 		p->dfree[i] = 1;
 	p->m->device_bytes += device_bytes(p);
-	if (p->mk)
-		return vy_dev_mk_set_user_buf(p->mk, p->shared ? p->staging :
-								 p->devring,
-					      p->shared ? bytes :
-						(uint64_t)p->ds * p->chunk, e);
-	return 0;
+	if (!p->mk)
+		return set_kernel_args(p, e);
+	return vy_dev_mk_set_user_buf(p->mk, p->shared ? p->staging : p->devring,
+				      p->shared ? bytes :
+						  (uint64_t)p->ds * p->chunk, e);
 }
 
 static int setup_reader(struct pipe *p, struct vy_err *e)
@@ -1012,39 +1104,23 @@ static void read_done(struct pipe *p, const struct vy_dev_read_done *d)
 	s->st = H_READY;
 }
 
+/* Ring slots [pos, pos + n) to the device with one write, then the kernel. */
 static int launch(struct pipe *p, unsigned pos, unsigned n,
 		  cl_event *wait, unsigned nwait, struct vy_err *e)
 {
 	struct batch *b = &p->batches[(p->b_head + p->b_count) % p->nb_max];
-	cl_mem data = p->shared ? p->staging : p->devring;
-	cl_ulong sb = p->chunk;
-	cl_uint base = pos, rw = p->res_words, ng = p->ng;
+	cl_uint base = pos;
 	size_t lsz = p->wg, gsz = (size_t)n * p->ng * p->wg;
 	cl_int rc;
 
-	rc = clEnqueueWriteBuffer(p->qk, p->descbuf, CL_FALSE, (size_t)pos * 8,
-				  (size_t)n * 8, p->desc + 2 * pos, 0, NULL,
+	rc = clEnqueueWriteBuffer(p->qk, p->descbuf, CL_FALSE,
+				  (size_t)pos * VY_SLOT_BYTES,
+				  (size_t)n * VY_SLOT_BYTES,
+				  p->desc + (size_t)pos * VY_SLOT_BYTES, 0, NULL,
 				  NULL);
 	if (rc != CL_SUCCESS)
 		return clerr(e, "clEnqueueWriteBuffer(descriptors)", rc);
-	rc = clSetKernelArg(p->kern, 0, sizeof(data), &data);
-	rc |= clSetKernelArg(p->kern, 1, sizeof(sb), &sb);
-	rc |= clSetKernelArg(p->kern, 2, sizeof(p->descbuf), &p->descbuf);
-	rc |= clSetKernelArg(p->kern, 3, sizeof(base), &base);
-	rc |= clSetKernelArg(p->kern, 4, sizeof(p->resbuf), &p->resbuf);
-	rc |= clSetKernelArg(p->kern, 5, sizeof(rw), &rw);
-	rc |= clSetKernelArg(p->kern, 6, sizeof(ng), &ng);
-	if (p->o->op.op == VY_SCAN_COUNT) {
-		cl_uint by = p->o->op.byte;
-
-		rc |= clSetKernelArg(p->kern, 7, sizeof(by), &by);
-	} else if (p->o->op.op == VY_SCAN_GREP) {
-		cl_uint ns = p->o->op.dfa->nstates, ml = p->o->op.dfa->maxlen;
-
-		rc |= clSetKernelArg(p->kern, 7, sizeof(p->dfabuf), &p->dfabuf);
-		rc |= clSetKernelArg(p->kern, 8, sizeof(ns), &ns);
-		rc |= clSetKernelArg(p->kern, 9, sizeof(ml), &ml);
-	}
+	rc = clSetKernelArg(p->kern, 4, sizeof(base), &base);
 	if (rc != CL_SUCCESS)
 		return clerr(e, "clSetKernelArg", rc);
 	rc = clEnqueueNDRangeKernel(p->qk, p->kern, 1, NULL, &gsz, &lsz,
@@ -1062,6 +1138,28 @@ static int launch(struct pipe *p, unsigned pos, unsigned n,
 	b->n = n;
 	p->b_count++;
 	p->m->launches++;
+	return 0;
+}
+
+/*
+ * Publish the chunk of @len bytes in device slot @slot at ring position
+ * @pos of the host ring copy: the stream opcode of --persistent, tenant
+ * 0, a0 @slot, a1 @len.  The wire publisher writes a scratch slot (the
+ * host copy still holds the position's last chunk, which only the device
+ * saw end DONE) and the slot is copied in.
+ */
+static int publish_chunk(struct pipe *p, unsigned pos, unsigned slot,
+			 uint32_t len, struct vy_err *e)
+{
+	uint8_t one[VY_SLOT_BYTES] = { 0 };
+	const uint32_t a[2] = { slot, len };
+	int ret;
+
+	ret = vy_publish_slot(one, sizeof(one), 0, 0,
+			      VY_STREAM_OP_CHECKSUM + p->o->op.op, a, 2, e);
+	if (ret < 0)
+		return ret;
+	memcpy(p->desc + (size_t)pos * VY_SLOT_BYTES, one, sizeof(one));
 	return 0;
 }
 
@@ -1108,14 +1206,16 @@ static int dispatch(struct pipe *p, struct vy_err *e)
 			slot = (int)d;
 			wait[nwait++] = s->ev_copy;
 		}
+		ret = publish_chunk(p, pos + n, (unsigned)slot,
+				    (uint32_t)s->len, e);
+		if (ret < 0)
+			return ret;
 		c->file = s->file;
 		c->seq = s->seq;
 		c->off = s->off;
 		c->len = (uint32_t)s->len;
 		c->hslot = p->shared ? (int)h : -1;
 		c->dslot = s->dslot;
-		p->desc[2 * (pos + n)] = (uint32_t)slot;
-		p->desc[2 * (pos + n) + 1] = (uint32_t)s->len;
 		s->st = H_BUSY;
 		p->fs[s->file].ondev++;
 		n++;
@@ -1593,6 +1693,47 @@ static void session_metrics(struct pipe *p)
 		p->m->done_count = dc;
 }
 
+/*
+ * The default path's end: once every launch finished, read the control
+ * buffer and the descriptor ring back (once per run: the hot path never
+ * reads them), hand them to on_wire_end, and check that the kernels
+ * ended every chunk the run sent: DONE_COUNT (a u32 that wraps) equals
+ * the chunks, and none faulted.
+ */
+static int wire_end(struct pipe *p, struct vy_err *e)
+{
+	const size_t rlen = (size_t)p->ndesc * VY_SLOT_BYTES;
+	uint32_t done, faults;
+	cl_int rc;
+
+	rc = clFinish(p->qk);
+	if (rc == CL_SUCCESS)
+		rc = clEnqueueReadBuffer(p->qk, p->ctlbuf, CL_TRUE, 0,
+					 p->ctl_len, p->ctl, 0, NULL, NULL);
+	if (rc == CL_SUCCESS)
+		rc = clEnqueueReadBuffer(p->qk, p->descbuf, CL_TRUE, 0, rlen,
+					 p->desc, 0, NULL, NULL);
+	if (rc != CL_SUCCESS)
+		return clerr(e, "reading back the control buffer and ring", rc);
+	done = vy_word(p->ctl, VY_CTL_DONE_COUNT);
+	faults = vy_word(p->ctl, VY_CTL_FAULT_COUNT);
+	p->m->ring_slots = p->ndesc;
+	p->m->done_count = done;
+	if (p->o->on_wire_end)
+		p->o->on_wire_end(p->o->arg, p->ctl, p->ctl_len, p->desc, rlen);
+	if (faults)
+		return vy_errf(e, VY_E_DEVICE, NULL,
+			       "the stream kernel faulted %" PRIu32 " of %"
+			       PRIu64 " chunks (control word FAULT_COUNT)",
+			       faults, p->m->chunks);
+	if (done != (uint32_t)p->m->chunks)
+		return vy_errf(e, VY_E_DEVICE, NULL,
+			       "the stream kernel ended %" PRIu32 " chunks, the "
+			       "run sent %" PRIu64 " (control word DONE_COUNT)",
+			       done, p->m->chunks);
+	return 0;
+}
+
 static int device_pending(const struct pipe *p, cl_event *oldest)
 {
 	unsigned h;
@@ -1721,6 +1862,10 @@ static void teardown(struct pipe *p)
 		clReleaseMemObject(p->devring);
 	if (p->descbuf)
 		clReleaseMemObject(p->descbuf);
+	if (p->ctlbuf)
+		clReleaseMemObject(p->ctlbuf);
+	if (p->cntbuf)
+		clReleaseMemObject(p->cntbuf);
 	if (p->resbuf)
 		clReleaseMemObject(p->resbuf);
 	if (p->dfabuf)
@@ -1756,6 +1901,7 @@ static void teardown(struct pipe *p)
 	free(p->hsl);
 	free(p->dfree);
 	free(p->desc);
+	free(p->ctl);
 	free(p->chunks);
 	free(p->resh);
 	free(p->batches);
@@ -1851,6 +1997,12 @@ int vy_dev_stream_run(const struct vy_dev_stream_opts *o, struct vy_dev_stream_i
 		session_metrics(&p);
 		if (o->on_session_end)
 			o->on_session_end(o->arg, p.mk);
+	} else if (!ret || ret == VY_E_STREAM_INTERRUPTED) {
+		/* an interrupted run still waits for its launches: same check */
+		int r2 = wire_end(&p, e);
+
+		if (r2 < 0)
+			ret = r2;
 	}
 	fill_metrics(&p);
 out:

@@ -11,6 +11,19 @@
  *   d --kernel per batch of ready chunks--> per-chunk partial results
  *   partials --one non-blocking read per batch--> host, combined per file
  *
+ * The per-batch kernels speak the wire protocol (wire/wire.def): each
+ * chunk of a batch is published as one wire slot of a descriptor ring of
+ * 2 x dev_slots slots (the shared transport: 2 x host slots), opcode
+ * VY_STREAM_OP_CHECKSUM + op (as --persistent), tenant 0, a0 the device
+ * slot, a1 the valid bytes; the batch's slots go with one write before
+ * its launch.  The kernels claim the slot, and the last work-group of a
+ * chunk counts METRICS[opcode] and DONE_COUNT in a control buffer of the
+ * megakernel's layout (vy_encode_control: 1 tenant, no observables) and
+ * stores DONE (FAULT and FAULT_COUNT for a slot they reject).  Control and
+ * ring are read back once, at the end of the run: on_wire_end sees them,
+ * and a DONE_COUNT other than the chunks sent, or a fault, fails the run
+ * (VY_E_DEVICE).
+ *
  * --persistent runs no kernel of its own: it opens a megakernel session
  * (megakernel.h) with the stream opcodes compiled into its claim loop,
  * hands it the chunk slots as the user buffer, and publishes each chunk
@@ -152,9 +165,11 @@ struct vy_dev_stream_metrics {
 	uint64_t inflight_max;
 	uint64_t inflight_ns;		/* integral: qd_avg = /io_busy_ns */
 	uint64_t cpu_copy_bytes;	/* bytes moved by a CPU memcpy */
-	uint64_t device_bytes;		/* device buffers this run made (slots,
-					   descriptors, results, DFA, and the
-					   session's buffers under --persistent) */
+	uint64_t device_bytes;		/* device buffers this run made: chunk
+					   slots, then descriptor ring,
+					   control, group counters, results,
+					   DFA; or under --persistent the
+					   session's buffers */
 	uint64_t direct_files;		/* inputs read with O_DIRECT */
 	unsigned qd, dev_slots, groups, wg;
 	uint64_t chunk;
@@ -165,10 +180,16 @@ struct vy_dev_stream_metrics {
 	int fallback_errno;		/* why io_uring is not used, or 0 */
 	const char *transport;		/* "copy" or "shared" */
 	int persistent;
+	/*
+	 * The ring the chunks went through: the descriptor ring, or under
+	 * --persistent the session's, and control word DONE_COUNT at the end
+	 * (one per chunk; --persistent: one per part)
+	 */
+	unsigned ring_slots;
+	uint64_t done_count;
 	/* --persistent: what the megakernel session counted */
-	unsigned ring_slots, parts;	/* ring slots; parts per chunk */
+	unsigned parts;			/* parts per chunk */
 	uint64_t mk_published, mk_completed;	/* ring slots */
-	uint64_t done_count;		/* control word DONE_COUNT at the end */
 	char device[192];
 };
 
@@ -225,6 +246,17 @@ struct vy_dev_stream_opts {
 	 * control and ring (report/stream.h evidence).  May be NULL.
 	 */
 	void (*on_session_end)(void *arg, struct vy_mk *mk);
+	/*
+	 * The default path's counterpart: called once, after the last
+	 * launch finished (also when the run was interrupted), with the
+	 * control buffer (@control_len bytes, VY_CTL_* words) and the
+	 * descriptor ring (@ring_len bytes, whole wire slots) read back from
+	 * the device; both stay valid during the call only.  Not called when
+	 * the run failed before or the read-back failed.  May be NULL.
+	 */
+	void (*on_wire_end)(void *arg, const uint8_t *control,
+			    size_t control_len, const uint8_t *ring,
+			    size_t ring_len);
 	/* a notice for the user (fallbacks); may be NULL */
 	void (*on_notice)(void *arg, const char *msg);
 	/* called about every 200 ms with the metrics so far; may be NULL */

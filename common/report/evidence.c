@@ -17,34 +17,43 @@ static void set_u64(json_t *o, const char *k, uint64_t v)
 	json_object_set_new(o, k, vy_rep_json_u64(v));
 }
 
-void vy_rep_stream_evidence_capture(struct vy_rep_stream_evidence *ev,
-				    struct vy_mk *mk)
+void vy_rep_stream_evidence_decode(struct vy_rep_stream_evidence *ev,
+				   const uint8_t *control, size_t control_len,
+				   const uint8_t *ring, size_t ring_len)
 {
-	struct vy_tel_control_snapshot cs;
-	struct vy_snapshot s;
 	struct vy_tel tel;
 	struct vy_err e;
 	uint64_t t0;
 
 	memset(ev, 0, sizeof(*ev));
-	if (vy_dev_mk_snapshot(mk, &s, &e))
-		return;
 	t0 = vy_now_ns();
-	if (vy_tel_control_decode(&cs, s.buf[VY_BUF_CONTROL].data,
-				  s.buf[VY_BUF_CONTROL].len, &e))
+	if (vy_tel_control_decode(&ev->control, control, control_len, &e))
 		return;
 	ev->control_decode_ns = vy_now_ns() - t0;
 	vy_tel_init(&tel);
 	t0 = vy_now_ns();
-	if (!vy_tel_decode(&tel, NULL, s.buf[VY_BUF_CONTROL].data,
-			   s.buf[VY_BUF_CONTROL].len, s.buf[VY_BUF_RING].data,
-			   s.buf[VY_BUF_RING].len, NULL, 0, VY_TEL_NO_SLOTS,
-			   &e)) {
+	if (!vy_tel_decode(&tel, NULL, control, control_len, ring, ring_len,
+			   NULL, 0, VY_TEL_NO_SLOTS, &e)) {
 		ev->ring_decode_ns = vy_now_ns() - t0;
 		ev->occ = tel.occupancy;
-		ev->have_session = true;
+		ev->decoded = true;
 	}
 	vy_tel_free(&tel);
+}
+
+void vy_rep_stream_evidence_capture(struct vy_rep_stream_evidence *ev,
+				    struct vy_mk *mk)
+{
+	struct vy_snapshot s;
+	struct vy_err e;
+
+	memset(ev, 0, sizeof(*ev));
+	if (vy_dev_mk_snapshot(mk, &s, &e))
+		return;
+	vy_rep_stream_evidence_decode(ev, s.buf[VY_BUF_CONTROL].data,
+				      s.buf[VY_BUF_CONTROL].len,
+				      s.buf[VY_BUF_RING].data,
+				      s.buf[VY_BUF_RING].len);
 }
 
 json_t *vy_rep_stream_evidence_json(const struct vy_rep_stream_evidence *ev,
@@ -70,8 +79,8 @@ json_t *vy_rep_stream_evidence_json(const struct vy_rep_stream_evidence *ev,
 					 buffered + m->cpu_copy_bytes, direct,
 					 &ev->occ, ev->control_decode_ns,
 					 ev->ring_decode_ns);
-	re.coverage.ring = ev->have_session;
-	re.coverage.control = ev->have_session;
+	re.coverage.ring = ev->decoded;
+	re.coverage.control = ev->decoded;
 	json_object_set_new(o, "schema_version",
 			    json_integer(re.schema_version));
 	set_u64(o, "resident_device_bytes", re.resident_device_bytes);
@@ -86,6 +95,9 @@ json_t *vy_rep_stream_evidence_json(const struct vy_rep_stream_evidence *ev,
 			    vy_rep_occupancy_json(&re.ring_occupancy));
 	set_u64(o, "control_decode_ns", re.control_decode_ns);
 	set_u64(o, "ring_decode_ns", re.ring_decode_ns);
+	if (ev->decoded)
+		json_object_set_new(o, "control",
+				    vy_rep_control_json(&ev->control));
 	json_object_set_new(o, "coverage", json_pack("{s:b,s:b,s:b,s:b}",
 		"ring", re.coverage.ring, "control", re.coverage.control,
 		"copy", re.coverage.copy, "residency", re.coverage.residency));

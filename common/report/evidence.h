@@ -24,19 +24,33 @@
 #include "telemetry/telemetry.h"
 #include "wire/protocol.h"
 
-/* What a --persistent stream's session showed at its end. */
+/*
+ * What a stream run's control buffer and ring showed at its end: the
+ * megakernel session's (--persistent) or the per-batch kernels' control
+ * buffer and descriptor ring (device/stream.h).
+ */
 struct vy_rep_stream_evidence {
-	bool have_session;	/* control and ring were read and decoded */
+	bool decoded;		/* control and ring were read and decoded */
+	struct vy_tel_control_snapshot control;
 	struct vy_tel_ring_occupancy occ;
 	uint64_t control_decode_ns;	/* vy_tel_control_decode */
 	uint64_t ring_decode_ns;	/* vy_tel_decode (occupancy) */
 };
 
 /*
+ * Decode @control (control_len bytes) and @ring (ring_len bytes, wire
+ * layout) into @ev, timing each decode: the body of
+ * vy_dev_stream_opts.on_wire_end.  A decode that fails leaves decoded
+ * false (the ring and control families are then missing, not made up).
+ */
+void vy_rep_stream_evidence_decode(struct vy_rep_stream_evidence *ev,
+				   const uint8_t *control, size_t control_len,
+				   const uint8_t *ring, size_t ring_len);
+
+/*
  * vy_dev_stream_opts.on_session_end body: snapshot the stopped session
- * @mk and decode its control and ring into @ev, timing each decode.  A
- * snapshot or decode that fails leaves have_session false (the ring and
- * control families are then missing, not made up).
+ * @mk and decode its control and ring as vy_rep_stream_evidence_decode
+ * does.  A snapshot that fails leaves decoded false.
  */
 void vy_rep_stream_evidence_capture(struct vy_rep_stream_evidence *ev,
 				    struct vy_mk *mk);
@@ -54,8 +68,11 @@ void vy_rep_stream_evidence_capture(struct vy_rep_stream_evidence *ev,
  *   dma_bytes                {disk_to_host: O_DIRECT bytes,
  *                             host_to_device: the copy transport's bytes}
  *   ring_occupancy, control_decode_ns, ring_decode_ns  from @ev
+ *   control                  @ev's decoded control (report/decode.h
+ *                            vy_rep_control_json), only when decoded
  *   coverage, missing, complete
- * Ring and control are covered only with a session (--persistent).
+ * Ring and control are covered when @ev was decoded (both paths of a run
+ * that ended normally; not when the read-back failed).
  */
 json_t *vy_rep_stream_evidence_json(const struct vy_rep_stream_evidence *ev,
 				    const struct vy_dev_stream_metrics *m,

@@ -160,6 +160,8 @@ json_t *vy_rep_stream_metrics_json(const struct vy_dev_stream_metrics *m)
 			    json_string(m->transport ? m->transport : "none"));
 	json_object_set_new(o, "persistent", json_boolean(m->persistent));
 	json_object_set_new(o, "device", vy_rep_json_text(m->device));
+	json_object_set_new(o, "ring_slots", json_integer(m->ring_slots));
+	json_object_set_new(o, "done_count", vy_rep_json_u64(m->done_count));
 	if (m->persistent) {
 		json_t *s = json_object();
 

@@ -53,7 +53,21 @@ check "every input byte is either copied or avoided" "$(jq '.runtime_io_evidence
 check "the session's ring was decoded" "$(jq '.runtime_io_evidence.ring_occupancy.total_slots > 0' "$OUT")" = true
 b=$(jq '.runtime_io_evidence | if .host_copy_bytes + .host_copy_avoided_bytes == 0 then 0 else (.host_copy_avoided_bytes * 10000 / (.host_copy_bytes + .host_copy_avoided_bytes) | floor) end' "$OUT")
 check "host_copy_avoidance_bps is the seed's formula" "$(jq '.runtime_io_evidence.host_copy_avoidance_bps' "$OUT")" = "$b"
-expect_rc "stream -j (launch per chunk)" 0 vyre-stream -j "$T/in.bin"
-check "without a session ring and control are missing, not made up" "$(jq -c '.runtime_io_evidence | [.complete, .missing]' "$OUT")" = '[false,["ring","control"]]'
+check "the session's control was decoded: DONE_COUNT and opcode 8 once per ring slot" "$(jq '.runtime_io_evidence.control | .done_count > 0 and .metrics == [[8, .done_count]]' "$OUT")" = true
+check "the decoded DONE_COUNT is the session's" "$(jq '.runtime_io_evidence.control.done_count == .metrics.session.done_count' "$OUT")" = true
+# the default path launches per batch over a descriptor ring of wire slots
+# (2 x dev_slots) and a control buffer, read back once at the end; 64K
+# chunks, --qd 2 and --dev-slots 2 make 5 chunks wrap a ring of 4 slots
+expect_rc "stream -j (launch per batch)" 0 vyre-stream -j --chunk 64K --qd 2 --dev-slots 2 "$T/in.bin"
+check "the default path's evidence is complete" "$(jq -c '.runtime_io_evidence | [.schema_version, .complete, .missing]' "$OUT")" = '[1,true,[]]'
+check "its ring occupancy is the descriptor ring's" "$(jq '.runtime_io_evidence.ring_occupancy.total_slots == .metrics.ring_slots and .metrics.ring_slots == 2 * .metrics.dev_slots' "$OUT")" = true
+check "the descriptor ring's used slots ended DONE" "$(jq -c '.runtime_io_evidence.ring_occupancy | [.done, .empty + .done == .total_slots]' "$OUT")" = '[4,true]'
+check "the decoded DONE_COUNT is the chunks processed" "$(jq -c '[.metrics.chunks, .metrics.done_count, .runtime_io_evidence.control.done_count]' "$OUT")" = '[5,5,5]'
+check "opcode 8 counted once per chunk, as --persistent counts a slot" "$(jq -c '.runtime_io_evidence.control.metrics' "$OUT")" = '[[8,5]]'
+expect_rc "stream -j grep (launch per batch)" 0 vyre-stream -j --chunk 64K -e ab -e cd "$T/in.bin"
+check "grep's evidence is complete with opcode 11 once per chunk" "$(jq -c '[.runtime_io_evidence.complete, .runtime_io_evidence.control.metrics == [[11, .metrics.chunks]]]' "$OUT")" = '[true,true]'
+# a run whose control and ring cannot be read back says they are missing
+expect_rc "stream --persistent -j whose read-back fails" 0 env VYRE_TEST_DEVICE_FAIL=readback vyre-stream --persistent -j "$T/in.bin"
+check "without a read-back ring and control are missing, not made up" "$(jq -c '.runtime_io_evidence | [.complete, .missing, has("control")]' "$OUT")" = '[false,["ring","control"],false]'
 expect_rc "stream table output" 0 vyre-stream "$T/in.bin"
 check "no evidence in the table output" "$(grep -c runtime_io_evidence "$OUT")" = 0
