@@ -1,10 +1,12 @@
 #!/bin/sh
 # bench-throughput.sh - device throughput of the megakernel in one run
 # (docs/BENCHMARKS.md, "Throughput at scale"): REPS alternating runs of
-# vyre-bench-launch with the ticket claim and with the scanning claim
-# (--scan-claim, the baseline), and vyre-launch --synthetic on a 256-slot
-# and a 65536-slot ring.  Prints Markdown: medians over the runs, every
-# ratio taken against a baseline of the same run.
+# vyre-bench-launch as built (ticket claim, completion by the RETIRED
+# counter, items staged in place) and of each baseline: the scanning claim
+# (--scan-claim), a status read per look (--status-completion) and
+# item-by-item staging (--stage-per-item); and vyre-launch --synthetic on
+# a 256-slot and a 65536-slot ring.  Prints Markdown: medians over the
+# runs, every ratio taken against a baseline of the same run.
 #
 # Usage: sh scripts/bench-throughput.sh [vyre-bench-launch options]
 #   e.g. sh scripts/bench-throughput.sh -d gpu
@@ -12,13 +14,14 @@
 # point, 2000000), BATCHES (64,1024,4096,16384,65536), SYNTH (vyre-launch
 # --synthetic items, 2000000), DEVICE (-d for vyre-launch; default gpu when
 # one is listed, else cpu), OUTDIR (raw JSON lines; default a temporary
-# directory).
+# directory), VARIANTS (default "ticket scan status peritem").
 set -e
 BUILD=${BUILD:-build}
 REPS=${REPS:-3}
 ITEMS=${ITEMS:-2000000}
 BATCHES=${BATCHES:-64,1024,4096,16384,65536}
 SYNTH=${SYNTH:-2000000}
+VARIANTS=${VARIANTS:-ticket scan status peritem}
 for p in vyre-bench-launch vyre-launch; do
 	if [ ! -x "$BUILD/$p" ]; then
 		echo "bench-throughput.sh: $BUILD/$p not built (run make)" >&2
@@ -40,14 +43,18 @@ num() { echo "$2" | sed -n "s/.*\"$1\":\([-0-9.e+]*\).*/\1/p"; }
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
-echo "command: REPS=$REPS ITEMS=$ITEMS BATCHES=$BATCHES SYNTH=$SYNTH sh scripts/bench-throughput.sh $*"
+echo "command: REPS=$REPS ITEMS=$ITEMS BATCHES=$BATCHES SYNTH=$SYNTH VARIANTS='$VARIANTS' sh scripts/bench-throughput.sh $*"
 echo
 
 r=0
 while [ "$r" -lt "$REPS" ]; do
-	for claim in ticket scan; do
-		opt=""
-		[ "$claim" = scan ] && opt=--scan-claim
+	for claim in $VARIANTS; do
+		case $claim in
+		scan) opt=--scan-claim ;;
+		status) opt=--status-completion ;;
+		peritem) opt=--stage-per-item ;;
+		*) opt="" ;;
+		esac
 		# shellcheck disable=SC2086
 		timeout -s KILL 300 "$BUILD/vyre-bench-launch" -j "$@" $opt \
 			--throughput-items "$ITEMS" --batches "$BATCHES" |
@@ -65,7 +72,7 @@ head -n 1 "$RAW" | sed 's/.*"device":"\([^"]*\)".*"transport":"\([a-z]*\)".*"wor
 echo
 echo "| round trip of one slot, median of $REPS | p50 µs | persistent / relaunch p50 (each run) |"
 echo "|---|---:|---|"
-for claim in ticket scan; do
+for claim in $VARIANTS; do
 	rel=$(grep "\"claim\":\"$claim\"" "$RAW" | grep '"latency":"relaunch"')
 	per=$(grep "\"claim\":\"$claim\"" "$RAW" | grep '"latency":"persistent"')
 	ratios=$(r=0; while [ $r -lt "$REPS" ]; do
@@ -75,25 +82,30 @@ for claim in ticket scan; do
 		r=$((r + 1)); done)
 	p=$(for l in $per; do num p50_ns "$l"; done | median)
 	q=$(for l in $rel; do num p50_ns "$l"; done | median)
-	echo "| persistent, $claim claim | $(awk -v v="$p" 'BEGIN { printf "%.1f", v / 1e3 }') | $ratios|"
+	echo "| persistent, $claim | $(awk -v v="$p" 'BEGIN { printf "%.1f", v / 1e3 }') | $ratios|"
 	echo "| relaunch (in the $claim runs) | $(awk -v v="$q" 'BEGIN { printf "%.1f", v / 1e3 }') | |"
 done
 echo
-echo "| batch | relaunch M items/s | persistent, scan claim | persistent, ticket claim | ticket / relaunch (median of per-run ratios) | ticket / scan |"
-echo "|---:|---:|---:|---:|---:|---:|"
+# M items/s per variant (persistent, and relaunch staged the same way),
+# and the median of per-run persistent / relaunch ratios
+echo "| batch | variant | relaunch M items/s | persistent M items/s | persistent / relaunch (median of per-run ratios) | vs ticket |"
+echo "|---:|---|---:|---:|---:|---:|"
 for b in $(echo "$BATCHES" | tr ',' ' '); do
-	t=$(grep '"claim":"ticket"' "$RAW" | grep "\"batch\":$b,")
-	s=$(grep '"claim":"scan"' "$RAW" | grep "\"batch\":$b,")
-	rel=$(for l in $t $s; do num relaunch_items_per_s "$l"; done | median)
-	tp=$(for l in $t; do num persistent_items_per_s "$l"; done | median)
-	sp=$(for l in $s; do num persistent_items_per_s "$l"; done | median)
-	rr=$(for l in $t; do
-		awk -v a="$(num persistent_items_per_s "$l")" \
-			-v b="$(num relaunch_items_per_s "$l")" \
-			'BEGIN { print b ? a / b : 0 }'; done | median)
-	awk -v b="$b" -v r="$rel" -v s="$sp" -v t="$tp" -v rr="$rr" 'BEGIN {
-		printf "| %s | %.2f | %.2f | %.2f | %.2f | %.2f |\n",
-		       b, r / 1e6, s / 1e6, t / 1e6, rr, s ? t / s : 0 }'
+	tk=$(grep '"claim":"ticket"' "$RAW" | grep "\"batch\":$b," |
+		while read -r l; do num persistent_items_per_s "$l"; done | median)
+	for claim in $VARIANTS; do
+		t=$(grep "\"claim\":\"$claim\"" "$RAW" | grep "\"batch\":$b,")
+		rel=$(for l in $t; do num relaunch_items_per_s "$l"; done | median)
+		tp=$(for l in $t; do num persistent_items_per_s "$l"; done | median)
+		rr=$(for l in $t; do
+			awk -v a="$(num persistent_items_per_s "$l")" \
+				-v b="$(num relaunch_items_per_s "$l")" \
+				'BEGIN { print b ? a / b : 0 }'; done | median)
+		awk -v b="$b" -v c="$claim" -v r="$rel" -v t="$tp" -v rr="$rr" \
+			-v k="$tk" 'BEGIN {
+			printf "| %s | %s | %.2f | %.2f | %.2f | %.2f |\n",
+			       b, c, r / 1e6, t / 1e6, rr, k ? t / k : 0 }'
+	done
 done
 echo
 echo "| vyre-launch -d $DEVICE --synthetic $SYNTH | M items/s, median of $REPS | runs |"

@@ -1,0 +1,27 @@
+#!/bin/sh
+# vyre-bench-launch, the benchmark behind scripts/bench-launch.sh and
+# scripts/bench-throughput.sh: every variant it compares runs every item
+# exactly once (the tool checks control word 150 against the items it
+# staged and exits non-zero otherwise), and its JSON lines are JSON.
+. tests/cli/lib.sh
+if ! have_device; then
+	skip "vyre-bench-launch variants" "no OpenCL device"
+	exit 0
+fi
+B="vyre-bench-launch -d cpu -j --latency-items 20 --throughput-items 3000 --batches 64,1000"
+
+for v in "" --scan-claim --status-completion --stage-per-item; do
+	name=${v:-default}
+	expect_rc "$name: runs every item once" 0 $B $v
+	check "$name: every line is JSON" "$(jq -c . "$OUT" >/dev/null 2>&1 && echo y)" = y
+	check "$name: two throughput points" "$(jq -s '[.[] | select(.batch)] | length' "$OUT")" = 2
+	check "$name: persistent items/s is a positive number" \
+		"$(jq -s '[.[] | select(.batch) | .persistent_items_per_s > 0] | all' "$OUT")" = true
+done
+# the ticket claim sees completion by counter; the baseline does not
+run sh -c "$B --batches 1000 --breakdown 2>&1 >/dev/null"
+contains "--breakdown counts counter looks" "$OUT" "counter looks"
+check "default: looks at RETIRED" -n "$(grep '^persistent batch' "$OUT" | grep -v ' 0.0 counter looks')"
+run sh -c "$B --batches 1000 --status-completion --breakdown 2>&1 >/dev/null"
+check "--status-completion: no counter looks" -n "$(grep '^persistent batch' "$OUT" | grep ' 0.0 counter looks')"
+expect_rc "--batches 0 exits 2" 2 vyre-bench-launch -d cpu --batches 0
