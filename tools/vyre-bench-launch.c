@@ -132,6 +132,8 @@ static int drain(struct vy_mk *mk, uint64_t deadline, uint64_t *last,
 
 		if (n < 0)
 			return n;
+		if (!n)
+			vy_dev_mk_idle(mk);
 		for (int i = 0; i < n && i < 64; i++)
 			if (d[i].done_ns > *last)
 				*last = d[i].done_ns;
@@ -275,7 +277,7 @@ static int bench_throughput(const struct bopts *o, int persistent,
 		*ips = (double)(rounds * batch) * 1e9 / (double)(ns ? ns : 1);
 		if (o->breakdown)
 			fprintf(stderr,
-				"%s batch %u: %.1f us staging, %.1f us waiting for completion, %.1f commands, %.1f status reads, %.1f counter looks, %.1f us publishing, %.1f us queuing reads per batch\n",
+				"%s batch %u: %.1f us staging, %.1f us waiting for completion, %.1f commands, %.1f status reads, %.1f counter looks, %.2f freed by counter, %.1f us publishing, %.1f us queuing reads per batch\n",
 				persistent ? "persistent" : "relaunch", batch,
 				(double)stage_ns / 1e3 / rounds,
 				(double)drain_ns / 1e3 / rounds,
@@ -283,6 +285,8 @@ static int bench_throughput(const struct bopts *o, int persistent,
 				(double)(s1.status_reads - s0.status_reads) /
 					rounds,
 				(double)(s1.counter_looks - s0.counter_looks) /
+					rounds,
+				(double)(s1.counter_frees - s0.counter_frees) /
 					rounds,
 				(double)(s1.publish_ns - s0.publish_ns) / 1e3 /
 					rounds,

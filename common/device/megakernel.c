@@ -800,10 +800,19 @@ static int inflight_span(struct vy_mk *mk, uint32_t *lo, uint32_t *hi)
 	uint32_t a = mk->slots, b = 0;
 
 	if (mk->ticket) {
-		/* in flight: sequence numbers [tk_tail, tk_pub), no scan */
-		while (mk->tk_tail < mk->tk_pub &&
-		       mk->state[mk->tk_tail % mk->slots] != SLOT_INFLIGHT)
+		/*
+		 * in flight: sequence numbers [tk_tail, tk_pub), no scan.  A
+		 * slot is in flight for sequence q only if it was published
+		 * as q (pubseq): a later lap reuses the slot.
+		 */
+		while (mk->tk_tail < mk->tk_pub) {
+			uint32_t s = (uint32_t)(mk->tk_tail % mk->slots);
+
+			if (mk->state[s] == SLOT_INFLIGHT &&
+			    mk->pubseq[s] == mk->tk_tail)
+				break;
 			mk->tk_tail++;
+		}
 		if (mk->tk_tail == mk->tk_pub)
 			return 0;
 		a = (uint32_t)(mk->tk_tail % mk->slots);
@@ -842,7 +851,7 @@ static int finish_all(struct vy_mk *mk, uint64_t ticket,
 	for (uint64_t q = mk->tk_tail; q < ticket && q < mk->tk_pub; q++) {
 		uint32_t s = (uint32_t)(q % mk->slots);
 
-		if (mk->state[s] != SLOT_INFLIGHT || mk->pubseq[s] >= ticket)
+		if (mk->state[s] != SLOT_INFLIGHT || mk->pubseq[s] != q)
 			continue;
 		/* copy: the host image shows what a status read would */
 		if (mk->t.kind == VY_TRANSPORT_COPY)
@@ -861,6 +870,8 @@ static int finish_all(struct vy_mk *mk, uint64_t ticket,
 		}
 		k++;
 	}
+	if (ticket > mk->tk_tail)
+		mk->tk_tail = ticket < mk->tk_pub ? ticket : mk->tk_pub;
 	return k;
 }
 
@@ -1036,11 +1047,32 @@ static int event_done(cl_event ev, int *done, struct vy_err *e)
 	return 0;
 }
 
+/* The shortest sleep: the timer's slack makes it tens of microseconds. */
+static void nap_short(void)
+{
+	struct timespec ts = { 0, 1000 };
+
+	nanosleep(&ts, NULL);
+}
+
 static void nap(void)
 {
 	struct timespec ts = { 0, 50000 };
 
 	nanosleep(&ts, NULL);
+}
+
+void vy_dev_mk_idle(struct vy_mk *mk)
+{
+	if (mk->t.kind != VY_TRANSPORT_SHARED || !mk->running)
+		return;
+	if (vy_now_ns() - mk->t_progress < VY_MK_IDLE_SPIN_NS) {
+#if defined(__x86_64__) || defined(__i386__)
+		__builtin_ia32_pause();
+#endif
+		return;
+	}
+	nap_short();
 }
 
 int vy_dev_mk_dispatch(struct vy_mk *mk, uint64_t deadline_ns, struct vy_err *e)
@@ -1474,8 +1506,8 @@ int vy_dev_mk_run(struct vy_mk *mk, const struct vy_dev_mk_run_opts *o,
 				goto out;
 			next_snap = now + o->interval_ns;
 		}
-		if (!n && !filled && mk->t.kind == VY_TRANSPORT_SHARED)
-			sched_yield();
+		if (!n && !filled)
+			vy_dev_mk_idle(mk);
 	}
 	err = 0;
 out:

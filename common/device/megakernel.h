@@ -397,6 +397,18 @@ enum vy_dev_mk_end {
  * when slots have been in flight with no completion for @stall_ns (0 = no
  * bound), else VY_MK_END_OK.  Progress is what vy_dev_mk_poll saw.
  */
+/*
+ * The caller has nothing to do until something completes (its last
+ * vy_dev_mk_poll returned 0).  On a shared transport, whose kernel runs on
+ * the host's own cores (PoCL), a host that keeps looking slows the
+ * kernel it waits for: after VY_MK_IDLE_SPIN_NS without a completion this
+ * sleeps the shortest the timer allows, so waiting for a large batch
+ * leaves the cores to the kernel while a small batch is still seen at
+ * once.  Elsewhere it returns at once.
+ */
+#define VY_MK_IDLE_SPIN_NS 50000u
+void vy_dev_mk_idle(struct vy_mk *mk);
+
 enum vy_dev_mk_end vy_dev_mk_watchdog(struct vy_mk *mk, uint64_t stall_ns,
 				      uint64_t now);
 
