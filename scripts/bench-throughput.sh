@@ -14,7 +14,9 @@
 # point, 2000000), BATCHES (64,1024,4096,16384,65536), SYNTH (vyre-launch
 # --synthetic items, 2000000), DEVICE (-d for vyre-launch; default gpu when
 # one is listed, else cpu), OUTDIR (raw JSON lines; default a temporary
-# directory), VARIANTS (default "ticket scan status peritem").
+# directory), VARIANTS (default "ticket scan status peritem"; "base" adds
+# the default run of another build, BASE_BUILD, e.g. the tree before a
+# change, with its vyre-launch --synthetic runs too).
 set -e
 BUILD=${BUILD:-build}
 REPS=${REPS:-3}
@@ -55,15 +57,19 @@ while [ "$r" -lt "$REPS" ]; do
 		peritem) opt=--stage-per-item ;;
 		*) opt="" ;;
 		esac
+		bin=$BUILD
+		[ "$claim" = base ] && bin=$BASE_BUILD
 		# shellcheck disable=SC2086
-		timeout -s KILL 300 "$BUILD/vyre-bench-launch" -j "$@" $opt \
+		timeout -s KILL 300 "$bin/vyre-bench-launch" -j "$@" $opt \
 			--throughput-items "$ITEMS" --batches "$BATCHES" |
 			sed "s/^{/{\"claim\":\"$claim\",\"rep\":$r,/" >>"$RAW"
 	done
-	for slots in 256 65536; do
-		l=$(timeout -s KILL 120 "$BUILD/vyre-launch" -d "$DEVICE" -j \
-			--ring-slots "$slots" --synthetic "$SYNTH" | tr -d ' \n')
-		echo "{\"synthetic\":$slots,\"rep\":$r,\"items_per_second\":$(num items_per_second "$l"),\"end_reason\":\"$(echo "$l" | sed -n 's/.*"end_reason":"\([a-z_]*\)".*/\1/p')\"}" >>"$RAW"
+	for b in $BUILD ${BASE_BUILD:+$BASE_BUILD}; do
+		for slots in 256 65536; do
+			l=$(timeout -s KILL 120 "$b/vyre-launch" -d "$DEVICE" -j \
+				--ring-slots "$slots" --synthetic "$SYNTH" | tr -d ' \n')
+			echo "{\"synthetic\":$slots,\"build\":\"$b\",\"rep\":$r,\"items_per_second\":$(num items_per_second "$l"),\"end_reason\":\"$(echo "$l" | sed -n 's/.*"end_reason":"\([a-z_]*\)".*/\1/p')\"}" >>"$RAW"
+		done
 	done
 	r=$((r + 1))
 done
@@ -88,7 +94,7 @@ done
 echo
 # M items/s per variant (persistent, and relaunch staged the same way),
 # and the median of per-run persistent / relaunch ratios
-echo "| batch | variant | relaunch M items/s | persistent M items/s | persistent / relaunch (median of per-run ratios) | vs ticket |"
+echo "| batch | variant | relaunch M items/s | persistent M items/s | persistent / relaunch (median of per-run ratios) | persistent, this / ticket |"
 echo "|---:|---|---:|---:|---:|---:|"
 for b in $(echo "$BATCHES" | tr ',' ' '); do
 	tk=$(grep '"claim":"ticket"' "$RAW" | grep "\"batch\":$b," |
@@ -110,12 +116,14 @@ done
 echo
 echo "| vyre-launch -d $DEVICE --synthetic $SYNTH | M items/s, median of $REPS | runs |"
 echo "|---|---:|---|"
-for slots in 256 65536; do
-	l=$(grep "\"synthetic\":$slots," "$RAW")
-	m=$(for x in $l; do num items_per_second "$x"; done | median)
-	all=$(for x in $l; do awk -v v="$(num items_per_second "$x")" 'BEGIN { printf "%.2f ", v / 1e6 }'; done)
-	ends=$(for x in $l; do echo "$x" | sed -n 's/.*"end_reason":"\([a-z_]*\)".*/\1/p'; done | sort -u | tr '\n' ' ')
-	echo "| --ring-slots $slots | $(awk -v v="$m" 'BEGIN { printf "%.2f", v / 1e6 }') | $all(end: $ends) |"
+for b in $BUILD ${BASE_BUILD:+$BASE_BUILD}; do
+	for slots in 256 65536; do
+		l=$(grep "\"synthetic\":$slots,\"build\":\"$b\"," "$RAW")
+		m=$(for x in $l; do num items_per_second "$x"; done | median)
+		all=$(for x in $l; do awk -v v="$(num items_per_second "$x")" 'BEGIN { printf "%.2f ", v / 1e6 }'; done)
+		ends=$(for x in $l; do echo "$x" | sed -n 's/.*"end_reason":"\([a-z_]*\)".*/\1/p'; done | sort -u | tr '\n' ' ')
+		echo "| $b --ring-slots $slots | $(awk -v v="$m" 'BEGIN { printf "%.2f", v / 1e6 }') | $all(end: $ends) |"
+	done
 done
 echo
 echo "raw: $RAW"

@@ -1,0 +1,86 @@
+#!/bin/sh
+# device-session.sh - what a lent GPU machine runs, in few calls that each
+# fit the device tool's 10-minute limit.  Results go to $OUT (the device
+# tool brings back at most 8 files), one file per part.
+#
+# Usage (repository root, on the GPU machine, after scripts/device-setup.sh):
+#   sh scripts/device-session.sh verify      kernel vectors, unit tests and
+#                                           the device CLI tests on the
+#                                           default device (the GPU)
+#   sh scripts/device-session.sh progcache   set-up time cold / warm
+#   sh scripts/device-session.sh throughput  scripts/bench-throughput.sh
+#                                           with every baseline, and the
+#                                           tree in .device/base.tar
+#                                           (git archive of the tree before
+#                                           the change) as "base"
+#   sh scripts/device-session.sh stream      scripts/bench-stream.sh,
+#                                           default and --persistent
+# Every step runs under timeout; a part that times out says so in its file.
+# DEV (default gpu) is the -d of the benchmarks, e.g. DEV=cpu to try it.
+set -u
+OUT=${OUT:-out}
+mkdir -p "$OUT"
+part=${1:-verify}
+
+# step NAME SECONDS CMD...: run CMD under a bound, its output to the log.
+step() {
+	n=$1 s=$2
+	shift 2
+	echo "## $n ($(date -u +%H:%M:%SZ))"
+	timeout -k 5 "$s" "$@" 2>&1
+	rc=$?
+	[ $rc -eq 124 ] && echo "## $n: TIMED OUT after $s s"
+	echo "## $n: exit $rc"
+}
+
+case $part in
+verify)
+	{
+		step "devices" 30 build/vyre-launch --list-devices
+		step "kernel vectors" 180 build/vyre-vectors tests/vectors/kernel.json
+		step "unit tests" 180 build/unit-tests
+		for t in t-launch t-launch-seeds t-evidence t-bench-launch t-stream; do
+			step "$t" 240 sh "tests/cli/$t.sh"
+		done
+	} >"$OUT/verify.txt" 2>&1
+	grep -E '^## |passed|^not ok' "$OUT/verify.txt" | tail -n 60
+	;;
+progcache)
+	step "progcache" 400 sh scripts/bench-progcache.sh -d "${DEV:-gpu}" -n 7 \
+		>"$OUT/progcache.md" 2>&1
+	cat "$OUT/progcache.md"
+	;;
+throughput)
+	base=
+	if [ -f .device/base.tar ]; then
+		rm -rf /tmp/vy-base && mkdir -p /tmp/vy-base &&
+			tar -xf .device/base.tar -C /tmp/vy-base &&
+			make -C /tmp/vy-base -j16 >/dev/null 2>&1 &&
+			base=/tmp/vy-base/build
+	fi
+	v="ticket status peritem scan"
+	[ -n "$base" ] && v="ticket base status peritem scan"
+	(
+		export OUTDIR=$OUT REPS=${REPS:-3} ITEMS=${ITEMS:-1000000} \
+			BATCHES=${BATCHES:-64,4096,65536} VARIANTS="$v" \
+			BASE_BUILD=$base
+		step "throughput" 500 sh scripts/bench-throughput.sh -d "${DEV:-gpu}" \
+			--latency-items 2000
+	) >"$OUT/throughput.md" 2>&1
+	cat "$OUT/throughput.md"
+	;;
+stream)
+	(
+		export REPS=3 OUTDIR=$OUT
+		step "stream default" 280 sh scripts/bench-stream.sh /tmp 8 512
+		export STREAM_OPTS=--persistent
+		step "stream --persistent" 280 \
+			sh scripts/bench-stream.sh /tmp 8 512
+	) >"$OUT/stream.md" 2>&1
+	cat "$OUT/stream.md"
+	;;
+*)
+	echo "usage: device-session.sh verify|progcache|throughput|stream" >&2
+	exit 2
+	;;
+esac
