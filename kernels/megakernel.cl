@@ -503,7 +503,7 @@ static void vy_ticket_loop(const struct vy_bufs *b, gvu *ring, uint nslots,
 	 * words (PoCL compiles barriers in loops of this shape only).
 	 */
 	for (uint it = 0; it < max_iters; it++) {
-		uint base, k, stop, mine = 0, st[VY_TICKET_CLAIM_MAX], j = 0;
+		uint base, k, stop, s0, mine = 0, st[VY_TICKET_CLAIM_MAX], j = 0;
 
 		if (lid == 0u) {
 			uint b0 = 0u;
@@ -519,8 +519,10 @@ static void vy_ticket_loop(const struct vy_bufs *b, gvu *ring, uint nslots,
 		base = l->base;
 		k = l->k;
 		stop = l->stop;
+		/* ticket base + i is slot s0 + i, less the ring once (k <= slots) */
+		s0 = base % nslots;
 		for (uint i = lid; i < k; i += wgsize, j++) {
-			uint s = (uint)(((ulong)base + i) % nslots);
+			uint s = s0 + i >= nslots ? s0 + i - nslots : s0 + i;
 			gvu *slot = ring + (ulong)s * VY_SLOT_WORDS;
 			int auth = vy_authorize(b, slot);
 			uint op;
@@ -568,8 +570,9 @@ static void vy_ticket_loop(const struct vy_bufs *b, gvu *ring, uint nslots,
 		j = 0;
 		for (uint i = lid; i < k; i += wgsize, j++)
 			if (st[j])
-				atomic_xchg(&ring[(ulong)((uint)(((ulong)base + i) %
-							       nslots)) *
+				atomic_xchg(&ring[(ulong)(s0 + i >= nslots ?
+							  s0 + i - nslots :
+							  s0 + i) *
 						  VY_SLOT_WORDS],
 					    st[j]);
 		/*

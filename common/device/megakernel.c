@@ -907,6 +907,26 @@ static int tk_counters(struct vy_mk *mk, uint32_t w, uint64_t ticket,
 	return 0;
 }
 
+/*
+ * Completion by counter, a look that reads statuses: the oldest half ring
+ * in flight (from the tail, up to the ring's end), since the ticket claim
+ * takes slots in ring order and the retired ones are there.  After
+ * inflight_span found something in flight.
+ */
+static void scan_span(const struct vy_mk *mk, uint32_t *lo, uint32_t *hi)
+{
+	uint64_t n = mk->tk_pub - mk->tk_tail;
+	uint32_t a = (uint32_t)(mk->tk_tail % mk->slots);
+	uint32_t half = mk->slots > 1 ? mk->slots / 2 : 1;
+
+	if (n > half)
+		n = half;
+	if (a + n > mk->slots)
+		n = mk->slots - a;
+	*lo = a;
+	*hi = a + (uint32_t)n - 1;
+}
+
 /* Free every in-flight slot whose status is final (one blocking read). */
 static int collect(struct vy_mk *mk, struct vy_dev_mk_done *out, size_t max,
 		   struct vy_err *e)
@@ -928,6 +948,8 @@ static int collect(struct vy_mk *mk, struct vy_dev_mk_done *out, size_t max,
 		if (k || !mk->tk_scan)
 			return k;
 	}
+	if (mk->tk_count)
+		scan_span(mk, &lo, &hi);
 	mk->tk_scan = 0;
 	err = vy_dev_transport_statuses(&mk->t, lo, hi - lo + 1, mk->stbuf, e);
 	if (err)
@@ -963,6 +985,8 @@ static int observe_pump(struct vy_mk *mk, struct vy_err *e)
 				&mk->t, VY_CTL_RETIRED, 1, mk->published_total,
 				e);
 		} else {
+			if (mk->tk_count)
+				scan_span(mk, &lo, &hi);
 			mk->tk_scan = 0;
 			r = vy_dev_transport_observe_begin(
 				&mk->t, lo, hi - lo + 1, mk->published_total,
@@ -1348,6 +1372,23 @@ static int run_fill(struct run_state *st, struct vy_err *e)
 	while (n < batch) {
 		int64_t slot;
 
+		/* in bulk, straight into the ring, up to a fence or the end */
+		if (st->o->fill && !st->have && !st->eof) {
+			uint8_t *rows;
+			uint32_t k = vy_dev_mk_reserve(mk, batch - n, &rows);
+			uint32_t got = k ? st->o->fill(st->o->arg, rows, k) : 0;
+
+			if (got) {
+				err = vy_dev_mk_commit(mk, got, st->r->items, e);
+				if (err)
+					return err;
+				st->r->items += got;
+				n += got;
+				continue;
+			}
+			if (!k)
+				break;	/* the next slot is in flight */
+		}
 		err = run_fetch(st, e);
 		if (err)
 			return err;

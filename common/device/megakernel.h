@@ -423,6 +423,14 @@ struct vy_dev_mk_run_opts {
 	 * or *@fence set, 0 at the end, or a negative error.
 	 */
 	int (*next)(void *arg, uint32_t w[16], int *fence, struct vy_err *e);
+	/*
+	 * Optional, the same source in bulk: write up to @n items that come
+	 * next, stopping before a fence, into @rows (64-byte slot rows;
+	 * words 1..15 little-endian, word 0 untouched) and return how many,
+	 * 0 at a fence or the end (next then takes it).  Used where bulk
+	 * staging applies (vy_dev_mk_reserve); NULL: next only.
+	 */
+	uint32_t (*fill)(void *arg, uint8_t *rows, uint32_t n);
 	void *arg;
 	uint64_t timeout_ns;	/* whole run; 0 = none */
 	uint64_t stall_ns;	/* no progress with work in flight; 0 = none */

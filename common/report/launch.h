@@ -132,6 +132,8 @@ void vy_rep_work_free(struct vy_rep_work *w);
 /* vy_dev_mk_run_opts.next over a struct vy_rep_work *@arg. */
 int vy_rep_work_next(void *arg, uint32_t w[16], int *fence,
 		     struct vy_err *e);
+/* vy_dev_mk_run_opts.fill over the same: the items in bulk, into rows. */
+uint32_t vy_rep_work_fill(void *arg, uint8_t *rows, uint32_t n);
 
 /* Items not yet handed out (fences do not count). */
 uint64_t vy_rep_work_left(const struct vy_rep_work *w);

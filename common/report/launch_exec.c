@@ -167,6 +167,7 @@ int vy_rep_launch_run(struct vy_rep_launch_opts *o, struct vy_rep_work *src,
 
 	memset(&ro, 0, sizeof(ro));
 	ro.next = vy_rep_work_next;
+	ro.fill = vy_rep_work_fill;
 	ro.arg = src;
 	ro.timeout_ns = (uint64_t)(o->timeout_s * 1e9);
 	ro.stall_ns = (uint64_t)(o->stall_s * 1e9);
