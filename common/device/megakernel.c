@@ -1373,7 +1373,7 @@ static int run_fill(struct run_state *st, struct vy_err *e)
 		int64_t slot;
 
 		/* in bulk, straight into the ring, up to a fence or the end */
-		if (st->o->fill && !st->have && !st->eof) {
+		if (st->o->fill && !mk->cfg.priority && !st->have && !st->eof) {
 			uint8_t *rows;
 			uint32_t k = vy_dev_mk_reserve(mk, batch - n, &rows);
 			uint32_t got = k ? st->o->fill(st->o->arg, rows, k) : 0;

@@ -3,6 +3,8 @@
 #include "wire/protocol.h"
 #include "device/transport.h"
 #include "wire/workfile.h"
+#include "wire/util.h"
+#include "report/launch.h"
 
 static int parse(const char *text, struct vy_workfile *wf, struct vy_err *e)
 {
@@ -105,4 +107,47 @@ VY_TEST(transport_names)
 	VY_CHECK_EQ_U64(k, VY_TRANSPORT_COPY);
 	VY_CHECK_STR(vy_dev_transport_name(VY_TRANSPORT_SHARED), "shared");
 	VY_CHECK(vy_dev_transport_parse("dma", &k, &e) == VY_E_INVAL);
+}
+
+/*
+ * vy_rep_work_fill hands out the same items as vy_rep_work_next, in bulk:
+ * words 1..15 little-endian in 64-byte rows, word 0 untouched, stopping
+ * before a fence, which next then takes.
+ */
+VY_TEST(work_fill_matches_next)
+{
+	struct vy_rep_work a, b;
+	struct vy_err e;
+	uint8_t rows[8 * VY_SLOT_BYTES];
+	uint32_t w[16];
+	int fence = 0;
+
+	memset(&a, 0, sizeof(a));
+	VY_CHECK(parse("atomic_add 1 150\nstore_u32 7 151 tenant=2\nfence\nnop\n",
+		       &a.wf, &e) == 0);
+	memset(rows, 0xEE, sizeof(rows));
+	VY_CHECK_EQ_U64(vy_rep_work_fill(&a, rows, 8), 2);
+	VY_CHECK_EQ_U64(vy_word(rows, 0), 0xEEEEEEEEu);
+	VY_CHECK_EQ_U64(vy_word(rows, 1), VY_OP_ATOMIC_ADD);
+	VY_CHECK_EQ_U64(vy_word(rows, 16 + 1), VY_OP_STORE_U32);
+	VY_CHECK_EQ_U64(vy_word(rows, 16 + 2), 2);
+	VY_CHECK_EQ_U64(vy_word(rows, 16 + 4), 7);
+	VY_CHECK_EQ_U64(vy_rep_work_fill(&a, rows, 8), 0);	/* the fence */
+	VY_CHECK_EQ_U64(vy_rep_work_next(&a, w, &fence, &e), 1);
+	VY_CHECK(fence);
+	VY_CHECK_EQ_U64(vy_rep_work_fill(&a, rows, 8), 1);
+	VY_CHECK_EQ_U64(vy_word(rows, 1), VY_OP_NOP);
+	VY_CHECK_EQ_U64(vy_rep_work_fill(&a, rows, 8), 0);	/* the end */
+	VY_CHECK_EQ_U64(vy_rep_work_next(&a, w, &fence, &e), 0);
+	vy_rep_work_free(&a);
+
+	/* synthetic: n items, each as next gives it */
+	VY_CHECK(vy_rep_work_load(&b, NULL, 0, 5, VY_OP_ATOMIC_ADD, &e) == 0);
+	VY_CHECK_EQ_U64(vy_rep_work_fill(&b, rows, 3), 3);
+	VY_CHECK_EQ_U64(vy_rep_work_next(&b, w, &fence, &e), 1);
+	for (uint32_t i = 1; i < 16; i++)
+		VY_CHECK_EQ_U64(vy_word(rows + 2 * VY_SLOT_BYTES, i), w[i]);
+	VY_CHECK_EQ_U64(vy_rep_work_fill(&b, rows, 8), 1);
+	VY_CHECK_EQ_U64(vy_rep_work_left(&b), 0);
+	vy_rep_work_free(&b);
 }
