@@ -64,6 +64,7 @@ struct vy_mk {
 	uint8_t *snap[VY_BUF_COUNT];
 	uint64_t seq;
 	uint64_t t_progress;	/* last completion, or nothing in flight */
+	uint64_t t_publish;	/* last vy_dev_mk_flush that published */
 	struct vy_dev_mk_stats st;
 	struct vy_dev_progcache_result pcache;
 };
@@ -677,6 +678,7 @@ int vy_dev_mk_flush(struct vy_mk *mk, struct vy_err *e)
 	}
 	t1 = vy_now_ns();
 	t0 = t1 - t0;
+	mk->t_publish = t1;
 	for (i = 0; i < mk->nstaged; i++) {
 		uint32_t s = mk->staged[i];
 
@@ -1090,7 +1092,12 @@ void vy_dev_mk_idle(struct vy_mk *mk)
 {
 	if (mk->t.kind != VY_TRANSPORT_SHARED || !mk->running)
 		return;
-	if (vy_now_ns() - mk->t_progress < VY_MK_IDLE_SPIN_NS) {
+	/*
+	 * Keep looking for a while after the last publish: a small batch
+	 * ends within it, and a caller that keeps the ring full publishes
+	 * again at every completion it sees.
+	 */
+	if (vy_now_ns() - mk->t_publish < VY_MK_IDLE_SPIN_NS) {
 #if defined(__x86_64__) || defined(__i386__)
 		__builtin_ia32_pause();
 #endif

@@ -401,10 +401,11 @@ enum vy_dev_mk_end {
  * The caller has nothing to do until something completes (its last
  * vy_dev_mk_poll returned 0).  On a shared transport, whose kernel runs on
  * the host's own cores (PoCL), a host that keeps looking slows the
- * kernel it waits for: after VY_MK_IDLE_SPIN_NS without a completion this
+ * kernel it waits for: VY_MK_IDLE_SPIN_NS after the last publish this
  * sleeps the shortest the timer allows, so waiting for a large batch
- * leaves the cores to the kernel while a small batch is still seen at
- * once.  Elsewhere it returns at once.
+ * leaves the cores to the kernel while a small batch, or a ring kept full
+ * by publishing at each completion, is still seen at once.  Elsewhere it
+ * returns at once.
  */
 #define VY_MK_IDLE_SPIN_NS 50000u
 void vy_dev_mk_idle(struct vy_mk *mk);
