@@ -921,6 +921,13 @@ static void scan_span(const struct vy_mk *mk, uint32_t *lo, uint32_t *hi)
 	uint32_t a = (uint32_t)(mk->tk_tail % mk->slots);
 	uint32_t half = mk->slots > 1 ? mk->slots / 2 : 1;
 
+	/*
+	 * copy: no more than a read of whole rows covers (H200: whole rows
+	 * of 4096 slots ran 19.7 M items/s against 12.6 M for the strided
+	 * read of their status words, docs/BENCHMARKS.md measurement 2)
+	 */
+	if (mk->t.kind == VY_TRANSPORT_COPY && half > mk->t.obs_linear)
+		half = mk->t.obs_linear;
 	if (n > half)
 		n = half;
 	if (a + n > mk->slots)
@@ -982,7 +989,14 @@ static int observe_pump(struct vy_mk *mk, struct vy_err *e)
 		if (vy_dev_transport_observe_pending(&mk->t) >= VY_MK_OBS_DEPTH)
 			break;
 		t0 = vy_now_ns();
-		if (mk->tk_count && !mk->tk_scan) {
+		/*
+		 * A span one read of whole rows covers costs that read
+		 * either way, and frees as much as is final: the counter only
+		 * pays beyond it (a first look at the counter and a second
+		 * at the statuses would be two round trips).
+		 */
+		if (mk->tk_count && !mk->tk_scan &&
+		    mk->tk_pub - mk->tk_tail > mk->t.obs_linear) {
 			r = vy_dev_transport_observe_words(
 				&mk->t, VY_CTL_RETIRED, 1, mk->published_total,
 				e);

@@ -83,8 +83,10 @@ struct vy_dev_mk_params {
 	 * The ticket claim observes completion by counter: a look reads
 	 * control word 144 (RETIRED) and, when it shows everything published
 	 * has ended DONE, frees it all without a status read; statuses are
-	 * read only once a quarter of what is in flight has retired, or when
-	 * RETIRED stands still (a fault, a tenant that may not run).
+	 * read only once a quarter of the ring has retired, or when RETIRED
+	 * stands still (a fault, a tenant that may not run).  Copy: while
+	 * no more is in flight than one read of whole rows covers
+	 * (obs_linear_slots), a look reads those rows instead.
 	 * 1: read the statuses on every look (comparisons).
 	 */
 	int status_completion;
