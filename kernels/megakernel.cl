@@ -39,6 +39,7 @@ static uint ald(gvu *p)
 struct vy_bufs {
 	gvu *control;
 	uint control_words;
+	int ticket;		/* the ticket claim runs: words 142-144 are its */
 	gvu *debug;
 	uint debug_words;
 	gvu *io;
@@ -72,6 +73,18 @@ static int in_range(ulong idx, ulong n, uint words)
 }
 
 /*
+ * Does a write of control words [idx, idx + n) touch the ticket claim's own
+ * words (PUBLISH_HEAD .. RETIRED) while it runs?  A work item that moved
+ * them would make the host reuse slots still running, or lose some: such
+ * a write faults instead (vyre(7), Ticket claim).
+ */
+static int vy_claim_words(const struct vy_bufs *b, ulong idx, ulong n)
+{
+	return b->ticket && idx <= (ulong)VY_CTL_RETIRED &&
+	       idx + n > (ulong)VY_CTL_PUBLISH_HEAD;
+}
+
+/*
  * The dispatch block of one top-level or inner op.  Returns 0, or 1 when
  * the op faulted (nothing was accessed: check, then act).
  */
@@ -85,12 +98,12 @@ static int vy_dispatch(const struct vy_bufs *b, uint op, uint a0, uint a1,
 		atomic_inc(&c[VY_CTL_METRICS_BASE + op]);
 	switch (op) {
 	case VY_OP_STORE_U32:
-		if (!in_range(a1, 1, cw))
+		if (!in_range(a1, 1, cw) || vy_claim_words(b, a1, 1))
 			return 1;
 		atomic_xchg(&c[a1], a0);
 		return 0;
 	case VY_OP_ATOMIC_ADD:
-		if (!in_range(a1, 1, cw))
+		if (!in_range(a1, 1, cw) || vy_claim_words(b, a1, 1))
 			return 1;
 		atomic_add(&c[a1], a0);
 		return 0;
@@ -104,7 +117,8 @@ static int vy_dispatch(const struct vy_bufs *b, uint op, uint a0, uint a1,
 		uint prev;
 
 		if (!in_range(a0, 1, cw) ||
-		    !in_range((ulong)VY_CTL_OBSERVABLE_BASE + a0, 1, cw))
+		    !in_range((ulong)VY_CTL_OBSERVABLE_BASE + a0, 1, cw) ||
+		    vy_claim_words(b, a0, 1))
 			return 1;
 		prev = atomic_cmpxchg(&c[a0], a1, a2);
 		atomic_xchg(&c[VY_CTL_OBSERVABLE_BASE + a0], prev);
@@ -113,7 +127,8 @@ static int vy_dispatch(const struct vy_bufs *b, uint op, uint a0, uint a1,
 	case VY_OP_MEMCPY:
 		if (a2 == 0u)
 			return 0;
-		if (!in_range(a0, a2, cw) || !in_range(a1, a2, cw))
+		if (!in_range(a0, a2, cw) || !in_range(a1, a2, cw) ||
+		    vy_claim_words(b, a1, a2))
 			return 1;
 		for (uint i = 0; i < a2; i++)
 			atomic_xchg(&c[a1 + i], ald(&c[a0 + i]));
@@ -609,6 +624,8 @@ __kernel void vy_megakernel(__global uint *control, uint control_words,
 
 	b.control = (gvu *)control;
 	b.control_words = control_words;
+	b.ticket = (mode & VY_MODE_TICKET) && (mode & VY_MODE_PERSISTENT) &&
+		   !(mode & VY_MODE_PRIORITY);
 	b.debug = (gvu *)debug;
 	b.debug_words = debug_words;
 	b.io = (gvu *)io;

@@ -272,6 +272,63 @@ VY_TEST(megakernel_counter_completion_fault)
 	counter_fault(VY_TRANSPORT_COPY);
 }
 
+/*
+ * The ticket claim's words 142-144 are its own: a work item that would
+ * store or add into them faults, and the claim still counts right.
+ */
+VY_TEST(megakernel_ticket_words_guarded)
+{
+	struct vy_dev_mk_params p = { 0 };
+	struct vy_mk *mk;
+	struct vy_dev_mk_done d[8];
+	struct vy_err e;
+	uint32_t w[16] = { 0 }, v = 0;
+	uint64_t end;
+	int done = 0, faults = 0;
+
+	p.workgroup_size = 4;
+	mk = start_8(&p);
+	if (!mk)
+		return;
+	w[1] = VY_OP_ATOMIC_ADD;
+	w[4] = 5;
+	w[5] = VY_CTL_RETIRED;
+	VY_CHECK(vy_dev_mk_stage(mk, 0, w, 0, &e) == 0);
+	w[1] = VY_OP_STORE_U32;
+	w[5] = VY_CTL_CLAIM_TAIL;
+	VY_CHECK(vy_dev_mk_stage(mk, 1, w, 1, &e) == 0);
+	w[1] = VY_OP_MEMCPY;	/* words 150, 151 over 141..142 */
+	w[4] = 150;
+	w[5] = 141;
+	w[6] = 2;
+	VY_CHECK(vy_dev_mk_stage(mk, 2, w, 2, &e) == 0);
+	w[1] = VY_OP_ATOMIC_ADD;	/* beside them: allowed */
+	w[4] = 1;
+	w[5] = VY_CTL_RETIRED + 1;
+	w[6] = 0;
+	VY_CHECK(vy_dev_mk_stage(mk, 3, w, 3, &e) == 0);
+	VY_CHECK(vy_dev_mk_flush(mk, &e) == 0);
+	end = vy_now_ns() + 10000000000ull;
+	while (vy_dev_mk_inflight(mk) && vy_now_ns() < end) {
+		int n = vy_dev_mk_poll(mk, d, 8, &e);
+
+		VY_CHECK(n >= 0);
+		for (int i = 0; i < n && i < 8; i++)
+			faults += d[i].status == VY_STATUS_FAULT;
+		done += n;
+	}
+	VY_CHECK_EQ_U64(done, 4);
+	VY_CHECK_EQ_U64(faults, 3);
+	VY_CHECK(vy_dev_mk_read_control(mk, VY_CTL_RETIRED, &v, &e) == 0);
+	VY_CHECK_EQ_U64(v, 1);
+	VY_CHECK(vy_dev_mk_read_control(mk, VY_CTL_CLAIM_TAIL, &v, &e) == 0);
+	VY_CHECK_EQ_U64(v, 4);
+	VY_CHECK(vy_dev_mk_read_control(mk, VY_CTL_RETIRED + 1, &v, &e) == 0);
+	VY_CHECK_EQ_U64(v, 1);
+	VY_CHECK(vy_dev_mk_stop(mk, 5000000000ull, &e) == 0);
+	vy_dev_mk_close(mk);
+}
+
 /* Once mode: bulk staging goes from the round-robin cursor. */
 VY_TEST(megakernel_bulk_stage_once)
 {
