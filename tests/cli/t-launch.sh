@@ -182,3 +182,13 @@ if [ "$(nproc)" -ge 2 ]; then
 else
 	skip "copy transport on a CPU device" "needs 2 CPUs"
 fi
+
+# the ticket claim's words 142-144 are its own: an item that writes one
+# faults (and is named), the others run; once mode has no claim words
+printf 'atomic_add 1 144\natomic_add 1 150\nstore_u32 9 143\n' >"$T/claimw.work"
+expect_rc "an item writing the claim's words" 0 vyre-launch -j --dump-dir "$T/d12" "$T/claimw.work"
+check "claim words: two faults" "$(jq '.items_faulted' "$OUT")" = 2
+check "claim words: the other item ran" "$(word "$T/d12/control.bin" 150)" = 1
+check "claim words: RETIRED counts the one that ran" "$(word "$T/d12/control.bin" 144)" = 1
+expect_rc "once mode: the same items" 0 vyre-launch -j --mode once "$T/claimw.work"
+check "once mode: no fault" "$(jq '.items_faulted' "$OUT")" = 0
