@@ -59,6 +59,7 @@ static int open_session(const struct bopts *o, int persistent, uint32_t slots,
 	cfg.obs_linear_slots = o->obs_linear;
 	cfg.scan_claim = o->scan_claim;
 	cfg.status_completion = o->status_completion;
+	cfg.kernel_timing = o->breakdown;
 	err = vy_dev_mk_open(mk, &cfg, e);
 	if (!err)
 		err = vy_rep_launch_setup(*mk, o->workgroups,
@@ -277,7 +278,7 @@ static int bench_throughput(const struct bopts *o, int persistent,
 		*ips = (double)(rounds * batch) * 1e9 / (double)(ns ? ns : 1);
 		if (o->breakdown)
 			fprintf(stderr,
-				"%s batch %u: %.1f us staging, %.1f us waiting for completion, %.1f commands, %.1f status reads, %.1f counter looks, %.2f freed by counter, %.1f us publishing, %.1f us queuing reads per batch\n",
+				"%s batch %u: %.1f us staging, %.1f us waiting for completion, %.1f commands, %.1f status reads, %.1f counter looks, %.2f freed by counter, %.1f us publishing, %.1f us queuing reads, %.1f us in the once kernel (device) per batch\n",
 				persistent ? "persistent" : "relaunch", batch,
 				(double)stage_ns / 1e3 / rounds,
 				(double)drain_ns / 1e3 / rounds,
@@ -291,7 +292,13 @@ static int bench_throughput(const struct bopts *o, int persistent,
 				(double)(s1.publish_ns - s0.publish_ns) / 1e3 /
 					rounds,
 				(double)(s1.observe_ns - s0.observe_ns) / 1e3 /
-					rounds);
+					rounds,
+				s1.kernels_timed > s0.kernels_timed ?
+					(double)(s1.kernel_ns - s0.kernel_ns) /
+						1e3 /
+						(double)(s1.kernels_timed -
+							 s0.kernels_timed) :
+					0.0);
 		err = check_word(mk, tag, e);
 	}
 	if (persistent && !err)

@@ -277,7 +277,9 @@ int vy_dev_cl_open(struct vy_dev_cl *cl, const char *spec, struct vy_err *e)
 	/* clCreateCommandQueue is deprecated in 2.0 but works everywhere. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-	cl->q = clCreateCommandQueue(cl->ctx, cl->device, 0, &rc);
+	/* profiling: a caller may time its kernels (kernel_timing) */
+	cl->q = clCreateCommandQueue(cl->ctx, cl->device,
+				     CL_QUEUE_PROFILING_ENABLE, &rc);
 	if (cl->q)
 		cl->q2 = clCreateCommandQueue(cl->ctx, cl->device, 0, &rc);
 #pragma GCC diagnostic pop

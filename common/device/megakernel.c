@@ -65,6 +65,7 @@ struct vy_mk {
 	uint64_t seq;
 	uint64_t t_progress;	/* last completion, or nothing in flight */
 	uint64_t t_publish;	/* last vy_dev_mk_flush that published */
+	cl_event kt_ev;		/* kernel_timing: a once launch not yet timed */
 	struct vy_dev_mk_stats st;
 	struct vy_dev_progcache_result pcache;
 };
@@ -75,6 +76,8 @@ struct vy_mk {
  * counts in RETIRED, so only the statuses find it.
  */
 #define TK_STILL_NS 100000u
+
+static void kernel_time(struct vy_mk *mk, int wait);
 
 static int clerr(struct vy_err *e, const char *call, cl_int rc)
 {
@@ -342,6 +345,8 @@ void vy_dev_mk_close(struct vy_mk *mk)
 	}
 	if (mk->kev)
 		clReleaseEvent(mk->kev);
+	if (mk->kt_ev)
+		clReleaseEvent(mk->kt_ev);
 	vy_dev_transport_free(&mk->t);
 	if (mk->kern)
 		clReleaseKernel(mk->kern);
@@ -963,6 +968,8 @@ static int collect(struct vy_mk *mk, struct vy_dev_mk_done *out, size_t max,
 	err = vy_dev_transport_statuses(&mk->t, lo, hi - lo + 1, mk->stbuf, e);
 	if (err)
 		return err;
+	/* a once launch queued before the read has finished too */
+	kernel_time(mk, 0);
 	/* a blocking read shows every publish queued before it */
 	return finish_slots(mk, lo, hi - lo + 1, mk->published_total,
 			    mk->stbuf, out, max);
@@ -1120,6 +1127,36 @@ void vy_dev_mk_idle(struct vy_mk *mk)
 	nap_short();
 }
 
+/*
+ * kernel_timing: add the device's own time for the last once launch, if
+ * it has finished (@wait: wait for it), from the queue's profiling.
+ */
+static void kernel_time(struct vy_mk *mk, int wait)
+{
+	cl_ulong a = 0, b = 0;
+	cl_int st = 0;
+
+	if (!mk->kt_ev)
+		return;
+	if (wait)
+		clWaitForEvents(1, &mk->kt_ev);
+	if (clGetEventInfo(mk->kt_ev, CL_EVENT_COMMAND_EXECUTION_STATUS,
+			   sizeof(st), &st, NULL) != CL_SUCCESS ||
+	    (st != CL_COMPLETE && st >= 0))
+		return;
+	if (st == CL_COMPLETE &&
+	    clGetEventProfilingInfo(mk->kt_ev, CL_PROFILING_COMMAND_START,
+				    sizeof(a), &a, NULL) == CL_SUCCESS &&
+	    clGetEventProfilingInfo(mk->kt_ev, CL_PROFILING_COMMAND_END,
+				    sizeof(b), &b, NULL) == CL_SUCCESS &&
+	    b >= a) {
+		mk->st.kernel_ns += b - a;
+		mk->st.kernels_timed++;
+	}
+	clReleaseEvent(mk->kt_ev);
+	mk->kt_ev = NULL;
+}
+
 int vy_dev_mk_dispatch(struct vy_mk *mk, uint64_t deadline_ns, struct vy_err *e)
 {
 	cl_event ev = NULL;
@@ -1131,8 +1168,13 @@ int vy_dev_mk_dispatch(struct vy_mk *mk, uint64_t deadline_ns, struct vy_err *e)
 	err = vy_dev_mk_flush(mk, e);
 	if (err)
 		return err;
-	if (mk->t.kind == VY_TRANSPORT_COPY)
-		return launch(mk, NULL, e);
+	if (mk->t.kind == VY_TRANSPORT_COPY) {
+		if (!mk->cfg.kernel_timing)
+			return launch(mk, NULL, e);
+		/* the previous launch has finished: its slots were read */
+		kernel_time(mk, 1);
+		return launch(mk, &mk->kt_ev, e);
+	}
 	err = launch(mk, &ev, e);
 	if (err)
 		return err;
@@ -1152,6 +1194,11 @@ int vy_dev_mk_dispatch(struct vy_mk *mk, uint64_t deadline_ns, struct vy_err *e)
 			break;
 		}
 		sched_yield();
+	}
+	if (!err && mk->cfg.kernel_timing) {
+		mk->kt_ev = ev;
+		kernel_time(mk, 0);
+		return 0;
 	}
 	clReleaseEvent(ev);
 	return err;

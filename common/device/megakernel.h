@@ -91,6 +91,11 @@ struct vy_dev_mk_params {
 	 */
 	int status_completion;
 	/*
+	 * Once mode: time each launch on the device (the queue's profiling)
+	 * into vy_dev_mk_stats.kernel_ns; costs an event per launch.
+	 */
+	int kernel_timing;
+	/*
 	 * A plug-in's opcodes (vyre-stream's 8-11): OpenCL C appended to the
 	 * megakernel source, built with -DVY_USER_OPS and @user_options.  It
 	 * defines
@@ -154,6 +159,8 @@ struct vy_dev_mk_stats {
 	uint64_t polls, status_reads;
 	uint64_t counter_looks;		/* ticket: counter words examined */
 	uint64_t counter_frees;		/* ticket: looks that freed all */
+	uint64_t kernel_ns, kernels_timed;	/* kernel_timing: device time
+						   of once launches */
 	uint64_t io_served, io_errors;
 	struct vy_dev_transport_stats t;
 };

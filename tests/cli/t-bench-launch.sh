@@ -25,3 +25,6 @@ check "default: looks at RETIRED" -n "$(grep '^persistent batch' "$OUT" | grep -
 run sh -c "$B --batches 1000 --status-completion --breakdown 2>&1 >/dev/null"
 check "--status-completion: no counter looks" -n "$(grep '^persistent batch' "$OUT" | grep ' 0.0 counter looks')"
 expect_rc "--batches 0 exits 2" 2 vyre-bench-launch -d cpu --batches 0
+# --breakdown times the relaunch baseline's kernel on the device
+run sh -c "$B --batches 1000 --breakdown 2>&1 >/dev/null"
+check "--breakdown: the once kernel's device time" -n "$(grep '^relaunch batch 1000' "$OUT" | grep -v ' 0.0 us in the once kernel')"
