@@ -5,8 +5,9 @@
 #
 # Usage (repository root, on the GPU machine, after scripts/device-setup.sh):
 #   sh scripts/device-session.sh verify      kernel vectors, unit tests and
-#                                           the device CLI tests on the
+#                                           the launch CLI tests on the
 #                                           default device (the GPU)
+#   sh scripts/device-session.sh verify-stream  the stream CLI tests
 #   sh scripts/device-session.sh progcache   set-up time cold / warm
 #   sh scripts/device-session.sh throughput  scripts/bench-throughput.sh
 #                                           with every baseline, and the
@@ -39,11 +40,19 @@ verify)
 		step "devices" 30 build/vyre-launch --list-devices
 		step "kernel vectors" 180 build/vyre-vectors tests/vectors/kernel.json
 		step "unit tests" 180 build/unit-tests
-		for t in t-launch t-launch-seeds t-evidence t-bench-launch t-stream; do
-			step "$t" 240 sh "tests/cli/$t.sh"
+		for t in t-launch t-launch-seeds t-evidence t-bench-launch; do
+			step "$t" 150 sh "tests/cli/$t.sh"
 		done
 	} >"$OUT/verify.txt" 2>&1
 	grep -E '^## |passed|^not ok' "$OUT/verify.txt" | tail -n 60
+	;;
+verify-stream)
+	{
+		for t in t-stream t-stream-loadmiss; do
+			step "$t" 280 sh "tests/cli/$t.sh"
+		done
+	} >"$OUT/verify-stream.txt" 2>&1
+	grep -E '^## |^not ok' "$OUT/verify-stream.txt" | tail -n 60
 	;;
 progcache)
 	step "progcache" 400 sh scripts/bench-progcache.sh -d "${DEV:-gpu}" -n 7 \
@@ -80,7 +89,7 @@ stream)
 	cat "$OUT/stream.md"
 	;;
 *)
-	echo "usage: device-session.sh verify|progcache|throughput|stream" >&2
+	echo "usage: device-session.sh verify|verify-stream|progcache|throughput|stream" >&2
 	exit 2
 	;;
 esac
