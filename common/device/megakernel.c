@@ -764,6 +764,25 @@ int vy_dev_mk_serve_io(struct vy_mk *mk, struct vy_err *e)
 	return served;
 }
 
+/* In-flight slot @s ended with status @v: free it, count it, report it. */
+static void free_slot(struct vy_mk *mk, uint32_t s, uint32_t v, uint64_t now,
+		      struct vy_dev_mk_done *out)
+{
+	mk->state[s] = SLOT_FREE;
+	mk->ninflight--;
+	mk->lm_inflight -= mk->is_lm[s];
+	mk->st.completed++;
+	mk->st.faulted += v == VY_STATUS_FAULT;
+	mk->done_freed += v == VY_STATUS_DONE;
+	if (out) {
+		out->tag = mk->tag[s];
+		out->slot = s;
+		out->status = v;
+		out->latency_ns = now - mk->t_pub[s];
+		out->done_ns = now;
+	}
+}
+
 /*
  * Free the in-flight slots of [@first, @first + @n) whose status in @st is
  * final and that were published before the read of @st was queued
@@ -783,19 +802,7 @@ static int finish_slots(struct vy_mk *mk, uint32_t first, uint32_t n,
 		if (mk->state[s] != SLOT_INFLIGHT || mk->pubseq[s] >= ticket ||
 		    (v != VY_STATUS_DONE && v != VY_STATUS_FAULT))
 			continue;
-		mk->state[s] = SLOT_FREE;
-		mk->ninflight--;
-		mk->lm_inflight -= mk->is_lm[s];
-		mk->st.completed++;
-		mk->st.faulted += v == VY_STATUS_FAULT;
-		mk->done_freed += v == VY_STATUS_DONE;
-		if (out && (size_t)k < max) {
-			out[k].tag = mk->tag[s];
-			out[k].slot = s;
-			out[k].status = v;
-			out[k].latency_ns = now - mk->t_pub[s];
-			out[k].done_ns = now;
-		}
+		free_slot(mk, s, v, now, out && (size_t)k < max ? &out[k] : NULL);
 		k++;
 	}
 	return k;
@@ -863,18 +870,8 @@ static int finish_all(struct vy_mk *mk, uint64_t ticket,
 		/* copy: the host image shows what a status read would */
 		if (mk->t.kind == VY_TRANSPORT_COPY)
 			ring[(size_t)s * VY_SLOT_WORDS] = VY_STATUS_DONE;
-		mk->state[s] = SLOT_FREE;
-		mk->ninflight--;
-		mk->lm_inflight -= mk->is_lm[s];
-		mk->st.completed++;
-		mk->done_freed++;
-		if (out && (size_t)k < max) {
-			out[k].tag = mk->tag[s];
-			out[k].slot = s;
-			out[k].status = VY_STATUS_DONE;
-			out[k].latency_ns = now - mk->t_pub[s];
-			out[k].done_ns = now;
-		}
+		free_slot(mk, s, VY_STATUS_DONE, now,
+			  out && (size_t)k < max ? &out[k] : NULL);
 		k++;
 	}
 	if (ticket > mk->tk_tail)
