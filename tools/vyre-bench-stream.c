@@ -245,7 +245,7 @@ static void usage(FILE *f)
 "  --chunk SIZE      bytes per chunk (default 4M)\n"
 "  --qd N            reads / copies in flight (default 32)\n"
 "  --dev-slots N     device slots (default 8)\n"
-"  --direct on|off   O_DIRECT for (a) and (c) (default off)\n"
+"  --o-direct on|off O_DIRECT for (a) and (c) (default off)\n"
 "  --async-reads     (a) with IOSQE_ASYNC, as vyre-stream --async-reads\n"
 "  -d, --device SPEC OpenCL device (default: first GPU, else CPU)\n"
 "  -h, --help        this help\n"
@@ -258,7 +258,7 @@ int main(int argc, char **argv)
 		{ "chunk", required_argument, NULL, 'c' },
 		{ "qd", required_argument, NULL, 'q' },
 		{ "dev-slots", required_argument, NULL, 's' },
-		{ "direct", required_argument, NULL, 'D' },
+		{ "o-direct", required_argument, NULL, 'D' },
 		{ "device", required_argument, NULL, 'd' },
 		{ "async-reads", no_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
@@ -300,7 +300,7 @@ int main(int argc, char **argv)
 			break;
 		case 'D':
 			if (strcmp(optarg, "on") && strcmp(optarg, "off")) {
-				fprintf(stderr, "%s: bad --direct '%s'\n%s: try --help\n",
+				fprintf(stderr, "%s: bad --o-direct '%s'\n%s: try --help\n",
 					prog, optarg, prog);
 				return 2;
 			}

@@ -1,0 +1,34 @@
+#!/bin/sh
+# The benchmark scripts of docs/BENCHMARKS.md run, on tiny inputs, and
+# print their tables: a script that no longer runs (an option renamed under
+# it) is found here, not on a lent GPU machine.  Timings are not checked.
+. tests/cli/lib.sh
+
+run sh scripts/bench-decode.sh 4096 1
+check "bench-decode.sh runs" "$RC" = 0
+contains "bench-decode.sh prints its table" "$OUT" '| `vyre-decode --control'
+run sh scripts/bench-recommend.sh 2000 1 20000
+check "bench-recommend.sh runs" "$RC" = 0
+contains "bench-recommend.sh prints its table" "$OUT" "vyre-recommend --batch"
+if ! have_device; then
+	skip "device benchmark scripts" "no OpenCL device"
+	exit 0
+fi
+run sh scripts/bench-launch.sh -d cpu --latency-items 20 --throughput-items 2000 --batches 64
+check "bench-launch.sh runs" "$RC" = 0
+contains "bench-launch.sh prints its table" "$OUT" "| 64 |"
+run env REPS=1 ITEMS=2000 BATCHES=64 SYNTH=2000 VARIANTS="ticket status peritem scan" \
+	OUTDIR="$T/bt" sh scripts/bench-throughput.sh -d cpu --latency-items 20
+check "bench-throughput.sh runs" "$RC" = 0
+for v in ticket status peritem scan; do
+	contains "bench-throughput.sh: a row for $v" "$OUT" "| 64 | $v |"
+done
+contains "bench-throughput.sh: vyre-launch rows" "$OUT" "--ring-slots 65536"
+run env DEVICE=cpu REPS=1 CHUNK=1M OUTDIR="$T/bs" sh scripts/bench-stream.sh "$T" 2 2
+check "bench-stream.sh runs" "$RC" = 0
+for m in hot-inline hot-async direct; do
+	contains "bench-stream.sh: a row for $m" "$OUT" "| $m |"
+done
+run sh scripts/bench-progcache.sh -d cpu -n 1
+check "bench-progcache.sh runs" "$RC" = 0
+contains "bench-progcache.sh: the warm row" "$OUT" "warm"
