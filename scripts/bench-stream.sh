@@ -15,7 +15,9 @@
 #   MIB_PER_FILE  size of each (default 512)
 # Environment: BUILD (default build), DEVICE (-d spec), CHUNK (4M), QD (32),
 # DEV_SLOTS (8), REPS (3), OUTDIR (where raw JSON lines go; default DIR),
-# STREAM_OPTS (more vyre-stream options, e.g. --persistent).
+# STREAM_OPTS (more vyre-stream options, e.g. --persistent), MODES (the
+# rows: default "hot-inline hot-async direct"), VERIFY (0: skip the closing
+# --verify run).
 # Prints a markdown table on stdout.
 set -e
 BUILD=${BUILD:-build}
@@ -26,6 +28,8 @@ CHUNK=${CHUNK:-4M}
 QD=${QD:-32}
 DEV_SLOTS=${DEV_SLOTS:-8}
 REPS=${REPS:-3}
+MODES=${MODES:-hot-inline hot-async direct}
+VERIFY=${VERIFY:-1}
 OUTDIR=${OUTDIR:-$DIR}
 DEVOPT=""
 [ -n "$DEVICE" ] && DEVOPT="-d $DEVICE"
@@ -51,6 +55,9 @@ while [ "$i" -lt "$NF" ]; do
 		: >"$f"
 		k=0
 		while [ $k -lt $((MIB / 64)) ]; do cat "$DIR/block" >>"$f"; k=$((k + 1)); done
+		# the rest of a size that is not a multiple of 64 MiB
+		[ $((MIB % 64)) -gt 0 ] &&
+			head -c $((MIB % 64 * 1048576)) "$DIR/block" >>"$f"
 	fi
 	files="$files $f"
 	i=$((i + 1))
@@ -107,9 +114,13 @@ echo "Device: $dev; $NF files x $MIB MiB in $DIR; chunk $CHUNK, qd $QD," \
 echo
 echo "| input | vyre-stream GB/s | (a) read GB/s | (b) h2d GB/s | (c) naive GB/s | e2e / min(a,b) | e2e / (c) | path |"
 echo "|---|---|---|---|---|---|---|---|"
-run_mode hot-inline
-run_mode hot-async
-run_mode direct
+for m in $MODES; do
+	case $m in
+	hot-inline | hot-async | direct) run_mode "$m" ;;
+	*) echo "bench-stream: unknown mode '$m' in MODES" >&2; exit 2 ;;
+	esac
+done
+[ "$VERIFY" = 0 ] && exit 0
 # correctness on this device, same files
 # shellcheck disable=SC2086
 if timeout 600 "$BUILD/vyre-stream" $DEVOPT -q --chunk "$CHUNK" --verify $files >/dev/null; then

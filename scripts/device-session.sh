@@ -16,6 +16,9 @@
 #                                           the change) as "base"
 #   sh scripts/device-session.sh stream      scripts/bench-stream.sh,
 #                                           default and --persistent
+#   sh scripts/device-session.sh stream-sweep  the default path, page
+#                                           cache hot, with one of chunk,
+#                                           dev-slots, qd changed at a time
 # Every step runs under timeout; a part that times out says so in its file.
 # DEV (default gpu) is the -d of the benchmarks, e.g. DEV=cpu to try it.
 set -u
@@ -88,8 +91,21 @@ stream)
 	) >"$OUT/stream.md" 2>&1
 	cat "$OUT/stream.md"
 	;;
+stream-sweep)
+	(
+		export REPS=3 OUTDIR=$OUT MODES="hot-async hot-inline" VERIFY=0
+		for cfg in "4M 8 32" "1M 8 32" "16M 8 32" "4M 4 32" "4M 16 32" \
+			"4M 8 16" "4M 8 64"; do
+			set -- $cfg
+			export CHUNK=$1 DEV_SLOTS=$2 QD=$3
+			step "chunk $1, dev-slots $2, qd $3" 120 \
+				sh scripts/bench-stream.sh /tmp 8 512
+		done
+	) >"$OUT/stream-sweep.md" 2>&1
+	cat "$OUT/stream-sweep.md"
+	;;
 *)
-	echo "usage: device-session.sh verify|verify-stream|progcache|throughput|stream" >&2
+	echo "usage: device-session.sh verify|verify-stream|progcache|throughput|stream|stream-sweep" >&2
 	exit 2
 	;;
 esac

@@ -29,6 +29,12 @@ check "bench-stream.sh runs" "$RC" = 0
 for m in hot-inline hot-async direct; do
 	contains "bench-stream.sh: a row for $m" "$OUT" "| $m |"
 done
+check "bench-stream.sh: no nan" -z "$(grep -i nan "$OUT")"
+check "bench-stream.sh: the files were streamed" \
+	"$(grep '^| hot-async |' "$OUT" | awk -F'|' '{ print ($3 > 0) }')" = 1
+run env DEVICE=cpu REPS=1 CHUNK=1M MODES=hot-async VERIFY=0 OUTDIR="$T/bs" \
+	sh scripts/bench-stream.sh "$T" 2 2
+check "bench-stream.sh MODES: one row" "$(grep -c '^| hot' "$OUT")" = 1
 run sh scripts/bench-progcache.sh -d cpu -n 1
 check "bench-progcache.sh runs" "$RC" = 0
 contains "bench-progcache.sh: the warm row" "$OUT" "warm"
