@@ -26,6 +26,15 @@ OUT=${OUT:-out}
 mkdir -p "$OUT"
 part=${1:-verify}
 
+# summary LOG: per step, its TAP counts and closing lines
+summary() {
+	awk '/^## .*: exit/ { if (ok + bad) printf "   %d ok, %d not ok\n", ok, bad
+			       ok = bad = 0; print; next }
+	     /^## / { print; next }
+	     /^ok / { ok++ } /^not ok/ { bad++; print }
+	     /^[0-9]+ passed/ { print }' "$1"
+}
+
 # step NAME SECONDS CMD...: run CMD under a bound, its output to the log.
 step() {
 	n=$1 s=$2
@@ -47,7 +56,7 @@ verify)
 			step "$t" 150 sh "tests/cli/$t.sh"
 		done
 	} >"$OUT/verify.txt" 2>&1
-	grep -E '^## |passed|^not ok' "$OUT/verify.txt" | tail -n 60
+	summary "$OUT/verify.txt" | tail -n 80
 	;;
 verify-stream)
 	{
@@ -55,7 +64,7 @@ verify-stream)
 			step "$t" 280 sh "tests/cli/$t.sh"
 		done
 	} >"$OUT/verify-stream.txt" 2>&1
-	grep -E '^## |^not ok' "$OUT/verify-stream.txt" | tail -n 60
+	summary "$OUT/verify-stream.txt" | tail -n 80
 	;;
 progcache)
 	step "progcache" 400 sh scripts/bench-progcache.sh -d "${DEV:-gpu}" -n 7 \
