@@ -465,27 +465,6 @@ int vy_dev_transport_read_word(struct vy_dev_transport *t, enum vy_dev_tbuf_id i
 	return err;
 }
 
-int vy_dev_transport_read_words(struct vy_dev_transport *t,
-				enum vy_dev_tbuf_id id, uint32_t w, uint32_t n,
-				uint32_t *out, struct vy_err *e)
-{
-	uint32_t *p = (uint32_t *)t->b[id].host + w;
-	int err;
-
-	if (((size_t)w + n) * 4 > t->b[id].len)
-		return vy_errf(e, VY_E_INVAL, NULL, "words %u..%u past the buffer",
-			       w, w + n - 1);
-	if (t->kind == VY_TRANSPORT_COPY) {
-		err = vy_dev_transport_pull(t, id, (size_t)w * 4,
-					    (size_t)n * 4, e);
-		if (err)
-			return err;
-	}
-	for (uint32_t i = 0; i < n; i++)
-		out[i] = __atomic_load_n(p + i, __ATOMIC_ACQUIRE);
-	return 0;
-}
-
 static int write_word(struct vy_dev_transport *t, enum vy_dev_tbuf_id id,
 		      uint32_t w, uint32_t v, int flush, struct vy_err *e)
 {

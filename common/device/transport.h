@@ -211,14 +211,6 @@ int vy_dev_transport_statuses(struct vy_dev_transport *t, uint32_t first, uint32
 int vy_dev_transport_read_word(struct vy_dev_transport *t, enum vy_dev_tbuf_id id,
 			   uint32_t w, uint32_t *out, struct vy_err *e);
 
-/*
- * Read words [@w, @w + @n) of buffer @id into @out (shared: atomic loads;
- * copy: one blocking read).
- */
-int vy_dev_transport_read_words(struct vy_dev_transport *t,
-				enum vy_dev_tbuf_id id, uint32_t w, uint32_t n,
-				uint32_t *out, struct vy_err *e);
-
 /* Write word @w of buffer @id (host image too); copy: non-blocking, flushed. */
 int vy_dev_transport_write_word(struct vy_dev_transport *t, enum vy_dev_tbuf_id id,
 			    uint32_t w, uint32_t v, struct vy_err *e);
