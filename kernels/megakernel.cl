@@ -501,6 +501,12 @@ static uint vy_tk_take(gvu *c, uint nslots, uint groups, uint wgsize,
 	return k;
 }
 
+/* Ticket base + @i as a slot: @s0 = base % slots, @i < slots (k <= slots). */
+static uint vy_tk_slot(uint s0, uint i, uint nslots)
+{
+	return s0 + i >= nslots ? s0 + i - nslots : s0 + i;
+}
+
 static void vy_ticket_loop(const struct vy_bufs *b, gvu *ring, uint nslots,
 			   uint max_iters, uint idle_max,
 			   __local struct vy_tk_local *l)
@@ -534,10 +540,9 @@ static void vy_ticket_loop(const struct vy_bufs *b, gvu *ring, uint nslots,
 		base = l->base;
 		k = l->k;
 		stop = l->stop;
-		/* ticket base + i is slot s0 + i, less the ring once (k <= slots) */
 		s0 = base % nslots;
 		for (uint i = lid; i < k; i += wgsize, j++) {
-			uint s = s0 + i >= nslots ? s0 + i - nslots : s0 + i;
+			uint s = vy_tk_slot(s0, i, nslots);
 			gvu *slot = ring + (ulong)s * VY_SLOT_WORDS;
 			int auth = vy_authorize(b, slot);
 			uint op;
@@ -585,9 +590,7 @@ static void vy_ticket_loop(const struct vy_bufs *b, gvu *ring, uint nslots,
 		j = 0;
 		for (uint i = lid; i < k; i += wgsize, j++)
 			if (st[j])
-				atomic_xchg(&ring[(ulong)(s0 + i >= nslots ?
-							  s0 + i - nslots :
-							  s0 + i) *
+				atomic_xchg(&ring[(ulong)vy_tk_slot(s0, i, nslots) *
 						  VY_SLOT_WORDS],
 					    st[j]);
 		/*

@@ -47,7 +47,7 @@ struct vy_mk {
 	/*
 	 * Completion by counter (ticket claim): RETIRED at start and what
 	 * was published then, the DONE slots the host has freed since (both
-	 * modulo 2^32), the last RETIRED seen and looks since it moved, and
+	 * modulo 2^32), the last RETIRED seen and when it last moved, and
 	 * whether the next look reads the statuses.
 	 */
 	int tk_count;
@@ -1091,17 +1091,10 @@ static int event_done(cl_event ev, int *done, struct vy_err *e)
 	return 0;
 }
 
-/* The shortest sleep: the timer's slack makes it tens of microseconds. */
-static void nap_short(void)
+/* Sleep @ns (the timer's slack makes any sleep tens of microseconds). */
+static void nap(long ns)
 {
-	struct timespec ts = { 0, 1000 };
-
-	nanosleep(&ts, NULL);
-}
-
-static void nap(void)
-{
-	struct timespec ts = { 0, 50000 };
+	struct timespec ts = { 0, ns };
 
 	nanosleep(&ts, NULL);
 }
@@ -1121,7 +1114,7 @@ void vy_dev_mk_idle(struct vy_mk *mk)
 #endif
 		return;
 	}
-	nap_short();
+	nap(1000);	/* the shortest the timer gives */
 }
 
 /*
@@ -1241,7 +1234,7 @@ int vy_dev_mk_stop(struct vy_mk *mk, uint64_t wait_ns, struct vy_err *e)
 				       "the device may need a reset",
 				       "the kernel did not stop within %.1f s of SHUTDOWN",
 				       wait_ns / 1e9);
-		nap();
+		nap(50000);
 	}
 	return 0;
 }
