@@ -90,19 +90,18 @@ static int stage_n(struct vy_mk *mk, uint32_t n, uint64_t *tag,
 }
 
 /*
- * Stage n items in place (vy_dev_mk_reserve/commit): the item is written
- * straight into the ring's host image, as a producer building items in
- * place would.  Without o->per_item; stage_n is the per-item baseline.
+ * Stage n items in place (vy_dev_mk_reserve/commit): the synthetic items
+ * are written straight into the ring's host image by vyre-launch's own
+ * bulk source (vy_rep_work_fill), as a producer building items in place
+ * would.  Without o->per_item; stage_n is the per-item baseline.
  */
 static int stage_bulk(struct vy_mk *mk, uint32_t n, uint64_t *tag,
 		      struct vy_err *e)
 {
-	uint8_t img[VY_SLOT_BYTES];
-	struct vy_wf_item it;
+	struct vy_rep_work src;
 
-	vy_workfile_synthetic(VY_OP_ATOMIC_ADD, 0, &it);
-	for (uint32_t w = 0; w < VY_SLOT_WORDS; w++)
-		vy_set_word(img, w, it.w[w]);
+	/* a synthetic source: no file to read, nothing to fail */
+	(void)vy_rep_work_load(&src, NULL, 0, n, VY_OP_ATOMIC_ADD, e);
 	while (n) {
 		uint8_t *rows;
 		uint32_t k = vy_dev_mk_reserve(mk, n, &rows);
@@ -110,9 +109,7 @@ static int stage_bulk(struct vy_mk *mk, uint32_t n, uint64_t *tag,
 
 		if (!k)
 			return vy_errf(e, VY_E_INVAL, NULL, "ring too small");
-		for (uint32_t i = 0; i < k; i++)
-			memcpy(rows + (size_t)i * VY_SLOT_BYTES + 4, img + 4,
-			       VY_SLOT_BYTES - 4);
+		k = vy_rep_work_fill(&src, rows, k);
 		err = vy_dev_mk_commit(mk, k, *tag, e);
 		if (err)
 			return err;
