@@ -77,6 +77,40 @@ VY_TEST(megakernel_persistent_roundtrip)
 }
 
 /*
+ * The laps tests (40 ATOMIC_ADD items of tag 0..39 through an 8-slot
+ * ring): one poll, every finished item checked (its slot, DONE, seen
+ * once) and added to *@done.
+ */
+static void take_laps(struct vy_mk *mk, unsigned seen[40], int *twice,
+		      int *done)
+{
+	struct vy_dev_mk_done d[16];
+	struct vy_err e;
+	int n = vy_dev_mk_poll(mk, d, 16, &e);
+
+	VY_CHECK(n >= 0);
+	*done += n;
+	for (int i = 0; i < n && i < 16; i++) {
+		VY_CHECK(d[i].tag < 40);
+		VY_CHECK_EQ_U64(d[i].slot, d[i].tag % 8);
+		VY_CHECK_EQ_U64(d[i].status, VY_STATUS_DONE);
+		*twice += seen[d[i].tag]++ != 0;
+	}
+}
+
+/* ... and at their end: all 40 ran exactly once, word 150 counts 40. */
+static void check_laps(struct vy_mk *mk, int done, int twice)
+{
+	struct vy_err e;
+	uint32_t v = 0;
+
+	VY_CHECK_EQ_U64(done, 40);
+	VY_CHECK_EQ_U64(twice, 0);
+	VY_CHECK(vy_dev_mk_read_control(mk, 150, &v, &e) == 0);
+	VY_CHECK_EQ_U64(v, 40);
+}
+
+/*
  * The ticket claim (persistent, no priority scheduler): slots go out in
  * ring order, an out-of-order slot is refused, every item of several laps
  * of a small ring runs exactly once, and words 142/143 count them.
@@ -85,7 +119,6 @@ static void ticket_laps(enum vy_dev_transport_kind kind)
 {
 	struct vy_dev_mk_params p = { 0 };
 	struct vy_mk *mk;
-	struct vy_dev_mk_done d[16];
 	struct vy_err e;
 	uint32_t w[16] = { 0 }, v = 0;
 	uint64_t end, tag = 0;
@@ -108,26 +141,14 @@ static void ticket_laps(enum vy_dev_transport_kind kind)
 	end = vy_now_ns() + 20000000000ull;
 	while (done < 40 && vy_now_ns() < end) {
 		int64_t s;
-		int n;
 
 		while (tag < 40 && (s = vy_dev_mk_free_slot(mk)) >= 0)
 			VY_CHECK(vy_dev_mk_stage(mk, (uint32_t)s, w, tag++,
 						 &e) == 0);
 		VY_CHECK(vy_dev_mk_flush(mk, &e) == 0);
-		n = vy_dev_mk_poll(mk, d, 16, &e);
-		VY_CHECK(n >= 0);
-		for (int i = 0; i < n && i < 16; i++) {
-			VY_CHECK(d[i].tag < 40);
-			VY_CHECK_EQ_U64(d[i].slot, d[i].tag % 8);
-			VY_CHECK_EQ_U64(d[i].status, VY_STATUS_DONE);
-			twice += seen[d[i].tag]++ != 0;
-		}
-		done += n;
+		take_laps(mk, seen, &twice, &done);
 	}
-	VY_CHECK_EQ_U64(done, 40);
-	VY_CHECK_EQ_U64(twice, 0);
-	VY_CHECK(vy_dev_mk_read_control(mk, 150, &v, &e) == 0);
-	VY_CHECK_EQ_U64(v, 40);
+	check_laps(mk, done, twice);
 	VY_CHECK(vy_dev_mk_read_control(mk, VY_CTL_DONE_COUNT, &v, &e) == 0);
 	VY_CHECK_EQ_U64(v, 40);
 	VY_CHECK(vy_dev_mk_read_control(mk, VY_CTL_PUBLISH_HEAD, &v, &e) == 0);
@@ -163,9 +184,7 @@ static void bulk_laps(enum vy_dev_transport_kind kind)
 {
 	struct vy_dev_mk_params p = { 0 };
 	struct vy_mk *mk;
-	struct vy_dev_mk_done d[16];
 	struct vy_err e;
-	uint32_t v = 0;
 	uint64_t end, tag = 0;
 	unsigned seen[40] = { 0 };
 	int done = 0, twice = 0;
@@ -181,7 +200,6 @@ static void bulk_laps(enum vy_dev_transport_kind kind)
 	end = vy_now_ns() + 20000000000ull;
 	while (done < 40 && vy_now_ns() < end) {
 		uint32_t k;
-		int n;
 
 		/* 3 at a time: commits cross the ring's end mid-batch */
 		while (tag < 40 &&
@@ -199,19 +217,9 @@ static void bulk_laps(enum vy_dev_transport_kind kind)
 			tag += k;
 		}
 		VY_CHECK(vy_dev_mk_flush(mk, &e) == 0);
-		n = vy_dev_mk_poll(mk, d, 16, &e);
-		VY_CHECK(n >= 0);
-		for (int i = 0; i < n && i < 16; i++) {
-			VY_CHECK(d[i].tag < 40);
-			VY_CHECK_EQ_U64(d[i].slot, d[i].tag % 8);
-			twice += seen[d[i].tag]++ != 0;
-		}
-		done += n;
+		take_laps(mk, seen, &twice, &done);
 	}
-	VY_CHECK_EQ_U64(done, 40);
-	VY_CHECK_EQ_U64(twice, 0);
-	VY_CHECK(vy_dev_mk_read_control(mk, 150, &v, &e) == 0);
-	VY_CHECK_EQ_U64(v, 40);
+	check_laps(mk, done, twice);
 	VY_CHECK(vy_dev_mk_stop(mk, 5000000000ull, &e) == 0);
 	vy_dev_mk_close(mk);
 }
