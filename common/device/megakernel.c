@@ -513,6 +513,19 @@ uint64_t vy_dev_mk_slot_tag(const struct vy_mk *mk, uint32_t slot)
 	return slot < mk->slots ? mk->tag[slot] : 0;
 }
 
+/*
+ * Ticket claim: a row's status is PUBLISHED from the moment it is staged.
+ * The kernel looks at a slot only once PUBLISH_HEAD covers it, and the
+ * head moves after the rows, so the status needs no pass of its own at
+ * publish time; written here, it shares the cache line the payload
+ * stores just brought in.
+ */
+static void stage_status(uint8_t *row)
+{
+	__atomic_store_n((uint32_t *)row, (uint32_t)VY_STATUS_PUBLISHED,
+			 __ATOMIC_RELAXED);
+}
+
 int vy_dev_mk_stage(struct vy_mk *mk, uint32_t slot, const uint32_t words[16],
 		uint64_t tag, struct vy_err *e)
 {
@@ -538,6 +551,8 @@ int vy_dev_mk_stage(struct vy_mk *mk, uint32_t slot, const uint32_t words[16],
 	for (int i = 1; i < 16; i++)
 		vy_set_word(ring + (size_t)slot * VY_SLOT_BYTES, i, words[i]);
 #endif
+	if (mk->ticket)
+		stage_status(ring + (size_t)slot * VY_SLOT_BYTES);
 	mk->state[slot] = SLOT_STAGED;
 	mk->tag[slot] = tag;
 	mk->is_lm[slot] = words[1] == VY_OP_LOAD_MISS;
@@ -561,6 +576,8 @@ uint32_t vy_dev_mk_reserve(struct vy_mk *mk, uint32_t n, uint8_t **rows)
 	first = bulk_first(mk);
 	if (n > mk->slots - first)
 		n = mk->slots - first;	/* contiguous: up to the ring's end */
+	if (n > VY_MK_RESERVE_MAX)
+		n = VY_MK_RESERVE_MAX;
 	for (k = 0; k < n && mk->state[first + k] == SLOT_FREE; k++)
 		;
 	if (k)
@@ -571,7 +588,7 @@ uint32_t vy_dev_mk_reserve(struct vy_mk *mk, uint32_t n, uint8_t **rows)
 int vy_dev_mk_commit(struct vy_mk *mk, uint32_t n, uint64_t tag0,
 		     struct vy_err *e)
 {
-	const uint8_t *ring = mk->t.b[VY_TB_RING].host;
+	uint8_t *ring = mk->t.b[VY_TB_RING].host;
 	uint32_t first;
 
 	if (mk->cfg.priority)
@@ -588,11 +605,14 @@ int vy_dev_mk_commit(struct vy_mk *mk, uint32_t n, uint64_t tag0,
 				       "slot %u is still in flight", first + i);
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t s = first + i;
+		uint8_t *row = ring + (size_t)s * VY_SLOT_BYTES;
 
 		mk->state[s] = SLOT_STAGED;
 		mk->tag[s] = tag0 + i;
-		mk->is_lm[s] = vy_word(ring + (size_t)s * VY_SLOT_BYTES,
-				       VY_SLOT_OPCODE_WORD) == VY_OP_LOAD_MISS;
+		mk->is_lm[s] = vy_word(row, VY_SLOT_OPCODE_WORD) ==
+			       VY_OP_LOAD_MISS;
+		if (mk->ticket)
+			stage_status(row);
 		mk->staged[mk->nstaged++] = s;
 	}
 	if (mk->ticket)

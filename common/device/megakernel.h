@@ -270,8 +270,11 @@ int vy_dev_mk_stage(struct vy_mk *mk, uint32_t slot, const uint32_t words[16],
  * Bulk staging: vy_dev_mk_reserve points *@rows at the host image of the
  * next slots (in ring order with the ticket claim, else from the round
  * robin cursor; 64-byte rows, slot after slot) and returns how many of
- * them, up to @n, are free and contiguous (0 while the next slot is in
- * flight).  The caller writes words 1..15 of each row in place,
+ * them, up to @n and at most VY_MK_RESERVE_MAX, are free and contiguous
+ * (0 while the next slot is in flight).  The cap keeps the rows a
+ * producer writes in cache for commit, which reads each row's opcode
+ * (and, with the ticket claim, sets its status).  The caller writes
+ * words 1..15 of each row in place,
  * little-endian (never word 0, the status), and then hands the first @n
  * of them over with vy_dev_mk_commit, tagged @tag0, @tag0 + 1, ...; they
  * go out with the next vy_dev_mk_flush (or vy_dev_mk_dispatch).  No copy of
@@ -280,6 +283,7 @@ int vy_dev_mk_stage(struct vy_mk *mk, uint32_t slot, const uint32_t words[16],
  * slots by priority) reserve returns 0 and commit fails (VY_E_INVAL);
  * commit of slots that are not free is VY_E_SLOT_NOT_PUBLISHABLE.
  */
+#define VY_MK_RESERVE_MAX 512u	/* rows per reserve: 32 KiB */
 uint32_t vy_dev_mk_reserve(struct vy_mk *mk, uint32_t n, uint8_t **rows);
 int vy_dev_mk_commit(struct vy_mk *mk, uint32_t n, uint64_t tag0,
 		     struct vy_err *e);

@@ -371,7 +371,6 @@ int vy_dev_transport_publish_rows(struct vy_dev_transport *t, uint32_t first,
 				  uint32_t n, struct vy_err *e)
 {
 	struct vy_dev_tbuf *b = &t->b[VY_TB_RING];
-	uint32_t *w = (uint32_t *)b->host;
 	size_t off = (size_t)first * VY_SLOT_BYTES;
 	uint64_t t0;
 	cl_int rc;
@@ -379,9 +378,6 @@ int vy_dev_transport_publish_rows(struct vy_dev_transport *t, uint32_t first,
 	if ((uint64_t)first + n > t->slots)
 		return vy_errf(e, VY_E_SLOT_OUT_OF_RANGE, NULL,
 			       "publish past the ring end");
-	for (uint32_t i = 0; i < n; i++)
-		__atomic_store_n(w + (size_t)(first + i) * VY_SLOT_WORDS,
-				 VY_STATUS_PUBLISHED, __ATOMIC_RELAXED);
 	if (t->kind == VY_TRANSPORT_SHARED || !n) {
 		__atomic_thread_fence(__ATOMIC_RELEASE);
 		return 0;

@@ -181,12 +181,13 @@ int vy_dev_transport_publish(struct vy_dev_transport *t, uint32_t first, uint32_
 			 struct vy_err *e);
 
 /*
- * Write ring slots [@first, @first + @n) whole, statuses PUBLISHED, in one
- * transfer (shared: stores, then a release fence): for the ticket claim,
- * whose kernel looks at a slot only once a later write of PUBLISH_HEAD
- * covers it, so the status needs no write of its own.  Words 1..15 are
- * already in the ring's host image.  Copy: non-blocking, flushed with the
- * write that follows on the same queue.
+ * Write ring slots [@first, @first + @n) whole in one transfer (shared: a
+ * release fence): for the ticket claim, whose kernel looks at a slot only
+ * once a later write of PUBLISH_HEAD covers it, so the status needs no
+ * write of its own.  All 16 words, the status PUBLISHED, are already in
+ * the ring's host image (the megakernel writes the status when it stages
+ * a slot).  Copy: non-blocking, flushed with the write that follows on
+ * the same queue.
  */
 int vy_dev_transport_publish_rows(struct vy_dev_transport *t, uint32_t first,
 				  uint32_t n, struct vy_err *e);
