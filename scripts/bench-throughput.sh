@@ -2,7 +2,8 @@
 # bench-throughput.sh - device throughput of the megakernel in one run
 # (docs/BENCHMARKS.md, "Throughput at scale"): REPS alternating runs of
 # vyre-bench-launch as built (ticket claim, completion by the RETIRED
-# counter, items staged in place) and of each baseline: the scanning claim
+# counter, items staged in place; batch by batch and with the ring kept
+# fed) and of each baseline: the scanning claim
 # (--scan-claim), a status read per look (--status-completion) and
 # item-by-item staging (--stage-per-item); and vyre-launch --synthetic on
 # a 256-slot and a 65536-slot ring.  Prints Markdown: medians over the
@@ -94,8 +95,8 @@ done
 echo
 # M items/s per variant (persistent, and relaunch staged the same way),
 # and the median of per-run persistent / relaunch ratios
-echo "| batch | variant | relaunch M items/s | persistent M items/s | persistent / relaunch (median of per-run ratios) | persistent, this / ticket |"
-echo "|---:|---|---:|---:|---:|---:|"
+echo "| batch | variant | relaunch M items/s | persistent M items/s | persistent / relaunch (median of per-run ratios) | persistent, this / ticket | ring kept fed M items/s | fed / relaunch (median of per-run ratios) |"
+echo "|---:|---|---:|---:|---:|---:|---:|---:|"
 for b in $(echo "$BATCHES" | tr ',' ' '); do
 	tk=$(grep '"claim":"ticket"' "$RAW" | grep "\"batch\":$b," |
 		while read -r l; do num persistent_items_per_s "$l"; done | median)
@@ -107,10 +108,19 @@ for b in $(echo "$BATCHES" | tr ',' ' '); do
 			awk -v a="$(num persistent_items_per_s "$l")" \
 				-v b="$(num relaunch_items_per_s "$l")" \
 				'BEGIN { print b ? a / b : 0 }'; done | median)
+		# the fed run (a build before it has none: "-")
+		fd=$(for l in $t; do num persistent_fed_items_per_s "$l"; done | median)
+		fr=$(for l in $t; do
+			a=$(num persistent_fed_items_per_s "$l")
+			[ -n "$a" ] && awk -v a="$a" \
+				-v b="$(num relaunch_items_per_s "$l")" \
+				'BEGIN { print b ? a / b : 0 }'; done | median)
 		awk -v b="$b" -v c="$claim" -v r="$rel" -v t="$tp" -v rr="$rr" \
-			-v k="$tk" 'BEGIN {
-			printf "| %s | %s | %.2f | %.2f | %.2f | %.2f |\n",
-			       b, c, r / 1e6, t / 1e6, rr, k ? t / k : 0 }'
+			-v k="$tk" -v fd="$fd" -v fr="$fr" 'BEGIN {
+			printf "| %s | %s | %.2f | %.2f | %.2f | %.2f | %s | %s |\n",
+			       b, c, r / 1e6, t / 1e6, rr, k ? t / k : 0,
+			       fd == "" ? "-" : sprintf("%.2f", fd / 1e6),
+			       fr == "" ? "-" : sprintf("%.2f", fr) }'
 	done
 done
 echo

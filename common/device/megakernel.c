@@ -52,6 +52,7 @@ struct vy_mk {
 	 */
 	int tk_count;
 	uint32_t rt_base, done_freed, rt_last;
+	uint64_t rt_ticket;		/* published before that look */
 	uint64_t rt_moved;		/* when RETIRED last moved (ns) */
 	uint64_t pub_base;
 	int tk_scan;
@@ -424,6 +425,7 @@ int vy_dev_mk_start(struct vy_mk *mk, struct vy_err *e)
 	mk->rt_base = vy_word(mk->t.b[VY_TB_CONTROL].host, VY_CTL_RETIRED);
 	mk->rt_last = mk->rt_base;
 	mk->pub_base = mk->published_total;
+	mk->rt_ticket = mk->published_total;
 	mk->done_freed = 0;
 	mk->rt_moved = vy_now_ns();
 	mk->tk_scan = 0;
@@ -908,27 +910,49 @@ static int finish_all(struct vy_mk *mk, uint64_t ticket,
  * everything so pays one status read at most; one that keeps the ring
  * full gets slots back a quarter ring at a time.
  */
+/* Has a quarter ring retired (as RETIRED last read said) unfreed? */
+static int tk_behind(const struct vy_mk *mk)
+{
+	int32_t unfreed = (int32_t)(mk->rt_last - mk->rt_base - mk->done_freed);
+	uint32_t quarter = mk->slots / 4u;
+
+	return unfreed > 0 && (uint32_t)unfreed >= (quarter ? quarter : 1u);
+}
+
 static int tk_counters(struct vy_mk *mk, uint32_t w, uint64_t ticket,
 		       struct vy_dev_mk_done *out, size_t max)
 {
 	uint32_t rt = w - mk->rt_base;
-	int32_t unfreed = (int32_t)(rt - mk->done_freed);
-	uint32_t quarter = mk->slots / 4u;
 	uint64_t now = vy_now_ns();
 
 	mk->st.counter_looks++;
+	mk->rt_ticket = ticket;
 	if (rt == (uint32_t)(ticket - mk->pub_base))
 		return finish_all(mk, ticket, out, max);
 	if (w != mk->rt_last) {
 		mk->rt_last = w;
 		mk->rt_moved = now;
 	}
-	if ((unfreed > 0 && (uint32_t)unfreed >= (quarter ? quarter : 1u)) ||
-	    now - mk->rt_moved >= TK_STILL_NS) {
+	if (tk_behind(mk) || now - mk->rt_moved >= TK_STILL_NS) {
 		mk->tk_scan = 1;
 		mk->rt_moved = now;
 	}
 	return 0;
+}
+
+/*
+ * After a look that read statuses: while the host keeps publishing (so
+ * RETIRED will not equal what was published) and what RETIRED last said
+ * is still a quarter ring ahead of what the host freed, the next look
+ * reads statuses again rather than the counter, which would only say so
+ * again: a host that keeps the ring full frees a span per look, not
+ * every other.  A host that only waits looks at the counter next, which
+ * frees everything at once when all is DONE.
+ */
+static void tk_scanned(struct vy_mk *mk)
+{
+	mk->tk_scan = mk->tk_count && mk->published_total > mk->rt_ticket &&
+		      tk_behind(mk);
 }
 
 /*
@@ -963,13 +987,11 @@ static int collect(struct vy_mk *mk, struct vy_dev_mk_done *out, size_t max,
 		   struct vy_err *e)
 {
 	uint32_t lo, hi;
-	int err;
+	int err, k;
 
 	if (!inflight_span(mk, &lo, &hi))
 		return 0;
 	if (mk->tk_count && !mk->tk_scan) {
-		int k;
-
 		err = vy_dev_transport_read_word(&mk->t, VY_TB_CONTROL,
 						 VY_CTL_RETIRED, mk->stbuf, e);
 		if (err)
@@ -988,8 +1010,10 @@ static int collect(struct vy_mk *mk, struct vy_dev_mk_done *out, size_t max,
 	/* a once launch queued before the read has finished too */
 	kernel_time(mk, 0);
 	/* a blocking read shows every publish queued before it */
-	return finish_slots(mk, lo, hi - lo + 1, mk->published_total,
-			    mk->stbuf, out, max);
+	k = finish_slots(mk, lo, hi - lo + 1, mk->published_total, mk->stbuf,
+			 out, max);
+	tk_scanned(mk);
+	return k;
 }
 
 /*
@@ -1061,7 +1085,9 @@ static int observe(struct vy_mk *mk, struct vy_dev_mk_done *out, size_t max,
 		return r;
 	if (words)
 		return tk_counters(mk, mk->stbuf[0], ticket, out, max);
-	return finish_slots(mk, first, n, ticket, mk->stbuf, out, max);
+	r = finish_slots(mk, first, n, ticket, mk->stbuf, out, max);
+	tk_scanned(mk);
+	return r;
 }
 
 int vy_dev_mk_poll(struct vy_mk *mk, struct vy_dev_mk_done *out, size_t max,

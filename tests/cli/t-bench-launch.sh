@@ -17,7 +17,15 @@ for v in "" --scan-claim --status-completion --stage-per-item; do
 	check "$name: two throughput points" "$(jq -s '[.[] | select(.batch)] | length' "$OUT")" = 2
 	check "$name: persistent items/s is a positive number" \
 		"$(jq -s '[.[] | select(.batch) | .persistent_items_per_s > 0] | all' "$OUT")" = true
+	check "$name: the ring kept fed runs too" \
+		"$(jq -s '[.[] | select(.batch) | .persistent_fed_items_per_s > 0] | all' "$OUT")" = true
 done
+# the fed run with batches that do not divide the items, and one of a
+# single item: every item still runs once (the word is checked)
+expect_rc "ring kept fed, uneven batches" 0 vyre-bench-launch -d cpu -j \
+	--latency-items 5 --throughput-items 2500 --batches 1,7,3000
+check "ring kept fed: three points" \
+	"$(jq -s '[.[] | select(.persistent_fed_items_per_s > 0)] | length' "$OUT")" = 3
 # the ticket claim sees completion by counter; the baseline does not
 run sh -c "$B --batches 1000 --breakdown 2>&1 >/dev/null"
 contains "--breakdown counts counter looks" "$OUT" "counter looks"

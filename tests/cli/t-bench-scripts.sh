@@ -24,6 +24,8 @@ for v in ticket status peritem scan; do
 	contains "bench-throughput.sh: a row for $v" "$OUT" "| 64 | $v |"
 done
 contains "bench-throughput.sh: vyre-launch rows" "$OUT" "--ring-slots 65536"
+check "bench-throughput.sh: the fed column has figures" \
+	-z "$(grep '^| 64 | ticket |' "$OUT" | awk -F'|' '$8 + 0 <= 0')"
 run env DEVICE=cpu REPS=1 CHUNK=1M OUTDIR="$T/bs" sh scripts/bench-stream.sh "$T" 2 2
 check "bench-stream.sh runs" "$RC" = 0
 for m in hot-inline hot-async direct; do
