@@ -601,22 +601,31 @@ int vy_dev_mk_commit(struct vy_mk *mk, uint32_t n, uint64_t tag0,
 		return vy_errf(e, VY_E_SLOT_NOT_PUBLISHABLE, NULL,
 			       "%u slots from slot %u pass the ring's end", n,
 			       first);
+	/*
+	 * Per-slot arrays through locals: a store through the uint8_t state
+	 * array may alias anything, so mk's fields would be reloaded per slot.
+	 */
+	uint8_t *state = mk->state;
+	uint64_t *tag = mk->tag;
+	uint32_t *is_lm = mk->is_lm, *staged = mk->staged + mk->nstaged;
+	int ticket = mk->ticket;
+
 	for (uint32_t i = 0; i < n; i++)
-		if (mk->state[first + i] != SLOT_FREE)
+		if (state[first + i] != SLOT_FREE)
 			return vy_errf(e, VY_E_SLOT_NOT_PUBLISHABLE, NULL,
 				       "slot %u is still in flight", first + i);
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t s = first + i;
 		uint8_t *row = ring + (size_t)s * VY_SLOT_BYTES;
 
-		mk->state[s] = SLOT_STAGED;
-		mk->tag[s] = tag0 + i;
-		mk->is_lm[s] = vy_word(row, VY_SLOT_OPCODE_WORD) ==
-			       VY_OP_LOAD_MISS;
-		if (mk->ticket)
+		state[s] = SLOT_STAGED;
+		tag[s] = tag0 + i;
+		is_lm[s] = vy_word(row, VY_SLOT_OPCODE_WORD) == VY_OP_LOAD_MISS;
+		if (ticket)
 			stage_status(row);
-		mk->staged[mk->nstaged++] = s;
+		staged[i] = s;
 	}
+	mk->nstaged += n;
 	if (mk->ticket)
 		mk->tk_next += n;
 	else
@@ -679,15 +688,23 @@ int vy_dev_mk_flush(struct vy_mk *mk, struct vy_err *e)
 	while (i < mk->nstaged) {
 		uint32_t j = i + 1;
 
-		while (j < mk->nstaged && mk->staged[j] == mk->staged[j - 1] + 1)
-			j++;
-		if (mk->ticket)
+		if (mk->ticket) {
+			/*
+			 * ring order from the first: one run to the ring's end,
+			 * a second from slot 0 (nstaged <= slots)
+			 */
+			j = mk->slots - mk->staged[i];
+			j = i + (j < mk->nstaged - i ? j : mk->nstaged - i);
 			err = vy_dev_transport_publish_rows(&mk->t,
 							    mk->staged[i],
 							    j - i, e);
-		else
+		} else {
+			while (j < mk->nstaged &&
+			       mk->staged[j] == mk->staged[j - 1] + 1)
+				j++;
 			err = vy_dev_transport_publish(&mk->t, mk->staged[i],
 						       j - i, e);
+		}
 		if (err)
 			return err;
 		i = j;
@@ -706,14 +723,24 @@ int vy_dev_mk_flush(struct vy_mk *mk, struct vy_err *e)
 	t1 = vy_now_ns();
 	t0 = t1 - t0;
 	mk->t_publish = t1;
-	for (i = 0; i < mk->nstaged; i++) {
-		uint32_t s = mk->staged[i];
+	{
+		/* locals: see vy_dev_mk_commit */
+		const uint32_t *staged = mk->staged, *is_lm = mk->is_lm;
+		uint8_t *state = mk->state;
+		uint64_t *t_pub = mk->t_pub, *pubseq = mk->pubseq;
+		uint64_t q = mk->published_total;
+		uint32_t lm = 0, ns = mk->nstaged;
 
-		mk->state[s] = SLOT_INFLIGHT;
-		/* one clock read per flush: they all went out together */
-		mk->t_pub[s] = t1;
-		mk->pubseq[s] = mk->published_total + i;
-		mk->lm_inflight += mk->is_lm[s];
+		for (i = 0; i < ns; i++) {
+			uint32_t s = staged[i];
+
+			state[s] = SLOT_INFLIGHT;
+			/* one clock read per flush: they all went out together */
+			t_pub[s] = t1;
+			pubseq[s] = q + i;
+			lm += is_lm[s];
+		}
+		mk->lm_inflight += lm;
 	}
 	mk->ninflight += mk->nstaged;
 	mk->published_total += mk->nstaged;
@@ -881,21 +908,39 @@ static int finish_all(struct vy_mk *mk, uint64_t ticket,
 {
 	uint32_t *ring = (uint32_t *)mk->t.b[VY_TB_RING].host;
 	uint64_t now = vy_now_ns();
-	int k = 0;
+	int k = 0, copy = mk->t.kind == VY_TRANSPORT_COPY;
+
+	/* free_slot's work for a run of DONE slots, through locals */
+	uint8_t *state = mk->state;
+	const uint64_t *pubseq = mk->pubseq, *tag = mk->tag, *t_pub = mk->t_pub;
+	const uint32_t *is_lm = mk->is_lm;
+	uint64_t end = ticket < mk->tk_pub ? ticket : mk->tk_pub;
+	uint32_t slots = mk->slots, lm = 0;
+	uint32_t s = (uint32_t)(mk->tk_tail % slots);
 
 	mk->st.counter_frees++;
-	for (uint64_t q = mk->tk_tail; q < ticket && q < mk->tk_pub; q++) {
-		uint32_t s = (uint32_t)(q % mk->slots);
-
-		if (mk->state[s] != SLOT_INFLIGHT || mk->pubseq[s] != q)
+	for (uint64_t q = mk->tk_tail; q < end;
+	     q++, s = s + 1 == slots ? 0 : s + 1) {
+		if (state[s] != SLOT_INFLIGHT || pubseq[s] != q)
 			continue;
 		/* copy: the host image shows what a status read would */
-		if (mk->t.kind == VY_TRANSPORT_COPY)
+		if (copy)
 			ring[(size_t)s * VY_SLOT_WORDS] = VY_STATUS_DONE;
-		free_slot(mk, s, VY_STATUS_DONE, now,
-			  out && (size_t)k < max ? &out[k] : NULL);
+		state[s] = SLOT_FREE;
+		lm += is_lm[s];
+		if (out && (size_t)k < max) {
+			out[k].tag = tag[s];
+			out[k].slot = s;
+			out[k].status = VY_STATUS_DONE;
+			out[k].latency_ns = now - t_pub[s];
+			out[k].done_ns = now;
+		}
 		k++;
 	}
+	mk->ninflight -= (uint32_t)k;
+	mk->lm_inflight -= lm;
+	mk->st.completed += (uint64_t)k;
+	mk->done_freed += (uint32_t)k;
 	if (ticket > mk->tk_tail)
 		mk->tk_tail = ticket < mk->tk_pub ? ticket : mk->tk_pub;
 	return k;
