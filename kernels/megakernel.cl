@@ -80,7 +80,7 @@ static int in_range(ulong idx, ulong n, uint words)
  */
 static int vy_claim_words(const struct vy_bufs *b, ulong idx, ulong n)
 {
-	return b->ticket && idx <= (ulong)VY_CTL_RETIRED &&
+	return b->ticket && idx <= (ulong)VY_CTL_DONE_TAIL &&
 	       idx + n > (ulong)VY_CTL_PUBLISH_HEAD;
 }
 
@@ -463,6 +463,7 @@ static uint vy_scan_priority(const struct vy_bufs *b, gvu *ring, uint nslots,
  */
 struct vy_tk_local {
 	uint base, k, stop, done, fault;
+	uint dt, dn, dm;	/* DONE_TAIL seen, tickets to look at, first not DONE */
 	uint metric[VY_OP_METRIC_LIMIT];
 };
 
@@ -471,13 +472,30 @@ static uint vy_tk_wrap(uint nslots)
 	return 0xFFFFFFFFu / nslots * nslots;
 }
 
-/* Lane 0: take the group's run of published tickets; returns its length. */
+/*
+ * Lane 0: take the group's run of published tickets; returns its length.
+ * Also the DONE_TAIL window (*dt, *dn): the claimed tickets from DONE_TAIL
+ * on, at most VY_TICKET_CLAIM_MAX per lane, that this iteration's lanes
+ * look at (vy_tk_done_look).
+ */
 static uint vy_tk_take(gvu *c, uint nslots, uint groups, uint wgsize,
-		       uint *base)
+		       uint *base, uint *dt, uint *dn)
 {
 	uint wrap = vy_tk_wrap(nslots);
-	uint t = c[VY_CTL_CLAIM_TAIL], h, avail, k, nt;
+	uint d = c[VY_CTL_DONE_TAIL];
+	uint t, h, avail, k, nt;
 
+	/* DONE_TAIL, then the tail: the window is all claimed tickets */
+	read_mem_fence(CLK_GLOBAL_MEM_FENCE);
+	t = c[VY_CTL_CLAIM_TAIL];
+	*dn = 0u;
+	if (d < wrap && t < wrap) {
+		*dt = d;
+		*dn = min(t >= d ? t - d : t + (wrap - d),
+			  (uint)VY_TICKET_CLAIM_MAX * wgsize);
+		if (*dn > nslots)
+			*dn = 0u;	/* not a state the host writes */
+	}
 	/* tail first: the head read after it is never behind it */
 	read_mem_fence(CLK_GLOBAL_MEM_FENCE);
 	h = c[VY_CTL_PUBLISH_HEAD];
@@ -507,6 +525,32 @@ static uint vy_tk_slot(uint s0, uint i, uint nslots)
 	return s0 + i >= nslots ? s0 + i - nslots : s0 + i;
 }
 
+/*
+ * This lane's share of the DONE_TAIL window: tickets dt + lid * C to
+ * dt + lid * C + C - 1 (C = VY_TICKET_CLAIM_MAX); the offset of the first
+ * whose status is not DONE goes to l->dm (a minimum over the group).  A
+ * ticket below CLAIM_TAIL was published before it was claimed, so its
+ * slot shows this lap's status or a later lap's, never an earlier one's:
+ * DONE there means the ticket ended DONE (a later lap exists only once
+ * the host freed it).  A FAULT or a slot left published stops the window:
+ * those the host frees by reading statuses.
+ */
+static void vy_tk_done_look(gvu *ring, uint nslots, uint lid,
+			    __local struct vy_tk_local *l)
+{
+	uint dn = l->dn, first = lid * (uint)VY_TICKET_CLAIM_MAX;
+	uint s0 = l->dt % nslots;
+
+	for (uint i = first; i < dn && i < first + (uint)VY_TICKET_CLAIM_MAX;
+	     i++) {
+		if (ring[(ulong)vy_tk_slot(s0, i, nslots) * VY_SLOT_WORDS] !=
+		    VY_STATUS_DONE) {
+			atomic_min(&l->dm, i);
+			break;
+		}
+	}
+}
+
 static void vy_ticket_loop(const struct vy_bufs *b, gvu *ring, uint nslots,
 			   uint max_iters, uint idle_max,
 			   __local struct vy_tk_local *l)
@@ -527,14 +571,18 @@ static void vy_ticket_loop(const struct vy_bufs *b, gvu *ring, uint nslots,
 		uint base, k, stop, s0, mine = 0, st[VY_TICKET_CLAIM_MAX], j = 0;
 
 		if (lid == 0u) {
-			uint b0 = 0u;
+			uint b0 = 0u, dt = 0u, dn = 0u;
 
 			l->stop = c[VY_CTL_SHUTDOWN] != 0u;
 			l->k = l->stop ? 0u :
-				 vy_tk_take(c, nslots, groups, wgsize, &b0);
+				 vy_tk_take(c, nslots, groups, wgsize, &b0,
+					    &dt, &dn);
 			l->base = b0;
 			l->done = 0u;
 			l->fault = 0u;
+			l->dt = dt;
+			l->dn = dn;
+			l->dm = dn;
 		}
 		barrier(CLK_LOCAL_MEM_FENCE);
 		base = l->base;
@@ -565,6 +613,7 @@ static void vy_ticket_loop(const struct vy_bufs *b, gvu *ring, uint nslots,
 		}
 		if (mine)
 			atomic_add(&l->done, mine);
+		vy_tk_done_look(ring, nslots, lid, l);
 		barrier(CLK_LOCAL_MEM_FENCE);
 		if (k) {
 			for (uint i = lid; i < VY_OP_METRIC_LIMIT; i += wgsize) {
@@ -584,6 +633,17 @@ static void vy_ticket_loop(const struct vy_bufs *b, gvu *ring, uint nslots,
 					atomic_add(&c[VY_CTL_DONE_COUNT],
 						   l->done);
 			}
+		}
+		/*
+		 * DONE_TAIL past the window's leading DONE tickets; a group
+		 * that lost the race leaves it to the winner.
+		 */
+		if (lid == 0u && l->dm) {
+			uint wrap = vy_tk_wrap(nslots), dt = l->dt;
+
+			atomic_cmpxchg(&c[VY_CTL_DONE_TAIL], dt,
+				       l->dm >= wrap - dt ? l->dm - (wrap - dt) :
+							    dt + l->dm);
 		}
 		/* DONE_COUNT moves before any of the run's final statuses */
 		barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE);

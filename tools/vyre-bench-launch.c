@@ -277,7 +277,7 @@ static int bench_throughput(const struct bopts *o, int persistent,
 		*ips = (double)(rounds * batch) * 1e9 / (double)(ns ? ns : 1);
 		if (o->breakdown)
 			fprintf(stderr,
-				"%s batch %u: %.1f us staging, %.1f us waiting for completion, %.1f commands, %.1f status reads, %.1f counter looks, %.2f freed by counter, %.1f us publishing, %.1f us queuing reads, %.1f us in the once kernel (device) per batch\n",
+				"%s batch %u: %.1f us staging, %.1f us waiting for completion, %.1f commands, %.1f status reads, %.1f counter looks, %.2f freed by counter, %.2f freed by DONE_TAIL, %.1f us publishing, %.1f us queuing reads, %.1f us in the once kernel (device) per batch\n",
 				persistent ? "persistent" : "relaunch", batch,
 				(double)stage_ns / 1e3 / rounds,
 				(double)drain_ns / 1e3 / rounds,
@@ -287,6 +287,8 @@ static int bench_throughput(const struct bopts *o, int persistent,
 				(double)(s1.counter_looks - s0.counter_looks) /
 					rounds,
 				(double)(s1.counter_frees - s0.counter_frees) /
+					rounds,
+				(double)(s1.tail_frees - s0.tail_frees) /
 					rounds,
 				(double)(s1.publish_ns - s0.publish_ns) / 1e3 /
 					rounds,
@@ -345,6 +347,7 @@ static int bench_fed(const struct bopts *o, uint32_t batch, double *ips,
 {
 	struct vy_mk *mk;
 	struct vy_rep_work src;
+	struct vy_dev_mk_stats s0, s1;
 	uint64_t tag = 0, dl = vy_now_ns() + (uint64_t)(o->timeout_s * 1e9);
 	uint64_t rounds = o->throughput_items / batch, total, left, t0, last = 0;
 	uint64_t slots64 = (uint64_t)batch * FED_RINGS;
@@ -373,6 +376,7 @@ static int bench_fed(const struct bopts *o, uint32_t batch, double *ips,
 	if (!err)
 		err = drain(mk, dl, &last, e);
 	left = total;
+	vy_dev_mk_get_stats(mk, &s0);
 	t0 = vy_now_ns();
 	while (!err && (left || vy_dev_mk_inflight(mk))) {
 		uint32_t want = left < batch ? (uint32_t)left : batch;
@@ -407,6 +411,21 @@ static int bench_fed(const struct bopts *o, uint32_t batch, double *ips,
 		uint64_t ns = vy_now_ns() - t0;
 
 		*ips = (double)total * 1e9 / (double)(ns ? ns : 1);
+		if (o->breakdown) {
+			double nb = (double)total / batch;
+
+			vy_dev_mk_get_stats(mk, &s1);
+			fprintf(stderr,
+				"fed batch %u: %.1f commands, %.1f status reads, %.1f counter looks, %.2f freed by counter, %.2f freed by DONE_TAIL per batch\n",
+				batch,
+				(double)(s1.t.commands - s0.t.commands) / nb,
+				(double)(s1.status_reads - s0.status_reads) / nb,
+				(double)(s1.counter_looks - s0.counter_looks) /
+					nb,
+				(double)(s1.counter_frees - s0.counter_frees) /
+					nb,
+				(double)(s1.tail_frees - s0.tail_frees) / nb);
+		}
 		err = check_word(mk, tag, e);
 	}
 	if (!err)

@@ -918,7 +918,6 @@ static int finish_all(struct vy_mk *mk, uint64_t ticket,
 	uint32_t slots = mk->slots, lm = 0;
 	uint32_t s = (uint32_t)(mk->tk_tail % slots);
 
-	mk->st.counter_frees++;
 	for (uint64_t q = mk->tk_tail; q < end;
 	     q++, s = s + 1 == slots ? 0 : s + 1) {
 		if (state[s] != SLOT_INFLIGHT || pubseq[s] != q)
@@ -964,16 +963,49 @@ static int tk_behind(const struct vy_mk *mk)
 	return unfreed > 0 && (uint32_t)unfreed >= (quarter ? quarter : 1u);
 }
 
-static int tk_counters(struct vy_mk *mk, uint32_t w, uint64_t ticket,
-		       struct vy_dev_mk_done *out, size_t max)
+/*
+ * DONE_TAIL @d (device ticket, modulo the claim's wrap) as a host ticket,
+ * when it is past the oldest ticket in flight; else 0.  A host that freed
+ * beyond it by reading statuses is ahead of it: nothing to do then.
+ */
+static uint64_t tk_done_tail(const struct vy_mk *mk, uint32_t d)
+{
+	uint32_t wrap = 0xFFFFFFFFu / mk->slots * mk->slots;
+	uint32_t t = (uint32_t)(mk->tk_tail % wrap), dist;
+
+	if (d >= wrap)
+		return 0;
+	dist = d >= t ? d - t : d + (wrap - t);
+	if (!dist || dist > mk->tk_pub - mk->tk_tail)
+		return 0;
+	return mk->tk_tail + dist;
+}
+
+/*
+ * A look at RETIRED @w and DONE_TAIL @d, read after everything published
+ * before @ticket.  RETIRED equal to all of it: free it all.  Else free
+ * what DONE_TAIL covers (every ticket below it ended DONE), which keeps a
+ * ring that the host keeps full flowing without status reads.
+ */
+static int tk_counters(struct vy_mk *mk, uint32_t w, uint32_t d,
+		       uint64_t ticket, struct vy_dev_mk_done *out,
+		       size_t max)
 {
 	uint32_t rt = w - mk->rt_base;
-	uint64_t now = vy_now_ns();
+	uint64_t now = vy_now_ns(), dt;
+	int k = 0;
 
 	mk->st.counter_looks++;
 	mk->rt_ticket = ticket;
-	if (rt == (uint32_t)(ticket - mk->pub_base))
+	if (rt == (uint32_t)(ticket - mk->pub_base)) {
+		mk->st.counter_frees++;
 		return finish_all(mk, ticket, out, max);
+	}
+	dt = tk_done_tail(mk, d);
+	if (dt) {
+		mk->st.tail_frees++;
+		k = finish_all(mk, dt, out, max);
+	}
 	if (w != mk->rt_last) {
 		mk->rt_last = w;
 		mk->rt_moved = now;
@@ -982,6 +1014,22 @@ static int tk_counters(struct vy_mk *mk, uint32_t w, uint64_t ticket,
 		mk->tk_scan = 1;
 		mk->rt_moved = now;
 	}
+	return k;
+}
+
+/* RETIRED and DONE_TAIL (control words 144, 145) into @w[2]: one read. */
+static int tk_read_counters(struct vy_mk *mk, uint32_t w[2], struct vy_err *e)
+{
+	const uint32_t *c = (const uint32_t *)mk->t.b[VY_TB_CONTROL].host;
+	int err = 0;
+
+	if (mk->t.kind == VY_TRANSPORT_COPY)
+		err = vy_dev_transport_pull(&mk->t, VY_TB_CONTROL,
+					    VY_CTL_RETIRED * 4u, 8, e);
+	if (err)
+		return err;
+	w[0] = __atomic_load_n(&c[VY_CTL_RETIRED], __ATOMIC_ACQUIRE);
+	w[1] = __atomic_load_n(&c[VY_CTL_DONE_TAIL], __ATOMIC_ACQUIRE);
 	return 0;
 }
 
@@ -1037,12 +1085,11 @@ static int collect(struct vy_mk *mk, struct vy_dev_mk_done *out, size_t max,
 	if (!inflight_span(mk, &lo, &hi))
 		return 0;
 	if (mk->tk_count && !mk->tk_scan) {
-		err = vy_dev_transport_read_word(&mk->t, VY_TB_CONTROL,
-						 VY_CTL_RETIRED, mk->stbuf, e);
+		err = tk_read_counters(mk, mk->stbuf, e);
 		if (err)
 			return err;
-		k = tk_counters(mk, mk->stbuf[0], mk->published_total, out,
-				max);
+		k = tk_counters(mk, mk->stbuf[0], mk->stbuf[1],
+				mk->published_total, out, max);
 		if (k || !mk->tk_scan)
 			return k;
 	}
@@ -1091,7 +1138,7 @@ static int observe_pump(struct vy_mk *mk, struct vy_err *e)
 		if (mk->tk_count && !mk->tk_scan &&
 		    mk->tk_pub - mk->tk_tail > mk->t.obs_linear) {
 			r = vy_dev_transport_observe_words(
-				&mk->t, VY_CTL_RETIRED, 1, mk->published_total,
+				&mk->t, VY_CTL_RETIRED, 2, mk->published_total,
 				e);
 		} else {
 			if (mk->tk_count)
@@ -1129,7 +1176,8 @@ static int observe(struct vy_mk *mk, struct vy_dev_mk_done *out, size_t max,
 	if (r <= 0)
 		return r;
 	if (words)
-		return tk_counters(mk, mk->stbuf[0], ticket, out, max);
+		return tk_counters(mk, mk->stbuf[0], mk->stbuf[1], ticket, out,
+				   max);
 	r = finish_slots(mk, first, n, ticket, mk->stbuf, out, max);
 	tk_scanned(mk);
 	return r;

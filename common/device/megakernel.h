@@ -159,6 +159,8 @@ struct vy_dev_mk_stats {
 	uint64_t polls, status_reads;
 	uint64_t counter_looks;		/* ticket: counter words examined */
 	uint64_t counter_frees;		/* ticket: looks that freed all */
+	uint64_t tail_frees;		/* ticket: looks that freed up to
+					   DONE_TAIL (word 145) */
 	uint64_t kernel_ns, kernels_timed;	/* kernel_timing: device time
 						   of once launches */
 	uint64_t io_served, io_errors;

@@ -29,6 +29,8 @@ check "ring kept fed: three points" \
 # the ticket claim sees completion by counter; the baseline does not
 run sh -c "$B --batches 1000 --breakdown 2>&1 >/dev/null"
 contains "--breakdown counts counter looks" "$OUT" "counter looks"
+contains "--breakdown counts DONE_TAIL frees" "$OUT" "freed by DONE_TAIL"
+contains "--breakdown: the fed run's line" "$OUT" "fed batch 1000:"
 check "default: looks at RETIRED" -n "$(grep '^persistent batch' "$OUT" | grep -v ' 0.0 counter looks')"
 run sh -c "$B --batches 1000 --status-completion --breakdown 2>&1 >/dev/null"
 check "--status-completion: no counter looks" -n "$(grep '^persistent batch' "$OUT" | grep ' 0.0 counter looks')"

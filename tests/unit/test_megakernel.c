@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <string.h>
+#include <time.h>
 
 #include "harness.h"
 #include "device/megakernel.h"
@@ -178,6 +179,27 @@ VY_TEST(megakernel_ticket_claim_laps)
 	ticket_laps(VY_TRANSPORT_COPY);
 }
 
+/* Read DONE_TAIL until it is @want (10 s at most); returns the last. */
+static uint32_t wait_done_tail(struct vy_mk *mk, uint32_t want)
+{
+	uint64_t end = vy_now_ns() + 10000000000ull;
+	struct vy_err e;
+	uint32_t v = 0;
+
+	do
+		if (vy_dev_mk_read_control(mk, VY_CTL_DONE_TAIL, &v, &e))
+			return ~want;
+	while (v != want && vy_now_ns() < end);
+	return v;
+}
+
+static void nap_ms(long ms)
+{
+	struct timespec ts = { 0, ms * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
 /*
  * A host that publishes a batch and only waits: the batch is freed by a
  * look at RETIRED (one counter free), with at most one status read of
@@ -222,6 +244,8 @@ static void counter_waited(enum vy_dev_transport_kind kind)
 	vy_dev_mk_get_stats(mk, &st);
 	VY_CHECK_EQ_U64(st.counter_frees, 1);
 	VY_CHECK(st.status_reads <= 1);
+	/* idle work-groups bring DONE_TAIL up to the last ticket */
+	VY_CHECK_EQ_U64(wait_done_tail(mk, 8), 8);
 	VY_CHECK(vy_dev_mk_stop(mk, 5000000000ull, &e) == 0);
 	vy_dev_mk_close(mk);
 }
@@ -230,6 +254,56 @@ VY_TEST(megakernel_counter_frees_waited)
 {
 	counter_waited(VY_TRANSPORT_SHARED);
 	counter_waited(VY_TRANSPORT_COPY);
+}
+
+/*
+ * DONE_TAIL (word 145): a batch whose last slot may not run (tenant 1 has
+ * no mask) never has RETIRED equal to what was published; DONE_TAIL stops
+ * at that slot, and one look at the counters frees the 7 before it, with
+ * no status read.  The eighth stays in flight.
+ */
+VY_TEST(megakernel_done_tail_frees)
+{
+	struct vy_dev_mk_params p = { 0 };
+	struct vy_dev_mk_done d[8];
+	struct vy_dev_mk_stats st;
+	struct vy_mk *mk;
+	struct vy_err e;
+	uint32_t w[16] = { 0 }, v = 0;
+	int n;
+
+	p.workgroup_size = 4;
+	p.transport = VY_TRANSPORT_SHARED;
+	mk = start_8(&p);
+	if (!mk)
+		return;
+	w[1] = VY_OP_ATOMIC_ADD;
+	w[4] = 1;
+	w[5] = 150;
+	for (uint32_t s = 0; s < 8; s++) {
+		w[2] = s == 7;		/* the last: tenant 1 */
+		VY_CHECK(vy_dev_mk_stage(mk, s, w, s, &e) == 0);
+	}
+	VY_CHECK(vy_dev_mk_flush(mk, &e) == 0);
+	VY_CHECK_EQ_U64(wait_done_tail(mk, 7), 7);
+	n = vy_dev_mk_poll(mk, d, 8, &e);
+	VY_CHECK_EQ_U64(n, 7);
+	for (int i = 0; i < n && i < 8; i++) {
+		VY_CHECK_EQ_U64(d[i].tag, (uint64_t)i);
+		VY_CHECK_EQ_U64(d[i].status, VY_STATUS_DONE);
+	}
+	vy_dev_mk_get_stats(mk, &st);
+	VY_CHECK_EQ_U64(st.tail_frees, 1);
+	VY_CHECK_EQ_U64(st.status_reads, 0);
+	VY_CHECK_EQ_U64(vy_dev_mk_inflight(mk), 1);
+	VY_CHECK(vy_dev_mk_read_control(mk, VY_CTL_RETIRED, &v, &e) == 0);
+	VY_CHECK_EQ_U64(v, 7);
+	/* it does not pass the slot left published */
+	nap_ms(20);
+	VY_CHECK(vy_dev_mk_read_control(mk, VY_CTL_DONE_TAIL, &v, &e) == 0);
+	VY_CHECK_EQ_U64(v, 7);
+	VY_CHECK(vy_dev_mk_stop(mk, 5000000000ull, &e) == 0);
+	vy_dev_mk_close(mk);
 }
 
 /*
@@ -298,7 +372,7 @@ static void counter_fault(enum vy_dev_transport_kind kind)
 	struct vy_mk *mk;
 	struct vy_dev_mk_done d[8];
 	struct vy_err e;
-	uint32_t w[16] = { 0 };
+	uint32_t w[16] = { 0 }, v = 0;
 	uint64_t end;
 	int done = 0, faults = 0;
 
@@ -327,6 +401,11 @@ static void counter_fault(enum vy_dev_transport_kind kind)
 	}
 	VY_CHECK_EQ_U64(done, 2);
 	VY_CHECK_EQ_U64(faults, 1);
+	/* DONE_TAIL passes ticket 0 (DONE) and stops at 1 (FAULT) */
+	VY_CHECK_EQ_U64(wait_done_tail(mk, 1), 1);
+	nap_ms(20);
+	VY_CHECK(vy_dev_mk_read_control(mk, VY_CTL_DONE_TAIL, &v, &e) == 0);
+	VY_CHECK_EQ_U64(v, 1);
 	VY_CHECK(vy_dev_mk_stop(mk, 5000000000ull, &e) == 0);
 	vy_dev_mk_close(mk);
 }
@@ -338,7 +417,7 @@ VY_TEST(megakernel_counter_completion_fault)
 }
 
 /*
- * The ticket claim's words 142-144 are its own: a work item that would
+ * The ticket claim's words 142-145 are its own: a work item that would
  * store or add into them faults, and the claim still counts right.
  */
 VY_TEST(megakernel_ticket_words_guarded)
@@ -367,11 +446,13 @@ VY_TEST(megakernel_ticket_words_guarded)
 	w[5] = 141;
 	w[6] = 2;
 	VY_CHECK(vy_dev_mk_stage(mk, 2, w, 2, &e) == 0);
-	w[1] = VY_OP_ATOMIC_ADD;	/* beside them: allowed */
+	w[1] = VY_OP_ATOMIC_ADD;
 	w[4] = 1;
-	w[5] = VY_CTL_RETIRED + 1;
+	w[5] = VY_CTL_DONE_TAIL;
 	w[6] = 0;
 	VY_CHECK(vy_dev_mk_stage(mk, 3, w, 3, &e) == 0);
+	w[5] = VY_CTL_DONE_TAIL + 1;	/* beside them: allowed */
+	VY_CHECK(vy_dev_mk_stage(mk, 4, w, 4, &e) == 0);
 	VY_CHECK(vy_dev_mk_flush(mk, &e) == 0);
 	end = vy_now_ns() + 10000000000ull;
 	while (vy_dev_mk_inflight(mk) && vy_now_ns() < end) {
@@ -382,13 +463,16 @@ VY_TEST(megakernel_ticket_words_guarded)
 			faults += d[i].status == VY_STATUS_FAULT;
 		done += n;
 	}
-	VY_CHECK_EQ_U64(done, 4);
-	VY_CHECK_EQ_U64(faults, 3);
+	VY_CHECK_EQ_U64(done, 5);
+	VY_CHECK_EQ_U64(faults, 4);
 	VY_CHECK(vy_dev_mk_read_control(mk, VY_CTL_RETIRED, &v, &e) == 0);
 	VY_CHECK_EQ_U64(v, 1);
 	VY_CHECK(vy_dev_mk_read_control(mk, VY_CTL_CLAIM_TAIL, &v, &e) == 0);
-	VY_CHECK_EQ_U64(v, 4);
-	VY_CHECK(vy_dev_mk_read_control(mk, VY_CTL_RETIRED + 1, &v, &e) == 0);
+	VY_CHECK_EQ_U64(v, 5);
+	/* ticket 0 faulted: DONE_TAIL stays before it */
+	VY_CHECK(vy_dev_mk_read_control(mk, VY_CTL_DONE_TAIL, &v, &e) == 0);
+	VY_CHECK_EQ_U64(v, 0);
+	VY_CHECK(vy_dev_mk_read_control(mk, VY_CTL_DONE_TAIL + 1, &v, &e) == 0);
 	VY_CHECK_EQ_U64(v, 1);
 	VY_CHECK(vy_dev_mk_stop(mk, 5000000000ull, &e) == 0);
 	vy_dev_mk_close(mk);

@@ -12,7 +12,8 @@
  * A persistent run whose slots go to indices 0, 1, ... in order uses the
  * ticket claim (vyre(7)); its words 142 and 143 are checked to count
  * every published slot, and word 144 (RETIRED) with word 141's change
- * to count them too, instead of being compared with the case.
+ * to count them too, and word 145 (DONE_TAIL) to stand at most there,
+ * with only DONE slots below it, instead of being compared with the case.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -374,7 +375,7 @@ static json_t *vk_got(const json_t *in, const json_t *exp,
 			continue;
 		/* the ticket claim's own counters: vk_check_ticket */
 		if ((w == VY_CTL_PUBLISH_HEAD || w == VY_CTL_CLAIM_TAIL ||
-		     w == VY_CTL_RETIRED) &&
+		     w == VY_CTL_RETIRED || w == VY_CTL_DONE_TAIL) &&
 		    r->ticket && !listed)
 			continue;
 		if (!listed && (w * 4 + 4 > ilen ||
@@ -492,7 +493,23 @@ static void vk_check_ticket(struct vv_case *c, const char *field,
 		return;
 	uint32_t faults = vy_word(ctl, VY_CTL_FAULT_COUNT) - r->fault0;
 	uint32_t retired = vy_word(ctl, VY_CTL_RETIRED) - r->retired0;
+	uint32_t dtail = vy_word(ctl, VY_CTL_DONE_TAIL);
+	const uint8_t *ring = r->bufs[VY_BUF_RING];
+	uint64_t nslots = r->lens[VY_BUF_RING] / 64;
+	int below_done = dtail <= r->published;
 
+	/* the last lap of the tickets below DONE_TAIL: each slot DONE */
+	for (uint64_t q = r->published > nslots ? r->published - nslots : 0;
+	     below_done && q < dtail; q++)
+		below_done = vy_word(ring, (size_t)(q % nslots) * 16) ==
+			     VY_STATUS_DONE;
+	if (!below_done) {
+		snprintf(want, sizeof(want),
+			 "word 145 at most %llu, only DONE slots below it",
+			 (unsigned long long)r->published);
+		snprintf(got, sizeof(got), "%u", dtail);
+		vv_mismatch(c, field, want, got);
+	}
 	if (vy_word(ctl, VY_CTL_PUBLISH_HEAD) == r->published &&
 	    vy_word(ctl, VY_CTL_CLAIM_TAIL) == r->published &&
 	    (uint64_t)retired + faults == r->published)
