@@ -13,7 +13,8 @@
 #                                           with every baseline, and the
 #                                           tree in .device/base.tar
 #                                           (git archive of the tree before
-#                                           the change) as "base"
+#                                           the change) as "base"; then one
+#                                           vyre-bench-launch --breakdown
 #   sh scripts/device-session.sh stream      scripts/bench-stream.sh,
 #                                           default and --persistent
 #   sh scripts/device-session.sh stream-sweep  the default path, page
@@ -85,8 +86,13 @@ throughput)
 		export OUTDIR=$OUT REPS=${REPS:-3} ITEMS=${ITEMS:-1000000} \
 			BATCHES=${BATCHES:-64,4096,65536} VARIANTS="$v" \
 			BASE_BUILD=$base
-		step "throughput" 500 sh scripts/bench-throughput.sh -d "${DEV:-gpu}" \
+		step "throughput" 440 sh scripts/bench-throughput.sh -d "${DEV:-gpu}" \
 			--latency-items 2000
+		# where the time goes: per batch, host staging and waiting,
+		# commands, status reads, counter looks, DONE_TAIL frees
+		step "breakdown" 100 build/vyre-bench-launch -d "${DEV:-gpu}" \
+			--latency-items 1000 --throughput-items 2000000 \
+			--batches 64,4096,65536 --breakdown
 	) >"$OUT/throughput.md" 2>&1
 	cat "$OUT/throughput.md"
 	;;
