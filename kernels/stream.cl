@@ -372,20 +372,41 @@ static uint vs_byte(gvu *w, uint k)
  */
 typedef __global volatile uint4 gvu4;
 
+/* checksum of the 16 bytes @x at word offset @i */
+static void vs_sum4(uint4 x, ulong i, ulong *s1, ulong *s2)
+{
+	*s1 += (ulong)x.s0 + x.s1 + x.s2 + x.s3;
+	*s2 += (i + 1) * x.s0 + (i + 2) * x.s1 + (i + 3) * x.s2 +
+	       (i + 4) * x.s3;
+}
+
+/*
+ * A lane streams its part alone, so its loads are what hides the memory's
+ * latency: VS_UNROLL 16-byte loads are issued before the first is used (a
+ * volatile load is not reordered, but nothing waits for it until its
+ * value is needed), VS_UNROLL times the bytes in flight of one per step.
+ */
+#define VS_UNROLL 8u
+
 static void vs_lane_checksum(gvu *w, uint len, gvu *r)
 {
 	const uint nw = len / 4, nv = nw / 4;
 	gvu4 *w4 = (gvu4 *)w;
 	ulong s1 = 0, s2 = 0;
+	uint j = 0;
 
-	for (uint j = 0; j < nv; j++) {
-		uint4 x = w4[j];
-		ulong i = (ulong)j * 4;
+	for (; j + VS_UNROLL <= nv; j += VS_UNROLL) {
+		uint4 x[VS_UNROLL];
 
-		s1 += (ulong)x.s0 + x.s1 + x.s2 + x.s3;
-		s2 += (i + 1) * x.s0 + (i + 2) * x.s1 + (i + 3) * x.s2 +
-		      (i + 4) * x.s3;
+#pragma unroll
+		for (uint k = 0; k < VS_UNROLL; k++)
+			x[k] = w4[j + k];
+#pragma unroll
+		for (uint k = 0; k < VS_UNROLL; k++)
+			vs_sum4(x[k], (ulong)(j + k) * 4, &s1, &s2);
 	}
+	for (; j < nv; j++)
+		vs_sum4(w4[j], (ulong)j * 4, &s1, &s2);
 	for (uint i = nv * 4; i < nw; i++) {
 		ulong x = w[i];
 
@@ -404,19 +425,33 @@ static void vs_lane_checksum(gvu *w, uint len, gvu *r)
 	r[3] = (uint)(s2 >> 32);
 }
 
+/* zero bytes of the 16 bytes @x */
+static uint vs_zero4(uint4 x)
+{
+	return zero_bytes(x.s0) + zero_bytes(x.s1) + zero_bytes(x.s2) +
+	       zero_bytes(x.s3);
+}
+
 /* count: r[0] */
 static void vs_lane_count(gvu *w, uint len, uint byte, gvu *r)
 {
 	const uint nw = len / 4, nv = nw / 4, pat = byte * 0x01010101u;
 	gvu4 *w4 = (gvu4 *)w;
-	uint c = 0;
+	uint c = 0, j = 0;
 
-	for (uint j = 0; j < nv; j++) {
-		uint4 x = w4[j] ^ (uint4)(pat);
+	/* VS_UNROLL loads in flight, as vs_lane_checksum */
+	for (; j + VS_UNROLL <= nv; j += VS_UNROLL) {
+		uint4 x[VS_UNROLL];
 
-		c += zero_bytes(x.s0) + zero_bytes(x.s1) + zero_bytes(x.s2) +
-		     zero_bytes(x.s3);
+#pragma unroll
+		for (uint k = 0; k < VS_UNROLL; k++)
+			x[k] = w4[j + k];
+#pragma unroll
+		for (uint k = 0; k < VS_UNROLL; k++)
+			c += vs_zero4(x[k] ^ (uint4)(pat));
 	}
+	for (; j < nv; j++)
+		c += vs_zero4(w4[j] ^ (uint4)(pat));
 	for (uint i = nv * 4; i < nw; i++)
 		c += zero_bytes(w[i] ^ pat);
 	for (uint k = nw * 4; k < len; k++)
