@@ -35,6 +35,36 @@ static struct vy_mk *start_8(struct vy_dev_mk_params *p)
 	return mk;
 }
 
+/* Read control word @w until it is @want (10 s at most); the last read. */
+static uint32_t wait_word(struct vy_mk *mk, uint32_t w, uint32_t want)
+{
+	uint64_t end = vy_now_ns() + 10000000000ull;
+	struct vy_err e;
+	uint32_t v = 0;
+
+	do
+		if (vy_dev_mk_read_control(mk, w, &v, &e))
+			return ~want;
+	while (v != want && vy_now_ns() < end);
+	return v;
+}
+
+/* The laps and counter tests' item: ATOMIC_ADD 1 to control word 150. */
+static void add_one_150(uint32_t w[16])
+{
+	memset(w, 0, 16 * sizeof(*w));
+	w[1] = VY_OP_ATOMIC_ADD;
+	w[4] = 1;
+	w[5] = 150;
+}
+
+static void nap_ms(long ms)
+{
+	struct timespec ts = { 0, ms * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
 /* One persistent session on the default device: stage, publish, finish. */
 VY_TEST(megakernel_persistent_roundtrip)
 {
@@ -134,9 +164,7 @@ static void ticket_laps(enum vy_dev_transport_kind kind)
 	mk = start_8(&p);
 	if (!mk)
 		return;
-	w[1] = VY_OP_ATOMIC_ADD;
-	w[4] = 1;
-	w[5] = 150;
+	add_one_150(w);
 	VY_CHECK(vy_dev_mk_stage(mk, 3, w, 99, &e) == VY_E_SLOT_NOT_PUBLISHABLE);
 	VY_CHECK(strstr(e.msg, "ring order") != NULL);
 	end = vy_now_ns() + 20000000000ull;
@@ -179,27 +207,6 @@ VY_TEST(megakernel_ticket_claim_laps)
 	ticket_laps(VY_TRANSPORT_COPY);
 }
 
-/* Read DONE_TAIL until it is @want (10 s at most); returns the last. */
-static uint32_t wait_done_tail(struct vy_mk *mk, uint32_t want)
-{
-	uint64_t end = vy_now_ns() + 10000000000ull;
-	struct vy_err e;
-	uint32_t v = 0;
-
-	do
-		if (vy_dev_mk_read_control(mk, VY_CTL_DONE_TAIL, &v, &e))
-			return ~want;
-	while (v != want && vy_now_ns() < end);
-	return v;
-}
-
-static void nap_ms(long ms)
-{
-	struct timespec ts = { 0, ms * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 /*
  * A host that publishes a batch and only waits: the batch is freed by a
  * look at RETIRED (one counter free), with at most one status read of
@@ -212,7 +219,7 @@ static void counter_waited(enum vy_dev_transport_kind kind)
 	struct vy_dev_mk_stats st;
 	struct vy_mk *mk;
 	struct vy_err e;
-	uint32_t w[16] = { 0 }, v = 0;
+	uint32_t w[16];
 	uint64_t end;
 	int done = 0;
 
@@ -222,18 +229,13 @@ static void counter_waited(enum vy_dev_transport_kind kind)
 	mk = start_8(&p);
 	if (!mk)
 		return;
-	w[1] = VY_OP_ATOMIC_ADD;
-	w[4] = 1;
-	w[5] = 150;
+	add_one_150(w);
 	for (uint32_t s = 0; s < 8; s++)
 		VY_CHECK(vy_dev_mk_stage(mk, s, w, s, &e) == 0);
 	VY_CHECK(vy_dev_mk_flush(mk, &e) == 0);
 	/* wait (without a poll) until the kernel has retired all 8 */
+	VY_CHECK_EQ_U64(wait_word(mk, VY_CTL_RETIRED, 8), 8);
 	end = vy_now_ns() + 10000000000ull;
-	do
-		VY_CHECK(vy_dev_mk_read_control(mk, VY_CTL_RETIRED, &v, &e) == 0);
-	while (v != 8 && vy_now_ns() < end);
-	VY_CHECK_EQ_U64(v, 8);
 	while (done < 8 && vy_now_ns() < end) {
 		int n = vy_dev_mk_poll(mk, d, 8, &e);
 
@@ -245,7 +247,7 @@ static void counter_waited(enum vy_dev_transport_kind kind)
 	VY_CHECK_EQ_U64(st.counter_frees, 1);
 	VY_CHECK(st.status_reads <= 1);
 	/* idle work-groups bring DONE_TAIL up to the last ticket */
-	VY_CHECK_EQ_U64(wait_done_tail(mk, 8), 8);
+	VY_CHECK_EQ_U64(wait_word(mk, VY_CTL_DONE_TAIL, 8), 8);
 	VY_CHECK(vy_dev_mk_stop(mk, 5000000000ull, &e) == 0);
 	vy_dev_mk_close(mk);
 }
@@ -277,15 +279,13 @@ VY_TEST(megakernel_done_tail_frees)
 	mk = start_8(&p);
 	if (!mk)
 		return;
-	w[1] = VY_OP_ATOMIC_ADD;
-	w[4] = 1;
-	w[5] = 150;
+	add_one_150(w);
 	for (uint32_t s = 0; s < 8; s++) {
 		w[2] = s == 7;		/* the last: tenant 1 */
 		VY_CHECK(vy_dev_mk_stage(mk, s, w, s, &e) == 0);
 	}
 	VY_CHECK(vy_dev_mk_flush(mk, &e) == 0);
-	VY_CHECK_EQ_U64(wait_done_tail(mk, 7), 7);
+	VY_CHECK_EQ_U64(wait_word(mk, VY_CTL_DONE_TAIL, 7), 7);
 	n = vy_dev_mk_poll(mk, d, 8, &e);
 	VY_CHECK_EQ_U64(n, 7);
 	for (int i = 0; i < n && i < 8; i++) {
@@ -402,7 +402,7 @@ static void counter_fault(enum vy_dev_transport_kind kind)
 	VY_CHECK_EQ_U64(done, 2);
 	VY_CHECK_EQ_U64(faults, 1);
 	/* DONE_TAIL passes ticket 0 (DONE) and stops at 1 (FAULT) */
-	VY_CHECK_EQ_U64(wait_done_tail(mk, 1), 1);
+	VY_CHECK_EQ_U64(wait_word(mk, VY_CTL_DONE_TAIL, 1), 1);
 	nap_ms(20);
 	VY_CHECK(vy_dev_mk_read_control(mk, VY_CTL_DONE_TAIL, &v, &e) == 0);
 	VY_CHECK_EQ_U64(v, 1);
