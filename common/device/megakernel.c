@@ -312,7 +312,8 @@ int vy_dev_mk_open(struct vy_mk **out, const struct vy_dev_mk_params *cfg,
 	mk->t_pub = calloc(mk->slots, sizeof(*mk->t_pub));
 	mk->pubseq = calloc(mk->slots, sizeof(*mk->pubseq));
 	mk->staged = calloc(mk->slots, sizeof(*mk->staged));
-	mk->stbuf = calloc(mk->slots, sizeof(*mk->stbuf));
+	/* statuses of the ring, or the two counter words (a 1-slot ring) */
+	mk->stbuf = calloc(mk->slots > 2 ? mk->slots : 2, sizeof(*mk->stbuf));
 	mk->is_lm = calloc(mk->slots, sizeof(*mk->is_lm));
 	for (int i = 0; i < VY_BUF_COUNT; i++)
 		mk->snap[i] = malloc(mk->t.b[i].len);
