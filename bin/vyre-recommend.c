@@ -349,8 +349,9 @@ static int parse_args(int argc, char **argv, struct vy_rep_recommend_opts *o)
 	if (o->policy_path) {
 		ret = vy_rep_policy_load(o->policy_path, &o->policy, &e);
 		if (ret) {
-			fprintf(stderr, "%s: %s: %s (%s)\n", prog, o->policy_path,
-				e.msg, vy_err_name(ret));
+			/* the message names the file; the seed's error name */
+			fprintf(stderr, "%s: %s (%s)\n", prog, e.msg,
+				vy_err_name(ret));
 			if (e.hint[0])
 				fprintf(stderr, "%s: hint: %s\n", prog, e.hint);
 			return ret == VY_E_IO ? VY_EXIT_IO : vy_err_exit(ret);

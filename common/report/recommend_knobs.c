@@ -40,11 +40,21 @@ int vy_rep_policy_load(const char *path, struct vy_pol_launch_policy *p,
 	int err;
 
 	*p = vy_pol_launch_policy_standard();
+	/* its errors name the file already */
 	err = vy_read_file(path, &buf, &len, e);
 	if (err)
 		return err;
 	err = vy_rep_policy_parse((const char *)buf, len, p, e);
 	free(buf);
+	if (err && e) {
+		char msg[sizeof(e->msg)], hint[sizeof(e->hint)];
+
+		/* copies: vy_errf writes over both; a long path is cut */
+		memcpy(msg, e->msg, sizeof(msg));
+		memcpy(hint, e->hint, sizeof(hint));
+		vy_errf(e, err, hint[0] ? hint : NULL, "%s: %.*s", path,
+			(int)(sizeof(msg) - 1), msg);
+	}
 	return err;
 }
 
@@ -323,8 +333,11 @@ int vy_rep_autotune_read(FILE *in, const char *name,
 		json_decref(doc);
 	}
 	if (ferror(in)) {
+		int errnum = errno;
+
 		vy_rep_autotune_free(out);
-		return vy_errf(e, VY_E_IO, NULL, "%s: read error", name);
+		return vy_errf(e, VY_E_IO, NULL, "%s: read error: %s", name,
+			       strerror(errnum));
 	}
 	if (!out->n)
 		return vy_errf(e, VY_E_INVAL,

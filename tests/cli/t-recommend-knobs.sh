@@ -53,6 +53,15 @@ printf '{"min_hit_capacity": 1,\n  oops}\n' >"$T/syn.json"
 expect_rc "bad JSON exits 3" 3 vyre-recommend --policy "$T/syn.json" --direct 1,1,1
 contains "bad JSON names the line" "$ERR" "syn.json: line 2"
 expect_rc "missing policy file exits 4" 4 vyre-recommend --policy "$T/none.json" --direct 1,1,1
+# one line naming the file once (it was named twice)
+check "missing policy file: one line naming it" \
+	"$(head -n 1 "$ERR")" = "vyre-recommend: $T/none.json: No such file or directory (E_IO)"
+mkdir -p "$T/pdir"
+expect_rc "a directory as the policy exits 4" 4 vyre-recommend --policy "$T/pdir" --direct 1,1,1
+check "a directory as the policy: one line naming it" \
+	"$(cat "$ERR")" = "vyre-recommend: $T/pdir: Is a directory (E_IO)"
+expect_rc "a directory as the autotune input exits 4" 4 vyre-recommend --autotune "$T/pdir"
+contains "a directory as the autotune input: why" "$ERR" "pdir: read error: Is a directory"
 
 # -v: the launch cache statistics of a batch (two equal requests: 1 hit)
 cat "$T/req.jsonl" "$T/req.jsonl" >"$T/req2.jsonl"
