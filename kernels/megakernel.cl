@@ -539,16 +539,22 @@ static void vy_tk_done_look(gvu *ring, uint nslots, uint lid,
 			    __local struct vy_tk_local *l)
 {
 	uint dn = l->dn, first = lid * (uint)VY_TICKET_CLAIM_MAX;
-	uint s0 = l->dt % nslots;
+	uint s0 = l->dt % nslots, st[VY_TICKET_CLAIM_MAX];
 
-	for (uint i = first; i < dn && i < first + (uint)VY_TICKET_CLAIM_MAX;
-	     i++) {
-		if (ring[(ulong)vy_tk_slot(s0, i, nslots) * VY_SLOT_WORDS] !=
-		    VY_STATUS_DONE) {
-			atomic_min(&l->dm, i);
+	if (first >= dn)
+		return;
+	/* every load issued before any is looked at: one memory round trip */
+#pragma unroll
+	for (uint k = 0; k < (uint)VY_TICKET_CLAIM_MAX; k++)
+		st[k] = first + k < dn ?
+				ring[(ulong)vy_tk_slot(s0, first + k, nslots) *
+				     VY_SLOT_WORDS] :
+				VY_STATUS_DONE;
+	for (uint k = 0; k < (uint)VY_TICKET_CLAIM_MAX; k++)
+		if (first + k < dn && st[k] != VY_STATUS_DONE) {
+			atomic_min(&l->dm, first + k);
 			break;
 		}
-	}
 }
 
 static void vy_ticket_loop(const struct vy_bufs *b, gvu *ring, uint nslots,
