@@ -985,13 +985,14 @@ static uint64_t tk_done_tail(const struct vy_mk *mk, uint32_t d)
 /*
  * A look at RETIRED @w and DONE_TAIL @d, read after everything published
  * before @ticket.  RETIRED equal to all of it: free it all.  Else free
- * what DONE_TAIL covers (every ticket below it ended DONE) once that is an
- * eighth of the ring, which keeps a ring that the host keeps full flowing
- * without status reads, in spans worth a publish: freeing every few slots
- * as they end would have the host publish a few at a time (on PoCL,
+ * what DONE_TAIL covers (every ticket below it ended DONE) once that is a
+ * quarter of the ring, which keeps a ring that the host keeps full
+ * flowing without status reads, in spans worth a publish: freeing every
+ * few slots as they end had the host publish a few at a time (on PoCL,
  * vyre-launch --ring-slots 65536 ran 20 against 26 M items/s so, its host
- * never resting).  An eighth comes before the quarter ring that has a
- * look read statuses.
+ * never resting; with an eighth, the 256-slot ring ran 4% below the tree
+ * without DONE_TAIL).  The same quarter ring, retired but not covered,
+ * has a look read statuses instead (tk_behind).
  */
 static int tk_counters(struct vy_mk *mk, uint32_t w, uint32_t d,
 		       uint64_t ticket, struct vy_dev_mk_done *out,
@@ -1008,7 +1009,7 @@ static int tk_counters(struct vy_mk *mk, uint32_t w, uint32_t d,
 		return finish_all(mk, ticket, out, max);
 	}
 	dt = tk_done_tail(mk, d);
-	if (dt && dt - mk->tk_tail >= (mk->slots >= 8u ? mk->slots / 8u : 1u)) {
+	if (dt && dt - mk->tk_tail >= (mk->slots >= 4u ? mk->slots / 4u : 1u)) {
 		mk->st.tail_frees++;
 		k = finish_all(mk, dt, out, max);
 	}
