@@ -4,8 +4,9 @@
 # vyre-bench-launch as built (ticket claim, completion by the RETIRED
 # counter, items staged in place; batch by batch and with the ring kept
 # fed) and of each baseline: the scanning claim
-# (--scan-claim), a status read per look (--status-completion) and
-# item-by-item staging (--stage-per-item); and vyre-launch --synthetic on
+# (--scan-claim), a status read per look (--status-completion),
+# item-by-item staging (--stage-per-item) and no frees by DONE_TAIL
+# (--no-done-tail, variant notail); and vyre-launch --synthetic on
 # a 256-slot and a 65536-slot ring.  Prints Markdown: medians over the
 # runs, every ratio taken against a baseline of the same run.
 #
@@ -55,6 +56,7 @@ while [ "$r" -lt "$REPS" ]; do
 		case $claim in
 		scan) opt=--scan-claim ;;
 		status) opt=--status-completion ;;
+		notail) opt=--no-done-tail ;;
 		peritem) opt=--stage-per-item ;;
 		*) opt="" ;;
 		esac

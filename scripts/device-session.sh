@@ -80,8 +80,8 @@ throughput)
 			make -C /tmp/vy-base -j16 >/dev/null 2>&1 &&
 			base=/tmp/vy-base/build
 	fi
-	v="ticket status peritem scan"
-	[ -n "$base" ] && v="ticket base status peritem scan"
+	v="ticket status notail peritem scan"
+	[ -n "$base" ] && v="ticket base status notail peritem scan"
 	(
 		export OUTDIR=$OUT REPS=${REPS:-3} ITEMS=${ITEMS:-1000000} \
 			BATCHES=${BATCHES:-64,4096,65536} VARIANTS="$v" \

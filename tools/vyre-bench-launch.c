@@ -43,6 +43,7 @@ struct bopts {
 	uint32_t obs_linear;
 	int scan_claim;
 	int status_completion;
+	int no_done_tail;
 	int per_item;		/* vy_dev_mk_stage per item (baseline) */
 };
 
@@ -61,6 +62,7 @@ static int open_session(const struct bopts *o, int persistent, uint32_t slots,
 	cfg.obs_linear_slots = o->obs_linear;
 	cfg.scan_claim = o->scan_claim;
 	cfg.status_completion = o->status_completion;
+	cfg.no_done_tail = o->no_done_tail;
 	cfg.kernel_timing = o->breakdown;
 	err = vy_dev_mk_open(mk, &cfg, e);
 	if (!err)
@@ -474,6 +476,8 @@ static void usage(FILE *f)
 		"      --status-completion    ticket claim: read slot statuses on every\n"
 		"                             look instead of the RETIRED counter\n"
 		"                             (the comparison baseline)\n"
+		"      --no-done-tail         ticket claim: never free by DONE_TAIL\n"
+		"                             (word 145; the comparison baseline)\n"
 		"  -j, --json                 JSON lines instead of a Markdown table\n"
 		"  -h, --help                 this help\n"
 		"  -V, --version              version\n");
@@ -495,6 +499,7 @@ int main(int argc, char **argv)
 		{ "obs-linear", required_argument, NULL, 'O' },
 		{ "scan-claim", no_argument, NULL, 'S' },
 		{ "status-completion", no_argument, NULL, 'C' },
+		{ "no-done-tail", no_argument, NULL, 'D' },
 		{ "stage-per-item", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -577,6 +582,9 @@ int main(int argc, char **argv)
 			break;
 		case 'C':
 			o.status_completion = 1;
+			break;
+		case 'D':
+			o.no_done_tail = 1;
 			break;
 		case 'P':
 			o.per_item = 1;

@@ -1008,7 +1008,7 @@ static int tk_counters(struct vy_mk *mk, uint32_t w, uint32_t d,
 		mk->st.counter_frees++;
 		return finish_all(mk, ticket, out, max);
 	}
-	dt = tk_done_tail(mk, d);
+	dt = mk->cfg.no_done_tail ? 0 : tk_done_tail(mk, d);
 	if (dt && dt - mk->tk_tail >= (mk->slots >= 4u ? mk->slots / 4u : 1u)) {
 		mk->st.tail_frees++;
 		k = finish_all(mk, dt, out, max);

@@ -91,6 +91,13 @@ struct vy_dev_mk_params {
 	 */
 	int status_completion;
 	/*
+	 * A look also frees what control word 145 (DONE_TAIL) covers once
+	 * that is a quarter ring (a host that keeps the ring full never sees
+	 * RETIRED equal what it published).  1: do not (comparisons; the
+	 * kernel still moves the word).
+	 */
+	int no_done_tail;
+	/*
 	 * Once mode: time each launch on the device (the queue's profiling)
 	 * into vy_dev_mk_stats.kernel_ns; costs an event per launch.
 	 */

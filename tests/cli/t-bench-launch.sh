@@ -10,7 +10,7 @@ if ! have_device; then
 fi
 B="vyre-bench-launch -d cpu -j --latency-items 20 --throughput-items 3000 --batches 64,1000"
 
-for v in "" --scan-claim --status-completion --stage-per-item; do
+for v in "" --scan-claim --status-completion --stage-per-item --no-done-tail; do
 	name=${v:-default}
 	expect_rc "$name: runs every item once" 0 $B $v
 	check "$name: every line is JSON" "$(jq -c . "$OUT" >/dev/null 2>&1 && echo y)" = y
@@ -31,6 +31,9 @@ run sh -c "$B --batches 1000 --breakdown 2>&1 >/dev/null"
 contains "--breakdown counts counter looks" "$OUT" "counter looks"
 contains "--breakdown counts DONE_TAIL frees" "$OUT" "freed by DONE_TAIL"
 contains "--breakdown: the fed run's line" "$OUT" "fed batch 1000:"
+run sh -c "$B --batches 1000 --no-done-tail --breakdown 2>&1 >/dev/null"
+check "--no-done-tail: no DONE_TAIL frees" \
+	"$(grep -c ' 0.00 freed by DONE_TAIL' "$OUT")" = "$(grep -c 'freed by DONE_TAIL' "$OUT")"
 check "default: looks at RETIRED" -n "$(grep '^persistent batch' "$OUT" | grep -v ' 0.0 counter looks')"
 run sh -c "$B --batches 1000 --status-completion --breakdown 2>&1 >/dev/null"
 check "--status-completion: no counter looks" -n "$(grep '^persistent batch' "$OUT" | grep ' 0.0 counter looks')"
