@@ -946,15 +946,6 @@ static int finish_all(struct vy_mk *mk, uint64_t ticket,
 	return k;
 }
 
-/*
- * Ticket claim: RETIRED @w as read after everything published before
- * @ticket.  All of it DONE: free it.  Otherwise the next look reads the
- * statuses (which frees whatever is final, in any order) once a quarter
- * of the ring has retired unfreed, or once RETIRED has stood still for
- * TK_STILL_NS; until then a look stays one word.  A caller that drains
- * everything so pays one status read at most; one that keeps the ring
- * full gets slots back a quarter ring at a time.
- */
 /* Has a quarter ring retired (as RETIRED last read said) unfreed? */
 static int tk_behind(const struct vy_mk *mk)
 {
@@ -983,16 +974,19 @@ static uint64_t tk_done_tail(const struct vy_mk *mk, uint32_t d)
 }
 
 /*
- * A look at RETIRED @w and DONE_TAIL @d, read after everything published
- * before @ticket.  RETIRED equal to all of it: free it all.  Else free
- * what DONE_TAIL covers (every ticket below it ended DONE) once that is a
- * quarter of the ring, which keeps a ring that the host keeps full
- * flowing without status reads, in spans worth a publish: freeing every
- * few slots as they end had the host publish a few at a time (on PoCL,
- * vyre-launch --ring-slots 65536 ran 20 against 26 M items/s so, its host
- * never resting; with an eighth, the 256-slot ring ran 4% below the tree
- * without DONE_TAIL).  The same quarter ring, retired but not covered,
- * has a look read statuses instead (tk_behind).
+ * Ticket claim: a look at RETIRED @w and DONE_TAIL @d, read after
+ * everything published before @ticket.  RETIRED equal to all of it: free
+ * it all.  Else free what DONE_TAIL covers (every ticket below it ended
+ * DONE) once that is a quarter of the ring, which keeps a ring that the
+ * host keeps full flowing without status reads, in spans worth a publish:
+ * freeing every few slots as they end had the host publish a few at a
+ * time (on PoCL, vyre-launch --ring-slots 65536 ran 20 against 26 M
+ * items/s so, its host never resting; with an eighth, the 256-slot ring
+ * ran 4% below the tree without DONE_TAIL).  Otherwise the next look
+ * reads the statuses (which frees whatever is final, in any order) once a
+ * quarter of the ring has retired unfreed (tk_behind), or once RETIRED
+ * has stood still for TK_STILL_NS (a fault, a slot that may not run);
+ * until then a look stays one read of two words.
  */
 static int tk_counters(struct vy_mk *mk, uint32_t w, uint32_t d,
 		       uint64_t ticket, struct vy_dev_mk_done *out,
