@@ -1,7 +1,8 @@
 #!/bin/sh
 # Run every test suite and print one combined closing line:
 #   N passed, N failed[, N skipped]
-# Suites: unit (C), conformance vectors, fuzz corpus replay, CLI (sh),
+# Suites: unit (C), conformance vectors (the kernel cases once more on the
+# copy transport), fuzz corpus replay, CLI (sh),
 # man page lint. Exit 1 if anything failed.
 BUILD=${BUILD:-build}
 SHARED=${SHARED:-../shared}
@@ -46,6 +47,14 @@ done
 timeout -k 10 900 "$BUILD/vyre-vectors" "$@" >"$log" 2>&1
 grep -v -E '^[0-9]+ passed' "$log" | head -n 50
 add_counts vectors
+
+# the same kernel cases through the copy transport, the path a discrete
+# GPU takes (queued writes and reads while the kernel runs): on PoCL too
+echo "# kernel vectors on the copy transport"
+VYRE_TRANSPORT=copy timeout -k 10 600 "$BUILD/vyre-vectors" --kind kernel \
+	tests/vectors/kernel.json >"$log" 2>&1
+grep -v -E '^[0-9]+ passed' "$log" | head -n 50
+add_counts vectors-copy
 
 echo "# layering of common/ (scripts/check-layers.sh)"
 sh scripts/check-layers.sh >"$log" 2>&1
