@@ -94,33 +94,49 @@ static int stage_n(struct vy_mk *mk, uint32_t n, uint64_t *tag,
 }
 
 /*
+ * Stage up to @n items in place, as many as the ring has free in order;
+ * returns how many (0 while the next slot is in flight).
+ */
+static uint32_t stage_some(struct vy_mk *mk, struct vy_rep_work *src,
+			   uint32_t n, uint64_t *tag, struct vy_err *e,
+			   int *err)
+{
+	uint32_t done = 0;
+
+	while (done < n) {
+		uint8_t *rows;
+		uint32_t k = vy_dev_mk_reserve(mk, n - done, &rows);
+
+		if (!k)
+			break;
+		k = vy_rep_work_fill(src, rows, k);
+		*err = vy_dev_mk_commit(mk, k, *tag, e);
+		if (*err)
+			break;
+		*tag += k;
+		done += k;
+	}
+	return done;
+}
+
+/*
  * Stage n items in place (vy_dev_mk_reserve/commit): the synthetic items
  * are written straight into the ring's host image by vyre-launch's own
  * bulk source (vy_rep_work_fill), as a producer building items in place
- * would.  Without o->per_item; stage_n is the per-item baseline.
+ * would.  Without o->per_item; stage_n is the per-item baseline.  The
+ * caller knows n slots are free.
  */
 static int stage_bulk(struct vy_mk *mk, uint32_t n, uint64_t *tag,
 		      struct vy_err *e)
 {
 	struct vy_rep_work src;
+	int err = 0;
 
 	/* a synthetic source: no file to read, nothing to fail */
 	(void)vy_rep_work_load(&src, NULL, 0, n, VY_OP_ATOMIC_ADD, e);
-	while (n) {
-		uint8_t *rows;
-		uint32_t k = vy_dev_mk_reserve(mk, n, &rows);
-		int err;
-
-		if (!k)
-			return vy_errf(e, VY_E_INVAL, NULL, "ring too small");
-		k = vy_rep_work_fill(&src, rows, k);
-		err = vy_dev_mk_commit(mk, k, *tag, e);
-		if (err)
-			return err;
-		*tag += k;
-		n -= k;
-	}
-	return 0;
+	if (stage_some(mk, &src, n, tag, e, &err) < n && !err)
+		err = vy_errf(e, VY_E_INVAL, NULL, "ring too small");
+	return err;
 }
 
 /* Wait until nothing is in flight; the last completion time in *last. */
@@ -310,31 +326,6 @@ static int bench_throughput(const struct bopts *o, int persistent,
 	return err;
 }
 
-/*
- * Stage up to @n items in place, as many as the ring has free in order;
- * returns how many (0 while the next slot is in flight).
- */
-static uint32_t stage_some(struct vy_mk *mk, struct vy_rep_work *src,
-			   uint32_t n, uint64_t *tag, struct vy_err *e,
-			   int *err)
-{
-	uint32_t done = 0;
-
-	while (done < n) {
-		uint8_t *rows;
-		uint32_t k = vy_dev_mk_reserve(mk, n - done, &rows);
-
-		if (!k)
-			break;
-		k = vy_rep_work_fill(src, rows, k);
-		*err = vy_dev_mk_commit(mk, k, *tag, e);
-		if (*err)
-			break;
-		*tag += k;
-		done += k;
-	}
-	return done;
-}
 
 /*
  * Persistent, the ring kept fed: FED_RINGS x @batch slots, a batch
