@@ -563,6 +563,26 @@ int vy_dev_mk_stage(struct vy_mk *mk, uint32_t slot, const uint32_t words[16],
 	return 0;
 }
 
+/*
+ * Ticket claim: tickets count modulo the largest multiple of the slot
+ * count below 2^32 (vyre(7); the kernel's vy_tk_wrap), so that ticket
+ * mod slots stays the slot across the wrap.
+ */
+static uint32_t tk_wrap(const struct vy_mk *mk)
+{
+	return 0xFFFFFFFFu / mk->slots * mk->slots;
+}
+
+/*
+ * A quarter ring, at least one slot: how much RETIRED may have retired
+ * unfreed before a look reads statuses, and how much DONE_TAIL must cover
+ * before a look frees by it.
+ */
+static uint32_t tk_quarter(const struct vy_mk *mk)
+{
+	return mk->slots >= 4u ? mk->slots / 4u : 1u;
+}
+
 /* Where bulk staging goes next: ring order (ticket), else the cursor. */
 static uint32_t bulk_first(const struct vy_mk *mk)
 {
@@ -712,11 +732,9 @@ int vy_dev_mk_flush(struct vy_mk *mk, struct vy_err *e)
 	}
 	if (mk->ticket) {
 		/* the head moves after every row it covers (in order) */
-		uint32_t wrap = 0xFFFFFFFFu / mk->slots * mk->slots;
-
 		err = vy_dev_transport_publish_head(
 			&mk->t, VY_CTL_PUBLISH_HEAD,
-			(uint32_t)((mk->tk_pub + mk->nstaged) % wrap), e);
+			(uint32_t)((mk->tk_pub + mk->nstaged) % tk_wrap(mk)), e);
 		if (err)
 			return err;
 		mk->tk_pub += mk->nstaged;
@@ -814,6 +832,17 @@ int vy_dev_mk_serve_io(struct vy_mk *mk, struct vy_err *e)
 	return served;
 }
 
+/* The report of slot @s, published at @t_pub, ended @v, seen at @now. */
+static void done_record(struct vy_dev_mk_done *out, uint64_t tag, uint32_t s,
+			uint32_t v, uint64_t t_pub, uint64_t now)
+{
+	out->tag = tag;
+	out->slot = s;
+	out->status = v;
+	out->latency_ns = now - t_pub;
+	out->done_ns = now;
+}
+
 /* In-flight slot @s ended with status @v: free it, count it, report it. */
 static void free_slot(struct vy_mk *mk, uint32_t s, uint32_t v, uint64_t now,
 		      struct vy_dev_mk_done *out)
@@ -824,13 +853,8 @@ static void free_slot(struct vy_mk *mk, uint32_t s, uint32_t v, uint64_t now,
 	mk->st.completed++;
 	mk->st.faulted += v == VY_STATUS_FAULT;
 	mk->done_freed += v == VY_STATUS_DONE;
-	if (out) {
-		out->tag = mk->tag[s];
-		out->slot = s;
-		out->status = v;
-		out->latency_ns = now - mk->t_pub[s];
-		out->done_ns = now;
-	}
+	if (out)
+		done_record(out, mk->tag[s], s, v, mk->t_pub[s], now);
 }
 
 /*
@@ -928,13 +952,9 @@ static int finish_all(struct vy_mk *mk, uint64_t ticket,
 			ring[(size_t)s * VY_SLOT_WORDS] = VY_STATUS_DONE;
 		state[s] = SLOT_FREE;
 		lm += is_lm[s];
-		if (out && (size_t)k < max) {
-			out[k].tag = tag[s];
-			out[k].slot = s;
-			out[k].status = VY_STATUS_DONE;
-			out[k].latency_ns = now - t_pub[s];
-			out[k].done_ns = now;
-		}
+		if (out && (size_t)k < max)
+			done_record(&out[k], tag[s], s, VY_STATUS_DONE, t_pub[s],
+				    now);
 		k++;
 	}
 	mk->ninflight -= (uint32_t)k;
@@ -950,9 +970,8 @@ static int finish_all(struct vy_mk *mk, uint64_t ticket,
 static int tk_behind(const struct vy_mk *mk)
 {
 	int32_t unfreed = (int32_t)(mk->rt_last - mk->rt_base - mk->done_freed);
-	uint32_t quarter = mk->slots / 4u;
 
-	return unfreed > 0 && (uint32_t)unfreed >= (quarter ? quarter : 1u);
+	return unfreed > 0 && (uint32_t)unfreed >= tk_quarter(mk);
 }
 
 /*
@@ -962,7 +981,7 @@ static int tk_behind(const struct vy_mk *mk)
  */
 static uint64_t tk_done_tail(const struct vy_mk *mk, uint32_t d)
 {
-	uint32_t wrap = 0xFFFFFFFFu / mk->slots * mk->slots;
+	uint32_t wrap = tk_wrap(mk);
 	uint32_t t = (uint32_t)(mk->tk_tail % wrap), dist;
 
 	if (d >= wrap)
@@ -1003,7 +1022,7 @@ static int tk_counters(struct vy_mk *mk, uint32_t w, uint32_t d,
 		return finish_all(mk, ticket, out, max);
 	}
 	dt = mk->cfg.no_done_tail ? 0 : tk_done_tail(mk, d);
-	if (dt && dt - mk->tk_tail >= (mk->slots >= 4u ? mk->slots / 4u : 1u)) {
+	if (dt && dt - mk->tk_tail >= tk_quarter(mk)) {
 		mk->st.tail_frees++;
 		k = finish_all(mk, dt, out, max);
 	}
