@@ -388,6 +388,14 @@ static void vs_sum4(uint4 x, ulong i, ulong *s1, ulong *s2)
  */
 #define VS_UNROLL 8u
 
+/* VS_UNROLL 16-byte loads from @w4 + @j into @x, all issued before use */
+static void vs_load_block(gvu4 *w4, uint j, uint4 *x)
+{
+#pragma unroll
+	for (uint k = 0; k < VS_UNROLL; k++)
+		x[k] = w4[j + k];
+}
+
 static void vs_lane_checksum(gvu *w, uint len, gvu *r)
 {
 	const uint nw = len / 4, nv = nw / 4;
@@ -398,9 +406,7 @@ static void vs_lane_checksum(gvu *w, uint len, gvu *r)
 	for (; j + VS_UNROLL <= nv; j += VS_UNROLL) {
 		uint4 x[VS_UNROLL];
 
-#pragma unroll
-		for (uint k = 0; k < VS_UNROLL; k++)
-			x[k] = w4[j + k];
+		vs_load_block(w4, j, x);
 #pragma unroll
 		for (uint k = 0; k < VS_UNROLL; k++)
 			vs_sum4(x[k], (ulong)(j + k) * 4, &s1, &s2);
@@ -443,9 +449,7 @@ static void vs_lane_count(gvu *w, uint len, uint byte, gvu *r)
 	for (; j + VS_UNROLL <= nv; j += VS_UNROLL) {
 		uint4 x[VS_UNROLL];
 
-#pragma unroll
-		for (uint k = 0; k < VS_UNROLL; k++)
-			x[k] = w4[j + k];
+		vs_load_block(w4, j, x);
 #pragma unroll
 		for (uint k = 0; k < VS_UNROLL; k++)
 			c += vs_zero4(x[k] ^ (uint4)(pat));

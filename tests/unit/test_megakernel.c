@@ -58,6 +58,16 @@ static void add_one_150(uint32_t w[16])
 	w[5] = 150;
 }
 
+/* ... written into a bulk-staged row: words 1..15, never the status */
+static void put_add_one_150(uint8_t *row)
+{
+	uint32_t w[16];
+
+	add_one_150(w);
+	for (uint32_t i = 1; i < 16; i++)
+		vy_set_word(row, i, w[i]);
+}
+
 static void nap_ms(long ms)
 {
 	struct timespec ts = { 0, ms * 1000000L };
@@ -336,14 +346,8 @@ static void bulk_laps(enum vy_dev_transport_kind kind)
 		while (tag < 40 &&
 		       (k = vy_dev_mk_reserve(mk, tag + 3 > 40 ? 40 - tag : 3,
 					      &rows)) > 0) {
-			for (uint32_t i = 0; i < k; i++) {
-				uint8_t *r = rows + (size_t)i * VY_SLOT_BYTES;
-
-				memset(r + 4, 0, VY_SLOT_BYTES - 4);
-				vy_set_word(r, 1, VY_OP_ATOMIC_ADD);
-				vy_set_word(r, 4, 1);
-				vy_set_word(r, 5, 150);
-			}
+			for (uint32_t i = 0; i < k; i++)
+				put_add_one_150(rows + (size_t)i * VY_SLOT_BYTES);
 			VY_CHECK(vy_dev_mk_commit(mk, k, tag, &e) == 0);
 			tag += k;
 		}
@@ -499,14 +503,9 @@ VY_TEST(megakernel_bulk_stage_once)
 		VY_CHECK_EQ_U64(vy_dev_mk_reserve(mk, 3, &rows),
 				round == 1 ? 1 : 3);
 		for (int i = 0; i < 3; i++) {
-			uint8_t *r = rows + (size_t)i * VY_SLOT_BYTES;
-
 			if (round == 1 && i)
 				break;
-			memset(r + 4, 0, VY_SLOT_BYTES - 4);
-			vy_set_word(r, 1, VY_OP_ATOMIC_ADD);
-			vy_set_word(r, 4, 1);
-			vy_set_word(r, 5, 150);
+			put_add_one_150(rows + (size_t)i * VY_SLOT_BYTES);
 		}
 		VY_CHECK(vy_dev_mk_commit(mk, round == 1 ? 1 : 3, 0, &e) == 0);
 		VY_CHECK(vy_dev_mk_dispatch(mk, vy_now_ns() + 10000000000ull,
