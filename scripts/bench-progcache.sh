@@ -9,7 +9,8 @@
 # runtime.setup_ns (device open, kernel build, buffers) and
 # runtime.program_build_ns (the build alone).  Three configurations:
 #   cold        an empty XDG_CACHE_HOME per run: neither vyre's cache nor
-#               the driver's own (PoCL keeps one under $XDG_CACHE_HOME/pocl)
+#               the driver's own (PoCL keeps one under $XDG_CACHE_HOME/pocl,
+#               NVIDIA's under $CUDA_CACHE_PATH)
 #               has the kernel
 #   driver      --no-cache with the driver's cache warm: what a second run
 #               costs without vyre's cache
@@ -38,7 +39,9 @@ trap 'rm -rf "$W"' EXIT
 run() {
 	dir=$1 out=$2
 	shift 2
-	XDG_CACHE_HOME=$dir timeout 120 "$L" ${DEV:+-d "$DEV"} -j "$@" \
+	# CUDA_CACHE_PATH: NVIDIA's driver keeps its own compiled-kernel
+	# cache (~/.nv/ComputeCache); cold must not find the kernel there
+	XDG_CACHE_HOME=$dir CUDA_CACHE_PATH=$dir/nv timeout 120 "$L" ${DEV:+-d "$DEV"} -j "$@" \
 		--synthetic 1 >"$W/r.json" || {
 		echo "bench-progcache: vyre-launch failed" >&2
 		exit 5
