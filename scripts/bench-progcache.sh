@@ -46,8 +46,12 @@ run() {
 		echo "bench-progcache: vyre-launch failed" >&2
 		exit 5
 	}
-	jq -r '"\(.runtime.setup_ns) \(.runtime.program_build_ns) \(.telemetry.compiled_pipeline_cache_hit)"' \
-		"$W/r.json" >>"$out"
+	# -e: a field renamed under the script is an error, never a 0
+	jq -er '"\(.setup_ns | numbers) \(.runtime.program_build_ns | numbers) \(.telemetry.compiled_pipeline_cache_hit | booleans)"' \
+		"$W/r.json" >>"$out" || {
+		echo "bench-progcache: no setup_ns, program_build_ns or cache hit in vyre-launch -j" >&2
+		exit 5
+	}
 }
 
 # median of column $1 of file $2 (ns), in ms with two decimals

@@ -40,3 +40,5 @@ check "bench-stream.sh MODES: one row" "$(grep -c '^| hot' "$OUT")" = 1
 run sh scripts/bench-progcache.sh -d cpu -n 1
 check "bench-progcache.sh runs" "$RC" = 0
 contains "bench-progcache.sh: the warm row" "$OUT" "warm"
+check "bench-progcache.sh: set-up times are measured, not 0" \
+	-z "$(grep -E '^\| (cold|driver|warm) ' "$OUT" | awk -F'|' '$4 + 0 <= 0')"
