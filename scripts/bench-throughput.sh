@@ -18,7 +18,8 @@
 # one is listed, else cpu), OUTDIR (raw JSON lines; default a temporary
 # directory), VARIANTS (default "ticket scan status peritem"; "base" adds
 # the default run of another build, BASE_BUILD, e.g. the tree before a
-# change, with its vyre-launch --synthetic runs too).
+# change, with its vyre-launch --synthetic runs too), TABLES_FROM (a raw
+# file of an earlier run: print its tables, run nothing).
 set -e
 BUILD=${BUILD:-build}
 REPS=${REPS:-3}
@@ -37,17 +38,35 @@ if [ -z "$DEVICE" ]; then
 	"$BUILD/vyre-launch" --list-devices 2>/dev/null | grep -qi gpu &&
 		DEVICE=gpu
 fi
-OUTDIR=${OUTDIR:-$(mktemp -d)}
-mkdir -p "$OUTDIR"
-RAW=$OUTDIR/bench-throughput.jsonl
-: >"$RAW"
+# TABLES_FROM=FILE: no runs, the tables of the raw lines in FILE (a run
+# cut short by a time limit still has the reps it finished)
+if [ -n "${TABLES_FROM:-}" ]; then
+	RAW=$TABLES_FROM
+	[ -s "$RAW" ] || { echo "bench-throughput.sh: $RAW: no raw lines" >&2; exit 4; }
+	# the reps every variant finished: one past the last rep of the
+	# vyre-launch lines, which close a rep
+	REPS=$(sed -n 's/^{"synthetic":.*"rep":\([0-9]*\),.*/\1/p' "$RAW" | sort -n | tail -n 1)
+	REPS=$((${REPS:--1} + 1))
+	[ "$REPS" -gt 0 ] || { echo "bench-throughput.sh: $RAW: no finished rep" >&2; exit 4; }
+	REPS_DONE=$REPS
+	REPS=0
+else
+	OUTDIR=${OUTDIR:-$(mktemp -d)}
+	mkdir -p "$OUTDIR"
+	RAW=$OUTDIR/bench-throughput.jsonl
+	: >"$RAW"
+fi
 
 # num KEY LINE: the number after "KEY": in a one-line JSON object
 num() { echo "$2" | sed -n "s/.*\"$1\":\([-0-9.e+]*\).*/\1/p"; }
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
+if [ -n "${TABLES_FROM:-}" ]; then
+	echo "tables of $RAW ($REPS_DONE finished reps)"
+else
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "command: REPS=$REPS ITEMS=$ITEMS BATCHES=$BATCHES SYNTH=$SYNTH VARIANTS='$VARIANTS' sh scripts/bench-throughput.sh $*"
+fi
 echo
 
 r=0
@@ -76,6 +95,7 @@ while [ "$r" -lt "$REPS" ]; do
 	done
 	r=$((r + 1))
 done
+[ -n "${REPS_DONE:-}" ] && REPS=$REPS_DONE
 
 head -n 1 "$RAW" | sed 's/.*"device":"\([^"]*\)".*"transport":"\([a-z]*\)".*"workgroups":\([0-9]*\),"workgroup_size":\([0-9]*\).*/device: \1; transport \2; persistent geometry \3 x \4 lanes/'
 echo

@@ -42,3 +42,15 @@ check "bench-progcache.sh runs" "$RC" = 0
 contains "bench-progcache.sh: the warm row" "$OUT" "warm"
 check "bench-progcache.sh: set-up times are measured, not 0" \
 	-z "$(grep -E '^\| (cold|driver|warm) ' "$OUT" | awk -F'|' '$4 + 0 <= 0')"
+# the tables again from the raw lines, nothing run: a GPU run cut short by
+# its time limit keeps its finished reps
+cp "$T/bt/bench-throughput.jsonl" "$T/raw.jsonl"
+run env TABLES_FROM="$T/raw.jsonl" VARIANTS="ticket status" BATCHES=64 \
+	sh scripts/bench-throughput.sh
+check "bench-throughput.sh TABLES_FROM runs" "$RC" = 0
+contains "bench-throughput.sh TABLES_FROM: the ticket row" "$OUT" "| 64 | ticket |"
+contains "bench-throughput.sh TABLES_FROM: one finished rep" "$OUT" "(1 finished reps)"
+check "bench-throughput.sh TABLES_FROM runs nothing" \
+	"$(wc -l <"$T/raw.jsonl")" = "$(wc -l <"$T/bt/bench-throughput.jsonl")"
+run env TABLES_FROM=/dev/null sh scripts/bench-throughput.sh
+check "bench-throughput.sh TABLES_FROM empty: exit 4" "$RC" = 4
