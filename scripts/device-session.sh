@@ -20,6 +20,13 @@
 #   sh scripts/device-session.sh stream-sweep  the default path, page
 #                                           cache hot, with one of chunk,
 #                                           dev-slots, qd changed at a time
+#   sh scripts/device-session.sh persistent-sweep  --persistent, page cache
+#                                           hot, async reads, with 8, 16
+#                                           and 32 device slots, and the
+#                                           default path beside them
+#   sh scripts/device-session.sh latency5    bench-throughput.sh, ticket
+#                                           claim only, 5 runs (the round
+#                                           trip target is a median of 5)
 # Every step runs under timeout; a part that times out says so in its file.
 # DEV (default gpu) is the -d of the benchmarks, e.g. DEV=cpu to try it.
 set -u
@@ -52,6 +59,7 @@ verify)
 	{
 		step "devices" 30 build/vyre-launch --list-devices
 		step "kernel vectors" 180 build/vyre-vectors tests/vectors/kernel.json
+		make -j16 build/unit-tests >/dev/null 2>&1
 		step "unit tests" 180 build/unit-tests
 		for t in t-launch t-launch-seeds t-evidence t-bench-launch; do
 			step "$t" 150 sh "tests/cli/$t.sh"
@@ -119,8 +127,31 @@ stream-sweep)
 	) >"$OUT/stream-sweep.md" 2>&1
 	cat "$OUT/stream-sweep.md"
 	;;
+persistent-sweep)
+	(
+		export REPS=3 MODES=hot-async VERIFY=0
+		for ds in 8 16 32; do
+			export DEV_SLOTS=$ds OUTDIR=$OUT/ds$ds STREAM_OPTS=--persistent
+			step "--persistent, dev-slots $ds" 120 \
+				sh scripts/bench-stream.sh /tmp 8 512
+		done
+		export DEV_SLOTS=8 OUTDIR=$OUT/default STREAM_OPTS=
+		step "default path, dev-slots 8" 120 \
+			sh scripts/bench-stream.sh /tmp 8 512
+	) >"$OUT/persistent-sweep.md" 2>&1
+	cat "$OUT/persistent-sweep.md"
+	;;
+latency5)
+	(
+		export OUTDIR=$OUT REPS=5 ITEMS=${ITEMS:-1000000} \
+			BATCHES=${BATCHES:-64,4096,65536} VARIANTS=ticket
+		step "throughput, 5 runs" 300 sh scripts/bench-throughput.sh \
+			-d "${DEV:-gpu}" --latency-items 2000
+	) >"$OUT/latency5.md" 2>&1
+	cat "$OUT/latency5.md"
+	;;
 *)
-	echo "usage: device-session.sh verify|verify-stream|progcache|throughput|stream|stream-sweep" >&2
+	echo "usage: device-session.sh verify|verify-stream|progcache|throughput|stream|stream-sweep|persistent-sweep|latency5" >&2
 	exit 2
 	;;
 esac

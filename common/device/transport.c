@@ -87,6 +87,16 @@ int vy_dev_transport_init(struct vy_dev_transport *t, struct vy_dev_cl *cl,
 	t->cl = cl;
 	t->kind = kind == VY_TRANSPORT_AUTO ? vy_dev_transport_choose(&cl->info) :
 					      kind;
+	/*
+	 * A device with its own memory never shows a running kernel what the
+	 * host stores into a USE_HOST_PTR image: a persistent kernel would
+	 * wait for slots it cannot see until the host's timeout.
+	 */
+	if (t->kind == VY_TRANSPORT_SHARED && !cl->info.unified_memory)
+		return vy_errf(e, VY_E_UNSUPPORTED,
+			       "use the copy (or auto) transport on this device",
+			       "the shared transport needs a CPU or unified-memory "
+			       "device; '%s' has its own memory", cl->info.name);
 	t->slots = (uint32_t)(lens[VY_TB_RING] / VY_SLOT_BYTES);
 	for (int i = 0; i < VY_TB_COUNT; i++) {
 		struct vy_dev_tbuf *b = &t->b[i];

@@ -33,7 +33,8 @@
  * with the kernel, and a publish is a single write (no kernel is running).
  *
  * Errors: VY_E_DEVICE (an OpenCL call failed: the message names it),
- * VY_E_NOMEM, VY_E_INVAL.
+ * VY_E_NOMEM, VY_E_INVAL, VY_E_UNSUPPORTED (shared asked of a device with
+ * its own memory).
  */
 #ifndef VY_TRANSPORT_H
 #define VY_TRANSPORT_H
@@ -147,7 +148,8 @@ enum vy_dev_transport_kind vy_dev_transport_choose(const struct vy_dev_cl_devinf
  * @obs_linear: the longest span (slots) whose status observation reads
  * whole 64-byte rows, one linear transfer, instead of the status words
  * alone (a strided transfer); 0 = VY_OBS_LINEAR_SLOTS.  Copy: the pinned
- * observation areas take VY_OBS_MAX x 64 bytes per such slot.
+ * observation areas take VY_OBS_MAX x 64 bytes per such slot.  SHARED on
+ * a device without unified memory: VY_E_UNSUPPORTED, nothing created.
  */
 int vy_dev_transport_init(struct vy_dev_transport *t, struct vy_dev_cl *cl,
 		      enum vy_dev_transport_kind kind,

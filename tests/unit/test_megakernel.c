@@ -4,6 +4,7 @@
 
 #include "harness.h"
 #include "device/megakernel.h"
+#include "device/transport.h"
 #include "wire/protocol.h"
 #include "wire/util.h"
 
@@ -23,6 +24,11 @@ static struct vy_mk *start_8(struct vy_dev_mk_params *p)
 	err = vy_dev_mk_open(&mk, p, &e);
 	if (err == VY_E_NO_DEVICE) {
 		vy_test_skip("no OpenCL device");
+		return NULL;
+	}
+	/* a GPU has its own memory: its running kernel cannot see a shared image */
+	if (err == VY_E_UNSUPPORTED && p->transport == VY_TRANSPORT_SHARED) {
+		vy_test_skip("shared transport: the default device has its own memory");
 		return NULL;
 	}
 	if (!err)
@@ -548,4 +554,25 @@ VY_TEST(megakernel_once_tenant_mask)
 	VY_CHECK_EQ_U64(vy_word(s.buf[VY_BUF_RING].data, 16), VY_STATUS_DONE);
 	VY_CHECK_EQ_U64(vy_word(s.buf[VY_BUF_CONTROL].data, VY_CTL_DONE_COUNT), 1);
 	vy_dev_mk_close(mk);
+}
+
+/*
+ * The shared transport is refused on a device with its own memory (an
+ * NVIDIA GPU), before any buffer is made: a persistent kernel there never
+ * sees the host's stores and would wait out the host's timeout.
+ */
+VY_TEST(transport_shared_needs_unified_memory)
+{
+	struct vy_dev_transport t;
+	struct vy_dev_cl cl;
+	struct vy_err e;
+	size_t lens[VY_TB_COUNT] = { 4096, 512, 64, 64, 0 };
+
+	memset(&cl, 0, sizeof(cl));
+	strcpy(cl.info.name, "a discrete GPU");
+	VY_CHECK_EQ_U64(vy_dev_transport_init(&t, &cl, VY_TRANSPORT_SHARED,
+					      lens, 0, &e),
+			VY_E_UNSUPPORTED);
+	VY_CHECK(strstr(e.msg, "'a discrete GPU' has its own memory") != NULL);
+	VY_CHECK(vy_dev_transport_choose(&cl.info) == VY_TRANSPORT_COPY);
 }
