@@ -69,6 +69,15 @@ int vy_dev_cl_list(struct vy_dev_cl_devinfo *out, int max, struct vy_err *e);
  */
 int vy_dev_cl_open(struct vy_dev_cl *cl, const char *spec, struct vy_err *e);
 
+/*
+ * Replace @cl's first queue (cl->q) with one that records profiling times,
+ * for a caller that times its kernels.  Only before anything is queued on
+ * it.  Without it no queue profiles: on NVIDIA's driver profiling makes
+ * every command cost the host several microseconds more.  VY_E_DEVICE on
+ * failure (cl->q is then unchanged).
+ */
+int vy_dev_cl_profile(struct vy_dev_cl *cl, struct vy_err *e);
+
 /* Release everything vy_dev_cl_open made; @cl may be zeroed or NULL. */
 void vy_dev_cl_close(struct vy_dev_cl *cl);
 

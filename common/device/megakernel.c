@@ -264,6 +264,8 @@ int vy_dev_mk_open(struct vy_mk **out, const struct vy_dev_mk_params *cfg,
 			       "%u ring slots is too many", cfg->slots);
 	}
 	err = vy_dev_cl_open(&mk->cl, cfg->device, e);
+	if (!err && cfg->kernel_timing)
+		err = vy_dev_cl_profile(&mk->cl, e);
 	if (err)
 		goto fail;
 	err = vy_dev_cl_source(cfg->kernel_path, vy_kernel_megakernel_src,

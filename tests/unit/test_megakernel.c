@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include "harness.h"
+#include "device/cl.h"
 #include "device/megakernel.h"
 #include "device/transport.h"
 #include "wire/protocol.h"
@@ -575,4 +576,35 @@ VY_TEST(transport_shared_needs_unified_memory)
 			VY_E_UNSUPPORTED);
 	VY_CHECK(strstr(e.msg, "'a discrete GPU' has its own memory") != NULL);
 	VY_CHECK(vy_dev_transport_choose(&cl.info) == VY_TRANSPORT_COPY);
+}
+
+/*
+ * The queue profiles only when a caller asks (vy_dev_cl_profile): on
+ * NVIDIA's driver a profiling queue tripled the host's cost per command
+ * (a relaunch round trip on the H200 went from 17.7 to 30.5 us).
+ */
+VY_TEST(cl_queue_profiles_only_when_asked)
+{
+	struct vy_dev_cl cl;
+	struct vy_err e;
+	cl_command_queue_properties pr = 0;
+	int err;
+
+	memset(&cl, 0, sizeof(cl));
+	err = vy_dev_cl_open(&cl, NULL, &e);
+	if (err == VY_E_NO_DEVICE) {
+		vy_test_skip("no OpenCL device");
+		return;
+	}
+	VY_CHECK_EQ_U64(err, 0);
+	if (err)
+		return;
+	VY_CHECK(clGetCommandQueueInfo(cl.q, CL_QUEUE_PROPERTIES, sizeof(pr),
+				       &pr, NULL) == CL_SUCCESS);
+	VY_CHECK_EQ_U64(pr & CL_QUEUE_PROFILING_ENABLE, 0);
+	VY_CHECK_EQ_U64(vy_dev_cl_profile(&cl, &e), 0);
+	VY_CHECK(clGetCommandQueueInfo(cl.q, CL_QUEUE_PROPERTIES, sizeof(pr),
+				       &pr, NULL) == CL_SUCCESS);
+	VY_CHECK(pr & CL_QUEUE_PROFILING_ENABLE);
+	vy_dev_cl_close(&cl);
 }
