@@ -24,9 +24,10 @@
 #                                           hot, async reads, with 8, 16
 #                                           and 32 device slots, and the
 #                                           default path beside them
-#   sh scripts/device-session.sh latency5    bench-throughput.sh, ticket
-#                                           claim only, 5 runs (the round
-#                                           trip target is a median of 5)
+#   sh scripts/device-session.sh latency5    bench-throughput.sh, the tree
+#                                           as built and the base tree, 5
+#                                           runs (the round trip target is
+#                                           a median of 5)
 # Every step runs under timeout; a part that times out says so in its file.
 # DEV (default gpu) is the -d of the benchmarks, e.g. DEV=cpu to try it.
 set -u
@@ -52,6 +53,20 @@ step() {
 	rc=$?
 	[ $rc -eq 124 ] && echo "## $n: TIMED OUT after $s s"
 	echo "## $n: exit $rc"
+}
+
+# build_base: the tree in .device/base.tar built in /tmp/vy-base; $base is
+# its build folder, or empty when there is none
+build_base() {
+	base=
+	if [ -f .device/base.tar ]; then
+		[ -x /tmp/vy-base/build/vyre-bench-launch ] || {
+			rm -rf /tmp/vy-base && mkdir -p /tmp/vy-base &&
+				tar -xf .device/base.tar -C /tmp/vy-base &&
+				make -C /tmp/vy-base -j16 >/dev/null 2>&1
+		}
+		[ -x /tmp/vy-base/build/vyre-bench-launch ] && base=/tmp/vy-base/build
+	fi
 }
 
 case $part in
@@ -81,13 +96,7 @@ progcache)
 	cat "$OUT/progcache.md"
 	;;
 throughput)
-	base=
-	if [ -f .device/base.tar ]; then
-		rm -rf /tmp/vy-base && mkdir -p /tmp/vy-base &&
-			tar -xf .device/base.tar -C /tmp/vy-base &&
-			make -C /tmp/vy-base -j16 >/dev/null 2>&1 &&
-			base=/tmp/vy-base/build
-	fi
+	build_base
 	v="ticket status notail peritem scan"
 	[ -n "$base" ] && v="ticket base status notail peritem scan"
 	(
@@ -142,9 +151,11 @@ persistent-sweep)
 	cat "$OUT/persistent-sweep.md"
 	;;
 latency5)
+	build_base
 	(
 		export OUTDIR=$OUT REPS=5 ITEMS=${ITEMS:-1000000} \
-			BATCHES=${BATCHES:-64,4096,65536} VARIANTS=ticket
+			BATCHES=${BATCHES:-64,4096,65536} \
+			VARIANTS="ticket${base:+ base}" BASE_BUILD=$base
 		step "throughput, 5 runs" 300 sh scripts/bench-throughput.sh \
 			-d "${DEV:-gpu}" --latency-items 2000
 	) >"$OUT/latency5.md" 2>&1
