@@ -14,7 +14,8 @@
 #   FILES         number of files (default 8)
 #   MIB_PER_FILE  size of each (default 512)
 # Environment: BUILD (default build), DEVICE (-d spec), CHUNK (4M), QD (32),
-# DEV_SLOTS (8), REPS (3), OUTDIR (where raw JSON lines go; default DIR),
+# DEV_SLOTS (vyre-stream's own default: 8, 32 with --persistent; the
+# baselines' 8), REPS (3), OUTDIR (where raw JSON lines go; default DIR),
 # STREAM_OPTS (more vyre-stream options, e.g. --persistent), MODES (the
 # rows: default "hot-inline hot-async direct"), VERIFY (0: skip the closing
 # --verify run).
@@ -26,7 +27,10 @@ NF=${2:-8}
 MIB=${3:-512}
 CHUNK=${CHUNK:-4M}
 QD=${QD:-32}
-DEV_SLOTS=${DEV_SLOTS:-8}
+DEV_SLOTS=${DEV_SLOTS:-}
+# --dev-slots only when DEV_SLOTS is given: otherwise each program's default
+DS=""
+[ -n "$DEV_SLOTS" ] && DS="--dev-slots $DEV_SLOTS"
 REPS=${REPS:-3}
 MODES=${MODES:-hot-inline hot-async direct}
 VERIFY=${VERIFY:-1}
@@ -81,13 +85,13 @@ run_mode() { # run_mode hot-inline|hot-async|direct
 	r=0
 	while [ $r -lt "$REPS" ]; do
 		l=$(timeout 300 "$BUILD/vyre-bench-stream" $DEVOPT --chunk "$CHUNK" \
-			--qd "$QD" --dev-slots "$DEV_SLOTS" --o-direct $d $as $files)
+			--qd "$QD" $DS --o-direct $d $as $files)
 		echo "{\"mode\":\"$mode\",\"baselines\":$l}" >>"$RAW"
 		num read_gbps "$l" >>"$DIR/a"
 		num h2d_gbps "$l" >>"$DIR/b"
 		num naive_gbps "$l" >>"$DIR/c"
 		l=$(timeout 300 "$BUILD/vyre-stream" $DEVOPT --chunk "$CHUNK" \
-			--qd "$QD" --dev-slots "$DEV_SLOTS" --o-direct $d $ss \
+			--qd "$QD" $DS --o-direct $d $ss \
 			$STREAM_OPTS --format jsonl $files | tail -n 1)
 		echo "{\"mode\":\"$mode\",\"stream\":$l}" >>"$RAW"
 		num gbps_end_to_end "$l" >>"$DIR/e"
@@ -110,7 +114,7 @@ run_mode() { # run_mode hot-inline|hot-async|direct
 dev=$("$BUILD/vyre-stream" $DEVOPT -q --format jsonl /dev/null | tail -n 1 |
 	sed -n 's/.*"device":"\([^"]*\)".*/\1/p')
 echo "Device: $dev; $NF files x $MIB MiB in $DIR; chunk $CHUNK, qd $QD," \
-	"dev-slots $DEV_SLOTS; median of $REPS; $(date -u +%Y-%m-%dT%H:%MZ)"
+	"dev-slots ${DEV_SLOTS:-default}; median of $REPS; $(date -u +%Y-%m-%dT%H:%MZ)"
 echo
 echo "| input | vyre-stream GB/s | (a) read GB/s | (b) h2d GB/s | (c) naive GB/s | e2e / min(a,b) | e2e / (c) | path |"
 echo "|---|---|---|---|---|---|---|---|"

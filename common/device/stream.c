@@ -379,10 +379,25 @@ void vy_dev_stream_opts_init(struct vy_dev_stream_opts *o)
 	o->op.op = VY_SCAN_CHECKSUM;
 	o->chunk = VY_STREAM_CHUNK_DEFAULT;
 	o->qd = VY_STREAM_QD_DEFAULT;
-	o->dev_slots = VY_STREAM_DEV_SLOTS_DEFAULT;
+	o->dev_slots = 0;	/* the path decides: 8, or 32 persistent */
 	o->engine = VY_IO_AUTO;
 	o->direct = VY_DIRECT_AUTO;
 	o->transport = VY_TRANSPORT_AUTO;
+}
+
+unsigned vy_dev_stream_dev_slots(const struct vy_dev_stream_opts *o)
+{
+	uint64_t n;
+
+	if (o->dev_slots)
+		return o->dev_slots;
+	if (!o->persistent)
+		return VY_STREAM_DEV_SLOTS_DEFAULT;
+	/* as many as 128 MiB of device memory hold, within 8-32 */
+	n = o->chunk ? VY_STREAM_PERSISTENT_DEV_BYTES / o->chunk : 0;
+	return n > VY_STREAM_DEV_SLOTS_PERSISTENT ? VY_STREAM_DEV_SLOTS_PERSISTENT :
+	       n < VY_STREAM_DEV_SLOTS_DEFAULT ? VY_STREAM_DEV_SLOTS_DEFAULT :
+						 (unsigned)n;
 }
 
 static int clerr(struct vy_err *e, const char *what, cl_int rc)
@@ -572,7 +587,7 @@ static int setup_device(struct pipe *p, struct vy_err *e)
 			       "with its own memory: on '%s' the running kernel "
 			       "keeps the workers busy and queued copies never run",
 			       p->cl.info.name);
-	p->ds = p->shared ? p->hs : o->dev_slots;
+	p->ds = p->shared ? p->hs : vy_dev_stream_dev_slots(o);
 	if (o->persistent) {
 		/* the probe's context goes; the session opens its own */
 		vy_dev_cl_close(&p->cl);
@@ -1925,7 +1940,7 @@ int vy_dev_stream_run(const struct vy_dev_stream_opts *o, struct vy_dev_stream_i
 			       "give a power of two from 64K to 64M",
 			       "chunk size %" PRIu64 " is out of range",
 			       o->chunk);
-	if (!o->qd || o->qd > 1024 || !o->dev_slots || o->dev_slots > 1024)
+	if (!o->qd || o->qd > 1024 || o->dev_slots > 1024)
 		return vy_errf(e, VY_E_INVAL, "give values of 1-1024",
 			       "queue depth or device slots out of range");
 	if (o->op.op == VY_SCAN_GREP && (!o->op.dfa || !o->op.dfa->nstates))

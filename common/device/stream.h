@@ -144,6 +144,14 @@ enum vy_dev_direct_mode { VY_DIRECT_AUTO, VY_DIRECT_ON, VY_DIRECT_OFF };
 #define VY_STREAM_CHUNK_DEFAULT (4u << 20)
 #define VY_STREAM_QD_DEFAULT 32u
 #define VY_STREAM_DEV_SLOTS_DEFAULT 8u
+/*
+ * --persistent holds a device slot until the host has seen its parts
+ * DONE, a longer cycle than a launch's: with 8 slots the H200 streamed
+ * 0.57x min(read, copy), with 32 0.79-0.94x (BENCHMARKS.md, stream).
+ */
+#define VY_STREAM_DEV_SLOTS_PERSISTENT 32u
+/* ... but no more device memory than this for them by default */
+#define VY_STREAM_PERSISTENT_DEV_BYTES (128ull << 20)
 #define VY_STREAM_CHUNK_MIN (64u << 10)
 #define VY_STREAM_CHUNK_MAX (64u << 20)
 
@@ -211,7 +219,9 @@ struct vy_dev_stream_opts {
 	struct vy_dev_op_cfg op;
 	uint64_t chunk;			/* bytes, power of two, 64 KiB-64 MiB */
 	unsigned qd;			/* reads in flight = host slots */
-	unsigned dev_slots;		/* device chunk slots (copy transport) */
+	unsigned dev_slots;		/* device chunk slots (copy transport);
+					   0: VY_STREAM_DEV_SLOTS_DEFAULT, or
+					   _PERSISTENT with persistent */
 	enum vy_dev_io_engine engine;
 	enum vy_dev_direct_mode direct;
 	int no_register;
@@ -265,8 +275,18 @@ struct vy_dev_stream_opts {
 	void *arg;
 };
 
-/* Fill @o with the defaults (checksum, 4 MiB, qd 32, 8 device slots). */
+/* Fill @o with the defaults (checksum, 4 MiB, qd 32, device slots 0:
+ * the path's own, vy_dev_stream_dev_slots). */
 void vy_dev_stream_opts_init(struct vy_dev_stream_opts *o);
+
+/*
+ * The device chunk slots a copy-transport run of @o uses: o->dev_slots,
+ * or when it is 0 VY_STREAM_DEV_SLOTS_DEFAULT (8) without o->persistent
+ * and with it as many chunks as VY_STREAM_PERSISTENT_DEV_BYTES hold,
+ * from 8 to VY_STREAM_DEV_SLOTS_PERSISTENT (32; 4 MiB chunks: 32).  (The shared transport has no
+ * device slots of its own: the host slots are the device's.)
+ */
+unsigned vy_dev_stream_dev_slots(const struct vy_dev_stream_opts *o);
 
 /*
  * Run @n inputs.  Returns 0 when the run completed (inputs may still have
