@@ -575,11 +575,13 @@ static int setup_device(struct pipe *p, struct vy_err *e)
 			    VY_TRANSPORT_SHARED;
 	else
 		p->shared = o->transport == VY_TRANSPORT_SHARED;
-	if (p->shared && !p->cl.info.unified_memory)
-		return vy_errf(e, VY_E_UNSUPPORTED,
-			       "use --transport copy (or auto) on this device",
-			       "the shared transport needs a CPU or unified-memory "
-			       "device; '%s' has its own memory", p->cl.info.name);
+	ret = vy_dev_transport_check(p->shared ? VY_TRANSPORT_SHARED :
+						 VY_TRANSPORT_COPY,
+				     &p->cl.info,
+				     "use --transport copy (or auto) on this device",
+				     e);
+	if (ret)
+		return ret;
 	if (o->persistent && !p->shared && p->cl.info.unified_memory)
 		return vy_errf(e, VY_E_UNSUPPORTED,
 			       "use --transport shared (or auto) with --persistent here",

@@ -42,6 +42,22 @@ enum vy_dev_transport_kind vy_dev_transport_choose(const struct vy_dev_cl_devinf
 						 VY_TRANSPORT_COPY;
 }
 
+int vy_dev_transport_check(enum vy_dev_transport_kind kind,
+			   const struct vy_dev_cl_devinfo *d, const char *hint,
+			   struct vy_err *e)
+{
+	/*
+	 * A device with its own memory never shows a running kernel what the
+	 * host stores into a USE_HOST_PTR image: a persistent kernel would
+	 * wait for slots it cannot see until the host's timeout.
+	 */
+	if (kind == VY_TRANSPORT_SHARED && !d->unified_memory)
+		return vy_errf(e, VY_E_UNSUPPORTED, hint,
+			       "the shared transport needs a CPU or unified-memory "
+			       "device; '%s' has its own memory", d->name);
+	return 0;
+}
+
 static int clerr(struct vy_err *e, const char *call, cl_int rc)
 {
 	return vy_errf(e, VY_E_DEVICE, NULL, "%s: %s", call,
@@ -87,16 +103,11 @@ int vy_dev_transport_init(struct vy_dev_transport *t, struct vy_dev_cl *cl,
 	t->cl = cl;
 	t->kind = kind == VY_TRANSPORT_AUTO ? vy_dev_transport_choose(&cl->info) :
 					      kind;
-	/*
-	 * A device with its own memory never shows a running kernel what the
-	 * host stores into a USE_HOST_PTR image: a persistent kernel would
-	 * wait for slots it cannot see until the host's timeout.
-	 */
-	if (t->kind == VY_TRANSPORT_SHARED && !cl->info.unified_memory)
-		return vy_errf(e, VY_E_UNSUPPORTED,
-			       "use the copy (or auto) transport on this device",
-			       "the shared transport needs a CPU or unified-memory "
-			       "device; '%s' has its own memory", cl->info.name);
+	err = vy_dev_transport_check(t->kind, &cl->info,
+				     "use the copy (or auto) transport on this device",
+				     e);
+	if (err)
+		return err;
 	t->slots = (uint32_t)(lens[VY_TB_RING] / VY_SLOT_BYTES);
 	for (int i = 0; i < VY_TB_COUNT; i++) {
 		struct vy_dev_tbuf *b = &t->b[i];

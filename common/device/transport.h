@@ -143,6 +143,15 @@ int vy_dev_transport_parse(const char *s, enum vy_dev_transport_kind *out,
 enum vy_dev_transport_kind vy_dev_transport_choose(const struct vy_dev_cl_devinfo *d);
 
 /*
+ * Can @kind serve device @d?  SHARED needs a CPU or unified memory: else
+ * VY_E_UNSUPPORTED, a message naming the device, @hint (the caller's words
+ * for the way out).  0 when it can.
+ */
+int vy_dev_transport_check(enum vy_dev_transport_kind kind,
+			   const struct vy_dev_cl_devinfo *d, const char *hint,
+			   struct vy_err *e);
+
+/*
  * Create the five buffers (@lens in bytes; 0 becomes 4) with zeroed host
  * images.  @kind AUTO is resolved with vy_dev_transport_choose.
  * @obs_linear: the longest span (slots) whose status observation reads
