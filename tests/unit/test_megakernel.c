@@ -42,6 +42,15 @@ static struct vy_mk *start_8(struct vy_dev_mk_params *p)
 	return mk;
 }
 
+/* ... with 4-lane work-groups on @kind: the claim and counter tests' session */
+static struct vy_mk *start_8_on(struct vy_dev_mk_params *p,
+				enum vy_dev_transport_kind kind)
+{
+	p->workgroup_size = 4;
+	p->transport = kind;
+	return start_8(p);
+}
+
 /* Read control word @w until it is @want (10 s at most); the last read. */
 static uint32_t wait_word(struct vy_mk *mk, uint32_t w, uint32_t want)
 {
@@ -174,11 +183,9 @@ static void ticket_laps(enum vy_dev_transport_kind kind)
 	int done = 0, twice = 0;
 	struct vy_dev_mk_stats st;
 
-	p.workgroup_size = 4;
-	p.transport = kind;
 	/* copy: the counter is looked at beyond what one row read covers */
 	p.obs_linear_slots = 2;
-	mk = start_8(&p);
+	mk = start_8_on(&p, kind);
 	if (!mk)
 		return;
 	add_one_150(w);
@@ -240,10 +247,8 @@ static void counter_waited(enum vy_dev_transport_kind kind)
 	uint64_t end;
 	int done = 0;
 
-	p.workgroup_size = 4;
-	p.transport = kind;
 	p.obs_linear_slots = 2;
-	mk = start_8(&p);
+	mk = start_8_on(&p, kind);
 	if (!mk)
 		return;
 	add_one_150(w);
@@ -291,9 +296,7 @@ VY_TEST(megakernel_done_tail_frees)
 	uint32_t w[16] = { 0 }, v = 0;
 	int n;
 
-	p.workgroup_size = 4;
-	p.transport = VY_TRANSPORT_SHARED;
-	mk = start_8(&p);
+	mk = start_8_on(&p, VY_TRANSPORT_SHARED);
 	if (!mk)
 		return;
 	add_one_150(w);
@@ -338,9 +341,7 @@ static void bulk_laps(enum vy_dev_transport_kind kind)
 	int done = 0, twice = 0;
 	uint8_t *rows;
 
-	p.workgroup_size = 4;
-	p.transport = kind;
-	mk = start_8(&p);
+	mk = start_8_on(&p, kind);
 	if (!mk)
 		return;
 	VY_CHECK_EQ_U64(vy_dev_mk_reserve(mk, 100, &rows), 8);
@@ -387,9 +388,7 @@ static void counter_fault(enum vy_dev_transport_kind kind)
 	uint64_t end;
 	int done = 0, faults = 0;
 
-	p.workgroup_size = 4;
-	p.transport = kind;
-	mk = start_8(&p);
+	mk = start_8_on(&p, kind);
 	if (!mk)
 		return;
 	w[1] = VY_OP_NOP;
@@ -441,8 +440,7 @@ VY_TEST(megakernel_ticket_words_guarded)
 	uint64_t end;
 	int done = 0, faults = 0;
 
-	p.workgroup_size = 4;
-	mk = start_8(&p);
+	mk = start_8_on(&p, VY_TRANSPORT_AUTO);
 	if (!mk)
 		return;
 	w[1] = VY_OP_ATOMIC_ADD;
