@@ -6,7 +6,9 @@
 # fed) and of each baseline: the scanning claim
 # (--scan-claim), a status read per look (--status-completion),
 # item-by-item staging (--stage-per-item) and no frees by DONE_TAIL
-# (--no-done-tail, variant notail); and vyre-launch --synthetic on
+# (--no-done-tail, variant notail); on request (VARIANTS) small writes
+# from pageable memory (--pageable-small-writes, variant pageable); and
+# vyre-launch --synthetic on
 # a 256-slot and a 65536-slot ring.  Prints Markdown: medians over the
 # runs, every ratio taken against a baseline of the same run.
 #
@@ -77,6 +79,7 @@ while [ "$r" -lt "$REPS" ]; do
 		status) opt=--status-completion ;;
 		notail) opt=--no-done-tail ;;
 		peritem) opt=--stage-per-item ;;
+		pageable) opt=--pageable-small-writes ;;
 		*) opt="" ;;
 		esac
 		bin=$BUILD

@@ -28,6 +28,12 @@
 #                                           as built and the base tree, 5
 #                                           runs (the round trip target is
 #                                           a median of 5)
+#   sh scripts/device-session.sh ab          bench-throughput.sh, the tree as
+#                                           built against the base tree
+#                                           only (VARIANTS, default
+#                                           "ticket base"), REPS (3) runs,
+#                                           then one --breakdown run of
+#                                           each tree
 # Every step runs under timeout; a part that times out says so in its file.
 # DEV (default gpu) is the -d of the benchmarks, e.g. DEV=cpu to try it.
 set -u
@@ -161,8 +167,25 @@ latency5)
 	) >"$OUT/latency5.md" 2>&1
 	cat "$OUT/latency5.md"
 	;;
+ab)
+	build_base
+	(
+		export OUTDIR=$OUT REPS=${REPS:-3} ITEMS=${ITEMS:-1000000} \
+			BATCHES=${BATCHES:-64,4096,65536} \
+			VARIANTS="${VARIANTS:-ticket${base:+ base}}" BASE_BUILD=$base
+		step "throughput, $REPS runs" 330 sh scripts/bench-throughput.sh \
+			-d "${DEV:-gpu}" --latency-items 2000
+		for b in build $base; do
+			step "breakdown, $b" 60 "$b/vyre-bench-launch" \
+				-d "${DEV:-gpu}" --latency-items 1000 \
+				--throughput-items 2000000 --batches 64,4096,65536 \
+				--breakdown
+		done
+	) >"$OUT/ab.md" 2>&1
+	cat "$OUT/ab.md"
+	;;
 *)
-	echo "usage: device-session.sh verify|verify-stream|progcache|throughput|stream|stream-sweep|persistent-sweep|latency5" >&2
+	echo "usage: device-session.sh verify|verify-stream|progcache|throughput|stream|stream-sweep|persistent-sweep|latency5|ab" >&2
 	exit 2
 	;;
 esac

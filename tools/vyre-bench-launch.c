@@ -45,6 +45,7 @@ struct bopts {
 	int status_completion;
 	int no_done_tail;
 	int per_item;		/* vy_dev_mk_stage per item (baseline) */
+	int small_pageable;	/* small writes from pageable memory */
 };
 
 static int open_session(const struct bopts *o, int persistent, uint32_t slots,
@@ -63,6 +64,7 @@ static int open_session(const struct bopts *o, int persistent, uint32_t slots,
 	cfg.scan_claim = o->scan_claim;
 	cfg.status_completion = o->status_completion;
 	cfg.no_done_tail = o->no_done_tail;
+	cfg.small_pageable = o->small_pageable;
 	cfg.kernel_timing = o->breakdown;
 	err = vy_dev_mk_open(mk, &cfg, e);
 	if (!err)
@@ -470,6 +472,10 @@ static void usage(FILE *f)
 		"                             (the comparison baseline)\n"
 		"      --no-done-tail         ticket claim: never free by DONE_TAIL\n"
 		"                             (word 145; the comparison baseline)\n"
+		"      --pageable-small-writes  copy transport: writes of up to 256\n"
+		"                             bytes (one slot's row, PUBLISH_HEAD)\n"
+		"                             from pageable host memory instead of\n"
+		"                             the pinned image (a driver comparison)\n"
 		"  -j, --json                 JSON lines instead of a Markdown table\n"
 		"  -h, --help                 this help\n"
 		"  -V, --version              version\n");
@@ -493,6 +499,7 @@ int main(int argc, char **argv)
 		{ "status-completion", no_argument, NULL, 'C' },
 		{ "no-done-tail", no_argument, NULL, 'D' },
 		{ "stage-per-item", no_argument, NULL, 'P' },
+		{ "pageable-small-writes", no_argument, NULL, 'Q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -580,6 +587,9 @@ int main(int argc, char **argv)
 			break;
 		case 'P':
 			o.per_item = 1;
+			break;
+		case 'Q':
+			o.small_pageable = 1;
 			break;
 		case 'h':
 			usage(stdout);

@@ -292,6 +292,11 @@ int vy_dev_mk_open(struct vy_mk **out, const struct vy_dev_mk_params *cfg,
 	if (err)
 		goto fail;
 	mk->t.watch_blocking = cfg->observe_blocking;
+	if (cfg->small_pageable) {
+		err = vy_dev_transport_small_pageable(&mk->t, e);
+		if (err)
+			goto fail;
+	}
 	/* the status read that follows a publish flushes both */
 	mk->t.defer_flush = 1;
 	err = vy_encode_control_into(false, cfg->tenant_count,

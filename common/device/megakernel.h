@@ -118,6 +118,9 @@ struct vy_dev_mk_params {
 	const char *user_options;	/* extra build options; may be NULL */
 	int no_cache;			/* build from source, bypassing the
 					   compiled-program cache (progcache.h) */
+	int small_pageable;		/* copy: small writes from pageable
+					   memory (vy_dev_transport_small_pageable;
+					   comparisons) */
 };
 
 /* How long vy_dev_mk_stop waits for a kernel after SHUTDOWN (every driver). */

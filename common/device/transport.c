@@ -199,6 +199,23 @@ int vy_dev_transport_init(struct vy_dev_transport *t, struct vy_dev_cl *cl,
 	return 0;
 }
 
+int vy_dev_transport_small_pageable(struct vy_dev_transport *t,
+				    struct vy_err *e)
+{
+	if (t->kind != VY_TRANSPORT_COPY || t->pg_rows)
+		return 0;
+	t->pg_rows = malloc((size_t)t->slots * VY_SLOT_BYTES);
+	t->pg_wsrc = calloc(VY_WSRC_WORDS, sizeof(uint32_t));
+	if (!t->pg_rows || !t->pg_wsrc) {
+		free(t->pg_rows);
+		free(t->pg_wsrc);
+		t->pg_rows = NULL;
+		t->pg_wsrc = NULL;
+		return vy_errf(e, VY_E_NOMEM, NULL, "out of memory");
+	}
+	return 0;
+}
+
 void vy_dev_transport_free(struct vy_dev_transport *t)
 {
 	if (!t->cl)
@@ -238,6 +255,8 @@ void vy_dev_transport_free(struct vy_dev_transport *t)
 	} else {
 		free(t->ones);
 	}
+	free(t->pg_rows);
+	free(t->pg_wsrc);
 	if (t->q3)
 		clReleaseCommandQueue(t->q3);
 	memset(t, 0, sizeof(*t));
@@ -393,6 +412,7 @@ int vy_dev_transport_publish_rows(struct vy_dev_transport *t, uint32_t first,
 {
 	struct vy_dev_tbuf *b = &t->b[VY_TB_RING];
 	size_t off = (size_t)first * VY_SLOT_BYTES;
+	const uint8_t *src;
 	uint64_t t0;
 	cl_int rc;
 
@@ -404,9 +424,15 @@ int vy_dev_transport_publish_rows(struct vy_dev_transport *t, uint32_t first,
 		return 0;
 	}
 	t0 = vy_now_ns();
+	src = b->host + off;
+	if (t->pg_rows && (size_t)n * VY_SLOT_BYTES <= VY_SMALL_WRITE) {
+		/* in flight until the kernel ran it: not rewritten before */
+		memcpy(t->pg_rows + off, src, (size_t)n * VY_SLOT_BYTES);
+		src = t->pg_rows + off;
+	}
 	rc = clEnqueueWriteBuffer(vy_dev_transport_queue(t), b->mem, CL_FALSE,
-				  off, (size_t)n * VY_SLOT_BYTES, b->host + off,
-				  0, NULL, NULL);
+				  off, (size_t)n * VY_SLOT_BYTES, src, 0, NULL,
+				  NULL);
 	if (rc != CL_SUCCESS)
 		return clerr(e, "clEnqueueWriteBuffer", rc);
 	t->st.bytes_uploaded += (uint64_t)n * VY_SLOT_BYTES;
@@ -507,7 +533,8 @@ static int write_word(struct vy_dev_transport *t, enum vy_dev_tbuf_id id,
 			return clerr(e, "clFinish", rc);
 		t->st.sync_points++;
 	}
-	src = &t->wsrc[t->wpos++ % VY_WSRC_WORDS];
+	src = t->pg_wsrc ? &t->pg_wsrc[t->wpos++ % VY_WSRC_WORDS] :
+			   &t->wsrc[t->wpos++ % VY_WSRC_WORDS];
 	*src = v;
 	rc = clEnqueueWriteBuffer(vy_dev_transport_queue(t), t->b[id].mem,
 				  CL_FALSE, (size_t)w * 4, 4, src, 0, NULL,

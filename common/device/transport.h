@@ -131,6 +131,9 @@ struct vy_dev_transport {
 	size_t obs_words;		/* words of one area */
 	struct vy_dev_obs obs[VY_OBS_MAX];
 	unsigned ohead, ocount;
+	/* vy_dev_transport_small_pageable: pageable sources of small writes */
+	uint8_t *pg_rows;		/* slot_count rows */
+	uint32_t *pg_wsrc;		/* VY_WSRC_WORDS words */
 	struct vy_dev_transport_stats st;
 };
 
@@ -165,6 +168,21 @@ int vy_dev_transport_init(struct vy_dev_transport *t, struct vy_dev_cl *cl,
 		      const size_t lens[VY_TB_COUNT], uint32_t obs_linear,
 		      struct vy_err *e);
 void vy_dev_transport_free(struct vy_dev_transport *t);
+
+/*
+ * Copy: from now on, row writes of at most VY_SMALL_WRITE bytes
+ * (vy_dev_transport_publish_rows) and word writes (PUBLISH_HEAD, control
+ * words) are sourced from ordinary pageable host memory, a copy of the
+ * pinned image, instead of the pinned image itself: a driver may carry
+ * small pageable writes in its command stream rather than fetch them from
+ * host memory with a DMA read (a comparison for the round trip; see
+ * docs/BENCHMARKS.md).  A source is rewritten only when its slot (or word
+ * of the write ring) is reused, after the write has run, as with the
+ * pinned sources.  Shared: nothing changes.  Errors: VY_E_NOMEM.
+ */
+#define VY_SMALL_WRITE 256u
+int vy_dev_transport_small_pageable(struct vy_dev_transport *t,
+				    struct vy_err *e);
 
 /* The queue for this phase: cl->q when no kernel runs, else cl->q2. */
 cl_command_queue vy_dev_transport_queue(struct vy_dev_transport *t);
