@@ -121,6 +121,14 @@ struct vy_dev_mk_params {
 	int small_pageable;		/* copy: small writes from pageable
 					   memory (vy_dev_transport_small_pageable;
 					   comparisons) */
+	/*
+	 * Threads that stage with vy_dev_mk_produce, the caller's own
+	 * included: 0 or 1 the caller's thread only; N starts N - 1 staging
+	 * threads at the first produce that has rows enough for them
+	 * (joined by vy_dev_mk_close).  At most VY_MK_PRODUCERS_MAX, else
+	 * vy_dev_mk_open fails with VY_E_INVAL.
+	 */
+	uint32_t producers;
 };
 
 /* How long vy_dev_mk_stop waits for a kernel after SHUTDOWN (every driver). */
@@ -299,6 +307,50 @@ int vy_dev_mk_stage(struct vy_mk *mk, uint32_t slot, const uint32_t words[16],
 uint32_t vy_dev_mk_reserve(struct vy_mk *mk, uint32_t n, uint8_t **rows);
 int vy_dev_mk_commit(struct vy_mk *mk, uint32_t n, uint64_t tag0,
 		     struct vy_err *e);
+
+/*
+ * Parallel bulk staging.  vy_dev_mk_produce stages up to @n items into
+ * the next free rows, as vy_dev_mk_reserve + vy_dev_mk_commit would (in
+ * ring order with the ticket claim, else from the round-robin cursor;
+ * contiguous, up to the first slot in flight or the ring's end, without
+ * VY_MK_RESERVE_MAX's cap), tagged @tag0, @tag0 + 1, ...; they go out
+ * with the next vy_dev_mk_flush (or vy_dev_mk_dispatch).  It returns how
+ * many rows it staged (0 while the next slot is in flight; fewer than @n
+ * at the ring's end or at a slot in flight: call again after a flush or a
+ * poll) or a negative error.
+ *
+ * The rows are split into ranges of at least VY_MK_PRODUCE_MIN_ROWS, one
+ * per thread up to the session's @producers (params): a batch too small
+ * to split stays on the caller's thread.  Each thread calls @fill for its
+ * range, in pieces of at most VY_MK_RESERVE_MAX rows (so that its rows
+ * are still in cache for the bookkeeping that follows each piece):
+ *
+ *   fill(arg, rows, first, n): write words 1..15, little-endian, of the n
+ *   64-byte rows at @rows (slot after slot) for items first .. first+n-1
+ *   (@first counts from @tag0: the item's tag).  It is called
+ *   concurrently from several threads on disjoint ranges, in no
+ *   particular order, so it must be safe for that (a pure function of the
+ *   item number, or its own locking); it must not write word 0 (the
+ *   status) or outside its rows, must not call into the session, and
+ *   cannot fail (produce all items, or check them before).
+ *
+ * When produce returns, every @fill call has returned and its rows'
+ * bookkeeping is done (the threads synchronise with the caller); the
+ * session itself is still single-threaded: one thread at a time calls
+ * produce and every other vy_dev_mk_* function.  The staging threads run
+ * only inside produce; between calls they spin for VY_MK_PRODUCE_SPIN_NS
+ * (a batch staged in chunks finds them awake), then sleep.  If a thread
+ * cannot be started, produce stages with those that could (the caller's
+ * at least).  Errors: VY_E_INVAL (the priority scheduler, which places
+ * slots by priority: use vy_dev_mk_stage; or @fill NULL).
+ */
+typedef void (*vy_dev_mk_fill_fn)(void *arg, uint8_t *rows, uint64_t first,
+				  uint32_t n);
+#define VY_MK_PRODUCERS_MAX 64u
+#define VY_MK_PRODUCE_MIN_ROWS 2048u	/* rows per thread: 128 KiB */
+#define VY_MK_PRODUCE_SPIN_NS 200000u
+int vy_dev_mk_produce(struct vy_mk *mk, uint32_t n, uint64_t tag0,
+		      vy_dev_mk_fill_fn fill, void *arg, struct vy_err *e);
 
 /*
  * Stage one operation into free slot @slot through the protocol
