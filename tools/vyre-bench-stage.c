@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vyre-bench-stage - the host's per-item cost of the megakernel session
+ * without a device in the way: staging (vy_dev_mk_produce, or the
+ * reserve/commit baseline), publishing (vy_dev_mk_flush) and freeing by
+ * counter (vy_dev_mk_poll), per batch, as vyre-bench-launch's batch by
+ * batch run does them.
+ *
+ * The session is persistent with the ticket claim on the shared transport
+ * but never started: no kernel runs, publishing only moves host state,
+ * and the benchmark itself writes RETIRED (control word 144) into the
+ * host image, as the kernel would after running every item, so that one
+ * poll frees the batch.  Needs an OpenCL device for the session (PoCL).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "device/megakernel.h"
+#include "wire/protocol.h"
+#include "wire/util.h"
+
+#define PROG "vyre-bench-stage"
+
+/* the synthetic item of vyre-bench-launch: ATOMIC_ADD 1 to word 150 */
+static uint8_t img[VY_SLOT_BYTES];
+
+static void fill_rows(void *arg, uint8_t *rows, uint64_t first, uint32_t n)
+{
+	(void)arg;
+	(void)first;
+	for (uint32_t k = 0; k < n; k++)
+		memcpy(rows + (size_t)k * VY_SLOT_BYTES + 4, img + 4,
+		       VY_SLOT_BYTES - 4);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: " PROG " [options]\n"
+		"Host cost of staging, publishing and freeing, per batch, no kernel.\n"
+		"  -d, --device SPEC     device for the session (default: first)\n"
+		"      --batch N         items per batch (default: 65536)\n"
+		"      --chunk N         flush every N items (default: 0, once)\n"
+		"      --producers N     staging threads (default: 1)\n"
+		"      --rounds N        batches measured (default: 50)\n"
+		"      --commit          stage with reserve/commit (the baseline)\n"
+		"  -h, --help            this help\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "device", required_argument, NULL, 'd' },
+		{ "batch", required_argument, NULL, 'b' },
+		{ "chunk", required_argument, NULL, 'c' },
+		{ "producers", required_argument, NULL, 'p' },
+		{ "rounds", required_argument, NULL, 'r' },
+		{ "commit", no_argument, NULL, 'C' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct vy_dev_mk_params cfg = { 0 };
+	struct vy_mk *mk;
+	struct vy_err e;
+	uint32_t batch = 65536, chunk = 0, producers = 1, rounds = 50;
+	uint64_t st_ns = 0, fl_ns = 0, fr_ns = 0, tag = 0, v;
+	uint32_t *ctl;
+	int c, commit = 0, err;
+
+	while ((c = getopt_long(argc, argv, "d:h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			cfg.device = optarg;
+			break;
+		case 'b':
+		case 'c':
+		case 'p':
+		case 'r':
+			if (vy_parse_u64(optarg, 1u << 20, 1, &v))
+				goto bad;
+			if (c == 'b' && v)
+				batch = (uint32_t)v;
+			else if (c == 'c')
+				chunk = (uint32_t)v;
+			else if (c == 'p' && v)
+				producers = (uint32_t)v;
+			else if (c == 'r' && v)
+				rounds = (uint32_t)v;
+			else
+				goto bad;
+			break;
+		case 'C':
+			commit = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			fprintf(stderr, PROG ": hint: try --help\n");
+			return VY_EXIT_USAGE;
+		}
+	}
+	if (!chunk || chunk > batch)
+		chunk = batch;
+	vy_set_word(img, 1, VY_OP_ATOMIC_ADD);
+	vy_set_word(img, 3, VY_PRIO_NORMAL);
+	vy_set_word(img, 4, 1);
+	vy_set_word(img, 5, 150);
+	cfg.transport = VY_TRANSPORT_SHARED;
+	cfg.persistent = 1;
+	cfg.slots = batch < 256 ? 256 : batch;
+	cfg.tenant_count = 1;
+#ifdef VY_MK_PRODUCERS_MAX
+	cfg.producers = producers;
+#else
+	commit = 1;	/* a tree before vy_dev_mk_produce */
+#endif
+	err = vy_dev_mk_open(&mk, &cfg, &e);
+	if (err)
+		goto fail;
+	ctl = (uint32_t *)vy_dev_mk_image(mk, VY_TB_CONTROL, NULL);
+	for (uint32_t r = 0; r <= rounds && !err; r++) {
+		uint64_t t0, t1, t2;
+		uint32_t left = batch;
+
+		/* round 0 warms the pages and starts the threads */
+		while (left && !err) {
+			uint32_t want = left < chunk ? left : chunk, k = 0;
+
+			t0 = vy_now_ns();
+			if (commit) {
+				uint8_t *rows;
+
+				while (k < want && !err) {
+					uint32_t m = vy_dev_mk_reserve(
+						mk, want - k, &rows);
+
+					fill_rows(NULL, rows, tag + k, m);
+					err = vy_dev_mk_commit(mk, m, tag + k,
+							       &e);
+					k += m;
+				}
+			} else {
+#ifdef VY_MK_PRODUCERS_MAX
+				int n = vy_dev_mk_produce(mk, want, tag,
+							  fill_rows, NULL, &e);
+
+				if (n < 0)
+					err = n;
+				else
+					k = (uint32_t)n;
+#endif
+			}
+			t1 = vy_now_ns();
+			if (!err)
+				err = vy_dev_mk_flush(mk, &e);
+			t2 = vy_now_ns();
+			if (r) {
+				st_ns += t1 - t0;
+				fl_ns += t2 - t1;
+			}
+			tag += k;
+			left -= k;
+		}
+		/* what the kernel would say after running them all */
+		__atomic_store_n(&ctl[VY_CTL_RETIRED], (uint32_t)tag,
+				 __ATOMIC_RELEASE);
+		t0 = vy_now_ns();
+		if (!err && vy_dev_mk_poll(mk, NULL, 0, &e) != (int)batch)
+			err = vy_errf(&e, VY_E_INVAL, NULL,
+				      "a poll did not free the batch");
+		if (r)
+			fr_ns += vy_now_ns() - t0;
+	}
+	if (err)
+		goto fail;
+	printf("batch %u, chunk %u, %u producers%s: %.1f us staging, %.1f us flushing, %.1f us freeing per batch (%.2f ns/item in all)\n",
+	       batch, chunk, producers, commit ? " (reserve/commit)" : "",
+	       st_ns / 1e3 / rounds, fl_ns / 1e3 / rounds,
+	       fr_ns / 1e3 / rounds,
+	       (double)(st_ns + fl_ns + fr_ns) / rounds / batch);
+	vy_dev_mk_close(mk);
+	return 0;
+bad:
+	fprintf(stderr, PROG ": bad value '%s' for --%s\n" PROG
+			": hint: try --help\n", optarg,
+		c == 'b' ? "batch" : c == 'c' ? "chunk" :
+		c == 'p' ? "producers" : "rounds");
+	return VY_EXIT_USAGE;
+fail:
+	fprintf(stderr, PROG ": %s\n", e.msg);
+	vy_dev_mk_close(mk);
+	return 5;
+}
