@@ -12,11 +12,17 @@
  *               kept fed (4 x B slots, a batch published whenever B are
  *               free, no wait for a batch to finish).
  *
+ * Staging: in place (vy_dev_mk_produce) with --producers threads; the
+ * persistent runs publish every --chunk items of a batch as they are
+ * staged, so the kernel starts on the first chunk while the host stages
+ * the rest (the host still waits for the whole batch before the next).
+ *
  * Prints a Markdown table (or JSON lines with -j).  Every item is ATOMIC_ADD
  * 1 to control word 150; the final word is checked against the item count.
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,7 +52,22 @@ struct bopts {
 	int no_done_tail;
 	int per_item;		/* vy_dev_mk_stage per item (baseline) */
 	int small_pageable;	/* small writes from pageable memory */
+	uint32_t producers;	/* staging threads (vy_dev_mk_produce) */
+	uint32_t chunk;		/* persistent: flush every chunk items;
+				   0 = once per batch */
 };
+
+/*
+ * --producers' default: the caller and up to 3 more threads, leaving a
+ * core to the device's driver (PoCL runs the kernel on the same cores).
+ */
+static uint32_t auto_producers(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN) - 1;
+
+	return n < 1 ? 1u : n > 4 ? 4u : (uint32_t)n;
+}
+#define DEFAULT_CHUNK 8192u
 
 static int open_session(const struct bopts *o, int persistent, uint32_t slots,
 			int blocking, struct vy_mk **mk, struct vy_err *e)
@@ -66,6 +87,7 @@ static int open_session(const struct bopts *o, int persistent, uint32_t slots,
 	cfg.no_done_tail = o->no_done_tail;
 	cfg.small_pageable = o->small_pageable;
 	cfg.kernel_timing = o->breakdown;
+	cfg.producers = o->producers;
 	err = vy_dev_mk_open(mk, &cfg, e);
 	if (!err)
 		err = vy_rep_launch_setup(*mk, o->workgroups,
@@ -96,47 +118,76 @@ static int stage_n(struct vy_mk *mk, uint32_t n, uint64_t *tag,
 }
 
 /*
- * Stage up to @n items in place, as many as the ring has free in order;
- * returns how many (0 while the next slot is in flight).
+ * The synthetic items (vyre-launch --synthetic, vy_rep_work_fill's): every
+ * one has the same words (workfile.h), so the fill is a copy of one row
+ * image and safe from any number of threads.
  */
-static uint32_t stage_some(struct vy_mk *mk, struct vy_rep_work *src,
-			   uint32_t n, uint64_t *tag, struct vy_err *e,
-			   int *err)
+static uint8_t synth_row[VY_SLOT_BYTES];
+
+static void synth_init(void)
 {
-	uint32_t done = 0;
+	struct vy_wf_item it;
+
+	vy_workfile_synthetic(VY_OP_ATOMIC_ADD, 0, &it);
+	for (uint32_t w = 0; w < VY_SLOT_WORDS; w++)
+		vy_set_word(synth_row, w, it.w[w]);
+}
+
+static void synth_fill(void *arg, uint8_t *rows, uint64_t first, uint32_t n)
+{
+	(void)arg;
+	(void)first;
+	for (uint32_t k = 0; k < n; k++)
+		memcpy(rows + (size_t)k * VY_SLOT_BYTES + 4, synth_row + 4,
+		       VY_SLOT_BYTES - 4);
+}
+
+/*
+ * Stage up to @n items in place (vy_dev_mk_produce, o->producers
+ * threads), as many as the ring has free in order, with a flush after
+ * every @chunk (0: none; the caller flushes what is left); returns how
+ * many (0 while the next slot is in flight).
+ */
+static uint32_t stage_some(struct vy_mk *mk, uint32_t n, uint32_t chunk,
+			   uint64_t *tag, struct vy_err *e, int *err)
+{
+	uint32_t done = 0, since = 0;
 
 	while (done < n) {
-		uint8_t *rows;
-		uint32_t k = vy_dev_mk_reserve(mk, n - done, &rows);
+		uint32_t want = n - done;
+		int k;
 
-		if (!k)
+		if (chunk && want > chunk - since)
+			want = chunk - since;
+		k = vy_dev_mk_produce(mk, want, *tag, synth_fill, NULL, e);
+		if (k <= 0) {
+			*err = k;
 			break;
-		k = vy_rep_work_fill(src, rows, k);
-		*err = vy_dev_mk_commit(mk, k, *tag, e);
-		if (*err)
-			break;
-		*tag += k;
-		done += k;
+		}
+		*tag += (uint32_t)k;
+		done += (uint32_t)k;
+		since += (uint32_t)k;
+		if (chunk && since == chunk) {
+			since = 0;
+			*err = vy_dev_mk_flush(mk, e);
+			if (*err)
+				break;
+		}
 	}
 	return done;
 }
 
 /*
- * Stage n items in place (vy_dev_mk_reserve/commit): the synthetic items
- * are written straight into the ring's host image by vyre-launch's own
- * bulk source (vy_rep_work_fill), as a producer building items in place
- * would.  Without o->per_item; stage_n is the per-item baseline.  The
- * caller knows n slots are free.
+ * Stage n items in place (stage_some), a flush every @chunk; without
+ * o->per_item: stage_n is the per-item baseline.  The caller knows n
+ * slots are free.
  */
-static int stage_bulk(struct vy_mk *mk, uint32_t n, uint64_t *tag,
-		      struct vy_err *e)
+static int stage_bulk(struct vy_mk *mk, uint32_t n, uint32_t chunk,
+		      uint64_t *tag, struct vy_err *e)
 {
-	struct vy_rep_work src;
 	int err = 0;
 
-	/* a synthetic source: no file to read, nothing to fail */
-	(void)vy_rep_work_load(&src, NULL, 0, n, VY_OP_ATOMIC_ADD, e);
-	if (stage_some(mk, &src, n, tag, e, &err) < n && !err)
+	if (stage_some(mk, n, chunk, tag, e, &err) < n && !err)
 		err = vy_errf(e, VY_E_INVAL, NULL, "ring too small");
 	return err;
 }
@@ -256,7 +307,7 @@ static int bench_throughput(const struct bopts *o, int persistent,
 	uint64_t rounds = o->throughput_items / batch, t0, last = 0;
 	uint64_t stage_ns = 0, drain_ns = 0;
 	struct vy_dev_mk_stats s0, s1;
-	uint32_t slots = batch < 256 ? 256 : batch;
+	uint32_t slots = batch < 256 ? 256 : batch, chunk;
 	int err;
 
 	if (rounds < 3)
@@ -266,9 +317,11 @@ static int bench_throughput(const struct bopts *o, int persistent,
 		vy_dev_mk_close(mk);
 		return err;
 	}
-	/* one warm-up round */
+	/* relaunch: one dispatch per batch, whatever --chunk says */
+	chunk = persistent ? o->chunk : 0;
+	/* one warm-up round (it starts the staging threads too) */
 	err = o->per_item ? stage_n(mk, batch, &tag, e) :
-			    stage_bulk(mk, batch, &tag, e);
+			    stage_bulk(mk, batch, chunk, &tag, e);
 	if (!err)
 		err = persistent ? vy_dev_mk_flush(mk, e) : vy_dev_mk_dispatch(mk, dl, e);
 	if (!err)
@@ -278,8 +331,9 @@ static int bench_throughput(const struct bopts *o, int persistent,
 	for (uint64_t r = 0; r < rounds && !err; r++) {
 		uint64_t a = vy_now_ns(), b;
 
+		/* with --chunk the kernel runs while the rest is staged */
 		err = o->per_item ? stage_n(mk, batch, &tag, e) :
-				    stage_bulk(mk, batch, &tag, e);
+				    stage_bulk(mk, batch, chunk, &tag, e);
 		b = vy_now_ns();
 		stage_ns += b - a;
 		if (!err)
@@ -341,7 +395,6 @@ static int bench_fed(const struct bopts *o, uint32_t batch, double *ips,
 		     struct vy_err *e)
 {
 	struct vy_mk *mk;
-	struct vy_rep_work src;
 	struct vy_dev_mk_stats s0, s1;
 	uint64_t tag = 0, dl = vy_now_ns() + (uint64_t)(o->timeout_s * 1e9);
 	uint64_t rounds = o->throughput_items / batch, total, left, t0, last = 0;
@@ -362,10 +415,8 @@ static int bench_fed(const struct bopts *o, uint32_t batch, double *ips,
 		vy_dev_mk_close(mk);
 		return err;
 	}
-	(void)vy_rep_work_load(&src, NULL, 0, total + batch, VY_OP_ATOMIC_ADD,
-			       e);
 	/* one warm-up batch */
-	err = stage_bulk(mk, batch, &tag, e);
+	err = stage_bulk(mk, batch, o->chunk, &tag, e);
 	if (!err)
 		err = vy_dev_mk_flush(mk, e);
 	if (!err)
@@ -379,7 +430,8 @@ static int bench_fed(const struct bopts *o, uint32_t batch, double *ips,
 
 		/* publish while a whole batch fits */
 		while (!err && left && slots - vy_dev_mk_inflight(mk) >= want) {
-			uint32_t k = stage_some(mk, &src, want, &tag, e, &err);
+			uint32_t k = stage_some(mk, want, o->chunk, &tag, e,
+						&err);
 
 			if (!k)
 				break;
@@ -460,6 +512,16 @@ static void usage(FILE *f)
 		"      --workgroup-size N     lanes per work-group (default: policy)\n"
 		"      --timeout SEC          bound of each measurement (default: 60)\n"
 		"      --breakdown            per-batch counts and host times on stderr\n"
+		"                             (staging includes the flushes of --chunk)\n"
+		"      --producers N          staging threads, the caller's included,\n"
+		"                             1..64 (default: online CPUs - 1, at\n"
+		"                             most 4, at least 1: %u here); the\n"
+		"                             relaunch baseline stages with them too\n"
+		"      --chunk N              persistent runs: publish every N staged\n"
+		"                             items of a batch, so the kernel starts\n"
+		"                             while the rest is staged; 0 = one flush\n"
+		"                             per batch (default: %u); the relaunch\n"
+		"                             baseline keeps one dispatch per batch\n"
 		"      --obs-linear N         status reads of up to N slots read whole\n"
 		"                             rows (default: 4096; copy transport)\n"
 		"      --scan-claim           persistent: the scanning claim instead of\n"
@@ -478,7 +540,8 @@ static void usage(FILE *f)
 		"                             the pinned image (a driver comparison)\n"
 		"  -j, --json                 JSON lines instead of a Markdown table\n"
 		"  -h, --help                 this help\n"
-		"  -V, --version              version\n");
+		"  -V, --version              version\n",
+		auto_producers(), DEFAULT_CHUNK);
 }
 
 int main(int argc, char **argv)
@@ -500,6 +563,8 @@ int main(int argc, char **argv)
 		{ "no-done-tail", no_argument, NULL, 'D' },
 		{ "stage-per-item", no_argument, NULL, 'P' },
 		{ "pageable-small-writes", no_argument, NULL, 'Q' },
+		{ "producers", required_argument, NULL, 'p' },
+		{ "chunk", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -520,6 +585,9 @@ int main(int argc, char **argv)
 	o.batches[1] = 64;
 	o.batches[2] = 4096;
 	o.nbatches = 3;
+	o.producers = auto_producers();
+	o.chunk = DEFAULT_CHUNK;
+	synth_init();
 	while ((c = getopt_long(argc, argv, "d:jhV", lo, NULL)) != -1) {
 		switch (c) {
 		case 'd':
@@ -591,6 +659,17 @@ int main(int argc, char **argv)
 		case 'Q':
 			o.small_pageable = 1;
 			break;
+		case 'p':
+			if (vy_parse_u64(optarg, VY_MK_PRODUCERS_MAX, 0, &v) ||
+			    !v)
+				goto bad;
+			o.producers = (uint32_t)v;
+			break;
+		case 'c':
+			if (vy_parse_u64(optarg, 1u << 20, 0, &v))
+				goto bad;
+			o.chunk = (uint32_t)v;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -622,16 +701,16 @@ int main(int argc, char **argv)
 	    (err = bench_latency(&o, 1, 1, &pb, &e)))
 		goto fail;
 	if (o.json) {
-		printf("{\"schema\":\"vyre-bench-launch/1\",\"device\":\"%s\",\"transport\":\"%s\",\"workgroups\":%u,\"workgroup_size\":%u}\n",
+		printf("{\"schema\":\"vyre-bench-launch/1\",\"device\":\"%s\",\"transport\":\"%s\",\"workgroups\":%u,\"workgroup_size\":%u,\"producers\":%u,\"chunk\":%u}\n",
 		       dev, vy_dev_transport_name(info.transport), info.workgroups,
-		       info.workgroup_size);
+		       info.workgroup_size, o.producers, o.chunk);
 		lat_json("relaunch", &rl);
 		lat_json("persistent", &pl);
 		lat_json("persistent_blocking_poll", &pb);
 	} else {
-		printf("device: %s; transport %s; persistent geometry %u x %u lanes\n\n",
+		printf("device: %s; transport %s; persistent geometry %u x %u lanes; %u staging threads, chunk %u\n\n",
 		       dev, vy_dev_transport_name(info.transport), info.workgroups,
-		       info.workgroup_size);
+		       info.workgroup_size, o.producers, o.chunk);
 		printf("| round trip of one slot | p50 µs | p99 µs | p50 vs relaunch | commands/item | flushes/item | status reads/item | host queuing µs/item |\n");
 		printf("|---|---:|---:|---:|---:|---:|---:|---:|\n");
 		lat_row("relaunch (write + once kernel + read)", &rl, &rl);
@@ -666,8 +745,11 @@ int main(int argc, char **argv)
 	}
 	return 0;
 bad:
-	fprintf(stderr, PROG ": bad value '%s' for an option\n"
-			PROG ": hint: try --help\n", optarg);
+	for (int i = 0; lo[i].name; i++)
+		if (lo[i].val == c)
+			fprintf(stderr, PROG ": bad value '%s' for --%s\n"
+					PROG ": hint: try --help\n",
+				optarg, lo[i].name);
 	return VY_EXIT_USAGE;
 fail:
 	vy_rep_err(stderr, PROG, &e);
