@@ -6,8 +6,10 @@
 # fed) and of each baseline: the scanning claim
 # (--scan-claim), a status read per look (--status-completion),
 # item-by-item staging (--stage-per-item) and no frees by DONE_TAIL
-# (--no-done-tail, variant notail); on request (VARIANTS) small writes
-# from pageable memory (--pageable-small-writes, variant pageable); and
+# (--no-done-tail, variant notail), serial staging with one flush per
+# batch (--producers 1 --chunk 0, variant serial: the tree before
+# vy_dev_mk_produce and --chunk); on request (VARIANTS) small writes from
+# pageable memory (--pageable-small-writes, variant pageable); and
 # vyre-launch --synthetic on
 # a 256-slot and a 65536-slot ring.  Prints Markdown: medians over the
 # runs, every ratio taken against a baseline of the same run.
@@ -18,7 +20,7 @@
 # point, 2000000), BATCHES (64,1024,4096,16384,65536), SYNTH (vyre-launch
 # --synthetic items, 2000000), DEVICE (-d for vyre-launch; default gpu when
 # one is listed, else cpu), OUTDIR (raw JSON lines; default a temporary
-# directory), VARIANTS (default "ticket scan status peritem"; "base" adds
+# directory), VARIANTS (default "ticket scan status peritem serial"; "base" adds
 # the default run of another build, BASE_BUILD, e.g. the tree before a
 # change, with its vyre-launch --synthetic runs too), TABLES_FROM (a raw
 # file of an earlier run: print its tables, run nothing).
@@ -28,7 +30,7 @@ REPS=${REPS:-3}
 ITEMS=${ITEMS:-2000000}
 BATCHES=${BATCHES:-64,1024,4096,16384,65536}
 SYNTH=${SYNTH:-2000000}
-VARIANTS=${VARIANTS:-ticket scan status peritem}
+VARIANTS=${VARIANTS:-ticket scan status peritem serial}
 for p in vyre-bench-launch vyre-launch; do
 	if [ ! -x "$BUILD/$p" ]; then
 		echo "bench-throughput.sh: $BUILD/$p not built (run make)" >&2
@@ -80,6 +82,7 @@ while [ "$r" -lt "$REPS" ]; do
 		notail) opt=--no-done-tail ;;
 		peritem) opt=--stage-per-item ;;
 		pageable) opt=--pageable-small-writes ;;
+		serial) opt="--producers 1 --chunk 0" ;;
 		*) opt="" ;;
 		esac
 		bin=$BUILD

@@ -42,3 +42,19 @@ expect_rc "--batches 0 exits 2" 2 vyre-bench-launch -d cpu --batches 0
 # --breakdown times the relaunch baseline's kernel on the device
 run sh -c "$B --batches 1000 --breakdown 2>&1 >/dev/null"
 check "--breakdown: the once kernel's device time" -n "$(grep '^relaunch batch 1000' "$OUT" | grep -v ' 0.0 us in the once kernel')"
+# parallel staging and chunked publication: a run of several chunks per
+# batch, with two staging threads and with one flush per batch, runs
+# every item once; a bad value is one line naming the option, exit 2
+for v in "--producers 2 --chunk 100" "--producers 1 --chunk 0" "--producers 3 --chunk 1"; do
+	expect_rc "$v: runs every item once" 0 $B --batches 1000,5000 $v
+	check "$v: the header says so" \
+		"$(head -n 1 "$OUT" | jq -c '[.producers, .chunk]')" = \
+		"[$(echo "$v" | sed 's/--producers \([0-9]*\) --chunk \([0-9]*\)/\1,\2/')]"
+done
+for bad in "--producers 0" "--producers 65" "--producers x" "--chunk -1" "--chunk 2M"; do
+	expect_rc "$bad exits 2" 2 vyre-bench-launch -d cpu $bad
+	contains "$bad: the message names the option" "$ERR" "bad value '${bad#* }' for ${bad%% *}"
+done
+run vyre-bench-launch --help
+contains "--help documents --producers" "$OUT" "--producers N"
+contains "--help documents --chunk" "$OUT" "--chunk N"

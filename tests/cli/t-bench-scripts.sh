@@ -17,10 +17,10 @@ fi
 run sh scripts/bench-launch.sh -d cpu --latency-items 20 --throughput-items 2000 --batches 64
 check "bench-launch.sh runs" "$RC" = 0
 contains "bench-launch.sh prints its table" "$OUT" "| 64 |"
-run env REPS=1 ITEMS=2000 BATCHES=64 SYNTH=2000 VARIANTS="ticket status notail peritem scan" \
+run env REPS=1 ITEMS=2000 BATCHES=64 SYNTH=2000 VARIANTS="ticket status notail peritem scan serial" \
 	OUTDIR="$T/bt" sh scripts/bench-throughput.sh -d cpu --latency-items 20
 check "bench-throughput.sh runs" "$RC" = 0
-for v in ticket status notail peritem scan; do
+for v in ticket status notail peritem scan serial; do
 	contains "bench-throughput.sh: a row for $v" "$OUT" "| 64 | $v |"
 done
 contains "bench-throughput.sh: vyre-launch rows" "$OUT" "--ring-slots 65536"
