@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -371,6 +372,209 @@ VY_TEST(megakernel_bulk_stage_laps)
 {
 	bulk_laps(VY_TRANSPORT_SHARED);
 	bulk_laps(VY_TRANSPORT_COPY);
+}
+
+/*
+ * vy_dev_mk_produce's fill for the tests: ATOMIC_ADD 1 to word 150, and
+ * the item number in word 8 (ignored by the opcode), so that a row filled
+ * for the wrong item shows.
+ */
+static void fill_numbered(void *arg, uint8_t *rows, uint64_t first,
+			  uint32_t n)
+{
+	(void)arg;
+	for (uint32_t k = 0; k < n; k++) {
+		uint8_t *row = rows + (size_t)k * VY_SLOT_BYTES;
+
+		put_add_one_150(row);
+		vy_set_word(row, 8, (uint32_t)(first + k));
+	}
+}
+
+/* A persistent session (ticket claim, shared) that is never started. */
+static struct vy_mk *open_idle(uint32_t slots, uint32_t producers,
+			       int priority)
+{
+	struct vy_dev_mk_params p = { 0 };
+	struct vy_mk *mk = NULL;
+	struct vy_err e;
+	int err;
+
+	p.persistent = 1;
+	p.priority = priority;
+	p.slots = slots;
+	p.tenant_count = 1;
+	p.transport = VY_TRANSPORT_SHARED;
+	p.producers = producers;
+	err = vy_dev_mk_open(&mk, &p, &e);
+	if (err == VY_E_NO_DEVICE || err == VY_E_UNSUPPORTED) {
+		vy_test_skip("no OpenCL device with a shared transport");
+		return NULL;
+	}
+	if (err) {
+		vy_test_fail(__FILE__, __LINE__, "%s", e.msg);
+		return NULL;
+	}
+	return mk;
+}
+
+/*
+ * Parallel staging stages what a serial reserve/commit does: the same row
+ * bytes (status included), tags and slots in flight, from a ring offset
+ * that is not 0; then partial counts at the ring's end and at a slot in
+ * flight.
+ */
+VY_TEST(megakernel_produce_matches_commit)
+{
+	struct vy_mk *a, *b;
+	struct vy_err e;
+	uint32_t slots = 16384, n = 10000, k = 0;
+	uint64_t tag = 100;
+	uint8_t *rows;
+	const uint8_t *ra, *rb;
+
+	a = open_idle(slots, 1, 0);
+	if (!a)
+		return;
+	b = open_idle(slots, 4, 0);
+	if (!b) {
+		vy_dev_mk_close(a);
+		return;
+	}
+	/* both from slot 3: the parts' bounds are not the ring's */
+	VY_CHECK_EQ_U64(vy_dev_mk_produce(a, 3, 0, fill_numbered, NULL, &e), 3);
+	VY_CHECK_EQ_U64(vy_dev_mk_produce(b, 3, 0, fill_numbered, NULL, &e), 3);
+	while (k < n) {
+		uint32_t m = vy_dev_mk_reserve(a, n - k, &rows);
+
+		if (!m)
+			break;
+		fill_numbered(NULL, rows, tag + k, m);
+		VY_CHECK(vy_dev_mk_commit(a, m, tag + k, &e) == 0);
+		k += m;
+	}
+	VY_CHECK_EQ_U64(k, n);
+	VY_CHECK_EQ_U64(vy_dev_mk_produce(b, n, tag, fill_numbered, NULL, &e),
+			n);
+	VY_CHECK_EQ_U64(vy_dev_mk_inflight(a), n + 3);
+	VY_CHECK_EQ_U64(vy_dev_mk_inflight(b), n + 3);
+	ra = vy_dev_mk_image(a, VY_TB_RING, NULL);
+	rb = vy_dev_mk_image(b, VY_TB_RING, NULL);
+	VY_CHECK(memcmp(ra, rb, (size_t)(n + 3) * VY_SLOT_BYTES) == 0);
+	VY_CHECK_EQ_U64(vy_word(rb, (3 + 4321) * VY_SLOT_WORDS),
+			VY_STATUS_PUBLISHED);
+	VY_CHECK_EQ_U64(vy_word(rb, (3 + 4321) * VY_SLOT_WORDS + 8),
+			tag + 4321);
+	for (uint32_t s = 3; s < n + 3; s++)
+		if (vy_dev_mk_slot_tag(b, s) != tag + s - 3 ||
+		    vy_dev_mk_slot_tag(a, s) != vy_dev_mk_slot_tag(b, s)) {
+			VY_CHECK_EQ_U64(vy_dev_mk_slot_tag(b, s), tag + s - 3);
+			break;
+		}
+	VY_CHECK(vy_dev_mk_flush(b, &e) == 0);
+	VY_CHECK_EQ_U64(vy_dev_mk_inflight(b), n + 3);
+	/* up to the ring's end, then nothing: slot 0 is in flight */
+	VY_CHECK_EQ_U64(vy_dev_mk_produce(b, slots, 0, fill_numbered, NULL, &e),
+			slots - n - 3);
+	VY_CHECK_EQ_U64(vy_dev_mk_produce(b, 1, 0, fill_numbered, NULL, &e), 0);
+	VY_CHECK_EQ_U64(vy_dev_mk_inflight(b), slots);
+	vy_dev_mk_close(a);
+	vy_dev_mk_close(b);
+}
+
+/* The priority scheduler places slots by priority: produce refuses. */
+VY_TEST(megakernel_produce_refuses_priority)
+{
+	struct vy_mk *mk = open_idle(64, 2, 1);
+	struct vy_err e;
+
+	if (!mk)
+		return;
+	VY_CHECK_EQ_U64(vy_dev_mk_produce(mk, 8, 0, fill_numbered, NULL, &e),
+			VY_E_INVAL);
+	VY_CHECK(strstr(e.msg, "priority") != NULL);
+	VY_CHECK_EQ_U64(vy_dev_mk_inflight(mk), 0);
+	vy_dev_mk_close(mk);
+}
+
+/* More staging threads than the session allows: refused at open. */
+VY_TEST(megakernel_produce_too_many_producers)
+{
+	struct vy_dev_mk_params p = { 0 };
+	struct vy_mk *mk = NULL;
+	struct vy_err e;
+
+	p.producers = VY_MK_PRODUCERS_MAX + 1;
+	VY_CHECK_EQ_U64(vy_dev_mk_open(&mk, &p, &e), VY_E_INVAL);
+	VY_CHECK(mk == NULL);
+}
+
+/*
+ * Four staging threads feed a running persistent kernel (PoCL): 100000
+ * items in chunks of 8192 over a 16384-slot ring, every item run exactly
+ * once (word 150 counts them, and every tag finishes once).
+ */
+VY_TEST(megakernel_produce_threads_exactly_once)
+{
+	struct vy_dev_mk_params p = { 0 };
+	struct vy_mk *mk = NULL;
+	struct vy_dev_mk_done d[256];
+	struct vy_err e;
+	const uint32_t total = 100000;
+	uint8_t *seen;
+	uint64_t tag = 0, end;
+	uint32_t done = 0, twice = 0, v = 0;
+	int err;
+
+	p.persistent = 1;
+	p.slots = 16384;
+	p.tenant_count = 1;
+	p.workgroup_size = 4;
+	p.producers = 4;
+	err = vy_dev_mk_open(&mk, &p, &e);
+	if (err == VY_E_NO_DEVICE)
+		VY_SKIP("no OpenCL device");
+	VY_CHECK(err == 0);
+	if (err)
+		return;
+	VY_CHECK(vy_dev_mk_start(mk, &e) == 0);
+	seen = calloc(total, 1);
+	end = vy_now_ns() + 60000000000ull;
+	while (done < total && vy_now_ns() < end) {
+		int k = 0, n;
+
+		if (tag < total) {
+			uint32_t want = total - tag < 8192 ? total - tag : 8192;
+
+			k = vy_dev_mk_produce(mk, want, tag, fill_numbered,
+					      NULL, &e);
+			VY_CHECK(k >= 0);
+			if (k < 0)
+				break;
+			tag += (uint32_t)k;
+			VY_CHECK(vy_dev_mk_flush(mk, &e) == 0);
+		}
+		n = vy_dev_mk_poll(mk, d, 256, &e);
+		VY_CHECK(n >= 0);
+		if (n < 0)
+			break;
+		for (int i = 0; i < n && i < 256; i++) {
+			VY_CHECK_EQ_U64(d[i].status, VY_STATUS_DONE);
+			if (d[i].tag < total)
+				twice += seen[d[i].tag]++ != 0;
+		}
+		done += (uint32_t)n;
+		if (!k && !n)
+			vy_dev_mk_idle(mk);
+	}
+	VY_CHECK_EQ_U64(done, total);
+	VY_CHECK_EQ_U64(twice, 0);
+	VY_CHECK_EQ_U64(wait_word(mk, 150, total), total);
+	VY_CHECK(vy_dev_mk_read_control(mk, 150, &v, &e) == 0);
+	VY_CHECK_EQ_U64(v, total);
+	VY_CHECK(vy_dev_mk_stop(mk, 5000000000ull, &e) == 0);
+	vy_dev_mk_close(mk);
+	free(seen);
 }
 
 /*
