@@ -63,6 +63,9 @@ static void usage(FILE *f)
 		"      --observables N      observable words (default: 256)\n"
 		"      --max-iters N        kernel iteration bound (default: 4294967295)\n"
 		"      --publish-batch N    most items published per round (default: the ring)\n"
+		"      --producers N        host threads that stage --synthetic items, 1 to 64\n"
+		"                           (default: 1 on a CPU device, else the CPUs less\n"
+		"                           one, at most 4)\n"
 		"Work:\n"
 		"      --binary             WORKFILE holds raw 64-byte slot records\n"
 		"      --dedupe             drop work items identical in every word to an\n"
@@ -125,6 +128,7 @@ enum {
 	O_WGS, O_WGSIZE, O_TENANTS, O_OBS, O_MAXITERS, O_PUBLISH_BATCH, O_BINARY, O_SYNTH,
 	O_DATA, O_RES, O_TIMEOUT, O_STALL, O_SNAP, O_INTERVAL, O_DUMP, O_PFMT,
 	O_NOCACHE, O_BUDGET, O_DEDUPE, O_STRICT, O_REPEAT, O_COMPARE,
+	O_PRODUCERS,
 };
 
 static const struct option longopts[] = {
@@ -141,6 +145,7 @@ static const struct option longopts[] = {
 	{ "observables", required_argument, NULL, O_OBS },
 	{ "max-iters", required_argument, NULL, O_MAXITERS },
 	{ "publish-batch", required_argument, NULL, O_PUBLISH_BATCH },
+	{ "producers", required_argument, NULL, O_PRODUCERS },
 	{ "binary", no_argument, NULL, O_BINARY },
 	{ "synthetic", required_argument, NULL, O_SYNTH },
 	{ "data", required_argument, NULL, O_DATA },
@@ -242,6 +247,13 @@ static int parse_args(int argc, char **argv, struct vy_rep_launch_opts *o)
 			if (parse_u32(optarg, &o->batch, 0))
 				return vy_rep_usage_err(PROG, "bad --publish-batch '%s'",
 							optarg);
+			break;
+		case O_PRODUCERS:
+			if (parse_u32(optarg, &o->cfg.producers, 0) ||
+			    o->cfg.producers < 1 ||
+			    o->cfg.producers > VY_MK_PRODUCERS_MAX)
+				return vy_rep_usage_err(PROG, "bad --producers '%s' (1 to %u)",
+							optarg, VY_MK_PRODUCERS_MAX);
 			break;
 		case O_BINARY:
 			o->binary = 1;

@@ -969,6 +969,27 @@ int vy_dev_mk_produce(struct vy_mk *mk, uint32_t n, uint64_t tag0,
 	return (int)k;
 }
 
+int vy_dev_mk_set_producers(struct vy_mk *mk, uint32_t n, struct vy_err *e)
+{
+	if (n > VY_MK_PRODUCERS_MAX)
+		return vy_errf(e, VY_E_INVAL, "use at most 64 producers",
+			       "%u staging threads is too many", n);
+	if (mk->pool)
+		return vy_errf(e, VY_E_INVAL, NULL,
+			       "the staging threads have started");
+	mk->cfg.producers = n;
+	return 0;
+}
+
+uint32_t vy_dev_mk_auto_producers(const struct vy_dev_cl_devinfo *d)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN) - 1;
+
+	if (d->is_cpu)
+		return 1;
+	return n < 1 ? 1u : n > 4 ? 4u : (uint32_t)n;
+}
+
 int vy_dev_mk_stage_op(struct vy_mk *mk, uint32_t slot, uint32_t opcode,
 		       const uint32_t *args, size_t nargs, uint64_t tag,
 		       struct vy_err *e)
@@ -1920,6 +1941,27 @@ static int run_fill(struct run_state *st, struct vy_err *e)
 	uint32_t n = 0;
 	int err;
 
+	/* items without order or fences: staged by the staging threads */
+	while (n < batch && st->o->produce && st->o->advance &&
+	       !mk->cfg.priority && !st->have && !st->eof) {
+		uint64_t left = st->o->advance(st->o->arg, 0);
+		int k;
+
+		if (!left)
+			break;
+		k = vy_dev_mk_produce(mk,
+				      left < batch - n ? (uint32_t)left :
+							 batch - n,
+				      st->r->items, st->o->produce, st->o->arg,
+				      e);
+		if (k < 0)
+			return k;
+		if (!k)
+			return (int)n;	/* the next slot is in flight */
+		st->o->advance(st->o->arg, (uint64_t)k);
+		st->r->items += (uint64_t)k;
+		n += (uint32_t)k;
+	}
 	while (n < batch) {
 		int64_t slot;
 

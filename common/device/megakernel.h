@@ -353,6 +353,21 @@ int vy_dev_mk_produce(struct vy_mk *mk, uint32_t n, uint64_t tag0,
 		      vy_dev_mk_fill_fn fill, void *arg, struct vy_err *e);
 
 /*
+ * Change the session's producers (params) before the first produce that
+ * starts threads: for a caller that decides once the device is known
+ * (vy_dev_mk_auto_producers).  Errors: VY_E_INVAL (above
+ * VY_MK_PRODUCERS_MAX, or the threads have started).
+ */
+int vy_dev_mk_set_producers(struct vy_mk *mk, uint32_t n, struct vy_err *e);
+
+/*
+ * Producers a program uses unless told: 1 on a CPU device (its cores run
+ * the kernel; staging threads would take them from it), else the online
+ * CPUs less one for the driver, 1 to 4.
+ */
+uint32_t vy_dev_mk_auto_producers(const struct vy_dev_cl_devinfo *d);
+
+/*
  * Stage one operation into free slot @slot through the protocol
  * publisher (vy_publish_slot: tenant 0, priority VY_PRIO_NORMAL, the
  * @nargs <= 12 words of @args, the rest zero, little-endian).  Errors:
@@ -509,6 +524,18 @@ struct vy_dev_mk_run_opts {
 	 * staging applies (vy_dev_mk_reserve); NULL: next only.
 	 */
 	uint32_t (*fill)(void *arg, uint8_t *rows, uint32_t n);
+	/*
+	 * Optional, for a source whose next items hold no fence and need no
+	 * order among them (vyre-launch --synthetic): @produce writes them
+	 * as vy_dev_mk_produce's fill does (concurrently, on the session's
+	 * staging threads; @first is the item number from 0 in this run),
+	 * and @advance moves the source past @k items so written and returns
+	 * how many such items are left (@k 0: only ask).  Once none are
+	 * left, fill and next take over.  Used where bulk staging applies;
+	 * NULL: fill and next only.
+	 */
+	vy_dev_mk_fill_fn produce;
+	uint64_t (*advance)(void *arg, uint64_t k);
 	void *arg;
 	uint64_t timeout_ns;	/* whole run; 0 = none */
 	uint64_t stall_ns;	/* no progress with work in flight; 0 = none */

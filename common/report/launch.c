@@ -353,6 +353,31 @@ uint32_t vy_rep_work_fill(void *arg, uint8_t *rows, uint32_t n)
 	return k;
 }
 
+void vy_rep_work_produce(void *arg, uint8_t *rows, uint64_t first, uint32_t n)
+{
+	const struct vy_rep_work *s = arg;
+	struct vy_wf_item it;
+	uint8_t img[VY_SLOT_BYTES];
+
+	/* every synthetic item has the same words (workfile.h) */
+	vy_workfile_synthetic(s->synth_op, first, &it);
+	for (uint32_t w = 0; w < VY_SLOT_WORDS; w++)
+		vy_set_word(img, w, it.w[w]);
+	for (uint32_t k = 0; k < n; k++)
+		memcpy(rows + (size_t)k * VY_SLOT_BYTES + 4, img + 4,
+		       VY_SLOT_BYTES - 4);
+}
+
+uint64_t vy_rep_work_advance(void *arg, uint64_t k)
+{
+	struct vy_rep_work *s = arg;
+
+	if (!s->synthetic)
+		return 0;
+	s->synth_i += k;
+	return s->synth_n - s->synth_i;
+}
+
 void vy_rep_work_rewind(struct vy_rep_work *w)
 {
 	w->next = 0;

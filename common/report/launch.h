@@ -135,6 +135,15 @@ int vy_rep_work_next(void *arg, uint32_t w[16], int *fence,
 /* vy_dev_mk_run_opts.fill over the same: the items in bulk, into rows. */
 uint32_t vy_rep_work_fill(void *arg, uint8_t *rows, uint32_t n);
 
+/*
+ * vy_dev_mk_run_opts.produce and .advance over a struct vy_rep_work *@arg:
+ * a synthetic source's items (all alike) written on the staging threads;
+ * a work file's are not (advance says none are left: fill and next hand
+ * them out in order, fences kept).
+ */
+void vy_rep_work_produce(void *arg, uint8_t *rows, uint64_t first, uint32_t n);
+uint64_t vy_rep_work_advance(void *arg, uint64_t k);
+
 /* Items not yet handed out (fences do not count). */
 uint64_t vy_rep_work_left(const struct vy_rep_work *w);
 

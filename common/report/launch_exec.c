@@ -158,6 +158,14 @@ int vy_rep_launch_run(struct vy_rep_launch_opts *o, struct vy_rep_work *src,
 		vy_rep_runrec_free(&rr);
 		return fail(o, mk, &e, err);
 	}
+	if (!o->cfg.producers) {
+		struct vy_dev_mk_info in;
+
+		/* not given: decided by the device (its cores, or not) */
+		vy_dev_mk_get_info(mk, &in);
+		(void)vy_dev_mk_set_producers(
+			mk, vy_dev_mk_auto_producers(&in.dev), NULL);
+	}
 	vy_dev_mk_set_resources(mk, o->res, o->nres);
 	rp.setup_ns = vy_now_ns() - t_setup;
 	prog.err = o->err;
@@ -168,6 +176,8 @@ int vy_rep_launch_run(struct vy_rep_launch_opts *o, struct vy_rep_work *src,
 	memset(&ro, 0, sizeof(ro));
 	ro.next = vy_rep_work_next;
 	ro.fill = vy_rep_work_fill;
+	ro.produce = vy_rep_work_produce;
+	ro.advance = vy_rep_work_advance;
 	ro.arg = src;
 	ro.timeout_ns = (uint64_t)(o->timeout_s * 1e9);
 	ro.stall_ns = (uint64_t)(o->stall_s * 1e9);

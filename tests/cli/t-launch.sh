@@ -62,6 +62,13 @@ check "once big: word 150 counts 3000 adds" "$(word "$T/d3/control.bin" 150)" = 
 
 expect_rc "synthetic 20000 items" 0 vyre-launch --synthetic 20000 --ring-slots 128 --dump-dir "$T/d4"
 check "synthetic: word 150 counts 20000" "$(word "$T/d4/control.bin" 150)" = 20000
+# staged by three threads (rounds of 8192, split 3 ways): every item once
+expect_rc "--producers 3: synthetic 50000 items" 0 vyre-launch --synthetic 50000 \
+	--producers 3 --ring-slots 16384 --publish-batch 8192 --dump-dir "$T/d4p"
+check "--producers 3: word 150 counts 50000" "$(word "$T/d4p/control.bin" 150)" = 50000
+expect_rc "--producers 0 exits 2" 2 vyre-launch --producers 0 --synthetic 5
+expect_rc "--producers 65 exits 2" 2 vyre-launch --producers 65 --synthetic 5
+contains "--producers 65: names the option" "$ERR" "bad --producers '65'"
 
 # binary work: raw 64-byte slot records (store_u32 77 -> word 155)
 printf '\000\000\000\000\001\000\000\000\000\000\000\000\002\000\000\000\115\000\000\000\233\000\000\000' >"$T/rec.bin"
