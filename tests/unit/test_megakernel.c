@@ -510,6 +510,44 @@ VY_TEST(megakernel_produce_too_many_producers)
 }
 
 /*
+ * The producers may change until the staging threads start, not after;
+ * unless told, a CPU device gets none beside the caller's thread.
+ */
+VY_TEST(megakernel_set_producers_until_threads_start)
+{
+	struct vy_dev_mk_params p = { 0 };
+	struct vy_dev_cl_devinfo d = { 0 };
+	struct vy_mk *mk = NULL;
+	struct vy_err e;
+	int err;
+
+	d.is_cpu = 1;
+	VY_CHECK_EQ_U64(vy_dev_mk_auto_producers(&d), 1);
+	d.is_cpu = 0;
+	d.is_gpu = 1;
+	VY_CHECK(vy_dev_mk_auto_producers(&d) >= 1);
+	VY_CHECK(vy_dev_mk_auto_producers(&d) <= 4);
+	p.persistent = 1;
+	p.slots = 8192;
+	p.tenant_count = 1;
+	p.producers = 1;
+	err = vy_dev_mk_open(&mk, &p, &e);
+	if (err == VY_E_NO_DEVICE)
+		VY_SKIP("no OpenCL device");
+	VY_CHECK(err == 0);
+	if (err)
+		return;
+	VY_CHECK_EQ_U64(vy_dev_mk_set_producers(mk, VY_MK_PRODUCERS_MAX + 1, &e),
+			VY_E_INVAL);
+	VY_CHECK(vy_dev_mk_set_producers(mk, 3, &e) == 0);
+	/* 8192 rows: three parts, two threads started */
+	VY_CHECK_EQ_U64(vy_dev_mk_produce(mk, 8192, 0, fill_numbered, NULL, &e),
+			8192);
+	VY_CHECK_EQ_U64(vy_dev_mk_set_producers(mk, 2, &e), VY_E_INVAL);
+	vy_dev_mk_close(mk);
+}
+
+/*
  * Four staging threads feed a running persistent kernel (PoCL): 100000
  * items in chunks of 8192 over a 16384-slot ring, every item run exactly
  * once (word 150 counts them, and every tag finishes once).
