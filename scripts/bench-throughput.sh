@@ -9,7 +9,8 @@
 # (--no-done-tail, variant notail), serial staging with one flush per
 # batch (--producers 1 --chunk 0, variant serial: the tree before
 # vy_dev_mk_produce and --chunk); on request (VARIANTS) small writes from
-# pageable memory (--pageable-small-writes, variant pageable); and
+# the pinned images (--pinned-small-writes, variant pinned) and four
+# staging threads with one flush per batch (variant p4c0); and
 # vyre-launch --synthetic on
 # a 256-slot and a 65536-slot ring.  Prints Markdown: medians over the
 # runs, every ratio taken against a baseline of the same run.
@@ -81,7 +82,8 @@ while [ "$r" -lt "$REPS" ]; do
 		status) opt=--status-completion ;;
 		notail) opt=--no-done-tail ;;
 		peritem) opt=--stage-per-item ;;
-		pageable) opt=--pageable-small-writes ;;
+		pinned) opt=--pinned-small-writes ;;
+		p4c0) opt="--producers 4 --chunk 0" ;;
 		serial) opt="--producers 1 --chunk 0" ;;
 		*) opt="" ;;
 		esac

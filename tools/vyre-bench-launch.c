@@ -51,7 +51,7 @@ struct bopts {
 	int status_completion;
 	int no_done_tail;
 	int per_item;		/* vy_dev_mk_stage per item (baseline) */
-	int small_pageable;	/* small writes from pageable memory */
+	int small_pinned;	/* small writes from the pinned images */
 	uint32_t producers;	/* staging threads (vy_dev_mk_produce) */
 	uint32_t chunk;		/* persistent: flush every chunk items;
 				   0 = once per batch */
@@ -85,7 +85,7 @@ static int open_session(const struct bopts *o, int persistent, uint32_t slots,
 	cfg.scan_claim = o->scan_claim;
 	cfg.status_completion = o->status_completion;
 	cfg.no_done_tail = o->no_done_tail;
-	cfg.small_pageable = o->small_pageable;
+	cfg.small_pinned = o->small_pinned;
 	cfg.kernel_timing = o->breakdown;
 	cfg.producers = o->producers;
 	err = vy_dev_mk_open(mk, &cfg, e);
@@ -534,10 +534,10 @@ static void usage(FILE *f)
 		"                             (the comparison baseline)\n"
 		"      --no-done-tail         ticket claim: never free by DONE_TAIL\n"
 		"                             (word 145; the comparison baseline)\n"
-		"      --pageable-small-writes  copy transport: writes of up to 256\n"
-		"                             bytes (one slot's row, PUBLISH_HEAD)\n"
-		"                             from pageable host memory instead of\n"
-		"                             the pinned image (a driver comparison)\n"
+		"      --pinned-small-writes  copy transport: writes of up to 256\n"
+		"                             bytes (a few slots' rows, PUBLISH_HEAD)\n"
+		"                             from the pinned images instead of\n"
+		"                             pageable copies (the comparison baseline)\n"
 		"  -j, --json                 JSON lines instead of a Markdown table\n"
 		"  -h, --help                 this help\n"
 		"  -V, --version              version\n",
@@ -562,7 +562,7 @@ int main(int argc, char **argv)
 		{ "status-completion", no_argument, NULL, 'C' },
 		{ "no-done-tail", no_argument, NULL, 'D' },
 		{ "stage-per-item", no_argument, NULL, 'P' },
-		{ "pageable-small-writes", no_argument, NULL, 'Q' },
+		{ "pinned-small-writes", no_argument, NULL, 'Q' },
 		{ "producers", required_argument, NULL, 'p' },
 		{ "chunk", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
@@ -657,7 +657,7 @@ int main(int argc, char **argv)
 			o.per_item = 1;
 			break;
 		case 'Q':
-			o.small_pageable = 1;
+			o.small_pinned = 1;
 			break;
 		case 'p':
 			if (vy_parse_u64(optarg, VY_MK_PRODUCERS_MAX, 0, &v) ||

@@ -340,7 +340,7 @@ int vy_dev_mk_open(struct vy_mk **out, const struct vy_dev_mk_params *cfg,
 	if (err)
 		goto fail;
 	mk->t.watch_blocking = cfg->observe_blocking;
-	if (cfg->small_pageable) {
+	if (!cfg->small_pinned) {
 		err = vy_dev_transport_small_pageable(&mk->t, e);
 		if (err)
 			goto fail;

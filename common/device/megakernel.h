@@ -118,8 +118,9 @@ struct vy_dev_mk_params {
 	const char *user_options;	/* extra build options; may be NULL */
 	int no_cache;			/* build from source, bypassing the
 					   compiled-program cache (progcache.h) */
-	int small_pageable;		/* copy: small writes from pageable
-					   memory (vy_dev_transport_small_pageable;
+	int small_pinned;		/* copy: small writes from the pinned
+					   images, not pageable copies
+					   (vy_dev_transport_small_pageable;
 					   comparisons) */
 	/*
 	 * Threads that stage with vy_dev_mk_produce, the caller's own
@@ -348,7 +349,7 @@ typedef void (*vy_dev_mk_fill_fn)(void *arg, uint8_t *rows, uint64_t first,
 				  uint32_t n);
 #define VY_MK_PRODUCERS_MAX 64u
 #define VY_MK_PRODUCE_MIN_ROWS 2048u	/* rows per thread: 128 KiB */
-#define VY_MK_PRODUCE_SPIN_NS 200000u
+#define VY_MK_PRODUCE_SPIN_NS 1000000u
 int vy_dev_mk_produce(struct vy_mk *mk, uint32_t n, uint64_t tag0,
 		      vy_dev_mk_fill_fn fill, void *arg, struct vy_err *e);
 

@@ -266,6 +266,7 @@ int vy_dev_transport_push(struct vy_dev_transport *t, enum vy_dev_tbuf_id id,
 		      size_t off, size_t len, int blocking, struct vy_err *e)
 {
 	struct vy_dev_tbuf *b = &t->b[id];
+	const uint8_t *src;
 	cl_int rc;
 
 	if (off > b->len || len > b->len - off)
@@ -276,9 +277,16 @@ int vy_dev_transport_push(struct vy_dev_transport *t, enum vy_dev_tbuf_id id,
 	}
 	if (!len)
 		return 0;
+	src = b->host + off;
+	if (t->pg_rows && id == VY_TB_RING && !blocking &&
+	    len <= VY_SMALL_WRITE) {
+		/* rewritten only once the slot is free: after the write ran */
+		memcpy(t->pg_rows + off, src, len);
+		src = t->pg_rows + off;
+	}
 	rc = clEnqueueWriteBuffer(vy_dev_transport_queue(t), b->mem,
-				  blocking ? CL_TRUE : CL_FALSE, off, len,
-				  b->host + off, 0, NULL, NULL);
+				  blocking ? CL_TRUE : CL_FALSE, off, len, src,
+				  0, NULL, NULL);
 	if (rc != CL_SUCCESS)
 		return clerr(e, "clEnqueueWriteBuffer", rc);
 	t->st.bytes_uploaded += len;

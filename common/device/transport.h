@@ -170,13 +170,14 @@ int vy_dev_transport_init(struct vy_dev_transport *t, struct vy_dev_cl *cl,
 void vy_dev_transport_free(struct vy_dev_transport *t);
 
 /*
- * Copy: from now on, row writes of at most VY_SMALL_WRITE bytes
- * (vy_dev_transport_publish_rows) and word writes (PUBLISH_HEAD, control
- * words) are sourced from ordinary pageable host memory, a copy of the
- * pinned image, instead of the pinned image itself: a driver may carry
- * small pageable writes in its command stream rather than fetch them from
- * host memory with a DMA read (a comparison for the round trip; see
- * docs/BENCHMARKS.md).  A source is rewritten only when its slot (or word
+ * Copy: from now on, non-blocking writes of at most VY_SMALL_WRITE bytes
+ * of ring rows (vy_dev_transport_publish_rows, vy_dev_transport_push) and
+ * word writes (PUBLISH_HEAD, control words) are sourced from ordinary
+ * pageable host memory, a copy of the pinned image, instead of the pinned
+ * image itself: NVIDIA's driver then carries the bytes with the command
+ * instead of fetching them with a DMA read, which took a persistent round
+ * trip from 13.9 to 9.8 µs on an H200 (docs/BENCHMARKS.md, measurement 7;
+ * the megakernel does this unless vy_dev_mk_params.small_pinned).  A source is rewritten only when its slot (or word
  * of the write ring) is reused, after the write has run, as with the
  * pinned sources.  Shared: nothing changes.  Errors: VY_E_NOMEM.
  */

@@ -11,7 +11,7 @@ fi
 B="vyre-bench-launch -d cpu -j --latency-items 20 --throughput-items 3000 --batches 64,1000"
 
 for v in "" --scan-claim --status-completion --stage-per-item --no-done-tail \
-	"--transport copy --pageable-small-writes"; do
+	"--transport copy" "--transport copy --pinned-small-writes"; do
 	name=${v:-default}
 	expect_rc "$name: runs every item once" 0 $B $v
 	check "$name: every line is JSON" "$(jq -c . "$OUT" >/dev/null 2>&1 && echo y)" = y
