@@ -349,7 +349,7 @@ typedef void (*vy_dev_mk_fill_fn)(void *arg, uint8_t *rows, uint64_t first,
 				  uint32_t n);
 #define VY_MK_PRODUCERS_MAX 64u
 #define VY_MK_PRODUCE_MIN_ROWS 2048u	/* rows per thread: 128 KiB */
-#define VY_MK_PRODUCE_SPIN_NS 1000000u
+#define VY_MK_PRODUCE_SPIN_NS 200000u
 int vy_dev_mk_produce(struct vy_mk *mk, uint32_t n, uint64_t tag0,
 		      vy_dev_mk_fill_fn fill, void *arg, struct vy_err *e);
 
