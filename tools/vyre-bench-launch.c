@@ -118,28 +118,17 @@ static int stage_n(struct vy_mk *mk, uint32_t n, uint64_t *tag,
 }
 
 /*
- * The synthetic items (vyre-launch --synthetic, vy_rep_work_fill's): every
- * one has the same words (workfile.h), so the fill is a copy of one row
- * image and safe from any number of threads.
+ * The synthetic items, as vyre-launch --synthetic stages them
+ * (vy_rep_work_produce): every one has the same words (workfile.h), so
+ * any number of threads may write them.
  */
-static uint8_t synth_row[VY_SLOT_BYTES];
+static struct vy_rep_work synth;
 
 static void synth_init(void)
 {
-	struct vy_wf_item it;
-
-	vy_workfile_synthetic(VY_OP_ATOMIC_ADD, 0, &it);
-	for (uint32_t w = 0; w < VY_SLOT_WORDS; w++)
-		vy_set_word(synth_row, w, it.w[w]);
-}
-
-static void synth_fill(void *arg, uint8_t *rows, uint64_t first, uint32_t n)
-{
-	(void)arg;
-	(void)first;
-	for (uint32_t k = 0; k < n; k++)
-		memcpy(rows + (size_t)k * VY_SLOT_BYTES + 4, synth_row + 4,
-		       VY_SLOT_BYTES - 4);
+	/* a synthetic source: no file to read, nothing to fail */
+	(void)vy_rep_work_load(&synth, NULL, 0, UINT64_MAX / 2,
+			       VY_OP_ATOMIC_ADD, NULL);
 }
 
 /*
@@ -159,7 +148,8 @@ static uint32_t stage_some(struct vy_mk *mk, uint32_t n, uint32_t chunk,
 
 		if (chunk && want > chunk - since)
 			want = chunk - since;
-		k = vy_dev_mk_produce(mk, want, *tag, synth_fill, NULL, e);
+		k = vy_dev_mk_produce(mk, want, *tag, vy_rep_work_produce,
+				      &synth, e);
 		if (k <= 0) {
 			*err = k;
 			break;
