@@ -515,11 +515,9 @@ VY_TEST(megakernel_produce_too_many_producers)
  */
 VY_TEST(megakernel_set_producers_until_threads_start)
 {
-	struct vy_dev_mk_params p = { 0 };
 	struct vy_dev_cl_devinfo d = { 0 };
-	struct vy_mk *mk = NULL;
+	struct vy_mk *mk;
 	struct vy_err e;
-	int err;
 
 	d.is_cpu = 1;
 	VY_CHECK_EQ_U64(vy_dev_mk_auto_producers(&d), 1);
@@ -527,15 +525,8 @@ VY_TEST(megakernel_set_producers_until_threads_start)
 	d.is_gpu = 1;
 	VY_CHECK(vy_dev_mk_auto_producers(&d) >= 1);
 	VY_CHECK(vy_dev_mk_auto_producers(&d) <= 4);
-	p.persistent = 1;
-	p.slots = 8192;
-	p.tenant_count = 1;
-	p.producers = 1;
-	err = vy_dev_mk_open(&mk, &p, &e);
-	if (err == VY_E_NO_DEVICE)
-		VY_SKIP("no OpenCL device");
-	VY_CHECK(err == 0);
-	if (err)
+	mk = open_idle(8192, 1, 0);
+	if (!mk)
 		return;
 	VY_CHECK_EQ_U64(vy_dev_mk_set_producers(mk, VY_MK_PRODUCERS_MAX + 1, &e),
 			VY_E_INVAL);
