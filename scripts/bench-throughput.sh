@@ -9,8 +9,8 @@
 # (--no-done-tail, variant notail), serial staging with one flush per
 # batch (--producers 1 --chunk 0, variant serial: the tree before
 # vy_dev_mk_produce and --chunk); on request (VARIANTS) small writes from
-# the pinned images (--pinned-small-writes, variant pinned) and four
-# staging threads with one flush per batch (variant p4c0); and
+# the pinned images (--pinned-small-writes, variant pinned) and batches
+# published in chunks of 8192 (--chunk 8192, variant chunked); and
 # vyre-launch --synthetic on
 # a 256-slot and a 65536-slot ring.  Prints Markdown: medians over the
 # runs, every ratio taken against a baseline of the same run.
@@ -83,7 +83,7 @@ while [ "$r" -lt "$REPS" ]; do
 		notail) opt=--no-done-tail ;;
 		peritem) opt=--stage-per-item ;;
 		pinned) opt=--pinned-small-writes ;;
-		p4c0) opt="--producers 4 --chunk 0" ;;
+		chunked) opt="--chunk 8192" ;;
 		serial) opt="--producers 1 --chunk 0" ;;
 		*) opt="" ;;
 		esac

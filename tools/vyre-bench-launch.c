@@ -67,7 +67,12 @@ static uint32_t auto_producers(void)
 
 	return n < 1 ? 1u : n > 4 ? 4u : (uint32_t)n;
 }
-#define DEFAULT_CHUNK 8192u
+/*
+ * One flush per batch: on the H200 chunks of 8192 cost a publish and a
+ * counter read each (19.9 commands a batch of 65536 against 7.9) and the
+ * wait grew (580 against 360 us; docs/BENCHMARKS.md, measurement 7).
+ */
+#define DEFAULT_CHUNK 0u
 
 static int open_session(const struct bopts *o, int persistent, uint32_t slots,
 			int blocking, struct vy_mk **mk, struct vy_err *e)
