@@ -40,7 +40,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: " PROG " [options]\n"
 		"Host cost of staging, publishing and freeing, per batch, no kernel.\n"
-		"  -d, --device SPEC     device for the session (default: first)\n"
+		"  -d, --device SPEC     a CPU device for the session (shared transport,\n"
+		"                        nothing runs on it; default: first)\n"
 		"      --batch N         items per batch (default: 65536)\n"
 		"      --chunk N         flush every N items (default: 0, once)\n"
 		"      --producers N     staging threads (default: 1)\n"
@@ -176,8 +177,10 @@ int main(int argc, char **argv)
 	}
 	if (err)
 		goto fail;
+	/* reserve/commit stages on the caller's thread whatever --producers */
 	printf("batch %u, chunk %u, %u producers%s: %.1f us staging, %.1f us flushing, %.1f us freeing per batch (%.2f ns/item in all)\n",
-	       batch, chunk, producers, commit ? " (reserve/commit)" : "",
+	       batch, chunk, commit ? 1u : producers,
+	       commit ? " (reserve/commit)" : "",
 	       st_ns / 1e3 / rounds, fl_ns / 1e3 / rounds,
 	       fr_ns / 1e3 / rounds,
 	       (double)(st_ns + fl_ns + fr_ns) / rounds / batch);

@@ -58,3 +58,13 @@ done
 run vyre-bench-launch --help
 contains "--help documents --producers" "$OUT" "--producers N"
 contains "--help documents --chunk" "$OUT" "--chunk N"
+
+# vyre-bench-stage: the host's staging, flushing and freeing, no kernel
+expect_rc "bench-stage: a small run" 0 vyre-bench-stage -d cpu --batch 4096 --rounds 3 --producers 2
+contains "bench-stage: one line of figures" "$OUT" "batch 4096, chunk 4096, 2 producers:"
+check "bench-stage: staging time is a positive number" \
+	"$(sed -n 's/.*: \([0-9.]*\) us staging.*/\1/p' "$OUT" | awk '{ print ($1 > 0) }')" = 1
+expect_rc "bench-stage --commit" 0 vyre-bench-stage -d cpu --batch 4096 --rounds 3 --producers 2 --commit
+contains "bench-stage --commit: the caller's thread alone" "$OUT" "1 producers (reserve/commit)"
+expect_rc "bench-stage --batch 0 exits 2" 2 vyre-bench-stage --batch 0
+contains "bench-stage --batch 0: names the option" "$ERR" "bad value '0' for --batch"
