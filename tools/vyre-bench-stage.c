@@ -47,6 +47,8 @@ static void usage(FILE *f)
 		"      --producers N     staging threads (default: 1)\n"
 		"      --rounds N        batches measured (default: 50)\n"
 		"      --commit          stage with reserve/commit (the baseline)\n"
+		"      --gap-us N        wait N us between batches, polling, as a host\n"
+		"                        does while the device runs them (default: 0)\n"
 		"  -h, --help            this help\n");
 }
 
@@ -59,13 +61,14 @@ int main(int argc, char **argv)
 		{ "producers", required_argument, NULL, 'p' },
 		{ "rounds", required_argument, NULL, 'r' },
 		{ "commit", no_argument, NULL, 'C' },
+		{ "gap-us", required_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct vy_dev_mk_params cfg = { 0 };
 	struct vy_mk *mk;
 	struct vy_err e;
-	uint32_t batch = 65536, chunk = 0, producers = 1, rounds = 50;
+	uint32_t batch = 65536, chunk = 0, producers = 1, rounds = 50, gap = 0;
 	uint64_t st_ns = 0, fl_ns = 0, fr_ns = 0, tag = 0, v;
 	uint32_t *ctl;
 	int c, commit = 0, err;
@@ -94,6 +97,11 @@ int main(int argc, char **argv)
 			break;
 		case 'C':
 			commit = 1;
+			break;
+		case 'g':
+			if (vy_parse_u64(optarg, 1000000, 0, &v))
+				goto bad;
+			gap = (uint32_t)v;
 			break;
 		case 'h':
 			usage(stdout);
@@ -174,6 +182,9 @@ int main(int argc, char **argv)
 				      "a poll did not free the batch");
 		if (r)
 			fr_ns += vy_now_ns() - t0;
+		/* the device's turn: the host polls meanwhile, as drain() does */
+		for (t0 = vy_now_ns(); vy_now_ns() - t0 < gap * 1000ull;)
+			;
 	}
 	if (err)
 		goto fail;
@@ -189,7 +200,7 @@ int main(int argc, char **argv)
 bad:
 	fprintf(stderr, PROG ": bad value '%s' for --%s\n" PROG
 			": hint: try --help\n", optarg,
-		c == 'b' ? "batch" : c == 'c' ? "chunk" :
+		c == 'b' ? "batch" : c == 'c' ? "chunk" : c == 'g' ? "gap-us" :
 		c == 'p' ? "producers" : "rounds");
 	return VY_EXIT_USAGE;
 fail:

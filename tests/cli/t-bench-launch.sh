@@ -68,3 +68,6 @@ expect_rc "bench-stage --commit" 0 vyre-bench-stage -d cpu --batch 4096 --rounds
 contains "bench-stage --commit: the caller's thread alone" "$OUT" "1 producers (reserve/commit)"
 expect_rc "bench-stage --batch 0 exits 2" 2 vyre-bench-stage --batch 0
 contains "bench-stage --batch 0: names the option" "$ERR" "bad value '0' for --batch"
+expect_rc "bench-stage --gap-us 100" 0 vyre-bench-stage -d cpu --batch 4096 --rounds 3 --producers 2 --gap-us 100
+expect_rc "bench-stage --gap-us x exits 2" 2 vyre-bench-stage --gap-us x
+contains "bench-stage --gap-us x: names the option" "$ERR" "bad value 'x' for --gap-us"
