@@ -839,3 +839,61 @@ VY_TEST(cl_queue_profiles_only_when_asked)
 	VY_CHECK(pr & CL_QUEUE_PROFILING_ENABLE);
 	vy_dev_cl_close(&cl);
 }
+
+/*
+ * Copy transport: once small writes are pageable, a row write and a word
+ * write are sourced from the pageable copies taken when they are queued,
+ * so the device gets those bytes whatever later happens to the pinned
+ * image; large row writes still go from the pinned image; a shared
+ * transport has nothing to copy.
+ */
+VY_TEST(transport_small_writes_from_pageable_copies)
+{
+	struct vy_dev_transport t;
+	struct vy_dev_cl cl;
+	struct vy_err e;
+	size_t lens[VY_TB_COUNT] = { 4096, 16 * VY_SLOT_BYTES, 64, 64, 0 };
+	uint8_t *row, want[VY_SLOT_BYTES];
+	int err;
+
+	memset(&cl, 0, sizeof(cl));
+	err = vy_dev_cl_open(&cl, NULL, &e);
+	if (err == VY_E_NO_DEVICE) {
+		vy_test_skip("no OpenCL device");
+		return;
+	}
+	VY_CHECK_EQ_U64(err, 0);
+	if (err)
+		return;
+	VY_CHECK_EQ_U64(vy_dev_transport_init(&t, &cl, VY_TRANSPORT_COPY, lens,
+					      0, &e), 0);
+	VY_CHECK(t.pg_rows == NULL);
+	VY_CHECK_EQ_U64(vy_dev_transport_small_pageable(&t, &e), 0);
+	VY_CHECK(t.pg_rows != NULL && t.pg_wsrc != NULL);
+	row = t.b[VY_TB_RING].host + 3 * VY_SLOT_BYTES;
+	for (uint32_t i = 0; i < VY_SLOT_BYTES; i++)
+		row[i] = want[i] = (uint8_t)(i * 7 + 1);
+	t.running = 1;	/* the publishing queue, as with a kernel running */
+	VY_CHECK_EQ_U64(vy_dev_transport_publish_rows(&t, 3, 1, &e), 0);
+	VY_CHECK(memcmp(t.pg_rows + 3 * VY_SLOT_BYTES, want, VY_SLOT_BYTES) == 0);
+	VY_CHECK_EQ_U64(vy_dev_transport_publish_head(&t, 142, 77, &e), 0);
+	/* the pinned image changes before the writes ran: no matter */
+	memset(row, 0xEE, VY_SLOT_BYTES);
+	VY_CHECK(clFinish(cl.q2) == CL_SUCCESS);
+	t.running = 0;
+	VY_CHECK_EQ_U64(vy_dev_transport_pull(&t, VY_TB_RING, 3 * VY_SLOT_BYTES,
+					      VY_SLOT_BYTES, &e), 0);
+	VY_CHECK(memcmp(row, want, VY_SLOT_BYTES) == 0);
+	VY_CHECK_EQ_U64(vy_dev_transport_pull(&t, VY_TB_CONTROL, 142 * 4, 4, &e),
+			0);
+	VY_CHECK_EQ_U64(vy_word(t.b[VY_TB_CONTROL].host, 142), 77);
+	vy_dev_transport_free(&t);
+	/* shared: the device reads the images themselves */
+	err = vy_dev_transport_init(&t, &cl, VY_TRANSPORT_SHARED, lens, 0, &e);
+	if (!err) {
+		VY_CHECK_EQ_U64(vy_dev_transport_small_pageable(&t, &e), 0);
+		VY_CHECK(t.pg_rows == NULL);
+		vy_dev_transport_free(&t);
+	}
+	vy_dev_cl_close(&cl);
+}
