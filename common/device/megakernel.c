@@ -667,35 +667,47 @@ uint32_t vy_dev_mk_reserve(struct vy_mk *mk, uint32_t n, uint8_t **rows)
 	return k;
 }
 
-int vy_dev_mk_commit(struct vy_mk *mk, uint32_t n, uint64_t tag0,
-		     struct vy_err *e)
+/* The priority scheduler places slots by priority: no bulk staging. */
+static int bulk_refused(struct vy_err *e)
 {
-	uint8_t *ring = mk->t.b[VY_TB_RING].host;
-	uint32_t first;
+	return vy_errf(e, VY_E_INVAL, "use vy_dev_mk_stage",
+		       "bulk staging does not place slots by priority");
+}
 
-	if (mk->cfg.priority)
-		return vy_errf(e, VY_E_INVAL, "use vy_dev_mk_stage",
-			       "bulk staging does not place slots by priority");
-	first = bulk_first(mk);
-	if (n > mk->slots - first)
-		return vy_errf(e, VY_E_SLOT_NOT_PUBLISHABLE, NULL,
-			       "%u slots from slot %u pass the ring's end", n,
-			       first);
-	/*
-	 * Per-slot arrays through locals: a store through the uint8_t state
-	 * array may alias anything, so mk's fields would be reloaded per slot.
-	 */
-	uint8_t *state = mk->state;
-	uint64_t *tag = mk->tag;
-	uint32_t *is_lm = mk->is_lm, *staged = mk->staged + mk->nstaged;
-	int ticket = mk->ticket;
-	uint32_t lm = 0;
+/* A job over the @n rows from ring slot @first, tagged from @tag0. */
+static void job_init(struct mk_job *j, struct vy_mk *mk, uint32_t first,
+		     uint32_t n, uint64_t tag0)
+{
+	memset(j, 0, sizeof(*j));
+	j->ring = mk->t.b[VY_TB_RING].host;
+	j->state = mk->state;
+	j->tag = mk->tag;
+	j->is_lm = mk->is_lm;
+	j->staged = mk->staged + mk->nstaged;
+	j->tag0 = tag0;
+	j->first = first;
+	j->n = n;
+	j->ticket = mk->ticket;
+}
 
-	for (uint32_t i = 0; i < n; i++)
-		if (state[first + i] != SLOT_FREE)
-			return vy_errf(e, VY_E_SLOT_NOT_PUBLISHABLE, NULL,
-				       "slot %u is still in flight", first + i);
-	for (uint32_t i = 0; i < n; i++) {
+/*
+ * Commit's bookkeeping for rows [@lo, @hi) of job @j, written: state,
+ * tag, LOAD_MISS flag, status (ticket claim), staged[].  Every index is
+ * the rows' own, so parts of a job may run on several threads.  Per-slot
+ * arrays through locals: a store through the uint8_t state array may
+ * alias anything, so the job's fields would be reloaded per slot.
+ * Returns the LOAD_MISS rows among them.
+ */
+static uint32_t stage_rows(const struct mk_job *j, uint32_t lo, uint32_t hi)
+{
+	uint8_t *ring = j->ring, *state = j->state;
+	uint64_t *tag = j->tag;
+	uint32_t *is_lm = j->is_lm, *staged = j->staged, lm = 0;
+	uint32_t first = j->first;
+	uint64_t tag0 = j->tag0;
+	int ticket = j->ticket;
+
+	for (uint32_t i = lo; i < hi; i++) {
 		uint32_t s = first + i;
 		uint8_t *row = ring + (size_t)s * VY_SLOT_BYTES;
 
@@ -707,12 +719,40 @@ int vy_dev_mk_commit(struct vy_mk *mk, uint32_t n, uint64_t tag0,
 			stage_status(row);
 		staged[i] = s;
 	}
+	return lm;
+}
+
+/* The @n rows from @first (@lm of them LOAD_MISS) are staged: count them. */
+static void handed_over(struct vy_mk *mk, uint32_t first, uint32_t n,
+			uint32_t lm)
+{
 	mk->lm_staged += lm;
 	mk->nstaged += n;
 	if (mk->ticket)
 		mk->tk_next += n;
 	else
 		mk->cursor = first + n == mk->slots ? 0 : first + n;
+}
+
+int vy_dev_mk_commit(struct vy_mk *mk, uint32_t n, uint64_t tag0,
+		     struct vy_err *e)
+{
+	struct mk_job j;
+	uint32_t first;
+
+	if (mk->cfg.priority)
+		return bulk_refused(e);
+	first = bulk_first(mk);
+	if (n > mk->slots - first)
+		return vy_errf(e, VY_E_SLOT_NOT_PUBLISHABLE, NULL,
+			       "%u slots from slot %u pass the ring's end", n,
+			       first);
+	for (uint32_t i = 0; i < n; i++)
+		if (mk->state[first + i] != SLOT_FREE)
+			return vy_errf(e, VY_E_SLOT_NOT_PUBLISHABLE, NULL,
+				       "slot %u is still in flight", first + i);
+	job_init(&j, mk, first, n, tag0);
+	handed_over(mk, first, n, stage_rows(&j, 0, n));
 	return 0;
 }
 
@@ -724,9 +764,7 @@ int vy_dev_mk_commit(struct vy_mk *mk, uint32_t n, uint64_t tag0,
  */
 static uint32_t produce_part(const struct mk_job *j, uint32_t lo, uint32_t hi)
 {
-	uint8_t *state = j->state;
-	uint64_t *tag = j->tag;
-	uint32_t *is_lm = j->is_lm, *staged = j->staged, lm = 0;
+	uint32_t lm = 0;
 
 	for (uint32_t b = lo; b < hi; b += VY_MK_RESERVE_MAX) {
 		uint32_t m = hi - b < VY_MK_RESERVE_MAX ? hi - b :
@@ -734,19 +772,7 @@ static uint32_t produce_part(const struct mk_job *j, uint32_t lo, uint32_t hi)
 
 		j->fill(j->arg, j->ring + (size_t)(j->first + b) * VY_SLOT_BYTES,
 			j->tag0 + b, m);
-		for (uint32_t i = b; i < b + m; i++) {
-			uint32_t s = j->first + i;
-			uint8_t *row = j->ring + (size_t)s * VY_SLOT_BYTES;
-
-			state[s] = SLOT_STAGED;
-			tag[s] = j->tag0 + i;
-			is_lm[s] = vy_word(row, VY_SLOT_OPCODE_WORD) ==
-				   VY_OP_LOAD_MISS;
-			lm += is_lm[s];
-			if (j->ticket)
-				stage_status(row);
-			staged[i] = s;
-		}
+		lm += stage_rows(j, b, b + m);
 	}
 	return lm;
 }
@@ -906,8 +932,7 @@ int vy_dev_mk_produce(struct vy_mk *mk, uint32_t n, uint64_t tag0,
 	uint32_t first, k, parts, lm = 0;
 
 	if (mk->cfg.priority)
-		return vy_errf(e, VY_E_INVAL, "use vy_dev_mk_stage",
-			       "bulk staging does not place slots by priority");
+		return bulk_refused(e);
 	if (!fill)
 		return vy_errf(e, VY_E_INVAL, NULL,
 			       "vy_dev_mk_produce needs a fill function");
@@ -927,18 +952,10 @@ int vy_dev_mk_produce(struct vy_mk *mk, uint32_t n, uint64_t tag0,
 	}
 	if (parts < 1 || !p)
 		parts = 1;
+	job_init(j, mk, first, k, tag0);
 	j->fill = fill;
 	j->arg = arg;
-	j->ring = mk->t.b[VY_TB_RING].host;
-	j->state = mk->state;
-	j->tag = mk->tag;
-	j->is_lm = mk->is_lm;
-	j->staged = mk->staged + mk->nstaged;
-	j->tag0 = tag0;
-	j->first = first;
-	j->n = k;
 	j->parts = parts;
-	j->ticket = mk->ticket;
 	if (parts > 1) {
 		/* the job, then its generation: what the threads wait on */
 		__atomic_store_n(&p->pending, parts - 1, __ATOMIC_RELAXED);
@@ -960,12 +977,7 @@ int vy_dev_mk_produce(struct vy_mk *mk, uint32_t n, uint64_t tag0,
 	}
 	for (uint32_t i = 0; i < parts; i++)
 		lm += j->lm[i];
-	mk->lm_staged += lm;
-	mk->nstaged += k;
-	if (mk->ticket)
-		mk->tk_next += k;
-	else
-		mk->cursor = first + k == mk->slots ? 0 : first + k;
+	handed_over(mk, first, k, lm);
 	return (int)k;
 }
 
