@@ -22,7 +22,6 @@
  */
 #include <getopt.h>
 #include <stdio.h>
-#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,16 +56,6 @@ struct bopts {
 				   0 = once per batch */
 };
 
-/*
- * --producers' default: the caller and up to 3 more threads, leaving a
- * core to the device's driver (PoCL runs the kernel on the same cores).
- */
-static uint32_t auto_producers(void)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN) - 1;
-
-	return n < 1 ? 1u : n > 4 ? 4u : (uint32_t)n;
-}
 /*
  * One flush per batch: on the H200 chunks of 8192 cost a publish and a
  * counter read each (19.9 commands a batch of 65536 against 7.9) and the
@@ -536,7 +525,7 @@ static void usage(FILE *f)
 		"  -j, --json                 JSON lines instead of a Markdown table\n"
 		"  -h, --help                 this help\n"
 		"  -V, --version              version\n",
-		auto_producers(), DEFAULT_CHUNK);
+		vy_dev_mk_host_producers(), DEFAULT_CHUNK);
 }
 
 int main(int argc, char **argv)
@@ -580,7 +569,7 @@ int main(int argc, char **argv)
 	o.batches[1] = 64;
 	o.batches[2] = 4096;
 	o.nbatches = 3;
-	o.producers = auto_producers();
+	o.producers = vy_dev_mk_host_producers();
 	o.chunk = DEFAULT_CHUNK;
 	synth_init();
 	while ((c = getopt_long(argc, argv, "d:jhV", lo, NULL)) != -1) {

@@ -122,6 +122,15 @@ struct vy_mk {
 static void kernel_time(struct vy_mk *mk, int wait);
 static void pool_stop(struct mk_pool *p);
 
+/* @n staging threads within VY_MK_PRODUCERS_MAX: 0 or VY_E_INVAL. */
+static int producers_check(uint32_t n, struct vy_err *e)
+{
+	if (n > VY_MK_PRODUCERS_MAX)
+		return vy_errf(e, VY_E_INVAL, "use at most 64 producers",
+			       "%u staging threads is too many", n);
+	return 0;
+}
+
 static int clerr(struct vy_err *e, const char *call, cl_int rc)
 {
 	return vy_errf(e, VY_E_DEVICE, NULL, "%s: %s", call,
@@ -295,11 +304,10 @@ int vy_dev_mk_open(struct vy_mk **out, const struct vy_dev_mk_params *cfg,
 	if (!mk)
 		return vy_errf(e, VY_E_NOMEM, NULL, "out of memory");
 	mk->cfg = *cfg;
-	if (cfg->producers > VY_MK_PRODUCERS_MAX) {
+	err = producers_check(cfg->producers, e);
+	if (err) {
 		free(mk);
-		return vy_errf(e, VY_E_INVAL, "use at most 64 producers",
-			       "%u staging threads is too many",
-			       cfg->producers);
+		return err;
 	}
 	mk->slots = cfg->slots ? cfg->slots : VY_MK_DEFAULT_SLOTS;
 	mk->iofn = default_io;
@@ -983,9 +991,10 @@ int vy_dev_mk_produce(struct vy_mk *mk, uint32_t n, uint64_t tag0,
 
 int vy_dev_mk_set_producers(struct vy_mk *mk, uint32_t n, struct vy_err *e)
 {
-	if (n > VY_MK_PRODUCERS_MAX)
-		return vy_errf(e, VY_E_INVAL, "use at most 64 producers",
-			       "%u staging threads is too many", n);
+	int err = producers_check(n, e);
+
+	if (err)
+		return err;
 	if (mk->pool)
 		return vy_errf(e, VY_E_INVAL, NULL,
 			       "the staging threads have started");
@@ -993,13 +1002,16 @@ int vy_dev_mk_set_producers(struct vy_mk *mk, uint32_t n, struct vy_err *e)
 	return 0;
 }
 
-uint32_t vy_dev_mk_auto_producers(const struct vy_dev_cl_devinfo *d)
+uint32_t vy_dev_mk_host_producers(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN) - 1;
 
-	if (d->is_cpu)
-		return 1;
 	return n < 1 ? 1u : n > 4 ? 4u : (uint32_t)n;
+}
+
+uint32_t vy_dev_mk_auto_producers(const struct vy_dev_cl_devinfo *d)
+{
+	return d->is_cpu ? 1u : vy_dev_mk_host_producers();
 }
 
 int vy_dev_mk_stage_op(struct vy_mk *mk, uint32_t slot, uint32_t opcode,

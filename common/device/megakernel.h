@@ -363,10 +363,12 @@ int vy_dev_mk_set_producers(struct vy_mk *mk, uint32_t n, struct vy_err *e);
 
 /*
  * Producers a program uses unless told: 1 on a CPU device (its cores run
- * the kernel; staging threads would take them from it), else the online
- * CPUs less one for the driver, 1 to 4.
+ * the kernel; staging threads would take them from it), else
+ * vy_dev_mk_host_producers: the online CPUs less one for the driver, 1
+ * to 4.
  */
 uint32_t vy_dev_mk_auto_producers(const struct vy_dev_cl_devinfo *d);
+uint32_t vy_dev_mk_host_producers(void);
 
 /*
  * Stage one operation into free slot @slot through the protocol
