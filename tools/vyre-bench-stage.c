@@ -18,22 +18,13 @@
 #include <string.h>
 
 #include "device/megakernel.h"
+#include "report/launch.h"
 #include "wire/protocol.h"
 #include "wire/util.h"
 
 #define PROG "vyre-bench-stage"
 
-/* the synthetic item of vyre-bench-launch: ATOMIC_ADD 1 to word 150 */
-static uint8_t img[VY_SLOT_BYTES];
-
-static void fill_rows(void *arg, uint8_t *rows, uint64_t first, uint32_t n)
-{
-	(void)arg;
-	(void)first;
-	for (uint32_t k = 0; k < n; k++)
-		memcpy(rows + (size_t)k * VY_SLOT_BYTES + 4, img + 4,
-		       VY_SLOT_BYTES - 4);
-}
+static struct vy_rep_work synth;
 
 static void usage(FILE *f)
 {
@@ -113,19 +104,14 @@ int main(int argc, char **argv)
 	}
 	if (!chunk || chunk > batch)
 		chunk = batch;
-	vy_set_word(img, 1, VY_OP_ATOMIC_ADD);
-	vy_set_word(img, 3, VY_PRIO_NORMAL);
-	vy_set_word(img, 4, 1);
-	vy_set_word(img, 5, 150);
+	/* vyre-bench-launch's synthetic items: ATOMIC_ADD 1 to word 150 */
+	(void)vy_rep_work_load(&synth, NULL, 0, UINT64_MAX / 2,
+			       VY_OP_ATOMIC_ADD, NULL);
 	cfg.transport = VY_TRANSPORT_SHARED;
 	cfg.persistent = 1;
 	cfg.slots = batch < 256 ? 256 : batch;
 	cfg.tenant_count = 1;
-#ifdef VY_MK_PRODUCERS_MAX
 	cfg.producers = producers;
-#else
-	commit = 1;	/* a tree before vy_dev_mk_produce */
-#endif
 	err = vy_dev_mk_open(&mk, &cfg, &e);
 	if (err)
 		goto fail;
@@ -146,21 +132,21 @@ int main(int argc, char **argv)
 					uint32_t m = vy_dev_mk_reserve(
 						mk, want - k, &rows);
 
-					fill_rows(NULL, rows, tag + k, m);
+					vy_rep_work_produce(&synth, rows,
+							    tag + k, m);
 					err = vy_dev_mk_commit(mk, m, tag + k,
 							       &e);
 					k += m;
 				}
 			} else {
-#ifdef VY_MK_PRODUCERS_MAX
 				int n = vy_dev_mk_produce(mk, want, tag,
-							  fill_rows, NULL, &e);
+							  vy_rep_work_produce,
+							  &synth, &e);
 
 				if (n < 0)
 					err = n;
 				else
 					k = (uint32_t)n;
-#endif
 			}
 			t1 = vy_now_ns();
 			if (!err)

@@ -322,37 +322,6 @@ int vy_rep_work_next(void *arg, uint32_t w[16], int *fence,
 	return 1;
 }
 
-uint32_t vy_rep_work_fill(void *arg, uint8_t *rows, uint32_t n)
-{
-	struct vy_rep_work *s = arg;
-	uint32_t k = 0;
-
-	if (s->synthetic) {
-		struct vy_wf_item it;
-		uint8_t img[VY_SLOT_BYTES];
-
-		if (n > s->synth_n - s->synth_i)
-			n = (uint32_t)(s->synth_n - s->synth_i);
-		/* every synthetic item has the same words (workfile.h) */
-		vy_workfile_synthetic(s->synth_op, s->synth_i, &it);
-		for (uint32_t w = 0; w < VY_SLOT_WORDS; w++)
-			vy_set_word(img, w, it.w[w]);
-		for (k = 0; k < n; k++)
-			memcpy(rows + (size_t)k * VY_SLOT_BYTES + 4, img + 4,
-			       VY_SLOT_BYTES - 4);
-		s->synth_i += n;
-		return n;
-	}
-	for (; k < n && s->next < s->wf.n && !s->wf.items[s->next].fence;
-	     k++, s->next++) {
-		uint8_t *r = rows + (size_t)k * VY_SLOT_BYTES;
-
-		for (uint32_t w = 1; w < VY_SLOT_WORDS; w++)
-			vy_set_word(r, w, s->wf.items[s->next].w[w]);
-	}
-	return k;
-}
-
 void vy_rep_work_produce(void *arg, uint8_t *rows, uint64_t first, uint32_t n)
 {
 	const struct vy_rep_work *s = arg;
@@ -366,6 +335,28 @@ void vy_rep_work_produce(void *arg, uint8_t *rows, uint64_t first, uint32_t n)
 	for (uint32_t k = 0; k < n; k++)
 		memcpy(rows + (size_t)k * VY_SLOT_BYTES + 4, img + 4,
 		       VY_SLOT_BYTES - 4);
+}
+
+uint32_t vy_rep_work_fill(void *arg, uint8_t *rows, uint32_t n)
+{
+	struct vy_rep_work *s = arg;
+	uint32_t k = 0;
+
+	if (s->synthetic) {
+		if (n > s->synth_n - s->synth_i)
+			n = (uint32_t)(s->synth_n - s->synth_i);
+		vy_rep_work_produce(s, rows, s->synth_i, n);
+		s->synth_i += n;
+		return n;
+	}
+	for (; k < n && s->next < s->wf.n && !s->wf.items[s->next].fence;
+	     k++, s->next++) {
+		uint8_t *r = rows + (size_t)k * VY_SLOT_BYTES;
+
+		for (uint32_t w = 1; w < VY_SLOT_WORDS; w++)
+			vy_set_word(r, w, s->wf.items[s->next].w[w]);
+	}
+	return k;
 }
 
 uint64_t vy_rep_work_advance(void *arg, uint64_t k)
