@@ -283,8 +283,9 @@ void vy_dev_stream_opts_init(struct vy_dev_stream_opts *o);
  * The device chunk slots a copy-transport run of @o uses: o->dev_slots,
  * or when it is 0 VY_STREAM_DEV_SLOTS_DEFAULT (8) without o->persistent
  * and with it as many chunks as VY_STREAM_PERSISTENT_DEV_BYTES hold,
- * from 8 to VY_STREAM_DEV_SLOTS_PERSISTENT (32; 4 MiB chunks: 32).  (The shared transport has no
- * device slots of its own: the host slots are the device's.)
+ * from 8 to VY_STREAM_DEV_SLOTS_PERSISTENT (32; 4 MiB chunks: 32).  (The
+ * shared transport has no device slots of its own: the host slots are
+ * the device's.)
  */
 unsigned vy_dev_stream_dev_slots(const struct vy_dev_stream_opts *o);
 

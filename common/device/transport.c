@@ -216,6 +216,23 @@ int vy_dev_transport_small_pageable(struct vy_dev_transport *t,
 	return 0;
 }
 
+/*
+ * The source of a non-blocking write of ring bytes [@off, @off + @len):
+ * small ones from their pageable copy (vy_dev_transport_small_pageable),
+ * taken now; the slots are in flight until the kernel ran them, so the
+ * copy is not rewritten before the write has run.
+ */
+static const uint8_t *row_source(struct vy_dev_transport *t, size_t off,
+				 size_t len)
+{
+	const uint8_t *src = t->b[VY_TB_RING].host + off;
+
+	if (!t->pg_rows || len > VY_SMALL_WRITE)
+		return src;
+	memcpy(t->pg_rows + off, src, len);
+	return t->pg_rows + off;
+}
+
 void vy_dev_transport_free(struct vy_dev_transport *t)
 {
 	if (!t->cl)
@@ -277,13 +294,8 @@ int vy_dev_transport_push(struct vy_dev_transport *t, enum vy_dev_tbuf_id id,
 	}
 	if (!len)
 		return 0;
-	src = b->host + off;
-	if (t->pg_rows && id == VY_TB_RING && !blocking &&
-	    len <= VY_SMALL_WRITE) {
-		/* rewritten only once the slot is free: after the write ran */
-		memcpy(t->pg_rows + off, src, len);
-		src = t->pg_rows + off;
-	}
+	src = id == VY_TB_RING && !blocking ? row_source(t, off, len) :
+					      b->host + off;
 	rc = clEnqueueWriteBuffer(vy_dev_transport_queue(t), b->mem,
 				  blocking ? CL_TRUE : CL_FALSE, off, len, src,
 				  0, NULL, NULL);
@@ -432,12 +444,7 @@ int vy_dev_transport_publish_rows(struct vy_dev_transport *t, uint32_t first,
 		return 0;
 	}
 	t0 = vy_now_ns();
-	src = b->host + off;
-	if (t->pg_rows && (size_t)n * VY_SLOT_BYTES <= VY_SMALL_WRITE) {
-		/* in flight until the kernel ran it: not rewritten before */
-		memcpy(t->pg_rows + off, src, (size_t)n * VY_SLOT_BYTES);
-		src = t->pg_rows + off;
-	}
+	src = row_source(t, off, (size_t)n * VY_SLOT_BYTES);
 	rc = clEnqueueWriteBuffer(vy_dev_transport_queue(t), b->mem, CL_FALSE,
 				  off, (size_t)n * VY_SLOT_BYTES, src, 0, NULL,
 				  NULL);
@@ -541,8 +548,7 @@ static int write_word(struct vy_dev_transport *t, enum vy_dev_tbuf_id id,
 			return clerr(e, "clFinish", rc);
 		t->st.sync_points++;
 	}
-	src = t->pg_wsrc ? &t->pg_wsrc[t->wpos++ % VY_WSRC_WORDS] :
-			   &t->wsrc[t->wpos++ % VY_WSRC_WORDS];
+	src = &(t->pg_wsrc ? t->pg_wsrc : t->wsrc)[t->wpos++ % VY_WSRC_WORDS];
 	*src = v;
 	rc = clEnqueueWriteBuffer(vy_dev_transport_queue(t), t->b[id].mem,
 				  CL_FALSE, (size_t)w * 4, 4, src, 0, NULL,

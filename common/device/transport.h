@@ -177,9 +177,10 @@ void vy_dev_transport_free(struct vy_dev_transport *t);
  * image itself: NVIDIA's driver then carries the bytes with the command
  * instead of fetching them with a DMA read, which took a persistent round
  * trip from 13.9 to 9.8 µs on an H200 (docs/BENCHMARKS.md, measurement 7;
- * the megakernel does this unless vy_dev_mk_params.small_pinned).  A source is rewritten only when its slot (or word
- * of the write ring) is reused, after the write has run, as with the
- * pinned sources.  Shared: nothing changes.  Errors: VY_E_NOMEM.
+ * the megakernel does this unless vy_dev_mk_params.small_pinned).  A
+ * source is rewritten only when its slot (or word of the write ring) is
+ * reused, after the write has run, as with the pinned sources.  Shared:
+ * nothing changes.  Errors: VY_E_NOMEM.
  */
 #define VY_SMALL_WRITE 256u
 int vy_dev_transport_small_pageable(struct vy_dev_transport *t,
