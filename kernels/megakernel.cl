@@ -310,6 +310,22 @@ static void vy_execute(const struct vy_bufs *b, gvu *slot, uint slot_base,
 }
 
 /*
+ * vy_authorize before the tenant's mask word is read, from SHUTDOWN @sd,
+ * the slot's @tenant and TENANT_BASE @base: -1 or 2 as vy_authorize
+ * returns them, or 1 with *@idx the mask word that decides (0 or 1).
+ */
+static int vy_auth_pre(const struct vy_bufs *b, uint sd, uint tenant,
+		       uint base, ulong *idx)
+{
+	if (sd != 0u)
+		return -1;
+	if (tenant >= VY_CTL_TENANT_MASK_SLOTS)
+		return 2;
+	*idx = (ulong)base + tenant;
+	return in_range(*idx, 1, b->control_words) ? 1 : 2;
+}
+
+/*
  * SHUTDOWN and tenant check of a slot seen claimable.  Returns -1 (SHUTDOWN
  * is set: claim nothing more), 0 (not authorized: leave it), 1
  * (authorized), 2 (claim-time fault, Resolution 4).
@@ -321,16 +337,10 @@ static int vy_authorize(const struct vy_bufs *b, gvu *slot)
 	uint tenant = slot[2];
 	uint base = b->control[VY_CTL_TENANT_BASE];
 	ulong idx;
+	int r = vy_auth_pre(b, sd, tenant, base, &idx);
 
-	if (sd != 0u)
-		return -1;
-	if (tenant >= VY_CTL_TENANT_MASK_SLOTS)
-		return 2;
 	/* volatile loads: the values of upstream's atomic loads, no RMW */
-	idx = (ulong)base + tenant;
-	if (!in_range(idx, 1, b->control_words))
-		return 2;
-	return b->control[idx] != 0u;
+	return r != 1 ? r : b->control[idx] != 0u;
 }
 
 /*
@@ -597,15 +607,10 @@ static void vy_tk_claim_mine(const struct vy_bufs *b, gvu *ring, uint nslots,
 	/* the tenant's mask word, or the authorization itself */
 	j = 0;
 	for (uint i = lid; i < k; i += wgsize, j++) {
-		ulong idx = (ulong)tbase + v[j];
+		ulong idx = 0;
+		int r = vy_auth_pre(b, sd, v[j], tbase, &idx);
 
-		if (sd != 0u)
-			st[j] = 0u;
-		else if (v[j] >= VY_CTL_TENANT_MASK_SLOTS ||
-			 !in_range(idx, 1, b->control_words))
-			st[j] = 2u;
-		else
-			st[j] = c[idx] != 0u;
+		st[j] = r < 0 ? 0u : r == 2 ? 2u : c[idx] != 0u;
 	}
 	j = 0;
 	for (uint i = lid; i < k; i += wgsize, j++)
