@@ -810,6 +810,26 @@ VY_TEST(transport_shared_needs_unified_memory)
 }
 
 /*
+ * Open the default device into @cl: 1, or 0 after recording a skip (no
+ * device) or a failure.
+ */
+static int open_cl(struct vy_dev_cl *cl)
+{
+	struct vy_err e;
+	int err;
+
+	memset(cl, 0, sizeof(*cl));
+	err = vy_dev_cl_open(cl, NULL, &e);
+	if (err == VY_E_NO_DEVICE) {
+		vy_test_skip("no OpenCL device");
+		return 0;
+	}
+	if (err)
+		vy_test_fail(__FILE__, __LINE__, "%s", e.msg);
+	return !err;
+}
+
+/*
  * The queue profiles only when a caller asks (vy_dev_cl_profile): on
  * NVIDIA's driver a profiling queue tripled the host's cost per command
  * (a relaunch round trip on the H200 went from 17.7 to 30.5 us).
@@ -819,16 +839,8 @@ VY_TEST(cl_queue_profiles_only_when_asked)
 	struct vy_dev_cl cl;
 	struct vy_err e;
 	cl_command_queue_properties pr = 0;
-	int err;
 
-	memset(&cl, 0, sizeof(cl));
-	err = vy_dev_cl_open(&cl, NULL, &e);
-	if (err == VY_E_NO_DEVICE) {
-		vy_test_skip("no OpenCL device");
-		return;
-	}
-	VY_CHECK_EQ_U64(err, 0);
-	if (err)
+	if (!open_cl(&cl))
 		return;
 	VY_CHECK(clGetCommandQueueInfo(cl.q, CL_QUEUE_PROPERTIES, sizeof(pr),
 				       &pr, NULL) == CL_SUCCESS);
@@ -856,14 +868,7 @@ VY_TEST(transport_small_writes_from_pageable_copies)
 	uint8_t *row, want[VY_SLOT_BYTES];
 	int err;
 
-	memset(&cl, 0, sizeof(cl));
-	err = vy_dev_cl_open(&cl, NULL, &e);
-	if (err == VY_E_NO_DEVICE) {
-		vy_test_skip("no OpenCL device");
-		return;
-	}
-	VY_CHECK_EQ_U64(err, 0);
-	if (err)
+	if (!open_cl(&cl))
 		return;
 	VY_CHECK_EQ_U64(vy_dev_transport_init(&t, &cl, VY_TRANSPORT_COPY, lens,
 					      0, &e), 0);
