@@ -59,6 +59,11 @@ struct mk_pool {
 	} w[VY_MK_PRODUCERS_MAX];
 };
 
+/* A flush of the ticket claim: sequences up to @end published at @t_ns. */
+struct mk_flush {
+	uint64_t end, t_ns;
+};
+
 struct vy_mk {
 	struct vy_dev_mk_params cfg;
 	struct vy_dev_cl cl;
@@ -71,7 +76,9 @@ struct vy_mk {
 	cl_event kev;
 	int running;
 	uint8_t *state;
-	uint64_t *tag, *t_pub, *pubseq;
+	uint64_t *tag;
+	/* scan claim: per slot, when and as which sequence it was published */
+	uint64_t *t_pub, *pubseq;
 	uint32_t *staged;
 	uint32_t nstaged, ninflight, cursor;
 	uint32_t *stbuf;
@@ -83,6 +90,14 @@ struct vy_mk {
 	 */
 	int ticket;
 	uint64_t tk_next, tk_pub, tk_tail;
+	/*
+	 * Ticket claim: when each flush published, in place of a time and a
+	 * sequence number per slot (a slot's sequence follows from tk_tail:
+	 * see slot_seq).  A ring of the flushes with slots still in flight,
+	 * oldest first; at most one per in-flight slot, so slots entries.
+	 */
+	struct mk_flush *flog;
+	uint32_t flog_first, flog_n;
 	/*
 	 * Completion by counter (ticket claim): RETIRED at start and what
 	 * was published then, the DONE slots the host has freed since (both
@@ -372,15 +387,20 @@ int vy_dev_mk_open(struct vy_mk **out, const struct vy_dev_mk_params *cfg,
 	}
 	mk->state = calloc(mk->slots, 1);
 	mk->tag = calloc(mk->slots, sizeof(*mk->tag));
-	mk->t_pub = calloc(mk->slots, sizeof(*mk->t_pub));
-	mk->pubseq = calloc(mk->slots, sizeof(*mk->pubseq));
+	if (mk->ticket) {
+		mk->flog = calloc(mk->slots, sizeof(*mk->flog));
+	} else {
+		mk->t_pub = calloc(mk->slots, sizeof(*mk->t_pub));
+		mk->pubseq = calloc(mk->slots, sizeof(*mk->pubseq));
+	}
 	mk->staged = calloc(mk->slots, sizeof(*mk->staged));
 	/* statuses of the ring, or the two counter words (a 1-slot ring) */
 	mk->stbuf = calloc(mk->slots > 2 ? mk->slots : 2, sizeof(*mk->stbuf));
 	mk->is_lm = calloc(mk->slots, sizeof(*mk->is_lm));
 	for (int i = 0; i < VY_BUF_COUNT; i++)
 		mk->snap[i] = malloc(mk->t.b[i].len);
-	if (!mk->state || !mk->tag || !mk->t_pub || !mk->pubseq ||
+	if (!mk->state || !mk->tag ||
+	    (mk->ticket ? !mk->flog : !mk->t_pub || !mk->pubseq) ||
 	    !mk->staged || !mk->stbuf || !mk->is_lm || !mk->snap[0] ||
 	    !mk->snap[1] || !mk->snap[2] || !mk->snap[3]) {
 		err = vy_errf(e, VY_E_NOMEM, NULL, "out of memory");
@@ -425,6 +445,7 @@ void vy_dev_mk_close(struct vy_mk *mk)
 	free(mk->tag);
 	free(mk->t_pub);
 	free(mk->pubseq);
+	free(mk->flog);
 	free(mk->staged);
 	free(mk->stbuf);
 	free(mk->is_lm);
@@ -1040,6 +1061,70 @@ static int pipelined(const struct vy_mk *mk)
 
 static int observe_pump(struct vy_mk *mk, struct vy_err *e);
 
+/*
+ * Ticket claim: move tk_tail past the slots no longer in flight.  Kept up
+ * to date (every flush, every look), so that the sequences in flight,
+ * [tk_tail, tk_pub), never span more than the ring: a slot's sequence is
+ * then the one of that span that lands on it (slot_seq).
+ */
+static void tk_advance(struct vy_mk *mk)
+{
+	const uint8_t *state = mk->state;
+	uint64_t q = mk->tk_tail, end = mk->tk_pub;
+	uint32_t slots = mk->slots, s = (uint32_t)(q % slots);
+
+	while (q < end && state[s] != SLOT_INFLIGHT) {
+		q++;
+		s = s + 1 == slots ? 0 : s + 1;
+	}
+	mk->tk_tail = q;
+	while (mk->flog_n && mk->flog[mk->flog_first].end <= q) {
+		mk->flog_first = mk->flog_first + 1 == slots ? 0 :
+							      mk->flog_first + 1;
+		mk->flog_n--;
+	}
+}
+
+/* The sequence in-flight slot @s was published as. */
+static uint64_t slot_seq(const struct vy_mk *mk, uint32_t s)
+{
+	uint32_t a;
+
+	if (!mk->ticket)
+		return mk->pubseq[s];
+	a = (uint32_t)(mk->tk_tail % mk->slots);
+	return mk->tk_tail + (s >= a ? s - a : s + (mk->slots - a));
+}
+
+/* Ticket claim: the flush log's entry (an index of it) covering @q. */
+static uint32_t flog_find(const struct vy_mk *mk, uint64_t q)
+{
+	uint32_t lo = 0, hi = mk->flog_n;
+
+	/* the first entry (oldest first) that ends past @q */
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		uint32_t i = mk->flog_first + mid;
+
+		if (i >= mk->slots)
+			i -= mk->slots;
+		if (mk->flog[i].end <= q)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	lo += mk->flog_first;
+	return lo >= mk->slots ? lo - mk->slots : lo;
+}
+
+/* When in-flight slot @s was published (ns). */
+static uint64_t slot_pub_ns(const struct vy_mk *mk, uint32_t s)
+{
+	if (!mk->ticket)
+		return mk->t_pub[s];
+	return mk->flog[flog_find(mk, slot_seq(mk, s))].t_ns;
+}
+
 static int cmp_u32(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -1092,6 +1177,7 @@ int vy_dev_mk_flush(struct vy_mk *mk, struct vy_err *e)
 	}
 	if (mk->ticket) {
 		/* the head moves after every row it covers (in order) */
+		tk_advance(mk);
 		err = vy_dev_transport_publish_head(
 			&mk->t, VY_CTL_PUBLISH_HEAD,
 			(uint32_t)((mk->tk_pub + mk->nstaged) % tk_wrap(mk)), e);
@@ -1113,21 +1199,27 @@ int vy_dev_mk_flush(struct vy_mk *mk, struct vy_err *e)
 		/*
 		 * One clock read per flush: they all went out together.  The
 		 * ticket claim staged one run in ring order (two across the
-		 * wrap): plain stores over the run, which the compiler turns
-		 * into wide ones, instead of a scatter through staged[]
-		 * (vyre-bench-stage, 65536 rows on PoCL's host: 113 -> 79 us).
-		 * LOAD_MISS slots were counted as they were staged.
+		 * wrap): a memset of their states, and one entry in the flush
+		 * log for the time and sequences (vyre-bench-stage, 65536
+		 * rows on PoCL's host: a scatter through staged[] took 113
+		 * us, a time and a sequence stored per slot 79 us).  LOAD_MISS
+		 * slots were counted as they were staged.
 		 */
+		if (mk->ticket) {
+			uint32_t k = mk->flog_first + mk->flog_n;
+
+			/* tk_advance left one entry per slot in flight */
+			k = k >= mk->slots ? k - mk->slots : k;
+			mk->flog[k].end = mk->tk_pub;
+			mk->flog[k].t_ns = t1;
+			mk->flog_n++;
+		}
 		for (i = 0; i < ns && mk->ticket;) {
 			uint32_t s0 = staged[i], len = mk->slots - s0;
 
 			if (len > ns - i)
 				len = ns - i;
 			memset(state + s0, SLOT_INFLIGHT, len);
-			for (uint32_t j = 0; j < len; j++) {
-				t_pub[s0 + j] = t1;
-				pubseq[s0 + j] = q + i + j;
-			}
 			i += len;
 		}
 		for (i = 0; i < ns && !mk->ticket; i++) {
@@ -1233,13 +1325,13 @@ static void free_slot(struct vy_mk *mk, uint32_t s, uint32_t v, uint64_t now,
 	mk->st.faulted += v == VY_STATUS_FAULT;
 	mk->done_freed += v == VY_STATUS_DONE;
 	if (out)
-		done_record(out, mk->tag[s], s, v, mk->t_pub[s], now);
+		done_record(out, mk->tag[s], s, v, slot_pub_ns(mk, s), now);
 }
 
 /*
  * Free the in-flight slots of [@first, @first + @n) whose status in @st is
  * final and that were published before the read of @st was queued
- * (pubseq < @ticket: a later publish of the slot may not show yet).
+ * (sequence below @ticket: a later publish of the slot may not show yet).
  */
 static int finish_slots(struct vy_mk *mk, uint32_t first, uint32_t n,
 			uint64_t ticket, const uint32_t *st,
@@ -1252,12 +1344,14 @@ static int finish_slots(struct vy_mk *mk, uint32_t first, uint32_t n,
 	for (uint32_t s = first; s < first + n; s++) {
 		uint32_t v = st[s - first];
 
-		if (mk->state[s] != SLOT_INFLIGHT || mk->pubseq[s] >= ticket ||
+		if (mk->state[s] != SLOT_INFLIGHT || slot_seq(mk, s) >= ticket ||
 		    (v != VY_STATUS_DONE && v != VY_STATUS_FAULT))
 			continue;
 		free_slot(mk, s, v, now, out && (size_t)k < max ? &out[k] : NULL);
 		k++;
 	}
+	if (mk->ticket)
+		tk_advance(mk);
 	return k;
 }
 
@@ -1267,19 +1361,8 @@ static int inflight_span(struct vy_mk *mk, uint32_t *lo, uint32_t *hi)
 	uint32_t a = mk->slots, b = 0;
 
 	if (mk->ticket) {
-		/*
-		 * in flight: sequence numbers [tk_tail, tk_pub), no scan.  A
-		 * slot is in flight for sequence q only if it was published
-		 * as q (pubseq): a later lap reuses the slot.
-		 */
-		while (mk->tk_tail < mk->tk_pub) {
-			uint32_t s = (uint32_t)(mk->tk_tail % mk->slots);
-
-			if (mk->state[s] == SLOT_INFLIGHT &&
-			    mk->pubseq[s] == mk->tk_tail)
-				break;
-			mk->tk_tail++;
-		}
+		/* in flight: sequence numbers [tk_tail, tk_pub), no scan */
+		tk_advance(mk);
 		if (mk->tk_tail == mk->tk_pub)
 			return 0;
 		a = (uint32_t)(mk->tk_tail % mk->slots);
@@ -1304,6 +1387,37 @@ static int inflight_span(struct vy_mk *mk, uint32_t *lo, uint32_t *hi)
 }
 
 /*
+ * Free the in-flight slots among the @n states from @state; returns how
+ * many.  Nothing else to do for them, so 8 states at a time: of FREE (0),
+ * STAGED (1) and INFLIGHT (2), only INFLIGHT has bit 1 (vyre-bench-stage,
+ * 65536 rows on this VM's host: one by one with the rest of free_slot's
+ * work, 90 us).
+ */
+static uint32_t free_inflight(uint8_t *state, uint32_t n)
+{
+	const uint64_t ones = 0x0101010101010101ull;
+	uint32_t k = 0, i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t v, m;
+
+		memcpy(&v, state + i, 8);
+		m = (v >> 1) & ones;
+		if (!m)
+			continue;
+		k += (uint32_t)((m * ones) >> 56);	/* bytes of m summed */
+		v &= ~(m << 1);
+		memcpy(state + i, &v, 8);
+	}
+	for (; i < n; i++)
+		if (state[i] == SLOT_INFLIGHT) {
+			state[i] = SLOT_FREE;
+			k++;
+		}
+	return k;
+}
+
+/*
  * Ticket claim: every slot published before @ticket ended DONE (RETIRED
  * said so): free them in sequence order without reading a status.
  */
@@ -1314,34 +1428,54 @@ static int finish_all(struct vy_mk *mk, uint64_t ticket,
 	uint64_t now = vy_now_ns();
 	int k = 0, copy = mk->t.kind == VY_TRANSPORT_COPY;
 
-	/* free_slot's work for a run of DONE slots, through locals */
+	/*
+	 * free_slot's work for a run of DONE slots, through locals.  Every
+	 * slot in flight in [tk_tail, end) is its sequence's (slot_seq).
+	 */
 	uint8_t *state = mk->state;
-	const uint64_t *pubseq = mk->pubseq, *tag = mk->tag, *t_pub = mk->t_pub;
-	const uint32_t *is_lm = mk->is_lm;
+	const uint64_t *tag = mk->tag;
+	const uint32_t *is_lm = mk->lm_inflight ? mk->is_lm : NULL;
+	const struct mk_flush *flog = mk->flog;
 	uint64_t end = ticket < mk->tk_pub ? ticket : mk->tk_pub;
-	uint32_t slots = mk->slots, lm = 0;
-	uint32_t s = (uint32_t)(mk->tk_tail % slots);
+	uint32_t slots = mk->slots, lm = 0, f = mk->flog_first;
 
-	for (uint64_t q = mk->tk_tail; q < end;
-	     q++, s = s + 1 == slots ? 0 : s + 1) {
-		if (state[s] != SLOT_INFLIGHT || pubseq[s] != q)
-			continue;
-		/* copy: the host image shows what a status read would */
-		if (copy)
-			ring[(size_t)s * VY_SLOT_WORDS] = VY_STATUS_DONE;
-		state[s] = SLOT_FREE;
-		lm += is_lm[s];
-		if (out && (size_t)k < max)
-			done_record(&out[k], tag[s], s, VY_STATUS_DONE, t_pub[s],
-				    now);
-		k++;
+	/* at most two runs: to the ring's end, then from slot 0 */
+	for (uint64_t q = mk->tk_tail; q < end;) {
+		uint32_t s = (uint32_t)(q % slots), len = slots - s, i = 0;
+
+		if (len > end - q)
+			len = (uint32_t)(end - q);
+		for (; i < len && (copy || is_lm || (out && (size_t)k < max));
+		     i++) {
+			if (state[s + i] != SLOT_INFLIGHT)
+				continue;
+			/* copy: the host image shows what a status read would */
+			if (copy)
+				ring[(size_t)(s + i) * VY_SLOT_WORDS] =
+					VY_STATUS_DONE;
+			state[s + i] = SLOT_FREE;
+			if (is_lm)
+				lm += is_lm[s + i];
+			if (out && (size_t)k < max) {
+				/* the flushes in order: q only grows */
+				while (flog[f].end <= q + i)
+					f = f + 1 == slots ? 0 : f + 1;
+				done_record(&out[k], tag[s + i], s + i,
+					    VY_STATUS_DONE, flog[f].t_ns, now);
+			}
+			k++;
+		}
+		if (i < len)
+			k += (int)free_inflight(state + s + i, len - i);
+		q += len;
 	}
 	mk->ninflight -= (uint32_t)k;
 	mk->lm_inflight -= lm;
 	mk->st.completed += (uint64_t)k;
 	mk->done_freed += (uint32_t)k;
-	if (ticket > mk->tk_tail)
-		mk->tk_tail = ticket < mk->tk_pub ? ticket : mk->tk_pub;
+	if (end > mk->tk_tail)
+		mk->tk_tail = end;
+	tk_advance(mk);
 	return k;
 }
 

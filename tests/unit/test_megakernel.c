@@ -282,6 +282,65 @@ VY_TEST(megakernel_counter_frees_waited)
 }
 
 /*
+ * A finished item's latency runs from the flush that published it: two
+ * flushes 20 ms apart, both in flight at once, report each item with its
+ * own flush's time (done_ns - latency_ns), whether freed by the counter
+ * or by reading statuses (@status_completion).
+ */
+static void latency_per_flush(enum vy_dev_transport_kind kind,
+			      int status_completion)
+{
+	struct vy_dev_mk_params p = { 0 };
+	struct vy_dev_mk_done d[8];
+	struct vy_mk *mk;
+	struct vy_err e;
+	uint64_t pub[8] = { 0 }, end;
+	uint32_t w[16];
+	int done = 0;
+
+	p.status_completion = status_completion;
+	mk = start_8_on(&p, kind);
+	if (!mk)
+		return;
+	add_one_150(w);
+	for (uint32_t s = 0; s < 8; s++) {
+		VY_CHECK(vy_dev_mk_stage(mk, s, w, s, &e) == 0);
+		if (s == 3) {
+			VY_CHECK(vy_dev_mk_flush(mk, &e) == 0);
+			nap_ms(20);
+		}
+	}
+	VY_CHECK(vy_dev_mk_flush(mk, &e) == 0);
+	VY_CHECK_EQ_U64(wait_word(mk, VY_CTL_RETIRED, 8), 8);
+	end = vy_now_ns() + 10000000000ull;
+	while (done < 8 && vy_now_ns() < end) {
+		int n = vy_dev_mk_poll(mk, d, 8, &e);
+
+		VY_CHECK(n >= 0);
+		for (int i = 0; i < n; i++) {
+			VY_CHECK(d[i].tag < 8);
+			if (d[i].tag < 8)
+				pub[d[i].tag] = d[i].done_ns - d[i].latency_ns;
+		}
+		done += n > 0 ? n : 0;
+	}
+	VY_CHECK_EQ_U64(done, 8);
+	for (int i = 1; i < 8; i++)
+		if (i != 4)
+			VY_CHECK_EQ_U64(pub[i], pub[i - 1]);
+	VY_CHECK(pub[4] >= pub[3] + 20000000ull);
+	VY_CHECK(vy_dev_mk_stop(mk, 5000000000ull, &e) == 0);
+	vy_dev_mk_close(mk);
+}
+
+VY_TEST(megakernel_latency_per_flush)
+{
+	latency_per_flush(VY_TRANSPORT_SHARED, 0);
+	latency_per_flush(VY_TRANSPORT_SHARED, 1);
+	latency_per_flush(VY_TRANSPORT_COPY, 0);
+}
+
+/*
  * DONE_TAIL (word 145): a batch whose last slot may not run (tenant 1 has
  * no mask) never has RETIRED equal to what was published; DONE_TAIL stops
  * at that slot, and one look at the counters frees the 7 before it, with
