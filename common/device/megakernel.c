@@ -28,7 +28,8 @@ struct mk_job {
 	void *arg;
 	uint8_t *ring, *state;
 	uint64_t *tag;
-	uint32_t *is_lm, *staged;	/* staged: at the first row's index */
+	uint8_t *is_lm;
+	uint32_t *staged;	/* at the first row's index; scan claim only */
 	uint64_t tag0;
 	uint32_t first, n, parts;
 	int ticket;
@@ -112,7 +113,7 @@ struct vy_mk {
 	int tk_scan;
 	uint32_t lm_inflight;
 	uint32_t lm_staged;	/* LOAD_MISS slots among the staged */
-	uint32_t *is_lm;
+	uint8_t *is_lm;		/* per slot: a LOAD_MISS item */
 	struct mk_pool *pool;	/* staging threads; NULL until needed */
 	vy_dev_mk_io_fn iofn;
 	void *ioarg;
@@ -731,7 +732,8 @@ static uint32_t stage_rows(const struct mk_job *j, uint32_t lo, uint32_t hi)
 {
 	uint8_t *ring = j->ring, *state = j->state;
 	uint64_t *tag = j->tag;
-	uint32_t *is_lm = j->is_lm, *staged = j->staged, lm = 0;
+	uint8_t *is_lm = j->is_lm;
+	uint32_t *staged = j->staged, lm = 0;
 	uint32_t first = j->first;
 	uint64_t tag0 = j->tag0;
 	int ticket = j->ticket;
@@ -746,7 +748,8 @@ static uint32_t stage_rows(const struct mk_job *j, uint32_t lo, uint32_t hi)
 		lm += is_lm[s];
 		if (ticket)
 			stage_status(row);
-		staged[i] = s;
+		else
+			staged[i] = s;
 	}
 	return lm;
 }
@@ -1156,14 +1159,15 @@ int vy_dev_mk_flush(struct vy_mk *mk, struct vy_err *e)
 
 		if (mk->ticket) {
 			/*
-			 * ring order from the first: one run to the ring's end,
-			 * a second from slot 0 (nstaged <= slots)
+			 * ring order from sequence tk_pub: one run to the
+			 * ring's end, a second from slot 0 (nstaged <= slots)
 			 */
-			j = mk->slots - mk->staged[i];
+			uint32_t s0 = (uint32_t)((mk->tk_pub + i) % mk->slots);
+
+			j = mk->slots - s0;
 			j = i + (j < mk->nstaged - i ? j : mk->nstaged - i);
-			err = vy_dev_transport_publish_rows(&mk->t,
-							    mk->staged[i],
-							    j - i, e);
+			err = vy_dev_transport_publish_rows(&mk->t, s0, j - i,
+							    e);
 		} else {
 			while (j < mk->nstaged &&
 			       mk->staged[j] == mk->staged[j - 1] + 1)
@@ -1215,7 +1219,8 @@ int vy_dev_mk_flush(struct vy_mk *mk, struct vy_err *e)
 			mk->flog_n++;
 		}
 		for (i = 0; i < ns && mk->ticket;) {
-			uint32_t s0 = staged[i], len = mk->slots - s0;
+			uint32_t s0 = (uint32_t)((q + i) % mk->slots);
+			uint32_t len = mk->slots - s0;
 
 			if (len > ns - i)
 				len = ns - i;
@@ -1434,7 +1439,7 @@ static int finish_all(struct vy_mk *mk, uint64_t ticket,
 	 */
 	uint8_t *state = mk->state;
 	const uint64_t *tag = mk->tag;
-	const uint32_t *is_lm = mk->lm_inflight ? mk->is_lm : NULL;
+	const uint8_t *is_lm = mk->lm_inflight ? mk->is_lm : NULL;
 	const struct mk_flush *flog = mk->flog;
 	uint64_t end = ticket < mk->tk_pub ? ticket : mk->tk_pub;
 	uint32_t slots = mk->slots, lm = 0, f = mk->flog_first;
