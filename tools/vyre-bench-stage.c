@@ -6,11 +6,15 @@
  * counter (vy_dev_mk_poll), per batch, as vyre-bench-launch's batch by
  * batch run does them.
  *
- * The session is persistent with the ticket claim on the shared transport
- * but never started: no kernel runs, publishing only moves host state,
- * and the benchmark itself writes RETIRED (control word 144) into the
- * host image, as the kernel would after running every item, so that one
- * poll frees the batch.  Needs an OpenCL device for the session (PoCL).
+ * The session is persistent with the ticket claim but never started: no
+ * kernel runs, and the benchmark itself writes RETIRED (control word 144),
+ * as the kernel would after running every item, so that one poll frees
+ * the batch.  On the shared transport (the default) publishing only moves
+ * host state and RETIRED goes into the host image.  With --transport copy
+ * the rows and the head are written to the device buffers, and RETIRED
+ * too, read back before the free is timed (the queue drained): the free
+ * then costs what it does on a GPU host, one read of the counters with
+ * the bookkeeping.  Needs an OpenCL device for the session (PoCL).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -40,6 +44,8 @@ static void usage(FILE *f)
 		"      --commit          stage with reserve/commit (the baseline)\n"
 		"      --gap-us N        wait N us between batches, polling, as a host\n"
 		"                        does while the device runs them (default: 0)\n"
+		"      --transport KIND  shared (default) or copy: writes the rows to\n"
+		"                        the device buffer, as on a GPU\n"
 		"  -h, --help            this help\n");
 }
 
@@ -53,6 +59,7 @@ int main(int argc, char **argv)
 		{ "rounds", required_argument, NULL, 'r' },
 		{ "commit", no_argument, NULL, 'C' },
 		{ "gap-us", required_argument, NULL, 'g' },
+		{ "transport", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -61,8 +68,9 @@ int main(int argc, char **argv)
 	struct vy_err e;
 	uint32_t batch = 65536, chunk = 0, producers = 1, rounds = 50, gap = 0;
 	uint64_t st_ns = 0, fl_ns = 0, fr_ns = 0, tag = 0, v;
-	uint32_t *ctl;
+	uint32_t *ctl, rt;
 	int c, commit = 0, err;
+	enum vy_dev_transport_kind kind = VY_TRANSPORT_SHARED;
 
 	while ((c = getopt_long(argc, argv, "d:h", lo, NULL)) != -1) {
 		switch (c) {
@@ -94,6 +102,11 @@ int main(int argc, char **argv)
 				goto bad;
 			gap = (uint32_t)v;
 			break;
+		case 't':
+			if (vy_dev_transport_parse(optarg, &kind, &e) ||
+			    kind == VY_TRANSPORT_AUTO)
+				goto bad;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -107,7 +120,7 @@ int main(int argc, char **argv)
 	/* vyre-bench-launch's synthetic items: ATOMIC_ADD 1 to word 150 */
 	(void)vy_rep_work_load(&synth, NULL, 0, UINT64_MAX / 2,
 			       VY_OP_ATOMIC_ADD, NULL);
-	cfg.transport = VY_TRANSPORT_SHARED;
+	cfg.transport = kind;
 	cfg.persistent = 1;
 	cfg.slots = batch < 256 ? 256 : batch;
 	cfg.tenant_count = 1;
@@ -160,8 +173,16 @@ int main(int argc, char **argv)
 			left -= k;
 		}
 		/* what the kernel would say after running them all */
-		__atomic_store_n(&ctl[VY_CTL_RETIRED], (uint32_t)tag,
-				 __ATOMIC_RELEASE);
+		if (kind == VY_TRANSPORT_COPY) {
+			err = err ? err : vy_dev_mk_write_control(
+						  mk, VY_CTL_RETIRED,
+						  (uint32_t)tag, &e);
+			err = err ? err : vy_dev_mk_read_control(
+						  mk, VY_CTL_RETIRED, &rt, &e);
+		} else {
+			__atomic_store_n(&ctl[VY_CTL_RETIRED], (uint32_t)tag,
+					 __ATOMIC_RELEASE);
+		}
 		t0 = vy_now_ns();
 		if (!err && vy_dev_mk_poll(mk, NULL, 0, &e) != (int)batch)
 			err = vy_errf(&e, VY_E_INVAL, NULL,
@@ -175,9 +196,10 @@ int main(int argc, char **argv)
 	if (err)
 		goto fail;
 	/* reserve/commit stages on the caller's thread whatever --producers */
-	printf("batch %u, chunk %u, %u producers%s: %.1f us staging, %.1f us flushing, %.1f us freeing per batch (%.2f ns/item in all)\n",
+	printf("batch %u, chunk %u, %u producers%s%s: %.1f us staging, %.1f us flushing, %.1f us freeing per batch (%.2f ns/item in all)\n",
 	       batch, chunk, commit ? 1u : producers,
 	       commit ? " (reserve/commit)" : "",
+	       kind == VY_TRANSPORT_COPY ? ", copy transport" : "",
 	       st_ns / 1e3 / rounds, fl_ns / 1e3 / rounds,
 	       fr_ns / 1e3 / rounds,
 	       (double)(st_ns + fl_ns + fr_ns) / rounds / batch);
@@ -187,7 +209,7 @@ bad:
 	fprintf(stderr, PROG ": bad value '%s' for --%s\n" PROG
 			": hint: try --help\n", optarg,
 		c == 'b' ? "batch" : c == 'c' ? "chunk" : c == 'g' ? "gap-us" :
-		c == 'p' ? "producers" : "rounds");
+		c == 'p' ? "producers" : c == 't' ? "transport" : "rounds");
 	return VY_EXIT_USAGE;
 fail:
 	fprintf(stderr, PROG ": %s\n", e.msg);

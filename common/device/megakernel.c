@@ -1323,6 +1323,10 @@ static void done_record(struct vy_dev_mk_done *out, uint64_t tag, uint32_t s,
 static void free_slot(struct vy_mk *mk, uint32_t s, uint32_t v, uint64_t now,
 		      struct vy_dev_mk_done *out)
 {
+	/* copy: the host image shows the status read (snapshot_done_rows) */
+	if (mk->t.kind == VY_TRANSPORT_COPY)
+		vy_set_word(mk->t.b[VY_TB_RING].host + (size_t)s * VY_SLOT_BYTES,
+			    VY_SLOT_STATUS_WORD, v);
 	mk->state[s] = SLOT_FREE;
 	mk->ninflight--;
 	mk->lm_inflight -= mk->is_lm[s];
@@ -1424,14 +1428,18 @@ static uint32_t free_inflight(uint8_t *state, uint32_t n)
 
 /*
  * Ticket claim: every slot published before @ticket ended DONE (RETIRED
- * said so): free them in sequence order without reading a status.
+ * said so): free them in sequence order without reading a status.  On a
+ * copy transport their statuses in the host image still say PUBLISHED:
+ * a store per row there cost as much as the rest of the free (65536 rows
+ * on PoCL's host, vyre-bench-stage --transport copy), and a snapshot
+ * reads the ring back anyway, except after a device error
+ * (snapshot_done_rows).
  */
 static int finish_all(struct vy_mk *mk, uint64_t ticket,
 		      struct vy_dev_mk_done *out, size_t max)
 {
-	uint32_t *ring = (uint32_t *)mk->t.b[VY_TB_RING].host;
 	uint64_t now = vy_now_ns();
-	int k = 0, copy = mk->t.kind == VY_TRANSPORT_COPY;
+	int k = 0;
 
 	/*
 	 * free_slot's work for a run of DONE slots, through locals.  Every
@@ -1450,14 +1458,9 @@ static int finish_all(struct vy_mk *mk, uint64_t ticket,
 
 		if (len > end - q)
 			len = (uint32_t)(end - q);
-		for (; i < len && (copy || is_lm || (out && (size_t)k < max));
-		     i++) {
+		for (; i < len && (is_lm || (out && (size_t)k < max)); i++) {
 			if (state[s + i] != SLOT_INFLIGHT)
 				continue;
-			/* copy: the host image shows what a status read would */
-			if (copy)
-				ring[(size_t)(s + i) * VY_SLOT_WORDS] =
-					VY_STATUS_DONE;
 			state[s + i] = SLOT_FREE;
 			if (is_lm)
 				lm += is_lm[s + i];
@@ -1916,6 +1919,23 @@ int vy_dev_mk_stop(struct vy_mk *mk, uint64_t wait_ns, struct vy_err *e)
 	return 0;
 }
 
+/*
+ * A snapshot of the copy transport's host image after a device error: a
+ * row freed by the counter (finish_all) shows PUBLISHED there, though the
+ * kernel ended it DONE; say DONE, as a read of the ring would have.  No
+ * other free row shows PUBLISHED: free_slot writes the status it read.
+ */
+static void snapshot_done_rows(const struct vy_mk *mk, uint8_t *ring)
+{
+	for (uint32_t s = 0; s < mk->slots; s++) {
+		uint8_t *row = ring + (size_t)s * VY_SLOT_BYTES;
+
+		if (mk->state[s] == SLOT_FREE &&
+		    vy_word(row, VY_SLOT_STATUS_WORD) == VY_STATUS_PUBLISHED)
+			vy_set_word(row, VY_SLOT_STATUS_WORD, VY_STATUS_DONE);
+	}
+}
+
 int vy_dev_mk_snapshot(struct vy_mk *mk, struct vy_snapshot *s, struct vy_err *e)
 {
 	static const enum vy_dev_tbuf_id map[VY_BUF_COUNT] = {
@@ -1944,6 +1964,9 @@ int vy_dev_mk_snapshot(struct vy_mk *mk, struct vy_snapshot *s, struct vy_err *e
 		for (size_t w = 0; w < b->len / 4; w++)
 			((uint32_t *)mk->snap[i])[w] = __atomic_load_n(
 				(uint32_t *)b->host + w, __ATOMIC_RELAXED);
+		if (first && mk->t.kind == VY_TRANSPORT_COPY &&
+		    map[i] == VY_TB_RING)
+			snapshot_done_rows(mk, mk->snap[i]);
 		vy_snapshot_set_buf(s, i, mk->snap[i], b->len);
 	}
 	vy_snapshot_fill_geometry(s);

@@ -71,3 +71,9 @@ contains "bench-stage --batch 0: names the option" "$ERR" "bad value '0' for --b
 expect_rc "bench-stage --gap-us 100" 0 vyre-bench-stage -d cpu --batch 4096 --rounds 3 --producers 2 --gap-us 100
 expect_rc "bench-stage --gap-us x exits 2" 2 vyre-bench-stage --gap-us x
 contains "bench-stage --gap-us x: names the option" "$ERR" "bad value 'x' for --gap-us"
+# --transport copy: rows and RETIRED go through the device buffers; a
+# poll still frees every batch (the tool exits 5 with a message if not)
+expect_rc "bench-stage --transport copy" 0 vyre-bench-stage -d cpu --batch 4096 --rounds 3 --producers 2 --transport copy
+contains "bench-stage --transport copy: says so" "$OUT" "2 producers, copy transport:"
+expect_rc "bench-stage --transport auto exits 2" 2 vyre-bench-stage --transport auto
+contains "bench-stage --transport auto: names the option" "$ERR" "bad value 'auto' for --transport"

@@ -719,6 +719,64 @@ VY_TEST(megakernel_counter_completion_fault)
 }
 
 /*
+ * A post-mortem after a device error (VYRE_TEST_DEVICE_FAIL=readback) on
+ * the copy transport is made from the host image: rows the counter freed
+ * without a status read show DONE there, a row a status read freed shows
+ * what the read said (FAULT), as a read of the ring would have.
+ */
+VY_TEST(megakernel_postmortem_image_statuses)
+{
+	struct vy_dev_mk_params p = { 0 };
+	struct vy_dev_mk_done d[8];
+	struct vy_dev_mk_stats st;
+	struct vy_snapshot snap;
+	struct vy_mk *mk;
+	struct vy_err e;
+	uint32_t w[16] = { 0 };
+	uint64_t end;
+	int done = 0;
+
+	p.obs_linear_slots = 2;
+	mk = start_8_on(&p, VY_TRANSPORT_COPY);
+	if (!mk)
+		return;
+	add_one_150(w);
+	for (uint32_t s = 0; s < 6; s++)
+		VY_CHECK(vy_dev_mk_stage(mk, s, w, s, &e) == 0);
+	VY_CHECK(vy_dev_mk_flush(mk, &e) == 0);
+	VY_CHECK_EQ_U64(wait_word(mk, VY_CTL_RETIRED, 6), 6);
+	end = vy_now_ns() + 10000000000ull;
+	while (vy_dev_mk_inflight(mk) && vy_now_ns() < end)
+		VY_CHECK(vy_dev_mk_poll(mk, d, 8, &e) >= 0);
+	vy_dev_mk_get_stats(mk, &st);
+	VY_CHECK_EQ_U64(st.counter_frees, 1);
+	memset(w, 0, sizeof(w));
+	w[1] = VY_OP_NOP;
+	VY_CHECK(vy_dev_mk_stage(mk, 6, w, 6, &e) == 0);
+	w[1] = VY_OP_PACKED_SLOT;
+	w[4] = 0xFF;		/* 255 packed ops do not fit: FAULT */
+	VY_CHECK(vy_dev_mk_stage(mk, 7, w, 7, &e) == 0);
+	VY_CHECK(vy_dev_mk_flush(mk, &e) == 0);
+	while (vy_dev_mk_inflight(mk) && vy_now_ns() < end) {
+		int n = vy_dev_mk_poll(mk, d, 8, &e);
+
+		VY_CHECK(n >= 0);
+		done += n;
+	}
+	VY_CHECK_EQ_U64(done, 2);
+	setenv("VYRE_TEST_DEVICE_FAIL", "readback", 1);
+	VY_CHECK(vy_dev_mk_snapshot(mk, &snap, &e) == VY_E_DEVICE);
+	unsetenv("VYRE_TEST_DEVICE_FAIL");
+	VY_CHECK_EQ_U64(snap.buf[VY_BUF_RING].len, 8 * VY_SLOT_BYTES);
+	for (uint32_t s = 0; s < 8; s++)
+		VY_CHECK_EQ_U64(vy_word(snap.buf[VY_BUF_RING].data,
+					(size_t)s * VY_SLOT_WORDS),
+				s == 7 ? VY_STATUS_FAULT : VY_STATUS_DONE);
+	VY_CHECK(vy_dev_mk_stop(mk, 5000000000ull, &e) == 0);
+	vy_dev_mk_close(mk);
+}
+
+/*
  * The ticket claim's words 142-145 are its own: a work item that would
  * store or add into them faults, and the claim still counts right.
  */
