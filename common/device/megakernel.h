@@ -394,7 +394,9 @@ int vy_dev_mk_flush(struct vy_mk *mk, struct vy_err *e);
  * in-flight slots (copy with a running kernel: take the queued status read
  * once it has landed, queue the next), free the finished ones.  Up to @max
  * are reported in @out (may be NULL); returns how many finished (>= 0), or
- * an error.  Does not block on the device beyond one read.
+ * an error.  A FAULT is freed only with its report: once @out is full,
+ * faulted slots stay in flight for a later poll (so a poll that reports
+ * @max may have left some).  Does not block on the device beyond one read.
  */
 int vy_dev_mk_poll(struct vy_mk *mk, struct vy_dev_mk_done *out, size_t max,
 	       struct vy_err *e);

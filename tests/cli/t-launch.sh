@@ -197,5 +197,10 @@ expect_rc "an item writing the claim's words" 0 vyre-launch -j --dump-dir "$T/d1
 check "claim words: two faults" "$(jq '.items_faulted' "$OUT")" = 2
 check "claim words: the other item ran" "$(word "$T/d12/control.bin" 150)" = 1
 check "claim words: RETIRED counts the one that ran" "$(word "$T/d12/control.bin" 144)" = 1
+# every fault counted and named, however many one poll finds (a poll
+# reports 256: faults beyond it once went uncounted, 512 of these 3000)
+awk 'BEGIN { for (i = 0; i < 3000; i++) print "atomic_add 1 144" }' >"$T/f3000.work"
+expect_rc "3000 faulting items on a 4096-slot ring" 0 vyre-launch -j --ring-slots 4096 "$T/f3000.work"
+check "3000 faulting items: all counted" "$(jq -c '[.items_faulted, (.faulted_items | length)]' "$OUT")" = "[3000,3000]"
 expect_rc "once mode: the same items" 0 vyre-launch -j --mode once "$T/claimw.work"
 check "once mode: no fault" "$(jq '.items_faulted' "$OUT")" = 0
