@@ -26,6 +26,13 @@ done
 contains "bench-throughput.sh: vyre-launch rows" "$OUT" "--ring-slots 65536"
 check "bench-throughput.sh: the fed column has figures" \
 	-z "$(grep '^| 64 | ticket |' "$OUT" | awk -F'|' '$8 + 0 <= 0')"
+run env REPS=1 BATCH=4096 ROUNDS=2 BASE_BUILD=build OUTDIR="$T/bst" sh scripts/bench-stage.sh
+check "bench-stage.sh runs" "$RC" = 0
+for c in commit p1 p2 copy-p1 copy-p2; do
+	contains "bench-stage.sh: a total for $c" "$OUT" "| $c | total |"
+done
+check "bench-stage.sh: the base and ratio columns have figures" \
+	"$(grep '^| p1 | total |' "$OUT" | awk -F'|' '{ print ($5 > 0 && $6 > 0) }')" = 1
 run env DEVICE=cpu REPS=1 CHUNK=1M OUTDIR="$T/bs" sh scripts/bench-stream.sh "$T" 2 2
 check "bench-stream.sh runs" "$RC" = 0
 for m in hot-inline hot-async direct; do
