@@ -10,8 +10,10 @@
 #
 # Usage: sh scripts/bench-stage.sh
 # Environment: BUILD (default build), BASE_BUILD (none), REPS (5), BATCH
-# (65536), ROUNDS (batches per run, 50), DEVICE (a CPU device, default
-# cpu), OUTDIR (raw lines; default a temporary directory).
+# (65536), ROUNDS (batches per run, 50), DEVICE (default cpu; a GPU takes
+# the copy configurations only), CONFIGS (default "commit p1 p2 copy-p1
+# copy-p2"; also p4 and copy-p4: 4 threads), OUTDIR (raw lines; default a
+# temporary directory).
 set -e
 BUILD=${BUILD:-build}
 REPS=${REPS:-5}
@@ -28,12 +30,24 @@ OUTDIR=${OUTDIR:-$(mktemp -d)}
 mkdir -p "$OUTDIR"
 RAW=$OUTDIR/stage.txt
 : >"$RAW"
-CONFIGS="commit:--commit p1:--producers_1 p2:--producers_2 copy-p1:--producers_1_--transport_copy copy-p2:--producers_2_--transport_copy"
+CONFIGS=${CONFIGS:-commit p1 p2 copy-p1 copy-p2}
+for name in $CONFIGS; do
+	case $name in
+	commit | p[124] | copy-p[124]) ;;
+	*)
+		echo "bench-stage.sh: CONFIGS: unknown configuration '$name'" >&2
+		exit 2
+		;;
+	esac
+done
 r=0
 while [ "$r" -lt "$REPS" ]; do
-	for c in $CONFIGS; do
-		name=${c%%:*}
-		opts=$(printf '%s' "${c#*:}" | tr _ ' ')
+	for name in $CONFIGS; do
+		case $name in
+		commit) opts=--commit ;;
+		p*) opts="--producers ${name#p}" ;;
+		copy-p*) opts="--producers ${name#copy-p} --transport copy" ;;
+		esac
 		for tree in new ${BASE_BUILD:+base}; do
 			b=$BUILD
 			[ "$tree" = base ] && b=$BASE_BUILD

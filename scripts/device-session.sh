@@ -34,6 +34,12 @@
 #                                           "ticket base"), REPS (3) runs,
 #                                           then one --breakdown run of
 #                                           each tree
+#   sh scripts/device-session.sh stage       scripts/bench-stage.sh on the
+#                                           GPU (copy transport, no kernel:
+#                                           the host's bookkeeping through
+#                                           the driver), 1 and 4 threads,
+#                                           against the base tree built with
+#                                           this tree's vyre-bench-stage
 # Every step runs under timeout; a part that times out says so in its file.
 # DEV (default gpu) is the -d of the benchmarks, e.g. DEV=cpu to try it.
 set -u
@@ -184,8 +190,23 @@ ab)
 	) >"$OUT/ab.md" 2>&1
 	cat "$OUT/ab.md"
 	;;
+stage)
+	build_base
+	if [ -n "$base" ]; then
+		# the base tree's tool may predate --transport: this tree's
+		cp tools/vyre-bench-stage.c /tmp/vy-base/tools/ &&
+			make -C /tmp/vy-base -j16 build/vyre-bench-stage \
+				>/dev/null 2>&1
+	fi
+	(
+		export OUTDIR=$OUT REPS=${REPS:-5} DEVICE=${DEV:-gpu} \
+			CONFIGS="${CONFIGS:-copy-p1 copy-p4}" BASE_BUILD=$base
+		step "host alone, $REPS runs" 200 sh scripts/bench-stage.sh
+	) >"$OUT/stage.md" 2>&1
+	cat "$OUT/stage.md"
+	;;
 *)
-	echo "usage: device-session.sh verify|verify-stream|progcache|throughput|stream|stream-sweep|persistent-sweep|latency5|ab" >&2
+	echo "usage: device-session.sh verify|verify-stream|progcache|throughput|stream|stream-sweep|persistent-sweep|latency5|ab|stage" >&2
 	exit 2
 	;;
 esac

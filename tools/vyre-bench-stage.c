@@ -14,7 +14,8 @@
  * the rows and the head are written to the device buffers, and RETIRED
  * too, read back before the free is timed (the queue drained): the free
  * then costs what it does on a GPU host, one read of the counters with
- * the bookkeeping.  Needs an OpenCL device for the session (PoCL).
+ * the bookkeeping.  Needs an OpenCL device for the session: PoCL, or a GPU
+ * with --transport copy (the driver's own copies, no kernel started).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -35,8 +36,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: " PROG " [options]\n"
 		"Host cost of staging, publishing and freeing, per batch, no kernel.\n"
-		"  -d, --device SPEC     a CPU device for the session (shared transport,\n"
-		"                        nothing runs on it; default: first)\n"
+		"  -d, --device SPEC     the session's device (default: first); nothing\n"
+		"                        runs on it; a GPU needs --transport copy\n"
 		"      --batch N         items per batch (default: 65536)\n"
 		"      --chunk N         flush every N items (default: 0, once)\n"
 		"      --producers N     staging threads (default: 1)\n"
