@@ -427,7 +427,9 @@ int vy_dev_mk_running(struct vy_mk *mk);
  * time and sequence number are set.  When the device fails (the flush or
  * a copy back), @s is still filled, from the host's last copy of each
  * buffer, and the device error is returned: a caller can keep it for a
- * post-mortem.
+ * post-mortem.  In that copy a slot the host has freed shows the status
+ * it ended with (DONE for one freed by the RETIRED counter, which the
+ * host's image of the ring does not store).
  */
 int vy_dev_mk_snapshot(struct vy_mk *mk, struct vy_snapshot *s, struct vy_err *e);
 
