@@ -99,6 +99,7 @@ struct vy_mk {
 	 */
 	struct mk_flush *flog;
 	uint32_t flog_first, flog_n;
+	struct vy_hist *lat;	/* vy_dev_mk_set_latency's; NULL: none */
 	/*
 	 * Completion by counter (ticket claim): RETIRED at start and what
 	 * was published then, the DONE slots the host has freed since (both
@@ -1323,6 +1324,8 @@ static void done_record(struct vy_dev_mk_done *out, uint64_t tag, uint32_t s,
 static void free_slot(struct vy_mk *mk, uint32_t s, uint32_t v, uint64_t now,
 		      struct vy_dev_mk_done *out)
 {
+	uint64_t t_pub = out || mk->lat ? slot_pub_ns(mk, s) : 0;
+
 	/* copy: the host image shows the status read (snapshot_done_rows) */
 	if (mk->t.kind == VY_TRANSPORT_COPY)
 		vy_set_word(mk->t.b[VY_TB_RING].host + (size_t)s * VY_SLOT_BYTES,
@@ -1333,8 +1336,10 @@ static void free_slot(struct vy_mk *mk, uint32_t s, uint32_t v, uint64_t now,
 	mk->st.completed++;
 	mk->st.faulted += v == VY_STATUS_FAULT;
 	mk->done_freed += v == VY_STATUS_DONE;
+	if (mk->lat)
+		vy_hist_add(mk->lat, now - t_pub);
 	if (out)
-		done_record(out, mk->tag[s], s, v, slot_pub_ns(mk, s), now);
+		done_record(out, mk->tag[s], s, v, t_pub, now);
 }
 
 /*
@@ -1456,30 +1461,44 @@ static int finish_all(struct vy_mk *mk, uint64_t ticket,
 	uint64_t end = ticket < mk->tk_pub ? ticket : mk->tk_pub;
 	uint32_t slots = mk->slots, lm = 0, f = mk->flog_first;
 
-	/* at most two runs: to the ring's end, then from slot 0 */
+	/*
+	 * flush by flush (the log's entries cover the sequences in flight,
+	 * in order), each in at most two runs: to the ring's end, then from
+	 * slot 0.  A flush's slots share one latency.
+	 */
 	for (uint64_t q = mk->tk_tail; q < end;) {
-		uint32_t s = (uint32_t)(q % slots), len = slots - s, i = 0;
+		uint64_t fend;
+		int k0 = k;
 
-		if (len > end - q)
-			len = (uint32_t)(end - q);
-		for (; i < len && (is_lm || (out && (size_t)k < max)); i++) {
-			if (state[s + i] != SLOT_INFLIGHT)
-				continue;
-			state[s + i] = SLOT_FREE;
-			if (is_lm)
-				lm += is_lm[s + i];
-			if (out && (size_t)k < max) {
-				/* the flushes in order: q only grows */
-				while (flog[f].end <= q + i)
-					f = f + 1 == slots ? 0 : f + 1;
-				done_record(&out[k], tag[s + i], s + i,
-					    VY_STATUS_DONE, flog[f].t_ns, now);
+		while (flog[f].end <= q)
+			f = f + 1 == slots ? 0 : f + 1;
+		fend = flog[f].end < end ? flog[f].end : end;
+		while (q < fend) {
+			uint32_t s = (uint32_t)(q % slots), len = slots - s;
+			uint32_t i = 0;
+
+			if (len > fend - q)
+				len = (uint32_t)(fend - q);
+			for (; i < len && (is_lm || (out && (size_t)k < max));
+			     i++) {
+				if (state[s + i] != SLOT_INFLIGHT)
+					continue;
+				state[s + i] = SLOT_FREE;
+				if (is_lm)
+					lm += is_lm[s + i];
+				if (out && (size_t)k < max)
+					done_record(&out[k], tag[s + i], s + i,
+						    VY_STATUS_DONE,
+						    flog[f].t_ns, now);
+				k++;
 			}
-			k++;
+			if (i < len)
+				k += (int)free_inflight(state + s + i, len - i);
+			q += len;
 		}
-		if (i < len)
-			k += (int)free_inflight(state + s + i, len - i);
-		q += len;
+		if (mk->lat)
+			vy_hist_add_n(mk->lat, now - flog[f].t_ns,
+				      (uint64_t)(k - k0));
 	}
 	mk->ninflight -= (uint32_t)k;
 	mk->lm_inflight -= lm;
@@ -1747,6 +1766,11 @@ int vy_dev_mk_poll(struct vy_mk *mk, struct vy_dev_mk_done *out, size_t max,
 	if (n > 0 || !mk->ninflight)
 		mk->t_progress = vy_now_ns();
 	return n;
+}
+
+void vy_dev_mk_set_latency(struct vy_mk *mk, struct vy_hist *h)
+{
+	mk->lat = h;
 }
 
 enum vy_dev_mk_end vy_dev_mk_watchdog(struct vy_mk *mk, uint64_t stall_ns,
@@ -2200,8 +2224,7 @@ static int run_collect(struct run_state *st, int n)
 {
 	struct vy_dev_mk_run_result *r = st->r;
 
-	for (int i = 0; i < n && i < (int)VY_ARRAY_SIZE(st->done); i++)
-		vy_hist_add(&r->lat, st->done[i].latency_ns);
+	/* latencies: every item's, added by the polls (vy_dev_mk_set_latency) */
 	r->processed += (uint64_t)n;
 	for (int i = 0; i < n && i < (int)VY_ARRAY_SIZE(st->done); i++) {
 		if (st->done[i].status != VY_STATUS_FAULT)
@@ -2260,6 +2283,7 @@ int vy_dev_mk_run(struct vy_mk *mk, const struct vy_dev_mk_run_opts *o,
 	err = vy_dev_mk_start(mk, e);
 	if (err)
 		return err;
+	vy_dev_mk_set_latency(mk, &r->lat);
 	t0 = vy_now_ns();
 	next_snap = t0 + o->interval_ns;
 	next_progress = t0 + VY_MK_PROGRESS_NS;
@@ -2354,6 +2378,7 @@ out:
 			(void)n;
 		}
 	}
+	vy_dev_mk_set_latency(mk, NULL);
 	r->remaining = r->items - r->processed;
 	return err;
 }

@@ -401,6 +401,15 @@ int vy_dev_mk_flush(struct vy_mk *mk, struct vy_err *e);
 int vy_dev_mk_poll(struct vy_mk *mk, struct vy_dev_mk_done *out, size_t max,
 	       struct vy_err *e);
 
+/*
+ * From the next poll on, add the latency of every slot it frees (ns from
+ * the flush that published it to the poll that saw it finish) to @h,
+ * reported in @out or not; NULL stops.  Borrowed: @h must outlive its
+ * use.  Items a flush published and a poll freed together share one
+ * latency, added at once (vy_hist_add_n).
+ */
+void vy_dev_mk_set_latency(struct vy_mk *mk, struct vy_hist *h);
+
 /* Serve the IO queue once (claim, handler, complete). Returns the count. */
 int vy_dev_mk_serve_io(struct vy_mk *mk, struct vy_err *e);
 
@@ -579,8 +588,9 @@ struct vy_dev_mk_run_result {
 	uint64_t remaining;	/* taken but not finished (the caller adds
 				   what its source still holds) */
 	uint64_t wall_ns;
-	struct vy_hist lat;	/* latency of each finished item, ns: fixed
-				   size, whatever the item count */
+	struct vy_hist lat;	/* latency of every finished item, ns
+				   (vy_dev_mk_set_latency): fixed size,
+				   whatever the item count */
 	struct vy_dev_mk_fault *faults;	/* every FAULT, in completion
 					   order; malloc'd (free it) */
 	size_t nfaults;

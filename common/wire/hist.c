@@ -29,17 +29,24 @@ static uint64_t bucket_top(unsigned b)
 	return ((uint64_t)(VY_HIST_SUB + sub + 1) << (k - 4)) - 1;
 }
 
-void vy_hist_add(struct vy_hist *h, uint64_t v)
+void vy_hist_add_n(struct vy_hist *h, uint64_t v, uint64_t n)
 {
 	unsigned b = bucket(v);
 
+	if (!n)
+		return;
 	/* 2^63 and above fall in the last octave */
 	if (b >= VY_HIST_BUCKETS)
 		b = VY_HIST_BUCKETS - 1;
-	h->count[b]++;
-	h->n++;
+	h->count[b] += n;
+	h->n += n;
 	if (v > h->max)
 		h->max = v;
+}
+
+void vy_hist_add(struct vy_hist *h, uint64_t v)
+{
+	vy_hist_add_n(h, v, 1);
 }
 
 uint64_t vy_hist_quantile(const struct vy_hist *h, double p)

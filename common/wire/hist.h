@@ -27,6 +27,9 @@ struct vy_hist {
 /* Add one value.  A zeroed struct is an empty histogram. */
 void vy_hist_add(struct vy_hist *h, uint64_t v);
 
+/* Add @n values equal to @v (items that share one latency); 0 adds none. */
+void vy_hist_add_n(struct vy_hist *h, uint64_t v, uint64_t n);
+
 /*
  * The @p quantile (0..1, nearest rank): the upper edge of the bucket that
  * holds the rank, at most @h->max; 0 when empty.

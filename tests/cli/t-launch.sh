@@ -202,5 +202,9 @@ check "claim words: RETIRED counts the one that ran" "$(word "$T/d12/control.bin
 awk 'BEGIN { for (i = 0; i < 3000; i++) print "atomic_add 1 144" }' >"$T/f3000.work"
 expect_rc "3000 faulting items on a 4096-slot ring" 0 vyre-launch -j --ring-slots 4096 "$T/f3000.work"
 check "3000 faulting items: all counted" "$(jq -c '[.items_faulted, (.faulted_items | length)]' "$OUT")" = "[3000,3000]"
+# the latency histogram holds every finished item, not the 256 a poll
+# reports (it held 2872 of 200000 here)
+expect_rc "latency of 200000 items on a 65536-slot ring" 0 vyre-launch -j --synthetic 200000 --ring-slots 65536
+check "latency: one value per item" "$(jq -c '[.latency.count, .items_processed]' "$OUT")" = "[200000,200000]"
 expect_rc "once mode: the same items" 0 vyre-launch -j --mode once "$T/claimw.work"
 check "once mode: no fault" "$(jq '.items_faulted' "$OUT")" = 0

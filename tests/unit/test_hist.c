@@ -63,3 +63,27 @@ VY_TEST(hist_quantiles_within_bound)
 	vy_hist_add(&h, UINT64_MAX);
 	VY_CHECK_EQ_U64(vy_hist_quantile(&h, 1.0), UINT64_MAX);
 }
+
+/* n values at once are n values added one by one; 0 adds none. */
+VY_TEST(hist_add_n_is_n_adds)
+{
+	static struct vy_hist a, b;
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	vy_hist_add_n(&a, 1000, 0);
+	VY_CHECK_EQ_U64(a.n, 0);
+	VY_CHECK_EQ_U64(a.max, 0);
+	vy_hist_add_n(&a, 1000, 3);
+	vy_hist_add_n(&a, 7, 5);
+	vy_hist_add_n(&a, UINT64_MAX, 2);
+	for (int i = 0; i < 3; i++)
+		vy_hist_add(&b, 1000);
+	for (int i = 0; i < 5; i++)
+		vy_hist_add(&b, 7);
+	vy_hist_add(&b, UINT64_MAX);
+	vy_hist_add(&b, UINT64_MAX);
+	VY_CHECK(memcmp(&a, &b, sizeof(a)) == 0);
+	VY_CHECK_EQ_U64(a.n, 10);
+	VY_CHECK_EQ_U64(vy_hist_quantile(&a, 0.5), 7);
+}
