@@ -680,23 +680,36 @@ void vy_rep_launch_table(FILE *f, json_t *doc)
 	}
 }
 
+/*
+ * Seconds as the user gave them: "1.0", "2.5", "0.05" (a --timeout of
+ * 0.05 was reported as "0.1 s").
+ */
+static const char *secs(char *buf, size_t len, double s)
+{
+	snprintf(buf, len, "%g", s);
+	if (!strpbrk(buf, ".en"))
+		snprintf(buf, len, "%.1f", s);
+	return buf;
+}
+
 int vy_rep_launch_verdict(FILE *f, const char *prog,
 			  const struct vy_rep_launch *rp, double timeout_s,
 			  double stall_s, uint32_t inflight, int sig)
 {
 	unsigned long long left = rp->r->remaining;
+	char b[32];
 
 	switch (rp->r->end) {
 	case VY_MK_END_OK:
 		return VY_EXIT_OK;
 	case VY_MK_END_TIMEOUT:
-		fprintf(f, "%s: timeout after %.1f s with %llu items unfinished\n",
-			prog, timeout_s, left);
+		fprintf(f, "%s: timeout after %s s with %llu items unfinished\n",
+			prog, secs(b, sizeof(b), timeout_s), left);
 		return VY_EXIT_TIMEOUT;
 	case VY_MK_END_STALL:
-		fprintf(f, "%s: no progress for %.1f s with %u slots in flight\n"
+		fprintf(f, "%s: no progress for %s s with %u slots in flight\n"
 			   "%s: hint: check the tenant masks (control words 3..31) of the published slots\n",
-			prog, stall_s, inflight, prog);
+			prog, secs(b, sizeof(b), stall_s), inflight, prog);
 		return VY_EXIT_TIMEOUT;
 	case VY_MK_END_SIGNAL:
 		fprintf(f, "%s: stopped by signal %d\n", prog, sig);

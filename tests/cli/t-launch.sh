@@ -91,6 +91,8 @@ if [ -x "$BUILD/vyre-decode" ]; then
 fi
 expect_rc "--timeout bounds a run that cannot finish" 6 vyre-launch --stall 60 --timeout 1 "$T/stuck.work"
 contains "timeout message" "$ERR" "timeout after 1.0 s"
+expect_rc "--timeout 0.05" 6 vyre-launch --stall 60 --timeout 0.05 "$T/stuck.work"
+contains "timeout message: the seconds as given" "$ERR" "timeout after 0.05 s"
 
 # SIGINT and SIGTERM mid-run: clean stop, valid snapshot, 130/143
 for sig in INT TERM; do
