@@ -75,6 +75,33 @@ static void add_one_150(uint32_t w[16])
 	w[5] = 150;
 }
 
+/*
+ * Stage @n items adding 1 to word 150 in slots 0..@n-1 (tag = slot),
+ * publish them in one flush and wait, without a poll, until the kernel
+ * has retired all of them.  0, or -1 after a failed check.
+ */
+static int stage_waited(struct vy_mk *mk, uint32_t n)
+{
+	struct vy_err e;
+	uint32_t w[16];
+
+	add_one_150(w);
+	for (uint32_t s = 0; s < n; s++)
+		if (vy_dev_mk_stage(mk, s, w, s, &e)) {
+			vy_test_fail(__FILE__, __LINE__, "%s", e.msg);
+			return -1;
+		}
+	if (vy_dev_mk_flush(mk, &e)) {
+		vy_test_fail(__FILE__, __LINE__, "%s", e.msg);
+		return -1;
+	}
+	if (wait_word(mk, VY_CTL_RETIRED, n) != n) {
+		vy_test_fail(__FILE__, __LINE__, "RETIRED never reached %u", n);
+		return -1;
+	}
+	return 0;
+}
+
 /* ... written into a bulk-staged row: words 1..15, never the status */
 static void put_add_one_150(uint8_t *row)
 {
@@ -244,7 +271,6 @@ static void counter_waited(enum vy_dev_transport_kind kind)
 	struct vy_dev_mk_stats st;
 	struct vy_mk *mk;
 	struct vy_err e;
-	uint32_t w[16];
 	uint64_t end;
 	int done = 0;
 
@@ -252,12 +278,8 @@ static void counter_waited(enum vy_dev_transport_kind kind)
 	mk = start_8_on(&p, kind);
 	if (!mk)
 		return;
-	add_one_150(w);
-	for (uint32_t s = 0; s < 8; s++)
-		VY_CHECK(vy_dev_mk_stage(mk, s, w, s, &e) == 0);
-	VY_CHECK(vy_dev_mk_flush(mk, &e) == 0);
 	/* wait (without a poll) until the kernel has retired all 8 */
-	VY_CHECK_EQ_U64(wait_word(mk, VY_CTL_RETIRED, 8), 8);
+	VY_CHECK(stage_waited(mk, 8) == 0);
 	end = vy_now_ns() + 10000000000ull;
 	while (done < 8 && vy_now_ns() < end) {
 		int n = vy_dev_mk_poll(mk, d, 8, &e);
@@ -345,7 +367,6 @@ static void latency_every_item(enum vy_dev_transport_kind kind,
 	struct vy_dev_mk_done d[1];
 	struct vy_mk *mk;
 	struct vy_err e;
-	uint32_t w[16];
 	uint64_t end, t0;
 	int done = 0;
 
@@ -355,12 +376,8 @@ static void latency_every_item(enum vy_dev_transport_kind kind,
 	if (!mk)
 		return;
 	vy_dev_mk_set_latency(mk, &h);
-	add_one_150(w);
-	for (uint32_t s = 0; s < 8; s++)
-		VY_CHECK(vy_dev_mk_stage(mk, s, w, s, &e) == 0);
 	t0 = vy_now_ns();
-	VY_CHECK(vy_dev_mk_flush(mk, &e) == 0);
-	VY_CHECK_EQ_U64(wait_word(mk, VY_CTL_RETIRED, 8), 8);
+	VY_CHECK(stage_waited(mk, 8) == 0);
 	nap_ms(5);
 	end = vy_now_ns() + 10000000000ull;
 	while (done < 8 && vy_now_ns() < end) {
@@ -793,17 +810,12 @@ VY_TEST(megakernel_postmortem_image_statuses)
 	mk = start_8_on(&p, VY_TRANSPORT_COPY);
 	if (!mk)
 		return;
-	add_one_150(w);
-	for (uint32_t s = 0; s < 6; s++)
-		VY_CHECK(vy_dev_mk_stage(mk, s, w, s, &e) == 0);
-	VY_CHECK(vy_dev_mk_flush(mk, &e) == 0);
-	VY_CHECK_EQ_U64(wait_word(mk, VY_CTL_RETIRED, 6), 6);
+	VY_CHECK(stage_waited(mk, 6) == 0);
 	end = vy_now_ns() + 10000000000ull;
 	while (vy_dev_mk_inflight(mk) && vy_now_ns() < end)
 		VY_CHECK(vy_dev_mk_poll(mk, d, 8, &e) >= 0);
 	vy_dev_mk_get_stats(mk, &st);
 	VY_CHECK_EQ_U64(st.counter_frees, 1);
-	memset(w, 0, sizeof(w));
 	w[1] = VY_OP_NOP;
 	VY_CHECK(vy_dev_mk_stage(mk, 6, w, 6, &e) == 0);
 	w[1] = VY_OP_PACKED_SLOT;
