@@ -78,7 +78,11 @@ struct vy_mk {
 	int running;
 	uint8_t *state;
 	uint64_t *tag;
-	/* scan claim: per slot, when and as which sequence it was published */
+	/*
+	 * scan claim: per slot, when and as which sequence it was published;
+	 * the staged slots in staging order (the ticket claim's are the
+	 * sequences from tk_pub on)
+	 */
 	uint64_t *t_pub, *pubseq;
 	uint32_t *staged;
 	uint32_t nstaged, ninflight, cursor;
@@ -394,16 +398,17 @@ int vy_dev_mk_open(struct vy_mk **out, const struct vy_dev_mk_params *cfg,
 	} else {
 		mk->t_pub = calloc(mk->slots, sizeof(*mk->t_pub));
 		mk->pubseq = calloc(mk->slots, sizeof(*mk->pubseq));
+		mk->staged = calloc(mk->slots, sizeof(*mk->staged));
 	}
-	mk->staged = calloc(mk->slots, sizeof(*mk->staged));
 	/* statuses of the ring, or the two counter words (a 1-slot ring) */
 	mk->stbuf = calloc(mk->slots > 2 ? mk->slots : 2, sizeof(*mk->stbuf));
 	mk->is_lm = calloc(mk->slots, sizeof(*mk->is_lm));
 	for (int i = 0; i < VY_BUF_COUNT; i++)
 		mk->snap[i] = malloc(mk->t.b[i].len);
 	if (!mk->state || !mk->tag ||
-	    (mk->ticket ? !mk->flog : !mk->t_pub || !mk->pubseq) ||
-	    !mk->staged || !mk->stbuf || !mk->is_lm || !mk->snap[0] ||
+	    (mk->ticket ? !mk->flog :
+			  !mk->t_pub || !mk->pubseq || !mk->staged) ||
+	    !mk->stbuf || !mk->is_lm || !mk->snap[0] ||
 	    !mk->snap[1] || !mk->snap[2] || !mk->snap[3]) {
 		err = vy_errf(e, VY_E_NOMEM, NULL, "out of memory");
 		goto fail;
@@ -649,7 +654,9 @@ int vy_dev_mk_stage(struct vy_mk *mk, uint32_t slot, const uint32_t words[16],
 	mk->tag[slot] = tag;
 	mk->is_lm[slot] = words[1] == VY_OP_LOAD_MISS;
 	mk->lm_staged += mk->is_lm[slot];
-	mk->staged[mk->nstaged++] = slot;
+	if (!mk->ticket)
+		mk->staged[mk->nstaged] = slot;
+	mk->nstaged++;
 	return 0;
 }
 
@@ -714,7 +721,7 @@ static void job_init(struct mk_job *j, struct vy_mk *mk, uint32_t first,
 	j->state = mk->state;
 	j->tag = mk->tag;
 	j->is_lm = mk->is_lm;
-	j->staged = mk->staged + mk->nstaged;
+	j->staged = mk->ticket ? NULL : mk->staged + mk->nstaged;
 	j->tag0 = tag0;
 	j->first = first;
 	j->n = n;
@@ -723,7 +730,7 @@ static void job_init(struct mk_job *j, struct vy_mk *mk, uint32_t first,
 
 /*
  * Commit's bookkeeping for rows [@lo, @hi) of job @j, written: state,
- * tag, LOAD_MISS flag, status (ticket claim), staged[].  Every index is
+ * tag, LOAD_MISS flag, status (ticket claim) or staged[].  Every index is
  * the rows' own, so parts of a job may run on several threads.  Per-slot
  * arrays through locals: a store through the uint8_t state array may
  * alias anything, so the job's fields would be reloaded per slot.
@@ -1194,7 +1201,7 @@ int vy_dev_mk_flush(struct vy_mk *mk, struct vy_err *e)
 	t0 = t1 - t0;
 	mk->t_publish = t1;
 	{
-		/* locals: see vy_dev_mk_commit */
+		/* locals: see stage_rows */
 		const uint32_t *staged = mk->staged;
 		uint8_t *state = mk->state;
 		uint64_t *t_pub = mk->t_pub, *pubseq = mk->pubseq;
@@ -1218,22 +1225,23 @@ int vy_dev_mk_flush(struct vy_mk *mk, struct vy_err *e)
 			mk->flog[k].end = mk->tk_pub;
 			mk->flog[k].t_ns = t1;
 			mk->flog_n++;
-		}
-		for (i = 0; i < ns && mk->ticket;) {
-			uint32_t s0 = (uint32_t)((q + i) % mk->slots);
-			uint32_t len = mk->slots - s0;
+			for (i = 0; i < ns;) {
+				uint32_t s0 = (uint32_t)((q + i) % mk->slots);
+				uint32_t len = mk->slots - s0;
 
-			if (len > ns - i)
-				len = ns - i;
-			memset(state + s0, SLOT_INFLIGHT, len);
-			i += len;
-		}
-		for (i = 0; i < ns && !mk->ticket; i++) {
-			uint32_t s = staged[i];
+				if (len > ns - i)
+					len = ns - i;
+				memset(state + s0, SLOT_INFLIGHT, len);
+				i += len;
+			}
+		} else {
+			for (i = 0; i < ns; i++) {
+				uint32_t s = staged[i];
 
-			state[s] = SLOT_INFLIGHT;
-			t_pub[s] = t1;
-			pubseq[s] = q + i;
+				state[s] = SLOT_INFLIGHT;
+				t_pub[s] = t1;
+				pubseq[s] = q + i;
+			}
 		}
 		mk->lm_inflight += mk->lm_staged;
 		mk->lm_staged = 0;
