@@ -43,7 +43,7 @@ static void usage(FILE *f)
 		"      --producers N     staging threads (default: 1)\n"
 		"      --rounds N        batches measured (default: 50)\n"
 		"      --commit          stage with reserve/commit (the baseline)\n"
-		"      --gap-us N        wait N us between batches, polling, as a host\n"
+		"      --gap-us N        wait N us between batches, busy, as a host\n"
 		"                        does while the device runs them (default: 0)\n"
 		"      --transport KIND  shared (default) or copy: writes the rows to\n"
 		"                        the device buffer, as on a GPU\n"
@@ -190,7 +190,7 @@ int main(int argc, char **argv)
 				      "a poll did not free the batch");
 		if (r)
 			fr_ns += vy_now_ns() - t0;
-		/* the device's turn: the host polls meanwhile, as drain() does */
+		/* the device's turn: a host spins meanwhile, as drain() does */
 		for (t0 = vy_now_ns(); vy_now_ns() - t0 < gap * 1000ull;)
 			;
 	}
